@@ -1,0 +1,308 @@
+//! Elementwise ops over whole vectors: dispatch on the element kind, then one map or zip.
+
+use super::scalar_ops::{self as s, IntElem, RealFloat, C};
+use crate::error::RuntimeError;
+use kiln_ir::{BinaryOp, Data, Element, UnaryOp};
+use num_traits::{Float, FloatConst};
+
+type R = Result<Data, RuntimeError>;
+
+fn unsupported(op: &'static str, data: &Data) -> RuntimeError {
+    RuntimeError::Unsupported {
+        what: format!("{op} on {}", data.dtype()),
+    }
+}
+
+fn map<T: Copy, U: Element>(v: &[T], f: impl Fn(T) -> U) -> Data {
+    U::into_data(v.iter().map(|&x| f(x)).collect())
+}
+
+fn zip<T: Copy, U: Element>(a: &[T], b: &[T], f: impl Fn(T, T) -> U) -> Data {
+    U::into_data(a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect())
+}
+
+pub fn unary(op: UnaryOp, x: &Data) -> R {
+    match x {
+        Data::Bool(v) => bool_unary(op, v).ok_or_else(|| unsupported(op.name(), x)),
+        Data::I8(v) => int_unary(op, v),
+        Data::I16(v) => int_unary(op, v),
+        Data::I32(v) => int_unary(op, v),
+        Data::I64(v) => int_unary(op, v),
+        Data::U8(v) => int_unary(op, v),
+        Data::U16(v) => int_unary(op, v),
+        Data::U32(v) => int_unary(op, v),
+        Data::U64(v) => int_unary(op, v),
+        Data::F32(v) => Ok(float_unary(op, v)),
+        Data::F64(v) => Ok(float_unary(op, v)),
+        Data::C64(v) => complex_unary(op, v),
+        Data::C128(v) => complex_unary(op, v),
+    }
+    .map_err(|e| match e {
+        RuntimeError::Unsupported { .. } => unsupported(op.name(), x),
+        other => other,
+    })
+}
+
+fn bool_unary(op: UnaryOp, v: &[bool]) -> Option<Data> {
+    use UnaryOp::*;
+    Some(match op {
+        BitwiseInvert | LogicalNot => map(v, |x| !x),
+        _ => return None,
+    })
+}
+
+fn int_unary<T: IntElem + Element>(op: UnaryOp, v: &[T]) -> R {
+    use UnaryOp::*;
+    Ok(match op {
+        Abs => map(v, T::w_abs),
+        BitwiseInvert => map(v, T::not),
+        Ceil | Floor | Trunc | Round | Conj | Real | Positive => map(v, |x| x),
+        Imag => map(v, |_| T::ZERO),
+        IsFinite => map(v, |_| true),
+        IsInf | IsNan => map(v, |_| false),
+        Negative => map(v, T::w_neg),
+        Sign => map(v, T::sign),
+        Square => map(v, |x| x.w_mul(x)),
+        _ => {
+            return Err(RuntimeError::Unsupported {
+                what: String::new(),
+            })
+        }
+    })
+}
+
+fn float_unary<T: RealFloat + Element>(op: UnaryOp, v: &[T]) -> Data {
+    use UnaryOp::*;
+    match op {
+        Abs => map(v, T::abs),
+        Acos => map(v, T::acos),
+        Acosh => map(v, T::acosh),
+        Asin => map(v, T::asin),
+        Asinh => map(v, T::asinh),
+        Atan => map(v, T::atan),
+        Atanh => map(v, T::atanh),
+        Ceil => map(v, T::ceil),
+        Cos => map(v, T::cos),
+        Cosh => map(v, T::cosh),
+        Exp => map(v, T::exp),
+        Expm1 => map(v, T::exp_m1),
+        Floor => map(v, T::floor),
+        Log => map(v, T::ln),
+        Log1p => map(v, T::ln_1p),
+        Log2 => map(v, T::log2),
+        Log10 => map(v, T::log10),
+        Reciprocal => map(v, |x| T::ONE.div(x)),
+        Round => map(v, T::round_ties_even),
+        Sign => map(v, s::sign),
+        Sin => map(v, T::sin),
+        Sinh => map(v, T::sinh),
+        Sqrt => map(v, T::sqrt),
+        Tan => map(v, T::tan),
+        Tanh => map(v, T::tanh),
+        Trunc => map(v, T::trunc),
+        Negative => map(v, T::neg),
+        Positive | Conj | Real => map(v, |x| x),
+        Imag => map(v, |_| T::ZERO),
+        Square => map(v, |x| x.mul(x)),
+        IsFinite => map(v, T::is_finite),
+        IsInf => map(v, T::is_infinite),
+        IsNan => map(v, T::is_nan),
+        Signbit => map(v, T::is_sign_negative),
+        // Rejected by the op's dtype rule before a graph can hold them.
+        BitwiseInvert | LogicalNot => map(v, |_| false),
+    }
+}
+
+fn complex_unary<T>(op: UnaryOp, v: &[C<T>]) -> R
+where
+    T: RealFloat + Element + Float + FloatConst,
+    C<T>: Element,
+{
+    use UnaryOp::*;
+    Ok(match op {
+        Abs => map(v, |z| z.norm()),
+        Real => map(v, |z| z.re),
+        Imag => map(v, |z| z.im),
+        IsFinite => map(v, |z| Float::is_finite(z.re) && Float::is_finite(z.im)),
+        IsInf => map(v, |z| Float::is_infinite(z.re) || Float::is_infinite(z.im)),
+        IsNan => map(v, |z| Float::is_nan(z.re) || Float::is_nan(z.im)),
+        Acos => map(v, |z| z.acos()),
+        Acosh => map(v, |z| z.acosh()),
+        Asin => map(v, |z| z.asin()),
+        Asinh => map(v, |z| z.asinh()),
+        Atan => map(v, |z| z.atan()),
+        Atanh => map(v, |z| z.atanh()),
+        Conj => map(v, |z| z.conj()),
+        Cos => map(v, |z| z.cos()),
+        Cosh => map(v, |z| z.cosh()),
+        Exp => map(v, |z| z.exp()),
+        Expm1 => map(v, |z| z.exp() - C::new(T::ONE, T::ZERO)),
+        Log => map(v, |z| z.ln()),
+        Log1p => map(v, |z| (z + C::new(T::ONE, T::ZERO)).ln()),
+        Log2 => map(v, |z| z.log2()),
+        Log10 => map(v, |z| z.log10()),
+        Negative => map(v, |z| -z),
+        Positive => map(v, |z| z),
+        Reciprocal => map(v, |z| C::new(T::ONE, T::ZERO) / z),
+        Round => map(v, |z| C::new(RealFloat::round_ties_even(z.re), RealFloat::round_ties_even(z.im))),
+        Sign => map(v, complex_sign),
+        Sin => map(v, |z| z.sin()),
+        Sinh => map(v, |z| z.sinh()),
+        Square => map(v, |z| z * z),
+        Sqrt => map(v, |z| z.sqrt()),
+        Tan => map(v, |z| z.tan()),
+        Tanh => map(v, |z| z.tanh()),
+        _ => {
+            return Err(RuntimeError::Unsupported {
+                what: String::new(),
+            })
+        }
+    })
+}
+
+/// z / |z|; 0 for 0; NaN + NaN j if either part is NaN (standard, sign).
+fn complex_sign<T: RealFloat + Float>(z: C<T>) -> C<T> {
+    if Float::is_nan(z.re) || Float::is_nan(z.im) {
+        return C::new(T::NAN, T::NAN);
+    }
+    if z.re == T::ZERO && z.im == T::ZERO {
+        return C::new(T::ZERO, T::ZERO);
+    }
+    z / z.norm()
+}
+
+pub fn binary(op: BinaryOp, a: &Data, b: &Data) -> R {
+    let out = match (a, b) {
+        (Data::Bool(x), Data::Bool(y)) => bool_binary(op, x, y),
+        (Data::I8(x), Data::I8(y)) => int_binary(op, x, y),
+        (Data::I16(x), Data::I16(y)) => int_binary(op, x, y),
+        (Data::I32(x), Data::I32(y)) => int_binary(op, x, y),
+        (Data::I64(x), Data::I64(y)) => int_binary(op, x, y),
+        (Data::U8(x), Data::U8(y)) => int_binary(op, x, y),
+        (Data::U16(x), Data::U16(y)) => int_binary(op, x, y),
+        (Data::U32(x), Data::U32(y)) => int_binary(op, x, y),
+        (Data::U64(x), Data::U64(y)) => int_binary(op, x, y),
+        (Data::F32(x), Data::F32(y)) => float_binary(op, x, y),
+        (Data::F64(x), Data::F64(y)) => float_binary(op, x, y),
+        (Data::C64(x), Data::C64(y)) => complex_binary(op, x, y),
+        (Data::C128(x), Data::C128(y)) => complex_binary(op, x, y),
+        _ => None,
+    };
+    out.ok_or_else(|| RuntimeError::Unsupported {
+        what: format!("{} on {} and {}", op.name(), a.dtype(), b.dtype()),
+    })
+}
+
+fn compare<T: PartialOrd + Copy>(op: BinaryOp, x: &[T], y: &[T]) -> Option<Data> {
+    use BinaryOp::*;
+    Some(match op {
+        Equal => zip(x, y, |a, b| a == b),
+        NotEqual => zip(x, y, |a, b| a != b),
+        Less => zip(x, y, |a, b| a < b),
+        LessEqual => zip(x, y, |a, b| a <= b),
+        Greater => zip(x, y, |a, b| a > b),
+        GreaterEqual => zip(x, y, |a, b| a >= b),
+        _ => return None,
+    })
+}
+
+fn bool_binary(op: BinaryOp, x: &[bool], y: &[bool]) -> Option<Data> {
+    use BinaryOp::*;
+    Some(match op {
+        BitwiseAnd | LogicalAnd => zip(x, y, |a, b| a & b),
+        BitwiseOr | LogicalOr => zip(x, y, |a, b| a | b),
+        BitwiseXor | LogicalXor => zip(x, y, |a, b| a ^ b),
+        Equal => zip(x, y, |a, b| a == b),
+        NotEqual => zip(x, y, |a, b| a != b),
+        _ => return None,
+    })
+}
+
+fn int_binary<T: IntElem + Element>(op: BinaryOp, x: &[T], y: &[T]) -> Option<Data> {
+    use BinaryOp::*;
+    Some(match op {
+        Add => zip(x, y, T::w_add),
+        Subtract => zip(x, y, T::w_sub),
+        Multiply => zip(x, y, T::w_mul),
+        FloorDivide => zip(x, y, T::floor_div),
+        Remainder => zip(x, y, T::py_rem),
+        Pow => zip(x, y, T::pow),
+        Maximum => zip(x, y, |a, b| a.max(b)),
+        Minimum => zip(x, y, |a, b| a.min(b)),
+        BitwiseAnd => zip(x, y, T::and),
+        BitwiseOr => zip(x, y, T::or),
+        BitwiseXor => zip(x, y, T::xor),
+        BitwiseLeftShift => zip(x, y, T::shl),
+        BitwiseRightShift => zip(x, y, T::shr),
+        _ => return compare(op, x, y),
+    })
+}
+
+fn float_binary<T: RealFloat + Element>(op: BinaryOp, x: &[T], y: &[T]) -> Option<Data> {
+    use BinaryOp::*;
+    Some(match op {
+        Add => zip(x, y, T::add),
+        Subtract => zip(x, y, T::sub),
+        Multiply => zip(x, y, T::mul),
+        Divide => zip(x, y, T::div),
+        Atan2 => zip(x, y, T::atan2),
+        Copysign => zip(x, y, T::copysign),
+        FloorDivide => zip(x, y, s::floor_divide),
+        Hypot => zip(x, y, T::hypot),
+        Logaddexp => zip(x, y, s::logaddexp),
+        Maximum => zip(x, y, s::maximum),
+        Minimum => zip(x, y, s::minimum),
+        Nextafter => zip(x, y, s::nextafter),
+        Pow => zip(x, y, T::powf),
+        Remainder => zip(x, y, s::remainder),
+        _ => return compare(op, x, y),
+    })
+}
+
+fn complex_binary<T>(op: BinaryOp, x: &[C<T>], y: &[C<T>]) -> Option<Data>
+where
+    T: RealFloat + Float,
+    C<T>: Element,
+{
+    use BinaryOp::*;
+    Some(match op {
+        Add => zip(x, y, |a, b| a + b),
+        Subtract => zip(x, y, |a, b| a - b),
+        Multiply => zip(x, y, |a, b| a * b),
+        Divide => zip(x, y, |a, b| a / b),
+        Pow => zip(x, y, complex_pow),
+        Equal => zip(x, y, |a, b| a == b),
+        NotEqual => zip(x, y, |a, b| a != b),
+        _ => return None,
+    })
+}
+
+/// z^w; z^0 = 1 for every z (the standard's first special case for pow).
+fn complex_pow<T: RealFloat + Float>(z: C<T>, w: C<T>) -> C<T> {
+    if w.re == T::ZERO && w.im == T::ZERO {
+        return C::new(T::ONE, T::ZERO);
+    }
+    z.powc(w)
+}
+
+/// where(cond, x, y) over equal-length vectors.
+pub fn select(cond: &Data, x: &Data, y: &Data) -> R {
+    let Data::Bool(c) = cond else {
+        return Err(RuntimeError::Unsupported {
+            what: format!("where with a {} condition", cond.dtype()),
+        });
+    };
+    macro_rules! pick {
+        ($($v:ident),*) => {
+            match (x, y) {
+                $((Data::$v(a), Data::$v(b)) => Ok(Data::$v(
+                    c.iter().zip(a.iter().zip(b)).map(|(&c, (&a, &b))| if c { a } else { b }).collect(),
+                )),)*
+                _ => Err(RuntimeError::Unsupported {
+                    what: format!("where on {} and {}", x.dtype(), y.dtype()),
+                }),
+            }
+        };
+    }
+    pick!(Bool, I8, I16, I32, I64, U8, U16, U32, U64, F32, F64, C64, C128)
+}
