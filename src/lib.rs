@@ -1,1 +1,51 @@
-//! placeholder
+//! # kiln
+//!
+//! The Python Array API standard's functions and semantics in Rust, lazily: every call
+//! builds a node of a typed graph whose shape, dtype and device are known at once (a
+//! mistake is an `Err` where it was written), and nothing runs until `compute()` or
+//! [`eval`].
+//!
+//! ```
+//! use kiln::{DType, ReduceOpts};
+//! let x = kiln::asarray([[1.0f32, 2.0], [3.0, 4.0]], ())?;
+//! let y = ((&x * 2.0)? + 1.0)?;                      // float32: Rust scalars are weak
+//! let m = kiln::mean(&y, ReduceOpts::new().axis(1).keepdims(true))?;
+//! let z = kiln::exp(&(&y - &m)?)?;                   // broadcasting [2, 2] - [2, 1]
+//! assert_eq!(z.shape(), &[2, 2]);
+//! assert_eq!(z.dtype(), DType::F32);
+//! let values: Vec<f32> = z.compute()?.to_vec()?;     // runs here
+//! assert_eq!(values.len(), 4);
+//! # Ok::<(), kiln::Error>(())
+//! ```
+//!
+//! Functions are free functions named as in the standard (`kiln::exp`,
+//! `kiln::matrix_transpose`); methods are sugar. Optional arguments follow one idiom
+//! everywhere: see [`options`].
+
+mod array;
+mod creation;
+mod display;
+mod elementwise;
+mod error;
+mod indexing;
+mod manipulation;
+mod operand;
+mod ops;
+pub mod options;
+mod reduction;
+mod utility;
+
+pub use array::{eval, Array};
+pub use creation::*;
+pub use elementwise::*;
+pub use error::{Error, Result};
+pub use indexing::{Ellipsis, NewAxis, SliceArg};
+pub use kiln_ir::{DType, Device, Element, IrError, Scalar};
+pub use manipulation::*;
+pub use operand::Operand;
+pub use options::{AxisArg, CreateOpts, CumulativeOpts, ReduceOpts};
+pub use reduction::*;
+pub use utility::*;
+
+/// Complex element types, re-exported for `asarray` and scalars.
+pub use num_complex::{Complex32, Complex64};

@@ -55,19 +55,58 @@ macro_rules! with_data {
 macro_rules! for_dtype {
     ($dtype:expr, $T:ident => $body:expr) => {
         match $dtype {
-            $crate::DType::Bool => { type $T = bool; $body }
-            $crate::DType::I8 => { type $T = i8; $body }
-            $crate::DType::I16 => { type $T = i16; $body }
-            $crate::DType::I32 => { type $T = i32; $body }
-            $crate::DType::I64 => { type $T = i64; $body }
-            $crate::DType::U8 => { type $T = u8; $body }
-            $crate::DType::U16 => { type $T = u16; $body }
-            $crate::DType::U32 => { type $T = u32; $body }
-            $crate::DType::U64 => { type $T = u64; $body }
-            $crate::DType::F32 => { type $T = f32; $body }
-            $crate::DType::F64 => { type $T = f64; $body }
-            $crate::DType::C64 => { type $T = $crate::num_complex::Complex32; $body }
-            $crate::DType::C128 => { type $T = $crate::num_complex::Complex64; $body }
+            $crate::DType::Bool => {
+                type $T = bool;
+                $body
+            }
+            $crate::DType::I8 => {
+                type $T = i8;
+                $body
+            }
+            $crate::DType::I16 => {
+                type $T = i16;
+                $body
+            }
+            $crate::DType::I32 => {
+                type $T = i32;
+                $body
+            }
+            $crate::DType::I64 => {
+                type $T = i64;
+                $body
+            }
+            $crate::DType::U8 => {
+                type $T = u8;
+                $body
+            }
+            $crate::DType::U16 => {
+                type $T = u16;
+                $body
+            }
+            $crate::DType::U32 => {
+                type $T = u32;
+                $body
+            }
+            $crate::DType::U64 => {
+                type $T = u64;
+                $body
+            }
+            $crate::DType::F32 => {
+                type $T = f32;
+                $body
+            }
+            $crate::DType::F64 => {
+                type $T = f64;
+                $body
+            }
+            $crate::DType::C64 => {
+                type $T = $crate::num_complex::Complex32;
+                $body
+            }
+            $crate::DType::C128 => {
+                type $T = $crate::num_complex::Complex64;
+                $body
+            }
         }
     };
 }
@@ -260,7 +299,10 @@ mod tests {
         let d = Data::F64(vec![-1.7, 2.5, f64::NAN, 1e300]);
         assert_eq!(d.cast(DType::I8), Data::I8(vec![-1, 2, 0, 127]));
         assert_eq!(d.cast(DType::U8), Data::U8(vec![0, 2, 0, 255]));
-        assert_eq!(d.cast(DType::Bool), Data::Bool(vec![true, true, true, true]));
+        assert_eq!(
+            d.cast(DType::Bool),
+            Data::Bool(vec![true, true, true, true])
+        );
         let i = Data::I32(vec![300, -1]);
         assert_eq!(i.cast(DType::U8), Data::U8(vec![44, 255]));
         assert_eq!(

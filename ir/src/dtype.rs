@@ -240,7 +240,7 @@ impl DType {
     /// Whether `astype` may convert `self` to `to`. The standard forbids complex → real
     /// (the imaginary part would be dropped silently); every other conversion is allowed.
     pub fn can_astype(self, to: DType) -> bool {
-        !(self.is_complex() && !to.is_complex())
+        !self.is_complex() || to.is_complex()
     }
 }
 

@@ -9,7 +9,10 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum IrError {
     #[error("{func}: cannot broadcast shapes {}: aligned from the last axis, each pair of sizes must be equal or one of them 1", join_shapes(.shapes))]
-    Broadcast { func: &'static str, shapes: Vec<Shape> },
+    Broadcast {
+        func: &'static str,
+        shapes: Vec<Shape>,
+    },
 
     #[error("{func}: cannot broadcast shape {from} to {to}: only size-1 axes stretch and only leading axes may be added")]
     BroadcastTo {

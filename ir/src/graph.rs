@@ -254,10 +254,15 @@ impl Graph {
             } else {
                 ""
             };
+            let args = if n.op.is_leaf() {
+                String::new()
+            } else {
+                format!("({})", args.join(", "))
+            };
             out.push_str(&format!(
-                "%{i} = {}({}) : {}{} @ {}:{}{}\n",
+                "%{i} = {}{} : {}{} @ {}:{}{}\n",
                 n.op,
-                args.join(", "),
+                args,
                 n.meta.dtype,
                 n.meta.shape,
                 n.loc.file(),

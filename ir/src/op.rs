@@ -221,7 +221,9 @@ pub enum Op {
     /// Every element is the scalar, converted to the node's dtype.
     Fill(Scalar),
     /// Every element is its own index along `axis`, converted to the node's dtype.
-    Iota { axis: usize },
+    Iota {
+        axis: usize,
+    },
     Unary(UnaryOp),
     Binary(BinaryOp),
     /// `where(cond, x, y)`: inputs cond (bool), x, y of one shape; x and y of one dtype.
@@ -237,7 +239,9 @@ pub enum Op {
     /// Strided sub-array; a negative step walks an axis backwards.
     Slice(SmallVec<[SliceDim; 4]>),
     /// Inputs joined along `axis`.
-    Concat { axis: usize },
+    Concat {
+        axis: usize,
+    },
     Reduce {
         op: ReduceOp,
         axes: Axes,
@@ -390,7 +394,7 @@ fn common_device(func: &'static str, inputs: &[&Meta]) -> Result<Device, IrError
     Ok(device)
 }
 
-pub(crate) fn check_category(
+pub fn check_category(
     func: &'static str,
     arg: &'static str,
     dtype: DType,

@@ -54,9 +54,9 @@ impl Scalar {
                 Ok(array)
             }
             (Scalar::Int(_) | Scalar::Float(_), Kind::Float | Kind::Complex) => Ok(array),
-            (Scalar::Complex(..), Kind::Float | Kind::Complex) => {
-                Ok(array.to_complex().expect("floating dtype has a complex counterpart"))
-            }
+            (Scalar::Complex(..), Kind::Float | Kind::Complex) => Ok(array
+                .to_complex()
+                .expect("floating dtype has a complex counterpart")),
             _ => Err(kind_err()),
         }
     }
@@ -128,7 +128,11 @@ macro_rules! scalar_from {
 }
 scalar_from!(Bool, |v| v; bool);
 scalar_from!(Int, |v| v as i128; i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
-scalar_from!(Float, |v| v as f64; f32, f64);
+#[allow(clippy::unnecessary_cast)]
+mod float_from {
+    use super::Scalar;
+    scalar_from!(Float, |v| v as f64; f32, f64);
+}
 
 impl From<num_complex::Complex<f32>> for Scalar {
     fn from(v: num_complex::Complex<f32>) -> Scalar {

@@ -144,7 +144,12 @@ where
         Negative => map(v, |z| -z),
         Positive => map(v, |z| z),
         Reciprocal => map(v, |z| C::new(T::ONE, T::ZERO) / z),
-        Round => map(v, |z| C::new(RealFloat::round_ties_even(z.re), RealFloat::round_ties_even(z.im))),
+        Round => map(v, |z| {
+            C::new(
+                RealFloat::round_ties_even(z.re),
+                RealFloat::round_ties_even(z.im),
+            )
+        }),
         Sign => map(v, complex_sign),
         Sin => map(v, |z| z.sin()),
         Sinh => map(v, |z| z.sinh()),

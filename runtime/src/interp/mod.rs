@@ -28,7 +28,11 @@ pub fn run(graph: &Graph) -> Result<Vec<Arc<Data>>, RuntimeError> {
         let inputs: Vec<Arc<Data>> = node
             .inputs
             .iter()
-            .map(|id| values[id.index()].clone().expect("inputs run before their users"))
+            .map(|id| {
+                values[id.index()]
+                    .clone()
+                    .expect("inputs run before their users")
+            })
             .collect();
         let in_shapes: Vec<&kiln_ir::Shape> = node
             .inputs
@@ -84,7 +88,13 @@ fn eval_node(
             axes,
             correction_bits,
             ..
-        } => reduce::reduce(*op, x(), in_shapes[0], axes, f64::from_bits(*correction_bits))?,
+        } => reduce::reduce(
+            *op,
+            x(),
+            in_shapes[0],
+            axes,
+            f64::from_bits(*correction_bits),
+        )?,
         Op::Scan {
             op,
             axis,

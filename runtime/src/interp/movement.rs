@@ -1,7 +1,7 @@
 //! Views, concatenation and index fills, done the obvious way: compute each output
 //! element's position in the (contiguous, row-major) input and gather.
 
-use kiln_ir::{Data, DType, Element, Scalar, Shape, SliceDim};
+use kiln_ir::{DType, Data, Element, Scalar, Shape, SliceDim};
 
 /// Row-major walk over `shape`, yielding `offset + Σ i_k * strides[k]` for each index.
 /// Strides may be negative (a reversed slice) or 0 (a broadcast axis).

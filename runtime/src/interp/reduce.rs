@@ -120,12 +120,14 @@ fn float_sum<T: RealFloat>(row: &[T]) -> f64 {
     pairwise(row.len(), &|i| row[i].to_f64())
 }
 
-fn float_reduce<T: RealFloat + Element>(op: ReduceOp, r: &Rows<T>, correction: f64) -> Option<Data> {
+fn float_reduce<T: RealFloat + Element>(
+    op: ReduceOp,
+    r: &Rows<T>,
+    correction: f64,
+) -> Option<Data> {
     Some(match op {
         ReduceOp::Sum => r.map(|row| T::from_f64(float_sum(row))),
-        ReduceOp::Prod => r.map(|row| {
-            T::from_f64(row.iter().fold(1.0f64, |a, &b| a * b.to_f64()))
-        }),
+        ReduceOp::Prod => r.map(|row| T::from_f64(row.iter().fold(1.0f64, |a, &b| a * b.to_f64()))),
         ReduceOp::Max => r.map(|row| row.iter().copied().fold(row[0], s::maximum)),
         ReduceOp::Min => r.map(|row| row.iter().copied().fold(row[0], s::minimum)),
         ReduceOp::Mean => r.map(|row| T::from_f64(float_sum(row) / row.len() as f64)),

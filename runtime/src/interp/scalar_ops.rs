@@ -65,48 +65,132 @@ macro_rules! real_float {
             const ONE: Self = 1.0;
             const NAN: Self = $t::NAN;
             const LN_2: Self = std::$t::consts::LN_2;
-            fn add(self, o: Self) -> Self { self + o }
-            fn sub(self, o: Self) -> Self { self - o }
-            fn mul(self, o: Self) -> Self { self * o }
-            fn div(self, o: Self) -> Self { self / o }
-            fn neg(self) -> Self { -self }
-            fn abs(self) -> Self { $t::abs(self) }
-            fn acos(self) -> Self { $t::acos(self) }
-            fn acosh(self) -> Self { $t::acosh(self) }
-            fn asin(self) -> Self { $t::asin(self) }
-            fn asinh(self) -> Self { $t::asinh(self) }
-            fn atan(self) -> Self { $t::atan(self) }
-            fn atanh(self) -> Self { $t::atanh(self) }
-            fn ceil(self) -> Self { $t::ceil(self) }
-            fn cos(self) -> Self { $t::cos(self) }
-            fn cosh(self) -> Self { $t::cosh(self) }
-            fn exp(self) -> Self { $t::exp(self) }
-            fn exp_m1(self) -> Self { $t::exp_m1(self) }
-            fn floor(self) -> Self { $t::floor(self) }
-            fn ln(self) -> Self { $t::ln(self) }
-            fn ln_1p(self) -> Self { $t::ln_1p(self) }
-            fn log2(self) -> Self { $t::log2(self) }
-            fn log10(self) -> Self { $t::log10(self) }
-            fn round_ties_even(self) -> Self { $t::round_ties_even(self) }
-            fn sin(self) -> Self { $t::sin(self) }
-            fn sinh(self) -> Self { $t::sinh(self) }
-            fn sqrt(self) -> Self { $t::sqrt(self) }
-            fn tan(self) -> Self { $t::tan(self) }
-            fn tanh(self) -> Self { $t::tanh(self) }
-            fn trunc(self) -> Self { $t::trunc(self) }
-            fn is_nan(self) -> bool { $t::is_nan(self) }
-            fn is_finite(self) -> bool { $t::is_finite(self) }
-            fn is_infinite(self) -> bool { $t::is_infinite(self) }
-            fn is_sign_negative(self) -> bool { $t::is_sign_negative(self) }
-            fn atan2(self, o: Self) -> Self { $t::atan2(self, o) }
-            fn copysign(self, o: Self) -> Self { $t::copysign(self, o) }
-            fn hypot(self, o: Self) -> Self { $t::hypot(self, o) }
-            fn powf(self, o: Self) -> Self { $t::powf(self, o) }
-            fn rem_c(self, o: Self) -> Self { self % o }
-            fn next_up(self) -> Self { $t::next_up(self) }
-            fn next_down(self) -> Self { $t::next_down(self) }
-            fn to_f64(self) -> f64 { self as f64 }
-            fn from_f64(v: f64) -> Self { v as $t }
+            fn add(self, o: Self) -> Self {
+                self + o
+            }
+            fn sub(self, o: Self) -> Self {
+                self - o
+            }
+            fn mul(self, o: Self) -> Self {
+                self * o
+            }
+            fn div(self, o: Self) -> Self {
+                self / o
+            }
+            fn neg(self) -> Self {
+                -self
+            }
+            fn abs(self) -> Self {
+                $t::abs(self)
+            }
+            fn acos(self) -> Self {
+                $t::acos(self)
+            }
+            fn acosh(self) -> Self {
+                $t::acosh(self)
+            }
+            fn asin(self) -> Self {
+                $t::asin(self)
+            }
+            fn asinh(self) -> Self {
+                $t::asinh(self)
+            }
+            fn atan(self) -> Self {
+                $t::atan(self)
+            }
+            fn atanh(self) -> Self {
+                $t::atanh(self)
+            }
+            fn ceil(self) -> Self {
+                $t::ceil(self)
+            }
+            fn cos(self) -> Self {
+                $t::cos(self)
+            }
+            fn cosh(self) -> Self {
+                $t::cosh(self)
+            }
+            fn exp(self) -> Self {
+                $t::exp(self)
+            }
+            fn exp_m1(self) -> Self {
+                $t::exp_m1(self)
+            }
+            fn floor(self) -> Self {
+                $t::floor(self)
+            }
+            fn ln(self) -> Self {
+                $t::ln(self)
+            }
+            fn ln_1p(self) -> Self {
+                $t::ln_1p(self)
+            }
+            fn log2(self) -> Self {
+                $t::log2(self)
+            }
+            fn log10(self) -> Self {
+                $t::log10(self)
+            }
+            fn round_ties_even(self) -> Self {
+                $t::round_ties_even(self)
+            }
+            fn sin(self) -> Self {
+                $t::sin(self)
+            }
+            fn sinh(self) -> Self {
+                $t::sinh(self)
+            }
+            fn sqrt(self) -> Self {
+                $t::sqrt(self)
+            }
+            fn tan(self) -> Self {
+                $t::tan(self)
+            }
+            fn tanh(self) -> Self {
+                $t::tanh(self)
+            }
+            fn trunc(self) -> Self {
+                $t::trunc(self)
+            }
+            fn is_nan(self) -> bool {
+                $t::is_nan(self)
+            }
+            fn is_finite(self) -> bool {
+                $t::is_finite(self)
+            }
+            fn is_infinite(self) -> bool {
+                $t::is_infinite(self)
+            }
+            fn is_sign_negative(self) -> bool {
+                $t::is_sign_negative(self)
+            }
+            fn atan2(self, o: Self) -> Self {
+                $t::atan2(self, o)
+            }
+            fn copysign(self, o: Self) -> Self {
+                $t::copysign(self, o)
+            }
+            fn hypot(self, o: Self) -> Self {
+                $t::hypot(self, o)
+            }
+            fn powf(self, o: Self) -> Self {
+                $t::powf(self, o)
+            }
+            fn rem_c(self, o: Self) -> Self {
+                self % o
+            }
+            fn next_up(self) -> Self {
+                $t::next_up(self)
+            }
+            fn next_down(self) -> Self {
+                $t::next_down(self)
+            }
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            fn from_f64(v: f64) -> Self {
+                v as $t
+            }
         }
     };
 }
@@ -230,42 +314,88 @@ macro_rules! int_elem {
             const ONE: Self = 1;
             const BITS: u32 = <$t>::BITS;
             const SIGNED: bool = $signed;
-            fn w_add(self, o: Self) -> Self { self.wrapping_add(o) }
-            fn w_sub(self, o: Self) -> Self { self.wrapping_sub(o) }
-            fn w_mul(self, o: Self) -> Self { self.wrapping_mul(o) }
-            fn w_neg(self) -> Self { self.wrapping_neg() }
-            fn w_abs(self) -> Self { if self.to_i128() < 0 { self.wrapping_neg() } else { self } }
-            fn sign(self) -> Self {
-                match self.to_i128().signum() { 1 => 1, 0 => 0, _ => (0 as $t).wrapping_sub(1) }
+            fn w_add(self, o: Self) -> Self {
+                self.wrapping_add(o)
             }
-            fn not(self) -> Self { !self }
-            fn and(self, o: Self) -> Self { self & o }
-            fn or(self, o: Self) -> Self { self | o }
-            fn xor(self, o: Self) -> Self { self ^ o }
+            fn w_sub(self, o: Self) -> Self {
+                self.wrapping_sub(o)
+            }
+            fn w_mul(self, o: Self) -> Self {
+                self.wrapping_mul(o)
+            }
+            fn w_neg(self) -> Self {
+                self.wrapping_neg()
+            }
+            fn w_abs(self) -> Self {
+                if self.to_i128() < 0 {
+                    self.wrapping_neg()
+                } else {
+                    self
+                }
+            }
+            fn sign(self) -> Self {
+                match self.to_i128().signum() {
+                    1 => 1,
+                    0 => 0,
+                    _ => (0 as $t).wrapping_sub(1),
+                }
+            }
+            fn not(self) -> Self {
+                !self
+            }
+            fn and(self, o: Self) -> Self {
+                self & o
+            }
+            fn or(self, o: Self) -> Self {
+                self | o
+            }
+            fn xor(self, o: Self) -> Self {
+                self ^ o
+            }
             fn floor_div(self, o: Self) -> Self {
-                if o == 0 { return 0; }
+                if o == 0 {
+                    return 0;
+                }
                 let (a, b) = (self.to_i128(), o.to_i128());
                 let q = a / b;
-                (if a % b != 0 && ((a < 0) != (b < 0)) { q - 1 } else { q }) as $t
+                (if a % b != 0 && ((a < 0) != (b < 0)) {
+                    q - 1
+                } else {
+                    q
+                }) as $t
             }
             fn py_rem(self, o: Self) -> Self {
-                if o == 0 { return 0; }
+                if o == 0 {
+                    return 0;
+                }
                 let (a, b) = (self.to_i128(), o.to_i128());
                 let r = a % b;
-                (if r != 0 && ((r < 0) != (b < 0)) { r + b } else { r }) as $t
+                (if r != 0 && ((r < 0) != (b < 0)) {
+                    r + b
+                } else {
+                    r
+                }) as $t
             }
             fn pow(self, o: Self) -> Self {
                 let e = o.to_i128();
                 if e < 0 {
                     return match self.to_i128() {
                         1 => 1,
-                        -1 => if e % 2 == 0 { 1 } else { self },
+                        -1 => {
+                            if e % 2 == 0 {
+                                1
+                            } else {
+                                self
+                            }
+                        }
                         _ => 0,
                     };
                 }
                 let (mut base, mut e, mut acc) = (self, e as u128, 1 as $t);
                 while e > 0 {
-                    if e & 1 == 1 { acc = acc.wrapping_mul(base); }
+                    if e & 1 == 1 {
+                        acc = acc.wrapping_mul(base);
+                    }
                     base = base.wrapping_mul(base);
                     e >>= 1;
                 }
@@ -273,17 +403,27 @@ macro_rules! int_elem {
             }
             fn shl(self, o: Self) -> Self {
                 let s = o.to_i128();
-                if s < 0 || s >= <$t>::BITS as i128 { 0 } else { self << (s as u32) }
+                if s < 0 || s >= <$t>::BITS as i128 {
+                    0
+                } else {
+                    self << (s as u32)
+                }
             }
             fn shr(self, o: Self) -> Self {
                 let s = o.to_i128();
                 if s < 0 || s >= <$t>::BITS as i128 {
-                    if self.to_i128() < 0 { (0 as $t).wrapping_sub(1) } else { 0 }
+                    if self.to_i128() < 0 {
+                        (0 as $t).wrapping_sub(1)
+                    } else {
+                        0
+                    }
                 } else {
                     self >> (s as u32)
                 }
             }
-            fn to_i128(self) -> i128 { self as i128 }
+            fn to_i128(self) -> i128 {
+                self as i128
+            }
         }
     };
 }
