@@ -276,7 +276,7 @@ impl Graph {
     /// The program as a Graphviz DOT digraph (built with petgraph).
     pub fn to_dot(&self) -> String {
         use petgraph::dot::{Config, Dot};
-        let mut g = petgraph::Graph::<String, ()>::new();
+        let mut g = petgraph::Graph::<String, &str>::new();
         let idx: Vec<_> = self
             .nodes
             .iter()
@@ -285,9 +285,9 @@ impl Graph {
             .collect();
         for (i, n) in self.nodes.iter().enumerate() {
             for a in &n.inputs {
-                g.add_edge(idx[a.index()], idx[i], ());
+                g.add_edge(idx[a.index()], idx[i], "");
             }
         }
-        format!("{:?}", Dot::with_config(&g, &[Config::EdgeNoLabel]))
+        format!("{}", Dot::with_config(&g, &[Config::EdgeNoLabel]))
     }
 }
