@@ -246,6 +246,15 @@ impl Graph {
     /// The program as text: one line per node with its op, dtype, shape and the user
     /// code that built it.
     pub fn explain(&self) -> String {
+        self.render(true)
+    }
+
+    /// Like `explain`, without source locations: stable text for golden tests of passes.
+    pub fn dump(&self) -> String {
+        self.render(false)
+    }
+
+    fn render(&self, locations: bool) -> String {
         let mut out = String::new();
         for (i, n) in self.nodes.iter().enumerate() {
             let args: Vec<String> = n.inputs.iter().map(|a| a.to_string()).collect();
@@ -259,15 +268,14 @@ impl Graph {
             } else {
                 format!("({})", args.join(", "))
             };
+            let at = if locations {
+                format!(" @ {}:{}", n.loc.file(), n.loc.line())
+            } else {
+                String::new()
+            };
             out.push_str(&format!(
-                "%{i} = {}{} : {}{} @ {}:{}{}\n",
-                n.op,
-                args,
-                n.meta.dtype,
-                n.meta.shape,
-                n.loc.file(),
-                n.loc.line(),
-                mark
+                "%{i} = {}{} : {}{}{at}{mark}\n",
+                n.op, args, n.meta.dtype, n.meta.shape
             ));
         }
         out

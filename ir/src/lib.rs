@@ -11,8 +11,11 @@ pub mod dtype;
 pub mod error;
 pub mod graph;
 pub mod op;
+pub mod passes;
 pub mod scalar;
 pub mod shape;
+#[cfg(test)]
+mod testing;
 
 pub use data::{Data, Element, Literal};
 pub use device::Device;
