@@ -10,8 +10,11 @@ pub mod device;
 pub mod dtype;
 pub mod error;
 pub mod graph;
+pub mod kernel;
+pub mod layout;
 pub mod op;
 pub mod passes;
+pub mod plan;
 pub mod scalar;
 pub mod shape;
 #[cfg(test)]

@@ -1,0 +1,947 @@
+//! The fusion planner: from an optimised `Graph` to a `FusionPlan`, a list of steps
+//! (mostly kernels) over a set of buffers.
+//!
+//! Which nodes get a buffer ("materialised"):
+//! - requested outputs and constants;
+//! - reductions, scans and concatenations (their results), and scan inputs;
+//! - an expensive node (a transcendental in its fused subtree) that several kernels
+//!   would otherwise recompute, or that a broadcast would recompute per output element;
+//! - the input of a reshape that its layout cannot express (a reshape of a transpose).
+//! Everything else fuses into the kernel of the buffer it feeds: elementwise ops and
+//! views become one loop nest over the buffer's shape, views turning into affine
+//! accesses (`Layout`), fills into constants, iotas into index values.
+//!
+//! Kernels with the same loop nest are grouped: elementwise roots of one shape share one
+//! kernel (one reads another's value directly, not from memory), and reductions of one
+//! input over the same axes share one pass (zscore's mean and var).
+
+use crate::data::Literal;
+use crate::dtype::DType;
+use crate::graph::{Graph, NodeId};
+use crate::kernel::{
+    Access, AccessParams, Arg, Instr, Kernel, KernelParams, Reduction, Store, Stride, Value,
+};
+use crate::layout::Layout;
+use crate::op::{Op, ReduceOp, ScanOp, UnaryOp};
+use crate::shape::Shape;
+use smallvec::SmallVec;
+use std::collections::HashMap;
+use std::fmt;
+
+/// A materialised array.
+#[derive(Clone, Debug)]
+pub struct Buffer {
+    pub shape: Shape,
+    pub dtype: DType,
+    /// The graph node whose value it holds.
+    pub node: NodeId,
+    /// Data that exists before the plan runs (a constant).
+    pub constant: Option<Literal>,
+}
+
+/// One compiled loop nest and what it is launched with.
+#[derive(Clone, Debug)]
+pub struct KernelStep {
+    pub kernel: Kernel,
+    pub params: KernelParams,
+    /// Buffer for each kernel argument.
+    pub args: Vec<usize>,
+    /// Graph nodes computed by this kernel (roots first), for explain().
+    pub roots: Vec<NodeId>,
+    pub fused: Vec<NodeId>,
+}
+
+/// A step of a plan.
+#[derive(Clone, Debug)]
+pub enum Step {
+    Kernel(KernelStep),
+    /// Cumulative sum/product along an axis: a sequential library routine.
+    Scan {
+        op: ScanOp,
+        axis: usize,
+        include_initial: bool,
+        input: usize,
+        output: usize,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct FusionPlan {
+    pub buffers: Vec<Buffer>,
+    pub steps: Vec<Step>,
+    /// Buffer of each graph output.
+    pub outputs: Vec<usize>,
+    /// Why each materialised node (other than outputs and constants) got a buffer.
+    pub reasons: Vec<(NodeId, &'static str)>,
+}
+
+/// Cost weight of an op in a fused subtree: transcendentals and divisions are
+/// expensive, the rest cheap. Used to decide recompute versus materialise.
+fn op_cost(op: &Op) -> u32 {
+    use UnaryOp::*;
+    match op {
+        Op::Unary(
+            Abs | BitwiseInvert | Ceil | Conj | Floor | Imag | IsFinite | IsInf | IsNan
+            | LogicalNot | Negative | Positive | Real | Round | Sign | Signbit | Square | Trunc,
+        ) => 1,
+        Op::Unary(_) => 8,
+        Op::Binary(b) => match b {
+            crate::op::BinaryOp::Pow
+            | crate::op::BinaryOp::Atan2
+            | crate::op::BinaryOp::Hypot
+            | crate::op::BinaryOp::Logaddexp => 8,
+            _ => 1,
+        },
+        Op::Where | Op::Cast(_) => 1,
+        _ => 0,
+    }
+}
+
+/// Recomputing a subtree that costs at least this much is worse than a round trip
+/// through memory.
+const MATERIALISE_COST: u32 = 8;
+
+struct Planner<'g> {
+    g: &'g Graph,
+    materialised: Vec<bool>,
+    reasons: Vec<(NodeId, &'static str)>,
+}
+
+/// Why planning must retry: a node that has to be materialised first.
+struct Retry(NodeId, &'static str);
+
+pub fn plan(g: &Graph) -> FusionPlan {
+    let mut p = Planner {
+        g,
+        materialised: vec![false; g.nodes.len()],
+        reasons: Vec::new(),
+    };
+    for o in &g.outputs {
+        p.materialised[o.index()] = true;
+    }
+    for (i, n) in g.nodes.iter().enumerate() {
+        let id = NodeId(i as u32);
+        match &n.op {
+            Op::Constant(_) => p.materialised[i] = true,
+            Op::Reduce { .. } | Op::Concat { .. } => p.mark(id, "reduction or concat result"),
+            Op::Scan { .. } => {
+                p.mark(id, "scan result");
+                p.mark(n.inputs[0], "scan input");
+            }
+            _ => {}
+        }
+    }
+    p.mark_expensive_broadcasts();
+    loop {
+        p.mark_shared_expensive();
+        match p.build() {
+            Ok(plan) => return plan,
+            Err(Retry(node, why)) => p.mark(node, why),
+        }
+    }
+}
+
+impl<'g> Planner<'g> {
+    fn mark(&mut self, id: NodeId, why: &'static str) {
+        if !self.materialised[id.index()] {
+            self.materialised[id.index()] = true;
+            self.reasons.push((id, why));
+        }
+    }
+
+    /// Cost of the subtree that would fuse into a consumer of `id`.
+    fn subtree_cost(&self, id: NodeId, memo: &mut HashMap<NodeId, u32>) -> u32 {
+        if self.materialised[id.index()] {
+            return 0;
+        }
+        if let Some(&c) = memo.get(&id) {
+            return c;
+        }
+        let n = self.g.node(id);
+        let c = op_cost(&n.op)
+            + n.inputs
+                .iter()
+                .map(|&i| self.subtree_cost(i, memo))
+                .sum::<u32>();
+        memo.insert(id, c);
+        c
+    }
+
+    /// A broadcast that stretches an expensive subtree would recompute it for every
+    /// output element: materialise the subtree once instead.
+    fn mark_expensive_broadcasts(&mut self) {
+        let mut memo = HashMap::new();
+        for (i, n) in self.g.nodes.iter().enumerate() {
+            if let Op::Broadcast(_) = n.op {
+                let input = n.inputs[0];
+                let grows = n.meta.shape.size() > self.g.node(input).meta.shape.size();
+                if grows && self.subtree_cost(input, &mut memo) >= MATERIALISE_COST {
+                    let _ = i;
+                    self.mark(input, "expensive value broadcast to a larger shape");
+                }
+            }
+        }
+    }
+
+    /// Roots whose kernels read each non-materialised node.
+    fn clusters_of(&self) -> Vec<Vec<NodeId>> {
+        let mut users: Vec<Vec<NodeId>> = vec![Vec::new(); self.g.nodes.len()];
+        for (i, _) in self.g.nodes.iter().enumerate() {
+            if !self.materialised[i] || matches!(self.g.nodes[i].op, Op::Constant(_)) {
+                continue;
+            }
+            let root = NodeId(i as u32);
+            let mut stack: Vec<NodeId> = self.g.nodes[i].inputs.to_vec();
+            let mut seen = std::collections::HashSet::new();
+            while let Some(id) = stack.pop() {
+                if self.materialised[id.index()] || !seen.insert(id) {
+                    continue;
+                }
+                users[id.index()].push(root);
+                stack.extend(self.g.node(id).inputs.iter().copied());
+            }
+        }
+        users
+    }
+
+    /// An expensive node that two kernels would both compute is computed once.
+    fn mark_shared_expensive(&mut self) {
+        loop {
+            let users = self.clusters_of();
+            let mut memo = HashMap::new();
+            let mut changed = false;
+            for i in 0..self.g.nodes.len() {
+                let id = NodeId(i as u32);
+                let n = self.g.node(id);
+                if !self.materialised[i]
+                    && users[i].len() >= 2
+                    && op_cost(&n.op) >= MATERIALISE_COST
+                    && self.subtree_cost(id, &mut memo) >= MATERIALISE_COST
+                {
+                    self.mark(id, "expensive value used by several kernels");
+                    changed = true;
+                }
+            }
+            if !changed {
+                return;
+            }
+        }
+    }
+
+    fn build(&self) -> Result<FusionPlan, Retry> {
+        let mut buffers: Vec<Buffer> = Vec::new();
+        let mut buffer_of: Vec<Option<usize>> = vec![None; self.g.nodes.len()];
+        for (i, n) in self.g.nodes.iter().enumerate() {
+            if self.materialised[i] {
+                buffer_of[i] = Some(buffers.len());
+                buffers.push(Buffer {
+                    shape: n.meta.shape.clone(),
+                    dtype: n.meta.dtype,
+                    node: NodeId(i as u32),
+                    constant: match &n.op {
+                        Op::Constant(l) => Some(l.clone()),
+                        _ => None,
+                    },
+                });
+            }
+        }
+        let mut steps: Vec<Step> = Vec::new();
+        let mut group: Option<Group> = None;
+        for (i, n) in self.g.nodes.iter().enumerate() {
+            let id = NodeId(i as u32);
+            if !self.materialised[i] || matches!(n.op, Op::Constant(_)) {
+                continue;
+            }
+            match &n.op {
+                Op::Scan {
+                    op,
+                    axis,
+                    include_initial,
+                } => {
+                    flush(&mut group, &mut steps);
+                    steps.push(Step::Scan {
+                        op: *op,
+                        axis: *axis,
+                        include_initial: *include_initial,
+                        input: buffer_of[n.inputs[0].index()]
+                            .expect("scan inputs are materialised"),
+                        output: buffer_of[i].expect("materialised"),
+                    });
+                }
+                Op::Concat { axis } => {
+                    flush(&mut group, &mut steps);
+                    let mut start = 0;
+                    for &part in &n.inputs {
+                        let len = self.g.node(part).meta.shape.0[*axis];
+                        let mut g = Group::new(
+                            self,
+                            &buffer_of,
+                            Domain::of_shape(&self.g.node(part).meta.shape),
+                        );
+                        g.add_concat_part(id, part, *axis, start)?;
+                        steps.push(Step::Kernel(g.finish()));
+                        start += len;
+                    }
+                }
+                _ => {
+                    let domain = Domain::for_root(self.g, id);
+                    let fits = group.as_ref().is_some_and(|g| g.accepts(&domain, id));
+                    if !fits {
+                        flush(&mut group, &mut steps);
+                        group = Some(Group::new(self, &buffer_of, domain));
+                    }
+                    let g = group.as_mut().expect("just set");
+                    g.add_root(id)?;
+                }
+            }
+        }
+        flush(&mut group, &mut steps);
+        Ok(FusionPlan {
+            outputs: self
+                .g
+                .outputs
+                .iter()
+                .map(|o| buffer_of[o.index()].expect("outputs are materialised"))
+                .collect(),
+            buffers,
+            steps,
+            reasons: self.reasons.clone(),
+        })
+    }
+}
+
+fn flush(group: &mut Option<Group>, steps: &mut Vec<Step>) {
+    if let Some(g) = group.take() {
+        steps.push(Step::Kernel(g.finish()));
+    }
+}
+
+/// The loop nest of a kernel before canonicalisation: the iterated shape, and for a
+/// reduction, which axes of that shape are reduced.
+#[derive(Clone, Debug, PartialEq)]
+struct Domain {
+    /// Shape iterated, in the root's own axis order.
+    shape: Shape,
+    /// Reduced axes (sorted), empty for elementwise.
+    reduced: SmallVec<[usize; 4]>,
+    reduction: bool,
+    /// The node whose index space the domain is (the reduce input, or the root).
+    source: Option<NodeId>,
+}
+
+impl Domain {
+    fn of_shape(shape: &Shape) -> Domain {
+        Domain {
+            shape: shape.clone(),
+            reduced: SmallVec::new(),
+            reduction: false,
+            source: None,
+        }
+    }
+
+    fn for_root(g: &Graph, root: NodeId) -> Domain {
+        let n = g.node(root);
+        match &n.op {
+            Op::Reduce { axes, .. } => Domain {
+                shape: g.node(n.inputs[0]).meta.shape.clone(),
+                reduced: axes.clone(),
+                reduction: true,
+                source: Some(n.inputs[0]),
+            },
+            _ => Domain::of_shape(&n.meta.shape),
+        }
+    }
+
+    /// Loop order: kept axes outside, reduced axes inside.
+    fn loop_order(&self) -> Vec<usize> {
+        let rank = self.shape.rank();
+        let kept = (0..rank).filter(|a| !self.reduced.contains(a));
+        kept.chain(self.reduced.iter().copied()).collect()
+    }
+}
+
+/// A kernel under construction: one or more roots over one domain.
+struct Group<'p, 'g> {
+    p: &'p Planner<'g>,
+    buffer_of: &'p [Option<usize>],
+    domain: Domain,
+    roots: Vec<NodeId>,
+    fused: Vec<NodeId>,
+    /// Emitted values by (node, chain of views between the node and the roots).
+    memo: HashMap<(NodeId, Vec<NodeId>), Value>,
+    instrs: Vec<(Instr, DType)>,
+    /// Access layouts in the domain's index space, and their argument buffers.
+    accesses: Vec<(usize, Layout)>,
+    args: Vec<(usize, bool)>,
+    stores: Vec<(usize, Value)>,
+    reductions: Vec<(ReduceOp, Value, usize, u64)>,
+}
+
+impl<'p, 'g> Group<'p, 'g> {
+    fn new(p: &'p Planner<'g>, buffer_of: &'p [Option<usize>], domain: Domain) -> Self {
+        Group {
+            p,
+            buffer_of,
+            domain,
+            roots: Vec::new(),
+            fused: Vec::new(),
+            memo: HashMap::new(),
+            instrs: Vec::new(),
+            accesses: Vec::new(),
+            args: Vec::new(),
+            stores: Vec::new(),
+            reductions: Vec::new(),
+        }
+    }
+
+    /// Whether `root` can join this group: the same loop nest, and it does not read a
+    /// root of the group through a view (which would need values of other points).
+    fn accepts(&self, domain: &Domain, root: NodeId) -> bool {
+        let same_nest = domain.shape == self.domain.shape
+            && domain.reduced == self.domain.reduced
+            && domain.reduction == self.domain.reduction;
+        if !same_nest {
+            return false;
+        }
+        let g = self.p.g;
+        // Walk root's fused subtree; reading a group root is fine only without views
+        // and only for elementwise groups (a reduction's value is not per point).
+        let mut stack: Vec<(NodeId, bool)> =
+            g.node(root).inputs.iter().map(|&i| (i, false)).collect();
+        let mut seen = std::collections::HashSet::new();
+        while let Some((id, through_view)) = stack.pop() {
+            if !seen.insert((id, through_view)) {
+                continue;
+            }
+            if self.roots.contains(&id) {
+                if through_view || self.domain.reduction {
+                    return false;
+                }
+                continue;
+            }
+            if self.p.materialised[id.index()] {
+                continue;
+            }
+            let n = g.node(id);
+            let view = through_view || n.op.is_view();
+            stack.extend(n.inputs.iter().map(|&i| (i, view)));
+        }
+        true
+    }
+
+    fn arg(&mut self, buffer: usize, output: bool) -> usize {
+        if let Some(i) = self
+            .args
+            .iter()
+            .position(|&(b, o)| b == buffer && o == output)
+        {
+            return i;
+        }
+        self.args.push((buffer, output));
+        self.args.len() - 1
+    }
+
+    fn access(&mut self, arg: usize, layout: Layout) -> usize {
+        if let Some(i) = self
+            .accesses
+            .iter()
+            .position(|(a, l)| *a == arg && *l == layout)
+        {
+            return i;
+        }
+        self.accesses.push((arg, layout));
+        self.accesses.len() - 1
+    }
+
+    fn push(&mut self, instr: Instr, dtype: DType) -> Value {
+        if let Some(i) = self
+            .instrs
+            .iter()
+            .position(|(x, d)| *x == instr && *d == dtype)
+        {
+            return Value(i as u32);
+        }
+        self.instrs.push((instr, dtype));
+        Value(self.instrs.len() as u32 - 1)
+    }
+
+    /// Apply the chain of views (listed from the roots downward) to a layout of
+    /// `leaf`'s index space, giving a layout in the domain's index space.
+    fn through_views(&self, mut layout: Layout, views: &[NodeId]) -> Result<Layout, Retry> {
+        for &v in views.iter().rev() {
+            let n = self.p.g.node(v);
+            layout = layout
+                .apply(&n.op)
+                .ok_or(Retry(n.inputs[0], "reshape its layout cannot express"))?;
+        }
+        Ok(layout)
+    }
+
+    /// The value of `id` at the current point, reached through `views`.
+    fn emit(&mut self, id: NodeId, views: &[NodeId]) -> Result<Value, Retry> {
+        let key = (id, views.to_vec());
+        if let Some(&v) = self.memo.get(&key) {
+            return Ok(v);
+        }
+        let n = self.p.g.node(id);
+        let dtype = n.meta.dtype;
+        let v = if self.p.materialised[id.index()] {
+            let buffer = self.buffer_of[id.index()].expect("materialised nodes have buffers");
+            let layout = self.through_views(Layout::contiguous(&n.meta.shape), views)?;
+            let arg = self.arg(buffer, false);
+            let access = self.access(arg, layout);
+            self.push(Instr::Load { access }, dtype)
+        } else {
+            self.fused.push(id);
+            match &n.op {
+                Op::Fill(s) => self.push(Instr::Const(*s), dtype),
+                Op::Iota { axis } => {
+                    let layout = self.through_views(Layout::iota(&n.meta.shape, *axis), views)?;
+                    let access = self.access(usize::MAX, layout);
+                    self.push(Instr::Index { access }, dtype)
+                }
+                op if op.is_view() => {
+                    let mut chain = views.to_vec();
+                    chain.push(id);
+                    self.emit(n.inputs[0], &chain)?
+                }
+                Op::Unary(u) => {
+                    let x = self.emit(n.inputs[0], views)?;
+                    self.push(Instr::Unary(*u, x), dtype)
+                }
+                Op::Binary(b) => {
+                    let x = self.emit(n.inputs[0], views)?;
+                    let y = self.emit(n.inputs[1], views)?;
+                    self.push(Instr::Binary(*b, x, y), dtype)
+                }
+                Op::Where => {
+                    let c = self.emit(n.inputs[0], views)?;
+                    let x = self.emit(n.inputs[1], views)?;
+                    let y = self.emit(n.inputs[2], views)?;
+                    self.push(Instr::Select(c, x, y), dtype)
+                }
+                Op::Cast(_) => {
+                    let x = self.emit(n.inputs[0], views)?;
+                    self.push(Instr::Cast(x), dtype)
+                }
+                other => unreachable!("{other} is always materialised"),
+            }
+        };
+        self.memo.insert(key, v);
+        Ok(v)
+    }
+
+    fn add_root(&mut self, root: NodeId) -> Result<(), Retry> {
+        let n = self.p.g.node(root);
+        let buffer = self.buffer_of[root.index()].expect("roots are materialised");
+        let out = self.arg(buffer, true);
+        match &n.op {
+            Op::Reduce {
+                op,
+                axes,
+                correction_bits,
+                ..
+            } => {
+                let value = self.emit(n.inputs[0], &[])?;
+                // The output is contiguous over the kept axes; reduced axes do not move.
+                let out_strides = Layout::contiguous(&n.meta.shape).strides;
+                let keepdims = n.meta.shape.rank() == self.domain.shape.rank();
+                let strides = (0..self.domain.shape.rank())
+                    .map(|a| match (axes.contains(&a), keepdims) {
+                        (true, _) => 0,
+                        (false, true) => out_strides[a],
+                        (false, false) => out_strides[a - axes.iter().filter(|&&r| r < a).count()],
+                    })
+                    .collect();
+                let layout = Layout {
+                    shape: self.domain.shape.clone(),
+                    strides,
+                    offset: 0,
+                };
+                let access = self.access(out, layout);
+                self.reductions.push((*op, value, access, *correction_bits));
+            }
+            _ => {
+                // The root's value; memoised so later roots of the group reuse it.
+                let value = self.emit_root_value(root)?;
+                let layout = Layout::contiguous(&n.meta.shape);
+                let access = self.access(out, layout);
+                self.stores.push((access, value));
+            }
+        }
+        self.roots.push(root);
+        Ok(())
+    }
+
+    /// Emit a root as a computed value (not a load of its own buffer).
+    fn emit_root_value(&mut self, root: NodeId) -> Result<Value, Retry> {
+        let n = self.p.g.node(root);
+        let v = match &n.op {
+            Op::Fill(_)
+            | Op::Iota { .. }
+            | Op::Unary(_)
+            | Op::Binary(_)
+            | Op::Where
+            | Op::Cast(_) => {
+                // Temporarily treat the root as fused to emit its expression.
+                self.emit_unmaterialised(root)?
+            }
+            op if op.is_view() => self.emit_unmaterialised(root)?,
+            other => unreachable!("{other} roots are handled elsewhere"),
+        };
+        self.memo.insert((root, Vec::new()), v);
+        Ok(v)
+    }
+
+    fn emit_unmaterialised(&mut self, id: NodeId) -> Result<Value, Retry> {
+        let n = self.p.g.node(id);
+        let dtype = n.meta.dtype;
+        Ok(match &n.op {
+            Op::Fill(s) => self.push(Instr::Const(*s), dtype),
+            Op::Iota { axis } => {
+                let layout = Layout::iota(&n.meta.shape, *axis);
+                let access = self.access(usize::MAX, layout);
+                self.push(Instr::Index { access }, dtype)
+            }
+            op if op.is_view() => self.emit(n.inputs[0], &[id])?,
+            Op::Unary(u) => {
+                let x = self.emit(n.inputs[0], &[])?;
+                self.push(Instr::Unary(*u, x), dtype)
+            }
+            Op::Binary(b) => {
+                let x = self.emit(n.inputs[0], &[])?;
+                let y = self.emit(n.inputs[1], &[])?;
+                self.push(Instr::Binary(*b, x, y), dtype)
+            }
+            Op::Where => {
+                let c = self.emit(n.inputs[0], &[])?;
+                let x = self.emit(n.inputs[1], &[])?;
+                let y = self.emit(n.inputs[2], &[])?;
+                self.push(Instr::Select(c, x, y), dtype)
+            }
+            Op::Cast(_) => {
+                let x = self.emit(n.inputs[0], &[])?;
+                self.push(Instr::Cast(x), dtype)
+            }
+            other => unreachable!("{other} is not elementwise"),
+        })
+    }
+
+    /// A part of a concat: the part's value stored into its slice of the output.
+    fn add_concat_part(
+        &mut self,
+        concat: NodeId,
+        part: NodeId,
+        axis: usize,
+        start: usize,
+    ) -> Result<(), Retry> {
+        let n = self.p.g.node(concat);
+        let buffer = self.buffer_of[concat.index()].expect("concat results are materialised");
+        let out = self.arg(buffer, true);
+        let value = self.emit(part, &[])?;
+        let mut layout = Layout::contiguous(&n.meta.shape);
+        let part_shape = &self.p.g.node(part).meta.shape;
+        if part_shape.size() > 0 {
+            layout.offset += start as isize * layout.strides[axis];
+        }
+        layout.shape = part_shape.clone();
+        let access = self.access(out, layout);
+        self.stores.push((access, value));
+        self.roots.push(concat);
+        Ok(())
+    }
+
+    /// Canonicalise the loop nest and produce the kernel and its parameters.
+    fn finish(self) -> KernelStep {
+        let order = self.domain.loop_order();
+        let n_reduced = self.domain.reduced.len();
+        // Permute every layout into loop order.
+        let mut dims: Vec<i64> = order
+            .iter()
+            .map(|&a| self.domain.shape.0[a] as i64)
+            .collect();
+        let mut layouts: Vec<Layout> = self
+            .accesses
+            .iter()
+            .map(|(_, l)| l.permute(&order))
+            .collect();
+        let mut reduced = n_reduced;
+        // Drop size-1 loop axes, then merge neighbours every access walks contiguously
+        // (never across the kept/reduced boundary).
+        let mut axis = 0;
+        while axis < dims.len() {
+            if dims[axis] == 1 && dims.len() > 0 {
+                let is_reduced = axis >= dims.len() - reduced;
+                dims.remove(axis);
+                for l in layouts.iter_mut() {
+                    l.strides.remove(axis);
+                }
+                if is_reduced {
+                    reduced -= 1;
+                }
+            } else {
+                axis += 1;
+            }
+        }
+        let mut axis = 0;
+        while axis + 1 < dims.len() {
+            let boundary = dims.len() - reduced;
+            let same_side = (axis + 1 < boundary) || (axis >= boundary);
+            let mergeable = same_side
+                && layouts
+                    .iter()
+                    .all(|l| l.strides[axis] == l.strides[axis + 1] * dims[axis + 1] as isize);
+            if mergeable {
+                dims[axis] *= dims[axis + 1];
+                dims.remove(axis + 1);
+                for l in layouts.iter_mut() {
+                    l.strides.remove(axis + 1);
+                }
+                if axis >= boundary {
+                    reduced -= 1;
+                }
+            } else {
+                axis += 1;
+            }
+        }
+        let accesses: Vec<Access> = self
+            .accesses
+            .iter()
+            .zip(&layouts)
+            .map(|((arg, _), l)| Access {
+                arg: *arg,
+                strides: l.strides.iter().map(|&s| Stride::of(s)).collect(),
+            })
+            .collect();
+        let params = KernelParams {
+            dims: dims.iter().copied().collect(),
+            accesses: layouts
+                .iter()
+                .map(|l| AccessParams {
+                    offset: l.offset as i64,
+                    strides: l.strides.iter().map(|&s| s as i64).collect(),
+                })
+                .collect(),
+        };
+        // Index accesses carry no argument.
+        let accesses = accesses
+            .into_iter()
+            .map(|a| Access {
+                arg: if a.arg == usize::MAX { 0 } else { a.arg },
+                ..a
+            })
+            .collect();
+        let kernel = Kernel {
+            rank: dims.len(),
+            reduced,
+            args: self
+                .args
+                .iter()
+                .map(|&(b, output)| Arg {
+                    dtype: self.p_buffer_dtype(b),
+                    output,
+                })
+                .collect(),
+            accesses,
+            instrs: self.instrs.clone(),
+            stores: self
+                .stores
+                .iter()
+                .map(|&(access, value)| Store { access, value })
+                .collect(),
+            reductions: self
+                .reductions
+                .iter()
+                .map(|&(op, value, access, correction_bits)| Reduction {
+                    op,
+                    value,
+                    access,
+                    correction_bits,
+                })
+                .collect(),
+        };
+        let mut fused = self.fused.clone();
+        fused.sort();
+        fused.dedup();
+        KernelStep {
+            kernel,
+            params,
+            args: self.args.iter().map(|&(b, _)| b).collect(),
+            roots: self.roots.clone(),
+            fused,
+        }
+    }
+
+    fn p_buffer_dtype(&self, buffer: usize) -> DType {
+        let node = self
+            .buffer_of
+            .iter()
+            .position(|b| *b == Some(buffer))
+            .expect("every buffer belongs to a node");
+        self.p.g.nodes[node].meta.dtype
+    }
+}
+
+impl FusionPlan {
+    /// Number of kernels launched.
+    pub fn kernel_count(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| matches!(s, Step::Kernel(_)))
+            .count()
+    }
+}
+
+/// The plan as text: buffers, why each was materialised, and each step with the graph
+/// nodes it computes and the kernel program.
+impl fmt::Display for FusionPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, b) in self.buffers.iter().enumerate() {
+            let what = if b.constant.is_some() {
+                "constant".to_string()
+            } else if let Some((_, why)) = self.reasons.iter().find(|(n, _)| *n == b.node) {
+                (*why).to_string()
+            } else {
+                "output".to_string()
+            };
+            writeln!(
+                f,
+                "buffer b{i}: {}{} = {} ({what})",
+                b.dtype, b.shape, b.node
+            )?;
+        }
+        for (i, s) in self.steps.iter().enumerate() {
+            match s {
+                Step::Kernel(k) => {
+                    let roots: Vec<String> = k.roots.iter().map(|r| r.to_string()).collect();
+                    let fused: Vec<String> = k.fused.iter().map(|r| r.to_string()).collect();
+                    let args: Vec<String> = k.args.iter().map(|b| format!("b{b}")).collect();
+                    writeln!(
+                        f,
+                        "step {i}: kernel computing {} (fused {}) args [{}] dims {:?}",
+                        roots.join(", "),
+                        if fused.is_empty() {
+                            "-".into()
+                        } else {
+                            fused.join(", ")
+                        },
+                        args.join(", "),
+                        k.params.dims.as_slice()
+                    )?;
+                    for line in k.kernel.to_string().lines() {
+                        writeln!(f, "    {line}")?;
+                    }
+                }
+                Step::Scan {
+                    op,
+                    axis,
+                    input,
+                    output,
+                    ..
+                } => writeln!(
+                    f,
+                    "step {i}: {} along axis {axis}: b{input} -> b{output}",
+                    op.name()
+                )?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plan;
+    use crate::op::{BinaryOp::*, Op, ReduceOp, UnaryOp::*};
+    use crate::passes::optimize;
+    use crate::testing::{bin, fill, graph, input, op, un};
+    use crate::{DType::*, Shape};
+    use smallvec::smallvec;
+
+    fn reduce(r: ReduceOp, x: &crate::ExprRef, axes: &[usize], keepdims: bool) -> crate::ExprRef {
+        op(
+            Op::Reduce {
+                op: r,
+                axes: axes.iter().copied().collect(),
+                keepdims,
+                correction_bits: 0f64.to_bits(),
+            },
+            &[x],
+        )
+    }
+
+    fn bcast(x: &crate::ExprRef, shape: &[usize]) -> crate::ExprRef {
+        op(Op::Broadcast(Shape::new(shape)), &[x])
+    }
+
+    #[test]
+    fn an_elementwise_chain_is_one_kernel() {
+        let x = input(&[1000], F32);
+        let y = input(&[1000], F32);
+        let t = bin(Add, &bin(Multiply, &x, &y), &fill(0.5, &[1000], F32));
+        let e = un(Exp, &un(Negative, &bin(Multiply, &t, &t)));
+        let r = bin(
+            Add,
+            &bin(Divide, &e, &un(Sqrt, &x)),
+            &un(Tanh, &bin(Subtract, &x, &y)),
+        );
+        let p = plan(&optimize(&graph(&[&r]), |_, _| {}));
+        assert_eq!(p.kernel_count(), 1);
+        insta::assert_snapshot!(p.to_string());
+    }
+
+    #[test]
+    fn zscore_is_one_reduction_pass_and_one_elementwise_pass() {
+        let x = input(&[1000], F64);
+        let mean = reduce(ReduceOp::Mean, &x, &[0], false);
+        let var = reduce(ReduceOp::Var, &x, &[0], false);
+        let centered = bin(Subtract, &x, &bcast(&mean, &[1000]));
+        let z = bin(Divide, &centered, &bcast(&un(Sqrt, &var), &[1000]));
+        let p = plan(&optimize(&graph(&[&z]), |_, _| {}));
+        insta::assert_snapshot!(p.to_string());
+        assert_eq!(
+            p.kernel_count(),
+            3,
+            "mean+var pass, sqrt(var) once, output pass"
+        );
+    }
+
+    #[test]
+    fn a_reshape_of_a_transpose_materialises_the_transpose_input() {
+        let x = input(&[2, 3], F32);
+        let e = un(Exp, &x);
+        let t = op(Op::Permute(smallvec![1, 0]), &[&e]);
+        let r = op(Op::Reshape(Shape::new(&[6])), &[&t]);
+        let p = plan(&optimize(&graph(&[&r]), |_, _| {}));
+        insta::assert_snapshot!(p.to_string());
+    }
+
+    #[test]
+    fn softmax_reductions_read_fused_producers() {
+        let s = input(&[4, 8], F32);
+        let m = reduce(ReduceOp::Max, &s, &[1], true);
+        let e = un(Exp, &bin(Subtract, &s, &bcast(&m, &[4, 8])));
+        let z = reduce(ReduceOp::Sum, &e, &[1], true);
+        let out = bin(Divide, &e, &bcast(&z, &[4, 8]));
+        let p = plan(&optimize(&graph(&[&out]), |_, _| {}));
+        insta::assert_snapshot!(p.to_string());
+    }
+
+    #[test]
+    fn two_outputs_of_one_shape_share_one_kernel() {
+        let x = input(&[100], F64);
+        let a = un(Log, &x);
+        let b = bin(Multiply, &a, &x);
+        let p = plan(&optimize(&graph(&[&a, &b]), |_, _| {}));
+        assert_eq!(p.kernel_count(), 1, "{p}");
+    }
+
+    #[test]
+    fn concat_parts_are_stored_into_slices_of_one_buffer() {
+        let x = input(&[2, 3], F32);
+        let y = input(&[2, 1], F32);
+        let c = op(Op::Concat { axis: 1 }, &[&un(Exp, &x), &y]);
+        let p = plan(&optimize(&graph(&[&c]), |_, _| {}));
+        insta::assert_snapshot!(p.to_string());
+    }
+}
