@@ -253,6 +253,14 @@ pub fn full(
     )
 }
 
+/// 0 or 1 as a fill value every dtype accepts (bool takes false and true).
+fn unit(one: bool, opts: &CreateOpts) -> Scalar {
+    match opts.dtype {
+        Some(DType::Bool) => Scalar::Bool(one),
+        _ => Scalar::Int(one as i128),
+    }
+}
+
 fn float_default(opts: CreateOpts) -> CreateOpts {
     CreateOpts {
         dtype: Some(opts.dtype.unwrap_or(DType::DEFAULT_FLOAT)),
@@ -263,11 +271,12 @@ fn float_default(opts: CreateOpts) -> CreateOpts {
 /// Zeros of `shape` (float64 unless `opts` says otherwise).
 #[track_caller]
 pub fn zeros(shape: impl AsRef<[usize]>, opts: impl Into<CreateOpts>) -> Result<Array> {
+    let opts = float_default(opts.into());
     full_at(
         "zeros",
         shape.as_ref(),
-        Scalar::Int(0),
-        float_default(opts.into()),
+        unit(false, &opts),
+        opts,
         Location::caller(),
     )
 }
@@ -275,11 +284,12 @@ pub fn zeros(shape: impl AsRef<[usize]>, opts: impl Into<CreateOpts>) -> Result<
 /// Ones of `shape` (float64 unless `opts` says otherwise).
 #[track_caller]
 pub fn ones(shape: impl AsRef<[usize]>, opts: impl Into<CreateOpts>) -> Result<Array> {
+    let opts = float_default(opts.into());
     full_at(
         "ones",
         shape.as_ref(),
-        Scalar::Int(1),
-        float_default(opts.into()),
+        unit(true, &opts),
+        opts,
         Location::caller(),
     )
 }
@@ -288,11 +298,12 @@ pub fn ones(shape: impl AsRef<[usize]>, opts: impl Into<CreateOpts>) -> Result<A
 /// fills cost nothing until used, and unspecified must not mean uninitialised memory.
 #[track_caller]
 pub fn empty(shape: impl AsRef<[usize]>, opts: impl Into<CreateOpts>) -> Result<Array> {
+    let opts = float_default(opts.into());
     full_at(
         "empty",
         shape.as_ref(),
-        Scalar::Int(0),
-        float_default(opts.into()),
+        unit(false, &opts),
+        opts,
         Location::caller(),
     )
 }
@@ -307,11 +318,12 @@ fn like(x: &Array, opts: CreateOpts) -> CreateOpts {
 /// Zeros with the shape (and, by default, dtype and device) of `x`.
 #[track_caller]
 pub fn zeros_like(x: &Array, opts: impl Into<CreateOpts>) -> Result<Array> {
+    let opts = like(x, opts.into());
     full_at(
         "zeros_like",
         x.shape(),
-        Scalar::Int(0),
-        like(x, opts.into()),
+        unit(false, &opts),
+        opts,
         Location::caller(),
     )
 }
@@ -319,11 +331,12 @@ pub fn zeros_like(x: &Array, opts: impl Into<CreateOpts>) -> Result<Array> {
 /// Ones with the shape (and, by default, dtype and device) of `x`.
 #[track_caller]
 pub fn ones_like(x: &Array, opts: impl Into<CreateOpts>) -> Result<Array> {
+    let opts = like(x, opts.into());
     full_at(
         "ones_like",
         x.shape(),
-        Scalar::Int(1),
-        like(x, opts.into()),
+        unit(true, &opts),
+        opts,
         Location::caller(),
     )
 }
@@ -331,11 +344,12 @@ pub fn ones_like(x: &Array, opts: impl Into<CreateOpts>) -> Result<Array> {
 /// Like [`empty`], with the shape (and, by default, dtype and device) of `x`.
 #[track_caller]
 pub fn empty_like(x: &Array, opts: impl Into<CreateOpts>) -> Result<Array> {
+    let opts = like(x, opts.into());
     full_at(
         "empty_like",
         x.shape(),
-        Scalar::Int(0),
-        like(x, opts.into()),
+        unit(false, &opts),
+        opts,
         Location::caller(),
     )
 }
@@ -404,8 +418,9 @@ pub fn arange(
     let len = match (start, stop, step) {
         (_, _, Scalar::Int(0)) => None,
         (Scalar::Int(a), Scalar::Int(b), Scalar::Int(s)) => {
-            // ceil((b - a) / s) in exact integer arithmetic.
-            let n = (b - a + s - s.signum()).div_euclid(s);
+            // ceil((b - a) / s) in exact integer arithmetic, with a positive divisor.
+            let (num, den) = if s > 0 { (b - a, s) } else { (a - b, -s) };
+            let n = (num + den - 1).div_euclid(den);
             Some(n.max(0) as usize)
         }
         _ => {
@@ -433,8 +448,8 @@ pub fn arange(
 }
 
 /// `num` evenly spaced values from `start` to `stop` (included when `endpoint`),
-/// float64 unless `opts` names another floating dtype. With the endpoint, the last
-/// value is exactly `stop`.
+/// float64 unless `opts` names another floating dtype (complex128 when a bound is
+/// complex, as the standard says). With the endpoint, the last value is exactly `stop`.
 #[track_caller]
 pub fn linspace(
     start: impl Into<Scalar>,
@@ -447,34 +462,49 @@ pub fn linspace(
     let func = "linspace";
     let (start, stop) = (start.into(), stop.into());
     let opts = opts.into();
-    let dtype = opts.dtype.unwrap_or(DType::DEFAULT_FLOAT);
-    if !dtype.is_real_floating() {
+    let complex_bound = matches!(start, Scalar::Complex(..)) || matches!(stop, Scalar::Complex(..));
+    let dtype = opts.dtype.unwrap_or(if complex_bound {
+        DType::DEFAULT_COMPLEX
+    } else {
+        DType::DEFAULT_FLOAT
+    });
+    if !(dtype.is_real_floating() || dtype.is_complex()) || (complex_bound && !dtype.is_complex()) {
         return Err(err(
             IrError::invalid(
                 func,
-                format!("makes real floating-point values, not {dtype}"),
+                format!("makes floating-point values (complex for a complex bound), not {dtype}"),
             ),
             at,
         ));
     }
+    let parts = |s: Scalar| match s {
+        Scalar::Complex(re, im) => (re, im),
+        other => (other.as_f64(), 0.0),
+    };
+    // A scalar of the output's kind (the imaginary part is 0 for real bounds).
+    let value = |(re, im): (f64, f64)| match dtype.is_complex() {
+        true => Scalar::Complex(re, im),
+        false => Scalar::Float(re),
+    };
     let device = opts.device.unwrap_or_default();
     let div = if endpoint { num.saturating_sub(1) } else { num };
+    let ((a, b), (c, d)) = (parts(start), parts(stop));
     let step = if div > 0 {
-        (stop.as_f64() - start.as_f64()) / div as f64
+        ((c - a) / div as f64, (d - b) / div as f64)
     } else {
-        0.0
+        (0.0, 0.0)
     };
     let i = iota(func, &[num], 0, dtype, device, at)?;
     let scaled = binary(
         BinaryOp::Multiply,
         i.clone().into(),
-        Operand::Scalar(Scalar::Float(step)),
+        Operand::Scalar(value(step)),
         at,
     )?;
     let y = binary(
         BinaryOp::Add,
         scaled.into(),
-        Operand::Scalar(Scalar::Float(start.as_f64())),
+        Operand::Scalar(value((a, b))),
         at,
     )?;
     if !(endpoint && num > 1) {
@@ -486,7 +516,7 @@ pub fn linspace(
         Operand::Scalar(Scalar::Int(num as i128 - 1)),
         at,
     )?;
-    crate::elementwise::where_(&last, Scalar::Float(stop.as_f64()), &y)
+    crate::elementwise::where_(&last, value((c, d)), &y)
 }
 
 /// Ones on the k-th diagonal of an n_rows × n_cols matrix, zeros elsewhere.

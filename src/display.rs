@@ -15,10 +15,15 @@ pub(crate) fn write_array(f: &mut fmt::Formatter<'_>, data: &Data, shape: &[usiz
     let mut shown = Vec::new();
     collect(shape, &strides, 0, 0, summarize, &mut shown);
     let single = matches!(data.dtype(), DType::F32 | DType::C64);
-    let texts: Vec<String> = shown
-        .iter()
-        .map(|&i| format_scalar(data.get(i), single))
-        .collect();
+    let texts: Vec<String> = if data.dtype().is_real_floating() {
+        let values: Vec<f64> = shown.iter().map(|&i| data.get(i).as_f64()).collect();
+        format_real_floats(&values, single)
+    } else {
+        shown
+            .iter()
+            .map(|&i| format_scalar(data.get(i), single))
+            .collect()
+    };
     let width = texts.iter().map(|t| t.len()).max().unwrap_or(0);
     let mut texts = texts.into_iter();
     let mut out = String::from("array(");
@@ -99,6 +104,103 @@ fn render(
         }
     }
     out.push(']');
+}
+
+/// NumPy's default float format (floatmode "maxprec", precision 8), chosen once for all
+/// the shown values: scientific for all of them when a nonzero magnitude is ≥ 1e8 or
+/// < 1e-4 or they span more than 1e3, else positional; each value's shortest digits
+/// (at most 8 after the point), integer parts right-aligned, fractions left-aligned
+/// (positional) or zero-filled to a common length (scientific), nan/inf right-aligned.
+fn format_real_floats(values: &[f64], single: bool) -> Vec<String> {
+    let finite: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    let magnitudes: Vec<f64> = finite
+        .iter()
+        .filter(|&&x| x != 0.0)
+        .map(|x| x.abs())
+        .collect();
+    let scientific = match (
+        magnitudes.iter().copied().reduce(f64::max),
+        magnitudes.iter().copied().reduce(f64::min),
+    ) {
+        (Some(max), Some(min)) => max >= 1e8 || min < 1e-4 || max / min > 1e3,
+        _ => false,
+    };
+    // Shortest round-trip digits, rounded to at most 8 fractional digits.
+    let digits = |x: f64| -> (String, String, Option<i32>) {
+        let text = match (scientific, single) {
+            (false, true) => format!("{}", x as f32),
+            (false, false) => format!("{x}"),
+            (true, true) => format!("{:e}", x as f32),
+            (true, false) => format!("{x:e}"),
+        };
+        let (mut mantissa, exp) = match text.split_once('e') {
+            Some((m, e)) => (m.to_string(), Some(e.parse::<i32>().unwrap_or(0))),
+            None => (text.clone(), None),
+        };
+        let mut exp = exp;
+        if mantissa.split_once('.').is_some_and(|(_, f)| f.len() > 8) {
+            let rounded = match (scientific, single) {
+                (false, true) => format!("{:.8}", x as f32),
+                (false, false) => format!("{x:.8}"),
+                (true, true) => format!("{:.8e}", x as f32),
+                (true, false) => format!("{x:.8e}"),
+            };
+            let (m, e) = match rounded.split_once('e') {
+                Some((m, e)) => (m.to_string(), Some(e.parse::<i32>().unwrap_or(0))),
+                None => (rounded.clone(), None),
+            };
+            mantissa = m.trim_end_matches('0').to_string();
+            exp = e;
+        }
+        let (int, frac) = mantissa
+            .split_once('.')
+            .map(|(i, f)| (i.to_string(), f.to_string()))
+            .unwrap_or((mantissa.clone(), String::new()));
+        (int, frac, exp)
+    };
+    let parts: Vec<(String, String, Option<i32>)> = finite.iter().map(|&x| digits(x)).collect();
+    let pad_left = parts.iter().map(|p| p.0.len()).max().unwrap_or(0);
+    let frac_len = parts.iter().map(|p| p.1.len()).max().unwrap_or(0);
+    let exp_len = parts
+        .iter()
+        .filter_map(|p| p.2)
+        .map(|e| e.unsigned_abs().to_string().len().max(2))
+        .max()
+        .unwrap_or(2);
+    let pad_right = if scientific {
+        exp_len + 2 + frac_len
+    } else {
+        frac_len
+    };
+    // Room for nan/inf, as NumPy makes it: they align to the full field width.
+    let neg_inf = values.contains(&f64::NEG_INFINITY);
+    let pad_left = if finite.len() < values.len() {
+        let offset = pad_right + 1;
+        pad_left
+            .max(3usize.saturating_sub(offset))
+            .max((3 + neg_inf as usize).saturating_sub(offset))
+    } else {
+        pad_left
+    };
+    let width = pad_left + pad_right + 1;
+    let mut parts = parts.into_iter();
+    values
+        .iter()
+        .map(|&x| {
+            if !x.is_finite() {
+                return format!("{:>width$}", format_float(x, single));
+            }
+            let (int, frac, exp) = parts.next().expect("one part per finite value");
+            match exp {
+                Some(e) => {
+                    let sign = if e < 0 { '-' } else { '+' };
+                    let e = e.unsigned_abs();
+                    format!("{int:>pad_left$}.{frac:0<frac_len$}e{sign}{e:0>exp_len$}")
+                }
+                None => format!("{int:>pad_left$}.{frac:<frac_len$}"),
+            }
+        })
+        .collect()
 }
 
 fn format_float(x: f64, single: bool) -> String {

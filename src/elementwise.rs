@@ -12,7 +12,11 @@ pub(crate) fn unary(op: UnaryOp, x: &Array, at: Loc) -> Result<Array> {
 }
 
 pub(crate) fn binary(op: BinaryOp, x1: Operand, x2: Operand, at: Loc) -> Result<Array> {
-    let func = op.name();
+    binary_as(op.name(), op, x1, x2, at)
+}
+
+/// `binary` whose errors name `func` (the function the user called, e.g. `clip`).
+fn binary_as(func: &'static str, op: BinaryOp, x1: Operand, x2: Operand, at: Loc) -> Result<Array> {
     let v = unify(func, &[x1, x2], at)?;
     Array::node(func, Op::Binary(op), &[&v[0], &v[1]], at)
 }
@@ -132,10 +136,10 @@ pub fn clip(
     let at = Location::caller();
     let mut y = x.clone();
     if let Some(lo) = min {
-        y = binary(BinaryOp::Maximum, y.into(), lo.into(), at)?;
+        y = binary_as("clip", BinaryOp::Maximum, y.into(), lo.into(), at)?;
     }
     if let Some(hi) = max {
-        y = binary(BinaryOp::Minimum, y.into(), hi.into(), at)?;
+        y = binary_as("clip", BinaryOp::Minimum, y.into(), hi.into(), at)?;
     }
     // Bounds of another dtype may promote; the standard keeps x's dtype.
     if y.dtype() != x.dtype() {

@@ -238,7 +238,10 @@ fn index_at(x: &Array, index: &[SliceArg], at: Loc) -> Result<Array> {
                 axis += 1;
             }
             SliceArg::Range { step: 0, .. } | SliceArg::Span { step: 0, .. } => {
-                return Err(err("slice step cannot be zero".into()));
+                return Err(err(format!(
+                    "slice step cannot be zero (axis {axis} of shape {:?})",
+                    x.shape()
+                )));
             }
             SliceArg::Range { start, stop, step }
             | SliceArg::Span {

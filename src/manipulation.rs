@@ -372,10 +372,14 @@ fn concat_at(func: &'static str, arrays: &[&Array], axis: AxisArg, at: Loc) -> R
     };
     let dtypes: Vec<DType> = arrays.iter().map(|a| a.dtype()).collect();
     let dtype = result_type(&dtypes).ok_or_else(|| {
+        let names: Vec<&str> = dtypes.iter().map(|d| d.name()).collect();
         err(
             IrError::invalid(
                 func,
-                format!("the Array API defines no common dtype of {dtypes:?}"),
+                format!(
+                    "the Array API defines no common dtype of [{}]",
+                    names.join(", ")
+                ),
             ),
             at,
         )

@@ -8,13 +8,19 @@ use std::panic::Location;
 /// The dtype the standard's promotion gives for these dtypes, or an error naming them.
 #[track_caller]
 pub fn result_type(dtypes: &[DType]) -> Result<DType> {
+    // Taken here: `Location::caller()` inside the closure would name this file.
+    let at = Location::caller();
     kiln_ir::result_type(dtypes).ok_or_else(|| {
+        let names: Vec<&str> = dtypes.iter().map(|d| d.name()).collect();
         Error::build(
             IrError::invalid(
                 "result_type",
-                format!("the Array API defines no promotion of {dtypes:?}"),
+                format!(
+                    "the Array API defines no promotion of [{}]",
+                    names.join(", ")
+                ),
             ),
-            Location::caller(),
+            at,
         )
     })
 }
@@ -27,11 +33,12 @@ pub fn can_cast(from: DType, to: DType) -> bool {
 /// The shape that broadcasting these shapes gives.
 #[track_caller]
 pub fn broadcast_shapes(shapes: &[&[usize]]) -> Result<Vec<usize>> {
+    let at = Location::caller();
     let shapes: Vec<Shape> = shapes.iter().map(|s| Shape::new(s)).collect();
     let refs: Vec<&Shape> = shapes.iter().collect();
     kiln_ir::broadcast_shapes("broadcast_shapes", &refs)
         .map(|s| s.dims().to_vec())
-        .map_err(|e| Error::build(e, Location::caller()))
+        .map_err(|e| Error::build(e, at))
 }
 
 /// Machine limits of a floating-point dtype.

@@ -136,9 +136,9 @@ where
         Cos => map(v, |z| z.cos()),
         Cosh => map(v, |z| z.cosh()),
         Exp => map(v, |z| z.exp()),
-        Expm1 => map(v, |z| z.exp() - C::new(T::ONE, T::ZERO)),
+        Expm1 => map(v, complex_expm1),
         Log => map(v, |z| z.ln()),
-        Log1p => map(v, |z| (z + C::new(T::ONE, T::ZERO)).ln()),
+        Log1p => map(v, complex_log1p),
         Log2 => map(v, |z| z.log2()),
         Log10 => map(v, |z| z.log10()),
         Negative => map(v, |z| -z),
@@ -155,14 +155,63 @@ where
         Sinh => map(v, |z| z.sinh()),
         Square => map(v, |z| z * z),
         Sqrt => map(v, |z| z.sqrt()),
-        Tan => map(v, |z| z.tan()),
-        Tanh => map(v, |z| z.tanh()),
+        Tan => map(v, complex_tan),
+        Tanh => map(v, complex_tanh),
         _ => {
             return Err(RuntimeError::Unsupported {
                 what: String::new(),
             })
         }
     })
+}
+
+/// exp(z) - 1 without the cancellation of `exp(z) - 1` near 0 (the standard asks for
+/// accuracy there): re = expm1(a)·cos(b) - 2·sin²(b/2), im = exp(a)·sin(b).
+fn complex_expm1<T: RealFloat + Float>(z: C<T>) -> C<T> {
+    let (a, b) = (z.re, z.im);
+    if b == T::ZERO {
+        // Real input: the real expm1, keeping the sign of the zero imaginary part.
+        return C::new(RealFloat::exp_m1(a), b);
+    }
+    let two = <T as RealFloat>::from_f64(2.0);
+    let h = RealFloat::sin(b / two);
+    let re = RealFloat::exp_m1(a) * RealFloat::cos(b) - two * h * h;
+    C::new(re, RealFloat::exp(a) * RealFloat::sin(b))
+}
+
+/// log(1 + z), accurate near 0: re = log1p(2a + a² + b²) / 2, im = atan2(b, 1 + a).
+fn complex_log1p<T: RealFloat + Float>(z: C<T>) -> C<T> {
+    let (a, b) = (z.re, z.im);
+    let half = <T as RealFloat>::from_f64(0.5);
+    if RealFloat::abs(a) < half && RealFloat::abs(b) < half {
+        let t = a * (T::ONE + T::ONE + a) + b * b;
+        C::new(half * RealFloat::ln_1p(t), RealFloat::atan2(b, T::ONE + a))
+    } else {
+        (z + C::new(T::ONE, T::ZERO)).ln()
+    }
+}
+
+/// tanh(z) that stays finite for a large real part (where sinh and cosh overflow and
+/// their quotient is NaN): beyond |a| = 20, tanh(a) rounds to ±1 and the imaginary part
+/// is 2·sin(2b)·exp(-2|a|).
+fn complex_tanh<T: RealFloat + Float>(z: C<T>) -> C<T> {
+    let (a, b) = (z.re, z.im);
+    if RealFloat::abs(a) > <T as RealFloat>::from_f64(20.0) {
+        let two = <T as RealFloat>::from_f64(2.0);
+        let im = if RealFloat::is_finite(b) {
+            two * RealFloat::sin(two * b) * RealFloat::exp(-(two * RealFloat::abs(a)))
+        } else {
+            T::ZERO
+        };
+        return C::new(RealFloat::copysign(T::ONE, a), im);
+    }
+    z.tanh()
+}
+
+/// tan(z) = -i·tanh(iz), so a large imaginary part stays finite too.
+fn complex_tan<T: RealFloat + Float>(z: C<T>) -> C<T> {
+    let t = complex_tanh(C::new(-z.im, z.re));
+    C::new(t.im, -t.re)
 }
 
 /// z / |z|; 0 for 0; NaN + NaN j if either part is NaN (standard, sign).
