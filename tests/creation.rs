@@ -876,6 +876,13 @@ fn display_of_more_than_1000_elements_abbreviates_with_ellipsis() {
        [1900, 1901, 1902, ..., 1947, 1948, 1949],
        [1950, 1951, 1952, ..., 1997, 1998, 1999]], dtype=int32)";
     assert_eq!(y.to_string(), want);
+    // Floats: the format (here positional, 2 + 2 digits) comes from the shown values.
+    let f: Vec<f64> = (0..2000).map(|i| 1.0 + i as f64 * 0.04).collect();
+    let f = kiln::from_vec(f, [2000]).unwrap();
+    assert_eq!(
+        f.to_string(),
+        "array([ 1.  ,  1.04,  1.08, ..., 80.88, 80.92, 80.96], dtype=float64)"
+    );
     // Exactly 1000 elements print in full.
     let z = kiln::from_vec(vec![0u8; 1000], [1000]).unwrap();
     let s = z.to_string();

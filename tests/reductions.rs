@@ -302,6 +302,77 @@ fn std_with_correction_1_is_sqrt_of_sample_variance_over_every_axis_subset() {
 }
 
 #[test]
+fn float32_sum_mean_var_match_float64_loops_over_every_axis_subset() {
+    let shape = [2, 3, 4];
+    let data: Vec<f32> = floats(24, 80).iter().map(|&v| v as f32).collect();
+    let wide: Vec<f64> = data.iter().map(|&v| v as f64).collect();
+    let x = kiln::from_vec(data, shape).unwrap();
+    for axes in subsets(3) {
+        let o = ReduceOpts::new().axes(spelled(&axes, 3, true));
+        let g = groups(&wide, &shape, &axes);
+        let ctx = format!("float32 over {axes:?}");
+        for (name, r, f) in [
+            (
+                "sum",
+                kiln::sum(&x, o.clone()),
+                naive_sum as fn(&[f64]) -> f64,
+            ),
+            ("mean", kiln::mean(&x, o.clone()), naive_mean),
+            ("var", kiln::var(&x, o.clone()), |g: &[f64]| {
+                naive_var(g, 0.0)
+            }),
+            ("max", kiln::max(&x, o.clone()), naive_max),
+        ] {
+            let r = r.unwrap();
+            assert_eq!(r.dtype(), DType::F32, "{name} {ctx}");
+            let got: Vec<f64> = r
+                .to_vec::<f32>()
+                .unwrap()
+                .iter()
+                .map(|&v| v as f64)
+                .collect();
+            let want: Vec<f64> = g.iter().map(|v| f(v)).collect();
+            assert_all_close(&got, &want, 1e-5, &format!("{name} {ctx}"));
+        }
+    }
+}
+
+#[test]
+fn complex_sum_prod_mean_match_naive_loops() {
+    use kiln::Complex64 as C;
+    let v = [
+        C::new(1.0, 2.0),
+        C::new(-0.5, 0.25),
+        C::new(3.0, -1.0),
+        C::new(0.0, 1.0),
+    ];
+    let x = kiln::from_vec(v.to_vec(), [2, 2]).unwrap();
+    let s = kiln::sum(&x, 1).unwrap();
+    assert_eq!(s.dtype(), DType::C128);
+    assert_eq!(s.to_vec::<C>().unwrap(), vec![v[0] + v[1], v[2] + v[3]]);
+    let p = kiln::prod(&x, 0).unwrap();
+    assert_eq!(p.to_vec::<C>().unwrap(), vec![v[0] * v[2], v[1] * v[3]]);
+    let m = kiln::mean(&x, ()).unwrap().item::<C>().unwrap();
+    let want = (v[0] + v[1] + v[2] + v[3]) / 4.0;
+    assert!((m - want).norm() < 1e-15, "{m} vs {want}");
+    let e = kiln::zeros([0], DType::C64).unwrap();
+    assert_eq!(
+        kiln::sum(&e, ())
+            .unwrap()
+            .item::<kiln::Complex32>()
+            .unwrap(),
+        kiln::Complex32::new(0.0, 0.0)
+    );
+    assert_eq!(
+        kiln::prod(&e, ())
+            .unwrap()
+            .item::<kiln::Complex32>()
+            .unwrap(),
+        kiln::Complex32::new(1.0, 0.0)
+    );
+}
+
+#[test]
 fn integer_sum_prod_max_min_equal_naive_loops_exactly_over_every_axis_subset() {
     for (seed, shape) in SHAPES.iter().enumerate() {
         let data = small_ints(size(shape), seed as u64 + 10);

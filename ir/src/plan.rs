@@ -7,6 +7,7 @@
 //! - an expensive node (a transcendental in its fused subtree) that several kernels
 //!   would otherwise recompute, or that a broadcast would recompute per output element;
 //! - the input of a reshape that its layout cannot express (a reshape of a transpose).
+//!
 //! Everything else fuses into the kernel of the buffer it feeds: elementwise ops and
 //! views become one loop nest over the buffer's shape, views turning into affine
 //! accesses (`Layout`), fills into constants, iotas into index values.
@@ -54,7 +55,7 @@ pub struct KernelStep {
 /// A step of a plan.
 #[derive(Clone, Debug)]
 pub enum Step {
-    Kernel(KernelStep),
+    Kernel(Box<KernelStep>),
     /// Cumulative sum/product along an axis: a sequential library routine.
     Scan {
         op: ScanOp,
@@ -210,11 +211,11 @@ impl<'g> Planner<'g> {
             let users = self.clusters_of();
             let mut memo = HashMap::new();
             let mut changed = false;
-            for i in 0..self.g.nodes.len() {
+            for (i, kernels) in users.iter().enumerate() {
                 let id = NodeId(i as u32);
                 let n = self.g.node(id);
                 if !self.materialised[i]
-                    && users[i].len() >= 2
+                    && kernels.len() >= 2
                     && op_cost(&n.op) >= MATERIALISE_COST
                     && self.subtree_cost(id, &mut memo) >= MATERIALISE_COST
                 {
@@ -279,7 +280,7 @@ impl<'g> Planner<'g> {
                             Domain::of_shape(&self.g.node(part).meta.shape),
                         );
                         g.add_concat_part(id, part, *axis, start)?;
-                        steps.push(Step::Kernel(g.finish()));
+                        steps.push(Step::Kernel(Box::new(g.finish())));
                         start += len;
                     }
                 }
@@ -312,7 +313,7 @@ impl<'g> Planner<'g> {
 
 fn flush(group: &mut Option<Group>, steps: &mut Vec<Step>) {
     if let Some(g) = group.take() {
-        steps.push(Step::Kernel(g.finish()));
+        steps.push(Step::Kernel(Box::new(g.finish())));
     }
 }
 
@@ -670,7 +671,7 @@ impl<'p, 'g> Group<'p, 'g> {
         // (never across the kept/reduced boundary).
         let mut axis = 0;
         while axis < dims.len() {
-            if dims[axis] == 1 && dims.len() > 0 {
+            if dims[axis] == 1 {
                 let is_reduced = axis >= dims.len() - reduced;
                 dims.remove(axis);
                 for l in layouts.iter_mut() {
