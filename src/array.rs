@@ -2,6 +2,7 @@
 
 use crate::error::{Error, Result};
 use kiln_ir::{DType, Data, Device, Element, Expr, ExprRef, Graph, Literal, Loc, Op};
+use kiln_runtime::{ExecStats, Mode};
 use std::fmt;
 
 /// A lazy n-dimensional array. Cloning is cheap (a reference count). Shape, dtype and
@@ -49,6 +50,12 @@ impl Array {
     /// Compute this array's values (once; later calls are free) and return the handle.
     pub fn compute(&self) -> Result<Array> {
         eval(&[self])?;
+        Ok(self.clone())
+    }
+
+    /// Compute in a given mode (fused, eager or the reference interpreter).
+    pub fn compute_with(&self, mode: Mode) -> Result<Array> {
+        eval_with(&[self], mode)?;
         Ok(self.clone())
     }
 
@@ -116,8 +123,15 @@ impl Array {
     }
 }
 
-/// Compute several arrays together: work they share is done once.
+/// Compute several arrays together: work they share is done once. Runs in the mode
+/// `KILN_MODE` names (default: fused and compiled).
 pub fn eval(arrays: &[&Array]) -> Result<()> {
+    eval_with(arrays, Mode::from_env()).map(|_| ())
+}
+
+/// Compute several arrays in a given mode, and report what it took (kernels launched,
+/// kernels compiled, compile time). Arrays already computed are not recomputed.
+pub fn eval_with(arrays: &[&Array], mode: Mode) -> Result<ExecStats> {
     let mut pending: Vec<&ExprRef> = Vec::new();
     for a in arrays {
         if a.expr.value().is_none() && !pending.iter().any(|p| p.id() == a.expr.id()) {
@@ -125,14 +139,14 @@ pub fn eval(arrays: &[&Array]) -> Result<()> {
         }
     }
     if pending.is_empty() {
-        return Ok(());
+        return Ok(ExecStats::default());
     }
     let graph = Graph::from_exprs(&pending);
-    let values = kiln_runtime::interp::run(&graph)?;
+    let (values, stats) = kiln_runtime::execute(&graph, mode)?;
     for (e, v) in pending.into_iter().zip(values) {
         e.set_value(Literal(v));
     }
-    Ok(())
+    Ok(stats)
 }
 
 impl fmt::Debug for Array {

@@ -35,12 +35,13 @@ pub mod options;
 mod reduction;
 mod utility;
 
-pub use array::{eval, Array};
+pub use array::{eval, eval_with, Array};
 pub use creation::*;
 pub use elementwise::*;
 pub use error::{Error, Result};
 pub use indexing::{Ellipsis, NewAxis, SliceArg};
 pub use kiln_ir::{DType, Device, Element, IrError, Scalar};
+pub use kiln_runtime::{ExecStats, Mode};
 pub use manipulation::*;
 pub use operand::Operand;
 pub use options::{AxisArg, CreateOpts, CumulativeOpts, ReduceOpts};

@@ -1,1 +1,8 @@
-//! placeholder
+//! kiln-codegen: kernel programs to machine code.
+//!
+//! `math` is the inline math library (transcendentals over an abstract builder of
+//! primitive ops); the Cranelift (CPU) and CUDA C (GPU) emitters build on it. Nothing
+//! here knows about buffers or threads.
+
+pub mod cpu;
+pub mod math;

@@ -106,17 +106,33 @@ struct Planner<'g> {
     g: &'g Graph,
     materialised: Vec<bool>,
     reasons: Vec<(NodeId, &'static str)>,
+    eager: bool,
 }
 
 /// Why planning must retry: a node that has to be materialised first.
 struct Retry(NodeId, &'static str);
 
 pub fn plan(g: &Graph) -> FusionPlan {
+    plan_with(g, false)
+}
+
+/// `eager`: fusion off, as NumPy runs: every computing node (elementwise or reduction)
+/// gets its own kernel and buffer; only views and fills stay free (they are strides and
+/// scalars there too). The honest baseline for fused-versus-eager comparisons.
+pub fn plan_with(g: &Graph, eager: bool) -> FusionPlan {
     let mut p = Planner {
         g,
         materialised: vec![false; g.nodes.len()],
         reasons: Vec::new(),
+        eager,
     };
+    if eager {
+        for (i, n) in g.nodes.iter().enumerate() {
+            if n.op.is_elementwise() {
+                p.mark(NodeId(i as u32), "eager mode: every op is its own kernel");
+            }
+        }
+    }
     for o in &g.outputs {
         p.materialised[o.index()] = true;
     }
@@ -286,7 +302,8 @@ impl<'g> Planner<'g> {
                 }
                 _ => {
                     let domain = Domain::for_root(self.g, id);
-                    let fits = group.as_ref().is_some_and(|g| g.accepts(&domain, id));
+                    let fits =
+                        !self.eager && group.as_ref().is_some_and(|g| g.accepts(&domain, id));
                     if !fits {
                         flush(&mut group, &mut steps);
                         group = Some(Group::new(self, &buffer_of, domain));
@@ -695,8 +712,9 @@ impl<'p, 'g> Group<'p, 'g> {
             if mergeable {
                 dims[axis] *= dims[axis + 1];
                 dims.remove(axis + 1);
+                // The merged axis steps like the inner one.
                 for l in layouts.iter_mut() {
-                    l.strides.remove(axis + 1);
+                    l.strides.remove(axis);
                 }
                 if axis >= boundary {
                     reduced -= 1;

@@ -9,4 +9,7 @@ pub enum RuntimeError {
 
     #[error("the interpreter has no implementation of {what}")]
     Unsupported { what: String },
+
+    #[error("{what}")]
+    Compile { what: String },
 }

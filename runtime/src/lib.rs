@@ -1,10 +1,75 @@
 //! kiln-runtime: everything that touches memory and devices.
 //!
-//! Today that is the reference interpreter (`interp`), which evaluates any graph on the
-//! CPU. The compiled executors (Cranelift on rayon, CUDA) join it here, and the
-//! interpreter stays as the oracle they are tested against.
+//! `execute` runs a graph: the passes and the fusion planner of kiln-ir, kernels
+//! compiled by kiln-codegen (cached by structure), run on all cores by the CPU
+//! executor. `Mode::Eager` runs the same engine with fusion off (one kernel per op);
+//! `Mode::Interpreter` runs the reference interpreter (`interp`), the oracle every
+//! compiled path is tested against.
 
+pub mod cache;
+pub mod cpu;
 pub mod error;
 pub mod interp;
+pub mod log;
+mod partials;
 
+pub use cpu::ExecStats;
 pub use error::RuntimeError;
+
+use kiln_ir::{Data, Device, Graph};
+use std::sync::{Arc, OnceLock};
+
+/// How a graph is executed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Optimise, fuse into few kernels, compile, run on all cores.
+    #[default]
+    Fused,
+    /// The same engine with fusion off: one kernel per op, every intermediate stored.
+    Eager,
+    /// The reference interpreter.
+    Interpreter,
+}
+
+impl Mode {
+    /// The mode `KILN_MODE` (fused | eager | interpreter) asks for, else `Fused`.
+    pub fn from_env() -> Mode {
+        static MODE: OnceLock<Mode> = OnceLock::new();
+        *MODE.get_or_init(|| match std::env::var("KILN_MODE").as_deref() {
+            Ok("eager") => Mode::Eager,
+            Ok("interpreter") | Ok("interp") => Mode::Interpreter,
+            _ => Mode::Fused,
+        })
+    }
+}
+
+/// The process-wide kernel cache.
+pub fn cache() -> Result<&'static cache::KernelCache, RuntimeError> {
+    static CACHE: OnceLock<Result<cache::KernelCache, RuntimeError>> = OnceLock::new();
+    CACHE
+        .get_or_init(cache::KernelCache::new)
+        .as_ref()
+        .map_err(|e| e.clone())
+}
+
+/// Evaluate every output of `graph` in `mode`.
+pub fn execute(graph: &Graph, mode: Mode) -> Result<(Vec<Arc<Data>>, ExecStats), RuntimeError> {
+    if let Some(n) = graph
+        .nodes
+        .iter()
+        .find(|n| matches!(n.meta.device, Device::Cuda(_)))
+    {
+        return Err(RuntimeError::NoDevice {
+            device: n.meta.device.to_string(),
+            why: "kiln has no CUDA backend yet; build the array on Device::Cpu".into(),
+        });
+    }
+    if mode == Mode::Interpreter {
+        return Ok((interp::run(graph)?, ExecStats::default()));
+    }
+    let log = log::Log::get();
+    let optimised = kiln_ir::passes::optimize(graph, |name, g| log.pass(name, &g.explain()));
+    let plan = kiln_ir::plan::plan_with(&optimised, mode == Mode::Eager);
+    log.plan(&plan.to_string());
+    cpu::run(&plan, cache()?, log)
+}

@@ -10,6 +10,8 @@ mod movement;
 mod reduce;
 pub mod scalar_ops;
 
+pub use reduce::scan;
+
 use crate::error::RuntimeError;
 use kiln_ir::{Data, Device, Graph, Op};
 use std::sync::Arc;

@@ -1,0 +1,276 @@
+//! The math builder over Cranelift values: kiln's math library becomes inline
+//! Cranelift IR, on scalars (F32/F64) or on 128-bit vectors (F32X4/F64X2).
+
+use crate::math::MathBuilder;
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{types, InstBuilder, Type, Value};
+use cranelift_frontend::FunctionBuilder;
+
+/// Emits primitive float operations of one type into a function.
+pub struct ClifMath<'a, 'b> {
+    pub b: &'a mut FunctionBuilder<'b>,
+    /// F32, F64, F32X4 or F64X2.
+    pub fty: Type,
+}
+
+macro_rules! clif_math {
+    ($name:ident, $bits:expr) => {
+        /// The builder for one float width (the trait fixes `BITS` statically).
+        pub struct $name<'a, 'b>(pub ClifMath<'a, 'b>);
+
+        impl<'a, 'b> $name<'a, 'b> {
+            pub fn new(b: &'a mut FunctionBuilder<'b>, fty: Type) -> Self {
+                debug_assert_eq!(fty.lane_bits(), $bits);
+                $name(ClifMath { b, fty })
+            }
+        }
+
+        impl MathBuilder for $name<'_, '_> {
+            type V = Value;
+            type I = Value;
+            type M = Value;
+            const BITS: u32 = $bits;
+
+            fn c(&mut self, v: f64) -> Value {
+                self.0.fconst(v)
+            }
+            fn ci(&mut self, v: i64) -> Value {
+                self.0.iconst(v)
+            }
+            fn add(&mut self, a: Value, b: Value) -> Value {
+                self.0.b.ins().fadd(a, b)
+            }
+            fn sub(&mut self, a: Value, b: Value) -> Value {
+                self.0.b.ins().fsub(a, b)
+            }
+            fn mul(&mut self, a: Value, b: Value) -> Value {
+                self.0.b.ins().fmul(a, b)
+            }
+            fn div(&mut self, a: Value, b: Value) -> Value {
+                self.0.b.ins().fdiv(a, b)
+            }
+            fn fma(&mut self, a: Value, b: Value, c: Value) -> Value {
+                self.0.b.ins().fma(a, b, c)
+            }
+            fn neg(&mut self, a: Value) -> Value {
+                self.0.b.ins().fneg(a)
+            }
+            fn abs(&mut self, a: Value) -> Value {
+                self.0.b.ins().fabs(a)
+            }
+            fn sqrt(&mut self, a: Value) -> Value {
+                self.0.b.ins().sqrt(a)
+            }
+            fn floor(&mut self, a: Value) -> Value {
+                self.0.b.ins().floor(a)
+            }
+            fn ceil(&mut self, a: Value) -> Value {
+                self.0.b.ins().ceil(a)
+            }
+            fn trunc(&mut self, a: Value) -> Value {
+                self.0.b.ins().trunc(a)
+            }
+            fn round_even(&mut self, a: Value) -> Value {
+                self.0.b.ins().nearest(a)
+            }
+            fn copysign(&mut self, a: Value, b: Value) -> Value {
+                self.0.copysign(a, b)
+            }
+            fn lt(&mut self, a: Value, b: Value) -> Value {
+                self.0.fcmp(FloatCC::LessThan, a, b)
+            }
+            fn le(&mut self, a: Value, b: Value) -> Value {
+                self.0.fcmp(FloatCC::LessThanOrEqual, a, b)
+            }
+            fn gt(&mut self, a: Value, b: Value) -> Value {
+                self.0.fcmp(FloatCC::GreaterThan, a, b)
+            }
+            fn ge(&mut self, a: Value, b: Value) -> Value {
+                self.0.fcmp(FloatCC::GreaterThanOrEqual, a, b)
+            }
+            fn eq(&mut self, a: Value, b: Value) -> Value {
+                self.0.fcmp(FloatCC::Equal, a, b)
+            }
+            fn is_nan(&mut self, a: Value) -> Value {
+                self.0.fcmp(FloatCC::Unordered, a, a)
+            }
+            fn and(&mut self, a: Value, b: Value) -> Value {
+                self.0.b.ins().band(a, b)
+            }
+            fn or(&mut self, a: Value, b: Value) -> Value {
+                self.0.b.ins().bor(a, b)
+            }
+            fn not(&mut self, a: Value) -> Value {
+                self.0.mask_not(a)
+            }
+            fn select(&mut self, m: Value, a: Value, b: Value) -> Value {
+                self.0.select(m, a, b)
+            }
+            fn select_i(&mut self, m: Value, a: Value, b: Value) -> Value {
+                self.0.select(m, a, b)
+            }
+            fn to_bits(&mut self, a: Value) -> Value {
+                self.0.to_bits(a)
+            }
+            fn from_bits(&mut self, a: Value) -> Value {
+                self.0.from_bits(a)
+            }
+            fn iadd(&mut self, a: Value, b: Value) -> Value {
+                self.0.b.ins().iadd(a, b)
+            }
+            fn isub(&mut self, a: Value, b: Value) -> Value {
+                self.0.b.ins().isub(a, b)
+            }
+            fn iand(&mut self, a: Value, b: Value) -> Value {
+                self.0.b.ins().band(a, b)
+            }
+            fn ior(&mut self, a: Value, b: Value) -> Value {
+                self.0.b.ins().bor(a, b)
+            }
+            fn shl(&mut self, a: Value, n: u32) -> Value {
+                self.0.b.ins().ishl_imm_s(a, n as i64)
+            }
+            fn sshr(&mut self, a: Value, n: u32) -> Value {
+                self.0.b.ins().sshr_imm_s(a, n as i64)
+            }
+            fn ushr(&mut self, a: Value, n: u32) -> Value {
+                self.0.b.ins().ushr_imm_s(a, n as i64)
+            }
+            fn ieq(&mut self, a: Value, b: Value) -> Value {
+                self.0.icmp(IntCC::Equal, a, b)
+            }
+            fn ilt(&mut self, a: Value, b: Value) -> Value {
+                self.0.icmp(IntCC::SignedLessThan, a, b)
+            }
+            fn to_int(&mut self, a: Value) -> Value {
+                self.0.to_int(a)
+            }
+            fn to_float(&mut self, a: Value) -> Value {
+                self.0.to_float(a)
+            }
+        }
+    };
+}
+
+clif_math!(ClifMath32, 32);
+clif_math!(ClifMath64, 64);
+
+impl ClifMath<'_, '_> {
+    pub fn is_vector(&self) -> bool {
+        self.fty.is_vector()
+    }
+
+    /// The integer type of the same shape as the float type.
+    pub fn ity(&self) -> Type {
+        match (self.fty.lane_bits(), self.fty.lane_count()) {
+            (32, 1) => types::I32,
+            (64, 1) => types::I64,
+            (32, 4) => types::I32X4,
+            (64, 2) => types::I64X2,
+            other => panic!("no integer type for {other:?}"),
+        }
+    }
+
+    pub fn fconst(&mut self, v: f64) -> Value {
+        let scalar = if self.fty.lane_bits() == 32 {
+            self.b.ins().f32const(v as f32)
+        } else {
+            self.b.ins().f64const(v)
+        };
+        if self.is_vector() {
+            self.b.ins().splat(self.fty, scalar)
+        } else {
+            scalar
+        }
+    }
+
+    pub fn iconst(&mut self, v: i64) -> Value {
+        let ity = self.ity();
+        let scalar = self.b.ins().iconst(ity.lane_type(), v);
+        if self.is_vector() {
+            self.b.ins().splat(ity, scalar)
+        } else {
+            scalar
+        }
+    }
+
+    /// Comparisons give an i8 (0/1) on scalars and an all-ones/zeros lane mask on
+    /// vectors; `select` and `mask_not` accept either.
+    pub fn fcmp(&mut self, cc: FloatCC, a: Value, b: Value) -> Value {
+        self.b.ins().fcmp(cc, a, b)
+    }
+
+    pub fn icmp(&mut self, cc: IntCC, a: Value, b: Value) -> Value {
+        self.b.ins().icmp(cc, a, b)
+    }
+
+    pub fn mask_not(&mut self, m: Value) -> Value {
+        if self.is_vector() {
+            self.b.ins().bnot(m)
+        } else {
+            self.b.ins().bxor_imm_s(m, 1)
+        }
+    }
+
+    pub fn select(&mut self, m: Value, a: Value, b: Value) -> Value {
+        if self.is_vector() {
+            // The mask's lanes may be typed as integers; bitselect wants one type.
+            let ty = self.b.func.dfg.value_type(a);
+            let m = self.bitcast(ty, m);
+            self.b.ins().bitselect(m, a, b)
+        } else {
+            self.b.ins().select(m, a, b)
+        }
+    }
+
+    pub fn bitcast(&mut self, ty: Type, v: Value) -> Value {
+        if self.b.func.dfg.value_type(v) == ty {
+            return v;
+        }
+        let mut flags = cranelift_codegen::ir::MemFlagsData::new();
+        if ty.is_vector() {
+            flags.set_endianness(cranelift_codegen::ir::Endianness::Little);
+        }
+        self.b.ins().bitcast(ty, flags, v)
+    }
+
+    pub fn to_bits(&mut self, a: Value) -> Value {
+        let ity = self.ity();
+        self.bitcast(ity, a)
+    }
+
+    pub fn from_bits(&mut self, a: Value) -> Value {
+        let fty = self.fty;
+        self.bitcast(fty, a)
+    }
+
+    /// The magnitude of a with the sign bit of b, with bit operations (x64 has no
+    /// vector copysign).
+    pub fn copysign(&mut self, a: Value, b: Value) -> Value {
+        if !self.is_vector() {
+            return self.b.ins().fcopysign(a, b);
+        }
+        let sign = if self.fty.lane_bits() == 32 {
+            i32::MIN as i64
+        } else {
+            i64::MIN
+        };
+        let mask = self.iconst(sign);
+        let ab = self.to_bits(a);
+        let bb = self.to_bits(b);
+        let mag = self.b.ins().band_not(ab, mask);
+        let sgn = self.b.ins().band(bb, mask);
+        let r = self.b.ins().bor(mag, sgn);
+        self.from_bits(r)
+    }
+
+    pub fn to_int(&mut self, a: Value) -> Value {
+        let ity = self.ity();
+        self.b.ins().fcvt_to_sint_sat(ity, a)
+    }
+
+    pub fn to_float(&mut self, a: Value) -> Value {
+        let fty = self.fty;
+        self.b.ins().fcvt_from_sint(fty, a)
+    }
+}

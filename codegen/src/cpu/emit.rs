@@ -1,0 +1,669 @@
+//! A kernel program → one Cranelift function that walks its loop nest.
+//!
+//! Signature (C ABI): `fn(args: *const *mut u8, params: *const i64, begin: i64,
+//! end: i64, partials: *mut u8)`. `params` holds the loop sizes, then for each access
+//! its offset and one stride per axis (all in elements). The outermost loop runs over
+//! `[begin, end)`, so a caller can split it into chunks; every other loop runs over its
+//! whole size. A reduction with no kept axes writes its per-chunk state to `partials`
+//! (24 bytes per reduction, see `PartialLayout`) for the caller to combine.
+//!
+//! The innermost loop is vectorised when every value of the kernel fits one 128-bit
+//! vector shape and every access moves by 0 or 1 element along it (see `vector.rs`);
+//! otherwise it runs one element at a time.
+
+use super::ops::{clif_type, unsupported, Libcalls, Ops, Unsupported};
+use super::vector::{self, VectorPlan};
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Type, Value};
+use cranelift_frontend::{FunctionBuilder, Variable};
+use kiln_ir::kernel::{Instr, Kernel};
+use kiln_ir::{DType, ReduceOp};
+
+/// Bytes of one reduction's state in the partials buffer.
+pub const PARTIAL_BYTES: usize = 24;
+
+pub(crate) struct Emitter<'a, 'b> {
+    pub b: &'a mut FunctionBuilder<'b>,
+    pub k: &'a Kernel,
+    pub libcalls: &'a Libcalls,
+    pub dims: Vec<Value>,
+    /// Per access: offset and strides (in elements).
+    pub offsets: Vec<Value>,
+    pub strides: Vec<Vec<Value>>,
+    /// Per kernel argument: the base pointer.
+    pub arg_ptrs: Vec<Value>,
+    pub begin: Value,
+    pub end: Value,
+    pub partials: Value,
+}
+
+/// Accumulator variables of one reduction.
+struct Acc {
+    a: Variable,
+    b: Variable,
+    count: Variable,
+    /// Type of `a` (f64 for float sums, the dtype for max/min and integer sums).
+    ty: Type,
+}
+
+/// Accesses cannot trap (the runtime sized every buffer) but need not be aligned.
+fn mem() -> MemFlagsData {
+    MemFlagsData::new().with_notrap()
+}
+
+impl<'a, 'b> Emitter<'a, 'b> {
+    pub fn elem_bytes(dtype: DType) -> i64 {
+        dtype.size_bytes() as i64
+    }
+
+    /// `for i in lo..hi { body(i) }` with the counter in a variable.
+    fn for_loop(
+        &mut self,
+        lo: Value,
+        hi: Value,
+        mut body: impl FnMut(&mut Self, Value) -> Result<(), Unsupported>,
+    ) -> Result<(), Unsupported> {
+        let header = self.b.create_block();
+        let inner = self.b.create_block();
+        let exit = self.b.create_block();
+        let i = self.b.declare_var(types::I64);
+        self.b.def_var(i, lo);
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(header);
+        let iv = self.b.use_var(i);
+        let more = self.b.ins().icmp(IntCC::SignedLessThan, iv, hi);
+        self.b.ins().brif(more, inner, &[], exit, &[]);
+        self.b.switch_to_block(inner);
+        let iv = self.b.use_var(i);
+        body(self, iv)?;
+        let iv = self.b.use_var(i);
+        let next = self.b.ins().iadd_imm_s(iv, 1);
+        self.b.def_var(i, next);
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(exit);
+        Ok(())
+    }
+
+    /// Bounds of loop axis `axis`: the chunk for axis 0, the whole size otherwise.
+    fn bounds(&mut self, axis: usize) -> (Value, Value) {
+        if axis == 0 {
+            (self.begin, self.end)
+        } else {
+            let zero = self.b.ins().iconst(types::I64, 0);
+            (zero, self.dims[axis])
+        }
+    }
+
+    /// Element addresses of every access one level deeper: base + i * stride[axis].
+    fn advance(&mut self, bases: &[Value], axis: usize, i: Value) -> Vec<Value> {
+        (0..bases.len())
+            .map(|a| {
+                let step = self.b.ins().imul(i, self.strides[a][axis]);
+                self.b.ins().iadd(bases[a], step)
+            })
+            .collect()
+    }
+
+    /// Walk loop axes `from..to`, calling `leaf` with the addresses at each point.
+    fn nest(
+        &mut self,
+        from: usize,
+        to: usize,
+        bases: Vec<Value>,
+        leaf: &mut dyn FnMut(&mut Self, &[Value]) -> Result<(), Unsupported>,
+    ) -> Result<(), Unsupported> {
+        if from == to {
+            return leaf(self, &bases);
+        }
+        let (lo, hi) = self.bounds(from);
+        self.for_loop(lo, hi, |e, i| {
+            let next = e.advance(&bases, from, i);
+            e.nest(from + 1, to, next, leaf)
+        })
+    }
+
+    /// The machine address of element `addr` of access `a`.
+    fn address(&mut self, access: usize, addr: Value) -> Value {
+        let arg = self.k.accesses[access].arg;
+        let bytes = Self::elem_bytes(self.k.args[arg].dtype);
+        let off = self.b.ins().imul_imm_s(addr, bytes);
+        self.b.ins().iadd(self.arg_ptrs[arg], off)
+    }
+
+    /// Evaluate the body at one point, one element at a time.
+    fn body(&mut self, addrs: &[Value]) -> Result<Vec<Value>, Unsupported> {
+        let mut vals: Vec<Value> = Vec::with_capacity(self.k.instrs.len());
+        for (instr, dtype) in &self.k.instrs {
+            let dtype = *dtype;
+            let v = match instr {
+                Instr::Load { access } => {
+                    let p = self.address(*access, addrs[*access]);
+                    self.b.ins().load(clif_type(dtype)?, mem(), p, 0)
+                }
+                Instr::Const(s) => self.ops().constant(dtype, *s)?,
+                Instr::Index { access } => {
+                    let idx = addrs[*access];
+                    self.ops().cast(DType::I64, dtype, idx)?
+                }
+                Instr::Unary(op, x) => {
+                    let in_dtype = self.k.dtype(*x);
+                    self.ops().unary(*op, in_dtype, vals[x.0 as usize])?
+                }
+                Instr::Binary(op, x, y) => {
+                    let in_dtype = self.k.dtype(*x);
+                    self.ops()
+                        .binary(*op, in_dtype, vals[x.0 as usize], vals[y.0 as usize])?
+                }
+                Instr::Select(c, x, y) => {
+                    let (c, x, y) = (vals[c.0 as usize], vals[x.0 as usize], vals[y.0 as usize]);
+                    self.b.ins().select(c, x, y)
+                }
+                Instr::Cast(x) => {
+                    let from = self.k.dtype(*x);
+                    self.ops().cast(from, dtype, vals[x.0 as usize])?
+                }
+            };
+            vals.push(v);
+        }
+        Ok(vals)
+    }
+
+    pub(crate) fn ops_constant(
+        &mut self,
+        dtype: DType,
+        s: kiln_ir::Scalar,
+    ) -> Result<Value, Unsupported> {
+        self.ops().constant(dtype, s)
+    }
+
+    fn ops(&mut self) -> Ops<'_, 'b> {
+        Ops {
+            b: self.b,
+            libcalls: self.libcalls,
+        }
+    }
+
+    fn store(&mut self, access: usize, addr: Value, v: Value) {
+        let p = self.address(access, addr);
+        self.b.ins().store(mem(), v, p, 0);
+    }
+
+    /// Offsets of every access at the root of the nest.
+    fn root_bases(&self) -> Vec<Value> {
+        self.offsets.clone()
+    }
+
+    pub fn emit(&mut self) -> Result<(), Unsupported> {
+        for (instr, dtype) in &self.k.instrs {
+            let pending = match instr {
+                Instr::Unary(op, x)
+                    if self.k.dtype(*x).is_real_floating()
+                        && super::math_shim::pending_unary(*op) =>
+                {
+                    Some(op.name())
+                }
+                Instr::Binary(op, x, _)
+                    if self.k.dtype(*x).is_real_floating()
+                        && super::math_shim::pending_binary(*op) =>
+                {
+                    Some(op.name())
+                }
+                _ => None,
+            };
+            if let Some(name) = pending {
+                return Err(unsupported(format!(
+                    "{name} on {dtype} (its inline implementation is not written yet)"
+                )));
+            }
+        }
+        if self.k.reductions.is_empty() {
+            self.emit_elementwise()
+        } else {
+            self.emit_reduction()
+        }
+    }
+
+    fn emit_elementwise(&mut self) -> Result<(), Unsupported> {
+        let rank = self.k.rank;
+        let bases = self.root_bases();
+        if rank == 0 {
+            return self.store_point(&bases);
+        }
+        if let Some(plan) = vector::plan(self.k) {
+            // Outer axes one by one, the innermost one in vectors.
+            return self.nest(0, rank - 1, bases, &mut |e, addrs| {
+                e.vector_inner(&plan, addrs)
+            });
+        }
+        self.nest(0, rank, bases, &mut |e, addrs| e.store_point(addrs))
+    }
+
+    fn store_point(&mut self, addrs: &[Value]) -> Result<(), Unsupported> {
+        let vals = self.body(addrs)?;
+        for s in &self.k.stores {
+            self.store(s.access, addrs[s.access], vals[s.value.0 as usize]);
+        }
+        Ok(())
+    }
+
+    /// The innermost axis in vectors of `plan.lanes`, unrolled, then a scalar tail.
+    fn vector_inner(&mut self, plan: &VectorPlan, bases: &[Value]) -> Result<(), Unsupported> {
+        let axis = self.k.rank - 1;
+        let (lo, hi) = self.bounds(axis);
+        let step = (plan.lanes * plan.unroll) as i64;
+        // Vector part: i in [lo, lo + floor((hi - lo) / step) * step).
+        let n = self.b.ins().isub(hi, lo);
+        let whole = self.b.ins().sdiv_imm_s(n, step);
+        let whole = self.b.ins().imul_imm_s(whole, step);
+        let vec_end = self.b.ins().iadd(lo, whole);
+        let header = self.b.create_block();
+        let inner = self.b.create_block();
+        let exit = self.b.create_block();
+        let i = self.b.declare_var(types::I64);
+        self.b.def_var(i, lo);
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(header);
+        let iv = self.b.use_var(i);
+        let more = self.b.ins().icmp(IntCC::SignedLessThan, iv, vec_end);
+        self.b.ins().brif(more, inner, &[], exit, &[]);
+        self.b.switch_to_block(inner);
+        let iv = self.b.use_var(i);
+        let addrs = self.advance(bases, axis, iv);
+        vector::emit_unrolled(self, plan, &addrs)?;
+        let iv = self.b.use_var(i);
+        let next = self.b.ins().iadd_imm_s(iv, step);
+        self.b.def_var(i, next);
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(exit);
+        // Scalar tail.
+        self.for_loop(vec_end, hi, |e, i| {
+            let addrs = e.advance(bases, axis, i);
+            e.store_point(&addrs)
+        })
+    }
+
+    // ---- reductions -------------------------------------------------------------
+
+    fn acc_type(&self, op: ReduceOp, dtype: DType) -> Result<Type, Unsupported> {
+        Ok(match op {
+            ReduceOp::Sum | ReduceOp::Prod | ReduceOp::Mean | ReduceOp::Var
+                if dtype.is_real_floating() =>
+            {
+                types::F64
+            }
+            ReduceOp::Any | ReduceOp::All => types::I8,
+            _ => clif_type(dtype)?,
+        })
+    }
+
+    fn emit_reduction(&mut self) -> Result<(), Unsupported> {
+        for r in &self.k.reductions {
+            let dtype = self.k.dtype(r.value);
+            if dtype.is_complex() {
+                return Err(unsupported(format!("{} of {dtype}", r.op.name())));
+            }
+        }
+        let kept = self.k.rank - self.k.reduced;
+        let bases = self.root_bases();
+        self.nest(0, kept, bases, &mut |e, addrs| e.reduce_point(kept, addrs))
+    }
+
+    /// All kept indices fixed: reduce over the trailing axes and write the results.
+    fn reduce_point(&mut self, kept: usize, bases: &[Value]) -> Result<(), Unsupported> {
+        let rank = self.k.rank;
+        let accs = self.init_accs()?;
+        // Pass 1: every reduction (var accumulates its sum here).
+        self.nest(kept, rank, bases.to_vec(), &mut |e, addrs| {
+            let vals = e.body(addrs)?;
+            e.accumulate(&accs, &vals, addrs, kept)
+        })?;
+        // Pass 2 for var: squared deviations from this chunk's mean.
+        if self.k.reductions.iter().any(|r| r.op == ReduceOp::Var) {
+            let means: Vec<Option<Value>> = self
+                .k
+                .reductions
+                .iter()
+                .zip(&accs)
+                .map(|(r, acc)| (r.op == ReduceOp::Var).then(|| self.mean_of(acc)))
+                .collect();
+            self.nest(kept, rank, bases.to_vec(), &mut |e, addrs| {
+                let vals = e.body(addrs)?;
+                for ((r, acc), mean) in e.k.reductions.iter().zip(&accs).zip(&means) {
+                    if let Some(mean) = mean {
+                        let x = e.to_f64(e.k.dtype(r.value), vals[r.value.0 as usize]);
+                        let d = e.b.ins().fsub(x, *mean);
+                        let sq = e.b.ins().fmul(d, d);
+                        let m2 = e.b.use_var(acc.b);
+                        let m2 = e.b.ins().fadd(m2, sq);
+                        e.b.def_var(acc.b, m2);
+                    }
+                }
+                Ok(())
+            })?;
+        }
+        if kept == 0 {
+            self.write_partials(&accs)
+        } else {
+            self.finish_accs(&accs, bases)
+        }
+    }
+
+    fn mean_of(&mut self, acc: &Acc) -> Value {
+        let sum = self.b.use_var(acc.a);
+        let n = self.b.use_var(acc.count);
+        let n = self.b.ins().fcvt_from_sint(types::F64, n);
+        self.b.ins().fdiv(sum, n)
+    }
+
+    fn to_f64(&mut self, dtype: DType, x: Value) -> Value {
+        if dtype == DType::F32 {
+            self.b.ins().fpromote(types::F64, x)
+        } else {
+            x
+        }
+    }
+
+    fn init_accs(&mut self) -> Result<Vec<Acc>, Unsupported> {
+        let mut accs = Vec::new();
+        for r in &self.k.reductions {
+            let dtype = self.k.dtype(r.value);
+            let ty = self.acc_type(r.op, dtype)?;
+            let a = self.b.declare_var(ty);
+            let bvar = self.b.declare_var(if r.op == ReduceOp::Var {
+                types::F64
+            } else {
+                types::I64
+            });
+            let count = self.b.declare_var(types::I64);
+            let init = match r.op {
+                ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Var | ReduceOp::Any => self.zero(ty),
+                ReduceOp::Prod | ReduceOp::All => self.one(ty),
+                ReduceOp::Max | ReduceOp::ArgMax => self.extreme(dtype, ty, false),
+                ReduceOp::Min | ReduceOp::ArgMin => self.extreme(dtype, ty, true),
+            };
+            self.b.def_var(a, init);
+            let zero_b = if r.op == ReduceOp::Var {
+                self.b.ins().f64const(0.0)
+            } else {
+                self.b.ins().iconst(types::I64, 0)
+            };
+            self.b.def_var(bvar, zero_b);
+            let zero = self.b.ins().iconst(types::I64, 0);
+            self.b.def_var(count, zero);
+            accs.push(Acc {
+                a,
+                b: bvar,
+                count,
+                ty,
+            });
+        }
+        Ok(accs)
+    }
+
+    fn zero(&mut self, ty: Type) -> Value {
+        match ty {
+            types::F32 => self.b.ins().f32const(0.0),
+            types::F64 => self.b.ins().f64const(0.0),
+            t => self.b.ins().iconst(t, 0),
+        }
+    }
+
+    fn one(&mut self, ty: Type) -> Value {
+        match ty {
+            types::F32 => self.b.ins().f32const(1.0),
+            types::F64 => self.b.ins().f64const(1.0),
+            t => self.b.ins().iconst(t, 1),
+        }
+    }
+
+    /// The identity of max (`smallest`: false) or min (`smallest`: true) for a dtype.
+    fn extreme(&mut self, dtype: DType, ty: Type, largest: bool) -> Value {
+        match dtype {
+            DType::F32 => self.b.ins().f32const(if largest {
+                f32::INFINITY
+            } else {
+                f32::NEG_INFINITY
+            }),
+            DType::F64 => self.b.ins().f64const(if largest {
+                f64::INFINITY
+            } else {
+                f64::NEG_INFINITY
+            }),
+            _ => {
+                let (lo, hi) = dtype.int_range().unwrap_or((0, 1));
+                self.b
+                    .ins()
+                    .iconst(ty, if largest { hi as i64 } else { lo as i64 })
+            }
+        }
+    }
+
+    /// The flat index of the current point within the reduced axes (for argmax/argmin,
+    /// counting from the chunk start so chunks combine to global indices).
+    fn reduced_index(&mut self, addrs_count: Variable) -> Value {
+        self.b.use_var(addrs_count)
+    }
+
+    fn accumulate(
+        &mut self,
+        accs: &[Acc],
+        vals: &[Value],
+        _addrs: &[Value],
+        kept: usize,
+    ) -> Result<(), Unsupported> {
+        for (r, acc) in self.k.reductions.iter().zip(accs) {
+            let dtype = self.k.dtype(r.value);
+            let x = vals[r.value.0 as usize];
+            let a = self.b.use_var(acc.a);
+            let signed = dtype.is_signed_integer();
+            let next = match r.op {
+                ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Var => {
+                    if dtype.is_real_floating() {
+                        let x = self.to_f64(dtype, x);
+                        self.b.ins().fadd(a, x)
+                    } else {
+                        self.b.ins().iadd(a, x)
+                    }
+                }
+                ReduceOp::Prod => {
+                    if dtype.is_real_floating() {
+                        let x = self.to_f64(dtype, x);
+                        self.b.ins().fmul(a, x)
+                    } else {
+                        self.b.ins().imul(a, x)
+                    }
+                }
+                ReduceOp::Max | ReduceOp::Min => {
+                    let max = r.op == ReduceOp::Max;
+                    match (dtype.is_real_floating(), max, signed) {
+                        (true, true, _) => self.b.ins().fmax(a, x),
+                        (true, false, _) => self.b.ins().fmin(a, x),
+                        (false, true, true) => self.b.ins().smax(a, x),
+                        (false, true, false) => self.b.ins().umax(a, x),
+                        (false, false, true) => self.b.ins().smin(a, x),
+                        (false, false, false) => self.b.ins().umin(a, x),
+                    }
+                }
+                ReduceOp::Any | ReduceOp::All => {
+                    let nz = self.nonzero(dtype, x);
+                    if r.op == ReduceOp::Any {
+                        self.b.ins().bor(a, nz)
+                    } else {
+                        self.b.ins().band(a, nz)
+                    }
+                }
+                ReduceOp::ArgMax | ReduceOp::ArgMin => {
+                    let take = self.arg_better(r.op == ReduceOp::ArgMax, dtype, x, a, acc)?;
+                    let idx = self.reduced_index(acc.count);
+                    let best_idx = self.b.use_var(acc.b);
+                    let best_idx = self.b.ins().select(take, idx, best_idx);
+                    self.b.def_var(acc.b, best_idx);
+                    self.b.ins().select(take, x, a)
+                }
+            };
+            self.b.def_var(acc.a, next);
+            let c = self.b.use_var(acc.count);
+            let c = self.b.ins().iadd_imm_s(c, 1);
+            self.b.def_var(acc.count, c);
+        }
+        let _ = kept;
+        Ok(())
+    }
+
+    /// Whether x replaces the best so far: the first element always; then strictly
+    /// better; NaN beats any number and the first NaN stays.
+    fn arg_better(
+        &mut self,
+        max: bool,
+        dtype: DType,
+        x: Value,
+        best: Value,
+        acc: &Acc,
+    ) -> Result<Value, Unsupported> {
+        let first = {
+            let c = self.b.use_var(acc.count);
+            self.b.ins().icmp_imm_s(IntCC::Equal, c, 0)
+        };
+        let better = if dtype.is_real_floating() {
+            let cc = if max {
+                FloatCC::GreaterThan
+            } else {
+                FloatCC::LessThan
+            };
+            let strictly = self.b.ins().fcmp(cc, x, best);
+            let x_nan = self.b.ins().fcmp(FloatCC::Unordered, x, x);
+            let best_nan = self.b.ins().fcmp(FloatCC::Unordered, best, best);
+            let x_wins = self.b.ins().bor(strictly, x_nan);
+            let not_best_nan = self.b.ins().bxor_imm_s(best_nan, 1);
+            self.b.ins().band(x_wins, not_best_nan)
+        } else {
+            let signed = dtype.is_signed_integer();
+            let cc = match (max, signed) {
+                (true, true) => IntCC::SignedGreaterThan,
+                (true, false) => IntCC::UnsignedGreaterThan,
+                (false, true) => IntCC::SignedLessThan,
+                (false, false) => IntCC::UnsignedLessThan,
+            };
+            self.b.ins().icmp(cc, x, best)
+        };
+        Ok(self.b.ins().bor(first, better))
+    }
+
+    fn nonzero(&mut self, dtype: DType, x: Value) -> Value {
+        if dtype.is_real_floating() {
+            let zero = if dtype == DType::F32 {
+                self.b.ins().f32const(0.0)
+            } else {
+                self.b.ins().f64const(0.0)
+            };
+            self.b.ins().fcmp(FloatCC::NotEqual, x, zero)
+        } else {
+            self.b.ins().icmp_imm_s(IntCC::NotEqual, x, 0)
+        }
+    }
+
+    /// Final value of each reduction, stored through its access.
+    fn finish_accs(&mut self, accs: &[Acc], addrs: &[Value]) -> Result<(), Unsupported> {
+        for (r, acc) in self.k.reductions.iter().zip(accs) {
+            let dtype = self.k.dtype(r.value);
+            let out_dtype = self.k.args[self.k.accesses[r.access].arg].dtype;
+            let a = self.b.use_var(acc.a);
+            let v = match r.op {
+                ReduceOp::Sum | ReduceOp::Prod if dtype.is_real_floating() => {
+                    self.from_f64(dtype, a)
+                }
+                ReduceOp::Mean => {
+                    let m = self.mean_of(acc);
+                    self.from_f64(dtype, m)
+                }
+                ReduceOp::Var => {
+                    let v = self.variance(acc, f64::from_bits(r.correction_bits));
+                    self.from_f64(dtype, v)
+                }
+                ReduceOp::ArgMax | ReduceOp::ArgMin => self.b.use_var(acc.b),
+                _ => a,
+            };
+            let _ = out_dtype;
+            self.store(r.access, addrs[r.access], v);
+        }
+        Ok(())
+    }
+
+    fn from_f64(&mut self, dtype: DType, x: Value) -> Value {
+        if dtype == DType::F32 {
+            self.b.ins().fdemote(types::F32, x)
+        } else {
+            x
+        }
+    }
+
+    /// M2 / (n - correction), NaN when n - correction ≤ 0.
+    fn variance(&mut self, acc: &Acc, correction: f64) -> Value {
+        let m2 = self.b.use_var(acc.b);
+        let n = self.b.use_var(acc.count);
+        let n = self.b.ins().fcvt_from_sint(types::F64, n);
+        let c = self.b.ins().f64const(correction);
+        let dof = self.b.ins().fsub(n, c);
+        let zero = self.b.ins().f64const(0.0);
+        let ok = self.b.ins().fcmp(FloatCC::GreaterThan, dof, zero);
+        let v = self.b.ins().fdiv(m2, dof);
+        let nan = self.b.ins().f64const(f64::NAN);
+        self.b.ins().select(ok, v, nan)
+    }
+
+    /// Per-chunk state of each reduction, 24 bytes each: (a, b, c) as 8-byte slots.
+    ///   sum/prod/max/min/any/all: a = the accumulator (f64, or the integer widened);
+    ///   mean: a = sum, b = count; var: a = count, b = mean, c = M2;
+    ///   argmax/argmin: a = best value (f64 or widened integer), b = index, c = count.
+    fn write_partials(&mut self, accs: &[Acc]) -> Result<(), Unsupported> {
+        for (i, (r, acc)) in self.k.reductions.iter().zip(accs).enumerate() {
+            let dtype = self.k.dtype(r.value);
+            let base = self
+                .b
+                .ins()
+                .iadd_imm_s(self.partials, (i * PARTIAL_BYTES) as i64);
+            let a = self.b.use_var(acc.a);
+            let count = self.b.use_var(acc.count);
+            let a64 = self.widen(r.op, dtype, acc.ty, a);
+            match r.op {
+                ReduceOp::Var => {
+                    let n = self.b.ins().fcvt_from_sint(types::F64, count);
+                    let mean = self.mean_of(acc);
+                    let m2 = self.b.use_var(acc.b);
+                    self.b.ins().store(mem(), n, base, 0);
+                    self.b.ins().store(mem(), mean, base, 8);
+                    self.b.ins().store(mem(), m2, base, 16);
+                }
+                ReduceOp::Mean => {
+                    self.b.ins().store(mem(), a64, base, 0);
+                    self.b.ins().store(mem(), count, base, 8);
+                }
+                ReduceOp::ArgMax | ReduceOp::ArgMin => {
+                    let idx = self.b.use_var(acc.b);
+                    self.b.ins().store(mem(), a64, base, 0);
+                    self.b.ins().store(mem(), idx, base, 8);
+                    self.b.ins().store(mem(), count, base, 16);
+                }
+                _ => {
+                    self.b.ins().store(mem(), a64, base, 0);
+                    self.b.ins().store(mem(), count, base, 8);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// An accumulator as 8 bytes: floats as f64, integers sign- or zero-extended.
+    fn widen(&mut self, op: ReduceOp, dtype: DType, ty: Type, a: Value) -> Value {
+        match ty {
+            types::F64 => a,
+            types::F32 => self.b.ins().fpromote(types::F64, a),
+            types::I64 => a,
+            t if matches!(op, ReduceOp::Any | ReduceOp::All) || !dtype.is_signed_integer() => {
+                let _ = t;
+                self.b.ins().uextend(types::I64, a)
+            }
+            _ => self.b.ins().sextend(types::I64, a),
+        }
+    }
+}

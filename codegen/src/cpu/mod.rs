@@ -1,0 +1,235 @@
+//! The CPU backend: kernel programs → native functions through Cranelift's JIT.
+//!
+//! The ISA is built by cranelift-native for the host, so AVX (VEX three-operand forms)
+//! and FMA are used where the CPU has them. Each compiled kernel owns its JIT module,
+//! so dropping a `CompiledKernel` frees its code (the runtime's cache can bound memory).
+
+mod clif_math;
+mod emit;
+mod math_shim;
+mod ops;
+mod vector;
+
+pub use emit::PARTIAL_BYTES;
+pub use ops::Unsupported;
+
+use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlagsData, UserFuncName};
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::Context;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{default_libcall_names, Linkage, Module};
+use kiln_ir::kernel::Kernel;
+use std::time::{Duration, Instant};
+
+/// `fn(args, params, begin, end, partials)`; see `emit.rs` for the layout.
+pub type KernelFn = unsafe extern "C" fn(*const *mut u8, *const i64, i64, i64, *mut u8);
+
+/// What to keep besides the code, for KILN_LOG.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Inspect {
+    /// Keep the Cranelift IR text.
+    pub clif: bool,
+    /// Keep the disassembly (Cranelift's VCode listing).
+    pub asm: bool,
+}
+
+pub struct CompiledKernel {
+    entry: KernelFn,
+    /// Owns the code `entry` points into; never used after finalisation except to drop.
+    _module: ModuleOwner,
+    pub compile_time: Duration,
+    pub clif: Option<String>,
+    pub asm: Option<String>,
+    /// Whether the innermost loop was vectorised.
+    pub vectorised: bool,
+}
+
+struct ModuleOwner(Option<JITModule>);
+
+impl Drop for ModuleOwner {
+    fn drop(&mut self) {
+        if let Some(m) = self.0.take() {
+            // SAFETY: the only pointer into this module's code is `CompiledKernel::entry`,
+            // which is dropped together with this owner.
+            unsafe { m.free_memory() };
+        }
+    }
+}
+
+// SAFETY: after `finalize_definitions` the module is immutable code plus bookkeeping;
+// the function pointer may be called from any thread, and the module is only dropped.
+unsafe impl Send for ModuleOwner {}
+unsafe impl Sync for ModuleOwner {}
+
+impl CompiledKernel {
+    /// Run the kernel over `[begin, end)` of its outermost axis.
+    ///
+    /// # Safety
+    /// `args` must point to one valid buffer per kernel argument, large enough for every
+    /// address the params produce; `params` must follow the kernel's layout; `partials`
+    /// must hold `PARTIAL_BYTES` per reduction when the kernel has no kept axes.
+    pub unsafe fn call(
+        &self,
+        args: *const *mut u8,
+        params: *const i64,
+        begin: i64,
+        end: i64,
+        partials: *mut u8,
+    ) {
+        unsafe { (self.entry)(args, params, begin, end, partials) }
+    }
+}
+
+/// Compiles kernels for the host CPU.
+pub struct CpuCompiler {
+    isa: OwnedTargetIsa,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CodegenError {
+    #[error(transparent)]
+    Unsupported(#[from] Unsupported),
+    #[error("Cranelift failed: {0}")]
+    Cranelift(String),
+}
+
+impl CpuCompiler {
+    pub fn new() -> Result<CpuCompiler, CodegenError> {
+        let mut flags = settings::builder();
+        let set = |f: &mut settings::Builder, k: &str, v: &str| {
+            f.set(k, v)
+                .map_err(|e| CodegenError::Cranelift(format!("{k}={v}: {e}")))
+        };
+        set(&mut flags, "opt_level", "speed")?;
+        set(&mut flags, "use_colocated_libcalls", "false")?;
+        set(&mut flags, "is_pic", "false")?;
+        let isa = cranelift_native::builder()
+            .map_err(|e| CodegenError::Cranelift(e.to_string()))?
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| CodegenError::Cranelift(e.to_string()))?;
+        Ok(CpuCompiler { isa })
+    }
+
+    pub fn compile(
+        &self,
+        kernel: &Kernel,
+        inspect: Inspect,
+    ) -> Result<CompiledKernel, CodegenError> {
+        let start = Instant::now();
+        let mut module = JITModule::new(JITBuilder::with_isa(
+            self.isa.clone(),
+            default_libcall_names(),
+        ));
+        let ptr = module.target_config().pointer_type();
+        let mut ctx = module.make_context();
+        let mut sig = module.make_signature();
+        for ty in [ptr, ptr, types::I64, types::I64, ptr] {
+            sig.params.push(AbiParam::new(ty));
+        }
+        ctx.func.signature = sig.clone();
+        let id = module
+            .declare_function("kernel", Linkage::Export, &sig)
+            .map_err(|e| CodegenError::Cranelift(e.to_string()))?;
+        ctx.func.name = UserFuncName::user(0, id.as_u32());
+        let libcalls = declare_libcalls(&mut module, &mut ctx)?;
+        let mut fctx = FunctionBuilderContext::new();
+        let vectorised;
+        {
+            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+            let entry = b.create_block();
+            b.append_block_params_for_function_params(entry);
+            b.switch_to_block(entry);
+            let p = b.block_params(entry).to_vec();
+            let (args, params, begin, end, partials) = (p[0], p[1], p[2], p[3], p[4]);
+            let rank = kernel.rank;
+            let flags = MemFlagsData::trusted(); // params and args are aligned host arrays
+            let dims = (0..rank)
+                .map(|i| b.ins().load(types::I64, flags, params, (8 * i) as i32))
+                .collect();
+            let mut offsets = Vec::new();
+            let mut strides = Vec::new();
+            for a in 0..kernel.accesses.len() {
+                let base = 8 * (rank + a * (rank + 1));
+                offsets.push(b.ins().load(types::I64, flags, params, base as i32));
+                strides.push(
+                    (0..rank)
+                        .map(|k| {
+                            b.ins()
+                                .load(types::I64, flags, params, (base + 8 * (k + 1)) as i32)
+                        })
+                        .collect(),
+                );
+            }
+            let arg_ptrs = (0..kernel.args.len())
+                .map(|i| {
+                    b.ins()
+                        .load(ptr, flags, args, (i * ptr.bytes() as usize) as i32)
+                })
+                .collect();
+            vectorised = vector::plan(kernel).is_some();
+            let mut e = emit::Emitter {
+                b: &mut b,
+                k: kernel,
+                libcalls: &libcalls,
+                dims,
+                offsets,
+                strides,
+                arg_ptrs,
+                begin,
+                end,
+                partials,
+            };
+            e.emit()?;
+            b.ins().return_(&[]);
+            b.seal_all_blocks();
+            b.finalize(module.target_config());
+        }
+        let clif = inspect.clif.then(|| ctx.func.display().to_string());
+        ctx.set_disasm(inspect.asm);
+        module
+            .define_function(id, &mut ctx)
+            .map_err(|e| CodegenError::Cranelift(format!("{e:?}")))?;
+        let asm = if inspect.asm {
+            ctx.compiled_code().and_then(|c| c.vcode.clone())
+        } else {
+            None
+        };
+        module.clear_context(&mut ctx);
+        module
+            .finalize_definitions()
+            .map_err(|e| CodegenError::Cranelift(e.to_string()))?;
+        let code = module.get_finalized_function(id);
+        // SAFETY: the function was declared with exactly this signature.
+        let entry: KernelFn = unsafe { std::mem::transmute::<*const u8, KernelFn>(code) };
+        Ok(CompiledKernel {
+            entry,
+            _module: ModuleOwner(Some(module)),
+            compile_time: start.elapsed(),
+            clif,
+            asm,
+            vectorised,
+        })
+    }
+}
+
+fn declare_libcalls(
+    module: &mut JITModule,
+    ctx: &mut Context,
+) -> Result<ops::Libcalls, CodegenError> {
+    let mut declare = |name: &str, ty| {
+        let mut sig = module.make_signature();
+        sig.params.push(AbiParam::new(ty));
+        sig.params.push(AbiParam::new(ty));
+        sig.returns.push(AbiParam::new(ty));
+        let id = module
+            .declare_function(name, Linkage::Import, &sig)
+            .map_err(|e| CodegenError::Cranelift(e.to_string()))?;
+        Ok::<_, CodegenError>(module.declare_func_in_func(id, &mut ctx.func))
+    };
+    Ok(ops::Libcalls {
+        fmodf: declare("fmodf", types::F32)?,
+        fmod: declare("fmod", types::F64)?,
+    })
+}

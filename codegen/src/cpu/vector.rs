@@ -1,0 +1,324 @@
+//! The vectorised innermost loop: each value becomes a 128-bit vector (F32X4 or F64X2,
+//! comparisons lane masks), `unroll` independent vectors per iteration emitted in
+//! lockstep so their latencies overlap.
+//!
+//! A kernel qualifies when every value is of one float dtype or a bool used as a mask,
+//! every access moves by 0 or 1 element along the innermost axis (stores by 1), and
+//! every op has a vector form. Others run the scalar loop (`emit.rs`).
+
+use super::clif_math::{ClifMath, ClifMath32, ClifMath64};
+use super::emit::Emitter;
+use super::math_shim as math;
+use super::ops::Unsupported;
+use crate::math::MathBuilder;
+use cranelift_codegen::ir::condcodes::FloatCC;
+use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Type, Value};
+use kiln_ir::kernel::{Instr, Kernel, Stride};
+use kiln_ir::{BinaryOp, DType, UnaryOp};
+
+#[derive(Clone, Debug)]
+pub struct VectorPlan {
+    pub dtype: DType,
+    pub fty: Type,
+    pub lanes: usize,
+    pub unroll: usize,
+}
+
+fn unary_ok(op: UnaryOp) -> bool {
+    use UnaryOp::*;
+    !matches!(op, BitwiseInvert | LogicalNot | Imag | Signbit)
+}
+
+fn binary_ok(op: BinaryOp) -> bool {
+    use BinaryOp::*;
+    matches!(
+        op,
+        Add | Subtract
+            | Multiply
+            | Divide
+            | Maximum
+            | Minimum
+            | Copysign
+            | FloorDivide
+            | Pow
+            | Atan2
+            | Hypot
+            | Logaddexp
+            | Equal
+            | NotEqual
+            | Less
+            | LessEqual
+            | Greater
+            | GreaterEqual
+    )
+}
+
+/// Whether (and how) the kernel's innermost loop vectorises.
+pub fn plan(k: &Kernel) -> Option<VectorPlan> {
+    if k.rank == 0 || !k.reductions.is_empty() {
+        return None;
+    }
+    let float = k
+        .instrs
+        .iter()
+        .map(|(_, d)| *d)
+        .find(|d| d.is_real_floating())?;
+    let inner = k.rank - 1;
+    for a in &k.accesses {
+        if a.strides[inner] == Stride::Other {
+            return None;
+        }
+    }
+    for s in &k.stores {
+        let arg = k.accesses[s.access].arg;
+        if k.accesses[s.access].strides[inner] != Stride::Unit
+            || k.dtype(s.value) != float
+            || k.args[arg].dtype != float
+        {
+            return None;
+        }
+    }
+    for (instr, dtype) in &k.instrs {
+        let ok = match instr {
+            Instr::Load { access } => {
+                *dtype == float && k.args[k.accesses[*access].arg].dtype == float
+            }
+            Instr::Const(_) => *dtype == float,
+            Instr::Index { .. } => false,
+            Instr::Unary(op, x) => {
+                let input = k.dtype(*x);
+                input == float
+                    && unary_ok(*op)
+                    && (*dtype == float
+                        || (*dtype == DType::Bool
+                            && matches!(op, UnaryOp::IsNan | UnaryOp::IsInf | UnaryOp::IsFinite)))
+            }
+            Instr::Binary(op, x, _) => {
+                let input = k.dtype(*x);
+                (input == float && binary_ok(*op))
+                    || (input == DType::Bool
+                        && matches!(
+                            op,
+                            BinaryOp::LogicalAnd
+                                | BinaryOp::LogicalOr
+                                | BinaryOp::BitwiseAnd
+                                | BinaryOp::BitwiseOr
+                        ))
+            }
+            Instr::Select(c, x, _) => k.dtype(*c) == DType::Bool && k.dtype(*x) == float,
+            Instr::Cast(x) => k.dtype(*x) == *dtype,
+        };
+        if !ok {
+            return None;
+        }
+    }
+    let (fty, lanes) = if float == DType::F32 {
+        (types::F32X4, 4)
+    } else {
+        (types::F64X2, 2)
+    };
+    Some(VectorPlan {
+        dtype: float,
+        fty,
+        lanes,
+        unroll: 2,
+    })
+}
+
+fn mem() -> MemFlagsData {
+    MemFlagsData::new().with_notrap()
+}
+
+/// One iteration of the vector loop: `plan.unroll` vectors starting at `addrs`.
+pub(crate) fn emit_unrolled(
+    e: &mut Emitter,
+    plan: &VectorPlan,
+    addrs: &[Value],
+) -> Result<(), Unsupported> {
+    let k = e.k;
+    let inner = k.rank - 1;
+    let u = plan.unroll;
+    let bytes = plan.dtype.size_bytes() as i64;
+    // vals[instr][copy]
+    let mut vals: Vec<Vec<Value>> = Vec::with_capacity(k.instrs.len());
+    for (instr, dtype) in &k.instrs {
+        let mut copies = Vec::with_capacity(u);
+        for c in 0..u {
+            let lane_off = (c * plan.lanes) as i64;
+            let v = match instr {
+                Instr::Load { access } => {
+                    let arg = k.accesses[*access].arg;
+                    let off = e.b.ins().imul_imm_s(addrs[*access], bytes);
+                    let p = e.b.ins().iadd(e.arg_ptrs[arg], off);
+                    if k.accesses[*access].strides[inner] == Stride::Zero {
+                        let s = e.b.ins().load(plan.fty.lane_type(), mem(), p, 0);
+                        e.b.ins().splat(plan.fty, s)
+                    } else {
+                        e.b.ins()
+                            .load(plan.fty, mem(), p, (lane_off * bytes) as i32)
+                    }
+                }
+                Instr::Const(s) => {
+                    let x = e.ops_constant(plan.dtype, *s)?;
+                    e.b.ins().splat(plan.fty, x)
+                }
+                Instr::Unary(op, x) => vector_unary(e, plan, *op, vals[x.0 as usize][c]),
+                Instr::Binary(op, x, y) => {
+                    let (x, y) = (vals[x.0 as usize][c], vals[y.0 as usize][c]);
+                    if *dtype == DType::Bool && k.dtype_of_input_is_bool(instr) {
+                        match op {
+                            BinaryOp::LogicalAnd | BinaryOp::BitwiseAnd => e.b.ins().band(x, y),
+                            _ => e.b.ins().bor(x, y),
+                        }
+                    } else {
+                        vector_binary(e, plan, *op, x, y)
+                    }
+                }
+                Instr::Select(cnd, x, y) => {
+                    let (cnd, x, y) = (
+                        vals[cnd.0 as usize][c],
+                        vals[x.0 as usize][c],
+                        vals[y.0 as usize][c],
+                    );
+                    let m = ClifMath {
+                        b: e.b,
+                        fty: plan.fty,
+                    }
+                    .bitcast(plan.fty, cnd);
+                    e.b.ins().bitselect(m, x, y)
+                }
+                Instr::Cast(x) => vals[x.0 as usize][c],
+                Instr::Index { .. } => unreachable!("index values do not vectorise"),
+            };
+            copies.push(v);
+        }
+        vals.push(copies);
+    }
+    for s in &k.stores {
+        let arg = k.accesses[s.access].arg;
+        let off = e.b.ins().imul_imm_s(addrs[s.access], bytes);
+        let p = e.b.ins().iadd(e.arg_ptrs[arg], off);
+        for c in 0..u {
+            let lane_off = (c * plan.lanes) as i64 * bytes;
+            e.b.ins()
+                .store(mem(), vals[s.value.0 as usize][c], p, lane_off as i32);
+        }
+    }
+    Ok(())
+}
+
+trait BoolInput {
+    fn dtype_of_input_is_bool(&self, instr: &Instr) -> bool;
+}
+
+impl BoolInput for Kernel {
+    fn dtype_of_input_is_bool(&self, instr: &Instr) -> bool {
+        match instr {
+            Instr::Binary(_, x, _) => self.dtype(*x) == DType::Bool,
+            _ => false,
+        }
+    }
+}
+
+macro_rules! with_math {
+    ($e:expr, $plan:expr, |$m:ident| $body:expr) => {
+        if $plan.dtype == DType::F32 {
+            let $m = &mut ClifMath32::new($e.b, $plan.fty);
+            $body
+        } else {
+            let $m = &mut ClifMath64::new($e.b, $plan.fty);
+            $body
+        }
+    };
+}
+
+fn vector_unary(e: &mut Emitter, plan: &VectorPlan, op: UnaryOp, x: Value) -> Value {
+    use UnaryOp::*;
+    with_math!(e, plan, |m| match op {
+        Abs => m.abs(x),
+        Negative => m.neg(x),
+        Positive | Conj | Real => x,
+        Ceil => m.ceil(x),
+        Floor => m.floor(x),
+        Trunc => m.trunc(x),
+        Round => m.round_even(x),
+        Sqrt => m.sqrt(x),
+        Square => m.mul(x, x),
+        Reciprocal => {
+            let one = m.c(1.0);
+            m.div(one, x)
+        }
+        Sign => {
+            let (zero, one) = (m.c(0.0), m.c(1.0));
+            let minus = m.c(-1.0);
+            let gt = m.gt(x, zero);
+            let lt = m.lt(x, zero);
+            let eq = m.eq(x, zero);
+            let r = m.select(eq, zero, x);
+            let r = m.select(lt, minus, r);
+            m.select(gt, one, r)
+        }
+        IsNan => m.is_nan(x),
+        IsInf => {
+            let a = m.abs(x);
+            let inf = m.c(f64::INFINITY);
+            m.eq(a, inf)
+        }
+        IsFinite => {
+            let a = m.abs(x);
+            let inf = m.c(f64::INFINITY);
+            m.lt(a, inf)
+        }
+        Exp => math::exp(m, x),
+        Expm1 => math::expm1(m, x),
+        Log => math::log(m, x),
+        Log1p => math::log1p(m, x),
+        Log2 => math::log2(m, x),
+        Log10 => math::log10(m, x),
+        Sin => math::sin(m, x),
+        Cos => math::cos(m, x),
+        Tan => math::tan(m, x),
+        Sinh => math::sinh(m, x),
+        Cosh => math::cosh(m, x),
+        Tanh => math::tanh(m, x),
+        Asin => math::asin(m, x),
+        Acos => math::acos(m, x),
+        Atan => math::atan(m, x),
+        Asinh => math::asinh(m, x),
+        Acosh => math::acosh(m, x),
+        Atanh => math::atanh(m, x),
+        Imag | BitwiseInvert | LogicalNot | Signbit => unreachable!("excluded by plan()"),
+    })
+}
+
+fn vector_binary(e: &mut Emitter, plan: &VectorPlan, op: BinaryOp, x: Value, y: Value) -> Value {
+    use BinaryOp::*;
+    let cmp = |e: &mut Emitter, cc| e.b.ins().fcmp(cc, x, y);
+    match op {
+        Equal => return cmp(e, FloatCC::Equal),
+        NotEqual => return cmp(e, FloatCC::NotEqual),
+        Less => return cmp(e, FloatCC::LessThan),
+        LessEqual => return cmp(e, FloatCC::LessThanOrEqual),
+        Greater => return cmp(e, FloatCC::GreaterThan),
+        GreaterEqual => return cmp(e, FloatCC::GreaterThanOrEqual),
+        Maximum => return e.b.ins().fmax(x, y),
+        Minimum => return e.b.ins().fmin(x, y),
+        _ => {}
+    }
+    with_math!(e, plan, |m| match op {
+        Add => m.add(x, y),
+        Subtract => m.sub(x, y),
+        Multiply => m.mul(x, y),
+        Divide => m.div(x, y),
+        Copysign => m.copysign(x, y),
+        FloorDivide => {
+            let q = m.div(x, y);
+            m.floor(q)
+        }
+        Pow => math::pow(m, x, y),
+        Atan2 => math::atan2(m, x, y),
+        Hypot => math::hypot(m, x, y),
+        Logaddexp => math::logaddexp(m, x, y),
+        _ => unreachable!("excluded by plan()"),
+    })
+}

@@ -1,0 +1,224 @@
+//! The CPU executor: runs a `FusionPlan` with compiled kernels on every core.
+//!
+//! Each kernel's outermost loop is cut into chunks whose boundaries depend only on the
+//! loop sizes (never on the thread count), and rayon runs the chunks in parallel. A
+//! reduction with no kept axes gets one partial state per chunk, combined in a fixed
+//! pairwise order (`partials.rs`), so results are bitwise reproducible on any pool.
+
+use crate::cache::KernelCache;
+use crate::error::RuntimeError;
+use crate::partials;
+use kiln_ir::plan::{FusionPlan, KernelStep, Step};
+use kiln_ir::{DType, Data, Element, ReduceOp, Scalar, ScanOp};
+use rayon::prelude::*;
+use std::sync::Arc;
+
+/// Elements of work per chunk: large enough to amortise a task, small enough to
+/// balance two to sixty-four threads and to keep a chunk's data in L2.
+const CHUNK_ELEMENTS: usize = 1 << 15;
+
+/// Statistics of one execution, for logs and the workloads table.
+#[derive(Clone, Debug, Default)]
+pub struct ExecStats {
+    pub kernels: usize,
+    pub compiled: usize,
+    pub cache_hits: usize,
+    pub compile_ms: f64,
+}
+
+/// A buffer while the plan runs: constants are shared, the rest owned.
+enum Buf {
+    Shared(Arc<Data>),
+    Owned(Data),
+}
+
+impl Buf {
+    fn data(&self) -> &Data {
+        match self {
+            Buf::Shared(d) => d,
+            Buf::Owned(d) => d,
+        }
+    }
+    fn ptr(&mut self) -> *mut u8 {
+        match self {
+            // Kernels only read constants (the planner never stores into them).
+            Buf::Shared(d) => kiln_ir::with_data!(d.as_ref(), v => v.as_ptr() as *mut u8),
+            Buf::Owned(d) => kiln_ir::with_data!(d, v => v.as_mut_ptr() as *mut u8),
+        }
+    }
+}
+
+/// Raw pointers handed to kernels on worker threads.
+#[derive(Clone, Copy)]
+struct SendPtr(*mut u8);
+// SAFETY: chunks of one kernel write disjoint elements (the planner gives each output
+// point one owner), and no buffer is freed while its kernel runs.
+unsafe impl Send for SendPtr {}
+unsafe impl Sync for SendPtr {}
+
+impl SendPtr {
+    /// The pointer (a method, so closures capture the whole Send wrapper, not the field).
+    fn get(self) -> *mut u8 {
+        self.0
+    }
+}
+
+pub fn run(
+    plan: &FusionPlan,
+    cache: &KernelCache,
+    log: &crate::log::Log,
+) -> Result<(Vec<Arc<Data>>, ExecStats), RuntimeError> {
+    let mut stats = ExecStats::default();
+    let mut bufs: Vec<Buf> = plan
+        .buffers
+        .iter()
+        .map(|b| match &b.constant {
+            Some(l) => Buf::Shared(l.0.clone()),
+            None => Buf::Owned(Data::filled(b.dtype, Scalar::Int(0), b.shape.size())),
+        })
+        .collect();
+    for step in &plan.steps {
+        match step {
+            Step::Kernel(k) => {
+                stats.kernels += 1;
+                run_kernel(k, &mut bufs, cache, &mut stats, log)?;
+            }
+            Step::Scan {
+                op,
+                axis,
+                include_initial,
+                input,
+                output,
+            } => {
+                let shape = &plan.buffers[*input].shape;
+                let result =
+                    crate::interp::scan(*op, bufs[*input].data(), shape, *axis, *include_initial)?;
+                let _: ScanOp = *op;
+                bufs[*output] = Buf::Owned(result);
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(plan.outputs.len());
+    let mut taken: Vec<Option<Arc<Data>>> = vec![None; bufs.len()];
+    let mut bufs: Vec<Option<Buf>> = bufs.into_iter().map(Some).collect();
+    for &o in &plan.outputs {
+        if taken[o].is_none() {
+            let d = match bufs[o].take().expect("each buffer is taken once") {
+                Buf::Shared(d) => d,
+                Buf::Owned(d) => Arc::new(d),
+            };
+            taken[o] = Some(d);
+        }
+        out.push(taken[o].clone().expect("just set"));
+    }
+    Ok((out, stats))
+}
+
+fn run_kernel(
+    step: &KernelStep,
+    bufs: &mut [Buf],
+    cache: &KernelCache,
+    stats: &mut ExecStats,
+    log: &crate::log::Log,
+) -> Result<(), RuntimeError> {
+    let k = &step.kernel;
+    let (compiled, fresh) = cache.get_or_compile(k, log)?;
+    if fresh {
+        stats.compiled += 1;
+        stats.compile_ms += compiled.compile_time.as_secs_f64() * 1e3;
+    } else {
+        stats.cache_hits += 1;
+    }
+    let params: Vec<i64> = step
+        .params
+        .dims
+        .iter()
+        .copied()
+        .chain(
+            step.params
+                .accesses
+                .iter()
+                .flat_map(|a| std::iter::once(a.offset).chain(a.strides.iter().copied())),
+        )
+        .collect();
+    let args: Vec<SendPtr> = step.args.iter().map(|&b| SendPtr(bufs[b].ptr())).collect();
+    let dims = &step.params.dims;
+    let kept = k.rank - k.reduced;
+    let (d0, inner) = match dims.split_first() {
+        Some((&d0, rest)) => (d0 as usize, rest.iter().product::<i64>().max(1) as usize),
+        None => (1, 1),
+    };
+    // An empty loop nest does nothing, except that a reduction over empty axes still
+    // writes its identity: that happens when the kept axes are non-empty (the kernel
+    // runs with zero-trip inner loops) or, for full reductions, in the combine below.
+    let any_kept_empty = dims[..kept.min(dims.len())].contains(&0);
+    let rows = (CHUNK_ELEMENTS / inner).max(1);
+    let chunks: Vec<(i64, i64)> = (0..d0.div_ceil(rows))
+        .map(|c| ((c * rows) as i64, ((c + 1) * rows).min(d0) as i64))
+        .collect();
+    let full_reduction = !k.reductions.is_empty() && kept == 0;
+    let record = k.reductions.len() * kiln_codegen::cpu::PARTIAL_BYTES;
+    let mut partials = vec![
+        0u8;
+        if full_reduction {
+            record * chunks.len()
+        } else {
+            0
+        }
+    ];
+    let partial_ptr = SendPtr(partials.as_mut_ptr());
+    let call = |i: usize, (begin, end): (i64, i64)| {
+        let arg_ptrs: Vec<*mut u8> = args.iter().map(|p| p.get()).collect();
+        let p = if full_reduction {
+            // SAFETY: chunk i owns bytes [i*record, (i+1)*record) of `partials`.
+            unsafe { partial_ptr.get().add(i * record) }
+        } else {
+            std::ptr::null_mut()
+        };
+        // SAFETY: buffers are sized by the plan for every address the params give;
+        // chunks write disjoint output elements.
+        unsafe { compiled.call(arg_ptrs.as_ptr(), params.as_ptr(), begin, end, p) };
+    };
+    if !any_kept_empty || full_reduction {
+        if chunks.len() <= 1 || rayon::current_num_threads() == 1 {
+            chunks.iter().enumerate().for_each(|(i, &c)| call(i, c));
+        } else {
+            chunks.par_iter().enumerate().for_each(|(i, &c)| call(i, c));
+        }
+    }
+    if full_reduction {
+        let records: Vec<&[u8]> = partials.chunks(record.max(1)).take(chunks.len()).collect();
+        let starts: Vec<i64> = chunks.iter().map(|&(b, _)| b * inner as i64).collect();
+        for (i, r) in k.reductions.iter().enumerate() {
+            let dtype = k.dtype(r.value);
+            let value = partials::combine(
+                r.op,
+                dtype,
+                f64::from_bits(r.correction_bits),
+                i,
+                &records,
+                &starts,
+            );
+            let access = &step.params.accesses[r.access];
+            let out = step.args[k.accesses[r.access].arg];
+            let out_dtype = k.args[k.accesses[r.access].arg].dtype;
+            let value = final_value(r.op, dtype, out_dtype, value);
+            match &mut bufs[out] {
+                Buf::Owned(d) => partials::write(d, access.offset as usize, value),
+                Buf::Shared(_) => unreachable!("outputs are never constants"),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Round a combined f64 result to the output dtype (e.g. float32 sums).
+fn final_value(op: ReduceOp, dtype: DType, out: DType, v: Scalar) -> Scalar {
+    match (op, v) {
+        (ReduceOp::ArgMax | ReduceOp::ArgMin, v) => v,
+        (_, Scalar::Float(x)) if out == DType::F32 || dtype == DType::F32 => {
+            Scalar::Float(f32::from_scalar(Scalar::Float(x)) as f64)
+        }
+        (_, v) => v,
+    }
+}

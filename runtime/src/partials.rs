@@ -1,0 +1,224 @@
+//! Combining the per-chunk states of a full reduction, in a fixed order.
+//!
+//! Chunks are combined pairwise (a balanced tree over the chunk list), whose shape
+//! depends only on the number of chunks, which depends only on the problem size: the
+//! same input gives the same bits on any number of threads. Variance states combine by
+//! Chan, Golub and LeVeque's formula (1979) for (n, mean, M2) pairs.
+
+use kiln_codegen::cpu::PARTIAL_BYTES;
+use kiln_ir::{DType, Data, Element, ReduceOp, Scalar};
+
+/// One chunk's state, decoded from the 24 bytes the kernel wrote.
+#[derive(Clone, Copy, Debug)]
+struct State {
+    a: [u8; 8],
+    b: [u8; 8],
+    c: [u8; 8],
+}
+
+impl State {
+    fn f(&self, slot: usize) -> f64 {
+        f64::from_le_bytes([self.a, self.b, self.c][slot])
+    }
+    fn i(&self, slot: usize) -> i64 {
+        i64::from_le_bytes([self.a, self.b, self.c][slot])
+    }
+}
+
+fn decode(bytes: &[u8]) -> State {
+    let slot = |k: usize| bytes[8 * k..8 * k + 8].try_into().expect("8 bytes");
+    State {
+        a: slot(0),
+        b: slot(1),
+        c: slot(2),
+    }
+}
+
+/// Pairwise fold of `items` with `f`; `None` when empty.
+fn pairwise<T: Copy>(items: &[T], f: &impl Fn(T, T) -> T) -> Option<T> {
+    match items.len() {
+        0 => None,
+        1 => Some(items[0]),
+        n => {
+            let (l, r) = items.split_at(n / 2);
+            Some(f(pairwise(l, f)?, pairwise(r, f)?))
+        }
+    }
+}
+
+/// The final value of reduction number `index` of a kernel, from every chunk's
+/// partials record (`records[chunk]` holds all of that chunk's reductions), with
+/// `chunk_starts[chunk]` the flat index of the chunk's first reduced element.
+pub fn combine(
+    op: ReduceOp,
+    dtype: DType,
+    correction: f64,
+    index: usize,
+    records: &[&[u8]],
+    chunk_starts: &[i64],
+) -> Scalar {
+    let states: Vec<State> = records
+        .iter()
+        .map(|r| decode(&r[index * PARTIAL_BYTES..(index + 1) * PARTIAL_BYTES]))
+        .collect();
+    let float = dtype.is_real_floating();
+    let signed = dtype.is_signed_integer();
+    match op {
+        ReduceOp::Sum | ReduceOp::Prod => {
+            let sum = op == ReduceOp::Sum;
+            if float {
+                let vals: Vec<f64> = states.iter().map(|s| s.f(0)).collect();
+                let v = pairwise(&vals, &|a, b| if sum { a + b } else { a * b });
+                Scalar::Float(v.unwrap_or(if sum { 0.0 } else { 1.0 }))
+            } else {
+                let vals: Vec<i64> = states.iter().map(|s| s.i(0)).collect();
+                let v = pairwise(&vals, &|a, b| {
+                    if sum {
+                        a.wrapping_add(b)
+                    } else {
+                        a.wrapping_mul(b)
+                    }
+                });
+                int_scalar(v.unwrap_or(if sum { 0 } else { 1 }), dtype)
+            }
+        }
+        ReduceOp::Max | ReduceOp::Min => {
+            let max = op == ReduceOp::Max;
+            // Every chunk holds elements (the planner rejects empty max/min), but a
+            // chunk past the end may be empty: skip states with no elements.
+            let live: Vec<State> = states.iter().copied().filter(|s| s.i(1) > 0).collect();
+            if float {
+                let vals: Vec<f64> = live.iter().map(|s| s.f(0)).collect();
+                let v = pairwise(&vals, &|a, b| {
+                    if a.is_nan() || b.is_nan() {
+                        f64::NAN
+                    } else if (b > a) == max && a != b {
+                        b
+                    } else {
+                        a
+                    }
+                });
+                Scalar::Float(v.unwrap_or(f64::NAN))
+            } else {
+                let vals: Vec<i64> = live.iter().map(|s| s.i(0)).collect();
+                let better = |a: i64, b: i64| {
+                    let b_gt = if signed {
+                        b > a
+                    } else {
+                        (b as u64) > (a as u64)
+                    };
+                    if b_gt == max && a != b {
+                        b
+                    } else {
+                        a
+                    }
+                };
+                int_scalar(pairwise(&vals, &better).unwrap_or(0), dtype)
+            }
+        }
+        ReduceOp::Any | ReduceOp::All => {
+            let any = op == ReduceOp::Any;
+            let v = states.iter().map(|s| s.i(0) != 0).fold(!any, |acc, x| {
+                if any {
+                    acc || x
+                } else {
+                    acc && x
+                }
+            });
+            Scalar::Bool(v)
+        }
+        ReduceOp::Mean => {
+            let sums: Vec<f64> = states.iter().map(|s| s.f(0)).collect();
+            let n: i64 = states.iter().map(|s| s.i(1)).sum();
+            Scalar::Float(pairwise(&sums, &|a, b| a + b).unwrap_or(0.0) / n as f64)
+        }
+        ReduceOp::Var => {
+            let parts: Vec<(f64, f64, f64)> = states
+                .iter()
+                .map(|s| (s.f(0), s.f(1), s.f(2)))
+                .filter(|p| p.0 > 0.0)
+                .collect();
+            let (n, _, m2) = pairwise(&parts, &chan).unwrap_or((0.0, 0.0, 0.0));
+            Scalar::Float(if n - correction > 0.0 {
+                m2 / (n - correction)
+            } else {
+                f64::NAN
+            })
+        }
+        ReduceOp::ArgMax | ReduceOp::ArgMin => {
+            let max = op == ReduceOp::ArgMax;
+            // Sequential in chunk order: the first best (lowest index) wins ties.
+            let mut best: Option<(State, i64)> = None;
+            for (s, &start) in states.iter().zip(chunk_starts) {
+                if s.i(2) == 0 {
+                    continue;
+                }
+                let global = start + s.i(1);
+                let take = match best {
+                    None => true,
+                    Some((b, _)) => arg_better(max, float, signed, s, &b),
+                };
+                if take {
+                    best = Some((*s, global));
+                }
+            }
+            Scalar::Int(best.map(|(_, i)| i).unwrap_or(0) as i128)
+        }
+    }
+}
+
+/// Whether chunk state `x` beats `best` (strictly; NaN beats numbers, first NaN stays).
+fn arg_better(max: bool, float: bool, signed: bool, x: &State, best: &State) -> bool {
+    if float {
+        let (x, b) = (x.f(0), best.f(0));
+        !b.is_nan() && (x.is_nan() || if max { x > b } else { x < b })
+    } else {
+        let (x, b) = (x.i(0), best.i(0));
+        match (signed, max) {
+            (true, true) => x > b,
+            (true, false) => x < b,
+            (false, true) => (x as u64) > (b as u64),
+            (false, false) => (x as u64) < (b as u64),
+        }
+    }
+}
+
+/// Chan et al.: merge two (count, mean, M2) summaries.
+fn chan(a: (f64, f64, f64), b: (f64, f64, f64)) -> (f64, f64, f64) {
+    let n = a.0 + b.0;
+    let delta = b.1 - a.1;
+    let mean = a.1 + delta * (b.0 / n);
+    let m2 = a.2 + b.2 + delta * delta * (a.0 * b.0 / n);
+    (n, mean, m2)
+}
+
+fn int_scalar(v: i64, dtype: DType) -> Scalar {
+    if dtype.is_unsigned_integer() {
+        Scalar::Int(v as u64 as i128)
+    } else {
+        Scalar::Int(v as i128)
+    }
+}
+
+/// Write a scalar into element `at` of a typed buffer.
+pub fn write(data: &mut Data, at: usize, value: Scalar) {
+    kiln_ir::with_data!(data, v => write_elem(v, at, value))
+}
+
+fn write_elem<T: Element>(v: &mut [T], at: usize, value: Scalar) {
+    v[at] = T::from_scalar(value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chan;
+
+    #[test]
+    fn chan_merge_equals_the_variance_of_the_union() {
+        // [1, 2] and [3, 4, 5]: n = 5, mean = 3, M2 = 10.
+        let a = (2.0, 1.5, 0.5);
+        let b = (3.0, 4.0, 2.0);
+        let (n, mean, m2) = chan(a, b);
+        assert_eq!((n, mean, m2), (5.0, 3.0, 10.0));
+    }
+}
