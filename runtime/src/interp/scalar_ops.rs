@@ -210,21 +210,24 @@ pub fn sign<T: RealFloat>(x: T) -> T {
     }
 }
 
-/// maximum with NaN propagation (the standard), unlike f64::max which drops NaN.
+/// maximum with NaN propagation (the standard), unlike f64::max which drops NaN. The
+/// standard leaves the order of signed zeros open; kiln takes +0 > -0 (IEEE 754-2019
+/// maximum, and what the compiled kernels' fmax does), so every backend agrees.
 pub fn maximum<T: RealFloat>(a: T, b: T) -> T {
     if a.is_nan() || b.is_nan() {
         T::NAN
-    } else if b > a {
+    } else if b > a || (a == b && a.is_sign_negative()) {
         b
     } else {
         a
     }
 }
 
+/// minimum with NaN propagation; -0 < +0.
 pub fn minimum<T: RealFloat>(a: T, b: T) -> T {
     if a.is_nan() || b.is_nan() {
         T::NAN
-    } else if b < a {
+    } else if b < a || (a == b && b.is_sign_negative()) {
         b
     } else {
         a

@@ -1,0 +1,151 @@
+//! Properties of the compiled path that users rely on: results do not depend on the
+//! thread count, sizes are run-time arguments (changing N does not recompile), and the
+//! compiled modes agree with the interpreter on the standard workloads' shapes.
+
+use kiln::{Array, DType, Mode, ReduceOpts};
+
+fn data(n: usize, seed: u64) -> Vec<f64> {
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = s;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 0.7
+        })
+        .collect()
+}
+
+fn f32_input(n: usize) -> Array {
+    let v: Vec<f32> = data(n, 7).into_iter().map(|x| x as f32).collect();
+    kiln::from_vec(v, [n]).unwrap()
+}
+
+fn bits_on_threads(threads: usize, build: &(dyn Fn() -> Array + Sync)) -> Vec<u64> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        let a = build();
+        let a = kiln::astype(&a, DType::F64).unwrap();
+        a.compute_with(Mode::Fused).unwrap();
+        a.to_vec::<f64>()
+            .unwrap()
+            .iter()
+            .map(|x| x.to_bits())
+            .collect()
+    })
+}
+
+#[test]
+fn sum_mean_and_var_are_bitwise_equal_on_1_2_and_8_threads() {
+    let n = 3_000_001; // many chunks, and a ragged last one
+    let builds: Vec<Box<dyn Fn() -> Array + Sync>> = vec![
+        Box::new(move || kiln::sum(&f32_input(n), ()).unwrap()),
+        Box::new(move || kiln::mean(&f32_input(n), ()).unwrap()),
+        Box::new(move || kiln::var(&f32_input(n), ReduceOpts::new().correction(1.0)).unwrap()),
+        Box::new(move || kiln::argmax(&f32_input(n), ()).unwrap()),
+        Box::new(move || {
+            kiln::sum(&kiln::reshape(&f32_input(n - 1), [1000, 3000]).unwrap(), 0).unwrap()
+        }),
+    ];
+    for build in &builds {
+        let one = bits_on_threads(1, build.as_ref());
+        assert_eq!(one, bits_on_threads(2, build.as_ref()));
+        assert_eq!(one, bits_on_threads(8, build.as_ref()));
+    }
+}
+
+#[test]
+fn changing_the_size_does_not_recompile() {
+    // A structure no other test builds (the constant is part of the kernel).
+    let build = |n: usize| {
+        let x = kiln::from_vec(data(n, 3), [n]).unwrap();
+        kiln::sqrt(&kiln::abs(&((&x * 1234.5678).unwrap() - 0.25).unwrap()).unwrap()).unwrap()
+    };
+    let first = kiln::eval_with(&[&build(1000)], Mode::Fused).unwrap();
+    assert_eq!(first.compiled, 1, "{first:?}");
+    let second = kiln::eval_with(&[&build(1001)], Mode::Fused).unwrap();
+    assert_eq!((second.compiled, second.cache_hits), (0, 1), "{second:?}");
+    let third = kiln::eval_with(&[&build(7)], Mode::Fused).unwrap();
+    assert_eq!(third.compiled, 0, "{third:?}");
+}
+
+#[test]
+fn fused_runs_fewer_kernels_than_eager() {
+    let build = || {
+        let x = kiln::from_vec(data(10_000, 5), [10_000]).unwrap();
+        let y = kiln::from_vec(data(10_000, 6), [10_000]).unwrap();
+        let t = ((&x * &y).unwrap() + 0.5).unwrap();
+        ((&t * &t).unwrap() / kiln::sqrt(&((&x * &x).unwrap() + 1.0).unwrap()).unwrap()).unwrap()
+    };
+    let fused = kiln::eval_with(&[&build()], Mode::Fused).unwrap();
+    let eager = kiln::eval_with(&[&build()], Mode::Eager).unwrap();
+    assert_eq!(fused.kernels, 1);
+    assert_eq!(
+        eager.kernels, 7,
+        "one per op: mul, add, mul, mul, add, sqrt, divide"
+    );
+}
+
+#[test]
+fn an_unsupported_op_is_an_error_naming_it_not_a_silent_fallback() {
+    let z = kiln::asarray([kiln::Complex64::new(1.0, 2.0)], ()).unwrap();
+    let err = (&z + 1.0).unwrap().compute().unwrap_err().to_string();
+    assert!(err.contains("complex128"), "{err}");
+}
+
+fn compare(build: &dyn Fn() -> Array, tol: f64) {
+    let want = build().compute_with(Mode::Interpreter).unwrap();
+    let want = kiln::astype(&want, DType::F64)
+        .unwrap()
+        .compute_with(Mode::Interpreter)
+        .unwrap()
+        .to_vec::<f64>()
+        .unwrap();
+    for mode in [Mode::Fused, Mode::Eager] {
+        let got = build().compute_with(mode).unwrap();
+        let got = kiln::astype(&got, DType::F64)
+            .unwrap()
+            .compute_with(Mode::Interpreter)
+            .unwrap()
+            .to_vec::<f64>()
+            .unwrap();
+        assert_eq!(got.len(), want.len());
+        for (i, (a, b)) in got.iter().zip(&want).enumerate() {
+            assert!(
+                (a - b).abs() <= tol * (1.0 + b.abs()),
+                "{mode:?} element {i}: {a} vs {b}"
+            );
+        }
+    }
+}
+
+#[test]
+fn zscore_agrees_with_the_interpreter() {
+    compare(
+        &|| {
+            let x = kiln::from_vec(data(100_003, 9), [100_003]).unwrap();
+            let c = (&x - &kiln::mean(&x, ()).unwrap()).unwrap();
+            (c / kiln::std(&x, ()).unwrap()).unwrap()
+        },
+        1e-12,
+    );
+}
+
+#[test]
+fn row_reductions_with_broadcast_back_agree_with_the_interpreter() {
+    compare(
+        &|| {
+            let v: Vec<f32> = data(64 * 67, 11).into_iter().map(|x| x as f32).collect();
+            let s = kiln::from_vec(v, [64, 67]).unwrap();
+            let rows = ReduceOpts::new().axis(1).keepdims(true);
+            let c = (&s - &kiln::max(&s, rows.clone()).unwrap()).unwrap();
+            let e = kiln::square(&c).unwrap();
+            (&e / &kiln::sum(&e, rows).unwrap()).unwrap()
+        },
+        1e-6,
+    );
+}

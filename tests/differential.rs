@@ -1,0 +1,521 @@
+//! Differential tests: random graphs evaluated by the compiled fused path, the compiled
+//! eager path and the reference interpreter must agree — bit for bit where the ops are
+//! exact (arithmetic, comparisons, views, max/min/argmax, integer math), within a
+//! tolerance where the order of a floating sum differs or a transcendental is involved.
+//!
+//! Graphs mix elementwise ops, broadcasting (including [N,1] heads), views (permute,
+//! flip, strided and reversed slices, reshape, expand_dims), casts and reductions over
+//! random axes, on odd shapes: 0-d, empty, size-1 axes, lengths that are not a multiple
+//! of the vector width. Inputs include ±0, ±inf and NaN.
+//!
+//! CI runs `KILN_DIFF_CASES` cases (default 2000). The long campaign:
+//! `KILN_DIFF_CASES=1000000 cargo test --release --test differential -- --nocapture`.
+
+use kiln::{Array, DType, Mode, ReduceOpts, SliceArg};
+
+/// SplitMix64: a small, seedable generator (the tests must not depend on a crate's
+/// stream staying the same across versions).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 * (1.0 / (1u64 << 53) as f64) < p
+    }
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.below(xs.len())]
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Un {
+    Neg,
+    Abs,
+    Floor,
+    Square,
+    SqrtAbs,
+    ExpClipped,
+    Log1pAbs,
+    Sign,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Bin {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Max,
+    Min,
+    FloorDiv,
+    Rem,
+    Greater,
+    Equal,
+    BitAnd,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Red {
+    Sum,
+    Prod,
+    Max,
+    Min,
+    Mean,
+    Var,
+    ArgMax,
+    Any,
+}
+
+/// A random expression; `build` makes a fresh kiln graph from it each time.
+#[derive(Clone, Debug)]
+enum Node {
+    Input {
+        values: Vec<f64>,
+        shape: Vec<usize>,
+        dtype: DType,
+    },
+    Unary(Un, Box<Node>),
+    Binary(Bin, Box<Node>, Box<Node>),
+    Scalar(Bin, Box<Node>, f64),
+    Where(Box<Node>, Box<Node>, Box<Node>),
+    Permute(Vec<i64>, Box<Node>),
+    Flip(Vec<i64>, Box<Node>),
+    Slice(Vec<SliceArg>, Box<Node>),
+    Reshape(Vec<i64>, Box<Node>),
+    ExpandDims(i64, Box<Node>),
+    Broadcast(Vec<usize>, Box<Node>),
+    Reduce(Red, Vec<i64>, bool, Box<Node>),
+    Cast(DType, Box<Node>),
+}
+
+fn input_array(values: &[f64], shape: &[usize], dtype: DType) -> kiln::Result<Array> {
+    let a = kiln::from_vec(values.to_vec(), shape)?;
+    if dtype == DType::F64 {
+        Ok(a)
+    } else {
+        kiln::astype(&a, dtype)?.compute_with(Mode::Interpreter)
+    }
+}
+
+impl Node {
+    fn build(&self) -> kiln::Result<Array> {
+        Ok(match self {
+            Node::Input {
+                values,
+                shape,
+                dtype,
+            } => input_array(values, shape, *dtype)?,
+            Node::Unary(op, x) => {
+                let x = x.build()?;
+                match op {
+                    Un::Neg => kiln::negative(&x)?,
+                    Un::Abs => kiln::abs(&x)?,
+                    Un::Floor => kiln::floor(&x)?,
+                    Un::Square => kiln::square(&x)?,
+                    Un::SqrtAbs => kiln::sqrt(&kiln::abs(&x)?)?,
+                    Un::ExpClipped => kiln::exp(&kiln::clip(&x, Some(-20.0), Some(20.0))?)?,
+                    Un::Log1pAbs => kiln::log1p(&kiln::abs(&x)?)?,
+                    Un::Sign => kiln::sign(&x)?,
+                }
+            }
+            Node::Binary(op, a, b) => binary(*op, a.build()?, b.build()?)?,
+            Node::Scalar(op, a, s) => {
+                let a = a.build()?;
+                let s: kiln::Operand = if a.dtype().is_integer() {
+                    (*s as i64).into()
+                } else {
+                    (*s).into()
+                };
+                binary_operand(*op, a, s)?
+            }
+            Node::Where(c, a, b) => {
+                let (c, a, b) = (c.build()?, a.build()?, b.build()?);
+                let zero: kiln::Operand = if c.dtype().is_integer() {
+                    0i64.into()
+                } else {
+                    0.0.into()
+                };
+                let cond = kiln::greater(&c, zero)?;
+                kiln::where_(&cond, &a, &b)?
+            }
+            Node::Permute(p, x) => kiln::permute_dims(&x.build()?, p)?,
+            Node::Flip(axes, x) => kiln::flip(&x.build()?, axes.clone())?,
+            Node::Slice(idx, x) => x.build()?.slice(idx)?,
+            Node::Reshape(s, x) => kiln::reshape(&x.build()?, s)?,
+            Node::ExpandDims(a, x) => kiln::expand_dims(&x.build()?, *a)?,
+            Node::Broadcast(s, x) => kiln::broadcast_to(&x.build()?, s)?,
+            Node::Reduce(op, axes, keepdims, x) => {
+                let x = x.build()?;
+                let opts = ReduceOpts::new()
+                    .axes(axes.iter().copied())
+                    .keepdims(*keepdims);
+                match op {
+                    Red::Sum => kiln::sum(&x, opts)?,
+                    Red::Prod => kiln::prod(&x, opts)?,
+                    Red::Max => kiln::max(&x, opts)?,
+                    Red::Min => kiln::min(&x, opts)?,
+                    Red::Mean => kiln::mean(&x, opts)?,
+                    Red::Var => kiln::var(&x, opts.correction(1.0))?,
+                    Red::Any => kiln::any(&x, opts)?,
+                    Red::ArgMax => {
+                        let axis = axes.first().copied();
+                        let o = ReduceOpts::new().keepdims(*keepdims);
+                        kiln::argmax(
+                            &x,
+                            match axis {
+                                Some(a) => o.axis(a),
+                                None => o,
+                            },
+                        )?
+                    }
+                }
+            }
+            Node::Cast(d, x) => kiln::astype(&x.build()?, *d)?,
+        })
+    }
+
+    /// Whether results may legitimately differ in the last bits between backends.
+    fn inexact(&self) -> bool {
+        match self {
+            Node::Input { .. } => false,
+            Node::Unary(op, x) => matches!(op, Un::ExpClipped | Un::Log1pAbs) || x.inexact(),
+            Node::Binary(_, a, b) | Node::Where(_, a, b) => a.inexact() || b.inexact(),
+            Node::Scalar(_, a, _) => a.inexact(),
+            Node::Reduce(op, _, _, x) => {
+                let float = x
+                    .build()
+                    .map(|a| a.dtype().is_real_floating())
+                    .unwrap_or(false);
+                (float && matches!(op, Red::Sum | Red::Prod | Red::Mean | Red::Var)) || x.inexact()
+            }
+            Node::Permute(_, x)
+            | Node::Flip(_, x)
+            | Node::Slice(_, x)
+            | Node::Reshape(_, x)
+            | Node::ExpandDims(_, x)
+            | Node::Broadcast(_, x)
+            | Node::Cast(_, x) => x.inexact(),
+        }
+    }
+}
+
+fn binary(op: Bin, a: Array, b: Array) -> kiln::Result<Array> {
+    binary_operand(op, a, b.into())
+}
+
+fn binary_operand(op: Bin, a: Array, b: kiln::Operand) -> kiln::Result<Array> {
+    match op {
+        Bin::Add => kiln::add(&a, b),
+        Bin::Sub => kiln::subtract(&a, b),
+        Bin::Mul => kiln::multiply(&a, b),
+        Bin::Div => kiln::divide(&a, b),
+        Bin::Max => kiln::maximum(&a, b),
+        Bin::Min => kiln::minimum(&a, b),
+        Bin::FloorDiv => kiln::floor_divide(&a, b),
+        Bin::Rem => kiln::remainder(&a, b),
+        Bin::Greater => kiln::greater(&a, b),
+        Bin::Equal => kiln::equal(&a, b),
+        Bin::BitAnd => kiln::bitwise_and(&a, b),
+    }
+}
+
+/// Values that stress special cases, mixed with ordinary ones.
+fn value(rng: &mut Rng, int: bool) -> f64 {
+    if int {
+        return rng.below(41) as f64 - 20.0;
+    }
+    match rng.below(20) {
+        0 => 0.0,
+        1 => -0.0,
+        2 => f64::INFINITY,
+        3 => f64::NEG_INFINITY,
+        4 => f64::NAN,
+        5 => rng.below(7) as f64 - 3.0,
+        _ => (rng.next() >> 11) as f64 / (1u64 << 53) as f64 * 8.0 - 4.0,
+    }
+}
+
+fn random_shape(rng: &mut Rng) -> Vec<usize> {
+    let rank = rng.below(4);
+    (0..rank)
+        .map(|_| match rng.below(10) {
+            0 => 0,
+            1 | 2 => 1,
+            3 => 5 + rng.below(12), // not a multiple of the vector width
+            _ => 2 + rng.below(4),
+        })
+        .collect()
+}
+
+struct Gen {
+    rng: Rng,
+    dtype: DType,
+}
+
+impl Gen {
+    fn input(&mut self, shape: Vec<usize>) -> Node {
+        let n = shape.iter().product();
+        let int = self.dtype.is_integer();
+        let values = (0..n).map(|_| value(&mut self.rng, int)).collect();
+        Node::Input {
+            values,
+            shape,
+            dtype: self.dtype,
+        }
+    }
+
+    /// An operand broadcast-compatible with `shape`: the same, with some axes 1, or a suffix.
+    fn partner(&mut self, shape: &[usize]) -> Node {
+        let s: Vec<usize> = match self.rng.below(4) {
+            0 => shape.to_vec(),
+            1 => shape
+                .iter()
+                .map(|&d| if self.rng.chance(0.5) { 1 } else { d })
+                .collect(),
+            2 => shape[self.rng.below(shape.len() + 1)..].to_vec(),
+            _ => {
+                // An [N, 1] head against a [1, M] or [M] partner when rank allows.
+                let mut s = shape.to_vec();
+                if let Some(last) = s.last_mut() {
+                    *last = 1;
+                }
+                s
+            }
+        };
+        self.input(s)
+    }
+
+    fn node(&mut self, depth: usize) -> Node {
+        if depth == 0 || self.rng.chance(0.2) {
+            let shape = random_shape(&mut self.rng);
+            return self.input(shape);
+        }
+        let mut child = self.node(depth - 1);
+        let built = child.build().expect("generated nodes are valid");
+        if built.dtype() != self.dtype {
+            // Comparisons, any and argmax change the dtype: convert back, so every op
+            // below sees the case's dtype (and casts get tested on the way).
+            child = Node::Cast(self.dtype, Box::new(child));
+        }
+        let shape = built.shape().to_vec();
+        let rank = shape.len() as i64;
+        let float = self.dtype.is_real_floating();
+        match self.rng.below(12) {
+            0 => {
+                let ops = if float {
+                    vec![
+                        Un::Neg,
+                        Un::Abs,
+                        Un::Floor,
+                        Un::Square,
+                        Un::SqrtAbs,
+                        Un::ExpClipped,
+                        Un::Log1pAbs,
+                        Un::Sign,
+                    ]
+                } else {
+                    vec![Un::Neg, Un::Abs, Un::Square, Un::Sign]
+                };
+                Node::Unary(self.rng.pick(&ops), Box::new(child))
+            }
+            1 | 2 => {
+                let ops = if float {
+                    vec![
+                        Bin::Add,
+                        Bin::Sub,
+                        Bin::Mul,
+                        Bin::Div,
+                        Bin::Max,
+                        Bin::Min,
+                        Bin::FloorDiv,
+                    ]
+                } else {
+                    vec![
+                        Bin::Add,
+                        Bin::Sub,
+                        Bin::Mul,
+                        Bin::Max,
+                        Bin::Min,
+                        Bin::FloorDiv,
+                        Bin::Rem,
+                        Bin::BitAnd,
+                    ]
+                };
+                let other = self.partner(&shape);
+                let (a, b) = if self.rng.chance(0.5) {
+                    (child, other)
+                } else {
+                    (other, child)
+                };
+                Node::Binary(self.rng.pick(&ops), Box::new(a), Box::new(b))
+            }
+            3 => {
+                let ops = [Bin::Add, Bin::Mul, Bin::Max, Bin::Sub];
+                let s = self.rng.below(5) as f64 - 2.0;
+                Node::Scalar(self.rng.pick(&ops), Box::new(child), s)
+            }
+            4 => {
+                let c = self.partner(&shape);
+                let other = self.partner(&shape);
+                Node::Where(Box::new(c), Box::new(child), Box::new(other))
+            }
+            5 if rank >= 2 => {
+                let mut p: Vec<i64> = (0..rank).collect();
+                for i in (1..p.len()).rev() {
+                    p.swap(i, self.rng.below(i + 1));
+                }
+                Node::Permute(p, Box::new(child))
+            }
+            6 if rank >= 1 => {
+                let axes = (0..rank).filter(|_| self.rng.chance(0.5)).collect();
+                Node::Flip(axes, Box::new(child))
+            }
+            7 if rank >= 1 => {
+                let idx = (0..rank)
+                    .map(|_| {
+                        let step = self.rng.pick(&[1i64, 2, 3, -1, -2]);
+                        let start = self.rng.pick(&[None, Some(0i64), Some(1), Some(-2)]);
+                        let stop = self.rng.pick(&[None, Some(-1i64), Some(3)]);
+                        SliceArg::python(start, stop, step)
+                    })
+                    .collect();
+                Node::Slice(idx, Box::new(child))
+            }
+            8 => match self.rng.below(3) {
+                0 => Node::Reshape(vec![-1], Box::new(child)),
+                1 => Node::ExpandDims(self.rng.below(shape.len() + 1) as i64, Box::new(child)),
+                _ => {
+                    let mut s = vec![self.rng.pick(&[1usize, 2, 3])];
+                    s.extend(
+                        shape
+                            .iter()
+                            .map(|&d| if d == 1 { self.rng.pick(&[1, 3]) } else { d }),
+                    );
+                    Node::Broadcast(s, Box::new(child))
+                }
+            },
+            9 | 10 if rank >= 1 => {
+                let ops = if float {
+                    vec![
+                        Red::Sum,
+                        Red::Prod,
+                        Red::Max,
+                        Red::Min,
+                        Red::Mean,
+                        Red::Var,
+                        Red::ArgMax,
+                        Red::Any,
+                    ]
+                } else {
+                    vec![Red::Sum, Red::Max, Red::Min, Red::ArgMax, Red::Any]
+                };
+                let op = self.rng.pick(&ops);
+                let mut axes: Vec<i64> = (0..rank).filter(|_| self.rng.chance(0.5)).collect();
+                if op == Red::ArgMax {
+                    axes.truncate(1);
+                }
+                let empty = axes.iter().any(|&a| shape[a as usize] == 0)
+                    || (axes.is_empty() && shape.contains(&0));
+                if empty && matches!(op, Red::Max | Red::Min | Red::ArgMax) {
+                    return child;
+                }
+                Node::Reduce(op, axes, self.rng.chance(0.3), Box::new(child))
+            }
+            11 => {
+                let to = if float {
+                    self.rng.pick(&[DType::F32, DType::F64])
+                } else {
+                    self.rng.pick(&[DType::I32, DType::I64])
+                };
+                Node::Cast(to, Box::new(child))
+            }
+            _ => child,
+        }
+    }
+}
+
+/// Values of an array as f64 (after computing it in `mode`).
+fn values(node: &Node, mode: Mode) -> (Vec<usize>, DType, Vec<f64>) {
+    let a = node.build().expect("valid");
+    a.compute_with(mode)
+        .unwrap_or_else(|e| panic!("{mode:?} failed on {node:?}: {e}"));
+    let wide = kiln::astype(&a, DType::F64)
+        .expect("cast")
+        .compute_with(Mode::Interpreter)
+        .expect("cast");
+    (
+        a.shape().to_vec(),
+        a.dtype(),
+        wide.to_vec::<f64>().expect("f64"),
+    )
+}
+
+fn same(a: f64, b: f64, tol: Option<f64>, scale: f64) -> bool {
+    if a.is_nan() || b.is_nan() {
+        return a.is_nan() && b.is_nan();
+    }
+    match tol {
+        None => a.to_bits() == b.to_bits(),
+        Some(t) => a == b || (a - b).abs() <= t * (a.abs().max(b.abs()) + scale),
+    }
+}
+
+fn check_case(seed: u64) {
+    let mut rng = Rng(seed);
+    let dtype = rng.pick(&[DType::F64, DType::F32, DType::I32, DType::I64]);
+    let mut g = Gen { rng, dtype };
+    let depth = 1 + g.rng.below(4);
+    let node = g.node(depth);
+    let (shape, want_dtype, want) = values(&node, Mode::Interpreter);
+    let f32_involved = format!("{node:?}").contains("F32");
+    let tol = node
+        .inexact()
+        .then_some(if f32_involved { 2e-5 } else { 1e-11 });
+    let scale = want
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold(1.0f64, |m, v| m.max(v.abs()));
+    for mode in [Mode::Fused, Mode::Eager] {
+        let (s, d, got) = values(&node, mode);
+        assert_eq!(
+            (s.as_slice(), d),
+            (shape.as_slice(), want_dtype),
+            "seed {seed} {mode:?}: {node:?}"
+        );
+        for (i, (&x, &y)) in got.iter().zip(&want).enumerate() {
+            assert!(
+                same(x, y, tol, scale),
+                "seed {seed}, {mode:?}, element {i}: got {x:?}, interpreter {y:?}\n{node:?}"
+            );
+        }
+    }
+}
+
+fn cases() -> u64 {
+    std::env::var("KILN_DIFF_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000)
+}
+
+#[test]
+fn random_graphs_agree_with_the_interpreter_in_fused_and_eager_modes() {
+    let n = cases();
+    let base = std::env::var("KILN_DIFF_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x6b69_6c6e);
+    for i in 0..n {
+        check_case(base + i);
+    }
+    eprintln!("{n} random graphs agreed (seeds {base}..{})", base + n);
+}
