@@ -308,6 +308,34 @@ fn computing_a_cuda_array_is_a_run_time_error_not_a_panic() {
 }
 
 #[test]
+fn computing_a_complex_graph_in_the_compiled_mode_is_an_error_naming_complex() {
+    // Complex kernels are not compiled yet: the compiled mode refuses the graph (no
+    // silent fallback), and the interpreter evaluates the same expression.
+    let build = || {
+        let z = kiln::asarray([kiln::Complex32::new(1.0, 2.0)], ()).unwrap();
+        (&z + 1.0).unwrap()
+    };
+    let y = build();
+    assert_eq!(y.dtype(), DType::C64);
+    let e = y
+        .compute()
+        .expect_err("complex kernels are not compiled yet");
+    assert!(matches!(e, Error::Run(_)), "{e:?}");
+    assert!(e.ir().is_none());
+    let msg = e.to_string();
+    assert!(msg.contains("complex64"), "{msg}");
+    assert!(!y.is_evaluated());
+    let y = build()
+        .compute_with(kiln::Mode::Interpreter)
+        .expect("the interpreter evaluates complex values");
+    assert!(y.is_evaluated());
+    assert_eq!(
+        y.to_vec::<kiln::Complex32>().unwrap(),
+        vec![kiln::Complex32::new(2.0, 2.0)]
+    );
+}
+
+#[test]
 fn an_operator_error_points_at_the_operator_line() {
     let (a, b) = (arr(&[2]), arr(&[3]));
     let (e, line) = build_err!(&a * &b);

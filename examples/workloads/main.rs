@@ -1,28 +1,35 @@
 //! The main job: kiln's standard workloads (../shared/DESIGN.md, "The standard
-//! workloads") built as lazy graphs, computed, timed and checksummed.
+//! workloads"), each run in eager mode (one kernel per op) and fused mode (few fused
+//! kernels), timed side by side and checksummed.
 //!
 //! ```text
-//! cargo run --release --example workloads                 # every workload, default sizes
-//! cargo run --release --example workloads -- --only chain --reps 3
-//! cargo run --release --example workloads -- --scale 0.1  # 10% of the sizes
+//! cargo run --release --example workloads                    # the table
+//! cargo run --release --example workloads -- --json          # one JSON object per line
+//! cargo run --release --example workloads -- --only chain --reps 10
+//! cargo run --release --example workloads -- --scale 0.1     # 10% of the sizes
+//! cargo run --release --example workloads -- --modes fused,eager,interpreter
 //! ```
 //!
-//! Today every workload runs on the reference interpreter (one pass per node). The
-//! matmul-based workloads (rocklin, lda_predict, matmul) join when kiln has matmul.
+//! Each (workload, mode) is run once to warm up (that call compiles: its compile time is
+//! reported), then `--reps` times (default 5); the table shows the median. The inputs are
+//! made once; every run builds the graph afresh from them, so nothing is cached but the
+//! compiled kernels. The matmul workloads (rocklin, lda_predict, matmul) join with the
+//! linear algebra issue.
 
 mod data;
 mod pmodel;
 
-use kiln::{Array, DType, ReduceOpts};
+use kiln::{Array, DType, Mode, ReduceOpts};
 use std::time::Instant;
 
-/// One workload: builds its lazy outputs from freshly made inputs of `n` elements.
+/// One workload: inputs made once, and the graph built from them.
 struct Workload {
     name: &'static str,
     /// Problem size at scale 1, as DESIGN.md gives it.
     size: usize,
     describe: fn(usize) -> String,
-    build: fn(usize) -> kiln::Result<Vec<Array>>,
+    inputs: fn(usize) -> kiln::Result<Vec<Array>>,
+    graph: fn(&[Array]) -> kiln::Result<Vec<Array>>,
 }
 
 fn normal(n: usize, seed: u64) -> Vec<f64> {
@@ -39,42 +46,77 @@ fn f32s(v: Vec<f64>) -> Vec<f32> {
     v.into_iter().map(|x| x as f32).collect()
 }
 
+fn zscore_inputs(n: usize) -> kiln::Result<Vec<Array>> {
+    Ok(vec![kiln::from_vec(normal(n, 1), [n])?])
+}
+
 /// zscore: (x - mean(x)) / std(x) on f64.
-fn zscore(n: usize) -> kiln::Result<Vec<Array>> {
-    let x = kiln::from_vec(normal(n, 1), [n])?;
-    let centered = (&x - &kiln::mean(&x, ())?)?;
-    Ok(vec![(centered / kiln::std(&x, ())?)?])
+fn zscore(x: &[Array]) -> kiln::Result<Vec<Array>> {
+    let x = &x[0];
+    let centered = (x - &kiln::mean(x, ())?)?;
+    Ok(vec![(centered / kiln::std(x, ())?)?])
+}
+
+fn chain_inputs(n: usize) -> kiln::Result<Vec<Array>> {
+    Ok(vec![
+        kiln::from_vec(f32s(normal(n, 2)), [n])?,
+        kiln::from_vec(f32s(normal(n, 3)), [n])?,
+    ])
 }
 
 /// chain: t = x*y + 0.5; exp(-t*t) * log1p(|x|) / sqrt(x*x + y*y + 1) + tanh(x - y).
-fn chain(n: usize) -> kiln::Result<Vec<Array>> {
-    let x = kiln::from_vec(f32s(normal(n, 2)), [n])?;
-    let y = kiln::from_vec(f32s(normal(n, 3)), [n])?;
-    let t = ((&x * &y)? + 0.5)?;
+fn chain(v: &[Array]) -> kiln::Result<Vec<Array>> {
+    let (x, y) = (&v[0], &v[1]);
+    let t = ((x * y)? + 0.5)?;
     let gauss = kiln::exp(&(-(&t * &t)?)?)?;
-    let num = (gauss * kiln::log1p(&kiln::abs(&x)?)?)?;
-    let den = kiln::sqrt(&((((&x * &x)? + (&y * &y)?)? + 1.0)?))?;
-    Ok(vec![((num / den)? + kiln::tanh(&(&x - &y)?)?)?])
+    let num = (gauss * kiln::log1p(&kiln::abs(x)?)?)?;
+    let den = kiln::sqrt(&((((x * x)? + (y * y)?)? + 1.0)?))?;
+    Ok(vec![((num / den)? + kiln::tanh(&(x - y)?)?)?])
+}
+
+fn sum_inputs(n: usize) -> kiln::Result<Vec<Array>> {
+    Ok(vec![kiln::from_vec(
+        f32s(data::uniform(n, 4, 0.0, 1.0)),
+        [n],
+    )?])
 }
 
 /// sum: an accurate sum of f32 values.
-fn sum(n: usize) -> kiln::Result<Vec<Array>> {
-    let x = kiln::from_vec(f32s(data::uniform(n, 4, 0.0, 1.0)), [n])?;
-    Ok(vec![kiln::sum(&x, ())?])
+fn sum(x: &[Array]) -> kiln::Result<Vec<Array>> {
+    Ok(vec![kiln::sum(&x[0], ())?])
+}
+
+fn softmax_inputs(n: usize) -> kiln::Result<Vec<Array>> {
+    let side = (n as f64).sqrt() as usize;
+    Ok(vec![kiln::from_vec(
+        f32s(normal(side * side, 5)),
+        [side, side],
+    )?])
 }
 
 /// softmax over the rows of a square f32 matrix.
-fn softmax(n: usize) -> kiln::Result<Vec<Array>> {
-    let side = (n as f64).sqrt() as usize;
-    let s = kiln::from_vec(f32s(normal(side * side, 5)), [side, side])?;
+fn softmax(s: &[Array]) -> kiln::Result<Vec<Array>> {
+    let s = &s[0];
     let rows = ReduceOpts::new().axis(1).keepdims(true);
-    let e = kiln::exp(&(&s - &kiln::max(&s, rows.clone())?)?)?;
+    let e = kiln::exp(&(s - &kiln::max(s, rows.clone())?)?)?;
     Ok(vec![(&e / &kiln::sum(&e, rows)?)?])
 }
 
+fn pmodel_inputs(n: usize) -> kiln::Result<Vec<Array>> {
+    let i = pmodel::inputs(n, 6)?;
+    Ok(vec![i.tc, i.vpd, i.co2, i.patm, i.fapar, i.ppfd])
+}
+
 /// pmodel: GPP and LUE of the standard P-model on n cells.
-fn pmodel_workload(n: usize) -> kiln::Result<Vec<Array>> {
-    let inputs = pmodel::inputs(n, 6)?;
+fn pmodel_graph(v: &[Array]) -> kiln::Result<Vec<Array>> {
+    let inputs = pmodel::PModelInputs {
+        tc: v[0].clone(),
+        vpd: v[1].clone(),
+        co2: v[2].clone(),
+        patm: v[3].clone(),
+        fapar: v[4].clone(),
+        ppfd: v[5].clone(),
+    };
     let (gpp, lue) = pmodel::pmodel(&inputs)?;
     Ok(vec![gpp, lue])
 }
@@ -84,19 +126,22 @@ const WORKLOADS: &[Workload] = &[
         name: "zscore",
         size: 10_000_000,
         describe: |n| format!("f64[{n}]"),
-        build: zscore,
+        inputs: zscore_inputs,
+        graph: zscore,
     },
     Workload {
         name: "chain",
         size: 10_000_000,
         describe: |n| format!("2 × f32[{n}]"),
-        build: chain,
+        inputs: chain_inputs,
+        graph: chain,
     },
     Workload {
         name: "sum",
         size: 100_000_000,
         describe: |n| format!("f32[{n}]"),
-        build: sum,
+        inputs: sum_inputs,
+        graph: sum,
     },
     Workload {
         name: "softmax",
@@ -105,13 +150,15 @@ const WORKLOADS: &[Workload] = &[
             let s = (n as f64).sqrt() as usize;
             format!("f32[{s}, {s}]")
         },
-        build: softmax,
+        inputs: softmax_inputs,
+        graph: softmax,
     },
     Workload {
         name: "pmodel",
         size: 10_000_000,
         describe: |n| format!("6 × f64[{n}]"),
-        build: pmodel_workload,
+        inputs: pmodel_inputs,
+        graph: pmodel_graph,
     },
 ];
 
@@ -119,8 +166,8 @@ const WORKLOADS: &[Workload] = &[
 fn checksum(outputs: &[Array]) -> kiln::Result<f64> {
     let mut total = 0.0;
     for o in outputs {
-        let values = kiln::astype(o, DType::F64)?.to_vec::<f64>()?;
-        total += values.iter().sum::<f64>();
+        let wide = kiln::astype(o, DType::F64)?.compute_with(Mode::Fused)?;
+        total += wide.to_vec::<f64>()?.iter().sum::<f64>();
     }
     Ok(total)
 }
@@ -129,31 +176,42 @@ struct Args {
     only: Option<String>,
     reps: usize,
     scale: f64,
+    json: bool,
+    modes: Vec<Mode>,
+}
+
+fn parse_mode(s: &str) -> Result<Mode, String> {
+    match s {
+        "fused" => Ok(Mode::Fused),
+        "eager" => Ok(Mode::Eager),
+        "interpreter" | "interp" => Ok(Mode::Interpreter),
+        other => Err(format!(
+            "unknown mode {other:?} (fused, eager, interpreter)"
+        )),
+    }
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         only: None,
-        reps: 1,
+        reps: 5,
         scale: 1.0,
+        json: false,
+        modes: vec![Mode::Eager, Mode::Fused],
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
         match a.as_str() {
             "--only" => args.only = Some(value("--only")?),
-            "--reps" => {
-                args.reps = value("--reps")?
-                    .parse()
-                    .map_err(|e| format!("--reps: {e}"))?
-            }
-            "--scale" => {
-                args.scale = value("--scale")?
-                    .parse()
-                    .map_err(|e| format!("--scale: {e}"))?
+            "--reps" => args.reps = value("--reps")?.parse().map_err(|e| format!("--reps: {e}"))?,
+            "--scale" => args.scale = value("--scale")?.parse().map_err(|e| format!("--scale: {e}"))?,
+            "--json" => args.json = true,
+            "--modes" => {
+                args.modes = value("--modes")?.split(',').map(parse_mode).collect::<Result<_, _>>()?;
             }
             "--help" | "-h" => {
-                return Err("usage: workloads [--only NAME] [--reps N] [--scale FACTOR]".into())
+                return Err("usage: workloads [--only NAME] [--reps N] [--scale FACTOR] [--json] [--modes fused,eager,interpreter]".into())
             }
             other => return Err(format!("unknown argument {other:?} (try --help)")),
         }
@@ -167,6 +225,51 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
+/// Timings of one (workload, mode).
+struct Run {
+    mode: Mode,
+    median_ms: f64,
+    min_ms: f64,
+    kernels: usize,
+    compile_ms: f64,
+    checksum: f64,
+}
+
+fn measure(w: &Workload, inputs: &[Array], mode: Mode, reps: usize) -> kiln::Result<Run> {
+    // Warm-up: the first call compiles whatever it needs.
+    let outputs = (w.graph)(inputs)?;
+    let refs: Vec<&Array> = outputs.iter().collect();
+    let first = kiln::eval_with(&refs, mode)?;
+    let checksum = checksum(&outputs)?;
+    let mut times = Vec::with_capacity(reps);
+    let mut kernels = first.kernels;
+    for _ in 0..reps.max(1) {
+        let outputs = (w.graph)(inputs)?;
+        let refs: Vec<&Array> = outputs.iter().collect();
+        let t = Instant::now();
+        let stats = kiln::eval_with(&refs, mode)?;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        kernels = stats.kernels;
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    Ok(Run {
+        mode,
+        median_ms: times[times.len() / 2],
+        min_ms: times[0],
+        kernels,
+        compile_ms: first.compile_ms,
+        checksum,
+    })
+}
+
+fn mode_name(m: Mode) -> &'static str {
+    match m {
+        Mode::Fused => "fused",
+        Mode::Eager => "eager",
+        Mode::Interpreter => "interpreter",
+    }
+}
+
 fn main() {
     let args = match parse_args() {
         Ok(a) => a,
@@ -175,16 +278,24 @@ fn main() {
             std::process::exit(2);
         }
     };
-    println!(
-        "{:<10} {:<22} {:>11} {:>11} {:>22}",
-        "workload", "inputs", "setup ms", "compute ms", "checksum"
-    );
+    if !args.json {
+        println!(
+            "{:<9} {:<20} {:>10} {:>10} {:>8} {:>13} {:>11} {:>20}",
+            "workload",
+            "inputs",
+            "eager ms",
+            "fused ms",
+            "speedup",
+            "kernels e/f",
+            "compile ms",
+            "checksum (fused)"
+        );
+    }
     for w in WORKLOADS {
         if args.only.as_deref().is_some_and(|o| o != w.name) {
             continue;
         }
         let n = ((w.size as f64 * args.scale) as usize).max(1);
-        eprint!("running {} ...\r", w.name); // progress on stderr, overwritten by the row
         if let Err(e) = run(w, n, &args) {
             eprintln!("{}: {e}", w.name);
             std::process::exit(1);
@@ -193,26 +304,52 @@ fn main() {
 }
 
 fn run(w: &Workload, n: usize, args: &Args) -> kiln::Result<()> {
-    let mut best = f64::INFINITY;
-    let mut build_ms = 0.0;
-    let mut sum = 0.0;
-    for _ in 0..args.reps.max(1) {
-        let t0 = Instant::now();
-        let outputs = (w.build)(n)?;
-        build_ms = t0.elapsed().as_secs_f64() * 1e3;
-        let t1 = Instant::now();
-        let refs: Vec<&Array> = outputs.iter().collect();
-        kiln::eval(&refs)?;
-        best = best.min(t1.elapsed().as_secs_f64() * 1e3);
-        sum = checksum(&outputs)?;
+    eprint!("{}: making inputs ...\r", w.name);
+    let inputs = (w.inputs)(n)?;
+    let mut runs = Vec::new();
+    for &mode in &args.modes {
+        eprint!("{}: {} ...          \r", w.name, mode_name(mode));
+        let r = measure(w, &inputs, mode, args.reps)?;
+        if args.json {
+            println!(
+                "{{\"workload\": \"{}\", \"mode\": \"{}\", \"n\": {n}, \"median_ms\": {:.3}, \"min_ms\": {:.3}, \"kernels\": {}, \"compile_ms\": {:.3}, \"checksum\": {:.12e}}}",
+                w.name,
+                mode_name(r.mode),
+                r.median_ms,
+                r.min_ms,
+                r.kernels,
+                r.compile_ms,
+                r.checksum
+            );
+        }
+        runs.push(r);
     }
-    println!(
-        "{:<10} {:<22} {:>11.1} {:>11.1} {:>22.12e}",
-        w.name,
-        (w.describe)(n),
-        build_ms,
-        best,
-        sum
-    );
+    eprint!("{:60}\r", "");
+    if !args.json {
+        let get = |m: Mode| runs.iter().find(|r| r.mode == m);
+        let (eager, fused) = (get(Mode::Eager), get(Mode::Fused));
+        let ms = |r: Option<&Run>| r.map_or("-".to_string(), |r| format!("{:.1}", r.median_ms));
+        let speedup = match (eager, fused) {
+            (Some(e), Some(f)) => format!("{:.2}×", e.median_ms / f.median_ms),
+            _ => "-".into(),
+        };
+        let kernels = format!(
+            "{}/{}",
+            eager.map_or("-".into(), |r| r.kernels.to_string()),
+            fused.map_or("-".into(), |r| r.kernels.to_string())
+        );
+        let shown = fused.or(runs.first()).expect("at least one mode");
+        println!(
+            "{:<9} {:<20} {:>10} {:>10} {:>8} {:>13} {:>11.1} {:>20.12e}",
+            w.name,
+            (w.describe)(n),
+            ms(eager),
+            ms(fused),
+            speedup,
+            kernels,
+            shown.compile_ms,
+            shown.checksum
+        );
+    }
     Ok(())
 }

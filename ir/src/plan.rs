@@ -102,6 +102,12 @@ fn op_cost(op: &Op) -> u32 {
 /// through memory.
 const MATERIALISE_COST: u32 = 8;
 
+/// The deepest chain of ops one kernel fuses.
+const MAX_FUSED_DEPTH: u32 = 128;
+
+/// A group stops taking roots once its body is this long (kernels stay quick to compile).
+const MAX_GROUP_INSTRS: usize = 256;
+
 struct Planner<'g> {
     g: &'g Graph,
     materialised: Vec<bool>,
@@ -149,6 +155,7 @@ pub fn plan_with(g: &Graph, eager: bool) -> FusionPlan {
         }
     }
     p.mark_expensive_broadcasts();
+    p.mark_deep_chains();
     loop {
         p.mark_shared_expensive();
         match p.build() {
@@ -166,34 +173,65 @@ impl<'g> Planner<'g> {
         }
     }
 
-    /// Cost of the subtree that would fuse into a consumer of `id`.
-    fn subtree_cost(&self, id: NodeId, memo: &mut HashMap<NodeId, u32>) -> u32 {
-        if self.materialised[id.index()] {
-            return 0;
+    /// For every node, the cost of the subtree that fuses with it (materialised
+    /// inputs count 0), and its depth; one forward sweep, since nodes are in
+    /// topological order (no recursion: graphs may be 100 000 nodes deep).
+    fn subtree_costs(&self) -> (Vec<u32>, Vec<u32>) {
+        let n = self.g.nodes.len();
+        let (mut cost, mut depth) = (vec![0u32; n], vec![0u32; n]);
+        for (i, node) in self.g.nodes.iter().enumerate() {
+            let mut c = op_cost(&node.op);
+            let mut d = 1;
+            for &input in &node.inputs {
+                if !self.materialised[input.index()] {
+                    c = c.saturating_add(cost[input.index()]);
+                    d = d.max(depth[input.index()] + 1);
+                }
+            }
+            cost[i] = c;
+            depth[i] = d;
         }
-        if let Some(&c) = memo.get(&id) {
-            return c;
-        }
-        let n = self.g.node(id);
-        let c = op_cost(&n.op)
-            + n.inputs
+        (cost, depth)
+    }
+
+    /// Split fused chains deeper than `MAX_FUSED_DEPTH` (a 100 000-op chain becomes
+    /// kernels of bounded size, which compile fast and share one cached structure).
+    fn mark_deep_chains(&mut self) {
+        // One sweep: a node that would exceed the depth is materialised, which makes
+        // its depth as an input 0 for everything above it.
+        let mut depth = vec![0u32; self.g.nodes.len()];
+        for i in 0..self.g.nodes.len() {
+            let d = 1 + self.g.nodes[i]
+                .inputs
                 .iter()
-                .map(|&i| self.subtree_cost(i, memo))
-                .sum::<u32>();
-        memo.insert(id, c);
-        c
+                .filter(|j| !self.materialised[j.index()])
+                .map(|j| depth[j.index()])
+                .max()
+                .unwrap_or(0);
+            if d > MAX_FUSED_DEPTH {
+                self.mark(
+                    NodeId(i as u32),
+                    "fused chain too deep: split to bound the kernel's size",
+                );
+                depth[i] = 1;
+            } else {
+                depth[i] = d;
+            }
+        }
     }
 
     /// A broadcast that stretches an expensive subtree would recompute it for every
     /// output element: materialise the subtree once instead.
     fn mark_expensive_broadcasts(&mut self) {
-        let mut memo = HashMap::new();
-        for (i, n) in self.g.nodes.iter().enumerate() {
+        let (cost, _) = self.subtree_costs();
+        for n in &self.g.nodes {
             if let Op::Broadcast(_) = n.op {
                 let input = n.inputs[0];
                 let grows = n.meta.shape.size() > self.g.node(input).meta.shape.size();
-                if grows && self.subtree_cost(input, &mut memo) >= MATERIALISE_COST {
-                    let _ = i;
+                if grows
+                    && !self.materialised[input.index()]
+                    && cost[input.index()] >= MATERIALISE_COST
+                {
                     self.mark(input, "expensive value broadcast to a larger shape");
                 }
             }
@@ -225,7 +263,7 @@ impl<'g> Planner<'g> {
     fn mark_shared_expensive(&mut self) {
         loop {
             let users = self.clusters_of();
-            let mut memo = HashMap::new();
+            let (cost, _) = self.subtree_costs();
             let mut changed = false;
             for (i, kernels) in users.iter().enumerate() {
                 let id = NodeId(i as u32);
@@ -233,7 +271,7 @@ impl<'g> Planner<'g> {
                 if !self.materialised[i]
                     && kernels.len() >= 2
                     && op_cost(&n.op) >= MATERIALISE_COST
-                    && self.subtree_cost(id, &mut memo) >= MATERIALISE_COST
+                    && cost[i] >= MATERIALISE_COST
                 {
                     self.mark(id, "expensive value used by several kernels");
                     changed = true;
@@ -382,6 +420,7 @@ impl Domain {
 struct Group<'p, 'g> {
     p: &'p Planner<'g>,
     buffer_of: &'p [Option<usize>],
+    buffer_dtypes: Vec<DType>,
     domain: Domain,
     roots: Vec<NodeId>,
     fused: Vec<NodeId>,
@@ -397,9 +436,19 @@ struct Group<'p, 'g> {
 
 impl<'p, 'g> Group<'p, 'g> {
     fn new(p: &'p Planner<'g>, buffer_of: &'p [Option<usize>], domain: Domain) -> Self {
+        let mut buffer_dtypes = Vec::new();
+        for (i, b) in buffer_of.iter().enumerate() {
+            if let Some(b) = b {
+                if *b >= buffer_dtypes.len() {
+                    buffer_dtypes.resize(*b + 1, DType::Bool);
+                }
+                buffer_dtypes[*b] = p.g.nodes[i].meta.dtype;
+            }
+        }
         Group {
             p,
             buffer_of,
+            buffer_dtypes,
             domain,
             roots: Vec::new(),
             fused: Vec::new(),
@@ -415,6 +464,9 @@ impl<'p, 'g> Group<'p, 'g> {
     /// Whether `root` can join this group: the same loop nest, and it does not read a
     /// root of the group through a view (which would need values of other points).
     fn accepts(&self, domain: &Domain, root: NodeId) -> bool {
+        if self.instrs.len() >= MAX_GROUP_INSTRS {
+            return false;
+        }
         let same_nest = domain.shape == self.domain.shape
             && domain.reduced == self.domain.reduced
             && domain.reduction == self.domain.reduction;
@@ -792,12 +844,7 @@ impl<'p, 'g> Group<'p, 'g> {
     }
 
     fn p_buffer_dtype(&self, buffer: usize) -> DType {
-        let node = self
-            .buffer_of
-            .iter()
-            .position(|b| *b == Some(buffer))
-            .expect("every buffer belongs to a node");
-        self.p.g.nodes[node].meta.dtype
+        self.buffer_dtypes[buffer]
     }
 }
 

@@ -312,12 +312,11 @@ impl<'a, 'b> Emitter<'a, 'b> {
     fn reduce_point(&mut self, kept: usize, bases: &[Value]) -> Result<(), Unsupported> {
         let rank = self.k.rank;
         let accs = self.init_accs()?;
+        let vplan = vector::plan(self.k);
         // Pass 1: every reduction (var accumulates its sum here).
-        self.nest(kept, rank, bases.to_vec(), &mut |e, addrs| {
-            let vals = e.body(addrs)?;
-            e.accumulate(&accs, &vals, addrs, kept)
-        })?;
-        // Pass 2 for var: squared deviations from this chunk's mean.
+        self.reduce_pass(kept, bases, &accs, None, vplan.as_ref())?;
+        // Pass 2 for var: squared deviations from this chunk's (or row's) mean, over
+        // data that pass 1 just brought into cache.
         if self.k.reductions.iter().any(|r| r.op == ReduceOp::Var) {
             let means: Vec<Option<Value>> = self
                 .k
@@ -326,26 +325,246 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 .zip(&accs)
                 .map(|(r, acc)| (r.op == ReduceOp::Var).then(|| self.mean_of(acc)))
                 .collect();
-            self.nest(kept, rank, bases.to_vec(), &mut |e, addrs| {
-                let vals = e.body(addrs)?;
-                for ((r, acc), mean) in e.k.reductions.iter().zip(&accs).zip(&means) {
-                    if let Some(mean) = mean {
-                        let x = e.to_f64(e.k.dtype(r.value), vals[r.value.0 as usize]);
-                        let d = e.b.ins().fsub(x, *mean);
-                        let sq = e.b.ins().fmul(d, d);
-                        let m2 = e.b.use_var(acc.b);
-                        let m2 = e.b.ins().fadd(m2, sq);
-                        e.b.def_var(acc.b, m2);
-                    }
-                }
-                Ok(())
-            })?;
+            self.reduce_pass(kept, bases, &accs, Some(&means), vplan.as_ref())?;
         }
+        let _ = rank;
         if kept == 0 {
             self.write_partials(&accs)
         } else {
             self.finish_accs(&accs, bases)
         }
+    }
+
+    /// One pass over the reduced axes: pass 1 (`means` None) accumulates every
+    /// reduction; pass 2 accumulates var's squared deviations.
+    fn reduce_pass(
+        &mut self,
+        kept: usize,
+        bases: &[Value],
+        accs: &[Acc],
+        means: Option<&[Option<Value>]>,
+        vplan: Option<&VectorPlan>,
+    ) -> Result<(), Unsupported> {
+        let rank = self.k.rank;
+        match vplan {
+            Some(plan) => self.nest(kept, rank - 1, bases.to_vec(), &mut |e, addrs| {
+                e.vector_reduce_row(plan, accs, means, addrs)
+            }),
+            None => self.nest(kept, rank, bases.to_vec(), &mut |e, addrs| {
+                let vals = e.body(addrs)?;
+                e.accumulate_point(accs, &vals, means)
+            }),
+        }
+    }
+
+    fn accumulate_point(
+        &mut self,
+        accs: &[Acc],
+        vals: &[Value],
+        means: Option<&[Option<Value>]>,
+    ) -> Result<(), Unsupported> {
+        match means {
+            None => self.accumulate(accs, vals),
+            Some(means) => {
+                for ((r, acc), mean) in self.k.reductions.iter().zip(accs).zip(means) {
+                    if let Some(mean) = mean {
+                        let x = self.to_f64(self.k.dtype(r.value), vals[r.value.0 as usize]);
+                        let d = self.b.ins().fsub(x, *mean);
+                        let sq = self.b.ins().fmul(d, d);
+                        let m2 = self.b.use_var(acc.b);
+                        let m2 = self.b.ins().fadd(m2, sq);
+                        self.b.def_var(acc.b, m2);
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The innermost reduced axis in vectors: `plan.unroll` vector accumulators per
+    /// reduction, flushed into the f64 accumulator every `BLOCK` elements (so each
+    /// lane adds at most BLOCK / (lanes·unroll) terms in the input precision: blocked,
+    /// near-pairwise accuracy), then a scalar tail.
+    fn vector_reduce_row(
+        &mut self,
+        plan: &VectorPlan,
+        accs: &[Acc],
+        means: Option<&[Option<Value>]>,
+        bases: &[Value],
+    ) -> Result<(), Unsupported> {
+        const BLOCK: i64 = 256;
+        let axis = self.k.rank - 1;
+        let (lo, hi) = self.bounds(axis);
+        let step = (plan.lanes * plan.unroll) as i64;
+        let n = self.b.ins().isub(hi, lo);
+        let whole = self.b.ins().sdiv_imm_s(n, step);
+        let whole = self.b.ins().imul_imm_s(whole, step);
+        let vec_end = self.b.ins().iadd(lo, whole);
+        // Vector accumulators, one set per reduction.
+        let vaccs: Vec<Vec<Variable>> = self
+            .k
+            .reductions
+            .iter()
+            .map(|_| {
+                (0..plan.unroll)
+                    .map(|_| self.b.declare_var(plan.fty))
+                    .collect()
+            })
+            .collect();
+        let reset = |e: &mut Self, only_sums: bool| {
+            for (r, vs) in e.k.reductions.iter().zip(&vaccs) {
+                let sum_like = matches!(r.op, ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Var)
+                    || means.is_some();
+                if only_sums && !sum_like {
+                    continue;
+                }
+                let init = match (r.op, means.is_some()) {
+                    (ReduceOp::Max, false) => f64::NEG_INFINITY,
+                    (ReduceOp::Min, false) => f64::INFINITY,
+                    _ => 0.0,
+                };
+                for &v in vs {
+                    let c = e.vconst(plan, init);
+                    e.b.def_var(v, c);
+                }
+            }
+        };
+        reset(self, false);
+        // Blocks of BLOCK elements (the last one partial), each a vector loop.
+        let block_step = BLOCK.max(step) / step * step;
+        self.for_loop_step(lo, vec_end, block_step, |e, j| {
+            let j_end = e.b.ins().iadd_imm_s(j, block_step);
+            let j_end = e.b.ins().smin(j_end, vec_end);
+            e.for_loop_step(j, j_end, step, |e, i| {
+                let addrs = e.advance(bases, axis, i);
+                let vals = vector::body(e, plan, &addrs)?;
+                for ((r, vs), k) in e.k.reductions.iter().zip(&vaccs).zip(0..) {
+                    let mean = means.and_then(|m| m[k]);
+                    if means.is_some() && mean.is_none() {
+                        continue;
+                    }
+                    for (c, &v) in vs.iter().enumerate() {
+                        let x = vals[r.value.0 as usize][c];
+                        let a = e.b.use_var(v);
+                        let next = match (r.op, mean) {
+                            (_, Some(mean)) => {
+                                let m = e.from_f64(plan.dtype, mean);
+                                let m = e.b.ins().splat(plan.fty, m);
+                                let d = e.b.ins().fsub(x, m);
+                                let sq = e.b.ins().fmul(d, d);
+                                e.b.ins().fadd(a, sq)
+                            }
+                            (ReduceOp::Max, None) => e.b.ins().fmax(a, x),
+                            (ReduceOp::Min, None) => e.b.ins().fmin(a, x),
+                            _ => e.b.ins().fadd(a, x),
+                        };
+                        e.b.def_var(v, next);
+                    }
+                }
+                Ok(())
+            })?;
+            // Flush the sums of this block into the f64 accumulators.
+            let done = e.b.ins().isub(j_end, j);
+            for ((r, vs), acc) in e.k.reductions.iter().zip(&vaccs).zip(accs) {
+                let sum_like = matches!(r.op, ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Var);
+                if means.is_none() && sum_like {
+                    let total = e.hsum_f64(plan, vs);
+                    let a = e.b.use_var(acc.a);
+                    let a = e.b.ins().fadd(a, total);
+                    e.b.def_var(acc.a, a);
+                } else if means.is_some() && r.op == ReduceOp::Var {
+                    let total = e.hsum_f64(plan, vs);
+                    let m2 = e.b.use_var(acc.b);
+                    let m2 = e.b.ins().fadd(m2, total);
+                    e.b.def_var(acc.b, m2);
+                }
+                if means.is_none() {
+                    let c = e.b.use_var(acc.count);
+                    let c = e.b.ins().iadd(c, done);
+                    e.b.def_var(acc.count, c);
+                }
+            }
+            reset(e, true);
+            Ok(())
+        })?;
+        // Max/min: fold the vector lanes into the scalar accumulator.
+        if means.is_none() {
+            for ((r, vs), acc) in self.k.reductions.iter().zip(&vaccs).zip(accs) {
+                if matches!(r.op, ReduceOp::Max | ReduceOp::Min) {
+                    let mut a = self.b.use_var(acc.a);
+                    for &v in vs {
+                        let v = self.b.use_var(v);
+                        for lane in 0..plan.lanes {
+                            let x = self.b.ins().extractlane(v, lane as u8);
+                            a = if r.op == ReduceOp::Max {
+                                self.b.ins().fmax(a, x)
+                            } else {
+                                self.b.ins().fmin(a, x)
+                            };
+                        }
+                    }
+                    self.b.def_var(acc.a, a);
+                }
+            }
+        }
+        // Scalar tail.
+        self.for_loop(vec_end, hi, |e, i| {
+            let addrs = e.advance(bases, axis, i);
+            let vals = e.body(&addrs)?;
+            e.accumulate_point(accs, &vals, means)
+        })
+    }
+
+    fn vconst(&mut self, plan: &VectorPlan, v: f64) -> Value {
+        let s = if plan.dtype == DType::F32 {
+            self.b.ins().f32const(v as f32)
+        } else {
+            self.b.ins().f64const(v)
+        };
+        self.b.ins().splat(plan.fty, s)
+    }
+
+    /// Σ of every lane of the vectors, in f64.
+    fn hsum_f64(&mut self, plan: &VectorPlan, vs: &[Variable]) -> Value {
+        let mut total = self.b.ins().f64const(0.0);
+        for &v in vs {
+            let v = self.b.use_var(v);
+            for lane in 0..plan.lanes {
+                let x = self.b.ins().extractlane(v, lane as u8);
+                let x = self.to_f64(plan.dtype, x);
+                total = self.b.ins().fadd(total, x);
+            }
+        }
+        total
+    }
+
+    /// `for i in (lo..hi).step_by(step) { body(i) }`.
+    fn for_loop_step(
+        &mut self,
+        lo: Value,
+        hi: Value,
+        step: i64,
+        mut body: impl FnMut(&mut Self, Value) -> Result<(), Unsupported>,
+    ) -> Result<(), Unsupported> {
+        let header = self.b.create_block();
+        let inner = self.b.create_block();
+        let exit = self.b.create_block();
+        let i = self.b.declare_var(types::I64);
+        self.b.def_var(i, lo);
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(header);
+        let iv = self.b.use_var(i);
+        let more = self.b.ins().icmp(IntCC::SignedLessThan, iv, hi);
+        self.b.ins().brif(more, inner, &[], exit, &[]);
+        self.b.switch_to_block(inner);
+        let iv = self.b.use_var(i);
+        body(self, iv)?;
+        let iv = self.b.use_var(i);
+        let next = self.b.ins().iadd_imm_s(iv, step);
+        self.b.def_var(i, next);
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(exit);
+        Ok(())
     }
 
     fn mean_of(&mut self, acc: &Acc) -> Value {
@@ -444,13 +663,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.b.use_var(addrs_count)
     }
 
-    fn accumulate(
-        &mut self,
-        accs: &[Acc],
-        vals: &[Value],
-        _addrs: &[Value],
-        kept: usize,
-    ) -> Result<(), Unsupported> {
+    fn accumulate(&mut self, accs: &[Acc], vals: &[Value]) -> Result<(), Unsupported> {
         for (r, acc) in self.k.reductions.iter().zip(accs) {
             let dtype = self.k.dtype(r.value);
             let x = vals[r.value.0 as usize];
@@ -506,7 +719,6 @@ impl<'a, 'b> Emitter<'a, 'b> {
             let c = self.b.ins().iadd_imm_s(c, 1);
             self.b.def_var(acc.count, c);
         }
-        let _ = kept;
         Ok(())
     }
 

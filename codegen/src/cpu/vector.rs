@@ -14,7 +14,7 @@ use crate::math::MathBuilder;
 use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Type, Value};
 use kiln_ir::kernel::{Instr, Kernel, Stride};
-use kiln_ir::{BinaryOp, DType, UnaryOp};
+use kiln_ir::{BinaryOp, DType, ReduceOp, UnaryOp};
 
 #[derive(Clone, Debug)]
 pub struct VectorPlan {
@@ -55,8 +55,21 @@ fn binary_ok(op: BinaryOp) -> bool {
 
 /// Whether (and how) the kernel's innermost loop vectorises.
 pub fn plan(k: &Kernel) -> Option<VectorPlan> {
-    if k.rank == 0 || !k.reductions.is_empty() {
+    if k.rank == 0 {
         return None;
+    }
+    if !k.reductions.is_empty() {
+        // The innermost loop must walk a reduced axis, and every reduction must have a
+        // vector accumulator (sum-like or max/min).
+        let vector_op = |op| {
+            matches!(
+                op,
+                ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Var | ReduceOp::Max | ReduceOp::Min
+            )
+        };
+        if k.reduced == 0 || !k.reductions.iter().all(|r| vector_op(r.op)) {
+            return None;
+        }
     }
     let float = k
         .instrs
@@ -75,6 +88,11 @@ pub fn plan(k: &Kernel) -> Option<VectorPlan> {
             || k.dtype(s.value) != float
             || k.args[arg].dtype != float
         {
+            return None;
+        }
+    }
+    for r in &k.reductions {
+        if k.dtype(r.value) != float {
             return None;
         }
     }
@@ -129,12 +147,13 @@ fn mem() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
 }
 
-/// One iteration of the vector loop: `plan.unroll` vectors starting at `addrs`.
-pub(crate) fn emit_unrolled(
+/// The body at `plan.unroll` consecutive vectors starting at `addrs`: for each
+/// instruction, one value per copy.
+pub(crate) fn body(
     e: &mut Emitter,
     plan: &VectorPlan,
     addrs: &[Value],
-) -> Result<(), Unsupported> {
+) -> Result<Vec<Vec<Value>>, Unsupported> {
     let k = e.k;
     let inner = k.rank - 1;
     let u = plan.unroll;
@@ -194,11 +213,24 @@ pub(crate) fn emit_unrolled(
         }
         vals.push(copies);
     }
+    Ok(vals)
+}
+
+/// One iteration of the vector loop of an elementwise kernel: the body, then the
+/// stores of every copy.
+pub(crate) fn emit_unrolled(
+    e: &mut Emitter,
+    plan: &VectorPlan,
+    addrs: &[Value],
+) -> Result<(), Unsupported> {
+    let vals = body(e, plan, addrs)?;
+    let k = e.k;
+    let bytes = plan.dtype.size_bytes() as i64;
     for s in &k.stores {
         let arg = k.accesses[s.access].arg;
         let off = e.b.ins().imul_imm_s(addrs[s.access], bytes);
         let p = e.b.ins().iadd(e.arg_ptrs[arg], off);
-        for c in 0..u {
+        for c in 0..plan.unroll {
             let lane_off = (c * plan.lanes) as i64 * bytes;
             e.b.ins()
                 .store(mem(), vals[s.value.0 as usize][c], p, lane_off as i32);
