@@ -82,6 +82,11 @@ pub enum Instr {
     Select(Value, Value, Value),
     /// Convert to the instruction's dtype.
     Cast(Value),
+    /// The result of reduction `reduction` of this kernel at the current kept point,
+    /// finished in an earlier phase (row-local kernels: softmax's max, then its sum).
+    Reduced {
+        reduction: usize,
+    },
 }
 
 /// A kernel argument: a buffer read or written.
@@ -107,6 +112,9 @@ pub struct Reduction {
     pub access: usize,
     /// Var's degrees-of-freedom correction, as f64 bits.
     pub correction_bits: u64,
+    /// Which pass over the reduced axes computes it: 0, or one more than the latest
+    /// reduction whose result it reads. Stores run in a pass after every phase.
+    pub phase: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -174,14 +182,22 @@ impl fmt::Display for Kernel {
                 Instr::Binary(op, x, y) => format!("{} {x}, {y}", op.name()),
                 Instr::Select(c, x, y) => format!("where {c}, {x}, {y}"),
                 Instr::Cast(x) => format!("astype {x}"),
+                Instr::Reduced { reduction } => format!("reduced r{reduction}"),
             };
             writeln!(f, "  v{i}: {dtype} = {rhs}")?;
         }
         for s in &self.stores {
             writeln!(f, "  store a{} <- {}", s.access, s.value)?;
         }
-        for r in &self.reductions {
-            writeln!(f, "  a{} <- {} {}", r.access, r.op.name(), r.value)?;
+        for (i, r) in self.reductions.iter().enumerate() {
+            writeln!(
+                f,
+                "  r{i}: a{} <- {} {} (phase {})",
+                r.access,
+                r.op.name(),
+                r.value,
+                r.phase
+            )?;
         }
         Ok(())
     }

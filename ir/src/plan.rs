@@ -108,6 +108,10 @@ const MAX_FUSED_DEPTH: u32 = 128;
 /// A group stops taking roots once its body is this long (kernels stay quick to compile).
 const MAX_GROUP_INSTRS: usize = 256;
 
+/// Rows of a row-local kernel must fit in this many bytes (L2), so that every pass over
+/// a row after the first reads cache, not memory.
+const ROW_BYTES: usize = 256 * 1024;
+
 struct Planner<'g> {
     g: &'g Graph,
     materialised: Vec<bool>,
@@ -117,6 +121,20 @@ struct Planner<'g> {
 
 /// Why planning must retry: a node that has to be materialised first.
 struct Retry(NodeId, &'static str);
+
+/// Why emitting a root stopped.
+enum Stop {
+    Retry(Retry),
+    /// The root reads a root of its group in a way one loop nest cannot serve (another
+    /// point's value, or a reduction not finished yet): it starts a new kernel.
+    Forbidden,
+}
+
+impl From<Retry> for Stop {
+    fn from(r: Retry) -> Stop {
+        Stop::Retry(r)
+    }
+}
 
 pub fn plan(g: &Graph) -> FusionPlan {
     plan_with(g, false)
@@ -333,25 +351,48 @@ impl<'g> Planner<'g> {
                             &buffer_of,
                             Domain::of_shape(&self.g.node(part).meta.shape),
                         );
-                        g.add_concat_part(id, part, *axis, start)?;
+                        match g.add_concat_part(id, part, *axis, start) {
+                            Ok(()) => {}
+                            Err(Stop::Retry(r)) => return Err(r),
+                            Err(Stop::Forbidden) => {
+                                unreachable!("a fresh group has no roots to read")
+                            }
+                        }
                         steps.push(Step::Kernel(Box::new(g.finish())));
                         start += len;
                     }
                 }
                 _ => {
                     let domain = Domain::for_root(self.g, id);
-                    let fits =
-                        !self.eager && group.as_ref().is_some_and(|g| g.accepts(&domain, id));
-                    if !fits {
+                    let joined = match group.as_mut() {
+                        Some(g) if !self.eager && g.accepts(&domain) => g.try_add_root(id)?,
+                        _ => false,
+                    };
+                    if !joined {
                         flush(&mut group, &mut steps);
-                        group = Some(Group::new(self, &buffer_of, domain));
+                        let mut g = Group::new(self, &buffer_of, domain);
+                        match g.add_root(id) {
+                            Ok(()) => {}
+                            Err(Stop::Retry(r)) => return Err(r),
+                            Err(Stop::Forbidden) => {
+                                unreachable!("a fresh group has no roots to read")
+                            }
+                        }
+                        group = Some(g);
                     }
-                    let g = group.as_mut().expect("just set");
-                    g.add_root(id)?;
                 }
             }
         }
         flush(&mut group, &mut steps);
+        drop_dead_stores(
+            &mut steps,
+            &self
+                .g
+                .outputs
+                .iter()
+                .map(|o| buffer_of[o.index()].expect("outputs are materialised"))
+                .collect::<Vec<_>>(),
+        );
         Ok(FusionPlan {
             outputs: self
                 .g
@@ -364,6 +405,142 @@ impl<'g> Planner<'g> {
             reasons: self.reasons.clone(),
         })
     }
+}
+
+/// A buffer that no step reads and that is not an output was only materialised for
+/// readers that ended up in its own kernel (softmax's exp, shared by the row's passes):
+/// drop the stores to it, and the arguments and accesses that served them.
+fn drop_dead_stores(steps: &mut [Step], outputs: &[usize]) {
+    let mut read = std::collections::HashSet::new();
+    for s in steps.iter() {
+        match s {
+            Step::Kernel(k) => {
+                for (arg, &b) in k.kernel.args.iter().zip(&k.args) {
+                    if !arg.output {
+                        read.insert(b);
+                    }
+                }
+            }
+            Step::Scan { input, .. } => {
+                read.insert(*input);
+            }
+        }
+    }
+    for s in steps.iter_mut() {
+        if let Step::Kernel(k) = s {
+            let dead = |arg: usize| {
+                let b = k.args[arg];
+                k.kernel.args[arg].output && !read.contains(&b) && !outputs.contains(&b)
+            };
+            let stores: Vec<Store> = k
+                .kernel
+                .stores
+                .iter()
+                .filter(|st| !dead(k.kernel.accesses[st.access].arg))
+                .cloned()
+                .collect();
+            if stores.len() == k.kernel.stores.len() {
+                continue;
+            }
+            k.kernel.stores = stores;
+            prune(k);
+        }
+    }
+}
+
+/// Remove accesses and arguments nothing refers to any more, renumbering the rest.
+fn prune(k: &mut KernelStep) {
+    let kernel = &mut k.kernel;
+    let mut used = vec![false; kernel.accesses.len()];
+    for (instr, _) in &kernel.instrs {
+        if let Instr::Load { access } | Instr::Index { access } = instr {
+            used[*access] = true;
+        }
+    }
+    for s in &kernel.stores {
+        used[s.access] = true;
+    }
+    for r in &kernel.reductions {
+        used[r.access] = true;
+    }
+    let index_access = |a: usize| {
+        kernel
+            .instrs
+            .iter()
+            .any(|(i, _)| *i == Instr::Index { access: a })
+    };
+    let mut arg_used = vec![false; kernel.args.len()];
+    for (a, acc) in kernel.accesses.iter().enumerate() {
+        if used[a] && !index_access(a) {
+            arg_used[acc.arg] = true;
+        }
+    }
+    let arg_map: Vec<Option<usize>> = {
+        let mut next = 0;
+        arg_used
+            .iter()
+            .map(|&u| {
+                u.then(|| {
+                    next += 1;
+                    next - 1
+                })
+            })
+            .collect()
+    };
+    let acc_map: Vec<Option<usize>> = {
+        let mut next = 0;
+        used.iter()
+            .map(|&u| {
+                u.then(|| {
+                    next += 1;
+                    next - 1
+                })
+            })
+            .collect()
+    };
+    kernel.accesses = kernel
+        .accesses
+        .iter()
+        .enumerate()
+        .filter(|(a, _)| used[*a])
+        .map(|(_, acc)| Access {
+            arg: arg_map[acc.arg].unwrap_or(0),
+            strides: acc.strides.clone(),
+        })
+        .collect();
+    k.params.accesses = k
+        .params
+        .accesses
+        .iter()
+        .enumerate()
+        .filter(|(a, _)| used[*a])
+        .map(|(_, p)| p.clone())
+        .collect();
+    for (instr, _) in kernel.instrs.iter_mut() {
+        if let Instr::Load { access } | Instr::Index { access } = instr {
+            *access = acc_map[*access].expect("used");
+        }
+    }
+    for s in kernel.stores.iter_mut() {
+        s.access = acc_map[s.access].expect("used");
+    }
+    for r in kernel.reductions.iter_mut() {
+        r.access = acc_map[r.access].expect("used");
+    }
+    kernel.args = kernel
+        .args
+        .iter()
+        .enumerate()
+        .filter(|(a, _)| arg_used[*a])
+        .map(|(_, x)| x.clone())
+        .collect();
+    k.args = k
+        .args
+        .iter()
+        .enumerate()
+        .filter(|(a, _)| arg_used[*a])
+        .map(|(_, &b)| b)
+        .collect();
 }
 
 fn flush(group: &mut Option<Group>, steps: &mut Vec<Step>) {
@@ -432,6 +609,9 @@ struct Group<'p, 'g> {
     args: Vec<(usize, bool)>,
     stores: Vec<(usize, Value)>,
     reductions: Vec<(ReduceOp, Value, usize, u64)>,
+    /// Each reduction root and the layout of its result in the domain (stride 0 along
+    /// the reduced axes): a read of it through exactly this layout is a row value.
+    reduction_layouts: Vec<(NodeId, Layout)>,
 }
 
 impl<'p, 'g> Group<'p, 'g> {
@@ -458,45 +638,71 @@ impl<'p, 'g> Group<'p, 'g> {
             args: Vec::new(),
             stores: Vec::new(),
             reductions: Vec::new(),
+            reduction_layouts: Vec::new(),
         }
     }
 
-    /// Whether `root` can join this group: the same loop nest, and it does not read a
-    /// root of the group through a view (which would need values of other points).
-    fn accepts(&self, domain: &Domain, root: NodeId) -> bool {
-        if self.instrs.len() >= MAX_GROUP_INSTRS {
+    /// Whether `root` could join this group: the same loop nest (or, in a row-local
+    /// group, an elementwise root over the rows). Whether its reads of the group's
+    /// roots are allowed is found while emitting it (`try_add_root`).
+    fn accepts(&self, domain: &Domain) -> bool {
+        if self.instrs.len() >= MAX_GROUP_INSTRS || domain.shape != self.domain.shape {
             return false;
         }
-        let same_nest = domain.shape == self.domain.shape
-            && domain.reduced == self.domain.reduced
-            && domain.reduction == self.domain.reduction;
-        if !same_nest {
-            return false;
+        let same_nest =
+            domain.reduced == self.domain.reduced && domain.reduction == self.domain.reduction;
+        same_nest || (self.row_local() && !domain.reduction)
+    }
+
+    /// A reduction group whose reduced axes are the trailing ones, with kept axes, and
+    /// whose rows fit in L2: later roots may read its results per row, and elementwise
+    /// roots over the rows may join (softmax: max, sum and the division in one kernel
+    /// that reads each row from memory once).
+    fn row_local(&self) -> bool {
+        let d = &self.domain;
+        let rank = d.shape.rank();
+        let r = d.reduced.len();
+        let trailing = d
+            .reduced
+            .iter()
+            .enumerate()
+            .all(|(i, &a)| a == rank - r + i);
+        let row: usize = d.reduced.iter().map(|&a| d.shape.0[a]).product();
+        d.reduction && r > 0 && r < rank && trailing && row * 8 <= ROW_BYTES
+    }
+
+    /// Add `root` if its reads of the group's roots are per point; otherwise leave the
+    /// group as it was and return false.
+    fn try_add_root(&mut self, root: NodeId) -> Result<bool, Retry> {
+        let saved = (
+            self.roots.clone(),
+            self.fused.clone(),
+            self.memo.clone(),
+            self.instrs.clone(),
+            self.accesses.clone(),
+            self.args.clone(),
+            self.stores.clone(),
+            self.reductions.clone(),
+            self.reduction_layouts.clone(),
+        );
+        match self.add_root(root) {
+            Ok(()) => Ok(true),
+            Err(Stop::Retry(r)) => Err(r),
+            Err(Stop::Forbidden) => {
+                (
+                    self.roots,
+                    self.fused,
+                    self.memo,
+                    self.instrs,
+                    self.accesses,
+                    self.args,
+                    self.stores,
+                    self.reductions,
+                    self.reduction_layouts,
+                ) = saved;
+                Ok(false)
+            }
         }
-        let g = self.p.g;
-        // Walk root's fused subtree; reading a group root is fine only without views
-        // and only for elementwise groups (a reduction's value is not per point).
-        let mut stack: Vec<(NodeId, bool)> =
-            g.node(root).inputs.iter().map(|&i| (i, false)).collect();
-        let mut seen = std::collections::HashSet::new();
-        while let Some((id, through_view)) = stack.pop() {
-            if !seen.insert((id, through_view)) {
-                continue;
-            }
-            if self.roots.contains(&id) {
-                if through_view || self.domain.reduction {
-                    return false;
-                }
-                continue;
-            }
-            if self.p.materialised[id.index()] {
-                continue;
-            }
-            let n = g.node(id);
-            let view = through_view || n.op.is_view();
-            stack.extend(n.inputs.iter().map(|&i| (i, view)));
-        }
-        true
     }
 
     fn arg(&mut self, buffer: usize, output: bool) -> usize {
@@ -548,7 +754,7 @@ impl<'p, 'g> Group<'p, 'g> {
     }
 
     /// The value of `id` at the current point, reached through `views`.
-    fn emit(&mut self, id: NodeId, views: &[NodeId]) -> Result<Value, Retry> {
+    fn emit(&mut self, id: NodeId, views: &[NodeId]) -> Result<Value, Stop> {
         let key = (id, views.to_vec());
         if let Some(&v) = self.memo.get(&key) {
             return Ok(v);
@@ -558,9 +764,23 @@ impl<'p, 'g> Group<'p, 'g> {
         let v = if self.p.materialised[id.index()] {
             let buffer = self.buffer_of[id.index()].expect("materialised nodes have buffers");
             let layout = self.through_views(Layout::contiguous(&n.meta.shape), views)?;
-            let arg = self.arg(buffer, false);
-            let access = self.access(arg, layout);
-            self.push(Instr::Load { access }, dtype)
+            if let Some(k) = self.reduction_layouts.iter().position(|(r, _)| *r == id) {
+                // A reduction of this group, read once per row: its finished value.
+                let per_row = self.reduction_layouts[k].1.strides == layout.strides
+                    && self.reduction_layouts[k].1.offset == layout.offset;
+                if !(self.row_local() && per_row) {
+                    return Err(Stop::Forbidden);
+                }
+                self.push(Instr::Reduced { reduction: k }, dtype)
+            } else if self.roots.contains(&id) {
+                // An elementwise root read at another point (its per-point value was
+                // memoised when it was emitted).
+                return Err(Stop::Forbidden);
+            } else {
+                let arg = self.arg(buffer, false);
+                let access = self.access(arg, layout);
+                self.push(Instr::Load { access }, dtype)
+            }
         } else {
             self.fused.push(id);
             match &n.op {
@@ -601,7 +821,7 @@ impl<'p, 'g> Group<'p, 'g> {
         Ok(v)
     }
 
-    fn add_root(&mut self, root: NodeId) -> Result<(), Retry> {
+    fn add_root(&mut self, root: NodeId) -> Result<(), Stop> {
         let n = self.p.g.node(root);
         let buffer = self.buffer_of[root.index()].expect("roots are materialised");
         let out = self.arg(buffer, true);
@@ -628,8 +848,9 @@ impl<'p, 'g> Group<'p, 'g> {
                     strides,
                     offset: 0,
                 };
-                let access = self.access(out, layout);
+                let access = self.access(out, layout.clone());
                 self.reductions.push((*op, value, access, *correction_bits));
+                self.reduction_layouts.push((root, layout));
             }
             _ => {
                 // The root's value; memoised so later roots of the group reuse it.
@@ -644,7 +865,7 @@ impl<'p, 'g> Group<'p, 'g> {
     }
 
     /// Emit a root as a computed value (not a load of its own buffer).
-    fn emit_root_value(&mut self, root: NodeId) -> Result<Value, Retry> {
+    fn emit_root_value(&mut self, root: NodeId) -> Result<Value, Stop> {
         let n = self.p.g.node(root);
         let v = match &n.op {
             Op::Fill(_)
@@ -663,7 +884,7 @@ impl<'p, 'g> Group<'p, 'g> {
         Ok(v)
     }
 
-    fn emit_unmaterialised(&mut self, id: NodeId) -> Result<Value, Retry> {
+    fn emit_unmaterialised(&mut self, id: NodeId) -> Result<Value, Stop> {
         let n = self.p.g.node(id);
         let dtype = n.meta.dtype;
         Ok(match &n.op {
@@ -704,7 +925,7 @@ impl<'p, 'g> Group<'p, 'g> {
         part: NodeId,
         axis: usize,
         start: usize,
-    ) -> Result<(), Retry> {
+    ) -> Result<(), Stop> {
         let n = self.p.g.node(concat);
         let buffer = self.buffer_of[concat.index()].expect("concat results are materialised");
         let out = self.arg(buffer, true);
@@ -820,16 +1041,44 @@ impl<'p, 'g> Group<'p, 'g> {
                 .iter()
                 .map(|&(access, value)| Store { access, value })
                 .collect(),
-            reductions: self
-                .reductions
-                .iter()
-                .map(|&(op, value, access, correction_bits)| Reduction {
-                    op,
-                    value,
-                    access,
-                    correction_bits,
-                })
-                .collect(),
+            reductions: {
+                // Phase of each value: 0, or one past the latest reduction it reads.
+                let mut phase_of = vec![0usize; self.instrs.len()];
+                let mut red_phase = vec![0usize; self.reductions.len()];
+                let mut next = 0;
+                for (i, (instr, _)) in self.instrs.iter().enumerate() {
+                    phase_of[i] = match instr {
+                        Instr::Reduced { reduction } => red_phase[*reduction] + 1,
+                        Instr::Unary(_, x) | Instr::Cast(x) => phase_of[x.0 as usize],
+                        Instr::Binary(_, x, y) => {
+                            phase_of[x.0 as usize].max(phase_of[y.0 as usize])
+                        }
+                        Instr::Select(c, x, y) => phase_of[c.0 as usize]
+                            .max(phase_of[x.0 as usize])
+                            .max(phase_of[y.0 as usize]),
+                        _ => 0,
+                    };
+                    // Reductions are registered in order; fix each one's phase as soon
+                    // as its value exists.
+                    while next < self.reductions.len() && self.reductions[next].1 .0 as usize <= i {
+                        red_phase[next] = phase_of[self.reductions[next].1 .0 as usize];
+                        next += 1;
+                    }
+                }
+                self.reductions
+                    .iter()
+                    .zip(&red_phase)
+                    .map(
+                        |(&(op, value, access, correction_bits), &phase)| Reduction {
+                            op,
+                            value,
+                            access,
+                            correction_bits,
+                            phase,
+                        },
+                    )
+                    .collect()
+            },
         };
         let mut fused = self.fused.clone();
         fused.sort();

@@ -69,12 +69,31 @@ pub fn run(
     log: &crate::log::Log,
 ) -> Result<(Vec<Arc<Data>>, ExecStats), RuntimeError> {
     let mut stats = ExecStats::default();
+    // Buffers no step touches (their stores were fused away) take no memory.
+    let mut used = vec![false; plan.buffers.len()];
+    for &o in &plan.outputs {
+        used[o] = true;
+    }
+    for step in &plan.steps {
+        match step {
+            Step::Kernel(k) => k.args.iter().for_each(|&b| used[b] = true),
+            Step::Scan { input, output, .. } => {
+                used[*input] = true;
+                used[*output] = true;
+            }
+        }
+    }
     let mut bufs: Vec<Buf> = plan
         .buffers
         .iter()
-        .map(|b| match &b.constant {
+        .zip(&used)
+        .map(|(b, &used)| match &b.constant {
             Some(l) => Buf::Shared(l.0.clone()),
-            None => Buf::Owned(Data::filled(b.dtype, Scalar::Int(0), b.shape.size())),
+            None => Buf::Owned(Data::filled(
+                b.dtype,
+                Scalar::Int(0),
+                if used { b.shape.size() } else { 0 },
+            )),
         })
         .collect();
     for step in &plan.steps {

@@ -15,6 +15,7 @@ use super::ops::{clif_type, unsupported, Libcalls, Ops, Unsupported};
 use super::vector::{self, VectorPlan};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Type, Value};
+use cranelift_codegen::packed_option::ReservedValue;
 use cranelift_frontend::{FunctionBuilder, Variable};
 use kiln_ir::kernel::{Instr, Kernel};
 use kiln_ir::{DType, ReduceOp};
@@ -35,10 +36,17 @@ pub(crate) struct Emitter<'a, 'b> {
     pub begin: Value,
     pub end: Value,
     pub partials: Value,
+    /// Results of reductions finished in an earlier phase of a row-local kernel, at
+    /// the current kept point (read by `Instr::Reduced`).
+    pub row_values: Vec<Option<Value>>,
+    /// Which instructions the current pass needs (others are not emitted).
+    pub needed: Vec<bool>,
 }
 
 /// Accumulator variables of one reduction.
 struct Acc {
+    /// Index of the reduction in `Kernel::reductions`.
+    r: usize,
     a: Variable,
     b: Variable,
     count: Variable,
@@ -133,9 +141,16 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// Evaluate the body at one point, one element at a time.
     fn body(&mut self, addrs: &[Value]) -> Result<Vec<Value>, Unsupported> {
         let mut vals: Vec<Value> = Vec::with_capacity(self.k.instrs.len());
-        for (instr, dtype) in &self.k.instrs {
+        for (i, (instr, dtype)) in self.k.instrs.iter().enumerate() {
             let dtype = *dtype;
+            if !self.needed[i] {
+                vals.push(Value::reserved_value());
+                continue;
+            }
             let v = match instr {
+                Instr::Reduced { reduction } => {
+                    self.row_values[*reduction].expect("reductions of earlier phases are finished")
+                }
                 Instr::Load { access } => {
                     let p = self.address(*access, addrs[*access]);
                     self.b.ins().load(clif_type(dtype)?, mem(), p, 0)
@@ -193,7 +208,32 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.offsets.clone()
     }
 
+    /// Mark the instructions `roots` depend on.
+    fn needs(&self, roots: impl IntoIterator<Item = kiln_ir::kernel::Value>) -> Vec<bool> {
+        let mut need = vec![false; self.k.instrs.len()];
+        for v in roots {
+            need[v.0 as usize] = true;
+        }
+        for i in (0..need.len()).rev() {
+            if !need[i] {
+                continue;
+            }
+            let inputs: Vec<kiln_ir::kernel::Value> = match &self.k.instrs[i].0 {
+                Instr::Unary(_, x) | Instr::Cast(x) => vec![*x],
+                Instr::Binary(_, x, y) => vec![*x, *y],
+                Instr::Select(c, x, y) => vec![*c, *x, *y],
+                _ => vec![],
+            };
+            for x in inputs {
+                need[x.0 as usize] = true;
+            }
+        }
+        need
+    }
+
     pub fn emit(&mut self) -> Result<(), Unsupported> {
+        self.needed = vec![true; self.k.instrs.len()];
+        self.row_values = vec![None; self.k.reductions.len()];
         for (instr, dtype) in &self.k.instrs {
             let pending = match instr {
                 Instr::Unary(op, x)
@@ -308,31 +348,59 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.nest(0, kept, bases, &mut |e, addrs| e.reduce_point(kept, addrs))
     }
 
-    /// All kept indices fixed: reduce over the trailing axes and write the results.
+    /// All kept indices fixed: reduce over the trailing axes, phase by phase (a
+    /// row-local kernel's later phases read earlier results), write the results, then,
+    /// if the kernel also stores elementwise values, walk the row once more to store.
     fn reduce_point(&mut self, kept: usize, bases: &[Value]) -> Result<(), Unsupported> {
         let rank = self.k.rank;
-        let accs = self.init_accs()?;
         let vplan = vector::plan(self.k);
-        // Pass 1: every reduction (var accumulates its sum here).
-        self.reduce_pass(kept, bases, &accs, None, vplan.as_ref())?;
-        // Pass 2 for var: squared deviations from this chunk's (or row's) mean, over
-        // data that pass 1 just brought into cache.
-        if self.k.reductions.iter().any(|r| r.op == ReduceOp::Var) {
-            let means: Vec<Option<Value>> = self
-                .k
-                .reductions
-                .iter()
-                .zip(&accs)
-                .map(|(r, acc)| (r.op == ReduceOp::Var).then(|| self.mean_of(acc)))
+        let phases = self
+            .k
+            .reductions
+            .iter()
+            .map(|r| r.phase + 1)
+            .max()
+            .unwrap_or(0);
+        for phase in 0..phases {
+            let sel: Vec<usize> = (0..self.k.reductions.len())
+                .filter(|&i| self.k.reductions[i].phase == phase)
                 .collect();
-            self.reduce_pass(kept, bases, &accs, Some(&means), vplan.as_ref())?;
+            self.needed = self.needs(sel.iter().map(|&i| self.k.reductions[i].value));
+            let accs = self.init_accs(&sel)?;
+            // Pass 1: every reduction (var accumulates its sum here).
+            self.reduce_pass(kept, bases, &accs, None, vplan.as_ref())?;
+            // Pass 2 for var: squared deviations from this chunk's (or row's) mean,
+            // over data that pass 1 just brought into cache.
+            if accs
+                .iter()
+                .any(|a| self.k.reductions[a.r].op == ReduceOp::Var)
+            {
+                let means: Vec<Option<Value>> = accs
+                    .iter()
+                    .map(|acc| {
+                        (self.k.reductions[acc.r].op == ReduceOp::Var).then(|| self.mean_of(acc))
+                    })
+                    .collect();
+                self.reduce_pass(kept, bases, &accs, Some(&means), vplan.as_ref())?;
+            }
+            if kept == 0 {
+                self.write_partials(&accs)?;
+            } else {
+                self.finish_accs(&accs, bases)?;
+            }
         }
-        let _ = rank;
-        if kept == 0 {
-            self.write_partials(&accs)
-        } else {
-            self.finish_accs(&accs, bases)
+        if !self.k.stores.is_empty() {
+            self.needed = self.needs(self.k.stores.iter().map(|s| s.value));
+            match &vplan {
+                Some(plan) => self.nest(kept, rank - 1, bases.to_vec(), &mut |e, addrs| {
+                    e.vector_inner(plan, addrs)
+                })?,
+                None => self.nest(kept, rank, bases.to_vec(), &mut |e, addrs| {
+                    e.store_point(addrs)
+                })?,
+            }
         }
+        Ok(())
     }
 
     /// One pass over the reduced axes: pass 1 (`means` None) accumulates every
@@ -366,7 +434,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
         match means {
             None => self.accumulate(accs, vals),
             Some(means) => {
-                for ((r, acc), mean) in self.k.reductions.iter().zip(accs).zip(means) {
+                for (acc, mean) in accs.iter().zip(means) {
+                    let r = &self.k.reductions[acc.r];
                     if let Some(mean) = mean {
                         let x = self.to_f64(self.k.dtype(r.value), vals[r.value.0 as usize]);
                         let d = self.b.ins().fsub(x, *mean);
@@ -401,9 +470,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let whole = self.b.ins().imul_imm_s(whole, step);
         let vec_end = self.b.ins().iadd(lo, whole);
         // Vector accumulators, one set per reduction.
-        let vaccs: Vec<Vec<Variable>> = self
-            .k
-            .reductions
+        let vaccs: Vec<Vec<Variable>> = accs
             .iter()
             .map(|_| {
                 (0..plan.unroll)
@@ -412,7 +479,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
             })
             .collect();
         let reset = |e: &mut Self, only_sums: bool| {
-            for (r, vs) in e.k.reductions.iter().zip(&vaccs) {
+            for (acc, vs) in accs.iter().zip(&vaccs) {
+                let r = &e.k.reductions[acc.r];
                 let sum_like = matches!(r.op, ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Var)
                     || means.is_some();
                 if only_sums && !sum_like {
@@ -438,7 +506,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
             e.for_loop_step(j, j_end, step, |e, i| {
                 let addrs = e.advance(bases, axis, i);
                 let vals = vector::body(e, plan, &addrs)?;
-                for ((r, vs), k) in e.k.reductions.iter().zip(&vaccs).zip(0..) {
+                for ((acc, vs), k) in accs.iter().zip(&vaccs).zip(0..) {
+                    let r = &e.k.reductions[acc.r];
                     let mean = means.and_then(|m| m[k]);
                     if means.is_some() && mean.is_none() {
                         continue;
@@ -465,7 +534,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
             })?;
             // Flush the sums of this block into the f64 accumulators.
             let done = e.b.ins().isub(j_end, j);
-            for ((r, vs), acc) in e.k.reductions.iter().zip(&vaccs).zip(accs) {
+            for (acc, vs) in accs.iter().zip(&vaccs) {
+                let r = &e.k.reductions[acc.r];
                 let sum_like = matches!(r.op, ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Var);
                 if means.is_none() && sum_like {
                     let total = e.hsum_f64(plan, vs);
@@ -489,7 +559,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
         })?;
         // Max/min: fold the vector lanes into the scalar accumulator.
         if means.is_none() {
-            for ((r, vs), acc) in self.k.reductions.iter().zip(&vaccs).zip(accs) {
+            for (acc, vs) in accs.iter().zip(&vaccs) {
+                let r = &self.k.reductions[acc.r];
                 if matches!(r.op, ReduceOp::Max | ReduceOp::Min) {
                     let mut a = self.b.use_var(acc.a);
                     for &v in vs {
@@ -582,9 +653,10 @@ impl<'a, 'b> Emitter<'a, 'b> {
         }
     }
 
-    fn init_accs(&mut self) -> Result<Vec<Acc>, Unsupported> {
+    fn init_accs(&mut self, sel: &[usize]) -> Result<Vec<Acc>, Unsupported> {
         let mut accs = Vec::new();
-        for r in &self.k.reductions {
+        for &ri in sel {
+            let r = &self.k.reductions[ri];
             let dtype = self.k.dtype(r.value);
             let ty = self.acc_type(r.op, dtype)?;
             let a = self.b.declare_var(ty);
@@ -610,6 +682,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             let zero = self.b.ins().iconst(types::I64, 0);
             self.b.def_var(count, zero);
             accs.push(Acc {
+                r: ri,
                 a,
                 b: bvar,
                 count,
@@ -664,7 +737,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
     }
 
     fn accumulate(&mut self, accs: &[Acc], vals: &[Value]) -> Result<(), Unsupported> {
-        for (r, acc) in self.k.reductions.iter().zip(accs) {
+        for acc in accs {
+            let r = &self.k.reductions[acc.r];
             let dtype = self.k.dtype(r.value);
             let x = vals[r.value.0 as usize];
             let a = self.b.use_var(acc.a);
@@ -776,7 +850,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
 
     /// Final value of each reduction, stored through its access.
     fn finish_accs(&mut self, accs: &[Acc], addrs: &[Value]) -> Result<(), Unsupported> {
-        for (r, acc) in self.k.reductions.iter().zip(accs) {
+        for acc in accs {
+            let r = &self.k.reductions[acc.r];
             let dtype = self.k.dtype(r.value);
             let out_dtype = self.k.args[self.k.accesses[r.access].arg].dtype;
             let a = self.b.use_var(acc.a);
@@ -797,6 +872,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             };
             let _ = out_dtype;
             self.store(r.access, addrs[r.access], v);
+            self.row_values[acc.r] = Some(v);
         }
         Ok(())
     }
@@ -828,7 +904,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
     ///   mean: a = sum, b = count; var: a = count, b = mean, c = M2;
     ///   argmax/argmin: a = best value (f64 or widened integer), b = index, c = count.
     fn write_partials(&mut self, accs: &[Acc]) -> Result<(), Unsupported> {
-        for (i, (r, acc)) in self.k.reductions.iter().zip(accs).enumerate() {
+        for acc in accs {
+            let (i, r) = (acc.r, &self.k.reductions[acc.r]);
             let dtype = self.k.dtype(r.value);
             let base = self
                 .b

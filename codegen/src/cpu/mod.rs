@@ -180,6 +180,8 @@ impl CpuCompiler {
                 begin,
                 end,
                 partials,
+                row_values: Vec::new(),
+                needed: Vec::new(),
             };
             e.emit()?;
             b.ins().return_(&[]);

@@ -13,6 +13,7 @@ use super::ops::Unsupported;
 use crate::math::MathBuilder;
 use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Type, Value};
+use cranelift_codegen::packed_option::ReservedValue;
 use kiln_ir::kernel::{Instr, Kernel, Stride};
 use kiln_ir::{BinaryOp, DType, ReduceOp, UnaryOp};
 
@@ -125,6 +126,7 @@ pub fn plan(k: &Kernel) -> Option<VectorPlan> {
             }
             Instr::Select(c, x, _) => k.dtype(*c) == DType::Bool && k.dtype(*x) == float,
             Instr::Cast(x) => k.dtype(*x) == *dtype,
+            Instr::Reduced { .. } => *dtype == float,
         };
         if !ok {
             return None;
@@ -160,8 +162,12 @@ pub(crate) fn body(
     let bytes = plan.dtype.size_bytes() as i64;
     // vals[instr][copy]
     let mut vals: Vec<Vec<Value>> = Vec::with_capacity(k.instrs.len());
-    for (instr, dtype) in &k.instrs {
+    for (i, (instr, dtype)) in k.instrs.iter().enumerate() {
         let mut copies = Vec::with_capacity(u);
+        if !e.needed[i] {
+            vals.push(vec![Value::reserved_value(); u]);
+            continue;
+        }
         for c in 0..u {
             let lane_off = (c * plan.lanes) as i64;
             let v = match instr {
@@ -207,6 +213,10 @@ pub(crate) fn body(
                     e.b.ins().bitselect(m, x, y)
                 }
                 Instr::Cast(x) => vals[x.0 as usize][c],
+                Instr::Reduced { reduction } => {
+                    let v = e.row_values[*reduction].expect("earlier phases are finished");
+                    e.b.ins().splat(plan.fty, v)
+                }
                 Instr::Index { .. } => unreachable!("index values do not vectorise"),
             };
             copies.push(v);
