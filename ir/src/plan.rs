@@ -103,7 +103,7 @@ fn op_cost(op: &Op) -> u32 {
 const MATERIALISE_COST: u32 = 8;
 
 /// The deepest chain of ops one kernel fuses.
-const MAX_FUSED_DEPTH: u32 = 128;
+const MAX_FUSED_DEPTH: u32 = 1024;
 
 /// A group stops taking roots once its body is this long (kernels stay quick to compile).
 const MAX_GROUP_INSTRS: usize = 256;
@@ -604,6 +604,8 @@ struct Group<'p, 'g> {
     /// Emitted values by (node, chain of views between the node and the roots).
     memo: HashMap<(NodeId, Vec<NodeId>), Value>,
     instrs: Vec<(Instr, DType)>,
+    /// Each instruction's value, to emit identical instructions once.
+    instr_ids: HashMap<(Instr, DType), Value>,
     /// Access layouts in the domain's index space, and their argument buffers.
     accesses: Vec<(usize, Layout)>,
     args: Vec<(usize, bool)>,
@@ -634,6 +636,7 @@ impl<'p, 'g> Group<'p, 'g> {
             fused: Vec::new(),
             memo: HashMap::new(),
             instrs: Vec::new(),
+            instr_ids: HashMap::new(),
             accesses: Vec::new(),
             args: Vec::new(),
             stores: Vec::new(),
@@ -679,6 +682,7 @@ impl<'p, 'g> Group<'p, 'g> {
             self.fused.clone(),
             self.memo.clone(),
             self.instrs.clone(),
+            self.instr_ids.clone(),
             self.accesses.clone(),
             self.args.clone(),
             self.stores.clone(),
@@ -694,6 +698,7 @@ impl<'p, 'g> Group<'p, 'g> {
                     self.fused,
                     self.memo,
                     self.instrs,
+                    self.instr_ids,
                     self.accesses,
                     self.args,
                     self.stores,
@@ -730,15 +735,13 @@ impl<'p, 'g> Group<'p, 'g> {
     }
 
     fn push(&mut self, instr: Instr, dtype: DType) -> Value {
-        if let Some(i) = self
-            .instrs
-            .iter()
-            .position(|(x, d)| *x == instr && *d == dtype)
-        {
-            return Value(i as u32);
+        if let Some(&v) = self.instr_ids.get(&(instr.clone(), dtype)) {
+            return v;
         }
-        self.instrs.push((instr, dtype));
-        Value(self.instrs.len() as u32 - 1)
+        let v = Value(self.instrs.len() as u32);
+        self.instrs.push((instr.clone(), dtype));
+        self.instr_ids.insert((instr, dtype), v);
+        v
     }
 
     /// Apply the chain of views (listed from the roots downward) to a layout of
@@ -754,71 +757,96 @@ impl<'p, 'g> Group<'p, 'g> {
     }
 
     /// The value of `id` at the current point, reached through `views`.
+    /// The value of `id` at the current point, reached through `views` (listed from
+    /// the roots downward). Iterative post-order, so fused chains thousands of ops deep
+    /// need no deep recursion.
     fn emit(&mut self, id: NodeId, views: &[NodeId]) -> Result<Value, Stop> {
-        let key = (id, views.to_vec());
-        if let Some(&v) = self.memo.get(&key) {
-            return Ok(v);
+        // (node, views, inputs already emitted)
+        let mut stack: Vec<(NodeId, Vec<NodeId>, bool)> = vec![(id, views.to_vec(), false)];
+        while let Some((nid, vws, ready)) = stack.pop() {
+            if self.memo.contains_key(&(nid, vws.clone())) {
+                continue;
+            }
+            let n = self.p.g.node(nid);
+            let dtype = n.meta.dtype;
+            let v = if self.p.materialised[nid.index()] {
+                self.emit_read(nid, &vws)?
+            } else {
+                let op = &n.op;
+                // Children: views extend the chain, elementwise ops keep it.
+                let children: Vec<(NodeId, Vec<NodeId>)> = if op.is_view() {
+                    let mut chain = vws.clone();
+                    chain.push(nid);
+                    vec![(n.inputs[0], chain)]
+                } else {
+                    n.inputs.iter().map(|&i| (i, vws.clone())).collect()
+                };
+                if !ready && !children.is_empty() {
+                    stack.push((nid, vws, true));
+                    for c in children.into_iter().rev() {
+                        stack.push((c.0, c.1, false));
+                    }
+                    continue;
+                }
+                self.fused.push(nid);
+                let arg = |g: &Self, k: usize| g.memo[&children[k]];
+                match op {
+                    Op::Fill(s) => self.push(Instr::Const(*s), dtype),
+                    Op::Iota { axis } => {
+                        let layout =
+                            self.through_views(Layout::iota(&n.meta.shape, *axis), &vws)?;
+                        let access = self.access(usize::MAX, layout);
+                        self.push(Instr::Index { access }, dtype)
+                    }
+                    op if op.is_view() => arg(self, 0),
+                    Op::Unary(u) => {
+                        let x = arg(self, 0);
+                        self.push(Instr::Unary(*u, x), dtype)
+                    }
+                    Op::Binary(b) => {
+                        let (x, y) = (arg(self, 0), arg(self, 1));
+                        self.push(Instr::Binary(*b, x, y), dtype)
+                    }
+                    Op::Where => {
+                        let (c, x, y) = (arg(self, 0), arg(self, 1), arg(self, 2));
+                        self.push(Instr::Select(c, x, y), dtype)
+                    }
+                    Op::Cast(_) => {
+                        let x = arg(self, 0);
+                        self.push(Instr::Cast(x), dtype)
+                    }
+                    other => unreachable!("{other} is always materialised"),
+                }
+            };
+            self.memo.insert((nid, vws), v);
         }
+        Ok(self.memo[&(id, views.to_vec())])
+    }
+
+    /// A read of materialised node `id` through `views`: a load, or, for a root of this
+    /// group, its value (refused when one loop nest cannot provide it).
+    fn emit_read(&mut self, id: NodeId, views: &[NodeId]) -> Result<Value, Stop> {
         let n = self.p.g.node(id);
         let dtype = n.meta.dtype;
-        let v = if self.p.materialised[id.index()] {
-            let buffer = self.buffer_of[id.index()].expect("materialised nodes have buffers");
-            let layout = self.through_views(Layout::contiguous(&n.meta.shape), views)?;
-            if let Some(k) = self.reduction_layouts.iter().position(|(r, _)| *r == id) {
-                // A reduction of this group, read once per row: its finished value.
-                let per_row = self.reduction_layouts[k].1.strides == layout.strides
-                    && self.reduction_layouts[k].1.offset == layout.offset;
-                if !(self.row_local() && per_row) {
-                    return Err(Stop::Forbidden);
-                }
-                self.push(Instr::Reduced { reduction: k }, dtype)
-            } else if self.roots.contains(&id) {
-                // An elementwise root read at another point (its per-point value was
-                // memoised when it was emitted).
+        let buffer = self.buffer_of[id.index()].expect("materialised nodes have buffers");
+        let layout = self.through_views(Layout::contiguous(&n.meta.shape), views)?;
+        if let Some(k) = self.reduction_layouts.iter().position(|(r, _)| *r == id) {
+            // A reduction of this group, read once per row: its finished value.
+            let per_row = self.reduction_layouts[k].1.strides == layout.strides
+                && self.reduction_layouts[k].1.offset == layout.offset;
+            if !(self.row_local() && per_row) {
                 return Err(Stop::Forbidden);
-            } else {
-                let arg = self.arg(buffer, false);
-                let access = self.access(arg, layout);
-                self.push(Instr::Load { access }, dtype)
             }
-        } else {
-            self.fused.push(id);
-            match &n.op {
-                Op::Fill(s) => self.push(Instr::Const(*s), dtype),
-                Op::Iota { axis } => {
-                    let layout = self.through_views(Layout::iota(&n.meta.shape, *axis), views)?;
-                    let access = self.access(usize::MAX, layout);
-                    self.push(Instr::Index { access }, dtype)
-                }
-                op if op.is_view() => {
-                    let mut chain = views.to_vec();
-                    chain.push(id);
-                    self.emit(n.inputs[0], &chain)?
-                }
-                Op::Unary(u) => {
-                    let x = self.emit(n.inputs[0], views)?;
-                    self.push(Instr::Unary(*u, x), dtype)
-                }
-                Op::Binary(b) => {
-                    let x = self.emit(n.inputs[0], views)?;
-                    let y = self.emit(n.inputs[1], views)?;
-                    self.push(Instr::Binary(*b, x, y), dtype)
-                }
-                Op::Where => {
-                    let c = self.emit(n.inputs[0], views)?;
-                    let x = self.emit(n.inputs[1], views)?;
-                    let y = self.emit(n.inputs[2], views)?;
-                    self.push(Instr::Select(c, x, y), dtype)
-                }
-                Op::Cast(_) => {
-                    let x = self.emit(n.inputs[0], views)?;
-                    self.push(Instr::Cast(x), dtype)
-                }
-                other => unreachable!("{other} is always materialised"),
-            }
-        };
-        self.memo.insert(key, v);
-        Ok(v)
+            return Ok(self.push(Instr::Reduced { reduction: k }, dtype));
+        }
+        if self.roots.contains(&id) {
+            // An elementwise root read at another point (its per-point value was
+            // memoised when it was emitted).
+            return Err(Stop::Forbidden);
+        }
+        let arg = self.arg(buffer, false);
+        let access = self.access(arg, layout);
+        Ok(self.push(Instr::Load { access }, dtype))
     }
 
     fn add_root(&mut self, root: NodeId) -> Result<(), Stop> {

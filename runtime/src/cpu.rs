@@ -69,34 +69,44 @@ pub fn run(
     log: &crate::log::Log,
 ) -> Result<(Vec<Arc<Data>>, ExecStats), RuntimeError> {
     let mut stats = ExecStats::default();
-    // Buffers no step touches (their stores were fused away) take no memory.
-    let mut used = vec![false; plan.buffers.len()];
-    for &o in &plan.outputs {
-        used[o] = true;
-    }
-    for step in &plan.steps {
-        match step {
-            Step::Kernel(k) => k.args.iter().for_each(|&b| used[b] = true),
-            Step::Scan { input, output, .. } => {
-                used[*input] = true;
-                used[*output] = true;
-            }
-        }
-    }
+    // Buffers are allocated when a step first needs them and freed after the last
+    // step that reads them; buffers no step touches (stores fused away) never exist.
     let mut bufs: Vec<Buf> = plan
         .buffers
         .iter()
-        .zip(&used)
-        .map(|(b, &used)| match &b.constant {
+        .map(|b| match &b.constant {
             Some(l) => Buf::Shared(l.0.clone()),
-            None => Buf::Owned(Data::filled(
-                b.dtype,
-                Scalar::Int(0),
-                if used { b.shape.size() } else { 0 },
-            )),
+            None => Buf::Owned(Data::filled(b.dtype, Scalar::Int(0), 0)),
         })
         .collect();
-    for step in &plan.steps {
+    let mut allocated: Vec<bool> = plan.buffers.iter().map(|b| b.constant.is_some()).collect();
+    // The last step that reads each buffer: after it, the buffer is freed (eager mode
+    // would otherwise hold every intermediate to the end).
+    let mut last_use = vec![usize::MAX; plan.buffers.len()];
+    for (i, step) in plan.steps.iter().enumerate() {
+        match step {
+            Step::Kernel(k) => k.args.iter().for_each(|&b| last_use[b] = i),
+            Step::Scan { input, output, .. } => {
+                last_use[*input] = i;
+                last_use[*output] = i;
+            }
+        }
+    }
+    for &o in &plan.outputs {
+        last_use[o] = usize::MAX;
+    }
+    for (i, step) in plan.steps.iter().enumerate() {
+        let needs: Vec<usize> = match step {
+            Step::Kernel(k) => k.args.clone(),
+            Step::Scan { output, .. } => vec![*output],
+        };
+        for b in needs {
+            if !allocated[b] {
+                let info = &plan.buffers[b];
+                bufs[b] = Buf::Owned(Data::filled(info.dtype, Scalar::Int(0), info.shape.size()));
+                allocated[b] = true;
+            }
+        }
         match step {
             Step::Kernel(k) => {
                 stats.kernels += 1;
@@ -114,6 +124,11 @@ pub fn run(
                     crate::interp::scan(*op, bufs[*input].data(), shape, *axis, *include_initial)?;
                 let _: ScanOp = *op;
                 bufs[*output] = Buf::Owned(result);
+            }
+        }
+        for (b, &last) in last_use.iter().enumerate() {
+            if last == i {
+                bufs[b] = Buf::Owned(Data::filled(plan.buffers[b].dtype, Scalar::Int(0), 0));
             }
         }
     }
