@@ -110,10 +110,10 @@ macro_rules! clif_math {
                 self.0.select(m, a, b)
             }
             fn to_bits(&mut self, a: Value) -> Value {
-                self.0.to_bits(a)
+                self.0.bits_of(a)
             }
             fn from_bits(&mut self, a: Value) -> Value {
-                self.0.from_bits(a)
+                self.0.float_of_bits(a)
             }
             fn iadd(&mut self, a: Value, b: Value) -> Value {
                 self.0.b.ins().iadd(a, b)
@@ -143,10 +143,10 @@ macro_rules! clif_math {
                 self.0.icmp(IntCC::SignedLessThan, a, b)
             }
             fn to_int(&mut self, a: Value) -> Value {
-                self.0.to_int(a)
+                self.0.float_to_int(a)
             }
             fn to_float(&mut self, a: Value) -> Value {
-                self.0.to_float(a)
+                self.0.int_to_float(a)
             }
         }
     };
@@ -234,12 +234,12 @@ impl ClifMath<'_, '_> {
         self.b.ins().bitcast(ty, flags, v)
     }
 
-    pub fn to_bits(&mut self, a: Value) -> Value {
+    pub fn bits_of(&mut self, a: Value) -> Value {
         let ity = self.ity();
         self.bitcast(ity, a)
     }
 
-    pub fn from_bits(&mut self, a: Value) -> Value {
+    pub fn float_of_bits(&mut self, a: Value) -> Value {
         let fty = self.fty;
         self.bitcast(fty, a)
     }
@@ -256,20 +256,20 @@ impl ClifMath<'_, '_> {
             i64::MIN
         };
         let mask = self.iconst(sign);
-        let ab = self.to_bits(a);
-        let bb = self.to_bits(b);
+        let ab = self.bits_of(a);
+        let bb = self.bits_of(b);
         let mag = self.b.ins().band_not(ab, mask);
         let sgn = self.b.ins().band(bb, mask);
         let r = self.b.ins().bor(mag, sgn);
-        self.from_bits(r)
+        self.float_of_bits(r)
     }
 
-    pub fn to_int(&mut self, a: Value) -> Value {
+    pub fn float_to_int(&mut self, a: Value) -> Value {
         let ity = self.ity();
         self.b.ins().fcvt_to_sint_sat(ity, a)
     }
 
-    pub fn to_float(&mut self, a: Value) -> Value {
+    pub fn int_to_float(&mut self, a: Value) -> Value {
         let fty = self.fty;
         self.b.ins().fcvt_from_sint(fty, a)
     }

@@ -20,6 +20,9 @@ use cranelift_frontend::{FunctionBuilder, Variable};
 use kiln_ir::kernel::{Instr, Kernel};
 use kiln_ir::{DType, ReduceOp};
 
+/// What runs at each point of a loop nest: given the addresses of every access.
+type Leaf<'e, 'a, 'b> = dyn FnMut(&mut Emitter<'a, 'b>, &[Value]) -> Result<(), Unsupported> + 'e;
+
 /// Bytes of one reduction's state in the partials buffer.
 pub const PARTIAL_BYTES: usize = 24;
 
@@ -118,7 +121,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         from: usize,
         to: usize,
         bases: Vec<Value>,
-        leaf: &mut dyn FnMut(&mut Self, &[Value]) -> Result<(), Unsupported>,
+        leaf: &mut Leaf<'_, 'a, 'b>,
     ) -> Result<(), Unsupported> {
         if from == to {
             return leaf(self, &bases);
@@ -234,28 +237,6 @@ impl<'a, 'b> Emitter<'a, 'b> {
     pub fn emit(&mut self) -> Result<(), Unsupported> {
         self.needed = vec![true; self.k.instrs.len()];
         self.row_values = vec![None; self.k.reductions.len()];
-        for (instr, dtype) in &self.k.instrs {
-            let pending = match instr {
-                Instr::Unary(op, x)
-                    if self.k.dtype(*x).is_real_floating()
-                        && super::math_shim::pending_unary(*op) =>
-                {
-                    Some(op.name())
-                }
-                Instr::Binary(op, x, _)
-                    if self.k.dtype(*x).is_real_floating()
-                        && super::math_shim::pending_binary(*op) =>
-                {
-                    Some(op.name())
-                }
-                _ => None,
-            };
-            if let Some(name) = pending {
-                return Err(unsupported(format!(
-                    "{name} on {dtype} (its inline implementation is not written yet)"
-                )));
-            }
-        }
         if self.k.reductions.is_empty() {
             self.emit_elementwise()
         } else {
@@ -437,7 +418,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 for (acc, mean) in accs.iter().zip(means) {
                     let r = &self.k.reductions[acc.r];
                     if let Some(mean) = mean {
-                        let x = self.to_f64(self.k.dtype(r.value), vals[r.value.0 as usize]);
+                        let x = self.widen_f64(self.k.dtype(r.value), vals[r.value.0 as usize]);
                         let d = self.b.ins().fsub(x, *mean);
                         let sq = self.b.ins().fmul(d, d);
                         let m2 = self.b.use_var(acc.b);
@@ -517,7 +498,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                         let a = e.b.use_var(v);
                         let next = match (r.op, mean) {
                             (_, Some(mean)) => {
-                                let m = e.from_f64(plan.dtype, mean);
+                                let m = e.narrow_f64(plan.dtype, mean);
                                 let m = e.b.ins().splat(plan.fty, m);
                                 let d = e.b.ins().fsub(x, m);
                                 let sq = e.b.ins().fmul(d, d);
@@ -602,7 +583,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             let v = self.b.use_var(v);
             for lane in 0..plan.lanes {
                 let x = self.b.ins().extractlane(v, lane as u8);
-                let x = self.to_f64(plan.dtype, x);
+                let x = self.widen_f64(plan.dtype, x);
                 total = self.b.ins().fadd(total, x);
             }
         }
@@ -645,7 +626,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.b.ins().fdiv(sum, n)
     }
 
-    fn to_f64(&mut self, dtype: DType, x: Value) -> Value {
+    fn widen_f64(&mut self, dtype: DType, x: Value) -> Value {
         if dtype == DType::F32 {
             self.b.ins().fpromote(types::F64, x)
         } else {
@@ -746,7 +727,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             let next = match r.op {
                 ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Var => {
                     if dtype.is_real_floating() {
-                        let x = self.to_f64(dtype, x);
+                        let x = self.widen_f64(dtype, x);
                         self.b.ins().fadd(a, x)
                     } else {
                         self.b.ins().iadd(a, x)
@@ -754,7 +735,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 }
                 ReduceOp::Prod => {
                     if dtype.is_real_floating() {
-                        let x = self.to_f64(dtype, x);
+                        let x = self.widen_f64(dtype, x);
                         self.b.ins().fmul(a, x)
                     } else {
                         self.b.ins().imul(a, x)
@@ -857,15 +838,15 @@ impl<'a, 'b> Emitter<'a, 'b> {
             let a = self.b.use_var(acc.a);
             let v = match r.op {
                 ReduceOp::Sum | ReduceOp::Prod if dtype.is_real_floating() => {
-                    self.from_f64(dtype, a)
+                    self.narrow_f64(dtype, a)
                 }
                 ReduceOp::Mean => {
                     let m = self.mean_of(acc);
-                    self.from_f64(dtype, m)
+                    self.narrow_f64(dtype, m)
                 }
                 ReduceOp::Var => {
                     let v = self.variance(acc, f64::from_bits(r.correction_bits));
-                    self.from_f64(dtype, v)
+                    self.narrow_f64(dtype, v)
                 }
                 ReduceOp::ArgMax | ReduceOp::ArgMin => self.b.use_var(acc.b),
                 _ => a,
@@ -877,7 +858,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         Ok(())
     }
 
-    fn from_f64(&mut self, dtype: DType, x: Value) -> Value {
+    fn narrow_f64(&mut self, dtype: DType, x: Value) -> Value {
         if dtype == DType::F32 {
             self.b.ins().fdemote(types::F32, x)
         } else {

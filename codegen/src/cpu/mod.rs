@@ -6,7 +6,6 @@
 
 mod clif_math;
 mod emit;
-mod math_shim;
 mod ops;
 mod vector;
 

@@ -8,7 +8,7 @@
 //! truncate and saturate with NaN → 0.
 
 use super::clif_math::{ClifMath32, ClifMath64};
-use super::math_shim as math;
+use crate::math;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, FuncRef, InstBuilder, MemFlagsData, Type, Value};
 use cranelift_frontend::FunctionBuilder;

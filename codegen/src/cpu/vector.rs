@@ -8,7 +8,7 @@
 
 use super::clif_math::{ClifMath, ClifMath32, ClifMath64};
 use super::emit::Emitter;
-use super::math_shim as math;
+use crate::math;
 use super::ops::Unsupported;
 use crate::math::MathBuilder;
 use cranelift_codegen::ir::condcodes::FloatCC;
@@ -151,6 +151,7 @@ fn mem() -> MemFlagsData {
 
 /// The body at `plan.unroll` consecutive vectors starting at `addrs`: for each
 /// instruction, one value per copy.
+#[allow(clippy::needless_range_loop)] // c indexes the unrolled copies of every value
 pub(crate) fn body(
     e: &mut Emitter,
     plan: &VectorPlan,
@@ -228,6 +229,7 @@ pub(crate) fn body(
 
 /// One iteration of the vector loop of an elementwise kernel: the body, then the
 /// stores of every copy.
+#[allow(clippy::needless_range_loop)] // c indexes the unrolled copies
 pub(crate) fn emit_unrolled(
     e: &mut Emitter,
     plan: &VectorPlan,

@@ -1,0 +1,781 @@
+//! Exponentials and logarithms: `exp`, `expm1`, `log`, `log1p`, `log2`, `log10`.
+//!
+//! exp/expm1: Cody–Waite reduction x = k·ln2 + r, |r| <= ln2/2, then
+//! expm1(r) = r + r²·P(r) with a minimax P (degree 5 for f32, 10 for f64; coefficients
+//! computed for kiln by a Remez exchange in mpmath, relative error 2^-32 / 2^-61.7 on
+//! [-ln2/2, ln2/2]). exp(x) = 2^k·(1 + expm1(r)), the 2^k applied in two exact steps so
+//! that gradual underflow rounds once.
+//!
+//! log family: x = 2^k·(1 + f), 1 + f in [√½, √2), s = f/(2+f),
+//! log(1+f) = f - f²/2 + s·(f²/2 + R(s²)) (the decomposition of FreeBSD msun's
+//! `k_log.h`/`e_log.c`; R is kiln's own minimax fit, degree 3 for f32 and 6 for f64).
+//! `log2`/`log10` keep log(1+f) as an unevaluated sum hi + lo and multiply by split
+//! constants (as in msun's `e_log2.c`/`e_log10.c`, written here with fma) so that they
+//! are as accurate as `log`.
+
+use super::common::*;
+use super::MathBuilder;
+
+// expm1(r) = r + r^2 * P(r), |r| <= ln2/2 (Remez fit, relative error of expm1).
+const EXPM1_32: [f64; 6] = [
+    0.5,
+    0.1666666567325592,
+    0.041666362434625626,
+    0.008333389647305012,
+    0.001394063699990511,
+    0.00019845878705382347,
+];
+const EXPM1_64: [f64; 11] = [
+    0.5,
+    0.16666666666666677,
+    0.04166666666666651,
+    0.008333333333321683,
+    0.0013888888888962429,
+    0.00019841269885993048,
+    2.480158717246246e-05,
+    2.755724434393987e-06,
+    2.7557402674786685e-07,
+    2.5108990366637533e-08,
+    2.087533014140051e-09,
+];
+// 2 atanh(s) = 2 s + s * R(z), R(z) = z * G(z), z = s^2 <= 0.0295 (Remez fit,
+// absolute error of R: 2^-36.5 / 2^-58.4).
+const LOG_32: [f64; 4] = [
+    0.6666666269302368,
+    0.40000346302986145,
+    0.285366028547287,
+    0.23596331477165222,
+];
+const LOG_64: [f64; 7] = [
+    0.666666666666674,
+    0.39999999999377966,
+    0.2857142875130513,
+    0.2222219758719899,
+    0.18183618993039133,
+    0.1531256980800778,
+    0.14811540513073526,
+];
+
+// ln 2 rounded to the width, and the remainder (for fma-based reduction).
+pub(crate) const LN2_32: (f64, f64) = (0.6931471824645996, -1.9046542121259336e-09);
+pub(crate) const LN2_64: (f64, f64) = (0.6931471805599453, 2.3190468138462996e-17);
+// ln 2 with trailing zero bits (16 / 42 significant bits) so that k·hi is exact.
+pub(crate) const LN2T_32: (f64, f64) = (0.693145751953125, 1.428606765330187e-06);
+pub(crate) const LN2T_64: (f64, f64) = (0.6931471805598903, 5.497923018708371e-14);
+pub(crate) const LOG2E_32: (f64, f64) = (1.4426950216293335, 1.925963033500011e-08);
+pub(crate) const LOG2E_64: (f64, f64) = (1.4426950408889634, 2.0355273740931033e-17);
+const LOG10E_32: (f64, f64) = (0.4342944920063019, -1.0103049952192578e-08);
+const LOG10E_64: (f64, f64) = (0.4342944819032518, 1.098319650216765e-17);
+// log10(2) with trailing zero bits (16 / 42 significant bits).
+const LOG10_2T_32: (f64, f64) = (0.30103302001953125, -3.024355464731343e-06);
+const LOG10_2T_64: (f64, f64) = (0.30102999566395283, 2.8363394551044964e-14);
+
+/// Cody–Waite reduction for exp: returns (r, rl, k) with x = k·ln2 + r + rl,
+/// |r| <= ~ln2/2, |rl| <= ulp(r)/2. Meaningful for |x| < 2^(p-2) (the callers select
+/// large |x| away).
+pub(crate) fn exp_reduce<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::V, B::I) {
+    let l2e = cw(b, LOG2E_32.0, LOG2E_64.0);
+    let (kf, ki) = round_mul(b, x, l2e);
+    let (h, l) = if is64::<B>() { LN2_64 } else { LN2_32 };
+    let nh = b.c(-h);
+    let nl = b.c(-l);
+    // x - k·ln2_hi is exact (|k| < 2^11, result small); then r1 - k·ln2_lo as hi + lo.
+    let r1 = b.fma(kf, nh, x);
+    let r = b.fma(kf, nl, r1);
+    let d = b.sub(r1, r);
+    let rl = b.fma(kf, nl, d);
+    (r, rl, ki)
+}
+
+/// The non-linear part q = r²·P(r) of expm1(r) = r + q, for |r| <= ~ln2/2 (relative
+/// error of r + q before rounding ~2^-32 / 2^-61.7).
+pub(crate) fn expm1_q<B: MathBuilder>(b: &mut B, r: B::V) -> B::V {
+    let p = if is64::<B>() {
+        horner(b, r, &EXPM1_64)
+    } else {
+        horner(b, r, &EXPM1_32)
+    };
+    let r2 = b.mul(r, r);
+    b.mul(r2, p)
+}
+
+/// exp(x) = (h + l)·2^k as (h, l, k) with h + l in [~0.7, ~1.42], |l| <= ulp(h)/2;
+/// for |x| below the overflow limit. h + l = 1 + r + q + rl·(1 + r) is summed from the
+/// exact pair 1 + r.
+pub(crate) fn exp_parts_dw<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::V, B::I) {
+    let (r, rl, k) = exp_reduce(b, x);
+    let q = expm1_q(b, r);
+    let one = b.c(1.0);
+    let (h, l) = fast_two_sum(b, one, r);
+    // e^(r + rl) ≈ e^r·(1 + rl)
+    let c = b.fma(rl, r, rl);
+    let q = b.add(q, c);
+    let l = b.add(l, q);
+    let (h, l) = fast_two_sum(b, h, l);
+    (h, l, k)
+}
+
+/// exp(x) = p·2^k as (p, k) with p in [~0.7, ~1.42]; for |x| below the overflow limit.
+pub(crate) fn exp_parts<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::I) {
+    let z = b.c(0.0);
+    exp_parts_xl(b, x, z)
+}
+
+/// exp(x + xl) = p·2^k as (p, k), for a double-word argument (|xl| <= ~ulp(x)).
+pub(crate) fn exp_parts_xl<B: MathBuilder>(b: &mut B, x: B::V, xl: B::V) -> (B::V, B::I) {
+    let (r, rl, k) = exp_reduce(b, x);
+    let rl = b.add(rl, xl);
+    let q = expm1_q(b, r);
+    let one = b.c(1.0);
+    let (h, l) = fast_two_sum(b, one, r);
+    let c = b.fma(rl, r, rl);
+    let q = b.add(q, c);
+    let l = b.add(l, q);
+    (b.add(h, l), k)
+}
+
+/// e^x. Special cases per the Array API: exp(NaN) = NaN, exp(±0) = 1, exp(+inf) = +inf,
+/// exp(-inf) = +0; overflows to +inf above ln(MAX), gradual underflow below ln(MIN).
+pub fn exp<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    let (p, k) = exp_parts(b, x);
+    let y = scale(b, p, k);
+    // Beyond these the exponent k would leave scale()'s range; the true results are
+    // already +inf / +0 there.
+    let hi = cw(b, 89.0, 710.0);
+    let lo = cw(b, -104.0, -746.0);
+    let over = b.gt(x, hi);
+    let under = b.lt(x, lo);
+    let i = inf(b);
+    let z = b.c(0.0);
+    let y = b.select(over, i, y);
+    b.select(under, z, y)
+}
+
+/// e^x - 1 as an unevaluated pair (hi, lo) for x in [-40, 700] (f64) / [-18, 80] (f32);
+/// outside that range the pair is meaningless.
+pub(crate) fn expm1_dw<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::V) {
+    let (s, lo, _, _) = expm1_full(b, x);
+    (s, lo)
+}
+
+/// expm1_dw's pair, and exp's (p, k) from the same reduction.
+fn expm1_full<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::V, B::V, B::I) {
+    let (r, rl, k) = exp_reduce(b, x);
+    let q = expm1_q(b, r);
+    // e = r + q as an exact pair (|r| >= |q|), plus the low part of the argument:
+    // expm1(r + rl) ≈ expm1(r) + rl·(1 + r).
+    let (e, el) = fast_two_sum(b, r, q);
+    let c = b.fma(rl, r, rl);
+    let el = b.add(el, c);
+    // (2^k - 1) + 2^k·e + 2^k·el, where 2^k·e is exact, 2^k - 1 is exact or corrected
+    // by its exact rounding error, and the main sum is made exact by TwoSum, so only
+    // the final addition rounds.
+    let t = pow2i(b, k);
+    let one = b.c(1.0);
+    let tm1 = b.sub(t, one);
+    // The rounding error of 2^k - 1 (nonzero only once 2^k > 2^p): exact.
+    let d = b.sub(t, tm1);
+    let d = b.sub(d, one);
+    let te = b.mul(t, e);
+    let (s, se) = two_sum(b, tm1, te);
+    let se = b.add(se, d);
+    let lo = b.fma(t, el, se);
+    // exp: p = 1 + r + q + rl·(1 + r), summed from the exact pair 1 + r.
+    let (h, l) = fast_two_sum(b, one, r);
+    let qc = b.add(q, c);
+    let l = b.add(l, qc);
+    let p = b.add(h, l);
+    (s, lo, p, k)
+}
+
+/// e^x - 1, accurate near 0. Special cases: NaN → NaN, ±0 → ±0, +inf → +inf,
+/// -inf → -1.
+pub fn expm1<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    let (s, lo, p, k) = expm1_full(b, x);
+    let y_mid = b.add(s, lo);
+    // Large x: the "- 1" is far below an ulp; avoid 2^k overflowing.
+    let y_big = scale(b, p, k);
+    let big = cw(b, 80.0, 700.0);
+    let is_big = b.gt(x, big);
+    let y = b.select(is_big, y_big, y_mid);
+    // Below these, e^x < ulp(1)/4 and the correctly rounded result is -1.
+    let neg = cw(b, -18.0, -40.0);
+    let is_neg = b.lt(x, neg);
+    let m1 = b.c(-1.0);
+    let y = b.select(is_neg, m1, y);
+    let hi = cw(b, 89.0, 710.0);
+    let over = b.gt(x, hi);
+    let i = inf(b);
+    let y = b.select(over, i, y);
+    let z = b.c(0.0);
+    let is_zero = b.eq(x, z);
+    b.select(is_zero, x, y)
+}
+
+/// Splits finite x > 0 (subnormals included) as x = 2^k·(1 + f) with 1 + f in
+/// [√½, √2). Returns (f, k as float). f is exact. Garbage for x <= 0, inf, NaN.
+pub(crate) fn log_reduce<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::V) {
+    let mb = mant_bits::<B>();
+    // Subnormals: scale into the normal range first.
+    let min_normal = cw(b, f32::MIN_POSITIVE as f64, f64::MIN_POSITIVE);
+    let sub = b.lt(x, min_normal);
+    let up = cw(b, 33554432.0, 18014398509481984.0); // 2^25, 2^54
+    let xu = b.mul(x, up);
+    let xs = b.select(sub, xu, x);
+    let kadj_v = cw(b, -25.0, -54.0);
+    let z = b.c(0.0);
+    let kadj = b.select(sub, kadj_v, z);
+    // Offset the exponent so that mantissas >= √½ count toward the next binade
+    // (the trick of musl's log).
+    let (one_bits, sqrt_half_bits): (i64, i64) = if is64::<B>() {
+        (0x3ff0_0000_0000_0000, 0x3fe6_a09e_667f_3bcd)
+    } else {
+        (0x3f80_0000, 0x3f35_04f3)
+    };
+    let bits = b.to_bits(xs);
+    let off = b.ci(one_bits - sqrt_half_bits);
+    let ix = b.iadd(bits, off);
+    let ke = b.sshr(ix, mb);
+    let bi = b.ci(bias::<B>());
+    let k = b.isub(ke, bi);
+    let mmask = b.ci((1i64 << mb) - 1);
+    let mbits = b.iand(ix, mmask);
+    let shb = b.ci(sqrt_half_bits);
+    let mbits = b.iadd(mbits, shb);
+    let m = b.from_bits(mbits);
+    let one = b.c(1.0);
+    let f = b.sub(m, one);
+    let kf = int_to_float(b, k);
+    let kf = b.add(kf, kadj);
+    (f, kf)
+}
+
+/// log(1 + f) for f in [√½ - 1, √2 - 1] as an unevaluated sum hi + lo, where hi = f -
+/// f²/2 rounded, and |lo| is small. Also returns nothing else: callers add k·log(2).
+pub(crate) fn log1p_hilo<B: MathBuilder>(b: &mut B, f: B::V) -> (B::V, B::V) {
+    let two = b.c(2.0);
+    let half = b.c(0.5);
+    let den = b.add(two, f);
+    let s = b.div(f, den);
+    let z = b.mul(s, s);
+    let g = if is64::<B>() {
+        horner(b, z, &LOG_64)
+    } else {
+        horner(b, z, &LOG_32)
+    };
+    let r = b.mul(z, g);
+    let hf = b.mul(half, f);
+    let hfsq = b.mul(hf, f);
+    // hi = f - hfsq; (f - hi) and ((f - hi) - hfsq) are exact (Sterbenz).
+    let hi = b.sub(f, hfsq);
+    let d = b.sub(f, hi);
+    let d = b.sub(d, hfsq);
+    let t = b.add(hfsq, r);
+    let lo = b.fma(s, t, d);
+    (hi, lo)
+}
+
+/// Natural logarithm. Special cases: NaN → NaN, x < 0 → NaN, ±0 → -inf, 1 → +0,
+/// +inf → +inf.
+pub fn log<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    let (f, kf) = log_reduce(b, x);
+    let (hi, lo) = log1p_hilo(b, f);
+    let y = log_finish(b, kf, hi, lo, None);
+    log_specials(b, x, y)
+}
+
+/// k·ln2 + hi + lo (+ extra), accurately.
+fn log_finish<B: MathBuilder>(
+    b: &mut B,
+    kf: B::V,
+    hi: B::V,
+    lo: B::V,
+    extra: Option<B::V>,
+) -> B::V {
+    let (w, e) = log_finish_dw(b, kf, hi, lo, extra);
+    b.add(w, e)
+}
+
+/// k·ln2 + hi + lo (+ extra) as an unevaluated pair (w, e), |e| <~ ulp(w).
+fn log_finish_dw<B: MathBuilder>(
+    b: &mut B,
+    kf: B::V,
+    hi: B::V,
+    lo: B::V,
+    extra: Option<B::V>,
+) -> (B::V, B::V) {
+    let (h, l) = if is64::<B>() { LN2T_64 } else { LN2T_32 };
+    let lh = b.c(h);
+    let ll = b.c(l);
+    let y = b.mul(kf, lh); // exact
+    let w = b.add(y, hi);
+    // |y| >= |hi| or y == 0: FastTwoSum.
+    let e = b.sub(y, w);
+    let e = b.add(e, hi);
+    let lo = match extra {
+        Some(c) => b.add(lo, c),
+        None => lo,
+    };
+    let lo = b.fma(kf, ll, lo);
+    let e = b.add(e, lo);
+    (w, e)
+}
+
+/// The special cases shared by log, log2, log10.
+fn log_specials<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
+    let z = b.c(0.0);
+    let i = inf(b);
+    let ni = b.neg(i);
+    let n = nan(b);
+    let is_zero = b.eq(x, z);
+    let is_inf = b.eq(x, i);
+    let y = b.select(is_inf, i, y);
+    let y = b.select(is_zero, ni, y);
+    let ok = b.ge(x, z); // false for NaN and negatives
+    b.select(ok, y, n)
+}
+
+/// log(1 + x + xl) + kadd·ln2 as an unevaluated pair, for x > -1 finite,
+/// |xl| <= ~ulp(x), kadd a small integer (as float) or 0. No special-case handling
+/// (callers select).
+pub(crate) fn log1p_core_dw<B: MathBuilder>(
+    b: &mut B,
+    x: B::V,
+    xl: B::V,
+    kadd: B::V,
+) -> (B::V, B::V) {
+    let one = b.c(1.0);
+    let u = b.add(one, x);
+    let (fu, ku) = log_reduce(b, u);
+    // c = (1 + x) - u exactly (FastTwoSum with the larger operand first), then
+    // log(1 + x + xl) = log(u) + (c + xl)/u to first order.
+    let u1 = b.sub(u, one);
+    let c_small = b.sub(x, u1);
+    let ux = b.sub(u, x);
+    let c_big = b.sub(one, ux);
+    let lt1 = b.lt(x, one);
+    let c = b.select(lt1, c_small, c_big);
+    // For x in [√½ - 1, √2 - 1) use f = x directly (no rounding at all).
+    let lo_lim = b.c(-0.2928932188134524);
+    let hi_lim = b.c(0.41421356237309503);
+    let a = b.ge(x, lo_lim);
+    let bq = b.lt(x, hi_lim);
+    let direct = b.and(a, bq);
+    let z = b.c(0.0);
+    let c = b.select(direct, z, c);
+    let c = b.add(c, xl);
+    let c = b.div(c, u);
+    let f = b.select(direct, x, fu);
+    let kf = b.select(direct, z, ku);
+    let kf = b.add(kf, kadd);
+    let (hi, lo) = log1p_hilo(b, f);
+    log_finish_dw(b, kf, hi, lo, Some(c))
+}
+
+/// log(1 + x + xl) + kadd·ln2, rounded (see `log1p_core_dw`).
+pub(crate) fn log1p_core<B: MathBuilder>(b: &mut B, x: B::V, xl: B::V, kadd: B::V) -> B::V {
+    let (w, e) = log1p_core_dw(b, x, xl, kadd);
+    b.add(w, e)
+}
+
+/// log(1 + x), accurate near 0. Special cases: NaN → NaN, x < -1 → NaN, -1 → -inf,
+/// ±0 → ±0, +inf → +inf.
+pub fn log1p<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    let z = b.c(0.0);
+    let y = log1p_core(b, x, z, z);
+    // Specials.
+    let i = inf(b);
+    let ni = b.neg(i);
+    let n = nan(b);
+    let m1 = b.c(-1.0);
+    let is_m1 = b.eq(x, m1);
+    let is_inf = b.eq(x, i);
+    let is_zero = b.eq(x, z);
+    let y = b.select(is_inf, i, y);
+    let y = b.select(is_m1, ni, y);
+    let y = b.select(is_zero, x, y);
+    let ok = b.ge(x, m1);
+    b.select(ok, y, n)
+}
+
+/// Base-2 logarithm (same special cases as `log`; exact for powers of two).
+pub fn log2<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    let (f, kf) = log_reduce(b, x);
+    let (hi, lo) = log1p_hilo(b, f);
+    let (ch, cl) = if is64::<B>() { LOG2E_64 } else { LOG2E_32 };
+    let y = scaled_log(b, hi, lo, ch, cl, kf, None);
+    log_specials(b, x, y)
+}
+
+/// Base-10 logarithm (same special cases as `log`).
+pub fn log10<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    let (f, kf) = log_reduce(b, x);
+    let (hi, lo) = log1p_hilo(b, f);
+    let (ch, cl) = if is64::<B>() { LOG10E_64 } else { LOG10E_32 };
+    let t = if is64::<B>() {
+        LOG10_2T_64
+    } else {
+        LOG10_2T_32
+    };
+    let y = scaled_log(b, hi, lo, ch, cl, kf, Some(t));
+    log_specials(b, x, y)
+}
+
+/// k·K + (hi + lo)·C where C = ch + cl, and K = 1 (log2) or the split constant `kc`
+/// (log10: log10(2) with trailing zeros + remainder).
+fn scaled_log<B: MathBuilder>(
+    b: &mut B,
+    hi: B::V,
+    lo: B::V,
+    ch: f64,
+    cl: f64,
+    kf: B::V,
+    kc: Option<(f64, f64)>,
+) -> B::V {
+    let chv = b.c(ch);
+    let clv = b.c(cl);
+    let vh = b.mul(hi, chv);
+    let nvh = b.neg(vh);
+    let ve = b.fma(hi, chv, nvh); // exact rounding error of hi·ch
+    let vl = b.fma(hi, clv, ve);
+    let vl = b.fma(lo, chv, vl);
+    let (y, yl) = match kc {
+        None => (kf, None),
+        Some((kh, kl)) => {
+            let khv = b.c(kh);
+            let klv = b.c(kl);
+            (b.mul(kf, khv), Some(b.mul(kf, klv)))
+        }
+    };
+    let vl = match yl {
+        Some(t) => b.add(vl, t),
+        None => vl,
+    };
+    // FastTwoSum(y, vh): |y| >= |vh| whenever y != 0.
+    let w = b.add(y, vh);
+    let e = b.sub(y, w);
+    let e = b.add(e, vh);
+    let e = b.add(e, vl);
+    b.add(w, e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::scalar::{Eval32, Eval64};
+    use super::super::testutil::*;
+    use astro_float::{BigFloat, Consts};
+
+    const N: usize = 4000;
+
+    fn f32of(f: fn(&mut Eval32, f32) -> f32) -> impl Fn(f64) -> f64 {
+        move |x| f(&mut Eval32, x as f32) as f64
+    }
+    fn f64of(f: fn(&mut Eval64, f64) -> f64) -> impl Fn(f64) -> f64 {
+        move |x| f(&mut Eval64, x)
+    }
+
+    /// Taylor series sum c_k x^k (k >= 1) in big floats, for tiny |x|.
+    fn series(x: f64, coef: &[f64]) -> BigFloat {
+        let xb = bf(x);
+        let mut acc = bf(0.0);
+        let mut p = xb.clone();
+        for &c in coef {
+            acc = acc.add(&p.mul(&bf(c), PREC, RM), PREC, RM);
+            p = p.mul(&xb, PREC, RM);
+        }
+        acc
+    }
+
+    pub(crate) fn ref_exp(x: f64, cc: &mut Consts) -> Ref {
+        val(bf(x).exp(PREC, RM, cc))
+    }
+    pub(crate) fn ref_expm1(x: f64, cc: &mut Consts) -> Ref {
+        if x.abs() < 2f64.powi(-40) {
+            return val(series(x, &[1.0, 0.5, 1.0 / 6.0, 1.0 / 24.0]));
+        }
+        val(bf(x).exp(PREC, RM, cc).sub(&bf(1.0), PREC, RM))
+    }
+    pub(crate) fn ref_log(x: f64, cc: &mut Consts) -> Ref {
+        if x < 0.0 || x.is_nan() {
+            return Ref::Nan;
+        }
+        if x == 0.0 {
+            return Ref::Val(bf(f64::NEG_INFINITY));
+        }
+        val(bf(x).ln(PREC, RM, cc))
+    }
+    pub(crate) fn ref_log1p(x: f64, cc: &mut Consts) -> Ref {
+        if x < -1.0 || x.is_nan() {
+            return Ref::Nan;
+        }
+        if x == -1.0 {
+            return Ref::Val(bf(f64::NEG_INFINITY));
+        }
+        if x.abs() < 2f64.powi(-40) {
+            return val(series(x, &[1.0, -0.5, 1.0 / 3.0, -0.25]));
+        }
+        val(bf(1.0).add(&bf(x), PREC, RM).ln(PREC, RM, cc))
+    }
+    fn ref_log2(x: f64, cc: &mut Consts) -> Ref {
+        if x < 0.0 || x.is_nan() {
+            return Ref::Nan;
+        }
+        if x == 0.0 {
+            return Ref::Val(bf(f64::NEG_INFINITY));
+        }
+        val(bf(x).log2(PREC, RM, cc))
+    }
+    fn ref_log10(x: f64, cc: &mut Consts) -> Ref {
+        if x < 0.0 || x.is_nan() {
+            return Ref::Nan;
+        }
+        if x == 0.0 {
+            return Ref::Val(bf(f64::NEG_INFINITY));
+        }
+        val(bf(x).log10(PREC, RM, cc))
+    }
+
+    fn exp_gens(w: W) -> Vec<(u32, G)> {
+        let (hi, lo, sub) = match w {
+            W::F32 => (88.72283905206835, -103.97207708399179, -87.33654475055310),
+            W::F64 => (709.782712893384, -745.1332191019412, -708.3964185322641),
+        };
+        vec![
+            (30, G::Uni(lo * 1.01, hi * 1.01)),
+            (30, G::Log(1e-300, hi * 1.01, 0)),
+            (8, G::Near(hi, 1e-3)),
+            (8, G::Near(lo, 1e-3)),
+            (8, G::Near(sub, 1e-2)),
+            (8, G::Uni(-1.0, 1.0)),
+            (8, G::Bits),
+        ]
+    }
+
+    fn expm1_gens(w: W) -> Vec<(u32, G)> {
+        let mut g = exp_gens(w);
+        g.push((20, G::Log(1e-30, 1.0, 0)));
+        g.push((10, G::Uni(-50.0, 50.0)));
+        g
+    }
+
+    fn log_gens(_w: W) -> Vec<(u32, G)> {
+        vec![
+            (40, G::Log(1e-320, 1e308, 1)),
+            (15, G::Uni(0.0, 4.0)),
+            (15, G::Near(1.0, 1e-2)),
+            (10, G::Log(1e-320, 1e-300, 1)),
+            (10, G::BitsSigned(1)),
+            (5, G::Near(std::f64::consts::SQRT_2, 1e-3)),
+            (5, G::Near(std::f64::consts::FRAC_1_SQRT_2, 1e-3)),
+        ]
+    }
+
+    fn log1p_gens(_w: W) -> Vec<(u32, G)> {
+        vec![
+            (30, G::Log(1e-320, 1e308, 1)),
+            (20, G::Log(1e-320, 1.0, -1)),
+            (15, G::Uni(-1.0, 3.0)),
+            (10, G::Near(-1.0, 1e-3)),
+            (5, G::Near(-0.2928932188134524, 1e-3)),
+            (5, G::Near(0.41421356237309503, 1e-3)),
+            (5, G::Near(1.0, 1e-3)),
+            (10, G::Bits),
+        ]
+    }
+
+    macro_rules! ulp_test {
+        ($t32:ident, $t64:ident, $name:literal, $f:ident, $gens:ident, $ref:ident, $b32:expr, $b64:expr) => {
+            #[test]
+            fn $t32() {
+                let f = f32of(super::$f::<Eval32>);
+                check_unary($name, W::F32, samples(N), &$gens(W::F32), &f, &$ref, $b32);
+            }
+            #[test]
+            fn $t64() {
+                let f = f64of(super::$f::<Eval64>);
+                check_unary($name, W::F64, samples(N), &$gens(W::F64), &f, &$ref, $b64);
+            }
+        };
+    }
+
+    ulp_test!(
+        exp_f32_ulp,
+        exp_f64_ulp,
+        "exp",
+        exp,
+        exp_gens,
+        ref_exp,
+        1.0,
+        1.0
+    );
+    ulp_test!(
+        expm1_f32_ulp,
+        expm1_f64_ulp,
+        "expm1",
+        expm1,
+        expm1_gens,
+        ref_expm1,
+        1.5,
+        1.5
+    );
+    ulp_test!(
+        log_f32_ulp,
+        log_f64_ulp,
+        "log",
+        log,
+        log_gens,
+        ref_log,
+        1.0,
+        1.0
+    );
+    ulp_test!(
+        log1p_f32_ulp,
+        log1p_f64_ulp,
+        "log1p",
+        log1p,
+        log1p_gens,
+        ref_log1p,
+        1.5,
+        1.5
+    );
+    ulp_test!(
+        log2_f32_ulp,
+        log2_f64_ulp,
+        "log2",
+        log2,
+        log_gens,
+        ref_log2,
+        1.0,
+        1.0
+    );
+    ulp_test!(
+        log10_f32_ulp,
+        log10_f64_ulp,
+        "log10",
+        log10,
+        log_gens,
+        ref_log10,
+        1.0,
+        1.0
+    );
+
+    const INF: f64 = f64::INFINITY;
+    const NAN: f64 = f64::NAN;
+
+    fn sp(
+        name: &str,
+        f32fn: fn(&mut Eval32, f32) -> f32,
+        f64fn: fn(&mut Eval64, f64) -> f64,
+        t: &[(f64, f64)],
+    ) {
+        check_specials1(
+            name,
+            &|x| f32fn(&mut Eval32, x),
+            &|x| f64fn(&mut Eval64, x),
+            t,
+        );
+    }
+
+    #[test]
+    fn exp_log_specials() {
+        sp(
+            "exp",
+            super::exp,
+            super::exp,
+            &[
+                (NAN, NAN),
+                (0.0, 1.0),
+                (-0.0, 1.0),
+                (INF, INF),
+                (-INF, 0.0),
+                (1e6, INF),
+                (-1e6, 0.0),
+            ],
+        );
+        sp(
+            "expm1",
+            super::expm1,
+            super::expm1,
+            &[
+                (NAN, NAN),
+                (0.0, 0.0),
+                (-0.0, -0.0),
+                (INF, INF),
+                (-INF, -1.0),
+                (1e6, INF),
+                (-1e6, -1.0),
+            ],
+        );
+        for (n, f32fn, f64fn) in [
+            (
+                "log",
+                super::log::<Eval32> as fn(&mut Eval32, f32) -> f32,
+                super::log::<Eval64> as fn(&mut Eval64, f64) -> f64,
+            ),
+            ("log2", super::log2, super::log2),
+            ("log10", super::log10, super::log10),
+        ] {
+            sp(
+                n,
+                f32fn,
+                f64fn,
+                &[
+                    (NAN, NAN),
+                    (-1.0, NAN),
+                    (-INF, NAN),
+                    (-1e-40, NAN),
+                    (-0.0, -INF),
+                    (0.0, -INF),
+                    (1.0, 0.0),
+                    (INF, INF),
+                ],
+            );
+        }
+        sp(
+            "log1p",
+            super::log1p,
+            super::log1p,
+            &[
+                (NAN, NAN),
+                (-1.5, NAN),
+                (-INF, NAN),
+                (-1.0, -INF),
+                (-0.0, -0.0),
+                (0.0, 0.0),
+                (INF, INF),
+                (1e-310, 1e-310),
+            ],
+        );
+        // exact results
+        for k in -1074..1024 {
+            let x = if k >= -1022 {
+                f64::from_bits(((k + 1023) as u64) << 52)
+            } else {
+                f64::from_bits(1u64 << (k + 1074))
+            };
+            assert_eq!(super::log2(&mut Eval64, x), k as f64);
+        }
+        for k in -149..128 {
+            let x = if k >= -126 {
+                f32::from_bits(((k + 127) as u32) << 23)
+            } else {
+                f32::from_bits(1u32 << (k + 149))
+            };
+            assert_eq!(super::log2(&mut Eval32, x), k as f32);
+        }
+        for k in 0..23 {
+            assert_eq!(
+                super::log10(&mut Eval64, 10f64.powi(k)),
+                k as f64,
+                "log10(1e{k})"
+            );
+        }
+        for k in 0..11 {
+            assert_eq!(
+                super::log10(&mut Eval32, 10f32.powi(k)),
+                k as f32,
+                "log10f(1e{k})"
+            );
+        }
+    }
+}

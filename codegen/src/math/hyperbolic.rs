@@ -1,0 +1,424 @@
+//! Hyperbolic functions and their inverses: `sinh`, `cosh`, `tanh`, `asinh`, `acosh`,
+//! `atanh`.
+//!
+//! sinh/cosh: |x| < 1 by odd/even polynomials (kiln's Remez fits, degree 3/6 and 2/5 in
+//! x² for f32/f64); otherwise from exp's reduction kept as a double word,
+//! H = e^|x|/2 = (h + l)·2^(k-1), sinh = H - 1/(4H), cosh = H + 1/(4H). The 2^(k-1)
+//! scaling lets results up to the overflow limit come out right (no early overflow of
+//! e^|x|).
+//! tanh: E/(E + 2) with E = expm1(2|x|) as a double word and a compensated division.
+//! asinh/acosh/atanh: the argument transformations of FreeBSD msun (`s_asinh.c`,
+//! `e_acosh.c`, `e_atanh.c`), all funnelled into one `log1p` evaluation per lane
+//! (branch-free: the argument is selected), with log(2x) for huge x done by adding 1 to
+//! log1p's exponent instead of overflowing 2x.
+
+use super::common::*;
+use super::exp_log::{exp_parts_dw, expm1_dw, log1p_core};
+use super::MathBuilder;
+
+// sinh(x) = x + x^3 S(x^2), |x| <= 1 (relative error 2^-34.1 / 2^-63.2)
+const SINH_32: [f64; 4] = [
+    0.1666666716337204,
+    0.008333350531756878,
+    0.00019836057617794722,
+    2.8175652460049605e-06,
+];
+const SINH_64: [f64; 7] = [
+    0.16666666666666669,
+    0.008333333333333137,
+    0.000198412698414401,
+    2.7557319154364362e-06,
+    2.5052123582703092e-08,
+    1.6057223930908436e-10,
+    7.759866989490718e-13,
+];
+// cosh(x) = 1 + x^2/2 + x^4 C(x^2), |x| <= 1 (relative error 2^-30.1 / 2^-58.8)
+const COSH_32: [f64; 3] = [
+    0.041666749864816666,
+    0.0013884881045669317,
+    2.5396220735274255e-05,
+];
+const COSH_64: [f64; 6] = [
+    0.0416666666666655,
+    0.001388888888905056,
+    2.4801587218616786e-05,
+    2.7557340025585633e-07,
+    2.0874018677043868e-09,
+    1.1652483431187099e-11,
+];
+
+/// e^a/2 for 1 <= a <= ~711 as a normalised double word (Hh, Hl).
+fn half_exp<B: MathBuilder>(b: &mut B, a: B::V) -> (B::V, B::V) {
+    let (h, l, k) = exp_parts_dw(b, a);
+    let one = b.ci(1);
+    let km1 = b.isub(k, one);
+    let hh = scale(b, h, km1);
+    let hl = scale(b, l, km1);
+    (hh, hl)
+}
+
+/// |x| above which sinh and cosh overflow (slightly above ln(2·MAX)).
+fn overflow_cut<B: MathBuilder>(b: &mut B) -> B::V {
+    cw(b, 90.0, 711.0)
+}
+
+/// Hyperbolic sine. Special cases: NaN → NaN, ±0 → ±0, ±inf → ±inf.
+pub fn sinh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    let a = b.abs(x);
+    // |x| < 1: polynomial
+    let z = b.mul(a, a);
+    let s = if is64::<B>() {
+        horner(b, z, &SINH_64)
+    } else {
+        horner(b, z, &SINH_32)
+    };
+    let az = b.mul(a, z);
+    let ys = b.fma(az, s, a);
+    // |x| >= 1: H - 1/(4H)
+    let (hh, hl) = half_exp(b, a);
+    let q = b.c(0.25);
+    let inv = b.div(q, hh);
+    let lo = b.sub(hl, inv);
+    let yb = b.add(hh, lo);
+    let one = b.c(1.0);
+    let small = b.lt(a, one);
+    let y = b.select(small, ys, yb);
+    let cut = overflow_cut(b);
+    let over = b.gt(a, cut);
+    let i = inf(b);
+    let y = b.select(over, i, y);
+    b.copysign(y, x)
+}
+
+/// Hyperbolic cosine. Special cases: NaN → NaN, ±0 → 1, ±inf → +inf.
+pub fn cosh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    let a = b.abs(x);
+    // |x| < 1: 1 + z/2 + z²·C(z), with 1 + z/2 split exactly
+    let z = b.mul(a, a);
+    let c = if is64::<B>() {
+        horner(b, z, &COSH_64)
+    } else {
+        horner(b, z, &COSH_32)
+    };
+    let half = b.c(0.5);
+    let hz = b.mul(half, z);
+    let one = b.c(1.0);
+    let (s, e) = fast_two_sum(b, one, hz);
+    let z2 = b.mul(z, z);
+    let t = b.fma(z2, c, e);
+    let ys = b.add(s, t);
+    // |x| >= 1: H + 1/(4H)
+    let (hh, hl) = half_exp(b, a);
+    let q = b.c(0.25);
+    let inv = b.div(q, hh);
+    let lo = b.add(hl, inv);
+    let yb = b.add(hh, lo);
+    let small = b.lt(a, one);
+    let y = b.select(small, ys, yb);
+    let cut = overflow_cut(b);
+    let over = b.gt(a, cut);
+    let i = inf(b);
+    b.select(over, i, y)
+}
+
+/// Hyperbolic tangent. Special cases: NaN → NaN, ±0 → ±0, ±inf → ±1; tanh(-x) =
+/// -tanh(x) exactly.
+pub fn tanh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    let a = b.abs(x);
+    // beyond this tanh rounds to 1 (and 2|x| would leave expm1_dw's range)
+    let cut = cw(b, 10.0, 20.0);
+    let sat = b.gt(a, cut);
+    let one = b.c(1.0);
+    let aa = b.add(a, a);
+    let aa = b.select(sat, one, aa);
+    let (eh, el) = expm1_dw(b, aa);
+    // E / (E + 2) with E + 2 exact as a pair and the quotient's error recovered
+    let two = b.c(2.0);
+    let (dh, dl) = two_sum(b, eh, two);
+    let dl = b.add(dl, el);
+    let t = b.div(eh, dh);
+    let nt = b.neg(t);
+    let r = b.fma(nt, dh, eh);
+    let r = b.add(r, el);
+    let r = b.fma(nt, dl, r);
+    let r = b.div(r, dh);
+    let y = b.add(t, r);
+    let y = b.select(sat, one, y);
+    b.copysign(y, x)
+}
+
+/// Inverse hyperbolic sine. Special cases: NaN → NaN, ±0 → ±0, ±inf → ±inf.
+pub fn asinh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    let a = b.abs(x);
+    let one = b.c(1.0);
+    let zero = b.c(0.0);
+    // S = sqrt(a² + 1) as a double word
+    let (p, pe) = two_prod(b, a, a);
+    let (w, we) = two_sum(b, p, one);
+    let wl = b.add(we, pe);
+    let (s, sl) = sqrt_dw(b, w, wl);
+    // |x| <= 1: log1p(a + a²/(1 + S))
+    let (dh, dl) = fast_two_sum(b, s, one);
+    let dl = b.add(dl, sl);
+    let (t, tl) = div_dw(b, p, pe, dh, dl);
+    let (u_small, ul_small) = fast_two_sum(b, a, t);
+    let ul_small = b.add(ul_small, tl);
+    // 1 < |x| <= 2^28 (2^12 for f32): log(2a + 1/(S + a)), as log1p(v - 1) (v - 1 is
+    // exact for v >= 2)
+    let (eh, el) = fast_two_sum(b, s, a);
+    let el = b.add(el, sl);
+    let (r, rl) = div_dw(b, one, zero, eh, el);
+    let a2 = b.add(a, a);
+    let (v, vl) = fast_two_sum(b, a2, r);
+    let vl = b.add(vl, rl);
+    let u_mid = b.sub(v, one);
+    // larger: log(2a) = log1p(a - 1) + ln2 (a - 1 exact, or rounding to a where the
+    // difference is far below an ulp of the result)
+    let big_lim = cw(b, 4096.0, 268435456.0);
+    let small = b.le(a, one);
+    let big = b.gt(a, big_lim);
+    let am1 = b.sub(a, one);
+    let u = b.select(small, u_small, u_mid);
+    let ul = b.select(small, ul_small, vl);
+    let u = b.select(big, am1, u);
+    let ul = b.select(big, zero, ul);
+    let kadd = b.select(big, one, zero);
+    let y = log1p_core(b, u, ul, kadd);
+    let ainf = is_inf(b, a);
+    let i = inf(b);
+    let y = b.select(ainf, i, y);
+    b.copysign(y, x)
+}
+
+fn two<B: MathBuilder>(b: &mut B) -> B::V {
+    b.c(2.0)
+}
+
+/// Inverse hyperbolic cosine. Special cases: NaN → NaN, x < 1 → NaN, 1 → +0,
+/// +inf → +inf.
+pub fn acosh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    let one = b.c(1.0);
+    let zero = b.c(0.0);
+    // 1 <= x <= 2: log1p(t + sqrt(2t + t²)), t = x - 1 (exact), with 2t + t² and the
+    // square root carried as double words
+    let t = b.sub(x, one);
+    let t2 = b.add(t, t);
+    let (p, pe) = two_prod(b, t, t);
+    let (w, we) = two_sum(b, t2, p);
+    let we = b.add(we, pe);
+    let (s, slo) = sqrt_dw(b, w, we);
+    let (ah, al) = two_sum(b, t, s);
+    let al = b.add(al, slo);
+    // 2 < x <= 2^28 (2^12 for f32): log(2x - 1/(x + sqrt(x² - 1))) as log1p(v - 1),
+    // with the square root and the reciprocal as double words
+    let (p2, p2e) = two_prod(b, x, x);
+    let mone = b.c(-1.0);
+    let (w2, w2e) = fast_two_sum(b, p2, mone);
+    let w2l = b.add(w2e, p2e);
+    let (sq, sql) = sqrt_dw(b, w2, w2l);
+    let (dh, dl) = fast_two_sum(b, x, sq);
+    let dl = b.add(dl, sql);
+    let (r, rl) = div_dw(b, one, zero, dh, dl);
+    let two_v = two(b);
+    let x2 = b.add(x, x);
+    let nr = b.neg(r);
+    let (v, vl) = fast_two_sum(b, x2, nr);
+    let vl = b.sub(vl, rl);
+    let u_mid = b.sub(v, one);
+    // larger: log(2x) = log1p(x - 1) + ln2
+    let big_lim = cw(b, 4096.0, 268435456.0);
+    let small = b.le(x, two_v);
+    let big = b.gt(x, big_lim);
+    let xm1 = b.sub(x, one);
+    let u = b.select(small, ah, u_mid);
+    let ul = b.select(small, al, vl);
+    let u = b.select(big, xm1, u);
+    let ul = b.select(big, zero, ul);
+    let kadd = b.select(big, one, zero);
+    let y = log1p_core(b, u, ul, kadd);
+    let i = inf(b);
+    let xinf = b.eq(x, i);
+    let y = b.select(xinf, i, y);
+    let xone = b.eq(x, one);
+    let y = b.select(xone, zero, y);
+    let ok = b.ge(x, one); // false for NaN
+    let n = nan(b);
+    b.select(ok, y, n)
+}
+
+/// Inverse hyperbolic tangent. Special cases: NaN → NaN, |x| > 1 → NaN, ±1 → ±inf,
+/// ±0 → ±0.
+pub fn atanh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    let a = b.abs(x);
+    let one = b.c(1.0);
+    let zero = b.c(0.0);
+    let half = b.c(0.5);
+    // atanh a = log1p(2a/(1 - a)) / 2, with 1 - a exact as a pair (1 >= a) and the
+    // quotient as a double word, so that it is accurate from tiny a up to a -> 1
+    let na = b.neg(a);
+    let (oh, ol) = fast_two_sum(b, one, na);
+    let t = b.add(a, a);
+    let (u, ul) = div_dw(b, t, zero, oh, ol);
+    let ul_nan = b.is_nan(ul); // a = 1: inf·0
+    let ul = b.select(ul_nan, zero, ul);
+    let y = log1p_core(b, u, ul, zero);
+    let y = b.mul(y, half);
+    let i = inf(b);
+    let is_one = b.eq(a, one);
+    let y = b.select(is_one, i, y);
+    let ok = b.le(a, one); // false for NaN
+    let n = nan(b);
+    let y = b.select(ok, y, n);
+    b.copysign(y, x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::scalar::{Eval32, Eval64};
+    use super::super::testutil::*;
+    use astro_float::Consts;
+
+    const N: usize = 4000;
+
+    fn ref_sinh(x: f64, cc: &mut Consts) -> Ref {
+        val(bf(x).sinh(PREC, RM, cc))
+    }
+    fn ref_cosh(x: f64, cc: &mut Consts) -> Ref {
+        val(bf(x).cosh(PREC, RM, cc))
+    }
+    fn ref_tanh(x: f64, cc: &mut Consts) -> Ref {
+        if x.abs() > 50.0 {
+            // 1 - tanh|x| < 2^-140: exact enough
+            return Ref::Val(bf(x.signum()).sub(&bf(x.signum() * 2f64.powi(-150)), PREC, RM));
+        }
+        val(bf(x).tanh(PREC, RM, cc))
+    }
+    fn ref_asinh(x: f64, cc: &mut Consts) -> Ref {
+        val(bf(x).asinh(PREC, RM, cc))
+    }
+    fn ref_acosh(x: f64, cc: &mut Consts) -> Ref {
+        if !(x >= 1.0) {
+            return Ref::Nan;
+        }
+        val(bf(x).acosh(PREC, RM, cc))
+    }
+    fn ref_atanh(x: f64, cc: &mut Consts) -> Ref {
+        if !(x.abs() <= 1.0) {
+            return Ref::Nan;
+        }
+        if x.abs() == 1.0 {
+            return Ref::Val(bf(x * f64::INFINITY));
+        }
+        val(bf(x).atanh(PREC, RM, cc))
+    }
+
+    fn sinh_gens(w: W) -> Vec<(u32, G)> {
+        let hi = match w {
+            W::F32 => 89.41598629223294,
+            W::F64 => 710.4758600739439,
+        };
+        vec![
+            (25, G::Uni(-3.0, 3.0)),
+            (30, G::Log(1e-320, hi * 1.01, 0)),
+            (10, G::Near(1.0, 1e-2)),
+            (10, G::Near(-1.0, 1e-2)),
+            (10, G::Near(hi, 1e-3)),
+            (10, G::Uni(-hi, hi)),
+            (5, G::Bits),
+        ]
+    }
+    fn tanh_gens(_w: W) -> Vec<(u32, G)> {
+        vec![
+            (30, G::Uni(-3.0, 3.0)),
+            (40, G::Log(1e-320, 30.0, 0)),
+            (10, G::Near(0.55, 1e-1)),
+            (10, G::Uni(-25.0, 25.0)),
+            (10, G::Bits),
+        ]
+    }
+    fn asinh_gens(_w: W) -> Vec<(u32, G)> {
+        vec![
+            (25, G::Uni(-3.0, 3.0)),
+            (40, G::Log(1e-320, 1e308, 0)),
+            (10, G::Near(1.0, 1e-2)),
+            (5, G::Near(2.0, 1e-2)),
+            (5, G::Near(268435456.0, 1e-2)),
+            (5, G::Near(4096.0, 1e-2)),
+            (10, G::Bits),
+        ]
+    }
+    fn acosh_gens(_w: W) -> Vec<(u32, G)> {
+        vec![
+            (25, G::Uni(1.0, 3.0)),
+            (30, G::Log(1.0, 1e308, 1)),
+            (20, G::Near(1.0, 1e-2)),
+            (5, G::Near(2.0, 1e-2)),
+            (5, G::Near(268435456.0, 1e-2)),
+            (5, G::Near(4096.0, 1e-2)),
+            (5, G::Uni(-1.0, 1.0)),
+            (5, G::Bits),
+        ]
+    }
+    fn atanh_gens(_w: W) -> Vec<(u32, G)> {
+        vec![
+            (30, G::Uni(-1.0, 1.0)),
+            (30, G::Log(1e-320, 1.0, 0)),
+            (15, G::Near(1.0, 1e-2)),
+            (10, G::Near(-1.0, 1e-2)),
+            (10, G::Near(0.5, 1e-2)),
+            (5, G::Bits),
+        ]
+    }
+
+    macro_rules! ulp_test {
+        ($t32:ident, $t64:ident, $name:literal, $f:ident, $gens:ident, $ref:ident, $b32:expr, $b64:expr) => {
+            #[test]
+            fn $t32() {
+                let f = |x: f64| super::$f(&mut Eval32, x as f32) as f64;
+                check_unary($name, W::F32, samples(N), &$gens(W::F32), &f, &$ref, $b32);
+            }
+            #[test]
+            fn $t64() {
+                let f = |x: f64| super::$f(&mut Eval64, x);
+                check_unary($name, W::F64, samples(N), &$gens(W::F64), &f, &$ref, $b64);
+            }
+        };
+    }
+
+    ulp_test!(sinh_f32_ulp, sinh_f64_ulp, "sinh", sinh, sinh_gens, ref_sinh, 2.0, 2.0);
+    ulp_test!(cosh_f32_ulp, cosh_f64_ulp, "cosh", cosh, sinh_gens, ref_cosh, 2.0, 2.0);
+    ulp_test!(tanh_f32_ulp, tanh_f64_ulp, "tanh", tanh, tanh_gens, ref_tanh, 2.0, 2.0);
+    ulp_test!(asinh_f32_ulp, asinh_f64_ulp, "asinh", asinh, asinh_gens, ref_asinh, 2.0, 2.0);
+    ulp_test!(acosh_f32_ulp, acosh_f64_ulp, "acosh", acosh, acosh_gens, ref_acosh, 2.0, 2.0);
+    ulp_test!(atanh_f32_ulp, atanh_f64_ulp, "atanh", atanh, atanh_gens, ref_atanh, 2.0, 2.0);
+
+    const INF: f64 = f64::INFINITY;
+    const NAN: f64 = f64::NAN;
+
+    #[test]
+    fn hyperbolic_specials() {
+        let sp = |n: &str, f32fn: fn(&mut Eval32, f32) -> f32, f64fn: fn(&mut Eval64, f64) -> f64, t: &[(f64, f64)]| {
+            check_specials1(n, &|x| f32fn(&mut Eval32, x), &|x| f64fn(&mut Eval64, x), t)
+        };
+        sp("sinh", super::sinh, super::sinh, &[(NAN, NAN), (0.0, 0.0), (-0.0, -0.0), (INF, INF), (-INF, -INF), (1e4, INF), (-1e4, -INF)]);
+        sp("cosh", super::cosh, super::cosh, &[(NAN, NAN), (0.0, 1.0), (-0.0, 1.0), (INF, INF), (-INF, INF), (-1e4, INF)]);
+        sp("tanh", super::tanh, super::tanh, &[(NAN, NAN), (0.0, 0.0), (-0.0, -0.0), (INF, 1.0), (-INF, -1.0), (1e300, 1.0), (-30.0, -1.0)]);
+        sp("asinh", super::asinh, super::asinh, &[(NAN, NAN), (0.0, 0.0), (-0.0, -0.0), (INF, INF), (-INF, -INF)]);
+        sp("acosh", super::acosh, super::acosh, &[(NAN, NAN), (0.5, NAN), (-0.0, NAN), (-INF, NAN), (1.0, 0.0), (INF, INF)]);
+        sp("atanh", super::atanh, super::atanh, &[(NAN, NAN), (-1.5, NAN), (1.5, NAN), (INF, NAN), (-1.0, -INF), (1.0, INF), (0.0, 0.0), (-0.0, -0.0)]);
+        // symmetry: exact for all inputs
+        let mut rng = Rng::new("hyp-sym");
+        for _ in 0..2000 {
+            let x = gen(&mut rng, G::Log(1e-300, 800.0, 1), W::F64);
+            let e = &mut Eval64;
+            assert_eq!(super::sinh(e, -x), -super::sinh(e, x));
+            assert_eq!(super::cosh(e, -x), super::cosh(e, x));
+            assert_eq!(super::tanh(e, -x), -super::tanh(e, x));
+            let x = x as f32;
+            let e = &mut Eval32;
+            assert_eq!(super::sinh(e, -x), -super::sinh(e, x));
+            assert_eq!(super::cosh(e, -x), super::cosh(e, x));
+            assert_eq!(super::tanh(e, -x), -super::tanh(e, x));
+        }
+    }
+}

@@ -1,0 +1,463 @@
+//! `asin`, `acos`, `atan`, `atan2`.
+//!
+//! asin/acos: one polynomial asin(t) = t + t³·P(t²) on t in [0, 1/2] (kiln's Remez fit,
+//! degree 4 / 12 for f32 / f64), applied to t = |x| for |x| <= 1/2 and to
+//! t = sqrt((1 - |x|)/2) otherwise, with asin|x| = π/2 - 2·asin(t) (the classic
+//! reduction of Cephes/FreeBSD msun, done branch-free by selecting the argument, as
+//! SLEEF does). The sqrt's rounding error is recovered with an fma and π/2, π are split
+//! in two words, so the subtractions do not lose the last bit.
+//!
+//! atan: |x| > 1 is reduced by atan|x| = π/2 - atan(1/|x|) (the reciprocal's rounding
+//! error recovered with an fma); then atan(u) = u + u³·Q(u²) on [0, 1] (kiln's Remez
+//! fit, degree 8 / 19). atan2 divides min(|x|,|y|) by max(|x|,|y|) the same way and
+//! places the angle in its octant.
+
+use super::common::*;
+use super::MathBuilder;
+
+// asin(t) = t + t^3 P(t^2), t in [0, 0.5] (relative error 2^-27.6 / 2^-59.9)
+const ASIN_32: [f64; 5] = [
+    0.16666752099990845,
+    0.07495288550853729,
+    0.04547160863876343,
+    0.02417295053601265,
+    0.042178232222795486,
+];
+const ASIN_64: [f64; 13] = [
+    0.1666666666666676,
+    0.07499999999970633,
+    0.04464285717477935,
+    0.03038194269936277,
+    0.022372215235118672,
+    0.01735160739495084,
+    0.013980877893785154,
+    0.011398427480187585,
+    0.010783053939854237,
+    0.0036955191587247365,
+    0.02173467525738056,
+    -0.02103860833160833,
+    0.03265397558132141,
+];
+// atan(v) = v + v^3 Q(v^2), |v| <= tan(π/8) (relative error 2^-30.3 / 2^-59.1)
+const ATAN_32: [f64; 5] = [
+    -0.3333331346511841,
+    0.19998358190059662,
+    -0.14241281151771545,
+    0.10576388239860535,
+    -0.060323361307382584,
+];
+const ATAN_64: [f64; 11] = [
+    -0.33333333333333165,
+    0.1999999999994399,
+    -0.14285714279197168,
+    0.11111110732157845,
+    -0.09090896250623486,
+    0.07692032929448576,
+    -0.06662789285715276,
+    0.058455703143468166,
+    -0.050287446827516374,
+    0.037793837762568845,
+    -0.017608458108811814,
+];
+const TAN_PI_8: f64 = 0.41421356237309503;
+const TAN_3PI_8: f64 = 2.414213562373095;
+
+pub(crate) const PIO2_32: (f64, f64) = (1.5707963705062866, -4.371138828673793e-08);
+pub(crate) const PIO2_64: (f64, f64) = (1.5707963267948966, 6.123233995736766e-17);
+pub(crate) const PI_32: (f64, f64) = (3.1415927410125732, -8.742277657347586e-08);
+pub(crate) const PI_64: (f64, f64) = (3.141592653589793, 1.2246467991473532e-16);
+pub(crate) const PIO4_32: (f64, f64) = (0.7853981852531433, -2.1855694143368964e-08);
+pub(crate) const PIO4_64: (f64, f64) = (0.7853981633974483, 3.061616997868383e-17);
+
+/// The shared argument preparation for asin/acos: returns (t, t_lo, tail, small) with
+/// asin(t + t_lo) ≈ t + (t_lo + tail) where tail = t·z·P(z) (+ correction), and
+/// `small` = |x| <= 1/2 (then t = |x|, t_lo = 0).
+fn asin_core<B: MathBuilder>(b: &mut B, a: B::V) -> (B::V, B::V, B::V, B::M) {
+    let half = b.c(0.5);
+    let one = b.c(1.0);
+    let small = b.le(a, half);
+    let a2 = b.mul(a, a);
+    let oma = b.sub(one, a); // exact for a >= 1/2
+    let zb = b.mul(oma, half);
+    let z = b.select(small, a2, zb);
+    let tb = b.sqrt(zb);
+    // sqrt rounding error: zb - tb² = 2·tb·t_lo
+    let ntb = b.neg(tb);
+    let rem = b.fma(ntb, tb, zb);
+    let two_t = b.add(tb, tb);
+    let tlo = b.div(rem, two_t);
+    let zero = b.c(0.0);
+    let tb_zero = b.eq(tb, zero);
+    let tlo = b.select(tb_zero, zero, tlo);
+    let t = b.select(small, a, tb);
+    let tlo = b.select(small, zero, tlo);
+    let p = if is64::<B>() {
+        horner(b, z, &ASIN_64)
+    } else {
+        horner(b, z, &ASIN_32)
+    };
+    let tz = b.mul(t, z);
+    let tail = b.mul(tz, p);
+    // d/dt asin(t) = 1/sqrt(1 - t²) ≈ 1 + z/2 for the t_lo term
+    let hz = b.mul(half, z);
+    let corr = b.fma(tlo, hz, tlo);
+    let tail = b.add(tail, corr);
+    (t, tlo, tail, small)
+}
+
+/// Arcsine. Special cases: NaN → NaN, |x| > 1 → NaN, ±0 → ±0.
+pub fn asin<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    let a = b.abs(x);
+    let (t, _tlo, tail, small) = asin_core(b, a);
+    // small: t + tail
+    let ys = b.add(t, tail);
+    // large: π/2 - 2(t + tail), with π/2 - 2t split exactly (π/2 > 2t).
+    let ph = cw(b, PIO2_32.0, PIO2_64.0);
+    let pl = cw(b, PIO2_32.1, PIO2_64.1);
+    let t2 = b.add(t, t);
+    let nt2 = b.neg(t2);
+    let (s, e) = fast_two_sum(b, ph, nt2);
+    let tail2 = b.add(tail, tail);
+    let lo = b.sub(pl, tail2);
+    let lo = b.add(e, lo);
+    let yb = b.add(s, lo);
+    let y = b.select(small, ys, yb);
+    // |x| > 1 gives NaN through sqrt of a negative number; NaN propagates.
+    b.copysign(y, x)
+}
+
+/// Arccosine. Special cases: NaN → NaN, |x| > 1 → NaN, 1 → +0.
+pub fn acos<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    let a = b.abs(x);
+    let (t, _tlo, tail, small) = asin_core(b, a);
+    let ph = cw(b, PIO2_32.0, PIO2_64.0);
+    let pl = cw(b, PIO2_32.1, PIO2_64.1);
+    let pih = cw(b, PI_32.0, PI_64.0);
+    let pil = cw(b, PI_32.1, PI_64.1);
+    // small: π/2 - asin(x) = π/2 - (x + sign·tail)
+    let stail = b.copysign(tail, x);
+    let nx = b.neg(x);
+    let (s1, e1) = fast_two_sum(b, ph, nx);
+    let l1 = b.sub(pl, stail);
+    let l1 = b.add(e1, l1);
+    let y_small = b.add(s1, l1);
+    // x > 1/2: 2·asin(t)
+    let t2 = b.add(t, t);
+    let tail2 = b.add(tail, tail);
+    let y_pos = b.add(t2, tail2);
+    // x < -1/2: π - 2·asin(t)
+    let nt2 = b.neg(t2);
+    let (s3, e3) = fast_two_sum(b, pih, nt2);
+    let l3 = b.sub(pil, tail2);
+    let l3 = b.add(e3, l3);
+    let y_neg = b.add(s3, l3);
+    let zero = b.c(0.0);
+    let xneg = b.lt(x, zero);
+    let y_big = b.select(xneg, y_neg, y_pos);
+    b.select(small, y_small, y_big)
+}
+
+/// base + atan(N/D) as an unevaluated pair (hi, lo), for double-word N = nh + nl,
+/// D = dh + dl with |N/D| <= ~tan(π/8) and base in {0, π/4, π/2} (FreeBSD msun's
+/// `s_atan.c` uses the same kind of octant offsets). The quotient's rounding error is
+/// recovered with an fma, so only the final additions round.
+#[allow(clippy::too_many_arguments)]
+fn atan_frac<B: MathBuilder>(
+    b: &mut B,
+    nh: B::V,
+    nl: B::V,
+    dh: B::V,
+    dl: B::V,
+    base_h: B::V,
+    base_l: B::V,
+) -> (B::V, B::V) {
+    let v = b.div(nh, dh);
+    let nv = b.neg(v);
+    let e = b.fma(nv, dh, nh);
+    let e = b.add(e, nl);
+    let e = b.fma(nv, dl, e);
+    let vlo = b.div(e, dh);
+    let zero = b.c(0.0);
+    let bad = b.is_nan(vlo); // 0·inf or 0/0 in degenerate lanes
+    let vlo = b.select(bad, zero, vlo);
+    let z = b.mul(v, v);
+    let q = if is64::<B>() {
+        horner(b, z, &ATAN_64)
+    } else {
+        horner(b, z, &ATAN_32)
+    };
+    let vz = b.mul(v, z);
+    // d/dv atan(v) = 1/(1 + v²) ≈ 1 - z for the v_lo term
+    let one = b.c(1.0);
+    let d = b.sub(one, z);
+    let corr = b.mul(vlo, d);
+    let tail = b.fma(vz, q, corr);
+    // |base_h| >= |v| whenever base_h != 0
+    let (s, err) = fast_two_sum(b, base_h, v);
+    let lo = b.add(base_l, tail);
+    let lo = b.add(err, lo);
+    (s, lo)
+}
+
+/// Arctangent. Special cases: NaN → NaN, ±0 → ±0, ±inf → ±π/2 (rounded).
+pub fn atan<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    let a = b.abs(x);
+    let one = b.c(1.0);
+    let mone = b.c(-1.0);
+    let zero = b.c(0.0);
+    let t1 = b.c(TAN_PI_8);
+    let t3 = b.c(TAN_3PI_8);
+    let r1 = b.le(a, t1);
+    let r3 = b.gt(a, t3);
+    // middle range: atan a = π/4 + atan((a - 1)/(a + 1)), both exactly as pairs
+    let (mh, ml) = two_sum(b, a, mone);
+    let (ph, pl) = two_sum(b, a, one);
+    // outer range: atan a = π/2 + atan(-1/a)
+    let nh = b.select(r3, mone, mh);
+    let nl = b.select(r3, zero, ml);
+    let dh = b.select(r3, a, ph);
+    let dl = b.select(r3, zero, pl);
+    let nh = b.select(r1, a, nh);
+    let nl = b.select(r1, zero, nl);
+    let dh = b.select(r1, one, dh);
+    let dl = b.select(r1, zero, dl);
+    let (p4h, p4l) = if is64::<B>() { PIO4_64 } else { PIO4_32 };
+    let (p2h, p2l) = if is64::<B>() { PIO2_64 } else { PIO2_32 };
+    let p4h = b.c(p4h);
+    let p4l = b.c(p4l);
+    let p2h = b.c(p2h);
+    let p2l = b.c(p2l);
+    let bh = b.select(r3, p2h, p4h);
+    let bl = b.select(r3, p2l, p4l);
+    let bh = b.select(r1, zero, bh);
+    let bl = b.select(r1, zero, bl);
+    let (h, l) = atan_frac(b, nh, nl, dh, dl, bh, bl);
+    let y = b.add(h, l);
+    b.copysign(y, x)
+}
+
+/// atan2(y, x): the angle of the point (x, y), in [-π, π]. Special cases follow the
+/// Array API table (signed zeros and infinities included); NaN in either → NaN.
+pub fn atan2<B: MathBuilder>(b: &mut B, y: B::V, x: B::V) -> B::V {
+    let ay = b.abs(y);
+    let ax = b.abs(x);
+    let zero = b.c(0.0);
+    let swap = b.gt(ay, ax);
+    let num = b.select(swap, ax, ay);
+    let den = b.select(swap, ay, ax);
+    // keep num + den finite
+    let big = cw(b, 2f64.powi(126), 2f64.powi(1022));
+    let is_big = b.gt(den, big);
+    let quarter = b.c(0.25);
+    let one = b.c(1.0);
+    let sc = b.select(is_big, quarter, one);
+    let num = b.mul(num, sc);
+    let den = b.mul(den, sc);
+    // angle t = atan(num/den) in [0, π/4]
+    let t1 = b.c(TAN_PI_8);
+    let lim = b.mul(t1, den);
+    let near = b.le(num, lim);
+    let nden = b.neg(den);
+    let (mh, ml) = two_sum(b, num, nden);
+    let (ph, pl) = two_sum(b, num, den);
+    let nh = b.select(near, num, mh);
+    let nl = b.select(near, zero, ml);
+    let dh = b.select(near, den, ph);
+    let dl = b.select(near, zero, pl);
+    let (p4h, p4l) = if is64::<B>() { PIO4_64 } else { PIO4_32 };
+    let p4h = b.c(p4h);
+    let p4l = b.c(p4l);
+    let bh = b.select(near, zero, p4h);
+    let bl = b.select(near, zero, p4l);
+    let (th, tl) = atan_frac(b, nh, nl, dh, dl, bh, bl);
+    // 0/0 → t = 0 (then ±0 or ±π), inf/inf → t = π/4 (±π/4, ±3π/4).
+    let both_zero = b.eq(den, zero);
+    let y_inf = is_inf(b, y);
+    let x_inf = is_inf(b, x);
+    let both_inf = b.and(y_inf, x_inf);
+    let th = b.select(both_zero, zero, th);
+    let tl = b.select(both_zero, zero, tl);
+    let th = b.select(both_inf, p4h, th);
+    let tl = b.select(both_inf, p4l, tl);
+    // octant: base ± t with base in {0, π/2, π}
+    let xneg = sign_bit(b, x);
+    let (p2h, p2l) = if is64::<B>() { PIO2_64 } else { PIO2_32 };
+    let (pih, pil) = if is64::<B>() { PI_64 } else { PI_32 };
+    let p2h = b.c(p2h);
+    let p2l = b.c(p2l);
+    let pih = b.c(pih);
+    let pil = b.c(pil);
+    let bh = b.select(xneg, pih, zero);
+    let bl = b.select(xneg, pil, zero);
+    let bh = b.select(swap, p2h, bh);
+    let bl = b.select(swap, p2l, bl);
+    // subtract t when exactly one of (swap, xneg) holds
+    let ns = b.not(swap);
+    let m1 = b.and(swap, xneg);
+    let nx = b.not(xneg);
+    let m2 = b.and(ns, nx);
+    let add = b.or(m1, m2);
+    let nadd = b.not(add);
+    let sth = neg_if(b, nadd, th);
+    let stl = neg_if(b, nadd, tl);
+    let (s, err) = fast_two_sum(b, bh, sth);
+    let lo = b.add(bl, stl);
+    let lo = b.add(err, lo);
+    let r = b.add(s, lo);
+    let r = b.copysign(r, y);
+    let xn = b.is_nan(x);
+    let yn = b.is_nan(y);
+    let any_nan = b.or(xn, yn);
+    let n = b.add(x, y);
+    b.select(any_nan, n, r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::scalar::{Eval32, Eval64};
+    use super::super::testutil::*;
+    use astro_float::Consts;
+
+    const N: usize = 4000;
+
+    fn ref_asin(x: f64, cc: &mut Consts) -> Ref {
+        if !(x.abs() <= 1.0) {
+            return Ref::Nan;
+        }
+        val(bf(x).asin(PREC, RM, cc))
+    }
+    fn ref_acos(x: f64, cc: &mut Consts) -> Ref {
+        if !(x.abs() <= 1.0) {
+            return Ref::Nan;
+        }
+        val(bf(x).acos(PREC, RM, cc))
+    }
+    fn ref_atan(x: f64, cc: &mut Consts) -> Ref {
+        val(bf(x).atan(PREC, RM, cc))
+    }
+    /// atan2 via atan(|y|/|x|) at high precision and octant placement.
+    pub(crate) fn ref_atan2(y: f64, x: f64, cc: &mut Consts) -> Ref {
+        if x.is_nan() || y.is_nan() {
+            return Ref::Nan;
+        }
+        let pi = bf(1.0).atan(PREC, RM, cc).mul(&bf(4.0), PREC, RM);
+        if x == 0.0 && y == 0.0 {
+            let v = if x.is_sign_negative() { pi } else { bf(0.0) };
+            return Ref::Val(if y.is_sign_negative() { v.neg() } else { v });
+        }
+        let ay = bf(y.abs());
+        let ax = bf(x.abs());
+        // exact quotient precision: the exponent gap can be large, so use atan of the
+        // quotient rounded at PREC bits (relative error 2^-192, harmless)
+        let t = if x == 0.0 {
+            pi.div(&bf(2.0), PREC, RM)
+        } else {
+            ay.div(&ax, PREC, RM).atan(PREC, RM, cc)
+        };
+        let v = if x.is_sign_negative() {
+            pi.sub(&t, PREC, RM)
+        } else {
+            t
+        };
+        Ref::Val(if y.is_sign_negative() { v.neg() } else { v })
+    }
+
+    fn unit_gens() -> Vec<(u32, G)> {
+        vec![
+            (30, G::Uni(-1.0, 1.0)),
+            (25, G::Log(1e-320, 1.0, 0)),
+            (10, G::Near(1.0, 1e-3)),
+            (10, G::Near(-1.0, 1e-3)),
+            (10, G::Near(0.5, 1e-3)),
+            (5, G::Near(-0.5, 1e-3)),
+            (5, G::Log(1.0, 1e10, 0)),
+            (5, G::Bits),
+        ]
+    }
+    fn atan_gens() -> Vec<(u32, G)> {
+        vec![
+            (20, G::Uni(-4.0, 4.0)),
+            (40, G::Log(1e-320, 1e308, 0)),
+            (15, G::Near(1.0, 1e-3)),
+            (15, G::Near(-1.0, 1e-3)),
+            (10, G::Bits),
+        ]
+    }
+
+    macro_rules! ulp_test {
+        ($t32:ident, $t64:ident, $name:literal, $f:ident, $gens:expr, $ref:ident, $b32:expr, $b64:expr) => {
+            #[test]
+            fn $t32() {
+                let f = |x: f64| super::$f(&mut Eval32, x as f32) as f64;
+                check_unary($name, W::F32, samples(N), &$gens, &f, &$ref, $b32);
+            }
+            #[test]
+            fn $t64() {
+                let f = |x: f64| super::$f(&mut Eval64, x);
+                check_unary($name, W::F64, samples(N), &$gens, &f, &$ref, $b64);
+            }
+        };
+    }
+
+    ulp_test!(asin_f32_ulp, asin_f64_ulp, "asin", asin, unit_gens(), ref_asin, 1.0, 1.0);
+    ulp_test!(acos_f32_ulp, acos_f64_ulp, "acos", acos, unit_gens(), ref_acos, 1.0, 1.0);
+    ulp_test!(atan_f32_ulp, atan_f64_ulp, "atan", atan, atan_gens(), ref_atan, 1.0, 1.0);
+
+    fn atan2_pairs(rng: &mut Rng, w: W) -> (f64, f64) {
+        let g = [
+            G::Log(1e-320, 1e308, 0),
+            G::Uni(-2.0, 2.0),
+            G::Log(1e-3, 1e3, 0),
+            G::Bits,
+        ];
+        let gx = g[rng.below(4) as usize];
+        let x = gen(rng, gx, w);
+        let y = match rng.below(4) {
+            // near the diagonals |y| = |x|
+            0 => w.round(x * (1.0 + rng.sign() * 1e-6 * rng.unit()) * rng.sign()),
+            _ => {
+                let gy = g[rng.below(4) as usize];
+                gen(rng, gy, w)
+            }
+        };
+        (y, x)
+    }
+
+    #[test]
+    fn atan2_f32_ulp() {
+        let f = |y: f64, x: f64| super::atan2(&mut Eval32, y as f32, x as f32) as f64;
+        check_binary("atan2", W::F32, samples(N), &atan2_pairs, &f, &ref_atan2, 1.5);
+    }
+    #[test]
+    fn atan2_f64_ulp() {
+        let f = |y: f64, x: f64| super::atan2(&mut Eval64, y, x);
+        check_binary("atan2", W::F64, samples(N), &atan2_pairs, &f, &ref_atan2, 1.5);
+    }
+
+    const INF: f64 = f64::INFINITY;
+    const NAN: f64 = f64::NAN;
+
+    #[test]
+    fn inverse_trig_specials() {
+        use std::f64::consts::{FRAC_PI_2 as P2, FRAC_PI_4 as P4, PI};
+        let sp = |n: &str, f32fn: fn(&mut Eval32, f32) -> f32, f64fn: fn(&mut Eval64, f64) -> f64, t: &[(f64, f64)]| {
+            check_specials1(n, &|x| f32fn(&mut Eval32, x), &|x| f64fn(&mut Eval64, x), t)
+        };
+        sp("asin", super::asin, super::asin, &[(NAN, NAN), (1.5, NAN), (-1.5, NAN), (INF, NAN), (0.0, 0.0), (-0.0, -0.0), (1.0, P2), (-1.0, -P2)]);
+        sp("acos", super::acos, super::acos, &[(NAN, NAN), (1.5, NAN), (-1.5, NAN), (-INF, NAN), (1.0, 0.0), (-1.0, PI), (0.0, P2), (-0.0, P2)]);
+        sp("atan", super::atan, super::atan, &[(NAN, NAN), (0.0, 0.0), (-0.0, -0.0), (INF, P2), (-INF, -P2), (1.0, P4), (-1.0, -P4)]);
+        let t = [
+            (NAN, 1.0, NAN), (1.0, NAN, NAN), (NAN, NAN, NAN),
+            (1.0, 0.0, P2), (1.0, -0.0, P2),
+            (0.0, 1.0, 0.0), (0.0, 0.0, 0.0), (0.0, -0.0, PI), (0.0, -1.0, PI),
+            (-0.0, 1.0, -0.0), (-0.0, 0.0, -0.0), (-0.0, -0.0, -PI), (-0.0, -1.0, -PI),
+            (-1.0, 0.0, -P2), (-1.0, -0.0, -P2),
+            (1.0, INF, 0.0), (1.0, -INF, PI), (-1.0, INF, -0.0), (-1.0, -INF, -PI),
+            (INF, 1.0, P2), (INF, -1.0, P2), (-INF, 1.0, -P2), (-INF, -1.0, -P2),
+            (INF, 0.0, P2), (-INF, -0.0, -P2), (0.0, INF, 0.0), (-0.0, -INF, -PI),
+            (INF, INF, P4), (INF, -INF, 3.0 * P4), (-INF, INF, -P4), (-INF, -INF, -3.0 * P4),
+            (5e-324, 1e300, 0.0), (1e300, 1e-300, P2), (1e-300, -1e300, PI),
+        ];
+        check_specials2("atan2", &|y, x| super::atan2(&mut Eval32, y, x), &|y, x| super::atan2(&mut Eval64, y, x), &t);
+    }
+}

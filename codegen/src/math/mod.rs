@@ -1,0 +1,105 @@
+//! kiln's math library: transcendental functions written once, over an abstract
+//! builder of primitive floating-point operations, and emitted inline by every backend.
+//!
+//! Each function (`exp`, `log`, `sin`, ...) is generic over [`MathBuilder`]: it never
+//! computes, it asks the builder for primitive operations (add, fma, bit casts,
+//! selects, ...). The Cranelift emitter implements the builder over SIMD vectors, so
+//! `exp` becomes inline vector code; [`scalar::Eval32`] / [`scalar::Eval64`] implement
+//! it over plain `f32`/`f64`, so accuracy is measured in fast, ordinary Rust tests.
+//! Coefficients and range reductions are chosen per width (`MathBuilder::BITS`).
+//!
+//! Special values (NaN, ±inf, ±0) follow the Array API standard's special-case tables;
+//! measured accuracy per function is in docs/accuracy.md.
+
+pub mod scalar;
+
+pub mod binary;
+mod common;
+pub mod exp_log;
+pub mod hyperbolic;
+pub mod inverse_trig;
+pub mod pow;
+#[cfg(test)]
+pub(crate) mod testutil;
+pub mod trig;
+
+pub use binary::{hypot, logaddexp};
+pub use exp_log::{exp, expm1, log, log10, log1p, log2};
+pub use hyperbolic::{acosh, asinh, atanh, cosh, sinh, tanh};
+pub use inverse_trig::{acos, asin, atan, atan2};
+pub use pow::pow;
+pub use trig::{cos, sin, tan};
+
+/// Primitive operations on floating-point values of one width (32 or 64 bits), on the
+/// integers of the same width, and on comparison masks.
+///
+/// Semantics are IEEE 754 round-to-nearest for every float operation; `fma` is fused
+/// (one rounding). Integer operations wrap. Shifts take a constant amount.
+#[allow(clippy::wrong_self_convention)] // from_bits builds a value in the builder, it takes &mut self
+pub trait MathBuilder {
+    /// A float value (one number, or one vector of numbers: lanes are independent).
+    type V: Copy;
+    /// A signed integer of the same width as the float.
+    type I: Copy;
+    /// The result of a comparison.
+    type M: Copy;
+
+    /// 32 or 64.
+    const BITS: u32;
+
+    /// A float constant (rounded to the width).
+    fn c(&mut self, v: f64) -> Self::V;
+    /// An integer constant (wrapped to the width).
+    fn ci(&mut self, v: i64) -> Self::I;
+
+    fn add(&mut self, a: Self::V, b: Self::V) -> Self::V;
+    fn sub(&mut self, a: Self::V, b: Self::V) -> Self::V;
+    fn mul(&mut self, a: Self::V, b: Self::V) -> Self::V;
+    fn div(&mut self, a: Self::V, b: Self::V) -> Self::V;
+    /// a * b + c with one rounding.
+    fn fma(&mut self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    fn neg(&mut self, a: Self::V) -> Self::V;
+    fn abs(&mut self, a: Self::V) -> Self::V;
+    fn sqrt(&mut self, a: Self::V) -> Self::V;
+    fn floor(&mut self, a: Self::V) -> Self::V;
+    fn ceil(&mut self, a: Self::V) -> Self::V;
+    fn trunc(&mut self, a: Self::V) -> Self::V;
+    /// Round to nearest, ties to even.
+    fn round_even(&mut self, a: Self::V) -> Self::V;
+    /// The magnitude of a with the sign bit of b.
+    fn copysign(&mut self, a: Self::V, b: Self::V) -> Self::V;
+
+    fn lt(&mut self, a: Self::V, b: Self::V) -> Self::M;
+    fn le(&mut self, a: Self::V, b: Self::V) -> Self::M;
+    fn gt(&mut self, a: Self::V, b: Self::V) -> Self::M;
+    fn ge(&mut self, a: Self::V, b: Self::V) -> Self::M;
+    /// Ordered equality (false if either is NaN).
+    fn eq(&mut self, a: Self::V, b: Self::V) -> Self::M;
+    fn is_nan(&mut self, a: Self::V) -> Self::M;
+    fn and(&mut self, a: Self::M, b: Self::M) -> Self::M;
+    fn or(&mut self, a: Self::M, b: Self::M) -> Self::M;
+    fn not(&mut self, a: Self::M) -> Self::M;
+    /// if m { a } else { b }, lane by lane.
+    fn select(&mut self, m: Self::M, a: Self::V, b: Self::V) -> Self::V;
+    fn select_i(&mut self, m: Self::M, a: Self::I, b: Self::I) -> Self::I;
+
+    /// The float's bits as an integer, and back.
+    fn to_bits(&mut self, a: Self::V) -> Self::I;
+    fn from_bits(&mut self, a: Self::I) -> Self::V;
+    fn iadd(&mut self, a: Self::I, b: Self::I) -> Self::I;
+    fn isub(&mut self, a: Self::I, b: Self::I) -> Self::I;
+    fn iand(&mut self, a: Self::I, b: Self::I) -> Self::I;
+    fn ior(&mut self, a: Self::I, b: Self::I) -> Self::I;
+    fn shl(&mut self, a: Self::I, amount: u32) -> Self::I;
+    /// Arithmetic (sign-filling) right shift.
+    fn sshr(&mut self, a: Self::I, amount: u32) -> Self::I;
+    /// Logical (zero-filling) right shift.
+    fn ushr(&mut self, a: Self::I, amount: u32) -> Self::I;
+    fn ieq(&mut self, a: Self::I, b: Self::I) -> Self::M;
+    /// Signed less-than.
+    fn ilt(&mut self, a: Self::I, b: Self::I) -> Self::M;
+    /// Float → integer, truncating toward zero (only used on values known to fit).
+    fn to_int(&mut self, a: Self::V) -> Self::I;
+    /// Integer → float, rounding to nearest.
+    fn to_float(&mut self, a: Self::I) -> Self::V;
+}
