@@ -17,6 +17,27 @@ use std::sync::Arc;
 /// balance two to sixty-four threads and to keep a chunk's data in L2.
 const CHUNK_ELEMENTS: usize = 1 << 15;
 
+/// A zeroed buffer of `n` elements. Large buffers ask the kernel for transparent huge
+/// pages before anything touches them: a fresh 40 MB output otherwise costs ~10 000
+/// page faults (measured here: 23 ms to fill 10M f32 with 4 KiB pages, 8 ms with 2 MiB
+/// pages, against 8 ms to read them), which would dominate every memory-bound kernel.
+fn alloc(dtype: DType, n: usize) -> Data {
+    let data = Data::filled(dtype, Scalar::Int(0), n);
+    let bytes = n * dtype.size_bytes();
+    const HUGE: usize = 2 << 20;
+    if bytes >= 2 * HUGE {
+        let p = kiln_ir::with_data!(&data, v => v.as_ptr() as usize);
+        let start = (p + HUGE - 1) & !(HUGE - 1);
+        let end = (p + bytes) & !(HUGE - 1);
+        if end > start {
+            // SAFETY: [start, end) lies inside the allocation; MADV_HUGEPAGE is advice and
+            // never changes the contents. Failure (THP disabled) is harmless.
+            unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE) };
+        }
+    }
+    data
+}
+
 /// Statistics of one execution, for logs and the workloads table.
 #[derive(Clone, Debug, Default)]
 pub struct ExecStats {
@@ -103,7 +124,7 @@ pub fn run(
         for b in needs {
             if !allocated[b] {
                 let info = &plan.buffers[b];
-                bufs[b] = Buf::Owned(Data::filled(info.dtype, Scalar::Int(0), info.shape.size()));
+                bufs[b] = Buf::Owned(alloc(info.dtype, info.shape.size()));
                 allocated[b] = true;
             }
         }
