@@ -68,8 +68,16 @@ pub fn execute(graph: &Graph, mode: Mode) -> Result<(Vec<Arc<Data>>, ExecStats),
         return Ok((interp::run(graph)?, ExecStats::default()));
     }
     let log = log::Log::get();
-    let optimised = kiln_ir::passes::optimize(graph, |name, g| log.pass(name, &g.explain()));
+    // Text is only rendered when KILN_LOG asks for it: formatting would cost more
+    // than a small cached call.
+    let optimised = kiln_ir::passes::optimize(graph, |name, g| {
+        if log.passes {
+            log.pass(name, &g.explain())
+        }
+    });
     let plan = kiln_ir::plan::plan_with(&optimised, mode == Mode::Eager);
-    log.plan(&plan.to_string());
+    if log.plan {
+        log.plan(&plan.to_string());
+    }
     cpu::run(&plan, cache()?, log)
 }
