@@ -8,8 +8,8 @@
 
 use super::clif_math::{ClifMath, ClifMath32, ClifMath64};
 use super::emit::Emitter;
-use crate::math;
 use super::ops::Unsupported;
+use crate::math;
 use crate::math::MathBuilder;
 use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Type, Value};
