@@ -101,6 +101,10 @@ pub struct Arg {
 pub struct Store {
     pub access: usize,
     pub value: Value,
+    /// For a row-local kernel: `Some(p)` stores during phase p's pass (a stash of a
+    /// value the final pass reads back instead of recomputing); `None` stores in the
+    /// final pass (and at every point of an elementwise kernel).
+    pub phase: Option<usize>,
 }
 
 /// A reduction of `value` over the trailing `Kernel::reduced` axes, written through
@@ -187,7 +191,14 @@ impl fmt::Display for Kernel {
             writeln!(f, "  v{i}: {dtype} = {rhs}")?;
         }
         for s in &self.stores {
-            writeln!(f, "  store a{} <- {}", s.access, s.value)?;
+            match s.phase {
+                None => writeln!(f, "  store a{} <- {}", s.access, s.value)?,
+                Some(p) => writeln!(
+                    f,
+                    "  store a{} <- {} (phase {p}, read back later)",
+                    s.access, s.value
+                )?,
+            }
         }
         for (i, r) in self.reductions.iter().enumerate() {
             writeln!(

@@ -543,6 +543,130 @@ fn prune(k: &mut KernelStep) {
         .collect();
 }
 
+/// Inputs of an instruction.
+fn operands(instr: &Instr) -> Vec<Value> {
+    match instr {
+        Instr::Unary(_, x) | Instr::Cast(x) => vec![*x],
+        Instr::Binary(_, x, y) => vec![*x, *y],
+        Instr::Select(c, x, y) => vec![*c, *x, *y],
+        _ => vec![],
+    }
+}
+
+/// Whether `v`'s computation includes a transcendental (worth not computing twice).
+fn costly(k: &Kernel, v: Value) -> bool {
+    let mut stack = vec![v];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(v) = stack.pop() {
+        if !seen.insert(v) {
+            continue;
+        }
+        let instr = &k.instrs[v.0 as usize].0;
+        if let Instr::Unary(op, _) = instr {
+            if op_cost(&Op::Unary(*op)) >= MATERIALISE_COST {
+                return true;
+            }
+        }
+        if let Instr::Binary(op, _, _) = instr {
+            if op_cost(&Op::Binary(*op)) >= MATERIALISE_COST {
+                return true;
+            }
+        }
+        stack.extend(operands(instr));
+    }
+    false
+}
+
+/// In a row-local kernel, a costly value that an earlier phase computes for a reduction
+/// and the final pass needs again (softmax's exp) is stored into the final output's
+/// place during the earlier pass, and read back instead of recomputed (the row is in
+/// cache). Needs the output to have the value's dtype.
+fn stash_row_values(k: &mut Kernel) {
+    if k.reductions.is_empty() || k.stores.is_empty() {
+        return;
+    }
+    // Phase in which each value is first computed for a reduction.
+    let mut computed_in: Vec<Option<usize>> = vec![None; k.instrs.len()];
+    for r in &k.reductions {
+        let mut stack = vec![r.value];
+        while let Some(v) = stack.pop() {
+            let slot = &mut computed_in[v.0 as usize];
+            if slot.is_some_and(|p| p <= r.phase) {
+                continue;
+            }
+            *slot = Some(r.phase);
+            stack.extend(operands(&k.instrs[v.0 as usize].0));
+        }
+    }
+    for si in 0..k.stores.len() {
+        let store = k.stores[si].clone();
+        if store.phase.is_some() {
+            continue;
+        }
+        let out_dtype = k.args[k.accesses[store.access].arg].dtype;
+        // The costly value nearest the stored one (largest index in its cone).
+        let mut cone = vec![store.value];
+        let mut seen: std::collections::HashSet<Value> = cone.iter().copied().collect();
+        let mut i = 0;
+        while i < cone.len() {
+            for o in operands(&k.instrs[cone[i].0 as usize].0) {
+                if seen.insert(o) {
+                    cone.push(o);
+                }
+            }
+            i += 1;
+        }
+        let Some((e, phase)) = cone
+            .iter()
+            .filter_map(|&v| computed_in[v.0 as usize].map(|p| (v, p)))
+            .filter(|&(v, _)| v != store.value && k.dtype(v) == out_dtype && costly(k, v))
+            .max_by_key(|&(v, _)| v.0)
+        else {
+            continue;
+        };
+        k.stores.push(Store {
+            access: store.access,
+            value: e,
+            phase: Some(phase),
+        });
+        // The final value recomputed with e read back from the output.
+        let load = Value(k.instrs.len() as u32);
+        k.instrs.push((
+            Instr::Load {
+                access: store.access,
+            },
+            out_dtype,
+        ));
+        let value = substitute(k, store.value, e, load);
+        k.stores[si].value = value;
+    }
+}
+
+/// A copy of `v`'s computation with `from` replaced by `to` (new instructions appended).
+fn substitute(k: &mut Kernel, v: Value, from: Value, to: Value) -> Value {
+    if v == from {
+        return to;
+    }
+    let (instr, dtype) = k.instrs[v.0 as usize].clone();
+    let ops = operands(&instr);
+    if ops.is_empty() {
+        return v;
+    }
+    let new_ops: Vec<Value> = ops.iter().map(|&o| substitute(k, o, from, to)).collect();
+    if new_ops == ops {
+        return v;
+    }
+    let instr = match instr {
+        Instr::Unary(op, _) => Instr::Unary(op, new_ops[0]),
+        Instr::Cast(_) => Instr::Cast(new_ops[0]),
+        Instr::Binary(op, _, _) => Instr::Binary(op, new_ops[0], new_ops[1]),
+        Instr::Select(..) => Instr::Select(new_ops[0], new_ops[1], new_ops[2]),
+        other => other,
+    };
+    k.instrs.push((instr, dtype));
+    Value(k.instrs.len() as u32 - 1)
+}
+
 fn flush(group: &mut Option<Group>, steps: &mut Vec<Step>) {
     if let Some(g) = group.take() {
         steps.push(Step::Kernel(Box::new(g.finish())));
@@ -1067,7 +1191,11 @@ impl<'p, 'g> Group<'p, 'g> {
             stores: self
                 .stores
                 .iter()
-                .map(|&(access, value)| Store { access, value })
+                .map(|&(access, value)| Store {
+                    access,
+                    value,
+                    phase: None,
+                })
                 .collect(),
             reductions: {
                 // Phase of each value: 0, or one past the latest reduction it reads.
@@ -1108,6 +1236,8 @@ impl<'p, 'g> Group<'p, 'g> {
                     .collect()
             },
         };
+        let mut kernel = kernel;
+        stash_row_values(&mut kernel);
         let mut fused = self.fused.clone();
         fused.sort();
         fused.dedup();

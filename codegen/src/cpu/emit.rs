@@ -17,7 +17,7 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Type, Value};
 use cranelift_codegen::packed_option::ReservedValue;
 use cranelift_frontend::{FunctionBuilder, Variable};
-use kiln_ir::kernel::{Instr, Kernel};
+use kiln_ir::kernel::{Instr, Kernel, Store};
 use kiln_ir::{DType, ReduceOp};
 
 /// What runs at each point of a loop nest: given the addresses of every access.
@@ -44,6 +44,8 @@ pub(crate) struct Emitter<'a, 'b> {
     pub row_values: Vec<Option<Value>>,
     /// Which instructions the current pass needs (others are not emitted).
     pub needed: Vec<bool>,
+    /// Stores made during the current reduction phase (stashed values).
+    pub stash: Vec<Store>,
 }
 
 /// Accumulator variables of one reduction.
@@ -261,7 +263,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
 
     fn store_point(&mut self, addrs: &[Value]) -> Result<(), Unsupported> {
         let vals = self.body(addrs)?;
-        for s in &self.k.stores {
+        for s in self.k.stores.iter().filter(|s| s.phase.is_none()) {
             self.store(s.access, addrs[s.access], vals[s.value.0 as usize]);
         }
         Ok(())
@@ -346,7 +348,19 @@ impl<'a, 'b> Emitter<'a, 'b> {
             let sel: Vec<usize> = (0..self.k.reductions.len())
                 .filter(|&i| self.k.reductions[i].phase == phase)
                 .collect();
-            self.needed = self.needs(sel.iter().map(|&i| self.k.reductions[i].value));
+            let stash: Vec<Store> = self
+                .k
+                .stores
+                .iter()
+                .filter(|s| s.phase == Some(phase))
+                .cloned()
+                .collect();
+            self.needed = self.needs(
+                sel.iter()
+                    .map(|&i| self.k.reductions[i].value)
+                    .chain(stash.iter().map(|s| s.value)),
+            );
+            self.stash = stash;
             let accs = self.init_accs(&sel)?;
             // Pass 1: every reduction (var accumulates its sum here).
             self.reduce_pass(kept, bases, &accs, None, vplan.as_ref())?;
@@ -370,8 +384,15 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 self.finish_accs(&accs, bases)?;
             }
         }
-        if !self.k.stores.is_empty() {
-            self.needed = self.needs(self.k.stores.iter().map(|s| s.value));
+        self.stash = Vec::new();
+        if self.k.stores.iter().any(|s| s.phase.is_none()) {
+            self.needed = self.needs(
+                self.k
+                    .stores
+                    .iter()
+                    .filter(|s| s.phase.is_none())
+                    .map(|s| s.value),
+            );
             match &vplan {
                 Some(plan) => self.nest(kept, rank - 1, bases.to_vec(), &mut |e, addrs| {
                     e.vector_inner(plan, addrs)
@@ -401,8 +422,18 @@ impl<'a, 'b> Emitter<'a, 'b> {
             }),
             None => self.nest(kept, rank, bases.to_vec(), &mut |e, addrs| {
                 let vals = e.body(addrs)?;
+                if means.is_none() {
+                    e.stash_point(addrs, &vals);
+                }
                 e.accumulate_point(accs, &vals, means)
             }),
+        }
+    }
+
+    /// Stores of this phase (values the final pass reads back), at one point.
+    fn stash_point(&mut self, addrs: &[Value], vals: &[Value]) {
+        for st in self.stash.clone() {
+            self.store(st.access, addrs[st.access], vals[st.value.0 as usize]);
         }
     }
 
@@ -487,6 +518,10 @@ impl<'a, 'b> Emitter<'a, 'b> {
             e.for_loop_step(j, j_end, step, |e, i| {
                 let addrs = e.advance(bases, axis, i);
                 let vals = vector::body(e, plan, &addrs)?;
+                if means.is_none() {
+                    let stash = e.stash.clone();
+                    vector::store_copies(e, plan, &addrs, &stash, &vals);
+                }
                 for ((acc, vs), k) in accs.iter().zip(&vaccs).zip(0..) {
                     let r = &e.k.reductions[acc.r];
                     let mean = means.and_then(|m| m[k]);
@@ -563,6 +598,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.for_loop(vec_end, hi, |e, i| {
             let addrs = e.advance(bases, axis, i);
             let vals = e.body(&addrs)?;
+            if means.is_none() {
+                e.stash_point(&addrs, &vals);
+            }
             e.accumulate_point(accs, &vals, means)
         })
     }

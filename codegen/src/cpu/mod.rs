@@ -186,6 +186,7 @@ impl CpuCompiler {
                 partials,
                 row_values: Vec::new(),
                 needed: Vec::new(),
+                stash: Vec::new(),
             };
             e.emit()?;
             b.ins().return_(&[]);

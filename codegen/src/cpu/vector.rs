@@ -14,7 +14,7 @@ use crate::math::MathBuilder;
 use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Type, Value};
 use cranelift_codegen::packed_option::ReservedValue;
-use kiln_ir::kernel::{Instr, Kernel, Stride};
+use kiln_ir::kernel::{Instr, Kernel, Store, Stride};
 use kiln_ir::{BinaryOp, DType, ReduceOp, UnaryOp};
 
 #[derive(Clone, Debug)]
@@ -229,16 +229,34 @@ pub(crate) fn body(
 
 /// One iteration of the vector loop of an elementwise kernel: the body, then the
 /// stores of every copy.
-#[allow(clippy::needless_range_loop)] // c indexes the unrolled copies
 pub(crate) fn emit_unrolled(
     e: &mut Emitter,
     plan: &VectorPlan,
     addrs: &[Value],
 ) -> Result<(), Unsupported> {
     let vals = body(e, plan, addrs)?;
+    let finals: Vec<Store> =
+        e.k.stores
+            .iter()
+            .filter(|s| s.phase.is_none())
+            .cloned()
+            .collect();
+    store_copies(e, plan, addrs, &finals, &vals);
+    Ok(())
+}
+
+/// Store every unrolled copy of each store's value.
+#[allow(clippy::needless_range_loop)] // c indexes the unrolled copies
+pub(crate) fn store_copies(
+    e: &mut Emitter,
+    plan: &VectorPlan,
+    addrs: &[Value],
+    stores: &[Store],
+    vals: &[Vec<Value>],
+) {
     let k = e.k;
     let bytes = plan.dtype.size_bytes() as i64;
-    for s in &k.stores {
+    for s in stores {
         let arg = k.accesses[s.access].arg;
         let off = e.b.ins().imul_imm_s(addrs[s.access], bytes);
         let p = e.b.ins().iadd(e.arg_ptrs[arg], off);
@@ -248,7 +266,6 @@ pub(crate) fn emit_unrolled(
                 .store(mem(), vals[s.value.0 as usize][c], p, lane_off as i32);
         }
     }
-    Ok(())
 }
 
 trait BoolInput {
