@@ -138,18 +138,6 @@ pub(crate) fn neg_if<B: MathBuilder>(b: &mut B, m: B::M, x: B::V) -> B::V {
     b.select(m, n, x)
 }
 
-/// The larger of a and b (either when equal; b if a is NaN).
-pub(crate) fn max<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
-    let m = b.gt(x, y);
-    b.select(m, x, y)
-}
-
-/// The smaller of a and b (b if a is NaN).
-pub(crate) fn min<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
-    let m = b.lt(x, y);
-    b.select(m, x, y)
-}
-
 // ---- error-free transformations -------------------------------------------------------
 
 /// s + e == a + b exactly, s = fl(a + b) (Knuth's TwoSum, no precondition).

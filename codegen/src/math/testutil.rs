@@ -361,7 +361,7 @@ pub(crate) fn check_unary(
         let y = f(x);
         let r = with_cc(|cc| reference(x, cc));
         let e = ulp_err(y, &r, w);
-        if !(e <= rep.max) {
+        if e.is_nan() || e > rep.max {
             rep.max = e;
             rep.at = (x, 0.0);
         }
@@ -391,7 +391,7 @@ pub(crate) fn check_binary(
         let v = f(x, y);
         let r = with_cc(|cc| reference(x, y, cc));
         let e = ulp_err(v, &r, w);
-        if !(e <= rep.max) {
+        if e.is_nan() || e > rep.max {
             rep.max = e;
             rep.at = (x, y);
         }
