@@ -60,6 +60,7 @@ impl Buf {
             Buf::Owned(d) => d,
         }
     }
+    #[allow(clippy::unnecessary_cast)] // the macro's u8 arm casts *mut u8 to itself
     fn ptr(&mut self) -> *mut u8 {
         match self {
             // Kernels only read constants (the planner never stores into them).
