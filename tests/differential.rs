@@ -337,6 +337,8 @@ impl Gen {
                         Bin::Max,
                         Bin::Min,
                         Bin::FloorDiv,
+                        Bin::Greater,
+                        Bin::Equal,
                     ]
                 } else {
                     vec![
@@ -348,6 +350,8 @@ impl Gen {
                         Bin::FloorDiv,
                         Bin::Rem,
                         Bin::BitAnd,
+                        Bin::Greater,
+                        Bin::Equal,
                     ]
                 };
                 let other = self.partner(&shape);
