@@ -1,0 +1,77 @@
+//! Compile time of a 20-op elementwise kernel, and the overhead of a cached call.
+//!
+//! `cargo run --release --example overhead`
+//!
+//! The 20-op kernel mixes arithmetic with transcendentals (exp, log1p, tanh, sqrt) on
+//! f32; each of 20 variants differs in a constant, so each compiles afresh (constants are
+//! part of a kernel's structure). The cached call evaluates `x*2 + 1` on 1000 elements
+//! again and again: everything from the graph to the result except compiling.
+
+use std::time::Instant;
+
+fn twenty_ops(x: &kiln::Array, c: f64) -> kiln::Result<kiln::Array> {
+    let mut y = (x * c)?;
+    for i in 0..19 {
+        y = match i % 5 {
+            0 => (&y + 0.5)?,
+            1 => kiln::exp(&(-&kiln::square(&y)?)?)?,
+            2 => kiln::log1p(&kiln::abs(&y)?)?,
+            3 => kiln::tanh(&(&y - x)?)?,
+            _ => kiln::sqrt(&((&y * &y)? + 1.0)?)?,
+        };
+    }
+    Ok(y)
+}
+
+/// 20 arithmetic ops (add, multiply, divide, maximum, sqrt).
+fn twenty_arithmetic(x: &kiln::Array, c: f64) -> kiln::Result<kiln::Array> {
+    let mut y = (x * c)?;
+    for i in 0..19 {
+        y = match i % 5 {
+            0 => (&y + 0.5)?,
+            1 => (&y * x)?,
+            2 => (&y / 1.5)?,
+            3 => kiln::maximum(&y, x)?,
+            _ => kiln::sqrt(&y)?,
+        };
+    }
+    Ok(y)
+}
+
+type Build = fn(&kiln::Array, f64) -> kiln::Result<kiln::Array>;
+
+fn compile_times(x: &kiln::Array, name: &str, build: Build) -> kiln::Result<()> {
+    let mut compile_ms = Vec::new();
+    for k in 0..20 {
+        let y = build(x, 1.0 + k as f64 * 1e-3)?;
+        let stats = kiln::eval_with(&[&y], kiln::Mode::Fused)?;
+        assert_eq!(stats.compiled, 1, "each variant compiles once: {stats:?}");
+        compile_ms.push(stats.compile_ms);
+    }
+    compile_ms.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "compile, 20-op kernel ({name}): median {:.2} ms, max {:.2} ms (20 kernels)",
+        compile_ms[10], compile_ms[19]
+    );
+    Ok(())
+}
+
+fn main() -> kiln::Result<()> {
+    let x = kiln::from_vec(vec![0.25f32; 1000], [1000])?;
+    compile_times(&x, "arithmetic and sqrt", twenty_arithmetic)?;
+    compile_times(&x, "with exp, log1p, tanh", twenty_ops)?;
+    let mut times = Vec::new();
+    for _ in 0..20_000 {
+        let y = ((&x * 2.0)? + 1.0)?;
+        let t = Instant::now();
+        kiln::eval_with(&[&y], kiln::Mode::Fused)?;
+        times.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "cached call (x*2 + 1 on f32[1000]): median {:.1} us, 90th percentile {:.1} us",
+        times[times.len() / 2],
+        times[times.len() * 9 / 10]
+    );
+    Ok(())
+}
