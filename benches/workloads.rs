@@ -23,125 +23,26 @@
 //! own warm-up. A workload that kiln cannot compute yet is skipped with a message on
 //! stderr rather than failing the whole run.
 //!
-//! The data generator and the P-model are the example's own modules, included below;
-//! the workload table of `examples/workloads/main.rs` is private to that binary, so its
-//! small graph-building functions are copied here (keep them in step).
+//! The data generator, the P-model and the workload table are the example's own modules
+//! (`examples/workloads/{data,pmodel,suite}.rs`), included below: both time the same
+//! graphs.
 
 #[path = "../examples/workloads/data.rs"]
 mod data;
 #[path = "../examples/workloads/pmodel.rs"]
 mod pmodel;
+#[path = "../examples/workloads/suite.rs"]
+mod suite;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use kiln::{Array, Mode, ReduceOpts};
+use kiln::{Array, Mode};
 use std::hint::black_box;
 use std::time::Duration;
 
 /// Default fraction of the standard sizes (see the module documentation).
 const DEFAULT_SCALE: f64 = 0.02;
 
-// ---- the workloads (copied from examples/workloads/main.rs) ---------------------------
-
-type Inputs = fn(usize) -> kiln::Result<Vec<Array>>;
 type Graph = fn(&[Array]) -> kiln::Result<Vec<Array>>;
-
-/// (name, size at scale 1, inputs, graph).
-const WORKLOADS: &[(&str, usize, Inputs, Graph)] = &[
-    ("zscore", 10_000_000, zscore_inputs, zscore),
-    ("chain", 10_000_000, chain_inputs, chain),
-    ("sum", 100_000_000, sum_inputs, sum),
-    ("softmax", 4096 * 4096, softmax_inputs, softmax),
-    ("pmodel", 10_000_000, pmodel_inputs, pmodel_graph),
-];
-
-fn normal(n: usize, seed: u64) -> Vec<f64> {
-    // Box–Muller on two independent uniform streams.
-    let u1 = data::uniform(n, seed, f64::MIN_POSITIVE, 1.0);
-    let u2 = data::uniform(n, seed ^ 0x5151_5151, 0.0, 1.0);
-    u1.iter()
-        .zip(&u2)
-        .map(|(a, b)| (-2.0 * a.ln()).sqrt() * (std::f64::consts::TAU * b).cos())
-        .collect()
-}
-
-fn f32s(v: Vec<f64>) -> Vec<f32> {
-    v.into_iter().map(|x| x as f32).collect()
-}
-
-fn zscore_inputs(n: usize) -> kiln::Result<Vec<Array>> {
-    Ok(vec![kiln::from_vec(normal(n, 1), [n])?])
-}
-
-/// zscore: (x - mean(x)) / std(x) on f64.
-fn zscore(x: &[Array]) -> kiln::Result<Vec<Array>> {
-    let x = &x[0];
-    let centered = (x - &kiln::mean(x, ())?)?;
-    Ok(vec![(centered / kiln::std(x, ())?)?])
-}
-
-fn chain_inputs(n: usize) -> kiln::Result<Vec<Array>> {
-    Ok(vec![
-        kiln::from_vec(f32s(normal(n, 2)), [n])?,
-        kiln::from_vec(f32s(normal(n, 3)), [n])?,
-    ])
-}
-
-/// chain: t = x*y + 0.5; exp(-t*t) * log1p(|x|) / sqrt(x*x + y*y + 1) + tanh(x - y).
-fn chain(v: &[Array]) -> kiln::Result<Vec<Array>> {
-    let (x, y) = (&v[0], &v[1]);
-    let t = ((x * y)? + 0.5)?;
-    let gauss = kiln::exp(&(-(&t * &t)?)?)?;
-    let num = (gauss * kiln::log1p(&kiln::abs(x)?)?)?;
-    let den = kiln::sqrt(&((((x * x)? + (y * y)?)? + 1.0)?))?;
-    Ok(vec![((num / den)? + kiln::tanh(&(x - y)?)?)?])
-}
-
-fn sum_inputs(n: usize) -> kiln::Result<Vec<Array>> {
-    Ok(vec![kiln::from_vec(
-        f32s(data::uniform(n, 4, 0.0, 1.0)),
-        [n],
-    )?])
-}
-
-/// sum: an accurate sum of f32 values.
-fn sum(x: &[Array]) -> kiln::Result<Vec<Array>> {
-    Ok(vec![kiln::sum(&x[0], ())?])
-}
-
-fn softmax_inputs(n: usize) -> kiln::Result<Vec<Array>> {
-    let side = (n as f64).sqrt() as usize;
-    Ok(vec![kiln::from_vec(
-        f32s(normal(side * side, 5)),
-        [side, side],
-    )?])
-}
-
-/// softmax over the rows of a square f32 matrix.
-fn softmax(s: &[Array]) -> kiln::Result<Vec<Array>> {
-    let s = &s[0];
-    let rows = ReduceOpts::new().axis(1).keepdims(true);
-    let e = kiln::exp(&(s - &kiln::max(s, rows.clone())?)?)?;
-    Ok(vec![(&e / &kiln::sum(&e, rows)?)?])
-}
-
-fn pmodel_inputs(n: usize) -> kiln::Result<Vec<Array>> {
-    let i = pmodel::inputs(n, 6)?;
-    Ok(vec![i.tc, i.vpd, i.co2, i.patm, i.fapar, i.ppfd])
-}
-
-/// pmodel: GPP and LUE of the standard P-model on n cells.
-fn pmodel_graph(v: &[Array]) -> kiln::Result<Vec<Array>> {
-    let inputs = pmodel::PModelInputs {
-        tc: v[0].clone(),
-        vpd: v[1].clone(),
-        co2: v[2].clone(),
-        patm: v[3].clone(),
-        fapar: v[4].clone(),
-        ppfd: v[5].clone(),
-    };
-    let (gpp, lue) = pmodel::pmodel(&inputs)?;
-    Ok(vec![gpp, lue])
-}
 
 // ---- the benchmarks -------------------------------------------------------------------
 
@@ -165,9 +66,11 @@ fn scale() -> f64 {
 
 fn workloads(c: &mut Criterion) {
     let scale = scale();
-    for &(name, size, make_inputs, graph) in WORKLOADS {
+    for w in suite::WORKLOADS {
+        let (name, size, make_inputs, graph) = (w.name, w.size, w.inputs, w.graph);
         let n = ((size as f64 * scale) as usize).max(1);
         let inputs = make_inputs(n).unwrap_or_else(|e| panic!("{name}: making inputs: {e}"));
+        eprintln!("{name}: inputs {}", (w.describe)(n));
         let mut group = c.benchmark_group(name);
         for (mode, label) in [(Mode::Fused, "fused"), (Mode::Eager, "eager")] {
             // The warm-up call compiles; a workload kiln cannot run yet is skipped.

@@ -74,27 +74,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
         &mut self,
         lo: Value,
         hi: Value,
-        mut body: impl FnMut(&mut Self, Value) -> Result<(), Unsupported>,
+        body: impl FnMut(&mut Self, Value) -> Result<(), Unsupported>,
     ) -> Result<(), Unsupported> {
-        let header = self.b.create_block();
-        let inner = self.b.create_block();
-        let exit = self.b.create_block();
-        let i = self.b.declare_var(types::I64);
-        self.b.def_var(i, lo);
-        self.b.ins().jump(header, &[]);
-        self.b.switch_to_block(header);
-        let iv = self.b.use_var(i);
-        let more = self.b.ins().icmp(IntCC::SignedLessThan, iv, hi);
-        self.b.ins().brif(more, inner, &[], exit, &[]);
-        self.b.switch_to_block(inner);
-        let iv = self.b.use_var(i);
-        body(self, iv)?;
-        let iv = self.b.use_var(i);
-        let next = self.b.ins().iadd_imm_s(iv, 1);
-        self.b.def_var(i, next);
-        self.b.ins().jump(header, &[]);
-        self.b.switch_to_block(exit);
-        Ok(())
+        self.for_loop_step(lo, hi, 1, body)
     }
 
     /// Bounds of loop axis `axis`: the chunk for axis 0, the whole size otherwise.

@@ -2,7 +2,7 @@
 //! views and casts, so `broadcast_to(2.0)`, `astype(fill, f32)` and `reshape(fill)`
 //! become one leaf; the planner then reads it as a scalar, never as memory.
 
-use super::{fill_value, rewrite, FnRule, Rule};
+use super::{derived, fill_value, rewrite, FnRule, Rule};
 use crate::graph::{Graph, Node, NodeId};
 use crate::op::Op;
 
@@ -23,13 +23,7 @@ fn fill_through_view_or_cast(out: &mut Graph, node: &Node) -> Option<NodeId> {
     }
     // The value converted to the input's dtype, then (for a cast) to the output's.
     let value = fill_value(out.node(node.inputs[0]))?;
-    Some(out.push(Node {
-        op: Op::Fill(value),
-        inputs: Default::default(),
-        meta: node.meta.clone(),
-        func: node.func,
-        loc: node.loc,
-    }))
+    Some(out.push(derived(node, Op::Fill(value), &[])))
 }
 
 #[cfg(test)]

@@ -104,6 +104,17 @@ impl Rule for FnRule {
     }
 }
 
+/// A node replacing `node`: another op on other inputs, with `node`'s meta and origin.
+pub(crate) fn derived(node: &Node, op: crate::Op, inputs: &[NodeId]) -> Node {
+    Node {
+        op,
+        inputs: inputs.iter().copied().collect(),
+        meta: node.meta.clone(),
+        func: node.func,
+        loc: node.loc,
+    }
+}
+
 /// The value of a `Fill` node, converted to the node's dtype (so `Fill(1)` in float32
 /// reads as `Float(1.0)`); `None` for any other node.
 pub(crate) fn fill_value(node: &Node) -> Option<crate::Scalar> {

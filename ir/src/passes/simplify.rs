@@ -6,7 +6,7 @@
 //! View chains collapse too: reshape∘reshape, broadcast∘broadcast, permute∘permute and
 //! slice∘slice compose into one node, and identity views disappear.
 
-use super::{fill_value, rewrite, FnRule, Rule};
+use super::{derived, fill_value, rewrite, FnRule, Rule};
 use crate::graph::{Graph, Node, NodeId};
 use crate::op::{BinaryOp, Op, SliceDim, UnaryOp};
 use crate::scalar::Scalar;
@@ -140,17 +140,10 @@ fn small_integer_pow(out: &mut Graph, node: &Node) -> Option<NodeId> {
     if matches!(fill_value(out.node(e))?, Scalar::Complex(_, im) if im != 0.0) {
         return None;
     }
-    let derived = |op: Op, inputs: &[NodeId]| Node {
-        op,
-        inputs: inputs.iter().copied().collect(),
-        meta: node.meta.clone(),
-        func: node.func,
-        loc: node.loc,
-    };
     match exponent {
         1.0 => Some(x),
-        2.0 => Some(out.push(derived(Op::Binary(BinaryOp::Multiply), &[x, x]))),
-        0.0 => Some(out.push(derived(Op::Fill(Scalar::Int(1)), &[]))),
+        2.0 => Some(out.push(derived(node, Op::Binary(BinaryOp::Multiply), &[x, x]))),
+        0.0 => Some(out.push(derived(node, Op::Fill(Scalar::Int(1)), &[]))),
         _ => None,
     }
 }
@@ -215,13 +208,7 @@ fn compose_views(out: &mut Graph, node: &Node) -> Option<NodeId> {
         ),
         _ => return None,
     };
-    Some(out.push(Node {
-        op,
-        inputs: inner.inputs.clone(),
-        meta: node.meta.clone(),
-        func: node.func,
-        loc: node.loc,
-    }))
+    Some(out.push(derived(node, op, &inner.inputs)))
 }
 
 #[cfg(test)]
