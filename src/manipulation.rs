@@ -70,7 +70,7 @@ pub fn reshape(x: &Array, shape: impl AsRef<[i64]>) -> Result<Array> {
     reshape_at("reshape", x, shape.as_ref(), Location::caller())
 }
 
-fn permute_at(func: &'static str, x: &Array, axes: &[i64], at: Loc) -> Result<Array> {
+pub(crate) fn permute_at(func: &'static str, x: &Array, axes: &[i64], at: Loc) -> Result<Array> {
     let perm: SmallVec<[usize; 4]> = axes
         .iter()
         .map(|&a| normalize_axis(func, a, x.ndim()))

@@ -112,17 +112,7 @@ pub(crate) fn common_meta(func: &'static str, operands: &[Operand], at: Loc) -> 
             "at least one operand must be an array (got only scalars)",
         )));
     };
-    let mut dtype = first.dtype();
-    for a in &arrays[1..] {
-        dtype = promote(dtype, a.dtype()).ok_or_else(|| {
-            err(IrError::Promotion {
-                func,
-                a: dtype,
-                b: a.dtype(),
-                hint: promotion_hint(dtype, a.dtype()),
-            })
-        })?;
-    }
+    let mut dtype = promote_arrays(func, &arrays, at)?;
     // Scalars are weak: they take the arrays' dtype (a complex scalar lifts a real
     // float dtype to the complex one of the same precision).
     for o in operands {
@@ -145,6 +135,26 @@ pub(crate) fn common_meta(func: &'static str, operands: &[Operand], at: Loc) -> 
         dtype,
         device,
     })
+}
+
+/// The standard's promotion of the arrays' dtypes, or an error naming the pair that
+/// does not promote.
+pub(crate) fn promote_arrays(func: &'static str, arrays: &[&Array], at: Loc) -> Result<DType> {
+    let mut dtype = arrays[0].dtype();
+    for a in &arrays[1..] {
+        dtype = promote(dtype, a.dtype()).ok_or_else(|| {
+            Error::build(
+                IrError::Promotion {
+                    func,
+                    a: dtype,
+                    b: a.dtype(),
+                    hint: promotion_hint(dtype, a.dtype()),
+                },
+                at,
+            )
+        })?;
+    }
+    Ok(dtype)
 }
 
 fn promotion_hint(a: DType, b: DType) -> &'static str {

@@ -13,6 +13,7 @@ use crate::data::Literal;
 use crate::device::Device;
 use crate::dtype::{Category, DType};
 use crate::error::IrError;
+use crate::library::LibCall;
 use crate::scalar::Scalar;
 use crate::shape::{broadcasts_to, Shape};
 use smallvec::SmallVec;
@@ -254,6 +255,11 @@ pub enum Op {
         axis: usize,
         include_initial: bool,
     },
+    /// Output `output` of a library routine (a plan step of its own; see `library`).
+    Library {
+        call: LibCall,
+        output: u8,
+    },
 }
 
 impl Op {
@@ -378,6 +384,13 @@ impl Op {
                 let mut shape = x.shape.clone();
                 shape.0[*axis] += *include_initial as usize;
                 Ok(meta(shape, x.dtype))
+            }
+            Op::Library { call, output } => {
+                let outs = call.infer(func, inputs)?;
+                let (shape, dtype) = outs.into_iter().nth(*output as usize).ok_or_else(|| {
+                    IrError::invalid(func, format!("{call} has no output {output}"))
+                })?;
+                Ok(meta(shape, dtype))
             }
         }
     }
@@ -596,6 +609,13 @@ impl fmt::Display for Op {
                     write!(f, ", include_initial")?;
                 }
                 write!(f, ")")
+            }
+            Op::Library { call, output } => {
+                write!(f, "{call}")?;
+                if *output > 0 {
+                    write!(f, "[{output}]")?;
+                }
+                Ok(())
             }
         }
     }

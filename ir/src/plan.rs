@@ -23,6 +23,7 @@ use crate::kernel::{
     Access, AccessParams, Arg, Instr, Kernel, KernelParams, Reduction, Store, Stride, Value,
 };
 use crate::layout::Layout;
+use crate::library::LibCall;
 use crate::op::{Op, ReduceOp, ScanOp, UnaryOp};
 use crate::shape::Shape;
 use smallvec::SmallVec;
@@ -64,6 +65,47 @@ pub enum Step {
         input: usize,
         output: usize,
     },
+    /// A library routine (`library::LibCall`) on materialised inputs; writes the
+    /// buffer of each of its outputs that the plan keeps (`None`: unused output).
+    Library {
+        call: LibCall,
+        inputs: Vec<usize>,
+        outputs: Vec<Option<usize>>,
+    },
+}
+
+impl Step {
+    /// Buffers the step reads.
+    pub fn reads(&self) -> Vec<usize> {
+        match self {
+            Step::Kernel(k) => k
+                .kernel
+                .args
+                .iter()
+                .zip(&k.args)
+                .filter(|(a, _)| !a.output)
+                .map(|(_, &b)| b)
+                .collect(),
+            Step::Scan { input, .. } => vec![*input],
+            Step::Library { inputs, .. } => inputs.clone(),
+        }
+    }
+
+    /// Buffers the step writes.
+    pub fn writes(&self) -> Vec<usize> {
+        match self {
+            Step::Kernel(k) => k
+                .kernel
+                .args
+                .iter()
+                .zip(&k.args)
+                .filter(|(a, _)| a.output)
+                .map(|(_, &b)| b)
+                .collect(),
+            Step::Scan { output, .. } => vec![*output],
+            Step::Library { outputs, .. } => outputs.iter().flatten().copied().collect(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -169,6 +211,12 @@ pub fn plan_with(g: &Graph, eager: bool) -> FusionPlan {
                 p.mark(id, "scan result");
                 p.mark(n.inputs[0], "scan input");
             }
+            Op::Library { .. } => {
+                p.mark(id, "library call result");
+                for &x in &n.inputs {
+                    p.mark(x, "library call input");
+                }
+            }
             _ => {}
         }
     }
@@ -184,6 +232,15 @@ pub fn plan_with(g: &Graph, eager: bool) -> FusionPlan {
 }
 
 impl<'g> Planner<'g> {
+    fn input_metas(&self, id: NodeId) -> Vec<&crate::op::Meta> {
+        self.g
+            .node(id)
+            .inputs
+            .iter()
+            .map(|&x| &self.g.node(x).meta)
+            .collect()
+    }
+
     fn mark(&mut self, id: NodeId, why: &'static str) {
         if !self.materialised[id.index()] {
             self.materialised[id.index()] = true;
@@ -320,6 +377,9 @@ impl<'g> Planner<'g> {
         }
         let mut steps: Vec<Step> = Vec::new();
         let mut group: Option<Group> = None;
+        // The step of each library call already placed: outputs of one call (same
+        // routine, same inputs) share it.
+        let mut calls: HashMap<(LibCall, Vec<NodeId>), usize> = HashMap::new();
         for (i, n) in self.g.nodes.iter().enumerate() {
             let id = NodeId(i as u32);
             if !self.materialised[i] || matches!(n.op, Op::Constant(_)) {
@@ -340,6 +400,36 @@ impl<'g> Planner<'g> {
                             .expect("scan inputs are materialised"),
                         output: buffer_of[i].expect("materialised"),
                     });
+                }
+                Op::Library { call, output } => {
+                    let key = (call.clone(), n.inputs.to_vec());
+                    let step = match calls.get(&key) {
+                        Some(&s) => s,
+                        None => {
+                            flush(&mut group, &mut steps);
+                            let n_out = call
+                                .infer("plan", &self.input_metas(id))
+                                .expect("the node was inferred when built")
+                                .len();
+                            steps.push(Step::Library {
+                                call: call.clone(),
+                                inputs: n
+                                    .inputs
+                                    .iter()
+                                    .map(|x| {
+                                        buffer_of[x.index()]
+                                            .expect("library inputs are materialised")
+                                    })
+                                    .collect(),
+                                outputs: vec![None; n_out],
+                            });
+                            calls.insert(key, steps.len() - 1);
+                            steps.len() - 1
+                        }
+                    };
+                    if let Step::Library { outputs, .. } = &mut steps[step] {
+                        outputs[*output as usize] = buffer_of[i];
+                    }
                 }
                 Op::Concat { axis } => {
                     flush(&mut group, &mut steps);
@@ -421,9 +511,7 @@ fn drop_dead_stores(steps: &mut [Step], outputs: &[usize]) {
                     }
                 }
             }
-            Step::Scan { input, .. } => {
-                read.insert(*input);
-            }
+            other => read.extend(other.reads()),
         }
     }
     for s in steps.iter_mut() {
@@ -1316,6 +1404,23 @@ impl fmt::Display for FusionPlan {
                     "step {i}: {} along axis {axis}: b{input} -> b{output}",
                     op.name()
                 )?,
+                Step::Library {
+                    call,
+                    inputs,
+                    outputs,
+                } => {
+                    let ins: Vec<String> = inputs.iter().map(|b| format!("b{b}")).collect();
+                    let outs: Vec<String> = outputs
+                        .iter()
+                        .map(|b| b.map_or("-".into(), |b| format!("b{b}")))
+                        .collect();
+                    writeln!(
+                        f,
+                        "step {i}: library call {call}: [{}] -> [{}]",
+                        ins.join(", "),
+                        outs.join(", ")
+                    )?
+                }
             }
         }
         Ok(())

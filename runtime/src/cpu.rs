@@ -42,6 +42,8 @@ fn alloc(dtype: DType, n: usize) -> Data {
 #[derive(Clone, Debug, Default)]
 pub struct ExecStats {
     pub kernels: usize,
+    /// Library routines run (matmul, factorisations, sorts, FFTs).
+    pub library_calls: usize,
     pub compiled: usize,
     pub cache_hits: usize,
     pub compile_ms: f64,
@@ -106,12 +108,8 @@ pub fn run(
     // would otherwise hold every intermediate to the end).
     let mut last_use = vec![usize::MAX; plan.buffers.len()];
     for (i, step) in plan.steps.iter().enumerate() {
-        match step {
-            Step::Kernel(k) => k.args.iter().for_each(|&b| last_use[b] = i),
-            Step::Scan { input, output, .. } => {
-                last_use[*input] = i;
-                last_use[*output] = i;
-            }
+        for b in step.reads().into_iter().chain(step.writes()) {
+            last_use[b] = i;
         }
     }
     for &o in &plan.outputs {
@@ -120,7 +118,8 @@ pub fn run(
     for (i, step) in plan.steps.iter().enumerate() {
         let needs: Vec<usize> = match step {
             Step::Kernel(k) => k.args.clone(),
-            Step::Scan { output, .. } => vec![*output],
+            // Library routines and scans return their results in fresh vectors.
+            Step::Scan { .. } | Step::Library { .. } => Vec::new(),
         };
         for b in needs {
             if !allocated[b] {
@@ -146,6 +145,26 @@ pub fn run(
                     crate::interp::scan(*op, bufs[*input].data(), shape, *axis, *include_initial)?;
                 let _: ScanOp = *op;
                 bufs[*output] = Buf::Owned(result);
+                allocated[*output] = true;
+            }
+            Step::Library {
+                call,
+                inputs,
+                outputs,
+            } => {
+                stats.library_calls += 1;
+                let args: Vec<(&Data, &kiln_ir::Shape)> = inputs
+                    .iter()
+                    .map(|&b| (bufs[b].data(), &plan.buffers[b].shape))
+                    .collect();
+                let results = crate::library::run(call, &args)?;
+                for (out, data) in outputs.iter().zip(results) {
+                    if let Some(b) = *out {
+                        debug_assert_eq!(data.len(), plan.buffers[b].shape.size());
+                        bufs[b] = Buf::Owned(data);
+                        allocated[b] = true;
+                    }
+                }
             }
         }
         for (b, &last) in last_use.iter().enumerate() {

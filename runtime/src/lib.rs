@@ -10,6 +10,7 @@ pub mod cache;
 pub mod cpu;
 pub mod error;
 pub mod interp;
+pub mod library;
 pub mod log;
 mod partials;
 

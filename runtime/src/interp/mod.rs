@@ -102,6 +102,14 @@ fn eval_node(
             axis,
             include_initial,
         } => reduce::scan(*op, x(), in_shapes[0], *axis, *include_initial)?,
+        Op::Library { call, output } => {
+            let args: Vec<(&Data, &kiln_ir::Shape)> = inputs
+                .iter()
+                .map(|d| d.as_ref())
+                .zip(in_shapes.iter().copied())
+                .collect();
+            crate::library::reference(call, &args)?.swap_remove(*output as usize)
+        }
     };
     Ok(Arc::new(data))
 }
