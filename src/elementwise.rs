@@ -16,7 +16,13 @@ pub(crate) fn binary(op: BinaryOp, x1: Operand, x2: Operand, at: Loc) -> Result<
 }
 
 /// `binary` whose errors name `func` (the function the user called, e.g. `clip`).
-fn binary_as(func: &'static str, op: BinaryOp, x1: Operand, x2: Operand, at: Loc) -> Result<Array> {
+pub(crate) fn binary_as(
+    func: &'static str,
+    op: BinaryOp,
+    x1: Operand,
+    x2: Operand,
+    at: Loc,
+) -> Result<Array> {
     let v = unify(func, &[x1, x2], at)?;
     Array::node(func, Op::Binary(op), &[&v[0], &v[1]], at)
 }

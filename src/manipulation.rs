@@ -1,5 +1,6 @@
 //! Views and manipulation: reshape, permute_dims, matrix_transpose, broadcast_to,
-//! broadcast_arrays, expand_dims, squeeze, flip, roll, moveaxis, concat, stack, astype.
+//! broadcast_arrays, expand_dims, squeeze, flip, roll, moveaxis, concat, stack, unstack,
+//! tile, repeat, diff, astype.
 //!
 //! Views never copy when computed by a compiler: they are index maps over their input
 //! (`Reshape`, `Permute`, `Broadcast`, `Slice` nodes).
@@ -9,8 +10,8 @@ use crate::error::{Error, Result};
 use crate::operand::{broadcast, cast};
 use crate::options::AxisArg;
 use kiln_ir::{
-    broadcast_shapes, normalize_axes, normalize_axis, result_type, DType, IrError, Loc, Op, Shape,
-    SliceDim,
+    broadcast_shapes, normalize_axes, normalize_axis, result_type, BinaryOp, DType, IrError, Loc,
+    Op, Shape, SliceDim,
 };
 use smallvec::SmallVec;
 use std::panic::Location;
@@ -477,4 +478,147 @@ pub fn astype(x: &Array, dtype: DType) -> Result<Array> {
         ));
     }
     cast("astype", x, dtype, at)
+}
+
+/// Split an array into the slices along `axis` (which disappears): `unstack` of the
+/// standard, as views.
+///
+/// ```
+/// let x = kiln::asarray([[1i64, 2], [3, 4]], ())?;
+/// let rows = kiln::unstack(&x, 0)?;
+/// assert_eq!(rows[1].to_vec::<i64>()?, vec![3, 4]);
+/// # Ok::<(), kiln::Error>(())
+/// ```
+#[track_caller]
+pub fn unstack(x: &Array, axis: i64) -> Result<Vec<Array>> {
+    let (func, at) = ("unstack", Location::caller());
+    if x.ndim() == 0 {
+        return Err(err(
+            IrError::invalid(func, "needs an array of rank ≥ 1, got a 0-d array"),
+            at,
+        ));
+    }
+    let a = normalize_axis(func, axis, x.ndim()).map_err(|e| err(e, at))?;
+    let shape: Vec<i64> = (0..x.ndim())
+        .filter(|&i| i != a)
+        .map(|i| x.shape()[i] as i64)
+        .collect();
+    (0..x.shape()[a])
+        .map(|i| reshape_at(func, &axis_range(func, x, a, i, 1, at)?, &shape, at))
+        .collect()
+}
+
+/// Stretch each axis `i` of `x`, reshaped to `[1, n_i]`, to `[r_i, n_i]` and merge the
+/// pair: the copies of `tile` (`outer = true`) or the repeats of `repeat`.
+fn replicate(func: &'static str, x: &Array, reps: &[usize], outer: bool, at: Loc) -> Result<Array> {
+    let mut split = Vec::with_capacity(2 * x.ndim());
+    let mut wide = Vec::with_capacity(2 * x.ndim());
+    let mut merged = Vec::with_capacity(x.ndim());
+    for (&n, &r) in x.shape().iter().zip(reps) {
+        let (s, w) = if outer {
+            ([1, n], [r, n])
+        } else {
+            ([n, 1], [n, r])
+        };
+        split.extend(s.map(|d| d as i64));
+        wide.extend(w);
+        merged.push((n * r) as i64);
+    }
+    let x = reshape_at(func, x, &split, at)?;
+    let x = broadcast(func, &x, &Shape::new(&wide), at)?;
+    reshape_at(func, &x, &merged, at)
+}
+
+/// Repeat the whole array `repetitions[i]` times along axis `i` (`tile` of the
+/// standard: a shorter list applies to the last axes, a longer one adds leading axes).
+///
+/// ```
+/// let x = kiln::asarray([1i64, 2], ())?;
+/// assert_eq!(kiln::tile(&x, [2])?.to_vec::<i64>()?, vec![1, 2, 1, 2]);
+/// # Ok::<(), kiln::Error>(())
+/// ```
+#[track_caller]
+pub fn tile(x: &Array, repetitions: impl AsRef<[usize]>) -> Result<Array> {
+    let (func, at) = ("tile", Location::caller());
+    let reps = repetitions.as_ref();
+    let rank = x.ndim().max(reps.len());
+    let mut shape = vec![1i64; rank - x.ndim()];
+    shape.extend(x.shape().iter().map(|&d| d as i64));
+    let mut all = vec![1usize; rank - reps.len()];
+    all.extend_from_slice(reps);
+    let x = reshape_at(func, x, &shape, at)?;
+    replicate(func, &x, &all, true, at)
+}
+
+/// Repeat each element `repeats` times along `axis` (`None`: of the flattened array):
+/// `repeat` of the standard with an integer count. (A per-element count array makes the
+/// output's size depend on values: compute it and pass counts through `take`.)
+///
+/// ```
+/// let x = kiln::asarray([1i64, 2], ())?;
+/// assert_eq!(kiln::repeat(&x, 2, None)?.to_vec::<i64>()?, vec![1, 1, 2, 2]);
+/// # Ok::<(), kiln::Error>(())
+/// ```
+#[track_caller]
+pub fn repeat(x: &Array, repeats: usize, axis: Option<i64>) -> Result<Array> {
+    let (func, at) = ("repeat", Location::caller());
+    let (x, a) = match axis {
+        None => (reshape_at(func, x, &[-1], at)?, 0),
+        Some(axis) => {
+            let a = normalize_axis(func, axis, x.ndim()).map_err(|e| err(e, at))?;
+            (x.clone(), a)
+        }
+    };
+    let reps: Vec<usize> = (0..x.ndim())
+        .map(|i| if i == a { repeats } else { 1 })
+        .collect();
+    replicate(func, &x, &reps, false, at)
+}
+
+/// The `n`-th discrete difference along `axis`: `out[i] = x[i + 1] - x[i]`, applied `n`
+/// times, after joining `prepend` and `append` to `x` along that axis (`diff` of the
+/// standard; bool arrays differ by `not_equal`, as NumPy does).
+///
+/// ```
+/// let x = kiln::asarray([1i64, 4, 9, 16], ())?;
+/// assert_eq!(kiln::diff(&x, -1, 1, None, None)?.to_vec::<i64>()?, vec![3, 5, 7]);
+/// # Ok::<(), kiln::Error>(())
+/// ```
+#[track_caller]
+pub fn diff(
+    x: &Array,
+    axis: i64,
+    n: usize,
+    prepend: Option<&Array>,
+    append: Option<&Array>,
+) -> Result<Array> {
+    let (func, at) = ("diff", Location::caller());
+    if x.ndim() == 0 {
+        return Err(err(
+            IrError::invalid(func, "needs an array of rank ≥ 1, got a 0-d array"),
+            at,
+        ));
+    }
+    let a = normalize_axis(func, axis, x.ndim()).map_err(|e| err(e, at))?;
+    let parts: Vec<&Array> = prepend.into_iter().chain([x]).chain(append).collect();
+    let mut x = if parts.len() > 1 {
+        concat_at(func, &parts, AxisArg(Some(vec![a as i64])), at)?
+    } else {
+        x.clone()
+    };
+    for _ in 0..n {
+        let len = x.shape()[a];
+        if len == 0 {
+            break;
+        }
+        let hi = axis_range(func, &x, a, 1, len - 1, at)?;
+        let lo = axis_range(func, &x, a, 0, len - 1, at)?;
+        let op = if x.dtype() == DType::Bool {
+            BinaryOp::NotEqual
+        } else {
+            BinaryOp::Subtract
+        };
+        x = crate::elementwise::binary_as(func, op, hi.into(), lo.into(), at)?;
+    }
+    Ok(x)
 }
