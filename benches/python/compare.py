@@ -36,9 +36,18 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-WORKLOADS = ["zscore", "chain", "sum", "softmax", "pmodel"]
-SIZES = {"zscore": 10_000_000, "chain": 10_000_000, "sum": 100_000_000, "softmax": 4096 * 4096, "pmodel": 10_000_000}
-F32_WORKLOADS = {"chain", "sum", "softmax"}
+WORKLOADS = ["zscore", "chain", "sum", "softmax", "pmodel", "matmul", "rocklin", "lda_predict"]
+SIZES = {
+    "zscore": 10_000_000,
+    "chain": 10_000_000,
+    "sum": 100_000_000,
+    "softmax": 4096 * 4096,
+    "pmodel": 10_000_000,
+    "matmul": 2048 * 2048,
+    "rocklin": 20_000 * 500,
+    "lda_predict": 400_000 * 300,
+}
+F32_WORKLOADS = {"chain", "sum", "softmax", "matmul"}
 MODES = ["numpy", "numexpr", "jax", "eager", "fused"]
 LABELS = {
     "numpy": "NumPy",

@@ -126,6 +126,32 @@ def softmax_inputs(n):
     return [f32s(normal(side * side, 5)).reshape(side, side)]
 
 
+def matmul_inputs(n):
+    side = max(1, int(math.sqrt(n)))
+    return [f32s(uniform(side * side, 7, -1.0, 1.0)).reshape(side, side),
+            f32s(uniform(side * side, 8, -1.0, 1.0)).reshape(side, side)]
+
+
+ROCKLIN_COLS = 500
+LDA_FEATURES = 300
+
+
+def rows(n, cols):
+    return max(1, n // cols)
+
+
+def rocklin_inputs(n):
+    r = rows(n, ROCKLIN_COLS)
+    return [uniform(r * ROCKLIN_COLS, 9, 0.1, 1.0).reshape(r, ROCKLIN_COLS)]
+
+
+def lda_inputs(n):
+    r = rows(n, LDA_FEATURES)
+    return [uniform(r * LDA_FEATURES, 10, -1.0, 1.0).reshape(r, LDA_FEATURES),
+            uniform(2 * LDA_FEATURES, 11, -1.0, 1.0).reshape(2, LDA_FEATURES),
+            uniform(2, 12, -1.0, 1.0)]
+
+
 # pmodel.rs INPUT_RANGES: tc, vpd, co2, patm, fapar, ppfd.
 PMODEL_RANGES = [
     (0.0, 35.0),
@@ -298,6 +324,19 @@ def np_softmax(s):
     return [e / np.sum(e, axis=1, keepdims=True)]
 
 
+def np_matmul(a, b):
+    return [a @ b]
+
+
+def np_rocklin(x):
+    y = x.T @ (np.log(x) + 1.0)
+    return [y - np.mean(y, axis=0)]
+
+
+def np_lda_predict(x, w, b):
+    return [np.argmax(x @ w.T + b, axis=1)]
+
+
 def np_pmodel(*v):
     with np.errstate(invalid="ignore"):  # NaN where mj <= c*, as pyrealm and kiln
         return list(pmodel(np, *v))
@@ -333,6 +372,25 @@ def ne_sum(x):
     # numexpr's own reduction: one thread, accumulating in float32 left to right, so it
     # is neither fast nor accurate at 10^8 elements (its checksum shows it).
     return [ne.evaluate("sum(x)")]
+
+
+def ne_matmul(a, b):
+    return [a @ b]  # numexpr has no matrix product: NumPy's BLAS
+
+
+def ne_rocklin(x):
+    import numexpr as ne
+
+    y = x.T @ ne.evaluate("log(x) + 1.0")
+    m = np.mean(y, axis=0)
+    return [ne.evaluate("y - m")]
+
+
+def ne_lda_predict(x, w, b):
+    import numexpr as ne
+
+    s = x @ w.T
+    return [np.argmax(ne.evaluate("s + b"), axis=1)]
 
 
 def ne_softmax(s):
@@ -453,7 +511,26 @@ def jax_fns():
     def pmodel_(*v):
         return list(pmodel(jnp, *v))
 
-    return {"zscore": zscore, "chain": chain, "sum": sum_, "softmax": softmax, "pmodel": pmodel_}
+    def matmul(a, b):
+        return [a @ b]
+
+    def rocklin(x):
+        y = x.T @ (jnp.log(x) + 1.0)
+        return [y - jnp.mean(y, axis=0)]
+
+    def lda_predict(x, w, b):
+        return [jnp.argmax(x @ w.T + b, axis=1)]
+
+    return {
+        "zscore": zscore,
+        "chain": chain,
+        "sum": sum_,
+        "softmax": softmax,
+        "pmodel": pmodel_,
+        "matmul": matmul,
+        "rocklin": rocklin,
+        "lda_predict": lda_predict,
+    }
 
 
 HLO_INSTRUCTION = re.compile(r"^\s*(?:ROOT\s+)?%?[\w.\-]+\s*=\s*.*?\s([a-z][a-z0-9\-]*)\(")
@@ -489,6 +566,9 @@ WORKLOADS = {
     "sum": (100_000_000, sum_inputs, np_sum, ne_sum),
     "softmax": (4096 * 4096, softmax_inputs, np_softmax, ne_softmax),
     "pmodel": (10_000_000, pmodel_inputs, np_pmodel, ne_pmodel),
+    "matmul": (2048 * 2048, matmul_inputs, np_matmul, ne_matmul),
+    "rocklin": (20_000 * ROCKLIN_COLS, rocklin_inputs, np_rocklin, ne_rocklin),
+    "lda_predict": (400_000 * LDA_FEATURES, lda_inputs, np_lda_predict, ne_lda_predict),
 }
 LIBS = ("numpy", "numexpr", "jax")
 

@@ -104,6 +104,62 @@ fn pmodel_graph(v: &[Array]) -> kiln::Result<Vec<Array>> {
     Ok(vec![gpp, lue])
 }
 
+/// Rows of an `n`-element matrix with `cols` columns (at least one).
+fn rows(n: usize, cols: usize) -> usize {
+    (n / cols).max(1)
+}
+
+fn matmul_inputs(n: usize) -> kiln::Result<Vec<Array>> {
+    let side = ((n as f64).sqrt() as usize).max(1);
+    Ok(vec![
+        kiln::from_vec(f32s(data::uniform(side * side, 7, -1.0, 1.0)), [side, side])?,
+        kiln::from_vec(f32s(data::uniform(side * side, 8, -1.0, 1.0)), [side, side])?,
+    ])
+}
+
+/// matmul: a @ b on square f32 matrices.
+fn matmul(v: &[Array]) -> kiln::Result<Vec<Array>> {
+    Ok(vec![kiln::matmul(&v[0], &v[1])?])
+}
+
+const ROCKLIN_COLS: usize = 500;
+
+fn rocklin_inputs(n: usize) -> kiln::Result<Vec<Array>> {
+    let r = rows(n, ROCKLIN_COLS);
+    Ok(vec![kiln::from_vec(
+        data::uniform(r * ROCKLIN_COLS, 9, 0.1, 1.0),
+        [r, ROCKLIN_COLS],
+    )?])
+}
+
+/// rocklin: y = x.T @ (log(x) + 1); y - mean(y, axis=0).
+fn rocklin(v: &[Array]) -> kiln::Result<Vec<Array>> {
+    let x = &v[0];
+    let y = kiln::matmul(&kiln::matrix_transpose(x)?, &(kiln::log(x)? + 1.0)?)?;
+    Ok(vec![(&y - &kiln::mean(&y, ReduceOpts::new().axis(0))?)?])
+}
+
+const LDA_FEATURES: usize = 300;
+
+fn lda_inputs(n: usize) -> kiln::Result<Vec<Array>> {
+    let r = rows(n, LDA_FEATURES);
+    Ok(vec![
+        kiln::from_vec(
+            data::uniform(r * LDA_FEATURES, 10, -1.0, 1.0),
+            [r, LDA_FEATURES],
+        )?,
+        kiln::from_vec(data::uniform(2 * LDA_FEATURES, 11, -1.0, 1.0), [2, LDA_FEATURES])?,
+        kiln::from_vec(data::uniform(2, 12, -1.0, 1.0), [2])?,
+    ])
+}
+
+/// lda_predict: argmax(X @ W.T + b, axis=1).
+fn lda_predict(v: &[Array]) -> kiln::Result<Vec<Array>> {
+    let (x, w, b) = (&v[0], &v[1], &v[2]);
+    let scores = (kiln::matmul(x, &kiln::matrix_transpose(w)?)? + b)?;
+    Ok(vec![kiln::argmax(&scores, ReduceOpts::new().axis(1))?])
+}
+
 pub const WORKLOADS: &[Workload] = &[
     Workload {
         name: "zscore",
@@ -142,5 +198,34 @@ pub const WORKLOADS: &[Workload] = &[
         describe: |n| format!("6 × f64[{n}]"),
         inputs: pmodel_inputs,
         graph: pmodel_graph,
+    },
+    Workload {
+        name: "matmul",
+        size: 2048 * 2048,
+        describe: |n| {
+            let s = (n as f64).sqrt() as usize;
+            format!("2 × f32[{s}, {s}]")
+        },
+        inputs: matmul_inputs,
+        graph: matmul,
+    },
+    Workload {
+        name: "rocklin",
+        size: 20_000 * ROCKLIN_COLS,
+        describe: |n| format!("f64[{}, {ROCKLIN_COLS}]", rows(n, ROCKLIN_COLS)),
+        inputs: rocklin_inputs,
+        graph: rocklin,
+    },
+    Workload {
+        name: "lda_predict",
+        size: 400_000 * LDA_FEATURES,
+        describe: |n| {
+            format!(
+                "f64[{}, {LDA_FEATURES}], W f64[2, {LDA_FEATURES}], b f64[2]",
+                rows(n, LDA_FEATURES)
+            )
+        },
+        inputs: lda_inputs,
+        graph: lda_predict,
     },
 ];
