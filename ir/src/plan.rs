@@ -70,6 +70,8 @@ pub enum Step {
     Library {
         call: LibCall,
         inputs: Vec<usize>,
+        /// How each input reads its buffer: contiguous unless the call takes views.
+        layouts: Vec<Layout>,
         outputs: Vec<Option<usize>>,
     },
 }
@@ -211,10 +213,14 @@ pub fn plan_with(g: &Graph, eager: bool) -> FusionPlan {
                 p.mark(id, "scan result");
                 p.mark(n.inputs[0], "scan input");
             }
-            Op::Library { .. } => {
+            Op::Library { call, .. } => {
                 p.mark(id, "library call result");
                 for &x in &n.inputs {
-                    p.mark(x, "library call input");
+                    let base = match call.takes_views() {
+                        true => view_of(g, x).0,
+                        false => x,
+                    };
+                    p.mark(base, "library call input");
                 }
             }
             _ => {}
@@ -411,16 +417,24 @@ impl<'g> Planner<'g> {
                                 .infer("plan", &self.input_metas(id))
                                 .expect("the node was inferred when built")
                                 .len();
+                            let views: Vec<(NodeId, Layout)> = n
+                                .inputs
+                                .iter()
+                                .map(|&x| match call.takes_views() {
+                                    true => view_of(self.g, x),
+                                    false => (x, Layout::contiguous(&self.g.node(x).meta.shape)),
+                                })
+                                .collect();
                             steps.push(Step::Library {
                                 call: call.clone(),
-                                inputs: n
-                                    .inputs
+                                inputs: views
                                     .iter()
-                                    .map(|x| {
+                                    .map(|(x, _)| {
                                         buffer_of[x.index()]
                                             .expect("library inputs are materialised")
                                     })
                                     .collect(),
+                                layouts: views.into_iter().map(|(_, l)| l).collect(),
                                 outputs: vec![None; n_out],
                             });
                             calls.insert(key, steps.len() - 1);
@@ -495,6 +509,30 @@ impl<'g> Planner<'g> {
             reasons: self.reasons.clone(),
         })
     }
+}
+
+/// The node whose buffer `x` reads through views, and the layout of that reading:
+/// `x` itself, contiguous, unless `x` is a chain of views whose composition is affine
+/// (a reshape that cannot be expressed stops the walk at that node).
+fn view_of(g: &Graph, x: NodeId) -> (NodeId, Layout) {
+    let mut chain = Vec::new();
+    let mut base = x;
+    while g.node(base).op.is_view() {
+        chain.push(base);
+        base = g.node(base).inputs[0];
+    }
+    // Walk forward from the base; restart after any view the layout cannot express.
+    let mut layout = Layout::contiguous(&g.node(base).meta.shape);
+    for &v in chain.iter().rev() {
+        match layout.apply(&g.node(v).op) {
+            Some(l) => layout = l,
+            None => {
+                base = v;
+                layout = Layout::contiguous(&g.node(v).meta.shape);
+            }
+        }
+    }
+    (base, layout)
 }
 
 /// A buffer that no step reads and that is not an output was only materialised for
@@ -1407,9 +1445,22 @@ impl fmt::Display for FusionPlan {
                 Step::Library {
                     call,
                     inputs,
+                    layouts,
                     outputs,
                 } => {
-                    let ins: Vec<String> = inputs.iter().map(|b| format!("b{b}")).collect();
+                    let ins: Vec<String> = inputs
+                        .iter()
+                        .zip(layouts)
+                        .map(|(b, l)| match l.is_contiguous() {
+                            true => format!("b{b}"),
+                            false => format!(
+                                "b{b} as {} strides {:?} offset {}",
+                                l.shape,
+                                l.strides.as_slice(),
+                                l.offset
+                            ),
+                        })
+                        .collect();
                     let outs: Vec<String> = outputs
                         .iter()
                         .map(|b| b.map_or("-".into(), |b| format!("b{b}")))

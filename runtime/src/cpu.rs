@@ -9,7 +9,7 @@ use crate::cache::KernelCache;
 use crate::error::RuntimeError;
 use crate::partials;
 use kiln_ir::plan::{FusionPlan, KernelStep, Step};
-use kiln_ir::{DType, Data, Element, ReduceOp, Scalar, ScanOp};
+use kiln_ir::{DType, Data, Element, LibCall, ReduceOp, Scalar, ScanOp};
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -150,14 +150,23 @@ pub fn run(
             Step::Library {
                 call,
                 inputs,
+                layouts,
                 outputs,
             } => {
                 stats.library_calls += 1;
-                let args: Vec<(&Data, &kiln_ir::Shape)> = inputs
-                    .iter()
-                    .map(|&b| (bufs[b].data(), &plan.buffers[b].shape))
-                    .collect();
-                let results = crate::library::run(call, &args)?;
+                let results = match call {
+                    LibCall::Matmul => vec![crate::library::matmul::strided(
+                        (bufs[inputs[0]].data(), &layouts[0]),
+                        (bufs[inputs[1]].data(), &layouts[1]),
+                    )?],
+                    _ => {
+                        let args: Vec<(&Data, &kiln_ir::Shape)> = inputs
+                            .iter()
+                            .map(|&b| (bufs[b].data(), &plan.buffers[b].shape))
+                            .collect();
+                        crate::library::run(call, &args)?
+                    }
+                };
                 for (out, data) in outputs.iter().zip(results) {
                     if let Some(b) = *out {
                         debug_assert_eq!(data.len(), plan.buffers[b].shape.size());

@@ -53,6 +53,13 @@ impl LibCall {
         }
     }
 
+    /// Whether the routine reads its inputs through strided views (offset and strides
+    /// over a buffer), so a transpose, slice or broadcast of an input costs no copy.
+    /// The others get contiguous row-major inputs.
+    pub fn takes_views(&self) -> bool {
+        matches!(self, LibCall::Matmul)
+    }
+
     pub fn name(&self) -> String {
         match self {
             LibCall::Matmul => "matmul".into(),

@@ -1,4 +1,6 @@
-//! Matrix products over equal batch axes: `a[..., m, k] @ b[..., k, n]`.
+//! Matrix products over equal batch axes: `a[..., m, k] @ b[..., k, n]`, each operand
+//! read through a layout (offset and strides), so transposed and broadcast operands are
+//! not copied.
 //!
 //! Floating and complex dtypes go through the `gemm` crate (blocked, vectorised, on
 //! rayon; each output element is one dot product over k, whose order does not depend on
@@ -7,6 +9,7 @@
 //! version.
 
 use crate::error::RuntimeError;
+use kiln_ir::layout::Layout;
 use kiln_ir::{Data, Shape};
 use num_complex::{Complex32, Complex64};
 use num_traits::{One, WrappingAdd, WrappingMul, Zero};
@@ -26,37 +29,74 @@ fn mismatch(a: &Data, b: &Data) -> RuntimeError {
     }
 }
 
-/// The product through the gemm crate (floats, complex) or a parallel loop (integers).
+/// One operand as the product reads it: the start of each matrix of the batch (in
+/// elements), and the row and column strides of every matrix.
+struct Operand {
+    starts: Vec<isize>,
+    rs: isize,
+    cs: isize,
+}
+
+impl Operand {
+    fn of(l: &Layout) -> Operand {
+        let r = l.rank();
+        let batch = Shape::new(&l.shape.0[..r - 2]);
+        let mut starts = vec![l.offset; batch.size()];
+        let bs = batch.strides();
+        for (i, s) in starts.iter_mut().enumerate() {
+            for (ax, &st) in bs.iter().enumerate() {
+                *s += ((i / st) % batch.0[ax]) as isize * l.strides[ax];
+            }
+        }
+        Operand {
+            starts,
+            rs: l.strides[r - 2],
+            cs: l.strides[r - 1],
+        }
+    }
+}
+
+/// The product of two contiguous operands.
 pub fn gemm((a, sa): (&Data, &Shape), (b, sb): (&Data, &Shape)) -> Result<Data, RuntimeError> {
-    let d = dims(sa, sb);
+    strided((a, &Layout::contiguous(sa)), (b, &Layout::contiguous(sb)))
+}
+
+/// The product of operands read through layouts (a transposed, sliced or broadcast
+/// view costs no copy): the gemm crate for floats and complex, a row-parallel loop with
+/// wrapping arithmetic for integers. The result is contiguous.
+pub fn strided((a, la): (&Data, &Layout), (b, lb): (&Data, &Layout)) -> Result<Data, RuntimeError> {
+    let d = dims(&la.shape, &lb.shape);
+    let (oa, ob) = (Operand::of(la), Operand::of(lb));
+    let (oa, ob) = (&oa, &ob);
     Ok(match (a, b) {
-        (Data::F32(x), Data::F32(y)) => Data::F32(with_gemm(x, y, d)),
-        (Data::F64(x), Data::F64(y)) => Data::F64(with_gemm(x, y, d)),
-        (Data::C64(x), Data::C64(y)) => Data::C64(with_gemm::<Complex32>(x, y, d)),
-        (Data::C128(x), Data::C128(y)) => Data::C128(with_gemm::<Complex64>(x, y, d)),
-        (Data::I8(x), Data::I8(y)) => Data::I8(int_loop(x, y, d)),
-        (Data::I16(x), Data::I16(y)) => Data::I16(int_loop(x, y, d)),
-        (Data::I32(x), Data::I32(y)) => Data::I32(int_loop(x, y, d)),
-        (Data::I64(x), Data::I64(y)) => Data::I64(int_loop(x, y, d)),
-        (Data::U8(x), Data::U8(y)) => Data::U8(int_loop(x, y, d)),
-        (Data::U16(x), Data::U16(y)) => Data::U16(int_loop(x, y, d)),
-        (Data::U32(x), Data::U32(y)) => Data::U32(int_loop(x, y, d)),
-        (Data::U64(x), Data::U64(y)) => Data::U64(int_loop(x, y, d)),
+        (Data::F32(x), Data::F32(y)) => Data::F32(with_gemm(x, oa, y, ob, d)),
+        (Data::F64(x), Data::F64(y)) => Data::F64(with_gemm(x, oa, y, ob, d)),
+        (Data::C64(x), Data::C64(y)) => Data::C64(with_gemm::<Complex32>(x, oa, y, ob, d)),
+        (Data::C128(x), Data::C128(y)) => Data::C128(with_gemm::<Complex64>(x, oa, y, ob, d)),
+        (Data::I8(x), Data::I8(y)) => Data::I8(int_loop(x, oa, y, ob, d)),
+        (Data::I16(x), Data::I16(y)) => Data::I16(int_loop(x, oa, y, ob, d)),
+        (Data::I32(x), Data::I32(y)) => Data::I32(int_loop(x, oa, y, ob, d)),
+        (Data::I64(x), Data::I64(y)) => Data::I64(int_loop(x, oa, y, ob, d)),
+        (Data::U8(x), Data::U8(y)) => Data::U8(int_loop(x, oa, y, ob, d)),
+        (Data::U16(x), Data::U16(y)) => Data::U16(int_loop(x, oa, y, ob, d)),
+        (Data::U32(x), Data::U32(y)) => Data::U32(int_loop(x, oa, y, ob, d)),
+        (Data::U64(x), Data::U64(y)) => Data::U64(int_loop(x, oa, y, ob, d)),
         _ => return Err(mismatch(a, b)),
     })
 }
 
 fn with_gemm<T: Copy + Zero + One + Send + Sync + 'static>(
     a: &[T],
+    oa: &Operand,
     b: &[T],
+    ob: &Operand,
     (batch, m, k, n): (usize, usize, usize, usize),
 ) -> Vec<T> {
     let mut out = vec![T::zero(); batch * m * n];
-    if m == 0 || n == 0 {
+    // With k = 0 the product is the empty sum: the zeros already there.
+    if m == 0 || n == 0 || k == 0 {
         return out;
     }
-    // gemm computes dst = alpha·dst + beta·lhs·rhs; with read_dst false, dst is only
-    // written (k = 0 leaves zeros, the empty sum).
     let threads = rayon::current_num_threads();
     // Small products are not worth waking the pool for.
     let par = if m * n * k >= 1 << 18 && threads > 1 {
@@ -64,33 +104,27 @@ fn with_gemm<T: Copy + Zero + One + Send + Sync + 'static>(
     } else {
         gemm::Parallelism::None
     };
-    for i in 0..batch {
-        let (ai, bi) = (
-            &a[i * m * k..(i + 1) * m * k],
-            &b[i * k * n..(i + 1) * k * n],
-        );
-        let oi = &mut out[i * m * n..(i + 1) * m * n];
-        if k == 0 {
-            continue;
-        }
-        // SAFETY: row-major slices of exactly m·k, k·n and m·n elements, strides in
-        // elements (column stride 1, row stride = row length); T is one of gemm's types
-        // (checked by the callers' match).
+    for (i, o) in out.chunks_mut(m * n).enumerate() {
+        // SAFETY: the layouts come from valid views of these buffers, so every element
+        // start + r·rs + c·cs of every matrix lies inside them; the output is a
+        // row-major m×n block. gemm computes dst = alpha·dst + beta·lhs·rhs and, with
+        // read_dst false, only writes dst. T is one of gemm's four types (the match in
+        // `strided`).
         unsafe {
             gemm::gemm(
                 m,
                 n,
                 k,
-                oi.as_mut_ptr(),
+                o.as_mut_ptr(),
                 1,
                 n as isize,
                 false,
-                ai.as_ptr(),
-                1,
-                k as isize,
-                bi.as_ptr(),
-                1,
-                n as isize,
+                a.as_ptr().offset(oa.starts[i]),
+                oa.cs,
+                oa.rs,
+                b.as_ptr().offset(ob.starts[i]),
+                ob.cs,
+                ob.rs,
                 T::zero(),
                 T::one(),
                 false,
@@ -103,7 +137,13 @@ fn with_gemm<T: Copy + Zero + One + Send + Sync + 'static>(
     out
 }
 
-fn int_loop<T>(a: &[T], b: &[T], (batch, m, k, n): (usize, usize, usize, usize)) -> Vec<T>
+fn int_loop<T>(
+    a: &[T],
+    oa: &Operand,
+    b: &[T],
+    ob: &Operand,
+    (batch, m, k, n): (usize, usize, usize, usize),
+) -> Vec<T>
 where
     T: Copy + Zero + WrappingAdd + WrappingMul + Send + Sync,
 {
@@ -111,13 +151,15 @@ where
     if n == 0 {
         return out;
     }
+    let at = |o: &Operand, i: usize, r: usize, c: usize| {
+        (o.starts[i] + r as isize * o.rs + c as isize * o.cs) as usize
+    };
     out.par_chunks_mut(n).enumerate().for_each(|(row, o)| {
-        let (i, r) = (row / m.max(1), row % m.max(1));
-        let arow = &a[(i * m + r) * k..(i * m + r + 1) * k];
-        let bi = &b[i * k * n..(i + 1) * k * n];
-        for (p, &x) in arow.iter().enumerate() {
-            for (o, &y) in o.iter_mut().zip(&bi[p * n..(p + 1) * n]) {
-                *o = o.wrapping_add(&x.wrapping_mul(&y));
+        let (i, r) = (row / m, row % m);
+        for p in 0..k {
+            let x = a[at(oa, i, r, p)];
+            for (c, o) in o.iter_mut().enumerate() {
+                *o = o.wrapping_add(&x.wrapping_mul(&b[at(ob, i, p, c)]));
             }
         }
     });

@@ -11,7 +11,7 @@
 mod fft;
 mod indexing;
 mod linalg;
-mod matmul;
+pub mod matmul;
 mod sorting;
 
 use crate::error::RuntimeError;

@@ -1,0 +1,323 @@
+//! matmul, tensordot and vecdot against a textbook product written here: 1-D operands,
+//! broadcast batch axes, transposed, flipped, sliced and broadcast (non-contiguous)
+//! operands, empty and size-1 axes, integer dtypes, in every execution mode.
+
+use kiln::{s, Array, DType, Mode};
+
+const MODES: [Mode; 3] = [Mode::Interpreter, Mode::Eager, Mode::Fused];
+
+fn values(n: usize, seed: u64) -> Vec<f64> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            ((x >> 40) % 17) as f64 - 8.0 // small integers: every product is exact
+        })
+        .collect()
+}
+
+/// A dense row-major array on the host with its shape.
+#[derive(Clone)]
+struct Host {
+    shape: Vec<usize>,
+    v: Vec<f64>,
+}
+
+impl Host {
+    fn at(&self, idx: &[usize]) -> f64 {
+        let mut flat = 0;
+        for (i, &d) in idx.iter().zip(&self.shape) {
+            flat = flat * d + i;
+        }
+        self.v[flat]
+    }
+}
+
+fn make(shape: &[usize], seed: u64) -> (Array, Host) {
+    let v = values(shape.iter().product(), seed);
+    (
+        kiln::from_vec(v.clone(), shape).unwrap(),
+        Host {
+            shape: shape.to_vec(),
+            v,
+        },
+    )
+}
+
+/// The standard's matmul by definition, with 1-D promotion and batch broadcasting.
+fn textbook(a: &Host, b: &Host) -> Host {
+    let a2 = if a.shape.len() == 1 {
+        Host {
+            shape: vec![1, a.shape[0]],
+            v: a.v.clone(),
+        }
+    } else {
+        a.clone()
+    };
+    let b2 = if b.shape.len() == 1 {
+        Host {
+            shape: vec![b.shape[0], 1],
+            v: b.v.clone(),
+        }
+    } else {
+        b.clone()
+    };
+    let (ra, rb) = (a2.shape.len(), b2.shape.len());
+    let (m, k, n) = (a2.shape[ra - 2], a2.shape[ra - 1], b2.shape[rb - 1]);
+    let rank = ra.max(rb) - 2;
+    let pad = |s: &[usize]| {
+        let mut p = vec![1; rank + 2 - s.len()];
+        p.extend_from_slice(&s[..s.len() - 2]);
+        p
+    };
+    let (ba, bb) = (pad(&a2.shape), pad(&b2.shape));
+    let batch: Vec<usize> = ba
+        .iter()
+        .zip(&bb)
+        .map(|(&x, &y)| if x == 1 { y } else { x })
+        .collect();
+    let nb: usize = batch.iter().product();
+    let mut v = Vec::new();
+    for bi in 0..nb {
+        let mut idx = vec![0; rank];
+        let mut r = bi;
+        for ax in (0..rank).rev() {
+            idx[ax] = r % batch[ax];
+            r /= batch[ax];
+        }
+        let pick = |full: &[usize], own: &Host| -> Vec<usize> {
+            let skip = rank + 2 - own.shape.len();
+            (0..own.shape.len() - 2)
+                .map(|ax| {
+                    if full[ax + skip] == 1 {
+                        0
+                    } else {
+                        idx[ax + skip]
+                    }
+                })
+                .collect()
+        };
+        let (ia, ib) = (pick(&ba, &a2), pick(&bb, &b2));
+        for i in 0..m {
+            for j in 0..n {
+                let mut acc = 0.0;
+                for p in 0..k {
+                    let mut x = ia.clone();
+                    x.extend([i, p]);
+                    let mut y = ib.clone();
+                    y.extend([p, j]);
+                    acc += a2.at(&x) * b2.at(&y);
+                }
+                v.push(acc);
+            }
+        }
+    }
+    let mut shape = batch;
+    if a.shape.len() > 1 {
+        shape.push(m);
+    }
+    if b.shape.len() > 1 {
+        shape.push(n);
+    }
+    Host { shape, v }
+}
+
+fn check(got: &Array, want: &Host, ctx: &str) {
+    assert_eq!(got.shape(), want.shape.as_slice(), "{ctx}: shape");
+    for mode in MODES {
+        let v: Vec<f64> = got.compute_with(mode).unwrap().to_vec().unwrap();
+        assert_eq!(v, want.v, "{ctx} in {mode:?}");
+    }
+}
+
+#[test]
+fn matmul_follows_the_standard_for_vectors_batches_and_empty_axes() {
+    let cases: &[(&[usize], &[usize])] = &[
+        (&[3], &[3]),
+        (&[3], &[3, 4]),
+        (&[2, 3], &[3]),
+        (&[2, 3], &[3, 4]),
+        (&[5, 2, 3], &[3, 4]),
+        (&[2, 3], &[5, 3, 4]),
+        (&[2, 1, 2, 3], &[4, 3, 2]),
+        (&[1, 1], &[1, 1]),
+        (&[0, 3], &[3, 2]),
+        (&[2, 0], &[0, 2]),
+        (&[0, 2, 3], &[3, 4]),
+        (&[7, 17], &[17, 9]),
+    ];
+    for (i, &(sa, sb)) in cases.iter().enumerate() {
+        let (a, ha) = make(sa, 2 * i as u64 + 1);
+        let (b, hb) = make(sb, 2 * i as u64 + 2);
+        let got = kiln::matmul(&a, &b).unwrap();
+        check(&got, &textbook(&ha, &hb), &format!("{sa:?} @ {sb:?}"));
+    }
+}
+
+#[test]
+fn matmul_reads_transposed_flipped_sliced_and_broadcast_operands_as_views() {
+    let (a, ha) = make(&[6, 5], 11);
+    let (b, hb) = make(&[6, 4], 12);
+    // x.T @ y: the transposed operand is read with swapped strides, not copied.
+    let at = kiln::matrix_transpose(&a).unwrap();
+    let hat = Host {
+        shape: vec![5, 6],
+        v: (0..30).map(|i| ha.v[(i % 6) * 5 + i / 6]).collect(),
+    };
+    check(
+        &kiln::matmul(&at, &b).unwrap(),
+        &textbook(&hat, &hb),
+        "a.T @ b",
+    );
+    let stats = kiln::eval_with(&[&kiln::matmul(&at, &b).unwrap()], Mode::Fused).unwrap();
+    assert_eq!(
+        (stats.kernels, stats.library_calls),
+        (0, 1),
+        "a.T is read as a view: no copy kernel"
+    );
+    // A flipped operand (negative strides) and a stepped slice.
+    let fl = kiln::flip(&b, 0).unwrap();
+    let hfl = Host {
+        shape: vec![6, 4],
+        v: (0..24).map(|i| hb.v[(5 - i / 4) * 4 + i % 4]).collect(),
+    };
+    check(
+        &kiln::matmul(&at, &fl).unwrap(),
+        &textbook(&hat, &hfl),
+        "a.T @ flip(b)",
+    );
+    let sl = b.slice(s![1..6;2, ..]).unwrap();
+    let hsl = Host {
+        shape: vec![3, 4],
+        v: (0..12)
+            .map(|i| hb.v[(1 + 2 * (i / 4)) * 4 + i % 4])
+            .collect(),
+    };
+    let (c, hc) = make(&[2, 3], 13);
+    check(
+        &kiln::matmul(&c, &sl).unwrap(),
+        &textbook(&hc, &hsl),
+        "c @ b[1::2]",
+    );
+    // A broadcast operand (stride 0 rows).
+    let (r, hr) = make(&[1, 6], 14);
+    let wide = kiln::broadcast_to(&r, [3, 6]).unwrap();
+    let hw = Host {
+        shape: vec![3, 6],
+        v: (0..18).map(|i| hr.v[i % 6]).collect(),
+    };
+    check(
+        &kiln::matmul(&wide, &b).unwrap(),
+        &textbook(&hw, &hb),
+        "broadcast rows @ b",
+    );
+}
+
+#[test]
+fn integer_matmul_wraps_like_numpy_and_f32_goes_through_gemm() {
+    let a = kiln::asarray([[100i8, 100], [1, 2]], ()).unwrap();
+    let b = kiln::asarray([[2i8, 0], [1, 1]], ()).unwrap();
+    for mode in MODES {
+        let v: Vec<i8> = kiln::matmul(&a, &b)
+            .unwrap()
+            .compute_with(mode)
+            .unwrap()
+            .to_vec()
+            .unwrap();
+        assert_eq!(v, vec![44, 100, 4, 2], "{mode:?}"); // 300 wraps to 44
+    }
+    let (x, hx) = make(&[33, 65], 21);
+    let (y, hy) = make(&[65, 31], 22);
+    let x32 = kiln::astype(&x, DType::F32).unwrap();
+    let y32 = kiln::astype(&y, DType::F32).unwrap();
+    let got = kiln::astype(&kiln::matmul(&x32, &y32).unwrap(), DType::F64).unwrap();
+    check(&got, &textbook(&hx, &hy), "f32 33x65 @ 65x31");
+    // Mixed dtypes promote: i64 @ f64 is an error (kinds do not mix), i32 @ i64 → i64.
+    let i32s = kiln::asarray([[1i32, 2]], ()).unwrap();
+    let i64s = kiln::asarray([[3i64], [4]], ()).unwrap();
+    let p = kiln::matmul(&i32s, &i64s).unwrap();
+    assert_eq!(p.dtype(), DType::I64);
+    assert_eq!(p.to_vec::<i64>().unwrap(), vec![11]);
+}
+
+#[test]
+fn matmul_errors_name_the_function_and_shapes() {
+    let (a, _) = make(&[2, 3], 1);
+    let (b, _) = make(&[4, 2], 2);
+    let e = kiln::matmul(&a, &b).unwrap_err().to_string();
+    assert!(
+        e.contains("matmul") && e.contains("[2, 3]") && e.contains("[4, 2]"),
+        "{e}"
+    );
+    let scalar = kiln::asarray(1.0f64, ()).unwrap();
+    assert!(kiln::matmul(&scalar, &a)
+        .unwrap_err()
+        .to_string()
+        .contains("matmul"));
+    let (c, _) = make(&[2, 2, 3], 3);
+    let (d, _) = make(&[3, 3, 2], 4);
+    let e = kiln::matmul(&c, &d).unwrap_err().to_string();
+    assert!(e.contains("matmul") && e.contains("broadcast"), "{e}");
+    let flags = kiln::asarray([[true]], ()).unwrap();
+    assert!(kiln::matmul(&flags, &flags).is_err(), "bool is not numeric");
+}
+
+#[test]
+fn tensordot_and_vecdot_match_sums_of_products() {
+    let (a, ha) = make(&[2, 3, 4], 31);
+    let (b, hb) = make(&[3, 4, 5], 32);
+    let got = kiln::tensordot(&a, &b, 2).unwrap();
+    let want: Vec<f64> = (0..10)
+        .map(|o| {
+            let (i, j) = (o / 5, o % 5);
+            (0..12)
+                .map(|p| ha.at(&[i, p / 4, p % 4]) * hb.at(&[p / 4, p % 4, j]))
+                .sum()
+        })
+        .collect();
+    check(
+        &got,
+        &Host {
+            shape: vec![2, 5],
+            v: want,
+        },
+        "tensordot axes=2",
+    );
+    // Explicit pairs: contract a's axis 0 with c's axis 1.
+    let (c, hc) = make(&[5, 2], 33);
+    let got = kiln::tensordot(&a, &c, ([0], [1])).unwrap();
+    let want: Vec<f64> = (0..60)
+        .map(|o| {
+            let (j, k, l) = (o / 20, (o / 5) % 4, o % 5);
+            (0..2).map(|p| ha.at(&[p, j, k]) * hc.at(&[l, p])).sum()
+        })
+        .collect();
+    check(
+        &got,
+        &Host {
+            shape: vec![3, 4, 5],
+            v: want,
+        },
+        "tensordot pairs",
+    );
+    let got = kiln::tensordot(&a, &b, 0).unwrap();
+    assert_eq!(got.shape(), &[2, 3, 4, 3, 4, 5], "outer product");
+    assert!(kiln::tensordot(&a, &b, 3).is_err());
+    // vecdot broadcasts [2,3,4] with [4].
+    let (v, hv) = make(&[4], 34);
+    let got = kiln::vecdot(&a, &v, -1).unwrap();
+    let want: Vec<f64> = (0..6)
+        .map(|o| (0..4).map(|p| ha.at(&[o / 3, o % 3, p]) * hv.v[p]).sum())
+        .collect();
+    check(
+        &got,
+        &Host {
+            shape: vec![2, 3],
+            v: want,
+        },
+        "vecdot",
+    );
+    assert!(kiln::vecdot(&a, &b, -1).is_err(), "shapes do not broadcast");
+}
