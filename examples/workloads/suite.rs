@@ -148,7 +148,10 @@ fn lda_inputs(n: usize) -> kiln::Result<Vec<Array>> {
             data::uniform(r * LDA_FEATURES, 10, -1.0, 1.0),
             [r, LDA_FEATURES],
         )?,
-        kiln::from_vec(data::uniform(2 * LDA_FEATURES, 11, -1.0, 1.0), [2, LDA_FEATURES])?,
+        kiln::from_vec(
+            data::uniform(2 * LDA_FEATURES, 11, -1.0, 1.0),
+            [2, LDA_FEATURES],
+        )?,
         kiln::from_vec(data::uniform(2, 12, -1.0, 1.0), [2])?,
     ])
 }
