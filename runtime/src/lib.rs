@@ -76,9 +76,34 @@ pub fn execute(graph: &Graph, mode: Mode) -> Result<(Vec<Arc<Data>>, ExecStats),
             log.pass(name, &g.explain())
         }
     });
+    no_complex_kernels(&optimised)?;
     let plan = kiln_ir::plan::plan_with(&optimised, mode == Mode::Eager);
     if log.plan {
         log.plan(&plan.to_string());
     }
     cpu::run(&plan, cache()?, log)
+}
+
+/// After complex lowering, complex values may only be constants and library-call
+/// inputs and results: any other node on complex data would need a complex kernel,
+/// which kiln does not have. Name it rather than fail inside code generation.
+fn no_complex_kernels(g: &Graph) -> Result<(), RuntimeError> {
+    let complex = |id: &kiln_ir::NodeId| g.node(*id).meta.dtype.is_complex();
+    for n in &g.nodes {
+        let on_complex = n.meta.dtype.is_complex() || n.inputs.iter().any(complex);
+        if on_complex && !matches!(n.op, kiln_ir::Op::Constant(_) | kiln_ir::Op::Library { .. }) {
+            let dtype = match n.meta.dtype.is_complex() {
+                true => n.meta.dtype,
+                false => g.node(n.inputs[0]).meta.dtype,
+            };
+            return Err(RuntimeError::Compile {
+                what: format!(
+                    "{} at {}: kiln's compiled modes have no formula for {} on {dtype} yet \
+                     (Mode::Interpreter evaluates it)",
+                    n.func, n.loc, n.op
+                ),
+            });
+        }
+    }
+    Ok(())
 }

@@ -35,6 +35,10 @@ pub enum LibCall {
     Fft(FftCall),
     Sort(SortCall),
     Index(IndexCall),
+    /// complex[S] → real[S..., 2]: the same interleaved (re, im) memory read as reals.
+    AsReal,
+    /// real[S..., 2] → complex[S]: pairs (re, im) read as complex numbers.
+    AsComplex,
 }
 
 /// Shape and dtype of each output of a call.
@@ -50,6 +54,34 @@ impl LibCall {
             LibCall::Fft(c) => c.infer(func, inputs),
             LibCall::Sort(c) => c.infer(func, inputs),
             LibCall::Index(c) => c.infer(func, inputs),
+            LibCall::AsReal => {
+                arity(func, inputs, 1)?;
+                check_category(func, "x", inputs[0].dtype, Category::Complex)?;
+                let mut shape = inputs[0].shape.clone();
+                shape.0.push(2);
+                Ok(vec![(shape, inputs[0].dtype.real_part())])
+            }
+            LibCall::AsComplex => {
+                arity(func, inputs, 1)?;
+                let x = inputs[0];
+                check_category(func, "x", x.dtype, Category::RealFloating)?;
+                min_rank(func, "x", x, 1, "[..., 2]")?;
+                let mut shape = x.shape.clone();
+                if shape.0.pop() != Some(2) {
+                    return Err(IrError::invalid(
+                        func,
+                        format!(
+                            "the last axis must hold (re, im) pairs, got shape {}",
+                            x.shape
+                        ),
+                    ));
+                }
+                let dtype = x
+                    .dtype
+                    .to_complex()
+                    .expect("real floating dtypes have a complex");
+                Ok(vec![(shape, dtype)])
+            }
         }
     }
 
@@ -67,6 +99,8 @@ impl LibCall {
             LibCall::Fft(c) => format!("{c}"),
             LibCall::Sort(c) => format!("{c:?}").to_lowercase(),
             LibCall::Index(c) => format!("{c:?}").to_lowercase(),
+            LibCall::AsReal => "as_real".into(),
+            LibCall::AsComplex => "as_complex".into(),
         }
     }
 }

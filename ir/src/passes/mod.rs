@@ -5,6 +5,7 @@
 //! return the id of a node (existing or newly pushed) that replaces it. The driver
 //! repeats a pass until nothing changes (tinygrad's graph_rewrite, in miniature).
 
+pub mod complex;
 pub mod cse;
 pub mod dce;
 pub mod fold;
@@ -61,6 +62,10 @@ pub struct Pass {
 
 /// The default pipeline, in order.
 pub const PIPELINE: &[Pass] = &[
+    Pass {
+        name: "complex",
+        run: complex::run,
+    },
     Pass {
         name: "fold",
         run: fold::run,

@@ -28,6 +28,8 @@ pub fn run(call: &LibCall, args: &Args) -> Result<Vec<Data>, RuntimeError> {
         LibCall::Fft(c) => fft::run(c, args),
         LibCall::Sort(c) => sorting::run(c, args),
         LibCall::Index(c) => indexing::run(c, args),
+        LibCall::AsReal => Ok(vec![as_real(args[0].0)?]),
+        LibCall::AsComplex => Ok(vec![as_complex(args[0].0)?]),
     }
 }
 
@@ -37,4 +39,37 @@ pub fn reference(call: &LibCall, args: &Args) -> Result<Vec<Data>, RuntimeError>
         LibCall::Matmul => Ok(vec![matmul::naive(args[0], args[1])?]),
         _ => run(call, args),
     }
+}
+
+fn bad_dtype(func: &str, d: &Data) -> RuntimeError {
+    RuntimeError::Unsupported {
+        what: format!("{func} of {}", d.dtype()),
+    }
+}
+
+/// Interleaved (re, im) pairs of a complex vector, as reals.
+fn as_real(d: &Data) -> Result<Data, RuntimeError> {
+    Ok(match d {
+        Data::C64(v) => Data::F32(v.iter().flat_map(|z| [z.re, z.im]).collect()),
+        Data::C128(v) => Data::F64(v.iter().flat_map(|z| [z.re, z.im]).collect()),
+        other => return Err(bad_dtype("as_real", other)),
+    })
+}
+
+/// Complex numbers from interleaved (re, im) pairs.
+fn as_complex(d: &Data) -> Result<Data, RuntimeError> {
+    use num_complex::Complex;
+    Ok(match d {
+        Data::F32(v) => Data::C64(
+            v.chunks_exact(2)
+                .map(|p| Complex::new(p[0], p[1]))
+                .collect(),
+        ),
+        Data::F64(v) => Data::C128(
+            v.chunks_exact(2)
+                .map(|p| Complex::new(p[0], p[1]))
+                .collect(),
+        ),
+        other => return Err(bad_dtype("as_complex", other)),
+    })
 }

@@ -1,0 +1,595 @@
+//! Complex lowering: every complex value the compiled backends would have to compute
+//! becomes a pair of real values (re, im), and each complex op the formulas below
+//! cover becomes real ops on the pairs, so kernels, fusion and both backends need no
+//! complex type at all (XLA and JAX lower complex arithmetic the same way on targets
+//! without native complex).
+//!
+//! Complex data enters and leaves through two library calls that reinterpret memory:
+//! `AsReal` (complex[S] → real[S..., 2]) for constants and library results, and
+//! `AsComplex` (real[S..., 2] → complex[S]) for requested outputs and for ops that stay
+//! complex (library calls such as FFTs, and the functions without a formula here,
+//! which the compiler then reports as not compilable, by name).
+//!
+//! The formulas follow the reference interpreter's (`num_complex` and its own special
+//! cases), so the two agree to within the ULP of the real functions involved, for
+//! finite inputs; at infinities and NaNs the two may differ (docs/accuracy.md).
+
+use crate::dtype::DType;
+use crate::graph::{Graph, Node, NodeId};
+use crate::library::LibCall;
+use crate::op::{Axes, BinaryOp, Meta, Op, ReduceOp, ScanOp, SliceDim, UnaryOp};
+use crate::scalar::Scalar;
+
+/// Lower the complex parts of `graph`; a graph without complex values is returned as is.
+pub fn run(graph: &Graph) -> Graph {
+    if !graph.nodes.iter().any(|n| n.meta.dtype.is_complex()) {
+        return graph.clone();
+    }
+    let mut l = Lowering {
+        src: graph,
+        out: Graph::default(),
+        real: vec![None; graph.nodes.len()],
+        packed: vec![None; graph.nodes.len()],
+        parts: vec![None; graph.nodes.len()],
+        at: 0,
+    };
+    for i in 0..graph.nodes.len() {
+        l.at = i;
+        l.lower(NodeId(i as u32));
+    }
+    let outputs: Vec<NodeId> = graph
+        .outputs
+        .iter()
+        .map(|&o| match graph.node(o).meta.dtype.is_complex() {
+            true => l.packed(o),
+            false => l.real[o.index()].expect("every real node is lowered"),
+        })
+        .collect();
+    l.out.outputs = outputs;
+    crate::passes::dce::run(&l.out)
+}
+
+type Pair = (NodeId, NodeId);
+
+struct Lowering<'g> {
+    src: &'g Graph,
+    out: Graph,
+    /// New id of each real-valued source node.
+    real: Vec<Option<NodeId>>,
+    /// New id of a complex source node as one complex node, once made.
+    packed: Vec<Option<NodeId>>,
+    /// New ids of its (re, im) parts, once made.
+    parts: Vec<Option<Pair>>,
+    /// The source node being lowered: new nodes take its function name and location.
+    at: usize,
+}
+
+impl Lowering<'_> {
+    fn src_node(&self) -> &Node {
+        &self.src.nodes[self.at]
+    }
+
+    /// Push `op` on `inputs`, its meta inferred (the lowering only builds valid nodes).
+    fn push(&mut self, op: Op, inputs: &[NodeId]) -> NodeId {
+        let metas: Vec<&Meta> = inputs.iter().map(|&i| &self.out.node(i).meta).collect();
+        let func = self.src_node().func;
+        let meta = op
+            .infer(func, &metas)
+            .unwrap_or_else(|e| panic!("complex lowering built an invalid {op}: {e}"));
+        let node = Node {
+            op,
+            inputs: inputs.iter().copied().collect(),
+            meta,
+            func,
+            loc: self.src_node().loc,
+        };
+        self.out.push(node)
+    }
+
+    fn un(&mut self, op: UnaryOp, x: NodeId) -> NodeId {
+        self.push(Op::Unary(op), &[x])
+    }
+
+    fn bin(&mut self, op: BinaryOp, a: NodeId, b: NodeId) -> NodeId {
+        self.push(Op::Binary(op), &[a, b])
+    }
+
+    fn add(&mut self, a: NodeId, b: NodeId) -> NodeId {
+        self.bin(BinaryOp::Add, a, b)
+    }
+    fn sub(&mut self, a: NodeId, b: NodeId) -> NodeId {
+        self.bin(BinaryOp::Subtract, a, b)
+    }
+    fn mul(&mut self, a: NodeId, b: NodeId) -> NodeId {
+        self.bin(BinaryOp::Multiply, a, b)
+    }
+    fn div(&mut self, a: NodeId, b: NodeId) -> NodeId {
+        self.bin(BinaryOp::Divide, a, b)
+    }
+
+    /// A constant of `like`'s shape and dtype (or `dtype`).
+    fn fill_as(&mut self, value: f64, like: NodeId, dtype: Option<DType>) -> NodeId {
+        let m = &self.out.node(like).meta;
+        let meta = Meta {
+            shape: m.shape.clone(),
+            dtype: dtype.unwrap_or(m.dtype),
+            device: m.device,
+        };
+        let node = Node {
+            op: Op::Fill(Scalar::Float(value)),
+            inputs: Default::default(),
+            meta,
+            func: self.src_node().func,
+            loc: self.src_node().loc,
+        };
+        self.out.push(node)
+    }
+
+    fn select(&mut self, c: NodeId, (ar, ai): Pair, (br, bi): Pair) -> Pair {
+        (
+            self.push(Op::Where, &[c, ar, br]),
+            self.push(Op::Where, &[c, ai, bi]),
+        )
+    }
+
+    /// The new id of a real-valued source node.
+    fn real_of(&self, id: NodeId) -> NodeId {
+        self.real[id.index()].expect("inputs are lowered before their users")
+    }
+
+    /// A source input as a node of the new graph, complex ones packed.
+    fn as_is(&mut self, id: NodeId) -> NodeId {
+        match self.src.node(id).meta.dtype.is_complex() {
+            true => self.packed(id),
+            false => self.real_of(id),
+        }
+    }
+
+    /// A complex source node as one complex node of the new graph.
+    fn packed(&mut self, id: NodeId) -> NodeId {
+        if let Some(p) = self.packed[id.index()] {
+            return p;
+        }
+        let (re, im) = self.parts[id.index()].expect("a complex node has parts or is packed");
+        let rank = self.out.node(re).meta.shape.rank();
+        let mut with_pair = self.out.node(re).meta.shape.clone();
+        with_pair.0.push(1);
+        let re1 = self.push(Op::Reshape(with_pair.clone()), &[re]);
+        let im1 = self.push(Op::Reshape(with_pair), &[im]);
+        let pairs = self.push(Op::Concat { axis: rank }, &[re1, im1]);
+        let p = self.push(
+            Op::Library {
+                call: LibCall::AsComplex,
+                output: 0,
+            },
+            &[pairs],
+        );
+        self.packed[id.index()] = Some(p);
+        p
+    }
+
+    /// The (re, im) parts of a complex source node.
+    fn parts(&mut self, id: NodeId) -> Pair {
+        if let Some(p) = self.parts[id.index()] {
+            return p;
+        }
+        let packed = self.packed[id.index()].expect("a complex node has parts or is packed");
+        let shape = self.out.node(packed).meta.shape.clone();
+        let real = self.push(
+            Op::Library {
+                call: LibCall::AsReal,
+                output: 0,
+            },
+            &[packed],
+        );
+        let part = |l: &mut Self, k: usize| {
+            let mut dims: smallvec::SmallVec<[SliceDim; 4]> = shape
+                .dims()
+                .iter()
+                .map(|&n| SliceDim {
+                    start: 0,
+                    step: 1,
+                    len: n,
+                })
+                .collect();
+            dims.push(SliceDim {
+                start: k,
+                step: 1,
+                len: 1,
+            });
+            let s = l.push(Op::Slice(dims), &[real]);
+            l.push(Op::Reshape(shape.clone()), &[s])
+        };
+        let p = (part(self, 0), part(self, 1));
+        self.parts[id.index()] = Some(p);
+        p
+    }
+
+    fn lower(&mut self, id: NodeId) {
+        let node = self.src.node(id).clone();
+        let complex_in = node
+            .inputs
+            .iter()
+            .any(|&i| self.src.node(i).meta.dtype.is_complex());
+        if !node.meta.dtype.is_complex() && !complex_in {
+            let inputs: Vec<NodeId> = node.inputs.iter().map(|&i| self.real_of(i)).collect();
+            let mut n = node.clone();
+            n.inputs = inputs.into_iter().collect();
+            self.real[id.index()] = Some(self.out.push(n));
+            return;
+        }
+        match self.formula(&node) {
+            Some(Lowered::Real(r)) => self.real[id.index()] = Some(r),
+            Some(Lowered::Complex(p)) => self.parts[id.index()] = Some(p),
+            Some(Lowered::Packed(p)) => self.packed[id.index()] = Some(p),
+            None => {
+                // Kept as one node on packed inputs: library calls (AsReal reads their
+                // complex results), and ops without a formula here.
+                let inputs: Vec<NodeId> = node.inputs.iter().map(|&i| self.as_is(i)).collect();
+                let mut n = node.clone();
+                n.inputs = inputs.into_iter().collect();
+                let new = self.out.push(n);
+                match node.meta.dtype.is_complex() {
+                    true => self.packed[id.index()] = Some(new),
+                    false => self.real[id.index()] = Some(new),
+                }
+            }
+        }
+    }
+
+    /// Real ops computing `node`, or `None` to keep it complex.
+    fn formula(&mut self, node: &Node) -> Option<Lowered> {
+        use Lowered::Complex as C;
+        let x = node.inputs.first().copied();
+        Some(match &node.op {
+            // The constant itself; AsReal reads it when its parts are needed.
+            Op::Constant(_) => Lowered::Packed(self.out.push(node.clone())),
+            Op::Fill(s) => {
+                let real = node.meta.dtype.real_part();
+                let (re, im) = match *s {
+                    Scalar::Complex(re, im) => (re, im),
+                    Scalar::Float(f) => (f, 0.0),
+                    Scalar::Int(i) => (i as f64, 0.0),
+                    Scalar::Bool(b) => (b as u8 as f64, 0.0),
+                };
+                let mk = |l: &mut Self, v: f64| {
+                    let n = Node {
+                        op: Op::Fill(Scalar::Float(v)),
+                        inputs: Default::default(),
+                        meta: Meta {
+                            dtype: real,
+                            ..node.meta.clone()
+                        },
+                        func: node.func,
+                        loc: node.loc,
+                    };
+                    l.out.push(n)
+                };
+                C((mk(self, re), mk(self, im)))
+            }
+            Op::Cast(to) => self.cast(x?, *to)?,
+            Op::Reshape(_) | Op::Permute(_) | Op::Broadcast(_) | Op::Slice(_) => {
+                let (re, im) = self.parts(x?);
+                C((
+                    self.push(node.op.clone(), &[re]),
+                    self.push(node.op.clone(), &[im]),
+                ))
+            }
+            Op::Concat { .. } => {
+                let parts: Vec<Pair> = node.inputs.iter().map(|&i| self.parts(i)).collect();
+                let res: Vec<NodeId> = parts.iter().map(|p| p.0).collect();
+                let ims: Vec<NodeId> = parts.iter().map(|p| p.1).collect();
+                C((
+                    self.push(node.op.clone(), &res),
+                    self.push(node.op.clone(), &ims),
+                ))
+            }
+            Op::Where => {
+                let c = self.real_of(node.inputs[0]);
+                let a = self.parts(node.inputs[1]);
+                let b = self.parts(node.inputs[2]);
+                C(self.select(c, a, b))
+            }
+            Op::Unary(op) => self.unary(*op, x?)?,
+            Op::Binary(op) => {
+                let a = self.parts(node.inputs[0]);
+                let b = self.parts(node.inputs[1]);
+                self.binary(*op, a, b)?
+            }
+            Op::Reduce {
+                op,
+                axes,
+                keepdims,
+                correction_bits,
+            } => self.reduce(*op, axes, *keepdims, *correction_bits, x?)?,
+            Op::Scan {
+                op: ScanOp::CumSum, ..
+            } => {
+                let (re, im) = self.parts(x?);
+                C((
+                    self.push(node.op.clone(), &[re]),
+                    self.push(node.op.clone(), &[im]),
+                ))
+            }
+            _ => return None,
+        })
+    }
+
+    fn cast(&mut self, x: NodeId, to: DType) -> Option<Lowered> {
+        let from = self.src.node(x).meta.dtype;
+        Some(match (from.is_complex(), to.is_complex()) {
+            (false, true) => {
+                let re = self.real_of(x);
+                let re = self.push(Op::Cast(to.real_part()), &[re]);
+                Lowered::Complex((re, self.fill_as(0.0, re, None)))
+            }
+            (true, true) => {
+                let (re, im) = self.parts(x);
+                Lowered::Complex((
+                    self.push(Op::Cast(to.real_part()), &[re]),
+                    self.push(Op::Cast(to.real_part()), &[im]),
+                ))
+            }
+            (true, false) if to == DType::Bool => {
+                let (re, im) = self.parts(x);
+                let zr = self.fill_as(0.0, re, None);
+                let a = self.bin(BinaryOp::NotEqual, re, zr);
+                let b = self.bin(BinaryOp::NotEqual, im, zr);
+                Lowered::Real(self.bin(BinaryOp::LogicalOr, a, b))
+            }
+            // Complex to a real or integer dtype keeps the real part (Data::cast).
+            (true, false) => {
+                let (re, _) = self.parts(x);
+                Lowered::Real(self.push(Op::Cast(to), &[re]))
+            }
+            (false, false) => unreachable!("real casts are not lowered"),
+        })
+    }
+
+    /// (a + bi)(c + di) = (ac - bd) + (ad + bc)i, as num_complex computes it.
+    fn cmul(&mut self, (a, b): Pair, (c, d): Pair) -> Pair {
+        let (ac, bd, ad, bc) = (
+            self.mul(a, c),
+            self.mul(b, d),
+            self.mul(a, d),
+            self.mul(b, c),
+        );
+        (self.sub(ac, bd), self.add(ad, bc))
+    }
+
+    /// (a + bi)/(c + di) = ((ac + bd) + (bc - ad)i) / (c² + d²), as num_complex does.
+    fn cdiv(&mut self, (a, b): Pair, (c, d): Pair) -> Pair {
+        let (cc, dd) = (self.mul(c, c), self.mul(d, d));
+        let n = self.add(cc, dd);
+        let (ac, bd, bc, ad) = (
+            self.mul(a, c),
+            self.mul(b, d),
+            self.mul(b, c),
+            self.mul(a, d),
+        );
+        let (re, im) = (self.add(ac, bd), self.sub(bc, ad));
+        (self.div(re, n), self.div(im, n))
+    }
+
+    fn cexp(&mut self, (a, b): Pair) -> Pair {
+        let r = self.un(UnaryOp::Exp, a);
+        let (c, s) = (self.un(UnaryOp::Cos, b), self.un(UnaryOp::Sin, b));
+        (self.mul(r, c), self.mul(r, s))
+    }
+
+    fn clog(&mut self, (a, b): Pair) -> Pair {
+        let h = self.bin(BinaryOp::Hypot, a, b);
+        (self.un(UnaryOp::Log, h), self.bin(BinaryOp::Atan2, b, a))
+    }
+
+    /// sinh(z)/cosh(z) computed as (sinh 2a + i sin 2b) / (cosh 2a + cos 2b), and for
+    /// |a| > 20 as (sign(a), 2 sin(2b) e^(-2|a|)) where both overflow (the interpreter's
+    /// complex_tanh).
+    fn ctanh(&mut self, (a, b): Pair) -> Pair {
+        let two_a = self.add(a, a);
+        let two_b = self.add(b, b);
+        let ch = self.un(UnaryOp::Cosh, two_a);
+        let cb = self.un(UnaryOp::Cos, two_b);
+        let d = self.add(ch, cb);
+        let sh = self.un(UnaryOp::Sinh, two_a);
+        let sb = self.un(UnaryOp::Sin, two_b);
+        let (re, im) = (self.div(sh, d), self.div(sb, d));
+        let abs_a = self.un(UnaryOp::Abs, a);
+        let twenty = self.fill_as(20.0, a, None);
+        let far = self.bin(BinaryOp::Greater, abs_a, twenty);
+        let one = self.fill_as(1.0, a, None);
+        let far_re = self.bin(BinaryOp::Copysign, one, a);
+        let minus_two_abs = self.add(abs_a, abs_a);
+        let minus_two_abs = self.un(UnaryOp::Negative, minus_two_abs);
+        let decay = self.un(UnaryOp::Exp, minus_two_abs);
+        let sb2 = self.add(sb, sb);
+        let far_im = self.mul(sb2, decay);
+        let finite_b = self.un(UnaryOp::IsFinite, b);
+        let zero = self.fill_as(0.0, a, None);
+        let far_im = self.push(Op::Where, &[finite_b, far_im, zero]);
+        self.select(far, (far_re, far_im), (re, im))
+    }
+
+    fn unary(&mut self, op: UnaryOp, x: NodeId) -> Option<Lowered> {
+        use Lowered::{Complex as C, Real as R};
+        use UnaryOp::*;
+        let z = self.parts(x);
+        let (a, b) = z;
+        Some(match op {
+            Real => R(a),
+            Imag => R(b),
+            Abs => R(self.bin(BinaryOp::Hypot, a, b)),
+            IsNan | IsInf => {
+                let (p, q) = (self.un(op, a), self.un(op, b));
+                R(self.bin(BinaryOp::LogicalOr, p, q))
+            }
+            IsFinite => {
+                let (p, q) = (self.un(op, a), self.un(op, b));
+                R(self.bin(BinaryOp::LogicalAnd, p, q))
+            }
+            Conj => C((a, self.un(Negative, b))),
+            Negative => C((self.un(Negative, a), self.un(Negative, b))),
+            Positive => C(z),
+            Round => C((self.un(Round, a), self.un(Round, b))),
+            Square => C(self.cmul(z, z)),
+            Exp => C(self.cexp(z)),
+            Expm1 => {
+                // re = expm1(a)·cos(b) - 2·sin²(b/2), im = exp(a)·sin(b); b = 0 keeps
+                // the real expm1 (the interpreter's complex_expm1).
+                let half = self.fill_as(0.5, b, None);
+                let hb = self.mul(b, half);
+                let h = self.un(Sin, hb);
+                let hh = self.mul(h, h);
+                let hh2 = self.add(hh, hh);
+                let em = self.un(Expm1, a);
+                let cb = self.un(Cos, b);
+                let t = self.mul(em, cb);
+                let re = self.sub(t, hh2);
+                let ea = self.un(Exp, a);
+                let sb = self.un(Sin, b);
+                let im = self.mul(ea, sb);
+                let zero = self.fill_as(0.0, b, None);
+                let real_axis = self.bin(BinaryOp::Equal, b, zero);
+                C(self.select(real_axis, (em, b), (re, im)))
+            }
+            Log => C(self.clog(z)),
+            Log2 | Log10 => {
+                let (re, im) = self.clog(z);
+                let base: f64 = if op == Log2 { 2.0 } else { 10.0 };
+                let k = self.fill_as(base.ln(), re, None);
+                C((self.div(re, k), self.div(im, k)))
+            }
+            Reciprocal => {
+                let one = self.fill_as(1.0, a, None);
+                let zero = self.fill_as(0.0, a, None);
+                C(self.cdiv((one, zero), z))
+            }
+            Sign => {
+                // z/|z|; 0 for 0; NaN + NaN·i when a part is NaN.
+                let h = self.bin(BinaryOp::Hypot, a, b);
+                let q = (self.div(a, h), self.div(b, h));
+                let zero = self.fill_as(0.0, a, None);
+                let is_zero = self.bin(BinaryOp::Equal, h, zero);
+                let q = self.select(is_zero, (zero, zero), q);
+                let nan = self.fill_as(f64::NAN, a, None);
+                let (na, nb) = (self.un(IsNan, a), self.un(IsNan, b));
+                let any_nan = self.bin(BinaryOp::LogicalOr, na, nb);
+                C(self.select(any_nan, (nan, nan), q))
+            }
+            Sqrt => {
+                // t = sqrt((|a| + |z|)/2); a ≥ 0: (t, b/2t); a < 0: (|b|/2t, ±t with
+                // b's sign); z = 0: (0, b).
+                let h = self.bin(BinaryOp::Hypot, a, b);
+                let abs_a = self.un(Abs, a);
+                let s = self.add(abs_a, h);
+                let half = self.fill_as(0.5, a, None);
+                let s = self.mul(s, half);
+                let t = self.un(Sqrt, s);
+                let two_t = self.add(t, t);
+                let b_over = self.div(b, two_t);
+                let abs_b = self.un(Abs, b);
+                let absb_over = self.div(abs_b, two_t);
+                let signed_t = self.bin(BinaryOp::Copysign, t, b);
+                let neg = self.un(Signbit, a);
+                let r = self.select(neg, (absb_over, signed_t), (t, b_over));
+                let zero = self.fill_as(0.0, a, None);
+                let is_zero = self.bin(BinaryOp::Equal, h, zero);
+                C(self.select(is_zero, (zero, b), r))
+            }
+            Sin | Cos | Sinh | Cosh => {
+                let (sa, ca) = (self.un(Sin, a), self.un(Cos, a));
+                let (sha, cha) = (self.un(Sinh, a), self.un(Cosh, a));
+                let (sb, cb) = (self.un(Sin, b), self.un(Cos, b));
+                let (shb, chb) = (self.un(Sinh, b), self.un(Cosh, b));
+                C(match op {
+                    Sin => (self.mul(sa, chb), self.mul(ca, shb)),
+                    Cos => {
+                        let im = self.mul(sa, shb);
+                        (self.mul(ca, chb), self.un(Negative, im))
+                    }
+                    Sinh => (self.mul(sha, cb), self.mul(cha, sb)),
+                    _ => (self.mul(cha, cb), self.mul(sha, sb)),
+                })
+            }
+            Tanh => C(self.ctanh(z)),
+            Tan => {
+                // tan(z) = -i·tanh(iz): tanh(-b + ai) = (p, q) gives tan(z) = (q, -p).
+                let nb = self.un(Negative, b);
+                let (p, q) = self.ctanh((nb, a));
+                C((q, self.un(Negative, p)))
+            }
+            _ => return None,
+        })
+    }
+
+    fn binary(&mut self, op: BinaryOp, x: Pair, y: Pair) -> Option<Lowered> {
+        use BinaryOp::*;
+        use Lowered::{Complex as C, Real as R};
+        Some(match op {
+            Add => C((self.add(x.0, y.0), self.add(x.1, y.1))),
+            Subtract => C((self.sub(x.0, y.0), self.sub(x.1, y.1))),
+            Multiply => C(self.cmul(x, y)),
+            Divide => C(self.cdiv(x, y)),
+            Equal => {
+                let (p, q) = (self.bin(Equal, x.0, y.0), self.bin(Equal, x.1, y.1));
+                R(self.bin(LogicalAnd, p, q))
+            }
+            NotEqual => {
+                let (p, q) = (self.bin(NotEqual, x.0, y.0), self.bin(NotEqual, x.1, y.1));
+                R(self.bin(LogicalOr, p, q))
+            }
+            Pow => {
+                // z^w = exp(w·log z), and z^0 = 1 for every z.
+                let l = self.clog(x);
+                let p = self.cmul(y, l);
+                let e = self.cexp(p);
+                let zero = self.fill_as(0.0, y.0, None);
+                let one = self.fill_as(1.0, y.0, None);
+                let (r0, i0) = (self.bin(Equal, y.0, zero), self.bin(Equal, y.1, zero));
+                let w0 = self.bin(LogicalAnd, r0, i0);
+                C(self.select(w0, (one, zero), e))
+            }
+            _ => return None,
+        })
+    }
+
+    fn reduce(
+        &mut self,
+        op: ReduceOp,
+        axes: &Axes,
+        keepdims: bool,
+        correction_bits: u64,
+        x: NodeId,
+    ) -> Option<Lowered> {
+        let red = |op| Op::Reduce {
+            op,
+            axes: axes.clone(),
+            keepdims,
+            correction_bits,
+        };
+        let (re, im) = self.parts(x);
+        Some(match op {
+            ReduceOp::Sum | ReduceOp::Mean => {
+                Lowered::Complex((self.push(red(op), &[re]), self.push(red(op), &[im])))
+            }
+            ReduceOp::Any | ReduceOp::All => {
+                let zero = self.fill_as(0.0, re, None);
+                let p = self.bin(BinaryOp::NotEqual, re, zero);
+                let q = self.bin(BinaryOp::NotEqual, im, zero);
+                let nz = self.bin(BinaryOp::LogicalOr, p, q);
+                Lowered::Real(self.push(red(op), &[nz]))
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// What a source node became.
+enum Lowered {
+    /// A real value.
+    Real(NodeId),
+    /// A complex value as its parts.
+    Complex(Pair),
+    /// A complex value as one complex node.
+    Packed(NodeId),
+}

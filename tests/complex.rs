@@ -1,0 +1,219 @@
+//! Complex numbers in the compiled modes: the complex-lowering pass turns each complex
+//! value into (re, im) real parts, and these tests hold its results to the reference
+//! interpreter's (num_complex) on finite values, for complex64 and complex128, through
+//! views, reductions, scans, casts, matmul and odd shapes (0-d, empty, lengths that are
+//! not a multiple of the vector width).
+
+use kiln::{Array, Complex32, Complex64, DType, Mode, ReduceOpts};
+
+fn values(n: usize, seed: u64, scale: f64) -> Vec<Complex64> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        ((x >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) * scale
+    };
+    (0..n).map(|_| Complex64::new(next(), next())).collect()
+}
+
+fn array(v: &[Complex64], shape: &[usize], dtype: DType) -> Array {
+    match dtype {
+        DType::C128 => kiln::from_vec(v.to_vec(), shape).unwrap(),
+        _ => kiln::from_vec(
+            v.iter()
+                .map(|z| Complex32::new(z.re as f32, z.im as f32))
+                .collect::<Vec<_>>(),
+            shape,
+        )
+        .unwrap(),
+    }
+}
+
+/// Every element as complex128 (reals get a zero imaginary part).
+fn read(a: &Array, mode: Mode) -> Vec<Complex64> {
+    let wide = match a.dtype() {
+        DType::C64 | DType::C128 => kiln::astype(a, DType::C128).unwrap(),
+        DType::Bool => kiln::astype(&kiln::astype(a, DType::F64).unwrap(), DType::C128).unwrap(),
+        _ => kiln::astype(&kiln::astype(a, DType::F64).unwrap(), DType::C128).unwrap(),
+    };
+    wide.compute_with(mode).unwrap().to_vec().unwrap()
+}
+
+/// Compiled modes agree with the interpreter to `tol` relative to |want| (+ tol).
+fn agree(a: &Array, tol: f64, ctx: &str) {
+    let want = read(a, Mode::Interpreter);
+    for mode in [Mode::Eager, Mode::Fused] {
+        let got = read(a, mode);
+        assert_eq!(got.len(), want.len(), "{ctx}: length");
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            let err = (g - w).norm();
+            let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
+            assert!(
+                err <= tol * (1.0 + w.norm()) || (same(g.re, w.re) && same(g.im, w.im)),
+                "{ctx} in {mode:?}, element {i}: {g} vs {w}"
+            );
+        }
+    }
+}
+
+fn tol(dtype: DType) -> f64 {
+    if dtype == DType::C64 {
+        1e-5
+    } else {
+        1e-13
+    }
+}
+
+#[test]
+fn elementwise_functions_agree_with_the_interpreter() {
+    type F = fn(&Array) -> kiln::Result<Array>;
+    let unary: &[(&str, F)] = &[
+        ("abs", kiln::abs),
+        ("real", kiln::real),
+        ("imag", kiln::imag),
+        ("conj", kiln::conj),
+        ("negative", kiln::negative),
+        ("positive", kiln::positive),
+        ("square", kiln::square),
+        ("exp", kiln::exp),
+        ("expm1", kiln::expm1),
+        ("log", kiln::log),
+        ("log2", kiln::log2),
+        ("log10", kiln::log10),
+        ("reciprocal", kiln::reciprocal),
+        ("sign", kiln::sign),
+        ("sqrt", kiln::sqrt),
+        ("sin", kiln::sin),
+        ("cos", kiln::cos),
+        ("sinh", kiln::sinh),
+        ("cosh", kiln::cosh),
+        ("tanh", kiln::tanh),
+        ("tan", kiln::tan),
+        ("round", kiln::round),
+        ("isnan", kiln::isnan),
+        ("isinf", kiln::isinf),
+        ("isfinite", kiln::isfinite),
+    ];
+    for dtype in [DType::C64, DType::C128] {
+        for &n in &[0usize, 1, 3, 7, 33] {
+            let mut v = values(n, n as u64 + 1, 3.0);
+            if n > 3 {
+                v[1] = Complex64::new(0.0, 0.0);
+                v[2] = Complex64::new(-2.0, 0.0);
+                v[3] = Complex64::new(0.0, -1.5);
+            }
+            let x = array(&v, &[n], dtype);
+            for (name, f) in unary {
+                agree(
+                    &f(&x).unwrap(),
+                    tol(dtype) * 4.0,
+                    &format!("{name} {dtype} n={n}"),
+                );
+            }
+            let w = array(&values(n, 99, 2.0), &[n], dtype);
+            agree(&(&x + &w).unwrap(), tol(dtype), "add");
+            agree(&(&x - &w).unwrap(), tol(dtype), "subtract");
+            agree(&(&x * &w).unwrap(), tol(dtype), "multiply");
+            agree(&(&x / &w).unwrap(), tol(dtype), "divide");
+            agree(&kiln::equal(&x, &x).unwrap(), 0.0, "equal");
+            agree(&kiln::not_equal(&x, &w).unwrap(), 0.0, "not_equal");
+            let base = array(&values(n, 7, 2.0), &[n], dtype);
+            agree(&kiln::pow(&base, &w).unwrap(), tol(dtype) * 8.0, "pow");
+        }
+    }
+}
+
+#[test]
+fn views_scalars_reductions_and_scans_agree() {
+    for dtype in [DType::C64, DType::C128] {
+        let v = values(15, 5, 1.0);
+        let x = array(&v, &[3, 5], dtype);
+        let t = kiln::matrix_transpose(&x).unwrap();
+        let e = (kiln::exp(&t).unwrap() * 2.0).unwrap();
+        agree(
+            &e,
+            tol(dtype),
+            "exp of a transposed view times a real scalar",
+        );
+        let row = array(&values(5, 6, 1.0), &[1, 5], dtype);
+        agree(&(&x * &row).unwrap(), tol(dtype), "broadcast [1,5] head");
+        let col = array(&values(3, 8, 1.0), &[3, 1], dtype);
+        agree(&(&x + &col).unwrap(), tol(dtype), "broadcast [3,1] head");
+        agree(&kiln::flip(&x, ()).unwrap(), 0.0, "flip");
+        let rows = ReduceOpts::new().axis(1);
+        agree(
+            &kiln::sum(&x, rows.clone()).unwrap(),
+            tol(dtype),
+            "sum over rows",
+        );
+        agree(&kiln::mean(&x, ()).unwrap(), tol(dtype), "mean of all");
+        agree(&kiln::any(&x, rows.clone()).unwrap(), 0.0, "any");
+        agree(&kiln::all(&x, ()).unwrap(), 0.0, "all");
+        agree(
+            &kiln::cumulative_sum(&x, 1).unwrap(),
+            tol(dtype),
+            "cumulative_sum",
+        );
+        let zero_d = array(&values(1, 9, 1.0), &[], dtype);
+        agree(&kiln::sqrt(&zero_d).unwrap(), tol(dtype), "0-d sqrt");
+        let c = kiln::greater(&kiln::real(&x).unwrap(), 0.0).unwrap();
+        agree(
+            &kiln::where_(&c, &x, &t.clone().matrix_t()).unwrap(),
+            0.0,
+            "where",
+        );
+        agree(&kiln::stack(&[&x, &x], 0).unwrap(), 0.0, "stack (concat)");
+    }
+}
+
+trait MatrixT {
+    fn matrix_t(self) -> Array;
+}
+impl MatrixT for Array {
+    fn matrix_t(self) -> Array {
+        kiln::matrix_transpose(&self).unwrap()
+    }
+}
+
+#[test]
+fn casts_between_real_and_complex_agree() {
+    let v = values(9, 3, 2.0);
+    let x = array(&v, &[9], DType::C128);
+    agree(
+        &kiln::astype(&x, DType::C64).unwrap(),
+        1e-6,
+        "complex128 → complex64",
+    );
+    let r = kiln::from_vec((0..9).map(|i| i as f32 - 4.0).collect(), [9]).unwrap();
+    let z = kiln::astype(&r, DType::C64).unwrap();
+    agree(
+        &(&z * &kiln::astype(&x, DType::C64).unwrap()).unwrap(),
+        1e-5,
+        "float32 → complex64",
+    );
+}
+
+#[test]
+fn complex_matmul_agrees() {
+    for dtype in [DType::C64, DType::C128] {
+        let a = array(&values(12, 1, 1.0), &[3, 4], dtype);
+        let b = array(&values(8, 2, 1.0), &[4, 2], dtype);
+        agree(&kiln::matmul(&a, &b).unwrap(), tol(dtype) * 4.0, "matmul");
+        let c = kiln::matmul(&kiln::exp(&a).unwrap(), &b).unwrap();
+        agree(
+            &(c + 1.0).unwrap(),
+            tol(dtype) * 8.0,
+            "matmul of exp, plus 1",
+        );
+    }
+}
+
+#[test]
+fn a_complex_function_without_a_formula_is_an_error_naming_it() {
+    let x = array(&values(4, 1, 0.5), &[4], DType::C128);
+    let y = kiln::acos(&x).unwrap();
+    let e = y.compute_with(Mode::Fused).unwrap_err().to_string();
+    assert!(e.contains("acos"), "{e}");
+    assert!(y.compute_with(Mode::Interpreter).is_ok());
+}
