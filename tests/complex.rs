@@ -91,6 +91,13 @@ fn elementwise_functions_agree_with_the_interpreter() {
         ("tanh", kiln::tanh),
         ("tan", kiln::tan),
         ("round", kiln::round),
+        ("log1p", kiln::log1p),
+        ("asin", kiln::asin),
+        ("acos", kiln::acos),
+        ("atan", kiln::atan),
+        ("asinh", kiln::asinh),
+        ("acosh", kiln::acosh),
+        ("atanh", kiln::atanh),
         ("isnan", kiln::isnan),
         ("isinf", kiln::isinf),
         ("isfinite", kiln::isfinite),
@@ -212,8 +219,8 @@ fn complex_matmul_agrees() {
 #[test]
 fn a_complex_function_without_a_formula_is_an_error_naming_it() {
     let x = array(&values(4, 1, 0.5), &[4], DType::C128);
-    let y = kiln::acos(&x).unwrap();
+    let y = kiln::prod(&x, ()).unwrap();
     let e = y.compute_with(Mode::Fused).unwrap_err().to_string();
-    assert!(e.contains("acos"), "{e}");
+    assert!(e.contains("prod"), "{e}");
     assert!(y.compute_with(Mode::Interpreter).is_ok());
 }

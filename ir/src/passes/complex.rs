@@ -410,6 +410,142 @@ impl Lowering<'_> {
         self.select(far, (far_re, far_im), (re, im))
     }
 
+    /// t = sqrt((|a| + |z|)/2); a ≥ 0: (t, b/2t); a < 0: (|b|/2t, ±t with b's sign);
+    /// z = 0: (0, b). The principal root, as num_complex's.
+    fn csqrt(&mut self, (a, b): Pair) -> Pair {
+        use UnaryOp::*;
+        let h = self.bin(BinaryOp::Hypot, a, b);
+        let abs_a = self.un(Abs, a);
+        let s = self.add(abs_a, h);
+        let half = self.fill_as(0.5, a, None);
+        let s = self.mul(s, half);
+        let t = self.un(Sqrt, s);
+        let two_t = self.add(t, t);
+        let b_over = self.div(b, two_t);
+        let abs_b = self.un(Abs, b);
+        let absb_over = self.div(abs_b, two_t);
+        let signed_t = self.bin(BinaryOp::Copysign, t, b);
+        let neg = self.un(Signbit, a);
+        let r = self.select(neg, (absb_over, signed_t), (t, b_over));
+        let zero = self.fill_as(0.0, a, None);
+        let is_zero = self.bin(BinaryOp::Equal, h, zero);
+        self.select(is_zero, (zero, b), r)
+    }
+
+    /// The constant re + im·i, shaped like `like`.
+    fn cconst(&mut self, re: f64, im: f64, like: NodeId) -> Pair {
+        (self.fill_as(re, like, None), self.fill_as(im, like, None))
+    }
+
+    fn cadd(&mut self, x: Pair, y: Pair) -> Pair {
+        (self.add(x.0, y.0), self.add(x.1, y.1))
+    }
+
+    fn csub(&mut self, x: Pair, y: Pair) -> Pair {
+        (self.sub(x.0, y.0), self.sub(x.1, y.1))
+    }
+
+    /// i·(x + yi) = -y + xi.
+    fn times_i(&mut self, (x, y): Pair) -> Pair {
+        (self.un(UnaryOp::Negative, y), x)
+    }
+
+    /// -i·(x + yi) = y - xi.
+    fn times_minus_i(&mut self, (x, y): Pair) -> Pair {
+        (y, self.un(UnaryOp::Negative, x))
+    }
+
+    /// The inverse trigonometric and hyperbolic functions by num_complex's formulas.
+    fn inverse(&mut self, op: UnaryOp, z: Pair) -> Pair {
+        use UnaryOp::*;
+        let one = self.cconst(1.0, 0.0, z.0);
+        match op {
+            // asin(z) = -i·ln(sqrt(1 - z²) + iz); acos(z) = -i·ln(i·sqrt(1 - z²) + z).
+            Asin | Acos => {
+                let zz = self.cmul(z, z);
+                let d = self.csub(one, zz);
+                let r = self.csqrt(d);
+                let arg = match op {
+                    Asin => {
+                        let iz = self.times_i(z);
+                        self.cadd(r, iz)
+                    }
+                    _ => {
+                        let ir = self.times_i(r);
+                        self.cadd(ir, z)
+                    }
+                };
+                let l = self.clog(arg);
+                self.times_minus_i(l)
+            }
+            // atan(z) = (ln(1 + iz) - ln(1 - iz)) / 2i.
+            Atan => {
+                let iz = self.times_i(z);
+                let p = self.cadd(one, iz);
+                let m = self.csub(one, iz);
+                let (lp, lm) = (self.clog(p), self.clog(m));
+                let w = self.csub(lp, lm);
+                let half = self.fill_as(0.5, z.0, None);
+                let w = (self.mul(w.0, half), self.mul(w.1, half));
+                self.times_minus_i(w)
+            }
+            // asinh(z) = ln(z + sqrt(1 + z²)).
+            Asinh => {
+                let zz = self.cmul(z, z);
+                let s = self.cadd(one, zz);
+                let r = self.csqrt(s);
+                let arg = self.cadd(z, r);
+                self.clog(arg)
+            }
+            // acosh(z) = 2·ln(sqrt((z + 1)/2) + sqrt((z - 1)/2)).
+            Acosh => {
+                let half = self.fill_as(0.5, z.0, None);
+                let p = self.cadd(z, one);
+                let m = self.csub(z, one);
+                let p = (self.mul(p.0, half), self.mul(p.1, half));
+                let m = (self.mul(m.0, half), self.mul(m.1, half));
+                let (rp, rm) = (self.csqrt(p), self.csqrt(m));
+                let s = self.cadd(rp, rm);
+                let l = self.clog(s);
+                (self.add(l.0, l.0), self.add(l.1, l.1))
+            }
+            // atanh(z) = (ln(1 + z) - ln(1 - z)) / 2.
+            _ => {
+                let p = self.cadd(one, z);
+                let m = self.csub(one, z);
+                let (lp, lm) = (self.clog(p), self.clog(m));
+                let w = self.csub(lp, lm);
+                let half = self.fill_as(0.5, z.0, None);
+                (self.mul(w.0, half), self.mul(w.1, half))
+            }
+        }
+    }
+
+    /// log(1 + z): near 0 (|a|, |b| < 1/2) as (log1p(2a + a² + b²)/2, atan2(b, 1 + a)),
+    /// else log(z + 1) (the interpreter's complex_log1p).
+    fn clog1p(&mut self, z: Pair) -> Pair {
+        use UnaryOp::*;
+        let (a, b) = z;
+        let one = self.cconst(1.0, 0.0, a);
+        let shifted = self.cadd(z, one);
+        let far = self.clog(shifted);
+        let two = self.fill_as(2.0, a, None);
+        let t = self.add(two, a);
+        let t = self.mul(a, t);
+        let bb = self.mul(b, b);
+        let t = self.add(t, bb);
+        let l = self.un(Log1p, t);
+        let half = self.fill_as(0.5, a, None);
+        let near = (self.mul(half, l), self.bin(BinaryOp::Atan2, b, shifted.0));
+        let (abs_a, abs_b) = (self.un(Abs, a), self.un(Abs, b));
+        let (sa, sb) = (
+            self.bin(BinaryOp::Less, abs_a, half),
+            self.bin(BinaryOp::Less, abs_b, half),
+        );
+        let small = self.bin(BinaryOp::LogicalAnd, sa, sb);
+        self.select(small, near, far)
+    }
+
     fn unary(&mut self, op: UnaryOp, x: NodeId) -> Option<Lowered> {
         use Lowered::{Complex as C, Real as R};
         use UnaryOp::*;
@@ -476,26 +612,7 @@ impl Lowering<'_> {
                 let any_nan = self.bin(BinaryOp::LogicalOr, na, nb);
                 C(self.select(any_nan, (nan, nan), q))
             }
-            Sqrt => {
-                // t = sqrt((|a| + |z|)/2); a ≥ 0: (t, b/2t); a < 0: (|b|/2t, ±t with
-                // b's sign); z = 0: (0, b).
-                let h = self.bin(BinaryOp::Hypot, a, b);
-                let abs_a = self.un(Abs, a);
-                let s = self.add(abs_a, h);
-                let half = self.fill_as(0.5, a, None);
-                let s = self.mul(s, half);
-                let t = self.un(Sqrt, s);
-                let two_t = self.add(t, t);
-                let b_over = self.div(b, two_t);
-                let abs_b = self.un(Abs, b);
-                let absb_over = self.div(abs_b, two_t);
-                let signed_t = self.bin(BinaryOp::Copysign, t, b);
-                let neg = self.un(Signbit, a);
-                let r = self.select(neg, (absb_over, signed_t), (t, b_over));
-                let zero = self.fill_as(0.0, a, None);
-                let is_zero = self.bin(BinaryOp::Equal, h, zero);
-                C(self.select(is_zero, (zero, b), r))
-            }
+            Sqrt => C(self.csqrt(z)),
             Sin | Cos | Sinh | Cosh => {
                 let (sa, ca) = (self.un(Sin, a), self.un(Cos, a));
                 let (sha, cha) = (self.un(Sinh, a), self.un(Cosh, a));
@@ -512,6 +629,8 @@ impl Lowering<'_> {
                 })
             }
             Tanh => C(self.ctanh(z)),
+            Asin | Acos | Atan | Asinh | Acosh | Atanh => C(self.inverse(op, z)),
+            Log1p => C(self.clog1p(z)),
             Tan => {
                 // tan(z) = -i·tanh(iz): tanh(-b + ai) = (p, q) gives tan(z) = (q, -p).
                 let nb = self.un(Negative, b);
