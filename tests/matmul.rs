@@ -147,6 +147,11 @@ fn matmul_follows_the_standard_for_vectors_batches_and_empty_axes() {
         (&[2, 0], &[0, 2]),
         (&[0, 2, 3], &[3, 4]),
         (&[7, 17], &[17, 9]),
+        // Few output columns: the row-dot path (k ≥ 16, n ≤ 4).
+        (&[9, 33], &[33]),
+        (&[300, 40], &[40, 3]),
+        (&[2, 5, 40], &[1, 40, 1]),
+        (&[0, 40], &[40, 2]),
     ];
     for (i, &(sa, sb)) in cases.iter().enumerate() {
         let (a, ha) = make(sa, 2 * i as u64 + 1);
@@ -201,6 +206,15 @@ fn matmul_reads_transposed_flipped_sliced_and_broadcast_operands_as_views() {
         &textbook(&hc, &hsl),
         "c @ b[1::2]",
     );
+    // Few columns through a transposed rhs: X [70, 20] @ W.T with W [2, 20].
+    let (x, hx) = make(&[70, 20], 15);
+    let (w, hw) = make(&[2, 20], 16);
+    let hwt = Host {
+        shape: vec![20, 2],
+        v: (0..40).map(|i| hw.v[(i % 2) * 20 + i / 2]).collect(),
+    };
+    let xw = kiln::matmul(&x, &kiln::matrix_transpose(&w).unwrap()).unwrap();
+    check(&xw, &textbook(&hx, &hwt), "X @ W.T with two columns");
     // A broadcast operand (stride 0 rows).
     let (r, hr) = make(&[1, 6], 14);
     let wide = kiln::broadcast_to(&r, [3, 6]).unwrap();

@@ -69,6 +69,8 @@ pub fn strided((a, la): (&Data, &Layout), (b, lb): (&Data, &Layout)) -> Result<D
     let (oa, ob) = (Operand::of(la), Operand::of(lb));
     let (oa, ob) = (&oa, &ob);
     Ok(match (a, b) {
+        (Data::F32(x), Data::F32(y)) if skinny(oa, d) => Data::F32(row_dots(x, oa, y, ob, d)),
+        (Data::F64(x), Data::F64(y)) if skinny(oa, d) => Data::F64(row_dots(x, oa, y, ob, d)),
         (Data::F32(x), Data::F32(y)) => Data::F32(with_gemm(x, oa, y, ob, d)),
         (Data::F64(x), Data::F64(y)) => Data::F64(with_gemm(x, oa, y, ob, d)),
         (Data::C64(x), Data::C64(y)) => Data::C64(with_gemm::<Complex32>(x, oa, y, ob, d)),
@@ -135,6 +137,65 @@ fn with_gemm<T: Copy + Zero + One + Send + Sync + 'static>(
         }
     }
     out
+}
+
+/// A product with few output columns and contiguous lhs rows (X @ w, a matrix times a
+/// few vectors) is a stream over the rows of X: each row is read once and dotted with
+/// every column. gemm would pack X into blocks first, which costs as much again.
+fn skinny(oa: &Operand, (_, _, k, n): (usize, usize, usize, usize)) -> bool {
+    n <= 4 && k >= 16 && oa.cs == 1
+}
+
+/// Dot products of each (contiguous) lhs row with each rhs column, rows on rayon in
+/// blocks of fixed size; each dot sums in eight interleaved partial sums combined in a
+/// fixed order, so the bits do not depend on the thread count.
+fn row_dots<T: num_traits::Float + Send + Sync>(
+    a: &[T],
+    oa: &Operand,
+    b: &[T],
+    ob: &Operand,
+    (batch, m, k, n): (usize, usize, usize, usize),
+) -> Vec<T> {
+    let mut out = vec![T::zero(); batch * m * n];
+    if m == 0 || n == 0 {
+        return out;
+    }
+    for (i, o) in out.chunks_mut(m * n).enumerate() {
+        // The rhs columns, gathered contiguous (k·n elements: small).
+        let cols: Vec<Vec<T>> = (0..n)
+            .map(|c| {
+                (0..k)
+                    .map(|p| b[(ob.starts[i] + p as isize * ob.rs + c as isize * ob.cs) as usize])
+                    .collect()
+            })
+            .collect();
+        const ROWS: usize = 256;
+        o.par_chunks_mut(ROWS * n).enumerate().for_each(|(blk, o)| {
+            for (r, o) in o.chunks_mut(n).enumerate() {
+                let start = (oa.starts[i] + ((blk * ROWS + r) as isize) * oa.rs) as usize;
+                let row = &a[start..start + k];
+                for (o, col) in o.iter_mut().zip(&cols) {
+                    *o = dot(row, col);
+                }
+            }
+        });
+    }
+    out
+}
+
+fn dot<T: num_traits::Float>(x: &[T], y: &[T]) -> T {
+    let mut acc = [T::zero(); 8];
+    let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
+    let (xt, yt) = (xc.remainder(), yc.remainder());
+    for (u, v) in xc.zip(yc) {
+        for l in 0..8 {
+            acc[l] = acc[l] + u[l] * v[l];
+        }
+    }
+    for (l, (&u, &v)) in xt.iter().zip(yt).enumerate() {
+        acc[l] = acc[l] + u * v;
+    }
+    ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
 }
 
 fn int_loop<T>(
