@@ -27,6 +27,7 @@ mod creation;
 mod display;
 mod elementwise;
 mod error;
+pub mod fft;
 mod indexing;
 pub mod linalg;
 mod manipulation;
@@ -34,6 +35,9 @@ mod operand;
 mod ops;
 pub mod options;
 mod reduction;
+mod searching;
+mod sets;
+mod sorting;
 mod utility;
 
 pub use array::{eval, eval_with, Array};
@@ -48,6 +52,9 @@ pub use manipulation::*;
 pub use operand::Operand;
 pub use options::{AxisArg, CreateOpts, CumulativeOpts, ReduceOpts};
 pub use reduction::*;
+pub use searching::*;
+pub use sets::*;
+pub use sorting::*;
 pub use utility::*;
 
 /// Complex element types, re-exported for `asarray` and scalars.

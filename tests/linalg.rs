@@ -60,3 +60,831 @@ fn matmul_matches_the_textbook_product_in_every_mode() {
         }
     }
 }
+
+// ---- The linalg extension: each result is checked against an identity or a textbook
+// computation written here (A = L Lᵀ, A V = V diag(w), Q R = A, cofactor determinants,
+// naive loops), in every execution mode.
+
+use kiln::linalg::{self, MatrixNorm, QrMode};
+use kiln::{Array, Complex64, DType};
+
+const MODES: [Mode; 3] = [Mode::Interpreter, Mode::Eager, Mode::Fused];
+
+fn arr(values: &[f64], shape: &[usize]) -> Array {
+    kiln::from_vec(values.to_vec(), shape).unwrap()
+}
+
+fn get(x: &Array, mode: Mode) -> Vec<f64> {
+    x.compute_with(mode).unwrap().to_vec().unwrap()
+}
+
+fn transpose(a: &[f64], m: usize, n: usize) -> Vec<f64> {
+    (0..n * m).map(|i| a[(i % m) * n + i / m]).collect()
+}
+
+fn identity(n: usize) -> Vec<f64> {
+    (0..n * n)
+        .map(|i| if i % (n + 1) == 0 { 1.0 } else { 0.0 })
+        .collect()
+}
+
+/// Matrix `i` of a row-major stack of m × n matrices.
+fn nth(a: &[f64], i: usize, m: usize, n: usize) -> &[f64] {
+    &a[i * m * n..(i + 1) * m * n]
+}
+
+/// Laplace expansion along the first row.
+fn cofactor_det(a: &[f64], n: usize) -> f64 {
+    if n == 0 {
+        return 1.0;
+    }
+    (0..n)
+        .map(|j| {
+            let minor: Vec<f64> = (n..n * n).filter(|i| i % n != j).map(|i| a[i]).collect();
+            let sign = if j % 2 == 0 { 1.0 } else { -1.0 };
+            sign * a[j] * cofactor_det(&minor, n - 1)
+        })
+        .sum()
+}
+
+/// A symmetric positive-definite n × n matrix: B Bᵀ + n I.
+fn spd(seed: u64, n: usize) -> Vec<f64> {
+    let b = lcg(seed, n * n);
+    let mut a = textbook(&b, &transpose(&b, n, n), n, n, n);
+    for i in 0..n {
+        a[i * n + i] += n as f64;
+    }
+    a
+}
+
+/// A stack of `count` matrices made by `one(seed)`.
+fn stack(count: usize, one: impl Fn(u64) -> Vec<f64>) -> Vec<f64> {
+    (0..count as u64).flat_map(one).collect()
+}
+
+fn is_orthonormal_columns(q: &[f64], m: usize, k: usize, tol: f64) {
+    let qtq = textbook(&transpose(q, m, k), q, k, m, k);
+    close(&qtq, &identity(k), tol);
+}
+
+#[test]
+fn cholesky_factors_reproduce_positive_definite_stacks() {
+    let n = 4;
+    let a = stack(6, |s| spd(10 + s, n));
+    for upper in [false, true] {
+        for mode in MODES {
+            let x = arr(&a, &[2, 3, n, n]);
+            let l = get(&linalg::cholesky(&x, upper).unwrap(), mode);
+            for i in 0..6 {
+                let f = nth(&l, i, n, n);
+                let (lower, back) = if upper {
+                    (
+                        transpose(f, n, n),
+                        textbook(&transpose(f, n, n), f, n, n, n),
+                    )
+                } else {
+                    (f.to_vec(), textbook(f, &transpose(f, n, n), n, n, n))
+                };
+                for r in 0..n {
+                    assert!(lower[r * n + r] > 0.0);
+                    for c in r + 1..n {
+                        assert_eq!(lower[r * n + c], 0.0, "{mode:?} upper={upper}");
+                    }
+                }
+                close(&back, nth(&a, i, n, n), 1e-12);
+            }
+        }
+    }
+}
+
+#[test]
+fn cholesky_reads_only_the_lower_triangle_of_a_transposed_view() {
+    let n = 3;
+    let a = spd(3, n);
+    // Stored: A's upper triangle and garbage below; transposed, the garbage is above.
+    let stored: Vec<f64> = (0..n * n)
+        .map(|i| if i / n <= i % n { a[i] } else { 99.0 })
+        .collect();
+    for mode in MODES {
+        let x = kiln::matrix_transpose(&arr(&stored, &[n, n])).unwrap();
+        let l = get(&linalg::cholesky(&x, false).unwrap(), mode);
+        close(&textbook(&l, &transpose(&l, n, n), n, n, n), &a, 1e-12);
+    }
+}
+
+#[test]
+fn cholesky_of_size_one_and_empty_stacks() {
+    for mode in MODES {
+        let one = linalg::cholesky(&arr(&[9.0], &[1, 1, 1]), false).unwrap();
+        assert_eq!(get(&one, mode), vec![3.0]);
+        let empty = linalg::cholesky(&arr(&[], &[0, 3, 3]), false).unwrap();
+        assert_eq!(empty.shape(), &[0, 3, 3]);
+        assert!(get(&empty, mode).is_empty());
+    }
+}
+
+#[test]
+fn det_and_slogdet_match_cofactor_expansion() {
+    for n in 0..=4 {
+        let a = lcg(20 + n as u64, 6 * n * n);
+        for mode in MODES {
+            let x = arr(&a, &[2, 3, n, n]);
+            let d = get(&linalg::det(&x).unwrap(), mode);
+            let s = linalg::slogdet(&x).unwrap();
+            assert_eq!(s.sign.shape(), &[2, 3]);
+            let (sign, log) = (get(&s.sign, mode), get(&s.logabsdet, mode));
+            for i in 0..6 {
+                let want = cofactor_det(nth(&a, i, n, n), n);
+                close(&[d[i]], &[want], 1e-12);
+                close(&[sign[i] * log[i].exp()], &[want], 1e-12);
+                assert_eq!(sign[i], want.signum(), "n={n} {mode:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn det_of_a_transposed_view_and_of_a_singular_matrix() {
+    let a = lcg(5, 9);
+    let singular = [1.0, 2.0, 3.0, 2.0, 4.0, 6.0, 0.0, 1.0, 1.0];
+    for mode in MODES {
+        let t = kiln::matrix_transpose(&arr(&a, &[3, 3])).unwrap();
+        let d = get(&linalg::det(&t).unwrap(), mode);
+        close(&d, &[cofactor_det(&transpose(&a, 3, 3), 3)], 1e-12);
+        let s = linalg::slogdet(&arr(&singular, &[3, 3])).unwrap();
+        assert_eq!(get(&s.sign, mode), vec![0.0]);
+        assert_eq!(get(&s.logabsdet, mode), vec![f64::NEG_INFINITY]);
+    }
+}
+
+#[test]
+fn inv_times_the_matrix_is_the_identity() {
+    let n = 4;
+    let a = lcg(30, 6 * n * n);
+    for mode in MODES {
+        let x = arr(&a, &[2, 3, n, n]);
+        let y = get(&linalg::inv(&x).unwrap(), mode);
+        for i in 0..6 {
+            let p = textbook(nth(&a, i, n, n), nth(&y, i, n, n), n, n, n);
+            close(&p, &identity(n), 1e-10);
+        }
+        // Non-contiguous input: the inverse of Aᵀ.
+        let t = kiln::matrix_transpose(&arr(&a[..n * n], &[n, n])).unwrap();
+        let y = get(&linalg::inv(&t).unwrap(), mode);
+        close(
+            &textbook(&transpose(&a[..n * n], n, n), &y, n, n, n),
+            &identity(n),
+            1e-10,
+        );
+    }
+}
+
+#[test]
+fn inv_of_integers_computes_in_float64() {
+    for mode in MODES {
+        let x = kiln::asarray([[2i64, 1], [1, 1]], ()).unwrap();
+        let y = linalg::inv(&x).unwrap();
+        assert_eq!(y.dtype(), DType::F64);
+        close(&get(&y, mode), &[1.0, -1.0, -1.0, 2.0], 1e-14);
+    }
+}
+
+#[test]
+fn solve_broadcasts_batch_axes_and_accepts_a_vector() {
+    let (n, k) = (3, 2);
+    let a = lcg(40, 2 * n * n);
+    let b = lcg(41, 3 * n * k);
+    for mode in MODES {
+        // [2, 1, 3, 3] with [3, 3, 2] → [2, 3, 3, 2].
+        let x = linalg::solve(&arr(&a, &[2, 1, n, n]), &arr(&b, &[3, n, k])).unwrap();
+        assert_eq!(x.shape(), &[2, 3, n, k]);
+        let v = get(&x, mode);
+        for i in 0..2 {
+            for j in 0..3 {
+                let xi = nth(&v, i * 3 + j, n, k);
+                close(
+                    &textbook(nth(&a, i, n, n), xi, n, n, k),
+                    nth(&b, j, n, k),
+                    1e-10,
+                );
+            }
+        }
+        // A vector right-hand side: [2, 3, 3] with [3] → [2, 3].
+        let x = linalg::solve(&arr(&a, &[2, n, n]), &arr(&b[..n], &[n])).unwrap();
+        assert_eq!(x.shape(), &[2, n]);
+        let v = get(&x, mode);
+        for i in 0..2 {
+            close(
+                &textbook(nth(&a, i, n, n), nth(&v, i, n, 1), n, n, 1),
+                &b[..n],
+                1e-10,
+            );
+        }
+        // A transposed right-hand side.
+        let bt = kiln::matrix_transpose(&arr(&b[..n * k], &[k, n])).unwrap();
+        let v = get(
+            &linalg::solve(&arr(&a[..n * n], &[n, n]), &bt).unwrap(),
+            mode,
+        );
+        close(
+            &textbook(&a[..n * n], &v, n, n, k),
+            &transpose(&b[..n * k], k, n),
+            1e-10,
+        );
+    }
+}
+
+#[test]
+fn eigh_diagonalises_symmetric_stacks() {
+    let n = 4;
+    let a = stack(6, |s| {
+        let m = lcg(50 + s, n * n);
+        let t = transpose(&m, n, n);
+        m.iter().zip(&t).map(|(x, y)| x + y).collect()
+    });
+    for mode in MODES {
+        let x = arr(&a, &[2, 3, n, n]);
+        let e = linalg::eigh(&x).unwrap();
+        let (w, v) = (get(&e.eigenvalues, mode), get(&e.eigenvectors, mode));
+        let w_only = get(&linalg::eigvalsh(&x).unwrap(), mode);
+        close(&w_only, &w, 1e-12);
+        for i in 0..6 {
+            let (ai, vi, wi) = (nth(&a, i, n, n), nth(&v, i, n, n), &w[i * n..(i + 1) * n]);
+            assert!(wi.windows(2).all(|p| p[0] <= p[1]), "ascending");
+            is_orthonormal_columns(vi, n, n, 1e-12);
+            let av = textbook(ai, vi, n, n, n);
+            let vw: Vec<f64> = (0..n * n).map(|j| vi[j] * wi[j % n]).collect();
+            close(&av, &vw, 1e-10);
+            // The eigenvalues sum to the trace and multiply to the determinant.
+            let trace: f64 = (0..n).map(|j| ai[j * n + j]).sum();
+            close(&[wi.iter().sum()], &[trace], 1e-10);
+            close(&[wi.iter().product()], &[cofactor_det(ai, n)], 1e-10);
+        }
+    }
+}
+
+#[test]
+fn eigh_of_a_complex_hermitian_matrix() {
+    let c = |re, im| Complex64::new(re, im);
+    let a = vec![c(2.0, 0.0), c(1.0, -1.0), c(1.0, 1.0), c(3.0, 0.0)];
+    for mode in MODES {
+        let x = kiln::from_vec(a.clone(), [2, 2]).unwrap();
+        let e = linalg::eigh(&x).unwrap();
+        assert_eq!(e.eigenvalues.dtype(), DType::F64);
+        // trace 5, det 6 - |1 - i|² = 4: eigenvalues 1 and 4.
+        close(&get(&e.eigenvalues, mode), &[1.0, 4.0], 1e-12);
+        let v: Vec<Complex64> = e.eigenvectors.compute_with(mode).unwrap().to_vec().unwrap();
+        for col in 0..2 {
+            let w = [1.0, 4.0][col];
+            for row in 0..2 {
+                let av = a[row * 2] * v[col] + a[row * 2 + 1] * v[2 + col];
+                assert!((av - v[row * 2 + col] * w).norm() < 1e-12);
+            }
+        }
+    }
+}
+
+#[test]
+fn qr_reproduces_the_matrix_with_orthonormal_q_and_triangular_r() {
+    for &(m, n) in &[(5, 3), (3, 5), (4, 4), (1, 1)] {
+        let a = lcg(60 + m as u64, 6 * m * n);
+        for mode in [QrMode::Reduced, QrMode::Complete] {
+            for exec in MODES {
+                let x = arr(&a, &[2, 3, m, n]);
+                let f = linalg::qr(&x, mode).unwrap();
+                let k = if mode == QrMode::Complete {
+                    m
+                } else {
+                    m.min(n)
+                };
+                assert_eq!(f.q.shape(), &[2, 3, m, k]);
+                assert_eq!(f.r.shape(), &[2, 3, k, n]);
+                let (q, r) = (get(&f.q, exec), get(&f.r, exec));
+                for i in 0..6 {
+                    let (qi, ri) = (nth(&q, i, m, k), nth(&r, i, k, n));
+                    is_orthonormal_columns(qi, m, k, 1e-12);
+                    for row in 0..k {
+                        for col in 0..row.min(n) {
+                            assert_eq!(ri[row * n + col], 0.0);
+                        }
+                    }
+                    close(&textbook(qi, ri, m, k, n), nth(&a, i, m, n), 1e-12);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn qr_of_a_transposed_view() {
+    let (m, n) = (4, 3);
+    let a = lcg(61, m * n);
+    for mode in MODES {
+        let x = kiln::matrix_transpose(&arr(&a, &[m, n])).unwrap();
+        let f = linalg::qr(&x, QrMode::Reduced).unwrap();
+        let back = get(&kiln::matmul(&f.q, &f.r).unwrap(), mode);
+        close(&back, &transpose(&a, m, n), 1e-12);
+    }
+}
+
+#[test]
+fn svd_reproduces_the_matrix_with_orthonormal_factors() {
+    for &(m, n) in &[(5, 3), (3, 5), (4, 4)] {
+        let a = lcg(70 + n as u64, 6 * m * n);
+        let k = m.min(n);
+        for full in [false, true] {
+            for mode in MODES {
+                let x = arr(&a, &[2, 3, m, n]);
+                let f = linalg::svd(&x, full).unwrap();
+                let (uc, vr) = if full { (m, n) } else { (k, k) };
+                assert_eq!(f.u.shape(), &[2, 3, m, uc]);
+                assert_eq!(f.vh.shape(), &[2, 3, vr, n]);
+                let (u, s, vh) = (get(&f.u, mode), get(&f.s, mode), get(&f.vh, mode));
+                close(&get(&linalg::svdvals(&x).unwrap(), mode), &s, 1e-12);
+                for i in 0..6 {
+                    let (ui, si, vi) = (
+                        nth(&u, i, m, uc),
+                        &s[i * k..(i + 1) * k],
+                        nth(&vh, i, vr, n),
+                    );
+                    assert!(si.windows(2).all(|p| p[0] >= p[1]) && si[k - 1] >= 0.0);
+                    is_orthonormal_columns(ui, m, uc, 1e-12);
+                    is_orthonormal_columns(&transpose(vi, vr, n), n, vr, 1e-12);
+                    // U[:, :k] diag(s) Vh[:k, :]
+                    let us: Vec<f64> = (0..m * k)
+                        .map(|j| ui[(j / k) * uc + j % k] * si[j % k])
+                        .collect();
+                    close(
+                        &textbook(&us, &vi[..k * n], m, k, n),
+                        nth(&a, i, m, n),
+                        1e-12,
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn svd_of_complex_and_float32_input() {
+    let c = |re, im| Complex64::new(re, im);
+    let a = vec![
+        c(1.0, 2.0),
+        c(0.0, -1.0),
+        c(3.0, 0.5),
+        c(-2.0, 1.0),
+        c(0.5, 0.5),
+        c(1.0, -3.0),
+    ];
+    let (m, n) = (2, 3);
+    for mode in MODES {
+        let x = kiln::from_vec(a.clone(), [m, n]).unwrap();
+        let f = linalg::svd(&x, false).unwrap();
+        let u: Vec<Complex64> = f.u.compute_with(mode).unwrap().to_vec().unwrap();
+        let vh: Vec<Complex64> = f.vh.compute_with(mode).unwrap().to_vec().unwrap();
+        let s = get(&f.s, mode);
+        for r in 0..m {
+            for col in 0..n {
+                let v: Complex64 = (0..2).map(|p| u[r * 2 + p] * s[p] * vh[p * n + col]).sum();
+                assert!((v - a[r * n + col]).norm() < 1e-12, "{mode:?}");
+            }
+        }
+        let x32 = kiln::asarray([[3.0f32, 0.0], [0.0, -4.0]], ()).unwrap();
+        let s32: Vec<f32> = linalg::svdvals(&x32)
+            .unwrap()
+            .compute_with(mode)
+            .unwrap()
+            .to_vec()
+            .unwrap();
+        assert!((s32[0] - 4.0).abs() < 1e-6 && (s32[1] - 3.0).abs() < 1e-6);
+    }
+}
+
+#[test]
+fn factorisations_of_matrices_without_elements() {
+    for mode in MODES {
+        let f = linalg::svd(&arr(&[], &[3, 0]), true).unwrap();
+        assert_eq!(
+            (f.u.shape(), f.s.shape(), f.vh.shape()),
+            (&[3, 3][..], &[0][..], &[0, 0][..])
+        );
+        assert_eq!(get(&f.u, mode), identity(3));
+        let q = linalg::qr(&arr(&[], &[2, 0]), QrMode::Complete).unwrap();
+        assert_eq!(get(&q.q, mode), identity(2));
+        assert_eq!(
+            get(&linalg::det(&arr(&[], &[2, 0, 0])).unwrap(), mode),
+            vec![1.0, 1.0]
+        );
+        assert_eq!(
+            get(&linalg::det(&arr(&[], &[0, 3, 3])).unwrap(), mode),
+            Vec::<f64>::new()
+        );
+        let e = linalg::eigh(&arr(&[], &[0, 3, 3])).unwrap();
+        assert_eq!(e.eigenvectors.shape(), &[0, 3, 3]);
+        assert!(get(&e.eigenvalues, mode).is_empty());
+        let p = linalg::pinv(&arr(&[], &[3, 0]), None).unwrap();
+        assert_eq!(p.shape(), &[0, 3]);
+        let r = linalg::matrix_rank(&arr(&[], &[2, 0, 4]), None).unwrap();
+        assert_eq!(
+            r.compute_with(mode).unwrap().to_vec::<i64>().unwrap(),
+            vec![0, 0]
+        );
+    }
+}
+
+#[test]
+fn pinv_satisfies_the_penrose_conditions() {
+    let (m, n) = (5, 3);
+    // Full rank, and rank 2 (third column = first + second).
+    let full = lcg(80, m * n);
+    let mut deficient = full.clone();
+    for r in 0..m {
+        deficient[r * n + 2] = deficient[r * n] + deficient[r * n + 1];
+    }
+    for a in [full, deficient] {
+        for mode in MODES {
+            let p = get(&linalg::pinv(&arr(&a, &[m, n]), None).unwrap(), mode);
+            let ap = textbook(&a, &p, m, n, m);
+            let pa = textbook(&p, &a, n, m, n);
+            close(&textbook(&ap, &a, m, m, n), &a, 1e-10);
+            close(&textbook(&pa, &p, n, n, m), &p, 1e-10);
+            close(&ap, &transpose(&ap, m, m), 1e-10);
+            close(&pa, &transpose(&pa, n, n), 1e-10);
+        }
+    }
+}
+
+#[test]
+fn matrix_rank_counts_independent_columns() {
+    let (m, n) = (4, 5);
+    // rank r: a sum of r outer products of random vectors; rank 0: the zero matrix.
+    let of_rank = |r: usize| -> Vec<f64> {
+        let mut a = vec![0.0; m * n];
+        for t in 0..r {
+            let (u, v) = (lcg(90 + t as u64, m), lcg(95 + t as u64, n));
+            for i in 0..m * n {
+                a[i] += u[i / n] * v[i % n];
+            }
+        }
+        a
+    };
+    let a: Vec<f64> = (0..=4).flat_map(of_rank).collect();
+    for mode in MODES {
+        let r = linalg::matrix_rank(&arr(&a, &[5, m, n]), None).unwrap();
+        assert_eq!(r.dtype(), DType::I64);
+        assert_eq!(
+            r.compute_with(mode).unwrap().to_vec::<i64>().unwrap(),
+            vec![0, 1, 2, 3, 4]
+        );
+        // A loose tolerance drops small singular values.
+        let d = arr(&[1.0, 0.0, 0.0, 1e-3], &[2, 2]);
+        let r = linalg::matrix_rank(&d, Some(1e-2)).unwrap();
+        assert_eq!(r.compute_with(mode).unwrap().item::<i64>().unwrap(), 1);
+    }
+}
+
+#[test]
+fn matrix_norms_match_hand_computations() {
+    let (b, m, n) = (3, 2, 2);
+    let a = lcg(100, b * m * n);
+    for mode in MODES {
+        let x = arr(&a, &[b, m, n]);
+        let norm = |ord| get(&linalg::matrix_norm(&x, false, ord).unwrap(), mode);
+        for i in 0..b {
+            let ai = nth(&a, i, m, n);
+            let col_sums: Vec<f64> = (0..n)
+                .map(|c| (0..m).map(|r| ai[r * n + c].abs()).sum())
+                .collect();
+            let row_sums: Vec<f64> = (0..m)
+                .map(|r| (0..n).map(|c| ai[r * n + c].abs()).sum())
+                .collect();
+            let max = |v: &[f64]| v.iter().cloned().fold(f64::MIN, f64::max);
+            let min = |v: &[f64]| v.iter().cloned().fold(f64::MAX, f64::min);
+            // Singular values of a 2 × 2 matrix in closed form.
+            let ss: f64 = ai.iter().map(|v| v * v).sum();
+            let d = cofactor_det(ai, 2);
+            let root = (ss * ss - 4.0 * d * d).sqrt();
+            let (s1, s2) = (
+                ((ss + root) / 2.0).sqrt(),
+                ((ss - root) / 2.0).max(0.0).sqrt(),
+            );
+            close(&[norm(MatrixNorm::Fro)[i]], &[ss.sqrt()], 1e-12);
+            close(&[norm(MatrixNorm::One)[i]], &[max(&col_sums)], 1e-12);
+            close(&[norm(MatrixNorm::NegOne)[i]], &[min(&col_sums)], 1e-12);
+            close(&[norm(MatrixNorm::Inf)[i]], &[max(&row_sums)], 1e-12);
+            close(&[norm(MatrixNorm::NegInf)[i]], &[min(&row_sums)], 1e-12);
+            close(&[norm(MatrixNorm::Two)[i]], &[s1], 1e-12);
+            close(&[norm(MatrixNorm::NegTwo)[i]], &[s2], 1e-10);
+            close(&[norm(MatrixNorm::Nuc)[i]], &[s1 + s2], 1e-12);
+        }
+        let kept = linalg::matrix_norm(&x, true, MatrixNorm::Two).unwrap();
+        assert_eq!(kept.shape(), &[b, 1, 1]);
+        // A transposed view swaps the 1- and inf-norms.
+        let t = kiln::matrix_transpose(&x).unwrap();
+        let one_t = get(
+            &linalg::matrix_norm(&t, false, MatrixNorm::One).unwrap(),
+            mode,
+        );
+        close(&one_t, &norm(MatrixNorm::Inf), 1e-12);
+    }
+}
+
+#[test]
+fn vector_norms_match_naive_loops() {
+    let a = lcg(110, 2 * 3 * 4);
+    let shape = [2usize, 3, 4];
+    let naive = |values: &[f64], p: f64| -> f64 {
+        let abs = values.iter().map(|v| v.abs());
+        if p == f64::INFINITY {
+            abs.fold(0.0, f64::max)
+        } else if p == f64::NEG_INFINITY {
+            abs.fold(f64::INFINITY, f64::min)
+        } else if p == 0.0 {
+            abs.filter(|&v| v != 0.0).count() as f64
+        } else {
+            abs.map(|v| v.powf(p)).sum::<f64>().powf(1.0 / p)
+        }
+    };
+    for p in [
+        2.0,
+        1.0,
+        3.0,
+        0.5,
+        0.0,
+        -1.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    ] {
+        for mode in MODES {
+            let x = arr(&a, &shape);
+            let all = get(&linalg::vector_norm(&x, (), false, p).unwrap(), mode);
+            close(&all, &[naive(&a, p)], 1e-12);
+            // Along axis 1: vectors a[i, :, k].
+            let y = linalg::vector_norm(&x, 1, true, p).unwrap();
+            assert_eq!(y.shape(), &[2, 1, 4]);
+            let got = get(&y, mode);
+            for i in 0..2 {
+                for k in 0..4 {
+                    let v: Vec<f64> = (0..3).map(|j| a[i * 12 + j * 4 + k]).collect();
+                    close(&[got[i * 4 + k]], &[naive(&v, p)], 1e-12);
+                }
+            }
+            // Over axes (0, 2).
+            let got = get(&linalg::vector_norm(&x, [0, 2], false, p).unwrap(), mode);
+            assert_eq!(got.len(), 3);
+            for (j, &g) in got.iter().enumerate() {
+                let v: Vec<f64> = (0..24).filter(|e| (e / 4) % 3 == j).map(|e| a[e]).collect();
+                close(&[g], &[naive(&v, p)], 1e-12);
+            }
+        }
+    }
+    for mode in MODES {
+        let z = kiln::from_vec(
+            vec![Complex64::new(3.0, 4.0), Complex64::new(0.0, 0.0)],
+            [2],
+        )
+        .unwrap();
+        let n = linalg::vector_norm(&z, (), false, 2.0).unwrap();
+        assert_eq!(n.dtype(), DType::F64);
+        close(&get(&n, mode), &[5.0], 1e-15);
+        let scalar = kiln::from_vec(vec![-3.0f64], []).unwrap();
+        let n = linalg::vector_norm(&scalar, (), false, 3.0).unwrap();
+        assert_eq!(n.shape(), &[] as &[usize]);
+        close(&get(&n, mode), &[3.0], 1e-15);
+        let ints = kiln::asarray([3i32, -4], ()).unwrap();
+        close(
+            &get(&linalg::vector_norm(&ints, (), false, 2.0).unwrap(), mode),
+            &[5.0],
+            1e-15,
+        );
+    }
+}
+
+#[test]
+fn matrix_power_matches_repeated_products() {
+    let n = 3;
+    let a = lcg(120, 2 * n * n);
+    for p in -3i64..=5 {
+        for mode in MODES {
+            let got = get(
+                &linalg::matrix_power(&arr(&a, &[2, n, n]), p).unwrap(),
+                mode,
+            );
+            for i in 0..2 {
+                let ai = nth(&a, i, n, n);
+                let base = if p < 0 {
+                    get(&linalg::inv(&arr(ai, &[n, n])).unwrap(), Mode::Interpreter)
+                } else {
+                    ai.to_vec()
+                };
+                let mut want = identity(n);
+                for _ in 0..p.unsigned_abs() {
+                    want = textbook(&want, &base, n, n, n);
+                }
+                close(nth(&got, i, n, n), &want, 1e-9);
+            }
+        }
+    }
+    for mode in MODES {
+        let fib =
+            linalg::matrix_power(&kiln::asarray([[1i64, 1], [1, 0]], ()).unwrap(), 20).unwrap();
+        assert_eq!(
+            fib.compute_with(mode).unwrap().to_vec::<i64>().unwrap(),
+            vec![10946, 6765, 6765, 4181]
+        );
+    }
+}
+
+#[test]
+fn outer_trace_and_diagonal_match_loops() {
+    let a = lcg(130, 2 * 3 * 4);
+    for mode in MODES {
+        let x1 = kiln::asarray([1i64, 2, 3], ()).unwrap();
+        let x2 = kiln::asarray([1i64, -1], ()).unwrap();
+        let o = linalg::outer(&x1, &x2).unwrap();
+        assert_eq!(
+            o.compute_with(mode).unwrap().to_vec::<i64>().unwrap(),
+            vec![1, -1, 2, -2, 3, -3]
+        );
+        let empty = linalg::outer(&arr(&[], &[0]), &arr(&[1.0, 2.0], &[2])).unwrap();
+        assert_eq!(empty.shape(), &[0, 2]);
+        for offset in -3i64..=4 {
+            let x = arr(&a, &[2, 3, 4]);
+            let d = get(&linalg::diagonal(&x, offset).unwrap(), mode);
+            let t = get(&linalg::trace(&x, offset, None).unwrap(), mode);
+            let mut want_d = Vec::new();
+            let mut want_t = vec![0.0; 2];
+            for (b, tb) in want_t.iter_mut().enumerate() {
+                for r in 0..3i64 {
+                    let c = r + offset;
+                    if (0..4).contains(&c) {
+                        let v = a[b * 12 + r as usize * 4 + c as usize];
+                        want_d.push(v);
+                        *tb += v;
+                    }
+                }
+            }
+            assert_eq!(d, want_d, "offset {offset}");
+            close(&t, &want_t, 1e-14);
+            // A transposed view: the diagonal at -offset.
+            let xt = kiln::matrix_transpose(&x).unwrap();
+            assert_eq!(get(&linalg::diagonal(&xt, -offset).unwrap(), mode), want_d);
+        }
+        let small = kiln::asarray([[1i8, 2], [3, 4]], ()).unwrap();
+        let t = linalg::trace(&small, 0, None).unwrap();
+        assert_eq!(t.dtype(), DType::I64);
+        let t = linalg::trace(&small, 0, Some(DType::F32)).unwrap();
+        assert_eq!(
+            t.compute_with(mode).unwrap().to_vec::<f32>().unwrap(),
+            vec![5.0]
+        );
+    }
+}
+
+#[test]
+fn cross_products_broadcast_and_follow_the_axis() {
+    let cross = |u: &[f64], v: &[f64]| {
+        [
+            u[1] * v[2] - u[2] * v[1],
+            u[2] * v[0] - u[0] * v[2],
+            u[0] * v[1] - u[1] * v[0],
+        ]
+    };
+    let a = lcg(140, 4 * 3);
+    let b = lcg(141, 3);
+    for mode in MODES {
+        // [4, 3] × [3] along the last axis.
+        let c = get(
+            &linalg::cross(&arr(&a, &[4, 3]), &arr(&b, &[3]), -1).unwrap(),
+            mode,
+        );
+        for i in 0..4 {
+            close(
+                &c[i * 3..i * 3 + 3],
+                &cross(&a[i * 3..i * 3 + 3], &b),
+                1e-15,
+            );
+        }
+        // Vectors along axis 0 of a transposed view: [3, 4].
+        let at = kiln::matrix_transpose(&arr(&a, &[4, 3])).unwrap();
+        let bt = arr(&b, &[3, 1]);
+        let c = get(&linalg::cross(&at, &bt, 0).unwrap(), mode);
+        for i in 0..4 {
+            let col: Vec<f64> = (0..3).map(|j| c[j * 4 + i]).collect();
+            close(&col, &cross(&a[i * 3..i * 3 + 3], &b), 1e-15);
+        }
+        let ints = linalg::cross(
+            &kiln::asarray([1i32, 0, 0], ()).unwrap(),
+            &kiln::asarray([0i32, 1, 0], ()).unwrap(),
+            -1,
+        )
+        .unwrap();
+        assert_eq!(
+            ints.compute_with(mode).unwrap().to_vec::<i32>().unwrap(),
+            vec![0, 0, 1]
+        );
+    }
+}
+
+#[test]
+fn complex_inverse_and_determinant() {
+    let c = |re, im| Complex64::new(re, im);
+    let a = vec![c(1.0, 1.0), c(2.0, 0.0), c(0.0, -1.0), c(3.0, 2.0)];
+    // det = (1+i)(3+2i) - 2(-i) = 1 + 5i + 2i = 1 + 7i
+    for mode in MODES {
+        let x = kiln::from_vec(a.clone(), [2, 2]).unwrap();
+        let d: Vec<Complex64> = linalg::det(&x)
+            .unwrap()
+            .compute_with(mode)
+            .unwrap()
+            .to_vec()
+            .unwrap();
+        assert!((d[0] - c(1.0, 7.0)).norm() < 1e-12);
+        let s = linalg::slogdet(&x).unwrap();
+        let sign: Vec<Complex64> = s.sign.compute_with(mode).unwrap().to_vec().unwrap();
+        assert!((sign[0] * get(&s.logabsdet, mode)[0].exp() - c(1.0, 7.0)).norm() < 1e-12);
+        let y: Vec<Complex64> = linalg::inv(&x)
+            .unwrap()
+            .compute_with(mode)
+            .unwrap()
+            .to_vec()
+            .unwrap();
+        for r in 0..2 {
+            for col in 0..2 {
+                let v = a[r * 2] * y[col] + a[r * 2 + 1] * y[2 + col];
+                let want = if r == col { 1.0 } else { 0.0 };
+                assert!((v - c(want, 0.0)).norm() < 1e-12);
+            }
+        }
+    }
+}
+
+#[test]
+fn shape_and_dtype_mistakes_are_errors_at_the_call() {
+    let rect = arr(&lcg(1, 6), &[2, 3]);
+    let square = arr(&lcg(2, 9), &[3, 3]);
+    let vector = arr(&[1.0, 2.0, 3.0], &[3]);
+    let flags = kiln::asarray([[true, false], [false, true]], ()).unwrap();
+    let build_err = |r: kiln::Result<Array>, func: &str| {
+        let e = r.unwrap_err();
+        let ir = e.ir().unwrap_or_else(|| panic!("{e} is not a build error"));
+        assert_eq!(ir.func(), func, "{e}");
+        assert!(e.to_string().contains("tests/linalg.rs"), "{e}");
+    };
+    build_err(linalg::inv(&rect), "inv");
+    build_err(linalg::det(&rect), "det");
+    build_err(linalg::cholesky(&rect, false), "cholesky");
+    build_err(linalg::eigh(&rect).map(|e| e.eigenvalues), "eigh");
+    build_err(linalg::slogdet(&rect).map(|s| s.sign), "slogdet");
+    build_err(linalg::solve(&rect, &vector), "solve");
+    build_err(linalg::solve(&square, &arr(&[1.0, 2.0], &[2])), "solve");
+    build_err(
+        linalg::solve(&arr(&lcg(3, 18), &[2, 3, 3]), &arr(&lcg(4, 9), &[3, 3, 1])),
+        "solve",
+    );
+    build_err(linalg::svd(&vector, false).map(|f| f.s), "svd");
+    build_err(linalg::qr(&vector, QrMode::Reduced).map(|f| f.q), "qr");
+    build_err(linalg::det(&flags), "det");
+    build_err(linalg::matrix_power(&rect, 2), "matrix_power");
+    build_err(linalg::outer(&square, &vector), "outer");
+    build_err(linalg::cross(&arr(&[1.0, 2.0], &[2]), &vector, -1), "cross");
+    build_err(linalg::cross(&vector, &vector, 1), "cross");
+    build_err(
+        linalg::vector_norm(&vector, (), false, f64::NAN),
+        "vector_norm",
+    );
+    build_err(linalg::vector_norm(&vector, 2, false, 2.0), "vector_norm");
+    build_err(linalg::diagonal(&vector, 0), "diagonal");
+    build_err(linalg::trace(&flags, 0, None), "trace");
+    build_err(
+        linalg::matrix_norm(&arr(&[], &[2, 0]), false, MatrixNorm::One),
+        "matrix_norm",
+    );
+}
+
+#[test]
+fn singular_and_indefinite_matrices_fail_when_computed() {
+    let singular = arr(&[1.0, 2.0, 2.0, 4.0], &[2, 2]);
+    let indefinite = arr(&[1.0, 2.0, 2.0, 1.0], &[2, 2]);
+    for mode in MODES {
+        let run_err = |x: Array, func: &str| {
+            let e = x.compute_with(mode).unwrap_err();
+            assert!(matches!(e, kiln::Error::Run(_)), "{e}");
+            assert!(e.to_string().contains(func), "{e}");
+        };
+        run_err(
+            linalg::inv(&singular).unwrap(),
+            "inv: the matrix is singular",
+        );
+        run_err(
+            linalg::solve(&singular, &arr(&[1.0, 1.0], &[2])).unwrap(),
+            "solve",
+        );
+        run_err(linalg::cholesky(&indefinite, false).unwrap(), "cholesky");
+        // In a batch, the message names the matrix.
+        let batch = kiln::stack(&[&indefinite, &singular], 0).unwrap();
+        run_err(linalg::inv(&batch).unwrap(), "inv: matrix 1 of the batch");
+        // A singular matrix has determinant 0, not an error.
+        assert_eq!(get(&linalg::det(&singular).unwrap(), mode), vec![0.0]);
+    }
+}

@@ -12,4 +12,8 @@ pub enum RuntimeError {
 
     #[error("{what}")]
     Compile { what: String },
+
+    /// The values make the call impossible (an index out of bounds, a singular matrix).
+    #[error("{func}: {msg}")]
+    Value { func: &'static str, msg: String },
 }

@@ -1,15 +1,113 @@
-//! Gathers whose indices are data: `take`, `take_along_axis`, integer-array indexing.
+//! Gathers whose indices are data: `take`, `take_along_axis`, and through them
+//! integer-array and boolean-mask indexing.
+//!
+//! Shapes are static (they depend on the indices' shape, not their values); whether
+//! every index is in bounds is only known when the call runs, so an index outside its
+//! axis is a run-time error of the call's step.
 
-use super::Outputs;
+use super::{arity, Outputs};
+use crate::dtype::Category;
 use crate::error::IrError;
-use crate::op::Meta;
+use crate::op::{check_category, Meta};
 
 /// A call of this family and its static parameters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum IndexCall {}
+pub enum IndexCall {
+    /// Inputs `[x, indices]`, indices 1-D of an integer dtype: the slices of x at those
+    /// positions along `axis` (negative positions count from the end). Output: x's
+    /// shape with `axis` resized to the number of indices, x's dtype.
+    Take { axis: usize },
+    /// Inputs `[x, indices]` of one rank and equal sizes except along `axis` (the
+    /// namespace layer broadcasts them first): `out[.., j, ..] = x[.., indices[.., j,
+    /// ..], ..]` along `axis`. Output: indices' shape, x's dtype.
+    TakeAlongAxis { axis: usize },
+}
 
 impl IndexCall {
-    pub fn infer(&self, _func: &'static str, _inputs: &[&Meta]) -> Result<Outputs, IrError> {
-        match *self {}
+    pub fn infer(&self, func: &'static str, inputs: &[&Meta]) -> Result<Outputs, IrError> {
+        arity(func, inputs, 2)?;
+        let (x, indices) = (inputs[0], inputs[1]);
+        check_category(func, "indices", indices.dtype, Category::Integer)?;
+        let axis = match *self {
+            IndexCall::Take { axis } | IndexCall::TakeAlongAxis { axis } => axis,
+        };
+        if axis >= x.shape.rank() {
+            return Err(IrError::Axis {
+                func,
+                axis: axis as i64,
+                rank: x.shape.rank(),
+            });
+        }
+        match *self {
+            IndexCall::Take { axis } => {
+                if indices.shape.rank() != 1 {
+                    return Err(IrError::invalid(
+                        func,
+                        format!("indices must be 1-D, got shape {}", indices.shape),
+                    ));
+                }
+                let mut shape = x.shape.clone();
+                shape.0[axis] = indices.shape.0[0];
+                Ok(vec![(shape, x.dtype)])
+            }
+            IndexCall::TakeAlongAxis { axis } => {
+                let (xs, is) = (x.shape.dims(), indices.shape.dims());
+                let agree =
+                    xs.len() == is.len() && (0..xs.len()).all(|k| k == axis || xs[k] == is[k]);
+                if !agree {
+                    return Err(IrError::invalid(
+                        func,
+                        format!(
+                            "x {} and indices {} must have one rank and equal sizes on \
+                             every axis but {axis}",
+                            x.shape, indices.shape
+                        ),
+                    ));
+                }
+                Ok(vec![(indices.shape.clone(), x.dtype)])
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::Device;
+    use crate::dtype::DType;
+    use crate::shape::Shape;
+
+    fn meta(dims: &[usize], dtype: DType) -> Meta {
+        Meta {
+            shape: Shape::new(dims),
+            dtype,
+            device: Device::default(),
+        }
+    }
+
+    #[test]
+    fn take_resizes_the_axis_to_the_index_count() {
+        let (x, i) = (meta(&[3, 4, 5], DType::F64), meta(&[7], DType::U8));
+        let out = IndexCall::Take { axis: 1 }
+            .infer("take", &[&x, &i])
+            .unwrap();
+        assert_eq!(out, vec![(Shape::new(&[3, 7, 5]), DType::F64)]);
+        let float = meta(&[7], DType::F32);
+        assert!(matches!(
+            IndexCall::Take { axis: 1 }.infer("take", &[&x, &float]),
+            Err(IrError::DType { arg: "indices", .. })
+        ));
+    }
+
+    #[test]
+    fn take_along_axis_needs_equal_sizes_off_the_axis() {
+        let (x, i) = (meta(&[3, 4], DType::I32), meta(&[3, 9], DType::I64));
+        let call = IndexCall::TakeAlongAxis { axis: 1 };
+        assert_eq!(
+            call.infer("take_along_axis", &[&x, &i]).unwrap(),
+            vec![(Shape::new(&[3, 9]), DType::I32)]
+        );
+        let wrong = meta(&[2, 9], DType::I64);
+        assert!(call.infer("take_along_axis", &[&x, &wrong]).is_err());
     }
 }
