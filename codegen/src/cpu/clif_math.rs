@@ -106,6 +106,34 @@ macro_rules! clif_math {
             fn select(&mut self, m: Value, a: Value, b: Value) -> Value {
                 self.0.select(m, a, b)
             }
+            fn unless_any(
+                &mut self,
+                m: Value,
+                fast: Value,
+                slow: impl FnOnce(&mut Self, Value) -> Value,
+            ) -> Value {
+                let any = if self.0.is_vector() {
+                    self.0.b.ins().vany_true(m)
+                } else {
+                    m
+                };
+                let ty = self.0.b.func.dfg.value_type(fast);
+                let slow_block = self.0.b.create_block();
+                let join = self.0.b.create_block();
+                self.0.b.append_block_param(join, ty);
+                self.0.b.set_cold_block(slow_block);
+                self.0
+                    .b
+                    .ins()
+                    .brif(any, slow_block, &[], join, &[fast.into()]);
+                self.0.b.switch_to_block(slow_block);
+                self.0.b.seal_block(slow_block);
+                let v = slow(self, fast);
+                self.0.b.ins().jump(join, &[v.into()]);
+                self.0.b.switch_to_block(join);
+                self.0.b.seal_block(join);
+                self.0.b.block_params(join)[0]
+            }
             fn select_i(&mut self, m: Value, a: Value, b: Value) -> Value {
                 self.0.select(m, a, b)
             }

@@ -155,29 +155,36 @@ pub fn exp<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let kb = b.shl(ki, mant_bits::<B>());
     let yb = b.iadd(pb, kb);
     let y = b.from_bits(yb);
-    // Subnormal results: p·2^(k+s) is normal, then one rounding multiply by 2^-s.
-    let s = if is64::<B>() { 512 } else { 64 };
-    let sk = b.ci(s);
-    let ks = b.iadd(ki, sk);
-    let ksb = b.shl(ks, mant_bits::<B>());
-    let y2b = b.iadd(pb, ksb);
-    let y2 = b.from_bits(y2b);
-    let down = b.c(2f64.powi(-(s as i32)));
-    let y2 = b.mul(y2, down);
+    // Outside [subnormal threshold, ln(MAX)] or NaN: fix the lanes up (rarely taken).
     let sub_t = cw(b, -86.5, -707.5);
-    let tiny = b.lt(x, sub_t);
-    let y = b.select(tiny, y2, y);
-    // Beyond ln(MAX) the true result overflows; below the underflow limit it is +0.
     let hi = cw(b, 88.72283172607422, 709.782712893384);
-    let lo = cw(b, -104.0, -746.0);
-    let over = b.gt(x, hi);
-    let under = b.lt(x, lo);
-    let i = inf(b);
-    let z = b.c(0.0);
-    let y = b.select(over, i, y);
-    let y = b.select(under, z, y);
-    let nan_in = b.is_nan(x);
-    b.select(nan_in, x, y)
+    let low = b.lt(x, sub_t);
+    let in_hi = b.le(x, hi);
+    let not_hi = b.not(in_hi); // NaN too
+    let special = b.or(low, not_hi);
+    b.unless_any(special, y, |b, y| {
+        // Subnormal results: p·2^(k+s) is normal, then one rounding multiply by 2^-s.
+        let s = if is64::<B>() { 512 } else { 64 };
+        let sk = b.ci(s);
+        let ks = b.iadd(ki, sk);
+        let ksb = b.shl(ks, mant_bits::<B>());
+        let y2b = b.iadd(pb, ksb);
+        let y2 = b.from_bits(y2b);
+        let down = b.c(2f64.powi(-(s as i32)));
+        let y2 = b.mul(y2, down);
+        let tiny = b.lt(x, sub_t);
+        let y = b.select(tiny, y2, y);
+        // Beyond ln(MAX) the true result overflows; below the underflow limit it is +0.
+        let lo = cw(b, -104.0, -746.0);
+        let over = b.gt(x, hi);
+        let under = b.lt(x, lo);
+        let i = inf(b);
+        let z = b.c(0.0);
+        let y = b.select(over, i, y);
+        let y = b.select(under, z, y);
+        let nan_in = b.is_nan(x);
+        b.select(nan_in, x, y)
+    })
 }
 
 /// e^x - 1, accurate near 0. Special cases per the Array API: expm1(NaN) = NaN,

@@ -102,4 +102,14 @@ pub trait MathBuilder {
     fn to_int(&mut self, a: Self::V) -> Self::I;
     /// Integer → float, rounding to nearest.
     fn to_float(&mut self, a: Self::I) -> Self::V;
+
+    /// `fast` where no lane of `m` is set; otherwise `slow(self, fast)`, which must
+    /// give the right value for every lane. Emitted as a branch around the slow code, so
+    /// the special-case fixups of a function cost one test when no input needs them.
+    fn unless_any(
+        &mut self,
+        m: Self::M,
+        fast: Self::V,
+        slow: impl FnOnce(&mut Self, Self::V) -> Self::V,
+    ) -> Self::V;
 }

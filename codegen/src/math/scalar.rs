@@ -89,6 +89,18 @@ macro_rules! scalar_builder {
             fn not(&mut self, a: bool) -> bool {
                 !a
             }
+            fn unless_any(
+                &mut self,
+                m: bool,
+                fast: $f,
+                slow: impl FnOnce(&mut Self, $f) -> $f,
+            ) -> $f {
+                if m {
+                    slow(self, fast)
+                } else {
+                    fast
+                }
+            }
             fn select(&mut self, m: bool, a: $f, b: $f) -> $f {
                 if m {
                     a
