@@ -210,32 +210,40 @@ pub fn expm1<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let tm1 = b.sub(t, one);
     let y = b.fma(t, e, tm1);
     let y = b.fma(t, el, y);
-    // Near ln(MAX), 2^k itself would overflow: there the "- 1" is far below an ulp, so
-    // use 2·(2^(k-1)·(1 + e)).
-    let m1i = b.ci(-1);
-    let kh = b.iadd(ki, m1i);
-    let th = pow2i(b, kh);
-    let pe = b.add(one, e);
-    let yb = b.mul(th, pe);
-    let yb = b.add(yb, yb);
-    let big = cw(b, 80.0, 700.0);
-    let is_big = b.gt(x, big);
-    let y = b.select(is_big, yb, y);
-    // Below these, e^x < ulp(1)/4 and the correctly rounded result is -1; above ln(MAX)
-    // it overflows.
+    // Outside [-18, 80], at ±0 and for NaN: fix the lanes up (rarely taken).
     let neg = cw(b, -18.0, -40.0);
-    let is_neg = b.lt(x, neg);
-    let m1 = b.c(-1.0);
-    let y = b.select(is_neg, m1, y);
-    let hi = cw(b, 88.72283172607422, 709.782712893384);
-    let over = b.gt(x, hi);
-    let i = inf(b);
-    let y = b.select(over, i, y);
+    let big = cw(b, 80.0, 700.0);
     let z = b.c(0.0);
+    let ge_neg = b.ge(x, neg);
+    let le_big = b.le(x, big);
+    let inside = b.and(ge_neg, le_big); // false for NaN
+    let outside = b.not(inside);
     let is_zero = b.eq(x, z);
-    let y = b.select(is_zero, x, y);
-    let nan_in = b.is_nan(x);
-    b.select(nan_in, x, y)
+    let special = b.or(outside, is_zero);
+    b.unless_any(special, y, |b, y| {
+        // Near ln(MAX), 2^k itself would overflow: there the "- 1" is far below an ulp,
+        // so use 2·(2^(k-1)·(1 + e)).
+        let m1i = b.ci(-1);
+        let kh = b.iadd(ki, m1i);
+        let th = pow2i(b, kh);
+        let pe = b.add(one, e);
+        let yb = b.mul(th, pe);
+        let yb = b.add(yb, yb);
+        let is_big = b.gt(x, big);
+        let y = b.select(is_big, yb, y);
+        // Below -18 (-40), e^x < ulp(1)/4 and the correctly rounded result is -1; above
+        // ln(MAX) it overflows.
+        let is_neg = b.lt(x, neg);
+        let m1 = b.c(-1.0);
+        let y = b.select(is_neg, m1, y);
+        let hi = cw(b, 88.72283172607422, 709.782712893384);
+        let over = b.gt(x, hi);
+        let i = inf(b);
+        let y = b.select(over, i, y);
+        let y = b.select(is_zero, x, y);
+        let nan_in = b.is_nan(x);
+        b.select(nan_in, x, y)
+    })
 }
 
 /// Splits finite x > 0 (subnormals included) as x = 2^k·(1 + f) with 1 + f in
@@ -347,18 +355,24 @@ fn log_finish_dw<B: MathBuilder>(
     (w, e)
 }
 
-/// The special cases shared by log, log2, log10.
+/// The special cases shared by log, log2, log10, behind one test: x <= 0, +inf, NaN.
 fn log_specials<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
     let z = b.c(0.0);
     let i = inf(b);
-    let ni = b.neg(i);
-    let n = nan(b);
-    let is_zero = b.eq(x, z);
-    let is_inf = b.eq(x, i);
-    let y = b.select(is_inf, i, y);
-    let y = b.select(is_zero, ni, y);
-    let ok = b.ge(x, z); // false for NaN and negatives
-    b.select(ok, y, n)
+    let pos = b.gt(x, z); // false for NaN
+    let fin = b.lt(x, i);
+    let normal = b.and(pos, fin);
+    let special = b.not(normal);
+    b.unless_any(special, y, |b, y| {
+        let ni = b.neg(i);
+        let n = nan(b);
+        let is_zero = b.eq(x, z);
+        let is_inf = b.eq(x, i);
+        let y = b.select(is_inf, i, y);
+        let y = b.select(is_zero, ni, y);
+        let ok = b.ge(x, z); // false for NaN and negatives
+        b.select(ok, y, n)
+    })
 }
 
 /// log(1 + x + xl) + kadd·ln2 as an unevaluated pair, for x > -1 finite,
@@ -419,36 +433,44 @@ pub fn log1p<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let c = b.div(d, u);
     let l = log(b, u);
     let y = b.add(l, c);
-    // Tiny |x|: the series x - x²/2 + x³/3 - ..., whose truncation is far below an ulp
-    // there (|x| < 2^-9: x⁴/5 < 2^-38 relative for f32; |x| < 2^-12 with one more term
-    // for f64), where the formula above would lose up to half an ulp to u's rounding.
+    // Tiny |x|, x <= -1, +inf and NaN are fixed up behind one test.
     let (t, coeffs): (f64, &[f64]) = if is64::<B>() {
         (2f64.powi(-12), &[-0.5, 1.0 / 3.0, -0.25, 0.2])
     } else {
         (2f64.powi(-9), &[-0.5, 1.0 / 3.0, -0.25])
     };
-    // x + x²·P(x), rounded once at the end (the correction is far below x).
-    let p = horner(b, x, coeffs);
-    let x2 = b.mul(x, x);
-    let series = b.fma(x2, p, x);
     let ax = b.abs(x);
     let tv = b.c(t);
     let small = b.lt(ax, tv);
-    let y = b.select(small, series, y);
-    // Specials: where u is 0 or infinite the correction is 0/0 or inf - inf.
-    let i = inf(b);
-    let ni = b.neg(i);
-    let n = nan(b);
-    let z = b.c(0.0);
     let m1 = b.c(-1.0);
-    let is_m1 = b.eq(x, m1);
-    let is_inf = b.eq(x, i);
-    let is_zero = b.eq(x, z);
-    let y = b.select(is_inf, i, y);
-    let y = b.select(is_m1, ni, y);
-    let y = b.select(is_zero, x, y);
-    let ok = b.ge(x, m1);
-    b.select(ok, y, n)
+    let i = inf(b);
+    let above = b.gt(x, m1); // false for NaN
+    let fin = b.lt(x, i);
+    let normal = b.and(above, fin);
+    let abnormal = b.not(normal);
+    let special = b.or(small, abnormal);
+    b.unless_any(special, y, |b, y| {
+        // Tiny |x|: the series x - x²/2 + x³/3 - ..., whose truncation is far below an
+        // ulp there (|x| < 2^-9: x⁴/5 < 2^-38 relative for f32; |x| < 2^-12 with one more
+        // term for f64), where the formula above would lose up to half an ulp to u's
+        // rounding. x + x²·P(x), rounded once at the end.
+        let p = horner(b, x, coeffs);
+        let x2 = b.mul(x, x);
+        let series = b.fma(x2, p, x);
+        let y = b.select(small, series, y);
+        // Specials: where u is 0 or infinite the correction is 0/0 or inf - inf.
+        let ni = b.neg(i);
+        let n = nan(b);
+        let z = b.c(0.0);
+        let is_m1 = b.eq(x, m1);
+        let is_inf = b.eq(x, i);
+        let is_zero = b.eq(x, z);
+        let y = b.select(is_inf, i, y);
+        let y = b.select(is_m1, ni, y);
+        let y = b.select(is_zero, x, y);
+        let ok = b.ge(x, m1);
+        b.select(ok, y, n)
+    })
 }
 
 /// Base-2 logarithm (same special cases as `log`; exact for powers of two).
