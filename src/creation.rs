@@ -150,7 +150,7 @@ impl<T: Element, S: ndarray::Data<Elem = T>, D: ndarray::Dimension> ArrayData
     }
 }
 
-fn constant(
+pub(crate) fn constant(
     func: &'static str,
     data: Data,
     shape: Shape,

@@ -550,17 +550,50 @@ pub fn tile(x: &Array, repetitions: impl AsRef<[usize]>) -> Result<Array> {
     replicate(func, &x, &all, true, at)
 }
 
-/// Repeat each element `repeats` times along `axis` (`None`: of the flattened array):
-/// `repeat` of the standard with an integer count. (A per-element count array makes the
-/// output's size depend on values: compute it and pass counts through `take`.)
+/// How many times `repeat` repeats each element: one count for all, or one per element
+/// along the axis (an integer array).
+#[derive(Clone)]
+pub enum Repeats {
+    Count(usize),
+    Each(Array),
+}
+
+impl From<usize> for Repeats {
+    fn from(n: usize) -> Self {
+        Repeats::Count(n)
+    }
+}
+impl From<i32> for Repeats {
+    /// A negative count becomes an error at the call (`repeat` checks it).
+    fn from(n: i32) -> Self {
+        Repeats::Count(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+}
+impl From<&Array> for Repeats {
+    fn from(a: &Array) -> Self {
+        Repeats::Each(a.clone())
+    }
+}
+impl From<Array> for Repeats {
+    fn from(a: Array) -> Self {
+        Repeats::Each(a)
+    }
+}
+
+/// Repeat each element along `axis` (`None`: of the flattened array): `repeat` of the
+/// standard. A count repeats every element alike and is a view; an integer array gives
+/// each element its own count, which makes the output's size depend on values: the
+/// counts are evaluated (a graph boundary, as for `nonzero`) and `x` is gathered lazily.
 ///
 /// ```
 /// let x = kiln::asarray([1i64, 2], ())?;
 /// assert_eq!(kiln::repeat(&x, 2, None)?.to_vec::<i64>()?, vec![1, 1, 2, 2]);
+/// let counts = kiln::asarray([0i64, 3], ())?;
+/// assert_eq!(kiln::repeat(&x, &counts, None)?.to_vec::<i64>()?, vec![2, 2, 2]);
 /// # Ok::<(), kiln::Error>(())
 /// ```
 #[track_caller]
-pub fn repeat(x: &Array, repeats: usize, axis: Option<i64>) -> Result<Array> {
+pub fn repeat(x: &Array, repeats: impl Into<Repeats>, axis: Option<i64>) -> Result<Array> {
     let (func, at) = ("repeat", Location::caller());
     let (x, a) = match axis {
         None => (reshape_at(func, x, &[-1], at)?, 0),
@@ -569,10 +602,53 @@ pub fn repeat(x: &Array, repeats: usize, axis: Option<i64>) -> Result<Array> {
             (x.clone(), a)
         }
     };
-    let reps: Vec<usize> = (0..x.ndim())
-        .map(|i| if i == a { repeats } else { 1 })
+    match repeats.into() {
+        Repeats::Count(usize::MAX) => Err(err(
+            IrError::invalid(func, "repeats must be non-negative"),
+            at,
+        )),
+        Repeats::Count(n) => {
+            let reps: Vec<usize> = (0..x.ndim()).map(|i| if i == a { n } else { 1 }).collect();
+            replicate(func, &x, &reps, false, at)
+        }
+        Repeats::Each(counts) => repeat_each(func, &x, &counts, a, at),
+    }
+}
+
+fn repeat_each(func: &'static str, x: &Array, counts: &Array, a: usize, at: Loc) -> Result<Array> {
+    let n = x.shape()[a];
+    if !counts.dtype().is_integer() || counts.ndim() != 1 || ![1, n].contains(&counts.shape()[0]) {
+        return Err(err(
+            IrError::invalid(
+                func,
+                format!(
+                    "repeats must be a 1-D integer array of length 1 or {n} (the axis), got {} {:?}",
+                    counts.dtype(),
+                    counts.shape()
+                ),
+            ),
+            at,
+        ));
+    }
+    let c: Vec<i64> = astype(counts, DType::I64)?.compute()?.to_vec()?;
+    if let Some(bad) = c.iter().find(|&&r| r < 0) {
+        return Err(err(
+            IrError::invalid(func, format!("repeats must be non-negative, got {bad}")),
+            at,
+        ));
+    }
+    let index: Vec<i64> = (0..n as i64)
+        .flat_map(|i| std::iter::repeat_n(i, c[if c.len() == 1 { 0 } else { i as usize }] as usize))
         .collect();
-    replicate(func, &x, &reps, false, at)
+    let len = index.len();
+    let index = crate::creation::constant(
+        func,
+        kiln_ir::Data::I64(index),
+        Shape::new(&[len]),
+        x.device(),
+        at,
+    )?;
+    crate::take(x, &index, a as i64)
 }
 
 /// The `n`-th discrete difference along `axis`: `out[i] = x[i + 1] - x[i]`, applied `n`

@@ -17,8 +17,8 @@ use crate::operand::{broadcast, cast};
 use crate::options::{AxisArg, ReduceOpts};
 use kiln_ir::library::IndexCall;
 use kiln_ir::{
-    normalize_axes, normalize_axis, BinaryOp, Category, DType, Data, Device, Expr, IrError,
-    LibCall, Literal, Loc, Meta, Op, ReduceOp, Scalar, Shape,
+    normalize_axes, normalize_axis, BinaryOp, Category, DType, Data, Device, IrError, LibCall, Loc,
+    Op, ReduceOp, Scalar, Shape,
 };
 use std::panic::Location;
 
@@ -34,14 +34,7 @@ pub(crate) fn constant_at(
     device: Device,
     at: Loc,
 ) -> Result<Array> {
-    let meta = Meta {
-        shape: Shape::new(shape),
-        dtype: data.dtype(),
-        device,
-    };
-    Expr::leaf(func, Op::Constant(Literal::new(data)), meta, at)
-        .map(Array::from_expr)
-        .map_err(|e| err(e, at))
+    crate::creation::constant(func, data, Shape::new(shape), device, at)
 }
 
 /// `x != 0` (`!= false` for bool): what the standard calls nonzero, complex numbers

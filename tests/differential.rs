@@ -95,6 +95,9 @@ enum Node {
     Broadcast(Vec<usize>, Box<Node>),
     Reduce(Red, Vec<i64>, bool, Box<Node>),
     Cast(DType, Box<Node>),
+    /// A matrix product (a library call: the runtime's gemm or row dots against the
+    /// interpreter's textbook loop).
+    Matmul(Box<Node>, Box<Node>),
 }
 
 fn input_array(values: &[f64], shape: &[usize], dtype: DType) -> kiln::Result<Array> {
@@ -180,6 +183,7 @@ impl Node {
                 }
             }
             Node::Cast(d, x) => kiln::astype(&x.build()?, *d)?,
+            Node::Matmul(a, b) => kiln::matmul(&a.build()?, &b.build()?)?,
         })
     }
 
@@ -189,6 +193,14 @@ impl Node {
             Node::Input { .. } => false,
             Node::Unary(op, x) => matches!(op, Un::ExpClipped | Un::Log1pAbs) || x.inexact(),
             Node::Binary(_, a, b) | Node::Where(_, a, b) => a.inexact() || b.inexact(),
+            // Floats sum in another order (gemm's blocks, row dots' partial sums).
+            Node::Matmul(a, b) => {
+                let float = a
+                    .build()
+                    .map(|a| a.dtype().is_real_floating())
+                    .unwrap_or(false);
+                float || a.inexact() || b.inexact()
+            }
             Node::Scalar(_, a, _) => a.inexact(),
             Node::Reduce(op, _, _, x) => {
                 let float = x
@@ -309,7 +321,7 @@ impl Gen {
         let shape = built.shape().to_vec();
         let rank = shape.len() as i64;
         let float = self.dtype.is_real_floating();
-        match self.rng.below(12) {
+        match self.rng.below(13) {
             0 => {
                 let ops = if float {
                     vec![
@@ -441,6 +453,17 @@ impl Gen {
                     self.rng.pick(&[DType::I32, DType::I64])
                 };
                 Node::Cast(to, Box::new(child))
+            }
+            12 if rank >= 1 => {
+                // child [..., k] @ [k, r], the rhs sometimes a transposed view.
+                let k = shape[shape.len() - 1];
+                let r = self.rng.pick(&[1usize, 2, 3, 5, 17]);
+                let rhs = if self.rng.chance(0.5) {
+                    self.input(vec![k, r])
+                } else {
+                    Node::Permute(vec![1, 0], Box::new(self.input(vec![r, k])))
+                };
+                Node::Matmul(Box::new(child), Box::new(rhs))
             }
             _ => child,
         }

@@ -202,3 +202,42 @@ fn diff_matches_repeated_differences_with_prepend_and_append() {
         "rank mismatch of prepend"
     );
 }
+
+#[test]
+fn repeat_with_a_count_per_element_gathers_each_element_that_many_times() {
+    for transpose in [false, true] {
+        let (x, xs, v) = input(&[3, 2], transpose);
+        let counts = kiln::asarray([2i64, 0, 1], ()).unwrap();
+        // Along axis 0 (length 3 in the untransposed case, 2 transposed).
+        if xs[0] == 3 {
+            let got = kiln::repeat(&x, &counts, Some(0)).unwrap();
+            let rows = [0usize, 0, 2];
+            let want: Vec<f64> = rows
+                .iter()
+                .flat_map(|&r| v[r * 2..r * 2 + 2].to_vec())
+                .collect();
+            all_modes(&got, &[3, 2], &want, "repeat rows by [2, 0, 1]");
+        }
+        // Flattened, one count for all, given as a length-1 array.
+        let one = kiln::asarray([3i32], ()).unwrap();
+        let got = kiln::repeat(&x, &one, None).unwrap();
+        let want: Vec<f64> = v.iter().flat_map(|&e| [e, e, e]).collect();
+        all_modes(&got, &[18], &want, "repeat flattened by [3]");
+    }
+    let x = kiln::asarray([1.0f64, 2.0], ()).unwrap();
+    let neg = kiln::asarray([1i64, -1], ()).unwrap();
+    let e = kiln::repeat(&x, &neg, None).unwrap_err().to_string();
+    assert!(e.contains("repeat") && e.contains("non-negative"), "{e}");
+    let wrong = kiln::asarray([1i64, 2, 3], ()).unwrap();
+    let e = kiln::repeat(&x, &wrong, None).unwrap_err().to_string();
+    assert!(e.contains("repeat") && e.contains("length"), "{e}");
+    let floats = kiln::asarray([1.0f64, 2.0], ()).unwrap();
+    assert!(
+        kiln::repeat(&x, &floats, None).is_err(),
+        "counts must be integers"
+    );
+    assert!(
+        kiln::repeat(&x, -2, None).is_err(),
+        "a negative count is an error"
+    );
+}
