@@ -13,9 +13,11 @@ use kiln_ir::{DType, Data, Element, LibCall, ReduceOp, Scalar, ScanOp};
 use rayon::prelude::*;
 use std::sync::Arc;
 
-/// Elements of work per chunk: large enough to amortise a task, small enough to
-/// balance two to sixty-four threads and to keep a chunk's data in L2.
-const CHUNK_ELEMENTS: usize = 1 << 15;
+/// Elements of work per chunk: large enough to amortise a task and keep the hardware
+/// prefetchers streaming (2^15 measured 14% slower on sum of 100M f32 than 2^17 here,
+/// 2026-12-01), small enough to balance two to sixty-four threads and to keep a chunk's
+/// data (0.5 MB of f32, 1 MB of f64) in L2 for the two passes of var.
+const CHUNK_ELEMENTS: usize = 1 << 17;
 
 /// A zeroed buffer of `n` elements. Large buffers ask the kernel for transparent huge
 /// pages before anything touches them: a fresh 40 MB output otherwise costs ~10 000
