@@ -162,6 +162,8 @@ pub(crate) fn constant(
         dtype: data.dtype(),
         device,
     };
+    // Large host data goes onto huge pages once, here (kernels read it many times).
+    kiln_runtime::huge_pages(&data, true);
     Expr::leaf(func, Op::Constant(Literal::new(data)), meta, at)
         .map(Array::from_expr)
         .map_err(|e| err(e, at))
