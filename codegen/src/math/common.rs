@@ -52,6 +52,9 @@ fn magic<B: MathBuilder>() -> (f64, i64) {
 
 /// Horner evaluation with fma of `c[0] + x*(c[1] + x*(c[2] + ...))`.
 pub(crate) fn horner<B: MathBuilder>(b: &mut B, x: B::V, c: &[f64]) -> B::V {
+    if c.len() >= 5 {
+        return estrin(b, x, c);
+    }
     let n = c.len();
     let mut acc = b.c(c[n - 1]);
     for &ci in c[..n - 1].iter().rev() {
@@ -59,6 +62,41 @@ pub(crate) fn horner<B: MathBuilder>(b: &mut B, x: B::V, c: &[f64]) -> B::V {
         acc = b.fma(acc, x, k);
     }
     acc
+}
+
+/// The same polynomial by Estrin's scheme: pairs c_2i + c_2i+1·x, then pairs of those
+/// with x², x⁴, ... Its dependency chain is log2(n) multiply-adds deep instead of n, so
+/// the vector units are not left waiting on one long chain (latency, not throughput,
+/// bounded the long polynomials of log and exp here).
+fn estrin<B: MathBuilder>(b: &mut B, x: B::V, c: &[f64]) -> B::V {
+    let mut terms: Vec<B::V> = c
+        .chunks(2)
+        .map(|p| {
+            let c0 = b.c(p[0]);
+            match p.get(1) {
+                Some(&c1) => {
+                    let c1 = b.c(c1);
+                    b.fma(c1, x, c0)
+                }
+                None => c0,
+            }
+        })
+        .collect();
+    let mut power = b.mul(x, x);
+    while terms.len() > 1 {
+        let next: Vec<B::V> = terms
+            .chunks(2)
+            .map(|t| match t.get(1) {
+                Some(&hi) => b.fma(hi, power, t[0]),
+                None => t[0],
+            })
+            .collect();
+        terms = next;
+        if terms.len() > 1 {
+            power = b.mul(power, power);
+        }
+    }
+    terms[0]
 }
 
 /// Round `x * c` to the nearest integer (ties to even) without a rounding instruction:
