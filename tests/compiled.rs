@@ -158,3 +158,34 @@ fn row_reductions_with_broadcast_back_agree_with_the_interpreter() {
         1e-6,
     );
 }
+
+#[test]
+fn intermediate_buffers_are_reused_across_computations_and_can_be_released() {
+    // Eager mode stores every intermediate: after one run they sit in the cache, a second
+    // run with other values of the same shapes reuses them (stale contents must never
+    // show through), and free_cached_buffers releases them.
+    let run = |v: f64| {
+        let x = kiln::full([300_000], v, DType::F64).unwrap();
+        let y = kiln::sqrt(&((&x * 2.0).unwrap() + 1.0).unwrap()).unwrap();
+        let y = (kiln::exp(&(-&y).unwrap()).unwrap() * &x).unwrap();
+        y.compute_with(Mode::Eager)
+            .unwrap()
+            .to_vec::<f64>()
+            .unwrap()
+    };
+    let want = |v: f64| (-(2.0 * v + 1.0f64).sqrt()).exp() * v;
+    let a = run(1.5);
+    let b = run(4.0);
+    assert!(a
+        .iter()
+        .all(|&e| (e - want(1.5)).abs() <= 1e-15 * want(1.5).abs()));
+    assert!(b
+        .iter()
+        .all(|&e| (e - want(4.0)).abs() <= 1e-15 * want(4.0).abs()));
+    // (Other tests of this binary run concurrently and may cache buffers too, so only
+    // the release of what this one left is asserted.)
+    assert!(
+        kiln::free_cached_buffers() > 0,
+        "the intermediates were cached"
+    );
+}

@@ -14,7 +14,7 @@ pub mod library;
 pub mod log;
 mod partials;
 
-pub use cpu::{huge_pages, ExecStats};
+pub use cpu::{free_cached_buffers, huge_pages, ExecStats};
 pub use error::RuntimeError;
 
 use kiln_ir::{Data, Device, Graph};
