@@ -335,3 +335,24 @@ fn tensordot_and_vecdot_match_sums_of_products() {
     );
     assert!(kiln::vecdot(&a, &b, -1).is_err(), "shapes do not broadcast");
 }
+
+#[test]
+fn an_all_negative_zero_product_sums_to_positive_zero_in_every_mode() {
+    // The textbook sum 0 + Σ a·b: a single product -0.0 gives +0.0 (gemm's k = 1 path
+    // would otherwise keep -0.0; found by the 1M-graph differential campaign).
+    let a = kiln::asarray([[0.0f64], [-1.0]], ()).unwrap();
+    let b = kiln::asarray([[-0.0f64, 2.0]], ()).unwrap();
+    for mode in MODES {
+        let v: Vec<f64> = kiln::matmul(&a, &b)
+            .unwrap()
+            .compute_with(mode)
+            .unwrap()
+            .to_vec()
+            .unwrap();
+        assert_eq!(v, vec![0.0, 0.0, 0.0, -2.0], "{mode:?}");
+        assert!(
+            v[0].is_sign_positive() && v[2].is_sign_positive(),
+            "{mode:?}: {v:?}"
+        );
+    }
+}
