@@ -55,6 +55,12 @@ pub(crate) fn horner<B: MathBuilder>(b: &mut B, x: B::V, c: &[f64]) -> B::V {
     if c.len() >= 5 {
         return estrin(b, x, c);
     }
+    horner_sequential(b, x, c)
+}
+
+/// Horner's rule proper (one rounding per step, smallest error): for polynomials whose
+/// error budget Estrin's differently ordered roundings would exceed (f64 expm1's).
+pub(crate) fn horner_sequential<B: MathBuilder>(b: &mut B, x: B::V, c: &[f64]) -> B::V {
     let n = c.len();
     let mut acc = b.c(c[n - 1]);
     for &ci in c[..n - 1].iter().rev() {

@@ -90,8 +90,9 @@ pub(crate) fn exp_reduce<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::V, B::
 /// The non-linear part q = r²·P(r) of expm1(r) = r + q, for |r| <= ~ln2/2 (relative
 /// error of r + q before rounding ~2^-32 / 2^-61.7).
 pub(crate) fn expm1_q<B: MathBuilder>(b: &mut B, r: B::V) -> B::V {
+    // f64: Horner proper; Estrin measured 1.535 ulp on expm1 (1M samples), over its bound.
     let p = if is64::<B>() {
-        horner(b, r, &EXPM1_64)
+        horner_sequential(b, r, &EXPM1_64)
     } else {
         horner(b, r, &EXPM1_32)
     };
