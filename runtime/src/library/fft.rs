@@ -8,10 +8,10 @@
 //! and written lane-major; lanes run in parallel on rayon. When the axis is not the
 //! last, a second parallel pass moves the lane-major results to row-major order.
 
-use super::Args;
+use super::{Args, Lanes};
 use crate::error::RuntimeError;
 use kiln_ir::library::{FftCall, FftKind};
-use kiln_ir::{Data, Element, Shape};
+use kiln_ir::{Data, Element};
 use num_complex::Complex;
 use num_traits::{Float, Zero};
 use rayon::prelude::*;
@@ -41,25 +41,6 @@ pub fn run(call: &FftCall, args: &Args) -> Result<Vec<Data>, RuntimeError> {
     }
     .ok_or_else(|| unsupported(format!("of {}", data.dtype())))?;
     Ok(vec![out])
-}
-
-/// A row-major array seen as `outer` blocks of `len` (the axis) × `inner` elements.
-#[derive(Clone, Copy, Debug)]
-struct Lanes {
-    outer: usize,
-    len: usize,
-    inner: usize,
-}
-
-impl Lanes {
-    fn of(shape: &Shape, axis: usize) -> Lanes {
-        let d = shape.dims();
-        Lanes {
-            outer: d[..axis].iter().product(),
-            len: d[axis],
-            inner: d[axis + 1..].iter().product(),
-        }
-    }
 }
 
 /// An input element of precision `T`, real or complex.
@@ -236,6 +217,7 @@ where
 mod tests {
     use super::*;
     use kiln_ir::library::FftNorm;
+    use kiln_ir::Shape;
 
     fn call(kind: FftKind, axis: usize, n: usize) -> FftCall {
         FftCall {

@@ -17,6 +17,31 @@ mod sorting;
 use crate::error::RuntimeError;
 use kiln_ir::{Data, LibCall, Shape};
 
+/// A row-major array seen as `outer` blocks of `len` (one axis) × `inner` elements:
+/// how routines that work along an axis (sorts, FFTs) walk its lanes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Lanes {
+    pub outer: usize,
+    pub len: usize,
+    pub inner: usize,
+}
+
+impl Lanes {
+    pub fn of(shape: &Shape, axis: usize) -> Lanes {
+        let d = shape.dims();
+        Lanes {
+            outer: d[..axis].iter().product(),
+            len: d[axis],
+            inner: d[axis + 1..].iter().product(),
+        }
+    }
+
+    /// The number of lanes.
+    pub fn count(self) -> usize {
+        self.outer * self.inner
+    }
+}
+
 /// Inputs of a call: contiguous data with its shape.
 pub type Args<'a> = [(&'a Data, &'a Shape)];
 

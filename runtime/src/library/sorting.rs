@@ -7,11 +7,11 @@
 //! with the same stable sort, so equal elements keep their original order, as the
 //! standard requires (reversing an ascending sort, NumPy's idiom, would not).
 
-use super::Args;
+use super::{Args, Lanes};
 use crate::error::RuntimeError;
 use kiln_ir::library::sorting::Side;
 use kiln_ir::library::SortCall;
-use kiln_ir::{with_data, Data, Element, Shape};
+use kiln_ir::{with_data, Data, Element};
 use num_complex::{Complex32, Complex64};
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -124,28 +124,6 @@ fn comparator<T: Key>(descending: bool) -> impl Fn(&T, &T) -> Ordering + Sync + 
     }
 }
 
-/// A row-major array seen as `outer` blocks of `n` (the sorted axis) by `inner`.
-#[derive(Clone, Copy, Debug)]
-struct Lanes {
-    outer: usize,
-    n: usize,
-    inner: usize,
-}
-
-impl Lanes {
-    fn of(shape: &Shape, axis: usize) -> Lanes {
-        let d = shape.dims();
-        Lanes {
-            outer: d[..axis].iter().product(),
-            n: d[axis],
-            inner: d[axis + 1..].iter().product(),
-        }
-    }
-    fn count(self) -> usize {
-        self.outer * self.inner
-    }
-}
-
 /// Apply `f(lane, out_lane, parallel)` to every lane of `v`, writing the output lanes
 /// back in `v`'s layout. `parallel` tells `f` that it is the only lane of a large
 /// array and may use the pool itself.
@@ -155,7 +133,7 @@ where
     U: Copy + Send + Sync + Default,
 {
     let mut out = vec![U::default(); v.len()];
-    if l.n == 0 || v.is_empty() {
+    if l.len == 0 || v.is_empty() {
         return out;
     }
     let lanes: Cow<[T]> = if l.inner == 1 {
@@ -166,11 +144,11 @@ where
     let large = v.len() >= PARALLEL_MIN;
     if large && l.count() > 1 {
         lanes
-            .par_chunks(l.n)
-            .zip(out.par_chunks_mut(l.n))
+            .par_chunks(l.len)
+            .zip(out.par_chunks_mut(l.len))
             .for_each(|(s, o)| f(s, o, false));
     } else {
-        for (s, o) in lanes.chunks(l.n).zip(out.chunks_mut(l.n)) {
+        for (s, o) in lanes.chunks(l.len).zip(out.chunks_mut(l.len)) {
             f(s, o, large);
         }
     }
@@ -184,9 +162,9 @@ where
 /// `[outer, n, inner]` → `[outer, inner, n]`: each lane contiguous.
 fn to_lane_major<T: Copy>(v: &[T], l: Lanes) -> Vec<T> {
     let mut t = Vec::with_capacity(v.len());
-    for block in v.chunks(l.n * l.inner) {
+    for block in v.chunks(l.len * l.inner) {
         for i in 0..l.inner {
-            t.extend((0..l.n).map(|k| block[k * l.inner + i]));
+            t.extend((0..l.len).map(|k| block[k * l.inner + i]));
         }
     }
     t
@@ -195,9 +173,9 @@ fn to_lane_major<T: Copy>(v: &[T], l: Lanes) -> Vec<T> {
 /// `[outer, inner, n]` → `[outer, n, inner]`.
 fn from_lane_major<T: Copy>(t: &[T], l: Lanes) -> Vec<T> {
     let mut v = Vec::with_capacity(t.len());
-    for block in t.chunks(l.n * l.inner) {
-        for k in 0..l.n {
-            v.extend((0..l.inner).map(|i| block[i * l.n + k]));
+    for block in t.chunks(l.len * l.inner) {
+        for k in 0..l.len {
+            v.extend((0..l.inner).map(|i| block[i * l.len + k]));
         }
     }
     v
@@ -268,6 +246,7 @@ fn isin<T: Key>(x1: &[T], x2: &[T], invert: bool) -> Vec<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kiln_ir::Shape;
 
     #[test]
     fn lanes_round_trip_through_lane_major() {
