@@ -425,7 +425,9 @@ pub fn check_category(
     }
 }
 
-fn same_operands(func: &'static str, a: &Meta, b: &Meta) -> Result<(), IrError> {
+/// Operands promoted to one dtype by the namespace layer (an internal contract, still
+/// an error rather than a panic).
+pub(crate) fn same_dtype(func: &'static str, a: &Meta, b: &Meta) -> Result<(), IrError> {
     if a.dtype != b.dtype {
         return Err(IrError::invalid(
             func,
@@ -435,6 +437,11 @@ fn same_operands(func: &'static str, a: &Meta, b: &Meta) -> Result<(), IrError> 
             ),
         ));
     }
+    Ok(())
+}
+
+fn same_operands(func: &'static str, a: &Meta, b: &Meta) -> Result<(), IrError> {
+    same_dtype(func, a, b)?;
     if a.shape != b.shape {
         return Err(IrError::Broadcast {
             func,

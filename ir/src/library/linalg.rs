@@ -121,15 +121,7 @@ impl LinalgCall {
 fn infer_solve(func: &'static str, a: &Meta, b: &Meta) -> Result<Shape, IrError> {
     min_rank(func, "x2", b, 2, "a stack of matrices [..., N, K]")?;
     let (ra, rb) = (a.shape.rank(), b.shape.rank());
-    if a.dtype != b.dtype {
-        return Err(IrError::invalid(
-            func,
-            format!(
-                "operands must have one dtype here, got {} and {} (promotion happens before)",
-                a.dtype, b.dtype
-            ),
-        ));
-    }
+    crate::op::same_dtype(func, a, b)?;
     if ra != rb
         || a.shape.0[..ra - 2] != b.shape.0[..rb - 2]
         || a.shape.0[ra - 1] != b.shape.0[rb - 2]

@@ -150,15 +150,7 @@ fn infer_matmul(func: &'static str, inputs: &[&Meta]) -> Result<Outputs, IrError
     let (a, b) = (inputs[0], inputs[1]);
     check_category(func, "x1", a.dtype, Category::Numeric)?;
     check_category(func, "x2", b.dtype, Category::Numeric)?;
-    if a.dtype != b.dtype {
-        return Err(IrError::invalid(
-            func,
-            format!(
-                "operands must have one dtype here, got {} and {} (promotion happens before)",
-                a.dtype, b.dtype
-            ),
-        ));
-    }
+    crate::op::same_dtype(func, a, b)?;
     min_rank(func, "x1", a, 2, "[..., M, K]")?;
     min_rank(func, "x2", b, 2, "[..., K, N]")?;
     let (ra, rb) = (a.shape.rank(), b.shape.rank());
