@@ -539,19 +539,7 @@ fn view_of(g: &Graph, x: NodeId) -> (NodeId, Layout) {
 /// readers that ended up in its own kernel (softmax's exp, shared by the row's passes):
 /// drop the stores to it, and the arguments and accesses that served them.
 fn drop_dead_stores(steps: &mut [Step], outputs: &[usize]) {
-    let mut read = std::collections::HashSet::new();
-    for s in steps.iter() {
-        match s {
-            Step::Kernel(k) => {
-                for (arg, &b) in k.kernel.args.iter().zip(&k.args) {
-                    if !arg.output {
-                        read.insert(b);
-                    }
-                }
-            }
-            other => read.extend(other.reads()),
-        }
-    }
+    let read: std::collections::HashSet<usize> = steps.iter().flat_map(Step::reads).collect();
     for s in steps.iter_mut() {
         if let Step::Kernel(k) = s {
             let dead = |arg: usize| {

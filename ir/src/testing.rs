@@ -6,7 +6,8 @@ use crate::op::{BinaryOp, Meta, Op, UnaryOp};
 use crate::{DType, Device, Scalar, Shape};
 use std::panic::Location;
 
-fn meta(shape: &[usize], dtype: DType) -> Meta {
+/// The `Meta` of a CPU array of this shape and dtype.
+pub fn meta(shape: &[usize], dtype: DType) -> Meta {
     Meta {
         shape: Shape::new(shape),
         dtype,

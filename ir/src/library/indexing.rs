@@ -73,17 +73,9 @@ impl IndexCall {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::Device;
     use crate::dtype::DType;
     use crate::shape::Shape;
-
-    fn meta(dims: &[usize], dtype: DType) -> Meta {
-        Meta {
-            shape: Shape::new(dims),
-            dtype,
-            device: Device::default(),
-        }
-    }
+    use crate::testing::meta;
 
     #[test]
     fn take_resizes_the_axis_to_the_index_count() {

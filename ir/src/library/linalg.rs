@@ -141,18 +141,9 @@ fn infer_solve(func: &'static str, a: &Meta, b: &Meta) -> Result<Shape, IrError>
 #[cfg(test)]
 mod tests {
     use super::LinalgCall;
-    use crate::device::Device;
     use crate::dtype::DType;
     use crate::op::Meta;
-    use crate::shape::Shape;
-
-    fn meta(dims: &[usize], dtype: DType) -> Meta {
-        Meta {
-            shape: Shape::new(dims),
-            dtype,
-            device: Device::default(),
-        }
-    }
+    use crate::testing::meta;
 
     fn shapes(call: LinalgCall, inputs: &[&Meta]) -> Vec<(Vec<usize>, DType)> {
         call.infer("test", inputs)

@@ -101,16 +101,8 @@ fn pair<'a>(func: &'static str, inputs: &[&'a Meta]) -> Result<(&'a Meta, &'a Me
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::Device;
     use crate::shape::Shape;
-
-    fn meta(dims: &[usize], dtype: DType) -> Meta {
-        Meta {
-            shape: Shape::new(dims),
-            dtype,
-            device: Device::default(),
-        }
-    }
+    use crate::testing::meta;
 
     #[test]
     fn argsort_keeps_the_shape_in_int64() {
