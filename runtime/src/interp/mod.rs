@@ -13,13 +13,15 @@ pub mod scalar_ops;
 pub use reduce::scan;
 
 use crate::error::RuntimeError;
-use kiln_ir::{Data, Device, Graph, Op};
+use kiln_ir::{Data, Device, Graph, LibCall, NodeId, Op};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Evaluate every output of `graph`, in order.
 pub fn run(graph: &Graph) -> Result<Vec<Arc<Data>>, RuntimeError> {
     let mut remaining = graph.use_counts();
     let mut values: Vec<Option<Arc<Data>>> = vec![None; graph.nodes.len()];
+    let mut library_results: HashMap<(LibCall, Vec<NodeId>), Vec<Arc<Data>>> = HashMap::new();
     for (i, node) in graph.nodes.iter().enumerate() {
         if let Device::Cuda(_) = node.meta.device {
             return Err(RuntimeError::NoDevice {
@@ -41,7 +43,25 @@ pub fn run(graph: &Graph) -> Result<Vec<Arc<Data>>, RuntimeError> {
             .iter()
             .map(|id| &graph.node(*id).meta.shape)
             .collect();
-        let value = eval_node(&node.op, &inputs, &in_shapes, &node.meta)?;
+        let value = match &node.op {
+            // A routine with several results (svd, qr, unique_all) runs once for all of
+            // its output nodes.
+            Op::Library { call, output } => {
+                let key = (call.clone(), node.inputs.to_vec());
+                if !library_results.contains_key(&key) {
+                    let args: Vec<(&Data, &kiln_ir::Shape)> = inputs
+                        .iter()
+                        .map(|d| d.as_ref())
+                        .zip(in_shapes.iter().copied())
+                        .collect();
+                    let results = crate::library::reference(call, &args)?;
+                    library_results
+                        .insert(key.clone(), results.into_iter().map(Arc::new).collect());
+                }
+                library_results[&key][*output as usize].clone()
+            }
+            op => eval_node(op, &inputs, &in_shapes, &node.meta)?,
+        };
         values[i] = Some(value);
         for id in &node.inputs {
             remaining[id.index()] -= 1;
@@ -102,14 +122,7 @@ fn eval_node(
             axis,
             include_initial,
         } => reduce::scan(*op, x(), in_shapes[0], *axis, *include_initial)?,
-        Op::Library { call, output } => {
-            let args: Vec<(&Data, &kiln_ir::Shape)> = inputs
-                .iter()
-                .map(|d| d.as_ref())
-                .zip(in_shapes.iter().copied())
-                .collect();
-            crate::library::reference(call, &args)?.swap_remove(*output as usize)
-        }
+        Op::Library { .. } => unreachable!("library calls are run by `run`"),
     };
     Ok(Arc::new(data))
 }
