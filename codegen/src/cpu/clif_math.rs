@@ -3,7 +3,7 @@
 
 use crate::math::MathBuilder;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{types, InstBuilder, Type, Value};
+use cranelift_codegen::ir::{types, ConstantData, InstBuilder, InstructionData, Type, Value};
 use cranelift_frontend::FunctionBuilder;
 
 /// Emits primitive float operations of one type into a function.
@@ -183,6 +183,33 @@ macro_rules! clif_math {
 clif_math!(ClifMath32, 32);
 clif_math!(ClifMath64, 64);
 
+/// `splat(ty, scalar)`, but a constant scalar becomes a `vconst`: one load from the
+/// constant pool where a splat costs a move to a general register, a move to a vector
+/// register and a shuffle (x64), all repeated at every use since kernels compile
+/// without Cranelift's optimiser. In transcendental code the shuffles alone saturated
+/// the one shuffle port.
+pub fn splat(b: &mut FunctionBuilder, ty: Type, scalar: Value) -> Value {
+    let lane_bytes = ty.lane_bits() as usize / 8;
+    let bits: Option<u64> = match b.func.dfg.value_def(scalar).inst() {
+        Some(inst) => match b.func.dfg.insts[inst] {
+            InstructionData::UnaryIeee32 { imm, .. } => Some(imm.bits() as u64),
+            InstructionData::UnaryIeee64 { imm, .. } => Some(imm.bits()),
+            InstructionData::UnaryImm { imm, .. } => Some(imm.bits() as u64),
+            _ => None,
+        },
+        None => None,
+    };
+    match bits {
+        Some(bits) => {
+            let lane = &bits.to_le_bytes()[..lane_bytes];
+            let bytes: Vec<u8> = (0..ty.lane_count()).flat_map(|_| lane.to_vec()).collect();
+            let handle = b.func.dfg.constants.insert(ConstantData::from(bytes));
+            b.ins().vconst(ty, handle)
+        }
+        None => b.ins().splat(ty, scalar),
+    }
+}
+
 impl ClifMath<'_, '_> {
     pub fn is_vector(&self) -> bool {
         self.fty.is_vector()
@@ -206,7 +233,7 @@ impl ClifMath<'_, '_> {
             self.b.ins().f64const(v)
         };
         if self.is_vector() {
-            self.b.ins().splat(self.fty, scalar)
+            splat(self.b, self.fty, scalar)
         } else {
             scalar
         }
@@ -216,7 +243,7 @@ impl ClifMath<'_, '_> {
         let ity = self.ity();
         let scalar = self.b.ins().iconst(ity.lane_type(), v);
         if self.is_vector() {
-            self.b.ins().splat(ity, scalar)
+            splat(self.b, ity, scalar)
         } else {
             scalar
         }

@@ -11,6 +11,7 @@
 //! vector shape and every access moves by 0 or 1 element along it (see `vector.rs`);
 //! otherwise it runs one element at a time.
 
+use super::clif_math::splat;
 use super::ops::{clif_type, unsupported, Libcalls, Ops, Unsupported};
 use super::vector::{self, VectorPlan};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -516,7 +517,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                         let next = match (r.op, mean) {
                             (_, Some(mean)) => {
                                 let m = e.narrow_f64(plan.dtype, mean);
-                                let m = e.b.ins().splat(plan.fty, m);
+                                let m = splat(e.b, plan.fty, m);
                                 let d = e.b.ins().fsub(x, m);
                                 let sq = e.b.ins().fmul(d, d);
                                 e.b.ins().fadd(a, sq)
@@ -593,7 +594,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         } else {
             self.b.ins().f64const(v)
         };
-        self.b.ins().splat(plan.fty, s)
+        splat(self.b, plan.fty, s)
     }
 
     /// Σ of every lane of the vectors, in f64.

@@ -6,7 +6,7 @@
 //! every access moves by 0 or 1 element along the innermost axis (stores by 1), and
 //! every op has a vector form. Others run the scalar loop (`emit.rs`).
 
-use super::clif_math::{ClifMath, ClifMath32, ClifMath64};
+use super::clif_math::{splat, ClifMath, ClifMath32, ClifMath64};
 use super::emit::Emitter;
 use super::ops::Unsupported;
 use crate::math;
@@ -178,7 +178,7 @@ pub(crate) fn body(
                     let p = e.b.ins().iadd(e.arg_ptrs[arg], off);
                     if k.accesses[*access].strides[inner] == Stride::Zero {
                         let s = e.b.ins().load(plan.fty.lane_type(), mem(), p, 0);
-                        e.b.ins().splat(plan.fty, s)
+                        splat(e.b, plan.fty, s)
                     } else {
                         e.b.ins()
                             .load(plan.fty, mem(), p, (lane_off * bytes) as i32)
@@ -186,7 +186,7 @@ pub(crate) fn body(
                 }
                 Instr::Const(s) => {
                     let x = e.ops_constant(plan.dtype, *s)?;
-                    e.b.ins().splat(plan.fty, x)
+                    splat(e.b, plan.fty, x)
                 }
                 Instr::Unary(op, x) => vector_unary(e, plan, *op, vals[x.0 as usize][c]),
                 Instr::Binary(op, x, y) => {
@@ -216,7 +216,7 @@ pub(crate) fn body(
                 Instr::Cast(x) => vals[x.0 as usize][c],
                 Instr::Reduced { reduction } => {
                     let v = e.row_values[*reduction].expect("earlier phases are finished");
-                    e.b.ins().splat(plan.fty, v)
+                    splat(e.b, plan.fty, v)
                 }
                 Instr::Index { .. } => unreachable!("index values do not vectorise"),
             };
