@@ -247,19 +247,35 @@ pub fn expm1<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     })
 }
 
-/// Splits finite x > 0 (subnormals included) as x = 2^k·(1 + f) with 1 + f in
-/// [√½, √2). Returns (f, k as float). f is exact. Garbage for x <= 0, inf, NaN.
-pub(crate) fn log_reduce<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::V) {
+/// Whether an argument of `log_reduce` may be subnormal.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Subnormals {
+    /// Scale subnormals into the normal range first (five more operations).
+    Scale,
+    /// The caller knows x >= the smallest normal (log1p's 1 + x, for one).
+    Absent,
+}
+
+/// Splits finite x > 0 as x = 2^k·(1 + f) with 1 + f in [√½, √2). Returns (f, k as
+/// float). f is exact. Garbage for x <= 0, inf, NaN, and for subnormal x unless
+/// `subnormals` is `Scale`.
+pub(crate) fn log_reduce<B: MathBuilder>(
+    b: &mut B,
+    x: B::V,
+    subnormals: Subnormals,
+) -> (B::V, B::V) {
     let mb = mant_bits::<B>();
-    // Subnormals: scale into the normal range first.
-    let min_normal = cw(b, f32::MIN_POSITIVE as f64, f64::MIN_POSITIVE);
-    let sub = b.lt(x, min_normal);
-    let up = cw(b, 33554432.0, 18014398509481984.0); // 2^25, 2^54
-    let xu = b.mul(x, up);
-    let xs = b.select(sub, xu, x);
-    let kadj_v = cw(b, -25.0, -54.0);
-    let z = b.c(0.0);
-    let kadj = b.select(sub, kadj_v, z);
+    let (xs, kadj) = if subnormals == Subnormals::Scale {
+        let min_normal = cw(b, f32::MIN_POSITIVE as f64, f64::MIN_POSITIVE);
+        let sub = b.lt(x, min_normal);
+        let up = cw(b, 33554432.0, 18014398509481984.0); // 2^25, 2^54
+        let xu = b.mul(x, up);
+        let kadj_v = cw(b, -25.0, -54.0);
+        let z = b.c(0.0);
+        (b.select(sub, xu, x), Some(b.select(sub, kadj_v, z)))
+    } else {
+        (x, None)
+    };
     // Offset the exponent so that mantissas >= √½ count toward the next binade
     // (the trick of musl's log).
     let (one_bits, sqrt_half_bits): (i64, i64) = if is64::<B>() {
@@ -281,7 +297,10 @@ pub(crate) fn log_reduce<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::V) {
     let one = b.c(1.0);
     let f = b.sub(m, one);
     let kf = int_to_float(b, k);
-    let kf = b.add(kf, kadj);
+    let kf = match kadj {
+        Some(kadj) => b.add(kf, kadj),
+        None => kf,
+    };
     (f, kf)
 }
 
@@ -312,23 +331,36 @@ pub(crate) fn log1p_hilo<B: MathBuilder>(b: &mut B, f: B::V) -> (B::V, B::V) {
 
 /// Natural logarithm. Special cases: NaN → NaN, x < 0 → NaN, ±0 → -inf, 1 → +0,
 /// +inf → +inf.
+///
+/// The last step is fdlibm's (e_log.c): k·ln2_hi − ((f²/2 − (s·(f²/2 + R) + k·ln2_lo)) − f),
+/// eight operations where the double-word sum of `log1p_hilo` + `log_finish` takes
+/// fourteen; both stay under 1 ulp (tests below, docs/accuracy.md).
 pub fn log<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
-    let (f, kf) = log_reduce(b, x);
-    let (hi, lo) = log1p_hilo(b, f);
-    let y = log_finish(b, kf, hi, lo, None);
+    let (f, kf) = log_reduce(b, x, Subnormals::Scale);
+    let two = b.c(2.0);
+    let den = b.add(two, f);
+    let s = b.div(f, den);
+    let z = b.mul(s, s);
+    let g = if is64::<B>() {
+        horner(b, z, &LOG_64)
+    } else {
+        horner(b, z, &LOG_32)
+    };
+    let r = b.mul(z, g);
+    let half = b.c(0.5);
+    let hf = b.mul(half, f);
+    let hfsq = b.mul(hf, f);
+    let (h, l) = if is64::<B>() { LN2T_64 } else { LN2T_32 };
+    let ll = b.c(l);
+    let klo = b.mul(kf, ll);
+    let t = b.add(hfsq, r);
+    let t = b.fma(s, t, klo);
+    let t = b.sub(hfsq, t);
+    let t = b.sub(t, f);
+    let lh = b.c(h);
+    let khi = b.mul(kf, lh); // exact: ln2_hi has trailing zero bits
+    let y = b.sub(khi, t);
     log_specials(b, x, y)
-}
-
-/// k·ln2 + hi + lo (+ extra), accurately.
-fn log_finish<B: MathBuilder>(
-    b: &mut B,
-    kf: B::V,
-    hi: B::V,
-    lo: B::V,
-    extra: Option<B::V>,
-) -> B::V {
-    let (w, e) = log_finish_dw(b, kf, hi, lo, extra);
-    b.add(w, e)
 }
 
 /// k·ln2 + hi + lo (+ extra) as an unevaluated pair (w, e), |e| <~ ulp(w).
@@ -387,7 +419,8 @@ pub(crate) fn log1p_core_dw<B: MathBuilder>(
 ) -> (B::V, B::V) {
     let one = b.c(1.0);
     let u = b.add(one, x);
-    let (fu, ku) = log_reduce(b, u);
+    // u = 1 + x >= 2^-53 for every x > -1: never subnormal.
+    let (fu, ku) = log_reduce(b, u, Subnormals::Absent);
     // c = (1 + x) - u exactly (FastTwoSum with the larger operand first), then
     // log(1 + x + xl) = log(u) + (c + xl)/u to first order.
     let u1 = b.sub(u, one);
@@ -476,7 +509,7 @@ pub fn log1p<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
 
 /// Base-2 logarithm (same special cases as `log`; exact for powers of two).
 pub fn log2<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
-    let (f, kf) = log_reduce(b, x);
+    let (f, kf) = log_reduce(b, x, Subnormals::Scale);
     let (hi, lo) = log1p_hilo(b, f);
     let (ch, cl) = if is64::<B>() { LOG2E_64 } else { LOG2E_32 };
     let y = scaled_log(b, hi, lo, ch, cl, kf, None);
@@ -485,7 +518,7 @@ pub fn log2<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
 
 /// Base-10 logarithm (same special cases as `log`).
 pub fn log10<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
-    let (f, kf) = log_reduce(b, x);
+    let (f, kf) = log_reduce(b, x, Subnormals::Scale);
     let (hi, lo) = log1p_hilo(b, f);
     let (ch, cl) = if is64::<B>() { LOG10E_64 } else { LOG10E_32 };
     let t = if is64::<B>() {

@@ -10,7 +10,7 @@
 //! and the Array API's special-case table are applied with selects.
 
 use super::common::*;
-use super::exp_log::{exp_parts_xl, log_reduce, LN2T_32, LN2T_64};
+use super::exp_log::{exp_parts_xl, log_reduce, Subnormals, LN2T_32, LN2T_64};
 use super::MathBuilder;
 
 // log(m) = 2s + (2/3)s^3 + s^5 Q(s^2), s^2 <= 0.0295 (relative error of log m
@@ -35,7 +35,7 @@ const TWO_THIRDS_64: (f64, f64) = (0.6666666666666666, 3.700743415417188e-17);
 
 /// log(x) as a double word, for finite x > 0 (relative error ~2^-44 / ~2^-66).
 pub(crate) fn log_dw<B: MathBuilder>(b: &mut B, x: B::V) -> Dw<B::V> {
-    let (f, kf) = log_reduce(b, x);
+    let (f, kf) = log_reduce(b, x, Subnormals::Scale);
     let zero = b.c(0.0);
     let two = b.c(2.0);
     // s = f/(2 + f), with 2 + f exact as a pair
