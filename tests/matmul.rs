@@ -356,3 +356,60 @@ fn an_all_negative_zero_product_sums_to_positive_zero_in_every_mode() {
         );
     }
 }
+
+/// Large products are cut into blocks of rows or columns, one gemm call per thread
+/// (runtime/src/library/matmul.rs). The cuts must not change a bit, whatever the pool's
+/// size, and the result is the textbook product to rounding. The values are not small
+/// integers here, so the order of every sum shows in the bits.
+#[test]
+fn large_products_give_the_same_bits_on_pools_of_1_2_3_and_8_threads() {
+    let cases: [(&[usize], &[usize]); 5] = [
+        (&[300, 200], &[200, 150]), // cut into row blocks
+        (&[40, 300], &[300, 500]),  // cut into column blocks
+        (&[2, 130, 90], &[2, 90, 70]),
+        (&[70, 1000], &[1000, 7]),
+        (&[300, 600], &[600, 9]), // 128 + 172 rows
+    ];
+    let pools: Vec<rayon::ThreadPool> = [1, 2, 3, 8]
+        .iter()
+        .map(|&t| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(t)
+                .build()
+                .unwrap()
+        })
+        .collect();
+    for (i, (sa, sb)) in cases.into_iter().enumerate() {
+        let (_, ha) = make(sa, 50 + i as u64);
+        let (_, hb) = make(sb, 60 + i as u64);
+        let inexact = |h: &Host| Host {
+            shape: h.shape.clone(),
+            v: h.v.iter().map(|x| x / 7.0 + 0.1).collect(),
+        };
+        let (ha, hb) = (inexact(&ha), inexact(&hb));
+        let a = kiln::from_vec(ha.v.clone(), sa).unwrap();
+        let b = kiln::from_vec(hb.v.clone(), sb).unwrap();
+        let want = textbook(&ha, &hb);
+        for mode in [Mode::Eager, Mode::Fused] {
+            let runs: Vec<Vec<f64>> = pools
+                .iter()
+                .map(|p| {
+                    p.install(|| {
+                        let y = kiln::matmul(&a, &b).unwrap();
+                        y.compute_with(mode).unwrap().to_vec().unwrap()
+                    })
+                })
+                .collect();
+            for (r, t) in runs.iter().zip([1, 2, 3, 8]) {
+                assert_eq!(r, &runs[0], "{sa:?} @ {sb:?} in {mode:?}: {t} threads vs 1");
+            }
+            for (g, w) in runs[0].iter().zip(&want.v) {
+                let scale = w.abs().max(1.0);
+                assert!(
+                    (g - w).abs() <= 1e-12 * scale * 1000.0,
+                    "{sa:?} @ {sb:?}: {g} vs {w}"
+                );
+            }
+        }
+    }
+}

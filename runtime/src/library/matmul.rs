@@ -99,32 +99,30 @@ fn with_gemm<T: Copy + Zero + One + Send + Sync + 'static>(
     if m == 0 || n == 0 || k == 0 {
         return out;
     }
-    let threads = rayon::current_num_threads();
-    // Small products are not worth waking the pool for.
-    let par = if m * n * k >= 1 << 18 && threads > 1 {
-        gemm::Parallelism::Rayon(threads)
-    } else {
-        gemm::Parallelism::None
-    };
-    for (i, o) in out.chunks_mut(m * n).enumerate() {
+    let tasks = blocks(batch, m, k, n, rayon::current_num_threads());
+    let dst = SendPtr(out.as_mut_ptr());
+    let run = |t: &Block| {
+        let (rows, cols) = (t.rows.len(), t.cols.len());
+        let (r0, c0) = (t.rows.start as isize, t.cols.start as isize);
         // SAFETY: the layouts come from valid views of these buffers, so every element
-        // start + r·rs + c·cs of every matrix lies inside them; the output is a
-        // row-major m×n block. gemm computes dst = alpha·dst + beta·lhs·rhs and, with
-        // read_dst false, only writes dst. T is one of gemm's four types (the match in
-        // `strided`).
+        // start + r·rs + c·cs of every matrix lies inside them, and so does every
+        // element of a block of rows and columns of it. The output is row-major m×n per
+        // matrix; the blocks are disjoint, so no two tasks write one element. gemm
+        // computes dst = alpha·dst + beta·lhs·rhs and, with read_dst false, only writes
+        // dst. T is one of gemm's four types (the match in `strided`).
         unsafe {
             gemm::gemm(
-                m,
-                n,
+                rows,
+                cols,
                 k,
-                o.as_mut_ptr(),
+                dst.at(t.batch * m * n + t.rows.start * n + t.cols.start),
                 1,
                 n as isize,
                 false,
-                a.as_ptr().offset(oa.starts[i]),
+                a.as_ptr().offset(oa.starts[t.batch] + r0 * oa.rs),
                 oa.cs,
                 oa.rs,
-                b.as_ptr().offset(ob.starts[i]),
+                b.as_ptr().offset(ob.starts[t.batch] + c0 * ob.cs),
                 ob.cs,
                 ob.rs,
                 T::zero(),
@@ -132,9 +130,14 @@ fn with_gemm<T: Copy + Zero + One + Send + Sync + 'static>(
                 false,
                 false,
                 false,
-                par,
+                gemm::Parallelism::None,
             );
         }
+    };
+    if tasks.len() == 1 {
+        run(&tasks[0]);
+    } else {
+        tasks.par_iter().for_each(run);
     }
     // A sum starts at +0: gemm's paths for small k (k = 1 multiplies without adding to
     // a zeroed accumulator) can leave -0.0 where the textbook sum 0 + Σ gives +0.0.
@@ -143,6 +146,80 @@ fn with_gemm<T: Copy + Zero + One + Send + Sync + 'static>(
     if k <= 64 {
         for v in out.iter_mut() {
             *v = *v + T::zero();
+        }
+    }
+    out
+}
+
+/// The output pointer, shared by tasks that write disjoint blocks.
+#[derive(Clone, Copy)]
+struct SendPtr<T>(*mut T);
+// SAFETY: each task writes its own block of the output only (see `with_gemm`).
+unsafe impl<T> Send for SendPtr<T> {}
+unsafe impl<T> Sync for SendPtr<T> {}
+
+impl<T> SendPtr<T> {
+    /// The pointer `i` elements on. Safety: `i` is inside the allocation.
+    unsafe fn at(self, i: usize) -> *mut T {
+        unsafe { self.0.add(i) }
+    }
+}
+
+/// One gemm call: a block of rows and columns of one matrix of the batch.
+#[derive(Debug, PartialEq)]
+struct Block {
+    batch: usize,
+    rows: std::ops::Range<usize>,
+    cols: std::ops::Range<usize>,
+}
+
+/// Products smaller than this many multiply-adds run as one call on the calling thread.
+const PARALLEL_MIN: usize = 1 << 18;
+
+/// Splits the products into gemm calls for `threads` threads, each call sequential.
+/// Every matrix of the batch is a task; where there are fewer matrices than threads,
+/// each is cut along its longer output side into blocks of rows (columns), one per
+/// thread. gemm's own threading was measured slower than this, 74 vs
+/// 63 ms for rocklin's 500×20000 @ 20000×500 on two cores (docs/benchmarks.md).
+/// Cutting does not change a bit of the result: each output element stays one dot
+/// product over k, in blocks of k that gemm sizes from k and the cache alone.
+fn blocks(batch: usize, m: usize, k: usize, n: usize, threads: usize) -> Vec<Block> {
+    let whole = |i| Block {
+        batch: i,
+        rows: 0..m,
+        cols: 0..n,
+    };
+    if batch * m * n * k < PARALLEL_MIN || threads <= 1 || batch >= threads {
+        return (0..batch).map(whole).collect();
+    }
+    let per = threads.div_ceil(batch);
+    let long = m.max(n);
+    // Every part keeps more than 64 rows (columns): gemm sizes its blocks of k from k
+    // alone only when m or n is over 64 (below, k is cut at 512), and the order of the
+    // sums must not change.
+    let parts = per.min(long / 128);
+    if parts <= 1 {
+        return (0..batch).map(whole).collect();
+    }
+    // Cuts at multiples of 32 (whole micro-kernel tiles): parts of at least 128 - 32.
+    let cut = |p: usize| {
+        if p == parts {
+            long
+        } else {
+            long * p / parts / 32 * 32
+        }
+    };
+    let mut out = Vec::with_capacity(batch * parts);
+    for i in 0..batch {
+        for p in 0..parts {
+            let (lo, hi) = (cut(p), cut(p + 1));
+            let mut t = whole(i);
+            if m >= n {
+                t.rows = lo..hi;
+            } else {
+                t.cols = lo..hi;
+            }
+            out.push(t);
         }
     }
     out
@@ -362,4 +439,51 @@ pub fn naive((a, sa): (&Data, &Shape), (b, sb): (&Data, &Shape)) -> Result<Data,
         (Data::U64(x), Data::U64(y)) => Data::U64(int!(x, y)),
         _ => return Err(mismatch(a, b)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The blocks of every matrix tile it exactly, and every cut block keeps more than
+    /// 64 rows or columns along the cut side (the condition for unchanged bits).
+    #[test]
+    fn blocks_tile_each_matrix_and_keep_cut_sides_over_64() {
+        for (batch, m, k, n) in [
+            (1, 500, 20_000, 500),
+            (1, 40, 300, 500),
+            (3, 300, 90, 70),
+            (1, 70, 1000, 7),
+            (1, 257, 64, 3000),
+            (5, 1000, 1000, 1000),
+            (1, 10, 10, 10),
+        ] {
+            for threads in [1, 2, 3, 8, 64] {
+                let bs = blocks(batch, m, k, n, threads);
+                for i in 0..batch {
+                    let mine: Vec<&Block> = bs.iter().filter(|b| b.batch == i).collect();
+                    let cells: usize = mine.iter().map(|b| b.rows.len() * b.cols.len()).sum();
+                    assert_eq!(cells, m * n, "{batch}×{m}×{k}×{n} on {threads}");
+                    for b in &mine {
+                        assert!(b.rows.end <= m && b.cols.end <= n);
+                        if b.rows.len() < m {
+                            assert!(b.rows.len() > 64, "{b:?} of {m}×{n}");
+                        }
+                        if b.cols.len() < n {
+                            assert!(b.cols.len() > 64, "{b:?} of {m}×{n}");
+                        }
+                    }
+                    for w in mine.windows(2) {
+                        assert!(
+                            w[0].rows.end <= w[1].rows.start || w[0].cols.end <= w[1].cols.start
+                        );
+                    }
+                }
+                if threads == 1 || batch >= threads {
+                    assert_eq!(bs.len(), batch);
+                }
+            }
+        }
+        assert_eq!(blocks(1, 500, 20_000, 500, 2).len(), 2);
+    }
 }
