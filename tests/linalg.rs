@@ -888,3 +888,76 @@ fn singular_and_indefinite_matrices_fail_when_computed() {
         assert_eq!(get(&linalg::det(&singular).unwrap(), mode), vec![0.0]);
     }
 }
+
+/// The matrices of a batch are factorised in parallel: the results must be the bits of
+/// each matrix factorised alone, on any number of threads, and a failure must name the
+/// first failing matrix of the batch, whichever thread meets a failure first.
+#[test]
+fn batches_run_in_parallel_with_the_bits_and_errors_of_one_thread() {
+    let pools: Vec<rayon::ThreadPool> = [1, 4]
+        .iter()
+        .map(|&t| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(t)
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let (count, n) = (6, 5);
+    let values = stack(count, |s| spd(s + 40, n));
+    let batch = arr(&values, &[count, n, n]);
+    type Routine = fn(&Array) -> kiln::Result<Vec<Array>>;
+    let routines: [(&str, Routine); 5] = [
+        ("inv", |x| Ok(vec![linalg::inv(x)?])),
+        ("cholesky", |x| Ok(vec![linalg::cholesky(x, false)?])),
+        ("slogdet", |x| {
+            let r = linalg::slogdet(x)?;
+            Ok(vec![r.sign, r.logabsdet])
+        }),
+        ("eigh", |x| {
+            let r = linalg::eigh(x)?;
+            Ok(vec![r.eigenvalues, r.eigenvectors])
+        }),
+        ("svd", |x| {
+            let r = linalg::svd(x, false)?;
+            Ok(vec![r.u, r.s, r.vh])
+        }),
+    ];
+    for (name, routine) in routines {
+        let on = |pool: &rayon::ThreadPool, x: &Array| -> Vec<Vec<f64>> {
+            pool.install(|| {
+                routine(x)
+                    .unwrap()
+                    .iter()
+                    .map(|a| get(a, Mode::Fused))
+                    .collect()
+            })
+        };
+        let one = on(&pools[0], &batch);
+        assert_eq!(one, on(&pools[1], &batch), "{name}: 1 vs 4 threads");
+        // Matrix i of the batch, factorised alone, gives the same bits.
+        for i in [0, count - 1] {
+            let alone = on(&pools[1], &arr(nth(&values, i, n, n), &[n, n]));
+            for (whole, part) in one.iter().zip(&alone) {
+                let per = part.len();
+                assert_eq!(
+                    &whole[i * per..(i + 1) * per],
+                    &part[..],
+                    "{name}, matrix {i}"
+                );
+            }
+        }
+    }
+    // Matrices 2 and 4 are singular: the error names matrix 2 on every pool.
+    let mut bad = values.clone();
+    for i in [2, 4] {
+        bad[i * n * n..(i + 1) * n * n].fill(1.0);
+    }
+    let bad = arr(&bad, &[count, n, n]);
+    for pool in &pools {
+        let e = pool
+            .install(|| linalg::inv(&bad).unwrap().compute_with(Mode::Fused))
+            .unwrap_err();
+        assert!(e.to_string().contains("matrix 2 of the batch"), "{e}");
+    }
+}

@@ -15,6 +15,7 @@ use kiln_ir::library::LinalgCall;
 use kiln_ir::{Data, Element, Shape};
 use num_complex::{Complex32, Complex64};
 use num_traits::{Float, Zero};
+use rayon::prelude::*;
 
 pub fn run(call: &LinalgCall, args: &Args) -> Result<Vec<Data>, RuntimeError> {
     match args[0].0 {
@@ -48,7 +49,9 @@ fn run_typed<T: Field>(call: &LinalgCall, args: &Args) -> Result<Vec<Data>, Runt
 
 /// The element types faer factorises, with the few scalar operations the routines here
 /// need beyond faer's own.
-trait Field: Element + ComplexField + num_traits::Num + std::ops::Neg<Output = Self> {
+trait Field:
+    Element + ComplexField + num_traits::Num + std::ops::Neg<Output = Self> + Send + Sync
+{
     /// The real type of the same precision (eigenvalues, singular values, log|det|).
     type R: Element + Float;
     fn modulus(self) -> Self::R;
@@ -140,8 +143,18 @@ impl<'a, T: Field> Stack<'a, T> {
         MatRef::from_row_major_slice(&self.data[i * size..(i + 1) * size], self.rows, self.cols)
     }
 
-    fn matrices(&self) -> impl Iterator<Item = (usize, MatRef<'a, T>)> + '_ {
-        (0..self.count).map(|i| (i, self.matrix(i)))
+    /// `f` of every matrix of the stack, the matrices in parallel on rayon: the results
+    /// in batch order, or the error of the first failing matrix in batch order (the
+    /// same error on any number of threads).
+    fn each<R: Send>(
+        &self,
+        f: impl Fn(usize, MatRef<'a, T>) -> Result<R, RuntimeError> + Sync,
+    ) -> Result<Vec<R>, RuntimeError> {
+        let results: Vec<Result<R, RuntimeError>> = (0..self.count)
+            .into_par_iter()
+            .map(|i| f(i, self.matrix(i)))
+            .collect();
+        results.into_iter().collect()
     }
 
     /// A value-dependent failure of matrix `i` of the batch.
@@ -196,8 +209,9 @@ fn without_elements<T: Field>(call: &LinalgCall, x: &Stack<T>) -> Vec<Data> {
     }
 }
 
-/// Append a matrix in row-major order, conjugate-transposed when `adjoint`.
-fn push_rows<T: Field>(out: &mut Vec<T>, m: MatRef<'_, T>, adjoint: bool) {
+/// A matrix in row-major order, conjugate-transposed when `adjoint`.
+fn rows_of<T: Field>(m: MatRef<'_, T>, adjoint: bool) -> Vec<T> {
+    let mut out = Vec::with_capacity(m.nrows() * m.ncols());
     if adjoint {
         for j in 0..m.ncols() {
             out.extend((0..m.nrows()).map(|i| m[(i, j)].conjugate()));
@@ -207,17 +221,17 @@ fn push_rows<T: Field>(out: &mut Vec<T>, m: MatRef<'_, T>, adjoint: bool) {
             out.extend((0..m.ncols()).map(|j| m[(i, j)]));
         }
     }
+    out
 }
 
 fn cholesky<T: Field>(x: &Stack<T>, upper: bool) -> Result<Vec<Data>, RuntimeError> {
-    let mut out = Vec::with_capacity(x.data.len());
-    for (i, a) in x.matrices() {
+    let parts = x.each(|i, a| {
         let llt = a
             .llt(Side::Lower)
             .map_err(|_| x.failure(i, "is not positive definite"))?;
-        push_rows(&mut out, llt.L(), upper);
-    }
-    Ok(vec![T::into_data(out)])
+        Ok(rows_of(llt.L(), upper))
+    })?;
+    Ok(vec![T::into_data(parts.concat())])
 }
 
 /// LU with partial pivoting, refusing an exactly zero pivot (LAPACK's getrf test).
@@ -260,21 +274,17 @@ fn permutation_sign<T: Field>(lu: &PartialPivLu<T>) -> T {
 }
 
 fn det<T: Field>(x: &Stack<T>) -> Result<Vec<Data>, RuntimeError> {
-    let out = x
-        .matrices()
-        .map(|(_, a)| {
-            let lu = a.partial_piv_lu();
-            let u = lu.U();
-            (0..u.nrows()).fold(permutation_sign(&lu), |d, p| d * u[(p, p)])
-        })
-        .collect();
+    let out = x.each(|_, a| {
+        let lu = a.partial_piv_lu();
+        let u = lu.U();
+        Ok((0..u.nrows()).fold(permutation_sign(&lu), |d, p| d * u[(p, p)]))
+    })?;
     Ok(vec![T::into_data(out)])
 }
 
 /// sign(det) and ln|det| from the LU's diagonal, so that neither overflows.
 fn slogdet<T: Field>(x: &Stack<T>) -> Result<Vec<Data>, RuntimeError> {
-    let (mut signs, mut logs) = (Vec::with_capacity(x.count), Vec::with_capacity(x.count));
-    for (_, a) in x.matrices() {
+    let pairs = x.each(|_, a| {
         let lu = a.partial_piv_lu();
         let u = lu.U();
         let mut sign = permutation_sign(&lu);
@@ -288,96 +298,101 @@ fn slogdet<T: Field>(x: &Stack<T>) -> Result<Vec<Data>, RuntimeError> {
         if log == T::R::neg_infinity() {
             sign = T::zero();
         }
-        signs.push(sign);
-        logs.push(log);
-    }
+        Ok((sign, log))
+    })?;
+    let (signs, logs): (Vec<T>, Vec<T::R>) = pairs.into_iter().unzip();
     Ok(vec![T::into_data(signs), T::R::into_data(logs)])
 }
 
 fn inv<T: Field>(x: &Stack<T>) -> Result<Vec<Data>, RuntimeError> {
-    let mut out = Vec::with_capacity(x.data.len());
-    for (i, a) in x.matrices() {
+    let parts = x.each(|i, a| {
         let lu = nonsingular_lu(x, i, a)?;
-        push_rows(&mut out, lu.inverse().as_ref(), false);
-    }
-    Ok(vec![T::into_data(out)])
+        Ok(rows_of(lu.inverse().as_ref(), false))
+    })?;
+    Ok(vec![T::into_data(parts.concat())])
 }
 
 fn solve<T: Field>(a: &Stack<T>, b: &Stack<T>) -> Result<Vec<Data>, RuntimeError> {
-    let mut out = Vec::with_capacity(b.data.len());
-    for (i, m) in a.matrices() {
+    let parts = a.each(|i, m| {
         let lu = nonsingular_lu(a, i, m)?;
-        push_rows(&mut out, lu.solve(b.matrix(i)).as_ref(), false);
-    }
-    Ok(vec![T::into_data(out)])
+        Ok(rows_of(lu.solve(b.matrix(i)).as_ref(), false))
+    })?;
+    Ok(vec![T::into_data(parts.concat())])
 }
 
 fn eigh<T: Field>(x: &Stack<T>, vectors: bool) -> Result<Vec<Data>, RuntimeError> {
     let no_convergence = |i| x.failure(i, "did not converge");
-    let mut values = Vec::with_capacity(x.count * x.rows);
-    let mut basis = Vec::with_capacity(if vectors { x.data.len() } else { 0 });
-    for (i, a) in x.matrices() {
+    let parts = x.each(|i, a| {
         if vectors {
             let evd = a
                 .self_adjoint_eigen(Side::Lower)
                 .map_err(|_| no_convergence(i))?;
             let s = evd.S().column_vector();
-            values.extend((0..s.nrows()).map(|p| s[p].real_part()));
-            push_rows(&mut basis, evd.U(), false);
+            let values: Vec<T::R> = (0..s.nrows()).map(|p| s[p].real_part()).collect();
+            Ok((values, rows_of(evd.U(), false)))
         } else {
             let s = a
                 .self_adjoint_eigenvalues(Side::Lower)
                 .map_err(|_| no_convergence(i))?;
-            values.extend(s.into_iter().map(T::from_faer_real));
+            Ok((s.into_iter().map(T::from_faer_real).collect(), Vec::new()))
         }
-    }
-    let mut outs = vec![T::R::into_data(values)];
+    })?;
+    let (values, basis): (Vec<Vec<T::R>>, Vec<Vec<T>>) = parts.into_iter().unzip();
+    let mut outs = vec![T::R::into_data(values.concat())];
     if vectors {
-        outs.push(T::into_data(basis));
+        outs.push(T::into_data(basis.concat()));
     }
     Ok(outs)
 }
 
 fn qr<T: Field>(x: &Stack<T>, complete: bool) -> Result<Vec<Data>, RuntimeError> {
-    let (mut q, mut r) = (Vec::new(), Vec::new());
-    for (_, a) in x.matrices() {
+    let parts = x.each(|_, a| {
         let f = a.qr();
-        if complete {
-            push_rows(&mut q, f.compute_Q().as_ref(), false);
+        Ok(if complete {
             // faer keeps R as min(M, N) × N; the complete R has M rows, zero below.
-            push_rows(&mut r, f.R(), false);
+            let mut r = rows_of(f.R(), false);
             let missing = x.rows - f.R().nrows();
             r.extend(std::iter::repeat_n(T::zero(), missing * x.cols));
+            (rows_of(f.compute_Q().as_ref(), false), r)
         } else {
-            push_rows(&mut q, f.compute_thin_Q().as_ref(), false);
-            push_rows(&mut r, f.thin_R(), false);
-        }
-    }
-    Ok(vec![T::into_data(q), T::into_data(r)])
+            (
+                rows_of(f.compute_thin_Q().as_ref(), false),
+                rows_of(f.thin_R(), false),
+            )
+        })
+    })?;
+    let (q, r): (Vec<Vec<T>>, Vec<Vec<T>>) = parts.into_iter().unzip();
+    Ok(vec![T::into_data(q.concat()), T::into_data(r.concat())])
 }
 
 fn svd<T: Field>(x: &Stack<T>, full_matrices: bool) -> Result<Vec<Data>, RuntimeError> {
-    let (mut u, mut s, mut vh) = (Vec::new(), Vec::new(), Vec::new());
-    for (i, a) in x.matrices() {
+    let parts = x.each(|i, a| {
         let f = if full_matrices { a.svd() } else { a.thin_svd() }
             .map_err(|_| x.failure(i, "did not converge"))?;
         let d = f.S().column_vector();
-        push_rows(&mut u, f.U(), false);
-        s.extend((0..d.nrows()).map(|p| d[p].real_part()));
-        push_rows(&mut vh, f.V(), true);
+        let s: Vec<T::R> = (0..d.nrows()).map(|p| d[p].real_part()).collect();
+        Ok((rows_of(f.U(), false), s, rows_of(f.V(), true)))
+    })?;
+    let (mut u, mut s, mut vh) = (Vec::new(), Vec::new(), Vec::new());
+    for (pu, ps, pv) in parts {
+        u.extend(pu);
+        s.extend(ps);
+        vh.extend(pv);
     }
     Ok(vec![T::into_data(u), T::R::into_data(s), T::into_data(vh)])
 }
 
 fn svdvals<T: Field>(x: &Stack<T>) -> Result<Vec<Data>, RuntimeError> {
-    let mut s = Vec::with_capacity(x.count * x.rows.min(x.cols));
-    for (i, a) in x.matrices() {
+    let parts = x.each(|i, a| {
         let values = a
             .singular_values()
             .map_err(|_| x.failure(i, "did not converge"))?;
-        s.extend(values.into_iter().map(T::from_faer_real));
-    }
-    Ok(vec![T::R::into_data(s)])
+        Ok(values
+            .into_iter()
+            .map(T::from_faer_real)
+            .collect::<Vec<T::R>>())
+    })?;
+    Ok(vec![T::R::into_data(parts.concat())])
 }
 
 #[cfg(test)]
