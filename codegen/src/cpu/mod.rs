@@ -111,7 +111,11 @@ impl CpuCompiler {
         set(&mut flags, "is_pic", "false")?;
         // The IR verifier costs about a sixth of a kernel's compile time; debug builds
         // (and so the test suite) keep it, release builds trust the emitter.
-        let verify = if cfg!(debug_assertions) { "true" } else { "false" };
+        let verify = if cfg!(debug_assertions) {
+            "true"
+        } else {
+            "false"
+        };
         set(&mut flags, "enable_verifier", verify)?;
         let isa = cranelift_native::builder()
             .map_err(|e| CodegenError::Cranelift(e.to_string()))?
