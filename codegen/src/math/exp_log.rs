@@ -304,11 +304,10 @@ pub(crate) fn log_reduce<B: MathBuilder>(
     (f, kf)
 }
 
-/// log(1 + f) for f in [√½ - 1, √2 - 1] as an unevaluated sum hi + lo, where hi = f -
-/// f²/2 rounded, and |lo| is small. Also returns nothing else: callers add k·log(2).
-pub(crate) fn log1p_hilo<B: MathBuilder>(b: &mut B, f: B::V) -> (B::V, B::V) {
+/// The pieces of log(1 + f) for f in [√½ - 1, √2 - 1] (fdlibm's e_log.c): s = f/(2 + f),
+/// f²/2, and R = s²·P(s²), with log(1 + f) = f - f²/2 + s·(f²/2 + R).
+fn log_parts<B: MathBuilder>(b: &mut B, f: B::V) -> (B::V, B::V, B::V) {
     let two = b.c(2.0);
-    let half = b.c(0.5);
     let den = b.add(two, f);
     let s = b.div(f, den);
     let z = b.mul(s, s);
@@ -318,8 +317,16 @@ pub(crate) fn log1p_hilo<B: MathBuilder>(b: &mut B, f: B::V) -> (B::V, B::V) {
         horner(b, z, &LOG_32)
     };
     let r = b.mul(z, g);
+    let half = b.c(0.5);
     let hf = b.mul(half, f);
     let hfsq = b.mul(hf, f);
+    (s, hfsq, r)
+}
+
+/// log(1 + f) for f in [√½ - 1, √2 - 1] as an unevaluated sum hi + lo, where hi = f -
+/// f²/2 rounded, and |lo| is small. Also returns nothing else: callers add k·log(2).
+pub(crate) fn log1p_hilo<B: MathBuilder>(b: &mut B, f: B::V) -> (B::V, B::V) {
+    let (s, hfsq, r) = log_parts(b, f);
     // hi = f - hfsq; (f - hi) and ((f - hi) - hfsq) are exact (Sterbenz).
     let hi = b.sub(f, hfsq);
     let d = b.sub(f, hi);
@@ -337,19 +344,7 @@ pub(crate) fn log1p_hilo<B: MathBuilder>(b: &mut B, f: B::V) -> (B::V, B::V) {
 /// fourteen; both stay under 1 ulp (tests below, docs/accuracy.md).
 pub fn log<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let (f, kf) = log_reduce(b, x, Subnormals::Scale);
-    let two = b.c(2.0);
-    let den = b.add(two, f);
-    let s = b.div(f, den);
-    let z = b.mul(s, s);
-    let g = if is64::<B>() {
-        horner(b, z, &LOG_64)
-    } else {
-        horner(b, z, &LOG_32)
-    };
-    let r = b.mul(z, g);
-    let half = b.c(0.5);
-    let hf = b.mul(half, f);
-    let hfsq = b.mul(hf, f);
+    let (s, hfsq, r) = log_parts(b, f);
     let (h, l) = if is64::<B>() { LN2T_64 } else { LN2T_32 };
     let ll = b.c(l);
     let klo = b.mul(kf, ll);
