@@ -25,6 +25,7 @@
 mod array;
 mod creation;
 mod display;
+pub mod dlpack;
 mod elementwise;
 mod error;
 pub mod fft;
@@ -42,6 +43,7 @@ mod utility;
 
 pub use array::{eval, eval_with, Array};
 pub use creation::*;
+pub use dlpack::{from_dlpack, from_dlpack_versioned};
 pub use elementwise::*;
 pub use error::{Error, Result};
 pub use indexing::{Ellipsis, NewAxis, SliceArg};
