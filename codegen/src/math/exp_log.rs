@@ -343,7 +343,14 @@ pub(crate) fn log1p_hilo<B: MathBuilder>(b: &mut B, f: B::V) -> (B::V, B::V) {
 /// eight operations where the double-word sum of `log1p_hilo` + `log_finish` takes
 /// fourteen; both stay under 1 ulp (tests below, docs/accuracy.md).
 pub fn log<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
-    let (f, kf) = log_reduce(b, x, Subnormals::Scale);
+    let y = log_core(b, x, Subnormals::Scale);
+    log_specials(b, x, y)
+}
+
+/// log(x) for finite x > 0 (normal unless `subnormals` is `Scale`); garbage elsewhere:
+/// callers fix up the special cases.
+fn log_core<B: MathBuilder>(b: &mut B, x: B::V, subnormals: Subnormals) -> B::V {
+    let (f, kf) = log_reduce(b, x, subnormals);
     let (s, hfsq, r) = log_parts(b, f);
     let (h, l) = if is64::<B>() { LN2T_64 } else { LN2T_32 };
     let ll = b.c(l);
@@ -354,8 +361,7 @@ pub fn log<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let t = b.sub(t, f);
     let lh = b.c(h);
     let khi = b.mul(kf, lh); // exact: ln2_hi has trailing zero bits
-    let y = b.sub(khi, t);
-    log_specials(b, x, y)
+    b.sub(khi, t)
 }
 
 /// k·ln2 + hi + lo (+ extra) as an unevaluated pair (w, e), |e| <~ ulp(w).
@@ -460,7 +466,10 @@ pub fn log1p<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let um1 = b.sub(u, one);
     let d = b.sub(x, um1);
     let c = b.div(d, u);
-    let l = log(b, u);
+    // u >= 2^-53 for every x > -1, so never subnormal; x <= -1, +inf and NaN (where u is
+    // not a finite positive number) are fixed up below, so log's own fix-ups would be
+    // dead code.
+    let l = log_core(b, u, Subnormals::Absent);
     let y = b.add(l, c);
     // Tiny |x|, x <= -1, +inf and NaN are fixed up behind one test.
     let (t, coeffs): (f64, &[f64]) = if is64::<B>() {
