@@ -195,22 +195,8 @@ pub fn exp<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
 /// expm1(x) = 2^k·e + (2^k - 1) with one fused multiply-add (2^k - 1 is exact for the k
 /// that matter), so k = 0 gives e itself and small |x| stays relatively accurate.
 pub fn expm1<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
-    let l2e = cw(b, LOG2E_32.0, LOG2E_64.0);
-    let (kf, ki) = round_mul(b, x, l2e);
-    let (h, l) = if is64::<B>() { LN2_64 } else { LN2_32 };
-    let nh = b.c(-h);
-    let nl = b.c(-l);
-    let r = b.fma(kf, nh, x);
-    let r = b.fma(kf, nl, r);
-    let q = expm1_q(b, r);
-    // e = r + q as an exact pair, so that 2^k does not amplify its rounding error.
-    let (e, el) = fast_two_sum(b, r, q);
-    // 2^k is a normal number for every k used here (|x| below the cut-offs).
-    let t = pow2i(b, ki);
+    let (y, e, ki) = expm1_core(b, x);
     let one = b.c(1.0);
-    let tm1 = b.sub(t, one);
-    let y = b.fma(t, e, tm1);
-    let y = b.fma(t, el, y);
     // Outside [-18, 80], at ±0 and for NaN: fix the lanes up (rarely taken).
     let neg = cw(b, -18.0, -40.0);
     let big = cw(b, 80.0, 700.0);
@@ -245,6 +231,29 @@ pub fn expm1<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
         let nan_in = b.is_nan(x);
         b.select(nan_in, x, y)
     })
+}
+
+/// expm1(x) for x in [-18, 80] ([-40, 700] for f64) and NaN (→ NaN); a zero of either
+/// sign for ±0. Also returns e (the reduced argument's expm1, hi part) and k (x ≈ k·ln2)
+/// for the fix-ups outside that range.
+pub(crate) fn expm1_core<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::V, B::I) {
+    let l2e = cw(b, LOG2E_32.0, LOG2E_64.0);
+    let (kf, ki) = round_mul(b, x, l2e);
+    let (h, l) = if is64::<B>() { LN2_64 } else { LN2_32 };
+    let nh = b.c(-h);
+    let nl = b.c(-l);
+    let r = b.fma(kf, nh, x);
+    let r = b.fma(kf, nl, r);
+    let q = expm1_q(b, r);
+    // e = r + q as an exact pair, so that 2^k does not amplify its rounding error.
+    let (e, el) = fast_two_sum(b, r, q);
+    // 2^k is a normal number for every k used here (|x| below the cut-offs).
+    let t = pow2i(b, ki);
+    let one = b.c(1.0);
+    let tm1 = b.sub(t, one);
+    let y = b.fma(t, e, tm1);
+    let y = b.fma(t, el, y);
+    (y, e, ki)
 }
 
 /// Whether an argument of `log_reduce` may be subnormal.

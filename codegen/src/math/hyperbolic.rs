@@ -131,8 +131,10 @@ pub fn tanh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let one = b.c(1.0);
     let aa = b.add(a, a);
     let aa = b.select(sat, one, aa);
-    // tanh|x| = E / (E + 2), E = expm1(2|x|): one expm1 and one division.
-    let e = super::exp_log::expm1(b, aa);
+    // tanh|x| = E / (E + 2), E = expm1(2|x|): one expm1 and one division. 2|x| is in
+    // [0, 20] or NaN here, where expm1 needs none of its fix-ups (±0 gives +0, and
+    // copysign below restores the sign).
+    let (e, _, _) = super::exp_log::expm1_core(b, aa);
     let two = b.c(2.0);
     let d = b.add(e, two);
     let y = b.div(e, d);
