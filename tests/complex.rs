@@ -215,3 +215,153 @@ fn a_complex_function_without_a_formula_is_an_error_naming_it() {
     assert!(e.contains("prod"), "{e}");
     assert!(y.compute_with(Mode::Interpreter).is_ok());
 }
+
+/// One row of the standard's special-case table of a complex function: the input, the
+/// expected result, and whether the signs of the result's parts are specified (a NaN's
+/// sign never is; "±" cases leave a zero's or an infinity's sign free).
+struct Special {
+    z: (f64, f64),
+    want: (f64, f64),
+    signs: (bool, bool),
+}
+
+fn sp(z: (f64, f64), want: (f64, f64)) -> Special {
+    Special {
+        z,
+        want,
+        signs: (true, true),
+    }
+}
+
+/// `sp` with the sign of the imaginary part (re, im) left free.
+fn sp_free(z: (f64, f64), want: (f64, f64), signs: (bool, bool)) -> Special {
+    Special { z, want, signs }
+}
+
+fn check_specials(name: &str, f: fn(&Array) -> kiln::Result<Array>, table: &[Special]) {
+    let same = |g: f64, w: f64, signed: bool| {
+        if w.is_nan() {
+            g.is_nan()
+        } else if signed {
+            g.to_bits() == w.to_bits()
+        } else {
+            g.abs() == w.abs()
+        }
+    };
+    for dtype in [DType::C128, DType::C64] {
+        let zs: Vec<Complex64> = table.iter().map(|s| Complex64::new(s.z.0, s.z.1)).collect();
+        let x = array(&zs, &[zs.len()], dtype);
+        let y = f(&x).unwrap();
+        for mode in [Mode::Interpreter, Mode::Eager, Mode::Fused] {
+            let got = read(&y, mode);
+            // The expected values rounded to the dtype (π, cos 1, ... in complex64).
+            let round = |w: f64| {
+                if dtype == DType::C64 {
+                    w as f32 as f64
+                } else {
+                    w
+                }
+            };
+            for (s, g) in table.iter().zip(&got) {
+                let (wr, wi) = (round(s.want.0), round(s.want.1));
+                assert!(
+                    same(g.re, wr, s.signs.0) && same(g.im, wi, s.signs.1),
+                    "{name}({} + {}j) in {mode:?} {dtype}: got {g}, the standard says {} + {}j",
+                    s.z.0,
+                    s.z.1,
+                    s.want.0,
+                    s.want.1
+                );
+            }
+        }
+    }
+}
+
+const INF: f64 = f64::INFINITY;
+const NAN: f64 = f64::NAN;
+
+/// The special cases the standard lists for complex exp, log, sqrt and tanh (C99 Annex
+/// G), in every mode and both complex dtypes; values typed from the specification.
+#[test]
+fn complex_special_cases_follow_the_standard_tables() {
+    let free_im = (true, false);
+    let free_both = (false, false);
+    check_specials(
+        "exp",
+        kiln::exp,
+        &[
+            sp((0.0, 0.0), (1.0, 0.0)),
+            sp((-0.0, 0.0), (1.0, 0.0)),
+            sp((1.0, INF), (NAN, NAN)),
+            sp((1.0, NAN), (NAN, NAN)),
+            sp((INF, 0.0), (INF, 0.0)),
+            sp((-INF, 1.0), (0.0 * 1f64.cos(), 0.0 * 1f64.sin())),
+            sp((INF, 1.0), (INF * 1f64.cos(), INF * 1f64.sin())),
+            sp_free((-INF, INF), (0.0, 0.0), free_both),
+            sp_free((INF, INF), (INF, NAN), free_both),
+            sp_free((-INF, NAN), (0.0, 0.0), free_both),
+            sp_free((INF, NAN), (INF, NAN), free_both),
+            sp((NAN, 0.0), (NAN, 0.0)),
+            sp((NAN, 1.0), (NAN, NAN)),
+            sp((NAN, NAN), (NAN, NAN)),
+        ],
+    );
+    check_specials(
+        "log",
+        kiln::log,
+        &[
+            sp((-0.0, 0.0), (-INF, std::f64::consts::PI)),
+            sp((0.0, 0.0), (-INF, 0.0)),
+            sp((1.0, INF), (INF, std::f64::consts::FRAC_PI_2)),
+            sp((1.0, NAN), (NAN, NAN)),
+            sp((-INF, 1.0), (INF, std::f64::consts::PI)),
+            sp((INF, 1.0), (INF, 0.0)),
+            sp((-INF, INF), (INF, 3.0 * std::f64::consts::FRAC_PI_4)),
+            sp((INF, INF), (INF, std::f64::consts::FRAC_PI_4)),
+            sp((INF, NAN), (INF, NAN)),
+            sp((-INF, NAN), (INF, NAN)),
+            sp((NAN, 1.0), (NAN, NAN)),
+            sp((NAN, INF), (INF, NAN)),
+            sp((NAN, NAN), (NAN, NAN)),
+        ],
+    );
+    check_specials(
+        "sqrt",
+        kiln::sqrt,
+        &[
+            sp((0.0, 0.0), (0.0, 0.0)),
+            sp((-0.0, 0.0), (0.0, 0.0)),
+            sp((1.0, INF), (INF, INF)),
+            sp((NAN, INF), (INF, INF)),
+            sp((1.0, -INF), (INF, -INF)),
+            sp((1.0, NAN), (NAN, NAN)),
+            sp((-INF, 1.0), (0.0, INF)),
+            sp((INF, 1.0), (INF, 0.0)),
+            sp_free((-INF, NAN), (NAN, INF), free_both),
+            sp((INF, NAN), (INF, NAN)),
+            sp((NAN, 1.0), (NAN, NAN)),
+            sp((NAN, 0.0), (NAN, NAN)),
+            sp((NAN, NAN), (NAN, NAN)),
+        ],
+    );
+    check_specials(
+        "tanh",
+        kiln::tanh,
+        &[
+            sp((0.0, 0.0), (0.0, 0.0)),
+            sp((1.0, INF), (NAN, NAN)),
+            sp((0.0, INF), (0.0, NAN)),
+            sp((1.0, NAN), (NAN, NAN)),
+            sp((0.0, NAN), (0.0, NAN)),
+            sp_free((INF, 1.0), (1.0, 0.0), free_im),
+            sp_free((INF, INF), (1.0, 0.0), free_im),
+            sp_free((INF, NAN), (1.0, 0.0), free_im),
+            sp((NAN, 0.0), (NAN, 0.0)),
+            sp((NAN, 1.0), (NAN, NAN)),
+            sp((NAN, NAN), (NAN, NAN)),
+            // tanh is odd: tanh(-z) = -tanh(z).
+            sp((-0.0, INF), (-0.0, NAN)),
+            sp((NAN, -0.0), (NAN, -0.0)),
+        ],
+    );
+}

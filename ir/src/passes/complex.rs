@@ -371,10 +371,32 @@ impl Lowering<'_> {
         (self.div(re, n), self.div(im, n))
     }
 
+    /// e^a·(cos b, sin b), with the standard's special cases (C99 cexp) where those
+    /// products are NaN: b = ±0 gives (e^a, b) (so +inf + 0j → +inf + 0j, NaN + 0j →
+    /// NaN + 0j); a = -inf with b infinite or NaN gives +0 + 0j, a = +inf gives
+    /// +inf + NaN j.
     fn cexp(&mut self, (a, b): Pair) -> Pair {
         let r = self.un(UnaryOp::Exp, a);
         let (c, s) = (self.un(UnaryOp::Cos, b), self.un(UnaryOp::Sin, b));
-        (self.mul(r, c), self.mul(r, s))
+        let z = (self.mul(r, c), self.mul(r, s));
+        let b_finite = self.un(UnaryOp::IsFinite, b);
+        let b_bad = self.un(UnaryOp::LogicalNot, b_finite);
+        let a_ninf = self.is_value(a, f64::NEG_INFINITY);
+        let a_pinf = self.is_value(a, f64::INFINITY);
+        let to_zero = self.bin(BinaryOp::LogicalAnd, a_ninf, b_bad);
+        let to_inf = self.bin(BinaryOp::LogicalAnd, a_pinf, b_bad);
+        let zero = self.cconst(0.0, 0.0, a);
+        let inf_nan = self.cconst(f64::INFINITY, f64::NAN, a);
+        let z = self.select(to_zero, zero, z);
+        let z = self.select(to_inf, inf_nan, z);
+        let b_zero = self.is_value(b, 0.0);
+        self.select(b_zero, (r, b), z)
+    }
+
+    /// x == v, elementwise (v a constant of x's dtype; -0 == +0).
+    fn is_value(&mut self, x: NodeId, v: f64) -> NodeId {
+        let c = self.fill_as(v, x, None);
+        self.bin(BinaryOp::Equal, x, c)
     }
 
     fn clog(&mut self, (a, b): Pair) -> Pair {
@@ -407,7 +429,18 @@ impl Lowering<'_> {
         let finite_b = self.un(UnaryOp::IsFinite, b);
         let zero = self.fill_as(0.0, a, None);
         let far_im = self.push(Op::Where, &[finite_b, far_im, zero]);
-        self.select(far, (far_re, far_im), (re, im))
+        let z = self.select(far, (far_re, far_im), (re, im));
+        // The standard's cases the quotients miss (C99 ctanh): ±0 + (inf or NaN)j →
+        // ±0 + NaN j, and NaN ± 0j → NaN ± 0j.
+        let a_zero = self.is_value(a, 0.0);
+        let b_bad = self.un(UnaryOp::LogicalNot, finite_b);
+        let zero_bad = self.bin(BinaryOp::LogicalAnd, a_zero, b_bad);
+        let nan = self.fill_as(f64::NAN, a, None);
+        let z = self.select(zero_bad, (a, nan), z);
+        let a_nan = self.un(UnaryOp::IsNan, a);
+        let b_zero = self.is_value(b, 0.0);
+        let nan_zero = self.bin(BinaryOp::LogicalAnd, a_nan, b_zero);
+        self.select(nan_zero, (a, b), z)
     }
 
     /// t = sqrt((|a| + |z|)/2); a ≥ 0: (t, b/2t); a < 0: (|b|/2t, ±t with b's sign);
@@ -429,7 +462,23 @@ impl Lowering<'_> {
         let r = self.select(neg, (absb_over, signed_t), (t, b_over));
         let zero = self.fill_as(0.0, a, None);
         let is_zero = self.bin(BinaryOp::Equal, h, zero);
-        self.select(is_zero, (zero, b), r)
+        let z = self.select(is_zero, (zero, b), r);
+        // The standard's cases the formula misses (C99 csqrt), lowest precedence first:
+        // NaN + bj → NaN + NaN j; +inf + NaN j → +inf + NaN j; -inf + NaN j → NaN + inf j;
+        // a + inf j → +inf + inf j for every a, NaN included.
+        let nan = self.fill_as(f64::NAN, a, None);
+        let inf = self.fill_as(f64::INFINITY, a, None);
+        let a_nan = self.un(IsNan, a);
+        let z = self.select(a_nan, (nan, nan), z);
+        let b_nan = self.un(IsNan, b);
+        let a_pinf = self.is_value(a, f64::INFINITY);
+        let a_ninf = self.is_value(a, f64::NEG_INFINITY);
+        let pinf_nan = self.bin(BinaryOp::LogicalAnd, a_pinf, b_nan);
+        let z = self.select(pinf_nan, (inf, b), z);
+        let ninf_nan = self.bin(BinaryOp::LogicalAnd, a_ninf, b_nan);
+        let z = self.select(ninf_nan, (nan, inf), z);
+        let b_inf = self.un(IsInf, b);
+        self.select(b_inf, (inf, b), z)
     }
 
     /// The constant re + im·i, shaped like `like`.

@@ -154,7 +154,7 @@ where
         Sin => map(v, |z| z.sin()),
         Sinh => map(v, |z| z.sinh()),
         Square => map(v, |z| z * z),
-        Sqrt => map(v, |z| z.sqrt()),
+        Sqrt => map(v, complex_sqrt),
         Tan => map(v, complex_tan),
         Tanh => map(v, complex_tanh),
         _ => {
@@ -191,6 +191,36 @@ fn complex_log1p<T: RealFloat + Float>(z: C<T>) -> C<T> {
     }
 }
 
+/// The principal square root (num_complex's) with the standard's special cases that
+/// num_complex does not give (C99 csqrt): a + inf j → +inf + inf j for every a (NaN
+/// included), NaN + bj → NaN + NaN j, ±inf + bj for finite b → +inf + 0j or +0 + inf j,
+/// +inf + NaN j → +inf + NaN j, -inf + NaN j → NaN + inf j.
+fn complex_sqrt<T: RealFloat + Float>(z: C<T>) -> C<T> {
+    let (a, b) = (z.re, z.im);
+    if Float::is_infinite(b) {
+        return C::new(<T as Float>::infinity(), b);
+    }
+    if Float::is_nan(a) {
+        return C::new(T::NAN, T::NAN);
+    }
+    if Float::is_infinite(a) && RealFloat::is_finite(b) {
+        // +inf + bj → +inf + 0j, -inf + bj → +0 + inf j (b's sign on the zero or inf).
+        return if a > T::ZERO {
+            C::new(a, RealFloat::copysign(T::ZERO, b))
+        } else {
+            C::new(T::ZERO, RealFloat::copysign(<T as Float>::infinity(), b))
+        };
+    }
+    if Float::is_nan(b) && Float::is_infinite(a) {
+        return if a > T::ZERO {
+            C::new(a, b)
+        } else {
+            C::new(T::NAN, <T as Float>::infinity())
+        };
+    }
+    z.sqrt()
+}
+
 /// tanh(z) that stays finite for a large real part (where sinh and cosh overflow and
 /// their quotient is NaN): beyond |a| = 20, tanh(a) rounds to ±1 and the imaginary part
 /// is 2·sin(2b)·exp(-2|a|).
@@ -204,6 +234,14 @@ fn complex_tanh<T: RealFloat + Float>(z: C<T>) -> C<T> {
             T::ZERO
         };
         return C::new(RealFloat::copysign(T::ONE, a), im);
+    }
+    // The standard's cases num_complex misses (C99 ctanh): ±0 + (inf or NaN)j →
+    // ±0 + NaN j, and NaN ± 0j → NaN ± 0j.
+    if a == T::ZERO && !RealFloat::is_finite(b) {
+        return C::new(a, T::NAN);
+    }
+    if Float::is_nan(a) && b == T::ZERO {
+        return z;
     }
     z.tanh()
 }
