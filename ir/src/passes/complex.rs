@@ -393,6 +393,51 @@ impl Lowering<'_> {
         self.select(b_zero, (r, b), z)
     }
 
+    /// sinh(a)·cos(b) + i·cosh(a)·sin(b), with the standard's special cases (C99 csinh)
+    /// where those products are NaN: b = ±0 gives (sinh a, b); a = ±0 or ±inf with b
+    /// infinite or NaN gives (a, NaN).
+    fn csinh(&mut self, (a, b): Pair) -> Pair {
+        use UnaryOp::*;
+        let (sha, cha) = (self.un(Sinh, a), self.un(Cosh, a));
+        let (sb, cb) = (self.un(Sin, b), self.un(Cos, b));
+        let z = (self.mul(sha, cb), self.mul(cha, sb));
+        let b_finite = self.un(IsFinite, b);
+        let b_bad = self.un(LogicalNot, b_finite);
+        let a_zero = self.is_value(a, 0.0);
+        let a_inf = self.un(IsInf, a);
+        let edge = self.bin(BinaryOp::LogicalOr, a_zero, a_inf);
+        let edge_bad = self.bin(BinaryOp::LogicalAnd, edge, b_bad);
+        let nan = self.fill_as(f64::NAN, a, None);
+        let z = self.select(edge_bad, (a, nan), z);
+        let b_zero = self.is_value(b, 0.0);
+        self.select(b_zero, (sha, b), z)
+    }
+
+    /// cosh(a)·cos(b) + i·sinh(a)·sin(b), with the standard's special cases (C99 ccosh):
+    /// b = ±0 gives (cosh a, ±0) with the sign of sinh(a)·b; a = ±0 with b infinite or
+    /// NaN gives (NaN, ±0); a = ±inf with b infinite or NaN gives (+inf, NaN).
+    fn ccosh(&mut self, (a, b): Pair) -> Pair {
+        use UnaryOp::*;
+        let (sha, cha) = (self.un(Sinh, a), self.un(Cosh, a));
+        let (sb, cb) = (self.un(Sin, b), self.un(Cos, b));
+        let z = (self.mul(cha, cb), self.mul(sha, sb));
+        let b_finite = self.un(IsFinite, b);
+        let b_bad = self.un(LogicalNot, b_finite);
+        let nan = self.fill_as(f64::NAN, a, None);
+        let a_zero = self.is_value(a, 0.0);
+        let zero_bad = self.bin(BinaryOp::LogicalAnd, a_zero, b_bad);
+        let z = self.select(zero_bad, (nan, a), z);
+        let a_inf = self.un(IsInf, a);
+        let inf_bad = self.bin(BinaryOp::LogicalAnd, a_inf, b_bad);
+        let abs_a = self.un(Abs, a);
+        let z = self.select(inf_bad, (abs_a, nan), z);
+        let one = self.fill_as(1.0, a, None);
+        let sign_a = self.bin(BinaryOp::Copysign, one, a);
+        let im0 = self.mul(sign_a, b);
+        let b_zero = self.is_value(b, 0.0);
+        self.select(b_zero, (cha, im0), z)
+    }
+
     /// x == v, elementwise (v a constant of x's dtype; -0 == +0).
     fn is_value(&mut self, x: NodeId, v: f64) -> NodeId {
         let c = self.fill_as(v, x, None);
@@ -635,7 +680,19 @@ impl Lowering<'_> {
                 let im = self.mul(ea, sb);
                 let zero = self.fill_as(0.0, b, None);
                 let real_axis = self.bin(BinaryOp::Equal, b, zero);
-                C(self.select(real_axis, (em, b), (re, im)))
+                let z = self.select(real_axis, (em, b), (re, im));
+                // The standard's cases (C99 cexp, minus one) where the formula gives
+                // NaN: an infinite a with b infinite or NaN.
+                let b_finite = self.un(IsFinite, b);
+                let b_bad = self.un(LogicalNot, b_finite);
+                let a_ninf = self.is_value(a, f64::NEG_INFINITY);
+                let a_pinf = self.is_value(a, f64::INFINITY);
+                let to_m1 = self.bin(BinaryOp::LogicalAnd, a_ninf, b_bad);
+                let to_inf = self.bin(BinaryOp::LogicalAnd, a_pinf, b_bad);
+                let m1 = self.cconst(-1.0, 0.0, a);
+                let inf_nan = self.cconst(f64::INFINITY, f64::NAN, a);
+                let z = self.select(to_m1, m1, z);
+                C(self.select(to_inf, inf_nan, z))
             }
             Log => C(self.clog(z)),
             Log2 | Log10 => {
@@ -662,20 +719,18 @@ impl Lowering<'_> {
                 C(self.select(any_nan, (nan, nan), q))
             }
             Sqrt => C(self.csqrt(z)),
-            Sin | Cos | Sinh | Cosh => {
-                let (sa, ca) = (self.un(Sin, a), self.un(Cos, a));
-                let (sha, cha) = (self.un(Sinh, a), self.un(Cosh, a));
-                let (sb, cb) = (self.un(Sin, b), self.un(Cos, b));
-                let (shb, chb) = (self.un(Sinh, b), self.un(Cosh, b));
-                C(match op {
-                    Sin => (self.mul(sa, chb), self.mul(ca, shb)),
-                    Cos => {
-                        let im = self.mul(sa, shb);
-                        (self.mul(ca, chb), self.un(Negative, im))
-                    }
-                    Sinh => (self.mul(sha, cb), self.mul(cha, sb)),
-                    _ => (self.mul(cha, cb), self.mul(sha, sb)),
-                })
+            Sinh => C(self.csinh(z)),
+            Cosh => C(self.ccosh(z)),
+            // As the standard defines them (and their special cases): sin(z) =
+            // -i·sinh(iz), cos(z) = cosh(iz), with iz = -b + ai.
+            Sin => {
+                let nb = self.un(Negative, b);
+                let (p, q) = self.csinh((nb, a));
+                C((q, self.un(Negative, p)))
+            }
+            Cos => {
+                let nb = self.un(Negative, b);
+                C(self.ccosh((nb, a)))
             }
             Tanh => C(self.ctanh(z)),
             Asin | Acos | Atan | Asinh | Acosh | Atanh => C(self.inverse(op, z)),

@@ -133,8 +133,8 @@ where
         Atan => map(v, |z| z.atan()),
         Atanh => map(v, |z| z.atanh()),
         Conj => map(v, |z| z.conj()),
-        Cos => map(v, |z| z.cos()),
-        Cosh => map(v, |z| z.cosh()),
+        Cos => map(v, |z| complex_cosh(C::new(-z.im, z.re))),
+        Cosh => map(v, complex_cosh),
         Exp => map(v, |z| z.exp()),
         Expm1 => map(v, complex_expm1),
         Log => map(v, |z| z.ln()),
@@ -151,8 +151,12 @@ where
             )
         }),
         Sign => map(v, complex_sign),
-        Sin => map(v, |z| z.sin()),
-        Sinh => map(v, |z| z.sinh()),
+        // As the standard defines them: sin(z) = -i·sinh(iz), cos(z) = cosh(iz).
+        Sin => map(v, |z| {
+            let s = complex_sinh(C::new(-z.im, z.re));
+            C::new(s.im, -s.re)
+        }),
+        Sinh => map(v, complex_sinh),
         Square => map(v, |z| z * z),
         Sqrt => map(v, complex_sqrt),
         Tan => map(v, complex_tan),
@@ -173,6 +177,15 @@ fn complex_expm1<T: RealFloat + Float>(z: C<T>) -> C<T> {
         // Real input: the real expm1, keeping the sign of the zero imaginary part.
         return C::new(RealFloat::exp_m1(a), b);
     }
+    // The standard's cases (C99 cexp, minus one) where the formula gives NaN: an
+    // infinite a with b infinite or NaN.
+    if Float::is_infinite(a) && !RealFloat::is_finite(b) {
+        return if a < T::ZERO {
+            C::new(-T::ONE, T::ZERO)
+        } else {
+            C::new(a, T::NAN)
+        };
+    }
     let two = <T as RealFloat>::from_f64(2.0);
     let h = RealFloat::sin(b / two);
     let re = RealFloat::exp_m1(a) * RealFloat::cos(b) - two * h * h;
@@ -189,6 +202,44 @@ fn complex_log1p<T: RealFloat + Float>(z: C<T>) -> C<T> {
     } else {
         (z + C::new(T::ONE, T::ZERO)).ln()
     }
+}
+
+/// sinh(a)·cos(b) + i·cosh(a)·sin(b) with the standard's special cases (C99 csinh):
+/// b = ±0 gives (sinh a, b); a = ±0 or ±inf with b infinite or NaN gives (a, NaN).
+fn complex_sinh<T: RealFloat + Float>(z: C<T>) -> C<T> {
+    let (a, b) = (z.re, z.im);
+    if b == T::ZERO {
+        return C::new(RealFloat::sinh(a), b);
+    }
+    if (a == T::ZERO || Float::is_infinite(a)) && !RealFloat::is_finite(b) {
+        return C::new(a, T::NAN);
+    }
+    C::new(
+        RealFloat::sinh(a) * RealFloat::cos(b),
+        RealFloat::cosh(a) * RealFloat::sin(b),
+    )
+}
+
+/// cosh(a)·cos(b) + i·sinh(a)·sin(b) with the standard's special cases (C99 ccosh):
+/// b = ±0 gives (cosh a, ±0 with the sign of sinh(a)·b); a = ±0 with b infinite or NaN
+/// gives (NaN, ±0); a = ±inf with b infinite or NaN gives (+inf, NaN).
+fn complex_cosh<T: RealFloat + Float>(z: C<T>) -> C<T> {
+    let (a, b) = (z.re, z.im);
+    if b == T::ZERO {
+        return C::new(RealFloat::cosh(a), RealFloat::copysign(T::ONE, a) * b);
+    }
+    if !RealFloat::is_finite(b) {
+        if a == T::ZERO {
+            return C::new(T::NAN, a);
+        }
+        if Float::is_infinite(a) {
+            return C::new(RealFloat::abs(a), T::NAN);
+        }
+    }
+    C::new(
+        RealFloat::cosh(a) * RealFloat::cos(b),
+        RealFloat::sinh(a) * RealFloat::sin(b),
+    )
 }
 
 /// The principal square root (num_complex's) with the standard's special cases that
