@@ -456,3 +456,102 @@ fn complex_special_cases_of_expm1_log1p_sinh_cosh_follow_the_standard_tables() {
     ));
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// The same for the inverse functions: acosh, asinh, atanh and acos, and a few cases of
+/// asin and atan (-i·asinh(iz) and -i·atanh(iz) in the standard, so their tables follow
+/// from these).
+#[test]
+fn complex_special_cases_of_the_inverse_functions_follow_the_standard_tables() {
+    use std::f64::consts::{FRAC_PI_2, FRAC_PI_4, PI};
+    let free_im = (true, false);
+    let free_re = (false, true);
+    let mut wrong = Vec::new();
+    wrong.extend(check_specials(
+        "acosh",
+        kiln::acosh,
+        &[
+            sp((0.0, 0.0), (0.0, FRAC_PI_2)),
+            sp((-0.0, 0.0), (0.0, FRAC_PI_2)),
+            sp((1.0, INF), (INF, FRAC_PI_2)),
+            sp((1.0, NAN), (NAN, NAN)),
+            sp_free((0.0, NAN), (NAN, FRAC_PI_2), free_im),
+            sp((-INF, 1.0), (INF, PI)),
+            sp((INF, 1.0), (INF, 0.0)),
+            sp((-INF, INF), (INF, 3.0 * FRAC_PI_4)),
+            sp((INF, INF), (INF, FRAC_PI_4)),
+            sp((INF, NAN), (INF, NAN)),
+            sp((-INF, NAN), (INF, NAN)),
+            sp((NAN, 1.0), (NAN, NAN)),
+            sp((NAN, INF), (INF, NAN)),
+            sp((NAN, NAN), (NAN, NAN)),
+        ],
+    ));
+    wrong.extend(check_specials(
+        "asinh",
+        kiln::asinh,
+        &[
+            sp((0.0, 0.0), (0.0, 0.0)),
+            sp((1.0, INF), (INF, FRAC_PI_2)),
+            sp((1.0, NAN), (NAN, NAN)),
+            sp((INF, 1.0), (INF, 0.0)),
+            sp((INF, INF), (INF, FRAC_PI_4)),
+            sp((INF, NAN), (INF, NAN)),
+            sp((NAN, 0.0), (NAN, 0.0)),
+            sp((NAN, 1.0), (NAN, NAN)),
+            sp_free((NAN, INF), (INF, NAN), free_re),
+            sp((NAN, NAN), (NAN, NAN)),
+        ],
+    ));
+    wrong.extend(check_specials(
+        "atanh",
+        kiln::atanh,
+        &[
+            sp((0.0, 0.0), (0.0, 0.0)),
+            sp((0.0, NAN), (0.0, NAN)),
+            sp((1.0, 0.0), (INF, 0.0)),
+            sp((1.0, INF), (0.0, FRAC_PI_2)),
+            sp((1.0, NAN), (NAN, NAN)),
+            sp((INF, 1.0), (0.0, FRAC_PI_2)),
+            sp((INF, INF), (0.0, FRAC_PI_2)),
+            sp((INF, NAN), (0.0, NAN)),
+            sp((NAN, 1.0), (NAN, NAN)),
+            sp_free((NAN, INF), (0.0, FRAC_PI_2), free_re),
+            sp((NAN, NAN), (NAN, NAN)),
+        ],
+    ));
+    wrong.extend(check_specials(
+        "acos",
+        kiln::acos,
+        &[
+            sp((0.0, 0.0), (FRAC_PI_2, -0.0)),
+            sp((-0.0, 0.0), (FRAC_PI_2, -0.0)),
+            sp((0.0, NAN), (FRAC_PI_2, NAN)),
+            sp((1.0, INF), (FRAC_PI_2, -INF)),
+            sp((1.0, NAN), (NAN, NAN)),
+            sp((-INF, 1.0), (PI, -INF)),
+            sp((INF, 1.0), (0.0, -INF)),
+            sp((-INF, INF), (3.0 * FRAC_PI_4, -INF)),
+            sp((INF, INF), (FRAC_PI_4, -INF)),
+            sp_free((INF, NAN), (NAN, INF), free_im),
+            sp_free((-INF, NAN), (NAN, INF), free_im),
+            sp((NAN, 1.0), (NAN, NAN)),
+            sp((NAN, INF), (NAN, -INF)),
+            sp((NAN, NAN), (NAN, NAN)),
+        ],
+    ));
+    // asin(z) = -i·asinh(iz) and atan(z) = -i·atanh(iz), worked through by hand:
+    // asinh(-1 + inf j) = -inf + πj/2 gives asin(inf + 1j) = π/2 + inf j; atanh(-inf + 1j)
+    // = -0 + πj/2 gives atan(1 + inf j) = π/2 + 0j; atanh(-0 + 0j) = -0 + 0j gives
+    // atan(0 + 0j) = 0 + 0j.
+    wrong.extend(check_specials(
+        "asin",
+        kiln::asin,
+        &[sp((INF, 1.0), (FRAC_PI_2, INF)), sp((0.0, 0.0), (0.0, 0.0))],
+    ));
+    wrong.extend(check_specials(
+        "atan",
+        kiln::atan,
+        &[sp((1.0, INF), (FRAC_PI_2, 0.0)), sp((0.0, 0.0), (0.0, 0.0))],
+    ));
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

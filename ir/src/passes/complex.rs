@@ -549,8 +549,111 @@ impl Lowering<'_> {
         (y, self.un(UnaryOp::Negative, x))
     }
 
-    /// The inverse trigonometric and hyperbolic functions by num_complex's formulas.
+    /// The inverse trigonometric and hyperbolic functions: num_complex's formulas where
+    /// both parts are finite, the standard's special-case tables elsewhere; asin and atan
+    /// as the standard defines them, -i·asinh(iz) and -i·atanh(iz).
     fn inverse(&mut self, op: UnaryOp, z: Pair) -> Pair {
+        use UnaryOp::*;
+        match op {
+            Asin | Atan => {
+                let nb = self.un(Negative, z.1);
+                let h = if op == Asin { Asinh } else { Atanh };
+                let (p, q) = self.inverse(h, (nb, z.0));
+                (q, self.un(Negative, p))
+            }
+            _ => {
+                let base = self.inverse_formula(op, z);
+                self.inverse_specials(op, z, base)
+            }
+        }
+    }
+
+    /// `base` where a and b are finite; elsewhere the standard's tables (C99 Annex G) for
+    /// asinh, atanh, acosh, acos: magnitudes from the first quadrant, signs from a and b
+    /// (the interpreter's `inverse_special`, as selects).
+    fn inverse_specials(&mut self, op: UnaryOp, (a, b): Pair, base: Pair) -> Pair {
+        use std::f64::consts::{FRAC_PI_2, FRAC_PI_4, PI};
+        use UnaryOp::*;
+        let c = |s: &mut Self, v: f64| s.fill_as(v, a, None);
+        let (nan, inf, zero) = (c(self, f64::NAN), c(self, f64::INFINITY), c(self, 0.0));
+        let (pi, pi2, pi4, pi34) = (
+            c(self, PI),
+            c(self, FRAC_PI_2),
+            c(self, FRAC_PI_4),
+            c(self, 3.0 * FRAC_PI_4),
+        );
+        let (a_nan, b_nan) = (self.un(IsNan, a), self.un(IsNan, b));
+        let (a_inf, b_inf) = (self.un(IsInf, a), self.un(IsInf, b));
+        let a_pinf = self.is_value(a, f64::INFINITY);
+        let a_zero = self.is_value(a, 0.0);
+        let b_zero = self.is_value(b, 0.0);
+        let pick =
+            |s: &mut Self, cond: NodeId, x: NodeId, y: NodeId| s.push(Op::Where, &[cond, x, y]);
+        // acosh/acos's angle for b infinite: π/4, 3π/4, π/2 for a = +inf, -inf, finite.
+        let side = pick(self, a_pinf, pi4, pi34);
+        let angle = pick(self, a_inf, side, pi2);
+        let angle = pick(self, a_nan, nan, angle);
+        let zero_nan = self.bin(BinaryOp::LogicalAnd, a_zero, b_nan);
+        let start = (nan, nan);
+        let (r, i) = match op {
+            Asinh => {
+                let i_anan = pick(self, b_zero, zero, nan);
+                let s = self.select(a_nan, (nan, i_anan), start);
+                let i_ainf = pick(self, b_nan, nan, zero);
+                let s = self.select(a_inf, (inf, i_ainf), s);
+                let i_binf = pick(self, a_inf, pi4, pi2);
+                let i_binf = pick(self, a_nan, nan, i_binf);
+                let (r, i) = self.select(b_inf, (inf, i_binf), s);
+                let r = self.bin(BinaryOp::Copysign, r, a);
+                (r, self.bin(BinaryOp::Copysign, i, b))
+            }
+            Atanh => {
+                let s = self.select(zero_nan, (zero, nan), start);
+                let i_ainf = pick(self, b_nan, nan, pi2);
+                let s = self.select(a_inf, (zero, i_ainf), s);
+                let (r, i) = self.select(b_inf, (zero, pi2), s);
+                let r = self.bin(BinaryOp::Copysign, r, a);
+                (r, self.bin(BinaryOp::Copysign, i, b))
+            }
+            Acosh => {
+                let s = self.select(zero_nan, (nan, pi2), start);
+                let i_ainf = pick(self, a_pinf, zero, pi);
+                let i_ainf = pick(self, b_nan, nan, i_ainf);
+                let s = self.select(a_inf, (inf, i_ainf), s);
+                let (r, i) = self.select(b_inf, (inf, angle), s);
+                (r, self.bin(BinaryOp::Copysign, i, b))
+            }
+            _ => {
+                // acos
+                let s = self.select(zero_nan, (pi2, nan), start);
+                let r_ainf = pick(self, a_pinf, zero, pi);
+                let r_ainf = pick(self, b_nan, nan, r_ainf);
+                let s = self.select(a_inf, (r_ainf, inf), s);
+                let (r, i) = self.select(b_inf, (angle, inf), s);
+                let nb = self.un(Negative, b);
+                (r, self.bin(BinaryOp::Copysign, i, nb))
+            }
+        };
+        // Where both parts are finite: the formula, with the signs of its parts put
+        // where the principal branch has them (it loses a zero's sign); the
+        // interpreter's complex_inverse.
+        let (br, bi) = base;
+        let nb = self.un(Negative, b);
+        let base = match op {
+            Asinh | Atanh => (
+                self.bin(BinaryOp::Copysign, br, a),
+                self.bin(BinaryOp::Copysign, bi, b),
+            ),
+            Acosh => (br, self.bin(BinaryOp::Copysign, bi, b)),
+            _ => (br, self.bin(BinaryOp::Copysign, bi, nb)),
+        };
+        let (fa, fb) = (self.un(IsFinite, a), self.un(IsFinite, b));
+        let finite = self.bin(BinaryOp::LogicalAnd, fa, fb);
+        self.select(finite, base, (r, i))
+    }
+
+    /// The inverse functions by num_complex's formulas (finite arguments).
+    fn inverse_formula(&mut self, op: UnaryOp, z: Pair) -> Pair {
         use UnaryOp::*;
         let one = self.cconst(1.0, 0.0, z.0);
         match op {

@@ -4,6 +4,7 @@ use super::scalar_ops::{self as s, IntElem, RealFloat, C};
 use crate::error::RuntimeError;
 use kiln_ir::{BinaryOp, Data, Element, UnaryOp};
 use num_traits::{Float, FloatConst};
+use std::f64::consts::{FRAC_PI_2, FRAC_PI_4};
 
 type R = Result<Data, RuntimeError>;
 
@@ -126,12 +127,19 @@ where
         IsFinite => map(v, |z| Float::is_finite(z.re) && Float::is_finite(z.im)),
         IsInf => map(v, |z| Float::is_infinite(z.re) || Float::is_infinite(z.im)),
         IsNan => map(v, |z| Float::is_nan(z.re) || Float::is_nan(z.im)),
-        Acos => map(v, |z| z.acos()),
-        Acosh => map(v, |z| z.acosh()),
-        Asin => map(v, |z| z.asin()),
-        Asinh => map(v, |z| z.asinh()),
-        Atan => map(v, |z| z.atan()),
-        Atanh => map(v, |z| z.atanh()),
+        Acos => map(v, |z| complex_inverse(Inverse::Acos, z)),
+        Acosh => map(v, |z| complex_inverse(Inverse::Acosh, z)),
+        Asinh => map(v, |z| complex_inverse(Inverse::Asinh, z)),
+        Atanh => map(v, |z| complex_inverse(Inverse::Atanh, z)),
+        // As the standard defines them: asin(z) = -i·asinh(iz), atan(z) = -i·atanh(iz).
+        Asin => map(v, |z| {
+            let w = complex_inverse(Inverse::Asinh, C::new(-z.im, z.re));
+            C::new(w.im, -w.re)
+        }),
+        Atan => map(v, |z| {
+            let w = complex_inverse(Inverse::Atanh, C::new(-z.im, z.re));
+            C::new(w.im, -w.re)
+        }),
         Conj => map(v, |z| z.conj()),
         Cos => map(v, |z| complex_cosh(C::new(-z.im, z.re))),
         Cosh => map(v, complex_cosh),
@@ -202,6 +210,152 @@ fn complex_log1p<T: RealFloat + Float>(z: C<T>) -> C<T> {
     } else {
         (z + C::new(T::ONE, T::ZERO)).ln()
     }
+}
+
+/// An inverse function: the standard's tables where a part is infinite or NaN;
+/// num_complex's formula elsewhere, with the signs of the result's parts put where the
+/// principal branch has them (the formula loses the sign of a zero: asinh(-0 + 0j) came
+/// out +0 + 0j): the real part of asinh and atanh takes a's sign, the imaginary part of
+/// asinh, atanh and acosh takes b's, and acos's takes the opposite of b's.
+fn complex_inverse<T: RealFloat + Float>(f: Inverse, z: C<T>) -> C<T> {
+    if let Some(w) = inverse_special(f, z) {
+        return w;
+    }
+    let (a, b) = (z.re, z.im);
+    let sign = RealFloat::copysign;
+    match f {
+        Inverse::Asinh => {
+            let w = z.asinh();
+            C::new(sign(w.re, a), sign(w.im, b))
+        }
+        Inverse::Atanh => {
+            let w = z.atanh();
+            C::new(sign(w.re, a), sign(w.im, b))
+        }
+        Inverse::Acosh => {
+            let w = z.acosh();
+            C::new(w.re, sign(w.im, b))
+        }
+        Inverse::Acos => {
+            let w = z.acos();
+            C::new(w.re, sign(w.im, -b))
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Inverse {
+    Asinh,
+    Atanh,
+    Acosh,
+    Acos,
+}
+
+/// The standard's special cases (C99 Annex G) of the inverse functions where a part of
+/// z is infinite or NaN (None where both are finite: num_complex's formulas hold
+/// there). The magnitudes come from the tables' first quadrant; the signs from a and b
+/// (asinh and atanh are odd, all four conjugate-symmetric).
+fn inverse_special<T: RealFloat + Float>(f: Inverse, z: C<T>) -> Option<C<T>> {
+    let (a, b) = (z.re, z.im);
+    if RealFloat::is_finite(a) && RealFloat::is_finite(b) {
+        return None;
+    }
+    let c = |v: f64| <T as RealFloat>::from_f64(v);
+    let (nan, inf, zero) = (T::NAN, <T as Float>::infinity(), T::ZERO);
+    let (pi, pi2, pi4) = (c(std::f64::consts::PI), c(FRAC_PI_2), c(FRAC_PI_4));
+    let (a_nan, b_nan) = (Float::is_nan(a), Float::is_nan(b));
+    let (a_inf, b_inf) = (Float::is_infinite(a), Float::is_infinite(b));
+    // The angle of the infinite cases of acosh and acos: π/4, 3π/4, π/2 for a = +inf,
+    // -inf, finite; NaN for a NaN.
+    let angle = if a_nan {
+        nan
+    } else if a_inf {
+        if a > zero {
+            pi4
+        } else {
+            c(3.0 * FRAC_PI_4)
+        }
+    } else {
+        pi2
+    };
+    let (r, i) = match f {
+        Inverse::Asinh => {
+            let (r, i) = if b_inf {
+                (
+                    inf,
+                    if a_inf {
+                        pi4
+                    } else if a_nan {
+                        nan
+                    } else {
+                        pi2
+                    },
+                )
+            } else if a_inf {
+                (inf, if b_nan { nan } else { zero })
+            } else if a_nan {
+                (nan, if b == zero { zero } else { nan })
+            } else {
+                (nan, nan)
+            };
+            (RealFloat::copysign(r, a), RealFloat::copysign(i, b))
+        }
+        Inverse::Atanh => {
+            let (r, i) = if b_inf {
+                (zero, pi2)
+            } else if a_inf {
+                (zero, if b_nan { nan } else { pi2 })
+            } else if b_nan && a == zero {
+                (zero, nan)
+            } else {
+                (nan, nan)
+            };
+            (RealFloat::copysign(r, a), RealFloat::copysign(i, b))
+        }
+        Inverse::Acosh => {
+            let (r, i) = if b_inf {
+                (inf, angle)
+            } else if a_inf {
+                (
+                    inf,
+                    if b_nan {
+                        nan
+                    } else if a > zero {
+                        zero
+                    } else {
+                        pi
+                    },
+                )
+            } else if b_nan && a == zero {
+                (nan, pi2)
+            } else {
+                (nan, nan)
+            };
+            (r, RealFloat::copysign(i, b))
+        }
+        Inverse::Acos => {
+            let (r, i) = if b_inf {
+                (angle, inf)
+            } else if a_inf {
+                (
+                    if b_nan {
+                        nan
+                    } else if a > zero {
+                        zero
+                    } else {
+                        pi
+                    },
+                    inf,
+                )
+            } else if b_nan && a == zero {
+                (pi2, nan)
+            } else {
+                (nan, nan)
+            };
+            (r, RealFloat::copysign(i, -b))
+        }
+    };
+    Some(C::new(r, i))
 }
 
 /// sinh(a)·cos(b) + i·cosh(a)·sin(b) with the standard's special cases (C99 csinh):
