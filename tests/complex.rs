@@ -207,13 +207,75 @@ fn complex_matmul_agrees() {
     }
 }
 
+/// prod has no formula over real pairs: the compiled modes take a complex running
+/// product (a scan step) over the reduced axes and keep its last element. Against the
+/// interpreter on every axis choice, keepdims, a transposed view, an empty axis (the
+/// empty product 1) and 0-d input, and against a product worked out by hand.
 #[test]
-fn a_complex_function_without_a_formula_is_an_error_naming_it() {
-    let x = array(&values(4, 1, 0.5), &[4], DType::C128);
-    let y = kiln::prod(&x, ()).unwrap();
-    let e = y.compute_with(Mode::Fused).unwrap_err().to_string();
-    assert!(e.contains("prod"), "{e}");
-    assert!(y.compute_with(Mode::Interpreter).is_ok());
+fn complex_prod_and_cumulative_prod_agree_in_every_mode() {
+    for dtype in [DType::C128, DType::C64] {
+        let x = array(&values(24, 7, 1.2), &[2, 3, 4], dtype);
+        let xt = kiln::permute_dims(&x, [2, 0, 1]).unwrap();
+        let t = tol(dtype) * 8.0;
+        agree(&kiln::prod(&x, ()).unwrap(), t, "prod of all");
+        for axes in [
+            vec![0],
+            vec![1],
+            vec![2],
+            vec![0, 2],
+            vec![1, 2],
+            vec![0, 1, 2],
+        ] {
+            for keepdims in [false, true] {
+                let o = ReduceOpts::new().axes(axes.clone()).keepdims(keepdims);
+                let ctx = format!("prod axes {axes:?} keepdims {keepdims}");
+                agree(&kiln::prod(&x, o.clone()).unwrap(), t, &ctx);
+                agree(
+                    &kiln::prod(&xt, o).unwrap(),
+                    t,
+                    &format!("{ctx}, transposed"),
+                );
+            }
+        }
+        let empty = array(&[], &[3, 0], dtype);
+        let p = kiln::prod(&empty, ReduceOpts::new().axis(1)).unwrap();
+        for mode in [Mode::Eager, Mode::Fused] {
+            assert_eq!(
+                read(&p, mode),
+                vec![Complex64::new(1.0, 0.0); 3],
+                "{mode:?}"
+            );
+        }
+        let scalar = array(&[Complex64::new(0.5, -2.0)], &[], dtype);
+        agree(&kiln::prod(&scalar, ()).unwrap(), t, "prod of 0-d");
+        for axis in [0, 1, 2] {
+            for initial in [false, true] {
+                let o = kiln::CumulativeOpts::new()
+                    .axis(axis)
+                    .include_initial(initial);
+                let ctx = format!("cumulative_prod axis {axis} initial {initial}");
+                agree(&kiln::cumulative_prod(&x, o).unwrap(), t, &ctx);
+            }
+        }
+    }
+    // (1 + 2j)(3 - 1j)(-2 + 0.5j) = (5 + 5j)(-2 + 0.5j) = -12.5 - 7.5j, exactly.
+    let v = [
+        Complex64::new(1.0, 2.0),
+        Complex64::new(3.0, -1.0),
+        Complex64::new(-2.0, 0.5),
+    ];
+    let p = kiln::prod(&array(&v, &[3], DType::C128), ()).unwrap();
+    // The running products: 1 + 2j, 5 + 5j, -12.5 - 7.5j.
+    let c = kiln::cumulative_prod(&array(&v, &[3], DType::C64), ()).unwrap();
+    let running = [(1.0, 2.0), (5.0, 5.0), (-12.5, -7.5)].map(|(a, b)| Complex64::new(a, b));
+    for mode in [Mode::Interpreter, Mode::Eager, Mode::Fused] {
+        assert_eq!(read(&c, mode), running.to_vec(), "{mode:?}");
+        assert_eq!(
+            read(&p, mode),
+            vec![Complex64::new(-12.5, -7.5)],
+            "{mode:?}"
+        );
+    }
 }
 
 /// One row of the standard's special-case table of a complex function: the input, the

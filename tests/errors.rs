@@ -308,37 +308,6 @@ fn computing_a_cuda_array_is_a_run_time_error_not_a_panic() {
 }
 
 #[test]
-fn a_complex_function_without_a_compiled_formula_is_an_error_naming_it() {
-    // The complex lowering has no formula for cumulative_prod: the compiled mode
-    // refuses the graph (no silent fallback); the interpreter evaluates it.
-    let build = || {
-        let z = kiln::asarray([kiln::Complex32::new(1.0, 2.0)], ()).unwrap();
-        kiln::cumulative_prod(&(&z + 1.0).unwrap(), ()).unwrap()
-    };
-    let y = build();
-    assert_eq!(y.dtype(), DType::C64);
-    let e = y
-        .compute()
-        .expect_err("cumulative_prod on complex is not compiled");
-    assert!(matches!(e, Error::Run(_)), "{e:?}");
-    assert!(e.ir().is_none());
-    let msg = e.to_string();
-    assert!(
-        msg.contains("complex64") && msg.contains("cumulative_prod"),
-        "{msg}"
-    );
-    assert!(!y.is_evaluated());
-    let y = build()
-        .compute_with(kiln::Mode::Interpreter)
-        .expect("the interpreter evaluates complex values");
-    assert!(y.is_evaluated());
-    assert_eq!(
-        y.to_vec::<kiln::Complex32>().unwrap(),
-        vec![kiln::Complex32::new(2.0, 2.0)]
-    );
-}
-
-#[test]
 fn an_operator_error_points_at_the_operator_line() {
     let (a, b) = (arr(&[2]), arr(&[3]));
     let (e, line) = build_err!(&a * &b);

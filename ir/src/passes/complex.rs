@@ -19,6 +19,8 @@ use crate::graph::{Graph, Node, NodeId};
 use crate::library::LibCall;
 use crate::op::{Axes, BinaryOp, Meta, Op, ReduceOp, ScanOp, SliceDim, UnaryOp};
 use crate::scalar::Scalar;
+use crate::Shape;
+use smallvec::SmallVec;
 
 /// Lower the complex parts of `graph`; a graph without complex values is returned as is.
 pub fn run(graph: &Graph) -> Graph {
@@ -150,22 +152,27 @@ impl Lowering<'_> {
         if let Some(p) = self.packed[id.index()] {
             return p;
         }
-        let (re, im) = self.parts[id.index()].expect("a complex node has parts or is packed");
+        let parts = self.parts[id.index()].expect("a complex node has parts or is packed");
+        let p = self.pack(parts);
+        self.packed[id.index()] = Some(p);
+        p
+    }
+
+    /// (re, im) parts of the new graph as one complex node (AsComplex of their pairs).
+    fn pack(&mut self, (re, im): Pair) -> NodeId {
         let rank = self.out.node(re).meta.shape.rank();
         let mut with_pair = self.out.node(re).meta.shape.clone();
         with_pair.0.push(1);
         let re1 = self.push(Op::Reshape(with_pair.clone()), &[re]);
         let im1 = self.push(Op::Reshape(with_pair), &[im]);
         let pairs = self.push(Op::Concat { axis: rank }, &[re1, im1]);
-        let p = self.push(
+        self.push(
             Op::Library {
                 call: LibCall::AsComplex,
                 output: 0,
             },
             &[pairs],
-        );
-        self.packed[id.index()] = Some(p);
-        p
+        )
     }
 
     /// The (re, im) parts of a complex source node.
@@ -174,6 +181,13 @@ impl Lowering<'_> {
             return p;
         }
         let packed = self.packed[id.index()].expect("a complex node has parts or is packed");
+        let p = self.unpack(packed);
+        self.parts[id.index()] = Some(p);
+        p
+    }
+
+    /// A complex node of the new graph as its (re, im) parts (slices of AsReal).
+    fn unpack(&mut self, packed: NodeId) -> Pair {
         let shape = self.out.node(packed).meta.shape.clone();
         let real = self.push(
             Op::Library {
@@ -200,9 +214,7 @@ impl Lowering<'_> {
             let s = l.push(Op::Slice(dims), &[real]);
             l.push(Op::Reshape(shape.clone()), &[s])
         };
-        let p = (part(self, 0), part(self, 1));
-        self.parts[id.index()] = Some(p);
-        p
+        (part(self, 0), part(self, 1))
     }
 
     fn lower(&mut self, id: NodeId) {
@@ -905,8 +917,63 @@ impl Lowering<'_> {
                 let nz = self.bin(BinaryOp::LogicalOr, p, q);
                 Lowered::Real(self.push(red(op), &[nz]))
             }
+            ReduceOp::Prod => Lowered::Complex(self.complex_prod(x, axes, keepdims)),
             _ => return None,
         })
+    }
+
+    /// The product of complex values over `axes`, which no pair of real reductions
+    /// gives: the reduced axes moved last and flattened into one, a complex cumulative
+    /// product along it with the initial 1 (a scan step on packed values, run by the
+    /// runtime's scan routine), and its last element, reshaped to the result. An empty
+    /// axis gives the initial 1.
+    fn complex_prod(&mut self, x: NodeId, axes: &Axes, keepdims: bool) -> Pair {
+        let parts = self.parts(x);
+        let dims = self.out.node(parts.0).meta.shape.0.clone();
+        let reduced: Vec<usize> = (0..dims.len()).filter(|a| axes.contains(a)).collect();
+        let kept: Vec<usize> = (0..dims.len()).filter(|a| !axes.contains(a)).collect();
+        let perm: Axes = kept.iter().chain(&reduced).copied().collect();
+        // The views act on the real parts (kernels), the scan on packed values.
+        let view = |l: &mut Self, op: &Op, (re, im): Pair| {
+            (l.push(op.clone(), &[re]), l.push(op.clone(), &[im]))
+        };
+        let moved = match perm.iter().enumerate().all(|(i, &p)| i == p) {
+            true => parts,
+            false => view(self, &Op::Permute(perm), parts),
+        };
+        let k: usize = reduced.iter().map(|&a| dims[a]).product();
+        let mut flat: Vec<usize> = kept.iter().map(|&a| dims[a]).collect();
+        flat.push(k);
+        let flat_parts = view(self, &Op::Reshape(Shape::new(&flat)), moved);
+        let flat_node = self.pack(flat_parts);
+        let scan = Op::Scan {
+            op: ScanOp::CumProd,
+            axis: kept.len(),
+            include_initial: true,
+        };
+        let running = self.push(scan, &[flat_node]);
+        let running = self.unpack(running);
+        let mut cut: SmallVec<[SliceDim; 4]> = kept
+            .iter()
+            .map(|&a| SliceDim {
+                start: 0,
+                step: 1,
+                len: dims[a],
+            })
+            .collect();
+        cut.push(SliceDim {
+            start: k,
+            step: 1,
+            len: 1,
+        });
+        let last = view(self, &Op::Slice(cut), running);
+        let out: Vec<usize> = match keepdims {
+            true => (0..dims.len())
+                .map(|a| if axes.contains(&a) { 1 } else { dims[a] })
+                .collect(),
+            false => kept.iter().map(|&a| dims[a]).collect(),
+        };
+        view(self, &Op::Reshape(Shape::new(&out)), last)
     }
 }
 
