@@ -281,11 +281,8 @@ impl Lowering<'_> {
             }
             Op::Cast(to) => self.cast(x?, *to)?,
             Op::Reshape(_) | Op::Permute(_) | Op::Broadcast(_) | Op::Slice(_) => {
-                let (re, im) = self.parts(x?);
-                C((
-                    self.push(node.op.clone(), &[re]),
-                    self.push(node.op.clone(), &[im]),
-                ))
+                let parts = self.parts(x?);
+                C(self.on_parts(&node.op, parts))
             }
             Op::Concat { .. } => {
                 let parts: Vec<Pair> = node.inputs.iter().map(|&i| self.parts(i)).collect();
@@ -317,11 +314,8 @@ impl Lowering<'_> {
             Op::Scan {
                 op: ScanOp::CumSum, ..
             } => {
-                let (re, im) = self.parts(x?);
-                C((
-                    self.push(node.op.clone(), &[re]),
-                    self.push(node.op.clone(), &[im]),
-                ))
+                let parts = self.parts(x?);
+                C(self.on_parts(&node.op, parts))
             }
             _ => return None,
         })
@@ -391,16 +385,7 @@ impl Lowering<'_> {
         let r = self.un(UnaryOp::Exp, a);
         let (c, s) = (self.un(UnaryOp::Cos, b), self.un(UnaryOp::Sin, b));
         let z = (self.mul(r, c), self.mul(r, s));
-        let b_finite = self.un(UnaryOp::IsFinite, b);
-        let b_bad = self.un(UnaryOp::LogicalNot, b_finite);
-        let a_ninf = self.is_value(a, f64::NEG_INFINITY);
-        let a_pinf = self.is_value(a, f64::INFINITY);
-        let to_zero = self.bin(BinaryOp::LogicalAnd, a_ninf, b_bad);
-        let to_inf = self.bin(BinaryOp::LogicalAnd, a_pinf, b_bad);
-        let zero = self.cconst(0.0, 0.0, a);
-        let inf_nan = self.cconst(f64::INFINITY, f64::NAN, a);
-        let z = self.select(to_zero, zero, z);
-        let z = self.select(to_inf, inf_nan, z);
+        let z = self.infinite_real_part((a, b), z, (0.0, 0.0));
         let b_zero = self.is_value(b, 0.0);
         self.select(b_zero, (r, b), z)
     }
@@ -413,8 +398,7 @@ impl Lowering<'_> {
         let (sha, cha) = (self.un(Sinh, a), self.un(Cosh, a));
         let (sb, cb) = (self.un(Sin, b), self.un(Cos, b));
         let z = (self.mul(sha, cb), self.mul(cha, sb));
-        let b_finite = self.un(IsFinite, b);
-        let b_bad = self.un(LogicalNot, b_finite);
+        let b_bad = self.not_finite(b);
         let a_zero = self.is_value(a, 0.0);
         let a_inf = self.un(IsInf, a);
         let edge = self.bin(BinaryOp::LogicalOr, a_zero, a_inf);
@@ -433,8 +417,7 @@ impl Lowering<'_> {
         let (sha, cha) = (self.un(Sinh, a), self.un(Cosh, a));
         let (sb, cb) = (self.un(Sin, b), self.un(Cos, b));
         let z = (self.mul(cha, cb), self.mul(sha, sb));
-        let b_finite = self.un(IsFinite, b);
-        let b_bad = self.un(LogicalNot, b_finite);
+        let b_bad = self.not_finite(b);
         let nan = self.fill_as(f64::NAN, a, None);
         let a_zero = self.is_value(a, 0.0);
         let zero_bad = self.bin(BinaryOp::LogicalAnd, a_zero, b_bad);
@@ -448,6 +431,40 @@ impl Lowering<'_> {
         let im0 = self.mul(sign_a, b);
         let b_zero = self.is_value(b, 0.0);
         self.select(b_zero, (cha, im0), z)
+    }
+
+    /// The same real op on both parts (views, sums along an axis).
+    fn on_parts(&mut self, op: &Op, (re, im): Pair) -> Pair {
+        (self.push(op.clone(), &[re]), self.push(op.clone(), &[im]))
+    }
+
+    /// -i·f(iz), with iz = -b + ai: how the standard defines sin, tan, asin and atan
+    /// from sinh, tanh, asinh and atanh (f(iz) = p + qi gives q - pi).
+    fn of_iz(&mut self, (a, b): Pair, f: impl FnOnce(&mut Self, Pair) -> Pair) -> Pair {
+        let nb = self.un(UnaryOp::Negative, b);
+        let (p, q) = f(self, (nb, a));
+        (q, self.un(UnaryOp::Negative, p))
+    }
+
+    /// Infinite or NaN, elementwise.
+    fn not_finite(&mut self, x: NodeId) -> NodeId {
+        let finite = self.un(UnaryOp::IsFinite, x);
+        self.un(UnaryOp::LogicalNot, finite)
+    }
+
+    /// `z` except where a is infinite and b infinite or NaN: there `at_minus_inf` for
+    /// a = -inf and +inf + NaN j for a = +inf (the standard's cexp cases, which expm1
+    /// shares with at_minus_inf one less).
+    fn infinite_real_part(&mut self, (a, b): Pair, z: Pair, at_minus_inf: (f64, f64)) -> Pair {
+        let b_bad = self.not_finite(b);
+        let a_ninf = self.is_value(a, f64::NEG_INFINITY);
+        let a_pinf = self.is_value(a, f64::INFINITY);
+        let to_low = self.bin(BinaryOp::LogicalAnd, a_ninf, b_bad);
+        let to_inf = self.bin(BinaryOp::LogicalAnd, a_pinf, b_bad);
+        let low = self.cconst(at_minus_inf.0, at_minus_inf.1, a);
+        let inf_nan = self.cconst(f64::INFINITY, f64::NAN, a);
+        let z = self.select(to_low, low, z);
+        self.select(to_inf, inf_nan, z)
     }
 
     /// x == v, elementwise (v a constant of x's dtype; -0 == +0).
@@ -568,10 +585,8 @@ impl Lowering<'_> {
         use UnaryOp::*;
         match op {
             Asin | Atan => {
-                let nb = self.un(Negative, z.1);
                 let h = if op == Asin { Asinh } else { Atanh };
-                let (p, q) = self.inverse(h, (nb, z.0));
-                (q, self.un(Negative, p))
+                self.of_iz(z, |l, w| l.inverse(h, w))
             }
             _ => {
                 let base = self.inverse_formula(op, z);
@@ -615,25 +630,20 @@ impl Lowering<'_> {
                 let s = self.select(a_inf, (inf, i_ainf), s);
                 let i_binf = pick(self, a_inf, pi4, pi2);
                 let i_binf = pick(self, a_nan, nan, i_binf);
-                let (r, i) = self.select(b_inf, (inf, i_binf), s);
-                let r = self.bin(BinaryOp::Copysign, r, a);
-                (r, self.bin(BinaryOp::Copysign, i, b))
+                self.select(b_inf, (inf, i_binf), s)
             }
             Atanh => {
                 let s = self.select(zero_nan, (zero, nan), start);
                 let i_ainf = pick(self, b_nan, nan, pi2);
                 let s = self.select(a_inf, (zero, i_ainf), s);
-                let (r, i) = self.select(b_inf, (zero, pi2), s);
-                let r = self.bin(BinaryOp::Copysign, r, a);
-                (r, self.bin(BinaryOp::Copysign, i, b))
+                self.select(b_inf, (zero, pi2), s)
             }
             Acosh => {
                 let s = self.select(zero_nan, (nan, pi2), start);
                 let i_ainf = pick(self, a_pinf, zero, pi);
                 let i_ainf = pick(self, b_nan, nan, i_ainf);
                 let s = self.select(a_inf, (inf, i_ainf), s);
-                let (r, i) = self.select(b_inf, (inf, angle), s);
-                (r, self.bin(BinaryOp::Copysign, i, b))
+                self.select(b_inf, (inf, angle), s)
             }
             _ => {
                 // acos
@@ -641,27 +651,31 @@ impl Lowering<'_> {
                 let r_ainf = pick(self, a_pinf, zero, pi);
                 let r_ainf = pick(self, b_nan, nan, r_ainf);
                 let s = self.select(a_inf, (r_ainf, inf), s);
-                let (r, i) = self.select(b_inf, (angle, inf), s);
-                let nb = self.un(Negative, b);
-                (r, self.bin(BinaryOp::Copysign, i, nb))
+                self.select(b_inf, (angle, inf), s)
             }
         };
-        // Where both parts are finite: the formula, with the signs of its parts put
-        // where the principal branch has them (it loses a zero's sign); the
-        // interpreter's complex_inverse.
-        let (br, bi) = base;
-        let nb = self.un(Negative, b);
-        let base = match op {
-            Asinh | Atanh => (
-                self.bin(BinaryOp::Copysign, br, a),
-                self.bin(BinaryOp::Copysign, bi, b),
-            ),
-            Acosh => (br, self.bin(BinaryOp::Copysign, bi, b)),
-            _ => (br, self.bin(BinaryOp::Copysign, bi, nb)),
-        };
+        // The table's magnitudes and, where both parts are finite, the formula (which
+        // loses a zero's sign), both with the signs of the principal branch.
+        let special = self.branch_signs(op, (a, b), (r, i));
+        let base = self.branch_signs(op, (a, b), base);
         let (fa, fb) = (self.un(IsFinite, a), self.un(IsFinite, b));
         let finite = self.bin(BinaryOp::LogicalAnd, fa, fb);
-        self.select(finite, base, (r, i))
+        self.select(finite, base, special)
+    }
+
+    /// `w` with the signs the principal branch of `op` gives its parts: the real part of
+    /// asinh and atanh takes a's sign; the imaginary part of asinh, atanh and acosh
+    /// takes b's, acos's the opposite of b's (the interpreter's `branch_signs`).
+    fn branch_signs(&mut self, op: UnaryOp, (a, b): Pair, (r, i): Pair) -> Pair {
+        let sign = |l: &mut Self, x: NodeId, s: NodeId| l.bin(BinaryOp::Copysign, x, s);
+        match op {
+            UnaryOp::Asinh | UnaryOp::Atanh => (sign(self, r, a), sign(self, i, b)),
+            UnaryOp::Acosh => (r, sign(self, i, b)),
+            _ => {
+                let nb = self.un(UnaryOp::Negative, b);
+                (r, sign(self, i, nb))
+            }
+        }
     }
 
     /// The inverse functions by num_complex's formulas (finite arguments).
@@ -798,16 +812,7 @@ impl Lowering<'_> {
                 let z = self.select(real_axis, (em, b), (re, im));
                 // The standard's cases (C99 cexp, minus one) where the formula gives
                 // NaN: an infinite a with b infinite or NaN.
-                let b_finite = self.un(IsFinite, b);
-                let b_bad = self.un(LogicalNot, b_finite);
-                let a_ninf = self.is_value(a, f64::NEG_INFINITY);
-                let a_pinf = self.is_value(a, f64::INFINITY);
-                let to_m1 = self.bin(BinaryOp::LogicalAnd, a_ninf, b_bad);
-                let to_inf = self.bin(BinaryOp::LogicalAnd, a_pinf, b_bad);
-                let m1 = self.cconst(-1.0, 0.0, a);
-                let inf_nan = self.cconst(f64::INFINITY, f64::NAN, a);
-                let z = self.select(to_m1, m1, z);
-                C(self.select(to_inf, inf_nan, z))
+                C(self.infinite_real_part((a, b), z, (-1.0, 0.0)))
             }
             Log => C(self.clog(z)),
             Log2 | Log10 => {
@@ -838,11 +843,7 @@ impl Lowering<'_> {
             Cosh => C(self.ccosh(z)),
             // As the standard defines them (and their special cases): sin(z) =
             // -i·sinh(iz), cos(z) = cosh(iz), with iz = -b + ai.
-            Sin => {
-                let nb = self.un(Negative, b);
-                let (p, q) = self.csinh((nb, a));
-                C((q, self.un(Negative, p)))
-            }
+            Sin => C(self.of_iz(z, Self::csinh)),
             Cos => {
                 let nb = self.un(Negative, b);
                 C(self.ccosh((nb, a)))
@@ -850,12 +851,7 @@ impl Lowering<'_> {
             Tanh => C(self.ctanh(z)),
             Asin | Acos | Atan | Asinh | Acosh | Atanh => C(self.inverse(op, z)),
             Log1p => C(self.clog1p(z)),
-            Tan => {
-                // tan(z) = -i·tanh(iz): tanh(-b + ai) = (p, q) gives tan(z) = (q, -p).
-                let nb = self.un(Negative, b);
-                let (p, q) = self.ctanh((nb, a));
-                C((q, self.un(Negative, p)))
-            }
+            Tan => C(self.of_iz(z, Self::ctanh)),
             _ => return None,
         })
     }
@@ -934,17 +930,14 @@ impl Lowering<'_> {
         let kept: Vec<usize> = (0..dims.len()).filter(|a| !axes.contains(a)).collect();
         let perm: Axes = kept.iter().chain(&reduced).copied().collect();
         // The views act on the real parts (kernels), the scan on packed values.
-        let view = |l: &mut Self, op: &Op, (re, im): Pair| {
-            (l.push(op.clone(), &[re]), l.push(op.clone(), &[im]))
-        };
         let moved = match perm.iter().enumerate().all(|(i, &p)| i == p) {
             true => parts,
-            false => view(self, &Op::Permute(perm), parts),
+            false => self.on_parts(&Op::Permute(perm), parts),
         };
         let k: usize = reduced.iter().map(|&a| dims[a]).product();
         let mut flat: Vec<usize> = kept.iter().map(|&a| dims[a]).collect();
         flat.push(k);
-        let flat_parts = view(self, &Op::Reshape(Shape::new(&flat)), moved);
+        let flat_parts = self.on_parts(&Op::Reshape(Shape::new(&flat)), moved);
         let flat_node = self.pack(flat_parts);
         let scan = Op::Scan {
             op: ScanOp::CumProd,
@@ -966,14 +959,14 @@ impl Lowering<'_> {
             step: 1,
             len: 1,
         });
-        let last = view(self, &Op::Slice(cut), running);
+        let last = self.on_parts(&Op::Slice(cut), running);
         let out: Vec<usize> = match keepdims {
             true => (0..dims.len())
                 .map(|a| if axes.contains(&a) { 1 } else { dims[a] })
                 .collect(),
             false => kept.iter().map(|&a| dims[a]).collect(),
         };
-        view(self, &Op::Reshape(Shape::new(&out)), last)
+        self.on_parts(&Op::Reshape(Shape::new(&out)), last)
     }
 }
 

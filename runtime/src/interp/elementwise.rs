@@ -132,14 +132,8 @@ where
         Asinh => map(v, |z| complex_inverse(Inverse::Asinh, z)),
         Atanh => map(v, |z| complex_inverse(Inverse::Atanh, z)),
         // As the standard defines them: asin(z) = -i·asinh(iz), atan(z) = -i·atanh(iz).
-        Asin => map(v, |z| {
-            let w = complex_inverse(Inverse::Asinh, C::new(-z.im, z.re));
-            C::new(w.im, -w.re)
-        }),
-        Atan => map(v, |z| {
-            let w = complex_inverse(Inverse::Atanh, C::new(-z.im, z.re));
-            C::new(w.im, -w.re)
-        }),
+        Asin => map(v, |z| of_iz(z, |w| complex_inverse(Inverse::Asinh, w))),
+        Atan => map(v, |z| of_iz(z, |w| complex_inverse(Inverse::Atanh, w))),
         Conj => map(v, |z| z.conj()),
         Cos => map(v, |z| complex_cosh(C::new(-z.im, z.re))),
         Cosh => map(v, complex_cosh),
@@ -160,10 +154,7 @@ where
         }),
         Sign => map(v, complex_sign),
         // As the standard defines them: sin(z) = -i·sinh(iz), cos(z) = cosh(iz).
-        Sin => map(v, |z| {
-            let s = complex_sinh(C::new(-z.im, z.re));
-            C::new(s.im, -s.re)
-        }),
+        Sin => map(v, |z| of_iz(z, complex_sinh)),
         Sinh => map(v, complex_sinh),
         Square => map(v, |z| z * z),
         Sqrt => map(v, complex_sqrt),
@@ -218,28 +209,24 @@ fn complex_log1p<T: RealFloat + Float>(z: C<T>) -> C<T> {
 /// out +0 + 0j): the real part of asinh and atanh takes a's sign, the imaginary part of
 /// asinh, atanh and acosh takes b's, and acos's takes the opposite of b's.
 fn complex_inverse<T: RealFloat + Float>(f: Inverse, z: C<T>) -> C<T> {
-    if let Some(w) = inverse_special(f, z) {
-        return w;
-    }
-    let (a, b) = (z.re, z.im);
+    let w = inverse_special(f, z).unwrap_or_else(|| match f {
+        Inverse::Asinh => z.asinh(),
+        Inverse::Atanh => z.atanh(),
+        Inverse::Acosh => z.acosh(),
+        Inverse::Acos => z.acos(),
+    });
+    branch_signs(f, z, w)
+}
+
+/// `w` with the signs the principal branch of `f` gives its parts: the real part of
+/// asinh and atanh takes a's sign; the imaginary part of asinh, atanh and acosh takes
+/// b's, acos's the opposite of b's.
+fn branch_signs<T: RealFloat + Float>(f: Inverse, z: C<T>, w: C<T>) -> C<T> {
     let sign = RealFloat::copysign;
     match f {
-        Inverse::Asinh => {
-            let w = z.asinh();
-            C::new(sign(w.re, a), sign(w.im, b))
-        }
-        Inverse::Atanh => {
-            let w = z.atanh();
-            C::new(sign(w.re, a), sign(w.im, b))
-        }
-        Inverse::Acosh => {
-            let w = z.acosh();
-            C::new(w.re, sign(w.im, b))
-        }
-        Inverse::Acos => {
-            let w = z.acos();
-            C::new(w.re, sign(w.im, -b))
-        }
+        Inverse::Asinh | Inverse::Atanh => C::new(sign(w.re, z.re), sign(w.im, z.im)),
+        Inverse::Acosh => C::new(w.re, sign(w.im, z.im)),
+        Inverse::Acos => C::new(w.re, sign(w.im, -z.im)),
     }
 }
 
@@ -253,8 +240,8 @@ enum Inverse {
 
 /// The standard's special cases (C99 Annex G) of the inverse functions where a part of
 /// z is infinite or NaN (None where both are finite: num_complex's formulas hold
-/// there). The magnitudes come from the tables' first quadrant; the signs from a and b
-/// (asinh and atanh are odd, all four conjugate-symmetric).
+/// there), as the magnitudes of the tables' first quadrant; `branch_signs` puts the
+/// signs from a and b (asinh and atanh are odd, all four conjugate-symmetric).
 fn inverse_special<T: RealFloat + Float>(f: Inverse, z: C<T>) -> Option<C<T>> {
     let (a, b) = (z.re, z.im);
     if RealFloat::is_finite(a) && RealFloat::is_finite(b) {
@@ -280,7 +267,7 @@ fn inverse_special<T: RealFloat + Float>(f: Inverse, z: C<T>) -> Option<C<T>> {
     };
     let (r, i) = match f {
         Inverse::Asinh => {
-            let (r, i) = if b_inf {
+            if b_inf {
                 (
                     inf,
                     if a_inf {
@@ -297,11 +284,10 @@ fn inverse_special<T: RealFloat + Float>(f: Inverse, z: C<T>) -> Option<C<T>> {
                 (nan, if b == zero { zero } else { nan })
             } else {
                 (nan, nan)
-            };
-            (RealFloat::copysign(r, a), RealFloat::copysign(i, b))
+            }
         }
         Inverse::Atanh => {
-            let (r, i) = if b_inf {
+            if b_inf {
                 (zero, pi2)
             } else if a_inf {
                 (zero, if b_nan { nan } else { pi2 })
@@ -309,11 +295,10 @@ fn inverse_special<T: RealFloat + Float>(f: Inverse, z: C<T>) -> Option<C<T>> {
                 (zero, nan)
             } else {
                 (nan, nan)
-            };
-            (RealFloat::copysign(r, a), RealFloat::copysign(i, b))
+            }
         }
         Inverse::Acosh => {
-            let (r, i) = if b_inf {
+            if b_inf {
                 (inf, angle)
             } else if a_inf {
                 (
@@ -330,11 +315,10 @@ fn inverse_special<T: RealFloat + Float>(f: Inverse, z: C<T>) -> Option<C<T>> {
                 (nan, pi2)
             } else {
                 (nan, nan)
-            };
-            (r, RealFloat::copysign(i, b))
+            }
         }
         Inverse::Acos => {
-            let (r, i) = if b_inf {
+            if b_inf {
                 (angle, inf)
             } else if a_inf {
                 (
@@ -351,8 +335,7 @@ fn inverse_special<T: RealFloat + Float>(f: Inverse, z: C<T>) -> Option<C<T>> {
                 (pi2, nan)
             } else {
                 (nan, nan)
-            };
-            (r, RealFloat::copysign(i, -b))
+            }
         }
     };
     Some(C::new(r, i))
@@ -453,8 +436,14 @@ fn complex_tanh<T: RealFloat + Float>(z: C<T>) -> C<T> {
 
 /// tan(z) = -i·tanh(iz), so a large imaginary part stays finite too.
 fn complex_tan<T: RealFloat + Float>(z: C<T>) -> C<T> {
-    let t = complex_tanh(C::new(-z.im, z.re));
-    C::new(t.im, -t.re)
+    of_iz(z, complex_tanh)
+}
+
+/// -i·f(iz), with iz = -b + ai: how the standard defines sin, tan, asin and atan from
+/// sinh, tanh, asinh and atanh.
+fn of_iz<T: RealFloat + Float>(z: C<T>, f: impl FnOnce(C<T>) -> C<T>) -> C<T> {
+    let w = f(C::new(-z.im, z.re));
+    C::new(w.im, -w.re)
 }
 
 /// z / |z|; 0 for 0; NaN + NaN j if either part is NaN (standard, sign).
