@@ -50,9 +50,10 @@ pub use indexing::{Ellipsis, NewAxis, SliceArg};
 pub use kiln_ir::{DType, Device, Element, IrError, Scalar};
 pub use kiln_runtime::{ExecStats, Mode};
 
-/// Release the intermediate buffers the compiled modes keep for reuse between
-/// computations (up to 16 buffers, 1 GiB); returns the bytes released. kiln caches
-/// them because a fresh large buffer costs page faults and zeroing on every call.
+/// Release the buffers kiln keeps for reuse between computations (up to 16 buffers of
+/// at least 1 MiB, 1 GiB in all): intermediates the compiled modes freed, and the data
+/// of dropped arrays. Returns the bytes released. kiln caches them because a fresh
+/// large buffer costs page faults and zeroing on every call.
 pub fn free_cached_buffers() -> usize {
     kiln_runtime::free_cached_buffers()
 }

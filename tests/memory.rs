@@ -100,3 +100,35 @@ fn eager_mode_holds_intermediates() {
         "eager keeps an input and an output of each op alive: {peak}"
     );
 }
+
+#[test]
+fn a_dropped_arrays_buffer_is_reused_by_the_next_computation_without_stale_values() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let x = kiln::from_vec((0..N).map(|i| i as f64).collect::<Vec<_>>(), [N]).unwrap();
+    let first = (&x * 2.0).unwrap().compute_with(Mode::Fused).unwrap();
+    assert_eq!(first.to_vec::<f64>().unwrap()[N - 1], 2.0 * (N - 1) as f64);
+    kiln::free_cached_buffers();
+    let live = LIVE.load(Ordering::SeqCst);
+    drop(first);
+    // (Only the array's small graph node is freed.)
+    assert!(
+        live - LIVE.load(Ordering::SeqCst) < BYTES / 8,
+        "the dropped array's buffer is kept for reuse"
+    );
+    // The same shape again: the kernel writes into the kept buffer, so this
+    // computation allocates no output of its own, and none of the old values show.
+    let live = LIVE.load(Ordering::SeqCst);
+    PEAK.store(live, Ordering::SeqCst);
+    let second = (&x + 1.0).unwrap().compute_with(Mode::Fused).unwrap();
+    assert!(
+        PEAK.load(Ordering::SeqCst) - live < BYTES / 8,
+        "no new output buffer"
+    );
+    let got = second.to_vec::<f64>().unwrap();
+    assert!(got.iter().enumerate().all(|(i, &v)| v == i as f64 + 1.0));
+    drop(second);
+    assert!(
+        kiln::free_cached_buffers() >= BYTES,
+        "the buffer went back to the pool"
+    );
+}

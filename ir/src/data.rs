@@ -278,6 +278,17 @@ impl Literal {
     }
 }
 
+/// The last handle to a large literal gives its buffer to the pool for reuse by a later
+/// execution (`crate::pool`).
+impl Drop for Literal {
+    fn drop(&mut self) {
+        if let Some(data) = Arc::get_mut(&mut self.0) {
+            let empty = Data::filled(data.dtype(), Scalar::Int(0), 0);
+            crate::pool::give(std::mem::replace(data, empty));
+        }
+    }
+}
+
 impl PartialEq for Literal {
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.0, &other.0)

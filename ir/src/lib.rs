@@ -16,6 +16,7 @@ pub mod library;
 pub mod op;
 pub mod passes;
 pub mod plan;
+pub mod pool;
 pub mod scalar;
 pub mod shape;
 #[cfg(test)]

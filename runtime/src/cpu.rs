@@ -9,6 +9,7 @@ use crate::cache::KernelCache;
 use crate::error::RuntimeError;
 use crate::partials;
 use kiln_ir::plan::{FusionPlan, KernelStep, Step};
+use kiln_ir::pool;
 use kiln_ir::{DType, Data, Element, LibCall, ReduceOp, Scalar, ScanOp};
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -23,6 +24,7 @@ const CHUNK_ELEMENTS: usize = 1 << 17;
 /// pages before anything touches them: a fresh 40 MB output otherwise costs ~10 000
 /// page faults (measured here: 23 ms to fill 10M f32 with 4 KiB pages, 8 ms with 2 MiB
 /// pages, against 8 ms to read them), which would dominate every memory-bound kernel.
+/// Buffers freed earlier (intermediates, dropped arrays) are reused first (`pool`).
 fn alloc(dtype: DType, n: usize) -> Data {
     if let Some(d) = pool::take(dtype, n) {
         return d;
@@ -30,55 +32,6 @@ fn alloc(dtype: DType, n: usize) -> Data {
     let data = Data::filled(dtype, Scalar::Int(0), n);
     huge_pages(&data, false);
     data
-}
-
-/// Intermediate buffers freed by one execution, kept for the next (a caching
-/// allocator, as PyTorch's and XLA's): a fresh large buffer costs its page faults and
-/// the kernel's zeroing of every page (~8 ms per 80 MB here), every time. Only exact
-/// (dtype, length) matches are reused, so a reused buffer holds stale values: every
-/// kernel writes all elements of the buffers it produces, so nothing reads them.
-/// Bounded: at most `MAX_BUFFERS` buffers and `MAX_BYTES` in all, oldest dropped first.
-mod pool {
-    use kiln_ir::{DType, Data};
-    use std::sync::Mutex;
-
-    const MIN_BYTES: usize = 1 << 20;
-    const MAX_BYTES: usize = 1 << 30;
-    const MAX_BUFFERS: usize = 16;
-
-    static POOL: Mutex<Vec<Data>> = Mutex::new(Vec::new());
-
-    fn bytes(d: &Data) -> usize {
-        d.len() * d.dtype().size_bytes()
-    }
-
-    pub fn take(dtype: DType, n: usize) -> Option<Data> {
-        let mut pool = POOL.lock().ok()?;
-        let i = pool
-            .iter()
-            .rposition(|d| d.dtype() == dtype && d.len() == n)?;
-        Some(pool.remove(i))
-    }
-
-    /// Drop every cached buffer (returns the bytes released).
-    pub fn clear() -> usize {
-        let Ok(mut pool) = POOL.lock() else { return 0 };
-        let n = pool.iter().map(bytes).sum();
-        pool.clear();
-        n
-    }
-
-    pub fn give(d: Data) {
-        let size = bytes(&d);
-        if !(MIN_BYTES..=MAX_BYTES).contains(&size) {
-            return;
-        }
-        let Ok(mut pool) = POOL.lock() else { return };
-        pool.push(d);
-        while pool.len() > MAX_BUFFERS || pool.iter().map(bytes).sum::<usize>() > MAX_BYTES {
-            pool.remove(0);
-        }
-    }
 }
 
 /// Ask for transparent huge pages under the 2 MiB-aligned interior of a large array
@@ -110,8 +63,8 @@ pub fn huge_pages(data: &Data, collapse: bool) {
     }
 }
 
-/// Release the intermediate buffers kept for reuse between executions; returns the
-/// bytes released.
+/// Release the buffers kept for reuse between executions (freed intermediates and the
+/// data of dropped arrays); returns the bytes released.
 pub fn free_cached_buffers() -> usize {
     pool::clear()
 }
