@@ -5,7 +5,7 @@
 //! freedom, max/min/argmax over nothing an error at the building call, NaN propagation,
 //! default result dtypes, accuracy and exact integer sums).
 
-use kiln::{Array, CumulativeOpts, DType, Error, IrError, ReduceOpts};
+use kiln::{Array, CumulativeOpts, DType, Error, IrError, Mode, ReduceOpts};
 
 type Res = kiln::Result<Array>;
 
@@ -1219,4 +1219,76 @@ fn float_sums_are_bitwise_reproducible_across_separate_graphs() {
     let sa = kiln::sum(&a, ()).unwrap().item::<f32>().unwrap();
     let sb = kiln::sum(&b, ()).unwrap().item::<f32>().unwrap();
     assert_eq!(sa.to_bits(), sb.to_bits());
+}
+
+/// Max and min of `v` in `mode`, as f64 bits (f32 values widened exactly).
+fn extremes_bits(v: &[f64], f32s: bool, mode: Mode) -> (u64, u64) {
+    let x = if f32s {
+        kiln::from_vec(v.iter().map(|&a| a as f32).collect::<Vec<_>>(), [v.len()]).unwrap()
+    } else {
+        kiln::from_vec(v.to_vec(), [v.len()]).unwrap()
+    };
+    let get = |a: Array| {
+        let a = kiln::astype(&a, DType::F64).unwrap();
+        a.compute_with(mode)
+            .unwrap()
+            .item::<f64>()
+            .unwrap()
+            .to_bits()
+    };
+    (
+        get(kiln::max(&x, ()).unwrap()),
+        get(kiln::min(&x, ()).unwrap()),
+    )
+}
+
+#[test]
+fn max_and_min_in_vector_loops_keep_nans_and_signed_zeros() {
+    // Lengths that fill several unrolled vector iterations plus a scalar tail, with the
+    // special value in every position (the compiled kernels keep NaNs apart from the
+    // max/min lanes, and pick between equal zeros by their bits).
+    for f32s in [false, true] {
+        for mode in [Mode::Fused, Mode::Eager, Mode::Interpreter] {
+            for n in [1usize, 7, 8, 9, 16, 17, 33, 100] {
+                for pos in 0..n {
+                    let mut v: Vec<f64> = (0..n).map(|i| (i as f64 * 0.7).sin()).collect();
+                    v[pos] = f64::NAN;
+                    let (max, min) = extremes_bits(&v, f32s, mode);
+                    assert!(
+                        f64::from_bits(max).is_nan() && f64::from_bits(min).is_nan(),
+                        "{mode:?} f32={f32s} n={n}: NaN at {pos} lost"
+                    );
+                    // All zeros: +0 in one place (max is +0, min -0), then -0 in one
+                    // place (max +0, min -0); all -0 (both -0); all +0 (both +0).
+                    let mut z = vec![-0.0; n];
+                    z[pos] = 0.0;
+                    let want_min = if n > 1 { (-0.0f64).to_bits() } else { 0 };
+                    assert_eq!(
+                        extremes_bits(&z, f32s, mode),
+                        (0.0f64.to_bits(), want_min),
+                        "{mode:?} f32={f32s} n={n}: +0 at {pos}"
+                    );
+                    let mut z = vec![0.0; n];
+                    z[pos] = -0.0;
+                    let want_max = if n > 1 { 0 } else { (-0.0f64).to_bits() };
+                    assert_eq!(
+                        extremes_bits(&z, f32s, mode),
+                        (want_max, (-0.0f64).to_bits()),
+                        "{mode:?} f32={f32s} n={n}: -0 at {pos}"
+                    );
+                    // The largest and smallest finite values where they stand.
+                    let mut w: Vec<f64> = (0..n).map(|i| (i as f64 * 0.3).cos()).collect();
+                    w[pos] = 5.0;
+                    w[n - 1 - pos] = -5.0;
+                    if n > 1 && pos != n - 1 - pos {
+                        assert_eq!(
+                            extremes_bits(&w, f32s, mode),
+                            (5.0f64.to_bits(), (-5.0f64).to_bits()),
+                            "{mode:?} f32={f32s} n={n}: extremes at {pos}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

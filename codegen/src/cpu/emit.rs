@@ -65,6 +65,16 @@ fn mem() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
 }
 
+/// Reinterpret a vector's lanes (a comparison's integer mask as floats, or back).
+fn vector_bitcast(b: &mut FunctionBuilder, ty: Type, v: Value) -> Value {
+    if b.func.dfg.value_type(v) == ty {
+        return v;
+    }
+    let mut flags = MemFlagsData::new();
+    flags.set_endianness(cranelift_codegen::ir::Endianness::Little);
+    b.ins().bitcast(ty, flags, v)
+}
+
 impl<'a, 'b> Emitter<'a, 'b> {
     pub fn elem_bytes(dtype: DType) -> i64 {
         dtype.size_bytes() as i64
@@ -473,6 +483,19 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     .collect()
             })
             .collect();
+        // Max/min: a lane mask of NaNs seen, one per reduction (see `lane_extreme`).
+        let nans: Vec<Option<Variable>> = accs
+            .iter()
+            .map(|acc| {
+                let r = &self.k.reductions[acc.r];
+                (means.is_none() && matches!(r.op, ReduceOp::Max | ReduceOp::Min)).then(|| {
+                    let v = self.b.declare_var(plan.fty);
+                    let zero = self.vconst(plan, 0.0);
+                    self.b.def_var(v, zero);
+                    v
+                })
+            })
+            .collect();
         let reset = |e: &mut Self, only_sums: bool| {
             for (acc, vs) in accs.iter().zip(&vaccs) {
                 let r = &e.k.reductions[acc.r];
@@ -522,11 +545,21 @@ impl<'a, 'b> Emitter<'a, 'b> {
                                 let sq = e.b.ins().fmul(d, d);
                                 e.b.ins().fadd(a, sq)
                             }
-                            (ReduceOp::Max, None) => e.b.ins().fmax(a, x),
-                            (ReduceOp::Min, None) => e.b.ins().fmin(a, x),
+                            (ReduceOp::Max | ReduceOp::Min, None) => {
+                                e.lane_extreme(r.op == ReduceOp::Max, a, x)
+                            }
                             _ => e.b.ins().fadd(a, x),
                         };
                         e.b.def_var(v, next);
+                    }
+                    if let Some(nan) = nans[k] {
+                        let mut seen = e.b.use_var(nan);
+                        for &x in &vals[r.value.0 as usize][..plan.unroll] {
+                            let unordered = e.b.ins().fcmp(FloatCC::Unordered, x, x);
+                            let unordered = vector_bitcast(e.b, plan.fty, unordered);
+                            seen = e.b.ins().bor(seen, unordered);
+                        }
+                        e.b.def_var(nan, seen);
                     }
                 }
                 Ok(())
@@ -558,9 +591,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
         })?;
         // Max/min: fold the vector lanes into the scalar accumulator.
         if means.is_none() {
-            for (acc, vs) in accs.iter().zip(&vaccs) {
+            for ((acc, vs), nan) in accs.iter().zip(&vaccs).zip(&nans) {
                 let r = &self.k.reductions[acc.r];
-                if matches!(r.op, ReduceOp::Max | ReduceOp::Min) {
+                if let Some(nan) = *nan {
                     let mut a = self.b.use_var(acc.a);
                     for &v in vs {
                         let v = self.b.use_var(v);
@@ -573,6 +606,13 @@ impl<'a, 'b> Emitter<'a, 'b> {
                             };
                         }
                     }
+                    // A NaN seen in any lane makes the result NaN (the lanes' values
+                    // are then meaningless).
+                    let seen = self.b.use_var(nan);
+                    let seen = vector_bitcast(self.b, plan.fty.as_int(), seen);
+                    let any = self.b.ins().vany_true(seen);
+                    let nan = self.scalar_nan(plan.dtype);
+                    let a = self.b.ins().select(any, nan, a);
                     self.b.def_var(acc.a, a);
                 }
             }
@@ -586,6 +626,44 @@ impl<'a, 'b> Emitter<'a, 'b> {
             }
             e.accumulate_point(accs, &vals, means)
         })
+    }
+
+    /// One step of a vector max (min) accumulator, NaNs aside: the caller tracks NaNs
+    /// in a separate mask, so the chain through `a` is one `maxps`/`maxpd` and one
+    /// `and` (Cranelift's NaN-propagating `fmax` is eight dependent instructions, and
+    /// made f64 max 3.5× slower than summing, measured here on 2026-12-01).
+    /// x86's max(p, q) is `p > q ? p : q`, so of two equal values it returns the
+    /// second: taking it both ways round and combining the bits gives +0 for max(-0,
+    /// +0) (`and`) and -0 for min (`or`), as the interpreter does; for unequal values
+    /// both ways agree. (Cranelift matches `bitselect(p < q, q, p)`-style selects to
+    /// single `maxp*`/`minp*` instructions.)
+    fn lane_extreme(&mut self, max: bool, a: Value, x: Value) -> Value {
+        let ty = self.b.func.dfg.value_type(a);
+        let mut pick = |p: Value, q: Value| {
+            // max: p > q ? p : q, written q < p; min: p < q ? p : q.
+            let cond = if max {
+                self.b.ins().fcmp(FloatCC::LessThan, q, p)
+            } else {
+                self.b.ins().fcmp(FloatCC::LessThan, p, q)
+            };
+            let cond = vector_bitcast(self.b, ty, cond);
+            self.b.ins().bitselect(cond, p, q)
+        };
+        let one = pick(x, a);
+        let other = pick(a, x);
+        if max {
+            self.b.ins().band(one, other)
+        } else {
+            self.b.ins().bor(one, other)
+        }
+    }
+
+    fn scalar_nan(&mut self, dtype: DType) -> Value {
+        if dtype == DType::F32 {
+            self.b.ins().f32const(f32::NAN)
+        } else {
+            self.b.ins().f64const(f64::NAN)
+        }
     }
 
     fn vconst(&mut self, plan: &VectorPlan, v: f64) -> Value {
