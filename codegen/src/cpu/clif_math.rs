@@ -88,6 +88,18 @@ macro_rules! clif_math {
             fn ge(&mut self, a: Value, b: Value) -> Value {
                 self.0.fcmp(FloatCC::GreaterThanOrEqual, a, b)
             }
+            fn nlt(&mut self, a: Value, b: Value) -> Value {
+                self.0.fcmp(FloatCC::UnorderedOrGreaterThanOrEqual, a, b)
+            }
+            fn ngt(&mut self, a: Value, b: Value) -> Value {
+                self.0.fcmp(FloatCC::UnorderedOrLessThanOrEqual, a, b)
+            }
+            fn nle(&mut self, a: Value, b: Value) -> Value {
+                self.0.fcmp(FloatCC::UnorderedOrGreaterThan, a, b)
+            }
+            fn nge(&mut self, a: Value, b: Value) -> Value {
+                self.0.fcmp(FloatCC::UnorderedOrLessThan, a, b)
+            }
             fn eq(&mut self, a: Value, b: Value) -> Value {
                 self.0.fcmp(FloatCC::Equal, a, b)
             }

@@ -160,8 +160,7 @@ pub fn exp<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let sub_t = cw(b, -86.5, -707.5);
     let hi = cw(b, 88.72283172607422, 709.782712893384);
     let low = b.lt(x, sub_t);
-    let in_hi = b.le(x, hi);
-    let not_hi = b.not(in_hi); // NaN too
+    let not_hi = b.nle(x, hi); // NaN too
     let special = b.or(low, not_hi);
     b.unless_any(special, y, |b, y| {
         // Subnormal results: p·2^(k+s) is normal, then one rounding multiply by 2^-s.
@@ -201,10 +200,9 @@ pub fn expm1<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let neg = cw(b, -18.0, -40.0);
     let big = cw(b, 80.0, 700.0);
     let z = b.c(0.0);
-    let ge_neg = b.ge(x, neg);
-    let le_big = b.le(x, big);
-    let inside = b.and(ge_neg, le_big); // false for NaN
-    let outside = b.not(inside);
+    let below = b.nge(x, neg); // NaN too
+    let above = b.nle(x, big);
+    let outside = b.or(below, above);
     let is_zero = b.eq(x, z);
     let special = b.or(outside, is_zero);
     b.unless_any(special, y, |b, y| {
@@ -402,10 +400,9 @@ fn log_finish_dw<B: MathBuilder>(
 fn log_specials<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
     let z = b.c(0.0);
     let i = inf(b);
-    let pos = b.gt(x, z); // false for NaN
-    let fin = b.lt(x, i);
-    let normal = b.and(pos, fin);
-    let special = b.not(normal);
+    let not_pos = b.ngt(x, z); // NaN too
+    let not_fin = b.nlt(x, i);
+    let special = b.or(not_pos, not_fin);
     b.unless_any(special, y, |b, y| {
         let ni = b.neg(i);
         let n = nan(b);
@@ -491,10 +488,9 @@ pub fn log1p<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let small = b.lt(ax, tv);
     let m1 = b.c(-1.0);
     let i = inf(b);
-    let above = b.gt(x, m1); // false for NaN
-    let fin = b.lt(x, i);
-    let normal = b.and(above, fin);
-    let abnormal = b.not(normal);
+    let not_above = b.ngt(x, m1); // NaN too
+    let not_fin = b.nlt(x, i);
+    let abnormal = b.or(not_above, not_fin);
     let special = b.or(small, abnormal);
     b.unless_any(special, y, |b, y| {
         // Tiny |x|: the series x - x²/2 + x³/3 - ..., whose truncation is far below an

@@ -73,6 +73,15 @@ pub trait MathBuilder {
     fn le(&mut self, a: Self::V, b: Self::V) -> Self::M;
     fn gt(&mut self, a: Self::V, b: Self::V) -> Self::M;
     fn ge(&mut self, a: Self::V, b: Self::V) -> Self::M;
+    /// !(a < b): a ≥ b or either is NaN (one unordered comparison, where
+    /// `not(lt(a, b))` would take a comparison and a negation).
+    fn nlt(&mut self, a: Self::V, b: Self::V) -> Self::M;
+    /// !(a > b): a ≤ b or either is NaN.
+    fn ngt(&mut self, a: Self::V, b: Self::V) -> Self::M;
+    /// !(a ≤ b): a > b or either is NaN.
+    fn nle(&mut self, a: Self::V, b: Self::V) -> Self::M;
+    /// !(a ≥ b): a < b or either is NaN.
+    fn nge(&mut self, a: Self::V, b: Self::V) -> Self::M;
     /// Ordered equality (false if either is NaN).
     fn eq(&mut self, a: Self::V, b: Self::V) -> Self::M;
     fn is_nan(&mut self, a: Self::V) -> Self::M;

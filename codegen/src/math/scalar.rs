@@ -74,6 +74,18 @@ macro_rules! scalar_builder {
             fn ge(&mut self, a: $f, b: $f) -> bool {
                 a >= b
             }
+            fn nlt(&mut self, a: $f, b: $f) -> bool {
+                !(a < b)
+            }
+            fn ngt(&mut self, a: $f, b: $f) -> bool {
+                !(a > b)
+            }
+            fn nle(&mut self, a: $f, b: $f) -> bool {
+                !(a <= b)
+            }
+            fn nge(&mut self, a: $f, b: $f) -> bool {
+                !(a >= b)
+            }
             fn eq(&mut self, a: $f, b: $f) -> bool {
                 a == b
             }
