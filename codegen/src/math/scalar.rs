@@ -74,15 +74,19 @@ macro_rules! scalar_builder {
             fn ge(&mut self, a: $f, b: $f) -> bool {
                 a >= b
             }
+            #[allow(clippy::neg_cmp_op_on_partial_ord)] // true for NaN, on purpose
             fn nlt(&mut self, a: $f, b: $f) -> bool {
                 !(a < b)
             }
+            #[allow(clippy::neg_cmp_op_on_partial_ord)] // true for NaN, on purpose
             fn ngt(&mut self, a: $f, b: $f) -> bool {
                 !(a > b)
             }
+            #[allow(clippy::neg_cmp_op_on_partial_ord)] // true for NaN, on purpose
             fn nle(&mut self, a: $f, b: $f) -> bool {
                 !(a <= b)
             }
+            #[allow(clippy::neg_cmp_op_on_partial_ord)] // true for NaN, on purpose
             fn nge(&mut self, a: $f, b: $f) -> bool {
                 !(a >= b)
             }
