@@ -380,7 +380,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
                         (self.k.reductions[acc.r].op == ReduceOp::Var).then(|| self.mean_of(acc))
                     })
                     .collect();
-                self.reduce_pass(kept, bases, &accs, Some(&means), vplan.as_ref())?;
+                let deviations = vplan.as_ref().map(|p| vector::for_deviations(self.k, p));
+                self.reduce_pass(kept, bases, &accs, Some(&means), deviations.as_ref())?;
             }
             if kept == 0 {
                 self.write_partials(&accs)?;
@@ -553,8 +554,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
                                 let m = e.narrow_f64(plan.dtype, mean);
                                 let m = splat(e.b, plan.fty, m);
                                 let d = e.b.ins().fsub(x, m);
-                                let sq = e.b.ins().fmul(d, d);
-                                e.b.ins().fadd(a, sq)
+                                // One rounding fewer, and one instruction: kiln's own
+                                // accumulation, not a user's multiply and add.
+                                e.b.ins().fma(d, d, a)
                             }
                             (ReduceOp::Max | ReduceOp::Min, None) => {
                                 e.lane_extreme(r.op == ReduceOp::Max, a, x)

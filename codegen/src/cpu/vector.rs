@@ -54,6 +54,49 @@ fn binary_ok(op: BinaryOp) -> bool {
     )
 }
 
+/// Whether a kernel's body expands to a function's worth of code per value (a
+/// transcendental: a polynomial, its range reduction and special-case tests).
+fn calls_a_function(k: &Kernel) -> bool {
+    use UnaryOp::*;
+    k.instrs.iter().any(|(instr, _)| match instr {
+        Instr::Unary(op, _) => !matches!(
+            op,
+            Abs | Ceil
+                | Floor
+                | Negative
+                | Positive
+                | Real
+                | Conj
+                | Round
+                | Sign
+                | Square
+                | Sqrt
+                | Trunc
+                | Reciprocal
+                | IsFinite
+                | IsInf
+                | IsNan
+        ),
+        Instr::Binary(op, _, _) => matches!(
+            op,
+            BinaryOp::Pow | BinaryOp::Atan2 | BinaryOp::Hypot | BinaryOp::Logaddexp
+        ),
+        _ => false,
+    })
+}
+
+/// The plan of var's second pass (squared deviations from the chunk's or row's mean),
+/// which re-reads data already in cache and so is bound by the latency of its
+/// accumulators' adds: four vectors per step instead of two, unless the body is a
+/// transcendental (four of those overflow the sixteen vector registers).
+pub fn for_deviations(k: &Kernel, plan: &VectorPlan) -> VectorPlan {
+    let mut p = plan.clone();
+    if !calls_a_function(k) {
+        p.unroll = 4;
+    }
+    p
+}
+
 /// Whether (and how) the kernel's innermost loop vectorises.
 pub fn plan(k: &Kernel) -> Option<VectorPlan> {
     if k.rank == 0 {
