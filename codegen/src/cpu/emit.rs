@@ -135,7 +135,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
     }
 
     /// The machine address of element `addr` of access `a`.
-    fn address(&mut self, access: usize, addr: Value) -> Value {
+    pub(super) fn address(&mut self, access: usize, addr: Value) -> Value {
         let arg = self.k.accesses[access].arg;
         let bytes = Self::elem_bytes(self.k.args[arg].dtype);
         // A shift (element sizes are powers of two), which x86-64 folds into the

@@ -212,13 +212,16 @@ pub(crate) fn body(
             vals.push(vec![Value::reserved_value(); u]);
             continue;
         }
+        // One address per load, shared by the unrolled copies (constant offsets).
+        let load_at = match instr {
+            Instr::Load { access } => Some(e.address(*access, addrs[*access])),
+            _ => None,
+        };
         for c in 0..u {
             let lane_off = (c * plan.lanes) as i64;
             let v = match instr {
                 Instr::Load { access } => {
-                    let arg = k.accesses[*access].arg;
-                    let off = e.b.ins().imul_imm_s(addrs[*access], bytes);
-                    let p = e.b.ins().iadd(e.arg_ptrs[arg], off);
+                    let p = load_at.expect("computed above for loads");
                     if k.accesses[*access].strides[inner] == Stride::Zero {
                         let s = e.b.ins().load(plan.fty.lane_type(), mem(), p, 0);
                         splat(e.b, plan.fty, s)
@@ -297,12 +300,9 @@ pub(crate) fn store_copies(
     stores: &[Store],
     vals: &[Vec<Value>],
 ) {
-    let k = e.k;
     let bytes = plan.dtype.size_bytes() as i64;
     for s in stores {
-        let arg = k.accesses[s.access].arg;
-        let off = e.b.ins().imul_imm_s(addrs[s.access], bytes);
-        let p = e.b.ins().iadd(e.arg_ptrs[arg], off);
+        let p = e.address(s.access, addrs[s.access]);
         for c in 0..plan.unroll {
             let lane_off = (c * plan.lanes) as i64 * bytes;
             e.b.ins()
