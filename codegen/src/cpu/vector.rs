@@ -212,23 +212,25 @@ pub(crate) fn body(
             vals.push(vec![Value::reserved_value(); u]);
             continue;
         }
-        // One address per load, shared by the unrolled copies (constant offsets).
-        let load_at = match instr {
-            Instr::Load { access } => Some(e.address(*access, addrs[*access])),
-            _ => None,
-        };
+        // One address per load, shared by the unrolled copies (constant offsets); a
+        // value broadcast along the loop is one load and splat for every copy.
+        let mut load_at = None;
+        if let Instr::Load { access } = instr {
+            let p = e.address(*access, addrs[*access]);
+            if k.accesses[*access].strides[inner] == Stride::Zero {
+                let s = e.b.ins().load(plan.fty.lane_type(), mem(), p, 0);
+                vals.push(vec![splat(e.b, plan.fty, s); u]);
+                continue;
+            }
+            load_at = Some(p);
+        }
         for c in 0..u {
             let lane_off = (c * plan.lanes) as i64;
             let v = match instr {
-                Instr::Load { access } => {
+                Instr::Load { .. } => {
                     let p = load_at.expect("computed above for loads");
-                    if k.accesses[*access].strides[inner] == Stride::Zero {
-                        let s = e.b.ins().load(plan.fty.lane_type(), mem(), p, 0);
-                        splat(e.b, plan.fty, s)
-                    } else {
-                        e.b.ins()
-                            .load(plan.fty, mem(), p, (lane_off * bytes) as i32)
-                    }
+                    e.b.ins()
+                        .load(plan.fty, mem(), p, (lane_off * bytes) as i32)
                 }
                 Instr::Const(s) => {
                     let x = e.ops_constant(plan.dtype, *s)?;
