@@ -57,3 +57,44 @@ pub fn clear() -> usize {
     pool.clear();
     n
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // One test: the pool is process-wide, and this crate's other tests never give it
+    // buffers this large, so nothing else touches it meanwhile.
+    #[test]
+    fn reuses_exact_matches_only_and_stays_bounded() {
+        let n = (MIN_BYTES / 4) + 3; // just over 1 MiB of f32
+        clear();
+        give(Data::F32(vec![7.5; n]));
+        assert_eq!(take(DType::F64, n), None, "another dtype");
+        assert_eq!(take(DType::F32, n - 1), None, "another length");
+        assert_eq!(
+            take(DType::F32, n),
+            Some(Data::F32(vec![7.5; n])),
+            "the same buffer"
+        );
+        assert_eq!(take(DType::F32, n), None, "taken once");
+        give(Data::F32(vec![0.0; 1000]));
+        assert_eq!(take(DType::F32, 1000), None, "small buffers are not kept");
+        // The most recently freed buffer of a size comes back first.
+        give(Data::F32(vec![1.0; n]));
+        give(Data::F32(vec![2.0; n]));
+        assert_eq!(take(DType::F32, n), Some(Data::F32(vec![2.0; n])));
+        clear();
+        // At most MAX_BUFFERS buffers: the oldest go first.
+        for i in 0..MAX_BUFFERS + 3 {
+            give(Data::F32(vec![i as f32; n]));
+        }
+        assert_eq!(clear(), MAX_BUFFERS * n * 4);
+        // At most MAX_BYTES in all.
+        let big = MAX_BYTES / 8 / 3 + 1; // a third of the budget, plus a little
+        for _ in 0..3 {
+            give(Data::F64(vec![0.0; big]));
+        }
+        assert_eq!(clear(), 2 * big * 8, "the third would exceed the budget");
+        assert_eq!(clear(), 0);
+    }
+}
