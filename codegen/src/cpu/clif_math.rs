@@ -53,10 +53,10 @@ macro_rules! clif_math {
                 self.0.b.ins().fma(a, b, c)
             }
             fn neg(&mut self, a: Value) -> Value {
-                self.0.b.ins().fneg(a)
+                self.0.neg(a)
             }
             fn abs(&mut self, a: Value) -> Value {
-                self.0.b.ins().fabs(a)
+                self.0.abs(a)
             }
             fn sqrt(&mut self, a: Value) -> Value {
                 self.0.b.ins().sqrt(a)
@@ -313,16 +313,45 @@ impl ClifMath<'_, '_> {
 
     /// The magnitude of a with the sign bit of b, with bit operations (x64 has no
     /// vector copysign).
-    pub fn copysign(&mut self, a: Value, b: Value) -> Value {
-        if !self.is_vector() {
-            return self.b.ins().fcopysign(a, b);
-        }
+    /// The sign bit of every lane, as an integer vector constant.
+    fn sign_mask(&mut self) -> Value {
         let sign = if self.fty.lane_bits() == 32 {
             i32::MIN as i64
         } else {
             i64::MIN
         };
-        let mask = self.iconst(sign);
+        self.iconst(sign)
+    }
+
+    /// -a. On vectors an `xor` with a constant sign mask: Cranelift's `fneg` builds the
+    /// mask at every use (all-ones, then a shift: two more vector-port operations, and
+    /// transcendental kernels are bound by those ports).
+    pub fn neg(&mut self, a: Value) -> Value {
+        if !self.is_vector() {
+            return self.b.ins().fneg(a);
+        }
+        let mask = self.sign_mask();
+        let bits = self.bits_of(a);
+        let r = self.b.ins().bxor(bits, mask);
+        self.float_of_bits(r)
+    }
+
+    /// |a|. On vectors an `and-not` with a constant sign mask (as `neg`).
+    pub fn abs(&mut self, a: Value) -> Value {
+        if !self.is_vector() {
+            return self.b.ins().fabs(a);
+        }
+        let mask = self.sign_mask();
+        let bits = self.bits_of(a);
+        let r = self.b.ins().band_not(bits, mask);
+        self.float_of_bits(r)
+    }
+
+    pub fn copysign(&mut self, a: Value, b: Value) -> Value {
+        if !self.is_vector() {
+            return self.b.ins().fcopysign(a, b);
+        }
+        let mask = self.sign_mask();
         let ab = self.bits_of(a);
         let bb = self.bits_of(b);
         let mag = self.b.ins().band_not(ab, mask);
