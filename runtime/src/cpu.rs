@@ -16,11 +16,12 @@ use std::sync::Arc;
 
 /// Elements of work per chunk: large enough to amortise a task and keep the hardware
 /// prefetchers streaming (2^15 measured 14% slower on sum of 100M f32 than 2^17 here,
-/// 2026-12-01), small enough to balance two to sixty-four threads and to keep a chunk's
-/// data (0.5 MB of f32, 1 MB of f64) in L2 for the two passes of var.
+/// 2026-12-01), small enough to balance two to sixty-four threads.
 const CHUNK_ELEMENTS: usize = 1 << 17;
 
-/// Elements per chunk of a full reduction that includes var (two passes per chunk).
+/// Elements per chunk of a full reduction that includes var, which makes two passes
+/// over each chunk: 32 KB of f64 stays in L1 for the second (zscore 10.15 → 9.5 ms
+/// against chunks of 2^17, 2026-12-01).
 const VAR_CHUNK_ELEMENTS: usize = 1 << 12;
 
 /// A zeroed buffer of `n` elements. Large buffers ask the kernel for transparent huge
