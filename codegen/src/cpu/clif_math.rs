@@ -222,6 +222,19 @@ pub fn splat(b: &mut FunctionBuilder, ty: Type, scalar: Value) -> Value {
     }
 }
 
+/// Reinterpret `v`'s bits as `ty` (a comparison's integer lane mask as floats, float
+/// bits as integers, ...); nothing when it already has that type.
+pub fn bitcast(b: &mut FunctionBuilder, ty: Type, v: Value) -> Value {
+    if b.func.dfg.value_type(v) == ty {
+        return v;
+    }
+    let mut flags = cranelift_codegen::ir::MemFlagsData::new();
+    if ty.is_vector() {
+        flags.set_endianness(cranelift_codegen::ir::Endianness::Little);
+    }
+    b.ins().bitcast(ty, flags, v)
+}
+
 impl ClifMath<'_, '_> {
     pub fn is_vector(&self) -> bool {
         self.fty.is_vector()
@@ -291,14 +304,7 @@ impl ClifMath<'_, '_> {
     }
 
     pub fn bitcast(&mut self, ty: Type, v: Value) -> Value {
-        if self.b.func.dfg.value_type(v) == ty {
-            return v;
-        }
-        let mut flags = cranelift_codegen::ir::MemFlagsData::new();
-        if ty.is_vector() {
-            flags.set_endianness(cranelift_codegen::ir::Endianness::Little);
-        }
-        self.b.ins().bitcast(ty, flags, v)
+        bitcast(self.b, ty, v)
     }
 
     pub fn bits_of(&mut self, a: Value) -> Value {

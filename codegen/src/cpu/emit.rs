@@ -11,7 +11,7 @@
 //! vector shape and every access moves by 0 or 1 element along it (see `vector.rs`);
 //! otherwise it runs one element at a time.
 
-use super::clif_math::splat;
+use super::clif_math::{bitcast, splat};
 use super::ops::{clif_type, unsupported, Libcalls, Ops, Unsupported};
 use super::vector::{self, VectorPlan};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -63,16 +63,6 @@ struct Acc {
 /// Accesses cannot trap (the runtime sized every buffer) but need not be aligned.
 fn mem() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
-}
-
-/// Reinterpret a vector's lanes (a comparison's integer mask as floats, or back).
-fn vector_bitcast(b: &mut FunctionBuilder, ty: Type, v: Value) -> Value {
-    if b.func.dfg.value_type(v) == ty {
-        return v;
-    }
-    let mut flags = MemFlagsData::new();
-    flags.set_endianness(cranelift_codegen::ir::Endianness::Little);
-    b.ins().bitcast(ty, flags, v)
 }
 
 impl<'a, 'b> Emitter<'a, 'b> {
@@ -569,7 +559,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                         let mut seen = e.b.use_var(nan);
                         for &x in &vals[r.value.0 as usize][..plan.unroll] {
                             let unordered = e.b.ins().fcmp(FloatCC::Unordered, x, x);
-                            let unordered = vector_bitcast(e.b, plan.fty, unordered);
+                            let unordered = bitcast(e.b, plan.fty, unordered);
                             seen = e.b.ins().bor(seen, unordered);
                         }
                         e.b.def_var(nan, seen);
@@ -622,9 +612,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     // A NaN seen in any lane makes the result NaN (the lanes' values
                     // are then meaningless).
                     let seen = self.b.use_var(nan);
-                    let seen = vector_bitcast(self.b, plan.fty.as_int(), seen);
+                    let seen = bitcast(self.b, plan.fty.as_int(), seen);
                     let any = self.b.ins().vany_true(seen);
-                    let nan = self.scalar_nan(plan.dtype);
+                    let nan = self.ops_constant(plan.dtype, kiln_ir::Scalar::Float(f64::NAN))?;
                     let a = self.b.ins().select(any, nan, a);
                     self.b.def_var(acc.a, a);
                 }
@@ -659,7 +649,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             } else {
                 self.b.ins().fcmp(FloatCC::LessThan, p, q)
             };
-            let cond = vector_bitcast(self.b, ty, cond);
+            let cond = bitcast(self.b, ty, cond);
             self.b.ins().bitselect(cond, p, q)
         };
         let one = pick(x, a);
@@ -668,14 +658,6 @@ impl<'a, 'b> Emitter<'a, 'b> {
             self.b.ins().band(one, other)
         } else {
             self.b.ins().bor(one, other)
-        }
-    }
-
-    fn scalar_nan(&mut self, dtype: DType) -> Value {
-        if dtype == DType::F32 {
-            self.b.ins().f32const(f32::NAN)
-        } else {
-            self.b.ins().f64const(f64::NAN)
         }
     }
 
