@@ -6,6 +6,7 @@
 
 mod clif_math;
 mod emit;
+mod lockstep;
 mod ops;
 mod vector;
 

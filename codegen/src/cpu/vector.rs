@@ -8,6 +8,7 @@
 
 use super::clif_math::{splat, ClifMath, ClifMath32, ClifMath64};
 use super::emit::Emitter;
+use super::lockstep::{Lanes, Lockstep};
 use super::ops::Unsupported;
 use crate::math;
 use crate::math::MathBuilder;
@@ -206,7 +207,7 @@ pub(crate) fn body(
     let bytes = plan.dtype.size_bytes() as i64;
     // vals[instr][copy]
     let mut vals: Vec<Vec<Value>> = Vec::with_capacity(k.instrs.len());
-    for (i, (instr, dtype)) in k.instrs.iter().enumerate() {
+    for (i, (instr, _)) in k.instrs.iter().enumerate() {
         let mut copies = Vec::with_capacity(u);
         if !e.needed[i] {
             vals.push(vec![Value::reserved_value(); u]);
@@ -224,6 +225,22 @@ pub(crate) fn body(
             }
             load_at = Some(p);
         }
+        // Arithmetic and functions: every operation once per copy, in lockstep.
+        let lanes = |v: &Vec<Value>| Lanes::new(v);
+        match instr {
+            Instr::Unary(op, x) => {
+                let r = vector_unary(e, plan, *op, lanes(&vals[x.0 as usize]));
+                vals.push(r.as_slice().to_vec());
+                continue;
+            }
+            Instr::Binary(op, x, y) if !k.dtype_of_input_is_bool(instr) => {
+                let (x, y) = (lanes(&vals[x.0 as usize]), lanes(&vals[y.0 as usize]));
+                let r = vector_binary(e, plan, *op, x, y);
+                vals.push(r.as_slice().to_vec());
+                continue;
+            }
+            _ => {}
+        }
         for c in 0..u {
             let lane_off = (c * plan.lanes) as i64;
             let v = match instr {
@@ -236,18 +253,14 @@ pub(crate) fn body(
                     let x = e.ops_constant(plan.dtype, *s)?;
                     splat(e.b, plan.fty, x)
                 }
-                Instr::Unary(op, x) => vector_unary(e, plan, *op, vals[x.0 as usize][c]),
                 Instr::Binary(op, x, y) => {
                     let (x, y) = (vals[x.0 as usize][c], vals[y.0 as usize][c]);
-                    if *dtype == DType::Bool && k.dtype_of_input_is_bool(instr) {
-                        match op {
-                            BinaryOp::LogicalAnd | BinaryOp::BitwiseAnd => e.b.ins().band(x, y),
-                            _ => e.b.ins().bor(x, y),
-                        }
-                    } else {
-                        vector_binary(e, plan, *op, x, y)
+                    match op {
+                        BinaryOp::LogicalAnd | BinaryOp::BitwiseAnd => e.b.ins().band(x, y),
+                        _ => e.b.ins().bor(x, y),
                     }
                 }
+                Instr::Unary(..) => unreachable!("emitted in lockstep above"),
                 Instr::Select(cnd, x, y) => {
                     let (cnd, x, y) = (
                         vals[cnd.0 as usize][c],
@@ -329,16 +342,22 @@ impl BoolInput for Kernel {
 macro_rules! with_math {
     ($e:expr, $plan:expr, |$m:ident| $body:expr) => {
         if $plan.dtype == DType::F32 {
-            let $m = &mut ClifMath32::new($e.b, $plan.fty);
+            let $m = &mut Lockstep {
+                base: ClifMath32::new($e.b, $plan.fty),
+                n: $plan.unroll,
+            };
             $body
         } else {
-            let $m = &mut ClifMath64::new($e.b, $plan.fty);
+            let $m = &mut Lockstep {
+                base: ClifMath64::new($e.b, $plan.fty),
+                n: $plan.unroll,
+            };
             $body
         }
     };
 }
 
-fn vector_unary(e: &mut Emitter, plan: &VectorPlan, op: UnaryOp, x: Value) -> Value {
+fn vector_unary(e: &mut Emitter, plan: &VectorPlan, op: UnaryOp, x: Lanes) -> Lanes {
     use UnaryOp::*;
     with_math!(e, plan, |m| match op {
         Abs => m.abs(x),
@@ -397,9 +416,15 @@ fn vector_unary(e: &mut Emitter, plan: &VectorPlan, op: UnaryOp, x: Value) -> Va
     })
 }
 
-fn vector_binary(e: &mut Emitter, plan: &VectorPlan, op: BinaryOp, x: Value, y: Value) -> Value {
+fn vector_binary(e: &mut Emitter, plan: &VectorPlan, op: BinaryOp, x: Lanes, y: Lanes) -> Lanes {
     use BinaryOp::*;
-    let cmp = |e: &mut Emitter, cc| e.b.ins().fcmp(cc, x, y);
+    let each = |e: &mut Emitter, f: &dyn Fn(&mut Emitter, Value, Value) -> Value| {
+        let r: Vec<Value> = (x.as_slice().iter().zip(y.as_slice()))
+            .map(|(&a, &b)| f(e, a, b))
+            .collect();
+        Lanes::new(&r)
+    };
+    let cmp = |e: &mut Emitter, cc| each(e, &|e, a, b| e.b.ins().fcmp(cc, a, b));
     match op {
         Equal => return cmp(e, FloatCC::Equal),
         NotEqual => return cmp(e, FloatCC::NotEqual),
@@ -407,8 +432,8 @@ fn vector_binary(e: &mut Emitter, plan: &VectorPlan, op: BinaryOp, x: Value, y: 
         LessEqual => return cmp(e, FloatCC::LessThanOrEqual),
         Greater => return cmp(e, FloatCC::GreaterThan),
         GreaterEqual => return cmp(e, FloatCC::GreaterThanOrEqual),
-        Maximum => return e.b.ins().fmax(x, y),
-        Minimum => return e.b.ins().fmin(x, y),
+        Maximum => return each(e, &|e, a, b| e.b.ins().fmax(a, b)),
+        Minimum => return each(e, &|e, a, b| e.b.ins().fmin(a, b)),
         _ => {}
     }
     with_math!(e, plan, |m| match op {

@@ -1,0 +1,283 @@
+//! The math builder over several unrolled vectors at once: every primitive operation
+//! is emitted once per copy, back to back, so a transcendental's long dependency chains
+//! for the copies interleave instruction by instruction and the out-of-order core
+//! always has independent work at hand. Emitting one copy's whole function before the
+//! next (the builder over single values) leaves the scheduler full of operations that
+//! wait on the previous one. The special-case test of a function is also done once for
+//! all copies: one branch instead of one per copy.
+
+use super::clif_math::{ClifMath32, ClifMath64};
+use crate::math::MathBuilder;
+use cranelift_codegen::ir::{InstBuilder, Value};
+use cranelift_frontend::FunctionBuilder;
+
+/// The most copies one value can have (the vector loop unrolls by at most this).
+pub const MAX_COPIES: usize = 4;
+
+/// One value per unrolled copy.
+#[derive(Clone, Copy)]
+pub struct Lanes {
+    v: [Value; MAX_COPIES],
+    n: usize,
+}
+
+impl Lanes {
+    pub fn new(copies: &[Value]) -> Lanes {
+        assert!(
+            !copies.is_empty() && copies.len() <= MAX_COPIES,
+            "1..={MAX_COPIES} copies, not {}",
+            copies.len()
+        );
+        let mut v = [copies[0]; MAX_COPIES];
+        v[..copies.len()].copy_from_slice(copies);
+        Lanes { v, n: copies.len() }
+    }
+
+    pub fn as_slice(&self) -> &[Value] {
+        &self.v[..self.n]
+    }
+}
+
+/// A single-value Cranelift math builder that `Lockstep` can drive.
+pub trait ClifBase<'f>: MathBuilder<V = Value, I = Value, M = Value> {
+    fn fb(&mut self) -> &mut FunctionBuilder<'f>;
+    fn is_vector(&self) -> bool;
+}
+
+impl<'f> ClifBase<'f> for ClifMath32<'_, 'f> {
+    fn fb(&mut self) -> &mut FunctionBuilder<'f> {
+        self.0.b
+    }
+    fn is_vector(&self) -> bool {
+        self.0.is_vector()
+    }
+}
+
+impl<'f> ClifBase<'f> for ClifMath64<'_, 'f> {
+    fn fb(&mut self) -> &mut FunctionBuilder<'f> {
+        self.0.b
+    }
+    fn is_vector(&self) -> bool {
+        self.0.is_vector()
+    }
+}
+
+/// Emits each operation for `n` copies (see the module docs).
+pub struct Lockstep<B> {
+    pub base: B,
+    pub n: usize,
+}
+
+impl<'f, B: ClifBase<'f>> Lockstep<B> {
+    fn map1(&mut self, a: Lanes, f: impl Fn(&mut B, Value) -> Value) -> Lanes {
+        let mut r = a;
+        for c in 0..self.n {
+            r.v[c] = f(&mut self.base, a.v[c]);
+        }
+        r
+    }
+
+    fn map2(&mut self, a: Lanes, b: Lanes, f: impl Fn(&mut B, Value, Value) -> Value) -> Lanes {
+        let mut r = a;
+        for c in 0..self.n {
+            r.v[c] = f(&mut self.base, a.v[c], b.v[c]);
+        }
+        r
+    }
+
+    fn map3(
+        &mut self,
+        a: Lanes,
+        b: Lanes,
+        d: Lanes,
+        f: impl Fn(&mut B, Value, Value, Value) -> Value,
+    ) -> Lanes {
+        let mut r = a;
+        for c in 0..self.n {
+            r.v[c] = f(&mut self.base, a.v[c], b.v[c], d.v[c]);
+        }
+        r
+    }
+
+    /// A constant: one value shared by every copy.
+    fn shared(&mut self, v: Value) -> Lanes {
+        Lanes {
+            v: [v; MAX_COPIES],
+            n: self.n,
+        }
+    }
+}
+
+impl<'f, B: ClifBase<'f>> MathBuilder for Lockstep<B> {
+    type V = Lanes;
+    type I = Lanes;
+    type M = Lanes;
+    const BITS: u32 = B::BITS;
+
+    fn c(&mut self, v: f64) -> Lanes {
+        let x = self.base.c(v);
+        self.shared(x)
+    }
+    fn ci(&mut self, v: i64) -> Lanes {
+        let x = self.base.ci(v);
+        self.shared(x)
+    }
+    fn add(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.add(x, y))
+    }
+    fn sub(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.sub(x, y))
+    }
+    fn mul(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.mul(x, y))
+    }
+    fn div(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.div(x, y))
+    }
+    fn fma(&mut self, a: Lanes, b: Lanes, c: Lanes) -> Lanes {
+        self.map3(a, b, c, |m, x, y, z| m.fma(x, y, z))
+    }
+    fn neg(&mut self, a: Lanes) -> Lanes {
+        self.map1(a, |m, x| m.neg(x))
+    }
+    fn abs(&mut self, a: Lanes) -> Lanes {
+        self.map1(a, |m, x| m.abs(x))
+    }
+    fn sqrt(&mut self, a: Lanes) -> Lanes {
+        self.map1(a, |m, x| m.sqrt(x))
+    }
+    fn floor(&mut self, a: Lanes) -> Lanes {
+        self.map1(a, |m, x| m.floor(x))
+    }
+    fn ceil(&mut self, a: Lanes) -> Lanes {
+        self.map1(a, |m, x| m.ceil(x))
+    }
+    fn trunc(&mut self, a: Lanes) -> Lanes {
+        self.map1(a, |m, x| m.trunc(x))
+    }
+    fn round_even(&mut self, a: Lanes) -> Lanes {
+        self.map1(a, |m, x| m.round_even(x))
+    }
+    fn copysign(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.copysign(x, y))
+    }
+    fn lt(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.lt(x, y))
+    }
+    fn le(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.le(x, y))
+    }
+    fn gt(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.gt(x, y))
+    }
+    fn ge(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.ge(x, y))
+    }
+    fn nlt(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.nlt(x, y))
+    }
+    fn ngt(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.ngt(x, y))
+    }
+    fn nle(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.nle(x, y))
+    }
+    fn nge(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.nge(x, y))
+    }
+    fn eq(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.eq(x, y))
+    }
+    fn is_nan(&mut self, a: Lanes) -> Lanes {
+        self.map1(a, |m, x| m.is_nan(x))
+    }
+    fn and(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.and(x, y))
+    }
+    fn or(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.or(x, y))
+    }
+    fn not(&mut self, a: Lanes) -> Lanes {
+        self.map1(a, |m, x| m.not(x))
+    }
+    fn select(&mut self, s: Lanes, a: Lanes, b: Lanes) -> Lanes {
+        self.map3(s, a, b, |m, s, x, y| m.select(s, x, y))
+    }
+    fn select_i(&mut self, s: Lanes, a: Lanes, b: Lanes) -> Lanes {
+        self.map3(s, a, b, |m, s, x, y| m.select_i(s, x, y))
+    }
+    fn to_bits(&mut self, a: Lanes) -> Lanes {
+        self.map1(a, |m, x| m.to_bits(x))
+    }
+    fn from_bits(&mut self, a: Lanes) -> Lanes {
+        self.map1(a, |m, x| m.from_bits(x))
+    }
+    fn iadd(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.iadd(x, y))
+    }
+    fn isub(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.isub(x, y))
+    }
+    fn iand(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.iand(x, y))
+    }
+    fn ior(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.ior(x, y))
+    }
+    fn shl(&mut self, a: Lanes, amount: u32) -> Lanes {
+        self.map1(a, |m, x| m.shl(x, amount))
+    }
+    fn sshr(&mut self, a: Lanes, amount: u32) -> Lanes {
+        self.map1(a, |m, x| m.sshr(x, amount))
+    }
+    fn ushr(&mut self, a: Lanes, amount: u32) -> Lanes {
+        self.map1(a, |m, x| m.ushr(x, amount))
+    }
+    fn ieq(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.ieq(x, y))
+    }
+    fn ilt(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.ilt(x, y))
+    }
+    fn to_int(&mut self, a: Lanes) -> Lanes {
+        self.map1(a, |m, x| m.to_int(x))
+    }
+    fn to_float(&mut self, a: Lanes) -> Lanes {
+        self.map1(a, |m, x| m.to_float(x))
+    }
+
+    /// One test of all copies' masks together; the slow path fixes every copy.
+    fn unless_any(
+        &mut self,
+        m: Lanes,
+        fast: Lanes,
+        slow: impl FnOnce(&mut Self, Lanes) -> Lanes,
+    ) -> Lanes {
+        let n = self.n;
+        let mut any = m.v[0];
+        for c in 1..n {
+            any = self.base.or(any, m.v[c]);
+        }
+        let vector = self.base.is_vector();
+        let b = self.base.fb();
+        let any = if vector { b.ins().vany_true(any) } else { any };
+        let ty = b.func.dfg.value_type(fast.v[0]);
+        let slow_block = b.create_block();
+        let join = b.create_block();
+        for _ in 0..n {
+            b.append_block_param(join, ty);
+        }
+        b.set_cold_block(slow_block);
+        let args: Vec<_> = fast.as_slice().iter().map(|&v| v.into()).collect();
+        b.ins().brif(any, slow_block, &[], join, &args);
+        b.switch_to_block(slow_block);
+        b.seal_block(slow_block);
+        let v = slow(self, fast);
+        let b = self.base.fb();
+        let args: Vec<_> = v.as_slice().iter().map(|&v| v.into()).collect();
+        b.ins().jump(join, &args);
+        b.switch_to_block(join);
+        b.seal_block(join);
+        Lanes::new(b.block_params(join))
+    }
+}
