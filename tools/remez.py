@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Minimax polynomial fits for kiln's math library (codegen/src/math/).
+
+Fits P of degree n minimising max |w(x)·(g(x) - P(x))| over [a, b] by the Remez
+exchange (linear system on n + 2 reference points, new references at the extrema of
+the error on a dense grid refined by golden-section search), with mpmath at 60 digits.
+Prints the coefficients rounded to the target width and the maximum weighted error of
+the rounded polynomial.
+
+    python3 tools/remez.py log1p 8 f32
+
+Only mpmath is needed (pip install mpmath).
+"""
+import sys
+import mpmath as mp
+
+mp.mp.dps = 60
+
+
+def problem(name):
+    """(g, w, a, b): the function to fit and the weight that makes the error relative
+    to the final result."""
+    if name == "log1p":
+        # log1p(f) = f + f^2 P(f), relative error of the sum.
+        def g(x):
+            if abs(x) < mp.mpf("1e-20"):
+                return mp.mpf(-0.5) + x / 3
+            return (mp.log1p(x) - x) / x**2
+
+        def w(x):
+            if abs(x) < mp.mpf("1e-20"):
+                return abs(x)
+            return abs(x**2 / mp.log1p(x))
+
+        return g, w, mp.mpf(-0.25), mp.mpf(0.5)
+    if name == "expm1":
+        # expm1(r) = r + r^2 P(r), relative error, |r| <= ln2/2.
+        def g(x):
+            if abs(x) < mp.mpf("1e-20"):
+                return mp.mpf(0.5) + x / 6
+            return (mp.expm1(x) - x) / x**2
+
+        def w(x):
+            if abs(x) < mp.mpf("1e-20"):
+                return abs(x)
+            return abs(x**2 / mp.expm1(x))
+
+        h = mp.log(2) / 2
+        return g, w, -h, h
+    raise SystemExit(f"unknown function {name}")
+
+
+def remez(g, w, a, b, n, iters=30):
+    m = n + 2
+    # Chebyshev points as the first reference.
+    xs = [(a + b) / 2 + (b - a) / 2 * mp.cos(mp.pi * (m - 1 - i) / (m - 1)) for i in range(m)]
+    coef = None
+    for _ in range(iters):
+        rows, rhs = [], []
+        for i, x in enumerate(xs):
+            wx = w(x)
+            rows.append([x**j for j in range(n + 1)] + [(-1) ** i / wx if wx != 0 else 0])
+            rhs.append(g(x))
+        sol = mp.lu_solve(mp.matrix(rows), mp.matrix(rhs))
+        coef = [sol[j] for j in range(n + 1)]
+        err = lambda x: w(x) * (g(x) - mp.polyval(coef[::-1], x))
+        grid = [a + (b - a) * i / 4000 for i in range(4001)]
+        vals = [err(x) for x in grid]
+        # Local extrema of the error (and the end points), alternating in sign.
+        ext = [0]
+        for i in range(1, len(grid) - 1):
+            if (vals[i] - vals[i - 1]) * (vals[i + 1] - vals[i]) <= 0:
+                ext.append(i)
+        ext.append(len(grid) - 1)
+        pts = [(grid[i], vals[i]) for i in ext]
+        # Keep the largest of each run of equal sign.
+        alt = []
+        for p in pts:
+            if alt and mp.sign(alt[-1][1]) == mp.sign(p[1]):
+                if abs(p[1]) > abs(alt[-1][1]):
+                    alt[-1] = p
+            else:
+                alt.append(p)
+        while len(alt) > m:
+            # Drop the smaller end.
+            if abs(alt[0][1]) < abs(alt[-1][1]):
+                alt.pop(0)
+            else:
+                alt.pop()
+        if len(alt) < m:
+            break
+        xs = [p[0] for p in alt]
+    return coef
+
+
+def max_err(g, w, a, b, coef):
+    err = lambda x: abs(w(x) * (g(x) - mp.polyval(coef[::-1], x)))
+    return max(err(a + (b - a) * i / 20000) for i in range(20001))
+
+
+def main():
+    name, n, width = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    g, w, a, b = problem(name)
+    coef = remez(g, w, a, b, n)
+    import struct
+
+    def rnd(c):
+        if width == "f32":
+            return struct.unpack("f", struct.pack("f", float(c)))[0]
+        return float(c)
+
+    rc = [mp.mpf(rnd(c)) for c in coef]
+    e = max_err(g, w, a, b, rc)
+    print(f"{name} degree {n} on [{float(a)}, {float(b)}]: max weighted error "
+          f"{float(e):.3e} = 2^{float(mp.log(e, 2)):.1f} (coefficients rounded to {width})")
+    for c in rc:
+        print(f"    {float(c)!r},")
+
+
+if __name__ == "__main__":
+    main()
