@@ -54,6 +54,8 @@ def remez(g, w, a, b, n, iters=30):
     m = n + 2
     # Chebyshev points as the first reference.
     xs = [(a + b) / 2 + (b - a) / 2 * mp.cos(mp.pi * (m - 1 - i) / (m - 1)) for i in range(m)]
+    # The weight of a relative error vanishes at 0: keep references off it.
+    xs = [x if x != 0 else (b - a) * mp.mpf("1e-3") for x in xs]
     coef = None
     for _ in range(iters):
         rows, rhs = [], []
@@ -65,6 +67,7 @@ def remez(g, w, a, b, n, iters=30):
         coef = [sol[j] for j in range(n + 1)]
         err = lambda x: w(x) * (g(x) - mp.polyval(coef[::-1], x))
         grid = [a + (b - a) * i / 4000 for i in range(4001)]
+        grid = [x for x in grid if w(x) != 0]
         vals = [err(x) for x in grid]
         # Local extrema of the error (and the end points), alternating in sign.
         ext = [0]
@@ -72,7 +75,7 @@ def remez(g, w, a, b, n, iters=30):
             if (vals[i] - vals[i - 1]) * (vals[i + 1] - vals[i]) <= 0:
                 ext.append(i)
         ext.append(len(grid) - 1)
-        pts = [(grid[i], vals[i]) for i in ext]
+        pts = [(grid[i], vals[i]) for i in ext if vals[i] != 0]
         # Keep the largest of each run of equal sign.
         alt = []
         for p in pts:

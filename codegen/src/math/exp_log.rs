@@ -267,6 +267,24 @@ pub(crate) fn expm1_core<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::V, B::
     (y, e, ki)
 }
 
+/// expm1(x) as in `expm1_core`, with e = r + q rounded instead of kept as an exact
+/// pair: four operations fewer, about half an ulp less accurate where 2^k·e dominates.
+pub(crate) fn expm1_core_plain<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    let l2e = cw(b, LOG2E_32.0, LOG2E_64.0);
+    let (kf, ki) = round_mul(b, x, l2e);
+    let (h, l) = if is64::<B>() { LN2_64 } else { LN2_32 };
+    let nh = b.c(-h);
+    let nl = b.c(-l);
+    let r = b.fma(kf, nh, x);
+    let r = b.fma(kf, nl, r);
+    let q = expm1_q(b, r);
+    let e = b.add(r, q);
+    let t = pow2i(b, ki);
+    let one = b.c(1.0);
+    let tm1 = b.sub(t, one);
+    b.fma(t, e, tm1)
+}
+
 /// Whether an argument of `log_reduce` may be subnormal.
 #[derive(Clone, Copy, PartialEq)]
 pub(crate) enum Subnormals {

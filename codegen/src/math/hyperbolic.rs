@@ -125,21 +125,28 @@ pub fn cosh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
 /// -tanh(x) exactly.
 pub fn tanh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let a = b.abs(x);
-    // Beyond this tanh rounds to 1 (and 2|x| would leave expm1's finite range).
-    let cut = cw(b, 10.0, 20.0);
-    let sat = b.gt(a, cut);
-    let one = b.c(1.0);
     let aa = b.add(a, a);
-    let aa = b.select(sat, one, aa);
+    // Beyond 2|x| = 20 (40 for f64) tanh rounds to 1, and so does E/(E + 2) at the cut
+    // (E + 2 rounds to E): clamp there, one min. Written as cut < aa ? cut : aa, a NaN
+    // stays NaN (the comparison is false for it).
+    let cut = cw(b, 20.0, 40.0);
+    let over = b.lt(cut, aa);
+    let aa = b.select(over, cut, aa);
     // tanh|x| = E / (E + 2), E = expm1(2|x|): one expm1 and one division. 2|x| is in
-    // [0, 20] or NaN here, where expm1 needs none of its fix-ups (±0 gives +0, and
+    // [0, cut] or NaN here, where expm1 needs none of its fix-ups (±0 gives +0, and
     // copysign below restores the sign).
-    let (e, _, _) = super::exp_log::expm1_core(b, aa);
+    let e = if is64::<B>() {
+        super::exp_log::expm1_core(b, aa).0
+    } else {
+        // f32: 2^k·e + (2^k - 1) with e = r + q rounded once (the exact pair of
+        // expm1_core costs four more operations; E's relative error is damped by
+        // 2/(E + 2) in the quotient).
+        super::exp_log::expm1_core_plain(b, aa)
+    };
     let two = b.c(2.0);
     let d = b.add(e, two);
     let y = b.div(e, d);
-    let y = b.select(sat, one, y);
-    // NaN stays NaN (the comparison above is false for it); ±0 keeps its sign.
+    // NaN stays NaN; ±0 keeps its sign.
     b.copysign(y, x)
 }
 
