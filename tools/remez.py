@@ -47,6 +47,18 @@ def problem(name):
 
         h = mp.log(2) / 2
         return g, w, -h, h
+    if name == "exp":
+        # exp(r) = 1 + r + r^2 P(r), error relative to exp(r), |r| <= ln2/2.
+        def g(x):
+            if abs(x) < mp.mpf("1e-20"):
+                return mp.mpf(0.5) + x / 6
+            return (mp.expm1(x) - x) / x**2
+
+        def w(x):
+            return x**2 / mp.exp(x)
+
+        h = mp.log(2) / 2
+        return g, w, -h, h
     raise SystemExit(f"unknown function {name}")
 
 
@@ -55,7 +67,7 @@ def remez(g, w, a, b, n, iters=30):
     # Chebyshev points as the first reference.
     xs = [(a + b) / 2 + (b - a) / 2 * mp.cos(mp.pi * (m - 1 - i) / (m - 1)) for i in range(m)]
     # The weight of a relative error vanishes at 0: keep references off it.
-    xs = [x if x != 0 else (b - a) * mp.mpf("1e-3") for x in xs]
+    xs = [x if abs(x) > mp.mpf("1e-20") else (b - a) * mp.mpf("1e-3") for x in xs]
     coef = None
     for _ in range(iters):
         rows, rhs = [], []

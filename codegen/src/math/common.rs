@@ -75,6 +75,12 @@ pub(crate) fn horner_sequential<B: MathBuilder>(b: &mut B, x: B::V, c: &[f64]) -
 /// the vector units are not left waiting on one long chain (latency, not throughput,
 /// bounded the long polynomials of log and exp here).
 fn estrin<B: MathBuilder>(b: &mut B, x: B::V, c: &[f64]) -> B::V {
+    let x2 = b.mul(x, x);
+    estrin_x2(b, x, x2, c)
+}
+
+/// Estrin's scheme with x² given (callers that need x² themselves compute it once).
+pub(crate) fn estrin_x2<B: MathBuilder>(b: &mut B, x: B::V, x2: B::V, c: &[f64]) -> B::V {
     let mut terms: Vec<B::V> = c
         .chunks(2)
         .map(|p| {
@@ -88,7 +94,7 @@ fn estrin<B: MathBuilder>(b: &mut B, x: B::V, c: &[f64]) -> B::V {
             }
         })
         .collect();
-    let mut power = b.mul(x, x);
+    let mut power = x2;
     while terms.len() > 1 {
         let next: Vec<B::V> = terms
             .chunks(2)
@@ -119,6 +125,18 @@ pub(crate) fn round_mul<B: MathBuilder>(b: &mut B, x: B::V, c: B::V) -> (B::V, B
     let mb = b.ci(mbits);
     let ki = b.isub(sb, mb);
     (kf, ki)
+}
+
+/// `round_mul`, but the integer comes back as the raw bits of the rounding sum: k plus
+/// the magic constant's bits, which are zero in every bit that survives a left shift by
+/// the mantissa width. One operation fewer for callers that only build 2^k (exponent
+/// fields) from k.
+pub(crate) fn round_mul_shiftable<B: MathBuilder>(b: &mut B, x: B::V, c: B::V) -> (B::V, B::I) {
+    let (m, _) = magic::<B>();
+    let mv = b.c(m);
+    let s = b.fma(x, c, mv);
+    let kf = b.sub(s, mv);
+    (kf, b.to_bits(s))
 }
 
 /// The float value of a small integer (|k| < 2^(p-1)), by the same bit trick.
