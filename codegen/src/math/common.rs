@@ -94,6 +94,12 @@ pub(crate) fn estrin_x2<B: MathBuilder>(b: &mut B, x: B::V, x2: B::V, c: &[f64])
             }
         })
         .collect();
+    if terms.len() == 3 {
+        // Three pairs: (t2·x² + t1)·x² + t0 is as deep as Estrin's (x⁴ would be computed
+        // alongside) and one multiplication shorter.
+        let u = b.fma(terms[2], x2, terms[1]);
+        return b.fma(u, x2, terms[0]);
+    }
     let mut power = x2;
     while terms.len() > 1 {
         let next: Vec<B::V> = terms

@@ -146,8 +146,18 @@ pub fn tanh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let two = b.c(2.0);
     let d = b.add(e, two);
     let y = b.div(e, d);
-    // NaN stays NaN; ±0 keeps its sign.
-    b.copysign(y, x)
+    // y is +0 or positive (or NaN, which stays NaN): x's sign bit or-ed in is copysign
+    // (two operations instead of three); ±0 keeps its sign.
+    let sign = b.ci(if is64::<B>() {
+        i64::MIN
+    } else {
+        i32::MIN as i64
+    });
+    let xb = b.to_bits(x);
+    let s = b.iand(xb, sign);
+    let yb = b.to_bits(y);
+    let yb = b.ior(yb, s);
+    b.from_bits(yb)
 }
 
 /// Inverse hyperbolic sine. Special cases: NaN → NaN, ±0 → ±0, ±inf → ±inf.
