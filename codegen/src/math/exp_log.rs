@@ -585,12 +585,13 @@ fn log1p_f32<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let one = b.c(1.0);
     let m = b.add(x, one); // only to find k: its rounding does not reach f
     let mb = b.to_bits(m);
-    let three_quarters = b.ci(0x3f40_0000);
-    let mi = b.isub(mb, three_quarters);
+    // -k << 23 = -((bits(m) - bits(3/4)) & !(2^23 - 1)), computed as
+    // ((bits(3/4) + 2^23 - 1) - bits(m)) & !(2^23 - 1) (masking floors, so the
+    // negated operand is offset by 2^23 - 1).
+    let c = b.ci(0x3f40_0000 + 0x7f_ffff);
+    let nmi = b.isub(c, mb);
     let exp_field = b.ci(0xff80_0000u32 as i32 as i64);
-    let kb = b.iand(mi, exp_field); // k << 23
-    let zero = b.ci(0);
-    let nkb = b.isub(zero, kb); // -k << 23
+    let nkb = b.iand(nmi, exp_field); // -k << 23
     let xb = b.to_bits(x);
     let xs = b.iadd(xb, nkb); // x·2^-k (x = 0 and tiny x have k = 0)
     let xs = b.from_bits(xs);
