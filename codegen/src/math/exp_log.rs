@@ -453,19 +453,26 @@ fn log_finish_dw<B: MathBuilder>(
 
 /// The special cases shared by log, log2, log10, behind one test: x <= 0, +inf, NaN.
 fn log_specials<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
-    let z = b.c(0.0);
+    log_specials_at(b, x, y, 0.0)
+}
+
+/// The special cases of a logarithm whose pole is at x = `pole` (0 for log, -1 for
+/// log1p): x < pole and NaN give NaN, x = pole gives -inf, +inf gives +inf; `y`
+/// elsewhere. One test on the fast path.
+fn log_specials_at<B: MathBuilder>(b: &mut B, x: B::V, y: B::V, pole: f64) -> B::V {
+    let z = b.c(pole);
     let i = inf(b);
-    let not_pos = b.ngt(x, z); // NaN too
+    let not_above = b.ngt(x, z); // NaN too
     let not_fin = b.nlt(x, i);
-    let special = b.or(not_pos, not_fin);
+    let special = b.or(not_above, not_fin);
     b.unless_any(special, y, |b, y| {
         let ni = b.neg(i);
         let n = nan(b);
-        let is_zero = b.eq(x, z);
+        let is_pole = b.eq(x, z);
         let is_inf = b.eq(x, i);
         let y = b.select(is_inf, i, y);
-        let y = b.select(is_zero, ni, y);
-        let ok = b.ge(x, z); // false for NaN and negatives
+        let y = b.select(is_pole, ni, y);
+        let ok = b.ge(x, z); // false for NaN and below the pole
         b.select(ok, y, n)
     })
 }
@@ -610,21 +617,7 @@ fn log1p_f32<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let nk = b.to_float(nkb);
     let nln2 = b.c(-LN2_32.0 / 8388608.0);
     let y = b.fma(nk, nln2, y);
-    // x <= -1, NaN and +inf behind one test.
-    let m1 = b.c(-1.0);
-    let i = inf(b);
-    let not_above = b.ngt(x, m1); // NaN too
-    let is_inf = b.eq(x, i);
-    let special = b.or(not_above, is_inf);
-    b.unless_any(special, y, |b, y| {
-        let ni = b.neg(i);
-        let n = nan(b);
-        let is_m1 = b.eq(x, m1);
-        let y = b.select(is_inf, i, y);
-        let y = b.select(is_m1, ni, y);
-        let ok = b.ge(x, m1);
-        b.select(ok, y, n)
-    })
+    log_specials_at(b, x, y, -1.0)
 }
 
 /// Base-2 logarithm (same special cases as `log`; exact for powers of two).
