@@ -11,7 +11,8 @@
 //! `k_log.h`/`e_log.c`; R is kiln's own minimax fit, degree 3 for f32 and 6 for f64).
 //! `log2`/`log10` keep log(1+f) as an unevaluated sum hi + lo and multiply by split
 //! constants (as in msun's `e_log2.c`/`e_log10.c`, written here with fma) so that they
-//! are as accurate as `log`.
+//! are as accurate as `log`. f32 `log1p` has its own division-free path: an exact
+//! reduction to f in [-1/4, 1/2) and f + f²·P(f) (see `log1p_f32`).
 
 use super::common::*;
 use super::MathBuilder;
