@@ -223,12 +223,18 @@ fn intermediate_buffers_are_reused_across_computations_and_can_be_released() {
 
 #[test]
 fn a_special_value_in_one_unrolled_vector_leaves_the_other_lanes_alone() {
-    // The vector loop emits a function for all its unrolled vectors in lockstep and tests
-    // their special cases together: one lane's NaN, infinity, zero or huge value sends
+    // The vector loop emits a function for all its unrolled vectors (two, or four for
+    // pow) in lockstep and tests their special cases together: one lane's NaN, infinity, zero or huge value sends
     // every vector of the step through the slow path, which must give the other lanes
     // exactly their fast-path values.
     type F = fn(&Array) -> kiln::Result<Array>;
-    let funcs: [(&str, F); 7] = [
+    let funcs: [(&str, F); 10] = [
+        // Kernels that call pow unroll four vectors, the others two.
+        ("pow(x, 1.7)", |a| kiln::pow(a, 1.7)),
+        ("pow(2.3, x)", |a| kiln::pow(2.3, a)),
+        ("exp(x)·pow(1.1, x)", |a| {
+            kiln::multiply(kiln::exp(a)?, kiln::pow(1.1, a)?)
+        }),
         ("exp", kiln::exp),
         ("expm1", kiln::expm1),
         ("log", kiln::log),
