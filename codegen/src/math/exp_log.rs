@@ -104,14 +104,35 @@ pub(crate) fn exp_reduce<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::V, B::
 /// The non-linear part q = r²·P(r) of expm1(r) = r + q, for |r| <= ~ln2/2 (relative
 /// error of r + q before rounding ~2^-32 / 2^-61.7).
 pub(crate) fn expm1_q<B: MathBuilder>(b: &mut B, r: B::V) -> B::V {
-    // f64: Horner proper; Estrin measured 1.535 ulp on expm1 (1M samples), over its bound.
-    let p = if is64::<B>() {
+    let r2 = b.mul(r, r);
+    let p = expm1_poly(b, r, r2);
+    b.mul(r2, p)
+}
+
+/// P(r) of expm1(r) = r + r²·P(r), given r² (which the callers need too).
+fn expm1_poly<B: MathBuilder>(b: &mut B, r: B::V, r2: B::V) -> B::V {
+    if is64::<B>() {
+        // Horner proper; Estrin measured 1.535 ulp on expm1 (1M samples), over its bound.
         horner_sequential(b, r, &EXPM1_64)
     } else {
-        horner(b, r, &EXPM1_32)
-    };
-    let r2 = b.mul(r, r);
-    b.mul(r2, p)
+        estrin_x2(b, r, r2, &EXPM1_32)
+    }
+}
+
+/// Cody–Waite reduction x = k·ln2 + r for exp and expm1: returns r and k as the raw
+/// bits of the rounding sum (`round_mul_shiftable`: good for building 2^k). ln2 in two
+/// parts, or in one where `one_step` (r then carries an error of k·|ln2 - h|).
+fn ln2_reduce<B: MathBuilder>(b: &mut B, x: B::V, one_step: bool) -> (B::V, B::I) {
+    let l2e = cw(b, LOG2E_32.0, LOG2E_64.0);
+    let (kf, kbits) = round_mul_shiftable(b, x, l2e);
+    let (h, l) = if is64::<B>() { LN2_64 } else { LN2_32 };
+    let nh = b.c(-h);
+    let r = b.fma(kf, nh, x);
+    if one_step {
+        return (r, kbits);
+    }
+    let nl = b.c(-l);
+    (b.fma(kf, nl, r), kbits)
 }
 
 /// exp(x) = (h + l)·2^k as (h, l, k) with h + l in [~0.7, ~1.42], |l| <= ulp(h)/2;
@@ -154,20 +175,10 @@ pub(crate) fn exp_parts_xl<B: MathBuilder>(b: &mut B, x: B::V, xl: B::V) -> (B::
 /// not branched). About 30 primitive operations per vector (the double-word variant it
 /// replaced needed about 2.5 times as many for 0.1 ulp less error).
 pub fn exp<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
-    let l2e = cw(b, LOG2E_32.0, LOG2E_64.0);
-    let (kf, kbits) = round_mul_shiftable(b, x, l2e);
-    let (h, l) = if is64::<B>() { LN2_64 } else { LN2_32 };
-    let nh = b.c(-h);
-    let nl = b.c(-l);
-    let r = b.fma(kf, nh, x);
-    let r = b.fma(kf, nl, r);
+    let (r, kbits) = ln2_reduce(b, x, false);
     // e^r - 1 = r + r²·P(r), r² shared with the polynomial.
     let r2 = b.mul(r, r);
-    let p = if is64::<B>() {
-        horner_sequential(b, r, &EXPM1_64)
-    } else {
-        estrin_x2(b, r, r2, &EXPM1_32)
-    };
+    let p = expm1_poly(b, r, r2);
     // r + q in two roundings: one fma here measured 0.97-0.99 ulp for f32 exp over
     // three seeds, against 0.935-0.947.
     let q = b.mul(r2, p);
@@ -233,7 +244,7 @@ pub fn expm1<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
         // Near ln(MAX), 2^k itself would overflow: there the "- 1" is far below an ulp,
         // so use 2·(2^(k-1)·(1 + e)).
         let m1i = b.ci(-1);
-        let kh = b.iadd(ki, m1i);
+        let kh = b.iadd(ki, m1i); // only shifted, in pow2i
         let th = pow2i(b, kh);
         let pe = b.add(one, e);
         let yb = b.mul(th, pe);
@@ -256,16 +267,11 @@ pub fn expm1<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
 }
 
 /// expm1(x) for x in [-18, 80] ([-40, 700] for f64) and NaN (→ NaN); a zero of either
-/// sign for ±0. Also returns e (the reduced argument's expm1, hi part) and k (x ≈ k·ln2)
-/// for the fix-ups outside that range.
+/// sign for ±0. Also returns e (the reduced argument's expm1, hi part) and k (x ≈ k·ln2,
+/// as `round_mul_shiftable`'s raw bits: only for building powers of two) for the
+/// fix-ups outside that range.
 pub(crate) fn expm1_core<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::V, B::I) {
-    let l2e = cw(b, LOG2E_32.0, LOG2E_64.0);
-    let (kf, ki) = round_mul(b, x, l2e);
-    let (h, l) = if is64::<B>() { LN2_64 } else { LN2_32 };
-    let nh = b.c(-h);
-    let nl = b.c(-l);
-    let r = b.fma(kf, nh, x);
-    let r = b.fma(kf, nl, r);
+    let (r, ki) = ln2_reduce(b, x, false);
     let q = expm1_q(b, r);
     // e = r + q as an exact pair, so that 2^k does not amplify its rounding error.
     let (e, el) = fast_two_sum(b, r, q);
@@ -283,26 +289,12 @@ pub(crate) fn expm1_core<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::V, B::
 /// For tanh only: f32 reduces in one step, accurate for |x| <= 20 where tanh damps
 /// the error.
 pub(crate) fn expm1_core_plain<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
-    let l2e = cw(b, LOG2E_32.0, LOG2E_64.0);
-    let (kf, kbits) = round_mul_shiftable(b, x, l2e);
-    let (h, l) = if is64::<B>() { LN2_64 } else { LN2_32 };
-    let nh = b.c(-h);
-    let r = if is64::<B>() {
-        let nl = b.c(-l);
-        let r = b.fma(kf, nh, x);
-        b.fma(kf, nl, r)
-    } else {
-        // One step: for the |x| <= 20 tanh passes, k <= 29 and the error k·|ln2 - h|
-        // <= 6e-8 in r is damped by 2/(E + 2) <= 2^(1-k) in tanh (under 0.03 ulp).
-        b.fma(kf, nh, x)
-    };
+    // f32 in one step: for the |x| <= 20 tanh passes, k <= 29 and the error k·|ln2 - h|
+    // <= 6e-8 in r is damped by 2/(E + 2) <= 2^(1-k) in tanh (under 0.03 ulp).
+    let (r, kbits) = ln2_reduce(b, x, !is64::<B>());
     // e = r + r²·P(r) rounded once, r² shared with the polynomial.
     let r2 = b.mul(r, r);
-    let p = if is64::<B>() {
-        horner_sequential(b, r, &EXPM1_64)
-    } else {
-        estrin_x2(b, r, r2, &EXPM1_32)
-    };
+    let p = expm1_poly(b, r, r2);
     let e = b.fma(r2, p, r);
     let t = pow2i(b, kbits); // 2^k: only the shifted bits of k matter
     let one = b.c(1.0);
