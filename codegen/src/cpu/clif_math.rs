@@ -3,7 +3,9 @@
 
 use crate::math::MathBuilder;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{types, ConstantData, InstBuilder, InstructionData, Type, Value};
+use cranelift_codegen::ir::{
+    types, Block, ConstantData, InstBuilder, InstructionData, Type, Value,
+};
 use cranelift_frontend::FunctionBuilder;
 
 /// Emits primitive float operations of one type into a function.
@@ -124,27 +126,9 @@ macro_rules! clif_math {
                 fast: Value,
                 slow: impl FnOnce(&mut Self, Value) -> Value,
             ) -> Value {
-                let any = if self.0.is_vector() {
-                    self.0.b.ins().vany_true(m)
-                } else {
-                    m
-                };
-                let ty = self.0.b.func.dfg.value_type(fast);
-                let slow_block = self.0.b.create_block();
-                let join = self.0.b.create_block();
-                self.0.b.append_block_param(join, ty);
-                self.0.b.set_cold_block(slow_block);
-                self.0
-                    .b
-                    .ins()
-                    .brif(any, slow_block, &[], join, &[fast.into()]);
-                self.0.b.switch_to_block(slow_block);
-                self.0.b.seal_block(slow_block);
+                let join = cold_branch(self.0.b, m, &[fast]);
                 let v = slow(self, fast);
-                self.0.b.ins().jump(join, &[v.into()]);
-                self.0.b.switch_to_block(join);
-                self.0.b.seal_block(join);
-                self.0.b.block_params(join)[0]
+                rejoin(self.0.b, join, &[v])[0]
             }
             fn select_i(&mut self, m: Value, a: Value, b: Value) -> Value {
                 self.0.select(m, a, b)
@@ -220,6 +204,38 @@ pub fn splat(b: &mut FunctionBuilder, ty: Type, scalar: Value) -> Value {
         }
         None => b.ins().splat(ty, scalar),
     }
+}
+
+/// The branch of `unless_any`: to a new cold block where any lane of `m` is set (the
+/// builder continues there), otherwise straight to the returned join block with `fast`.
+pub fn cold_branch(b: &mut FunctionBuilder, m: Value, fast: &[Value]) -> Block {
+    let any = if b.func.dfg.value_type(m).is_vector() {
+        b.ins().vany_true(m)
+    } else {
+        m
+    };
+    let slow_block = b.create_block();
+    let join = b.create_block();
+    for &v in fast {
+        let ty = b.func.dfg.value_type(v);
+        b.append_block_param(join, ty);
+    }
+    b.set_cold_block(slow_block);
+    let args: Vec<_> = fast.iter().map(|&v| v.into()).collect();
+    b.ins().brif(any, slow_block, &[], join, &args);
+    b.switch_to_block(slow_block);
+    b.seal_block(slow_block);
+    join
+}
+
+/// The end of the cold block: on to `join` with `slow`; continues in `join` and
+/// returns its values (fast or slow, whichever path ran).
+pub fn rejoin(b: &mut FunctionBuilder, join: Block, slow: &[Value]) -> Vec<Value> {
+    let args: Vec<_> = slow.iter().map(|&v| v.into()).collect();
+    b.ins().jump(join, &args);
+    b.switch_to_block(join);
+    b.seal_block(join);
+    b.block_params(join).to_vec()
 }
 
 /// Reinterpret `v`'s bits as `ty` (a comparison's integer lane mask as floats, float
@@ -317,8 +333,6 @@ impl ClifMath<'_, '_> {
         self.bitcast(fty, a)
     }
 
-    /// The magnitude of a with the sign bit of b, with bit operations (x64 has no
-    /// vector copysign).
     /// The sign bit of every lane, as an integer vector constant.
     fn sign_mask(&mut self) -> Value {
         let sign = if self.fty.lane_bits() == 32 {
@@ -353,6 +367,8 @@ impl ClifMath<'_, '_> {
         self.float_of_bits(r)
     }
 
+    /// The magnitude of a with the sign bit of b, with bit operations (x64 has no
+    /// vector copysign).
     pub fn copysign(&mut self, a: Value, b: Value) -> Value {
         if !self.is_vector() {
             return self.b.ins().fcopysign(a, b);

@@ -6,9 +6,9 @@
 //! wait on the previous one. The special-case test of a function is also done once for
 //! all copies: one branch instead of one per copy.
 
-use super::clif_math::{ClifMath32, ClifMath64};
+use super::clif_math::{cold_branch, rejoin, ClifMath32, ClifMath64};
 use crate::math::MathBuilder;
-use cranelift_codegen::ir::{InstBuilder, Value};
+use cranelift_codegen::ir::Value;
 use cranelift_frontend::FunctionBuilder;
 
 /// The most copies one value can have (the vector loop unrolls by at most this).
@@ -41,24 +41,17 @@ impl Lanes {
 /// A single-value Cranelift math builder that `Lockstep` can drive.
 pub trait ClifBase<'f>: MathBuilder<V = Value, I = Value, M = Value> {
     fn fb(&mut self) -> &mut FunctionBuilder<'f>;
-    fn is_vector(&self) -> bool;
 }
 
 impl<'f> ClifBase<'f> for ClifMath32<'_, 'f> {
     fn fb(&mut self) -> &mut FunctionBuilder<'f> {
         self.0.b
     }
-    fn is_vector(&self) -> bool {
-        self.0.is_vector()
-    }
 }
 
 impl<'f> ClifBase<'f> for ClifMath64<'_, 'f> {
     fn fb(&mut self) -> &mut FunctionBuilder<'f> {
         self.0.b
-    }
-    fn is_vector(&self) -> bool {
-        self.0.is_vector()
     }
 }
 
@@ -258,26 +251,9 @@ impl<'f, B: ClifBase<'f>> MathBuilder for Lockstep<B> {
         for c in 1..n {
             any = self.base.or(any, m.v[c]);
         }
-        let vector = self.base.is_vector();
-        let b = self.base.fb();
-        let any = if vector { b.ins().vany_true(any) } else { any };
-        let ty = b.func.dfg.value_type(fast.v[0]);
-        let slow_block = b.create_block();
-        let join = b.create_block();
-        for _ in 0..n {
-            b.append_block_param(join, ty);
-        }
-        b.set_cold_block(slow_block);
-        let args: Vec<_> = fast.as_slice().iter().map(|&v| v.into()).collect();
-        b.ins().brif(any, slow_block, &[], join, &args);
-        b.switch_to_block(slow_block);
-        b.seal_block(slow_block);
+        let join = cold_branch(self.base.fb(), any, fast.as_slice());
         let v = slow(self, fast);
-        let b = self.base.fb();
-        let args: Vec<_> = v.as_slice().iter().map(|&v| v.into()).collect();
-        b.ins().jump(join, &args);
-        b.switch_to_block(join);
-        b.seal_block(join);
-        Lanes::new(b.block_params(join))
+        let vals = rejoin(self.base.fb(), join, v.as_slice());
+        Lanes::new(&vals)
     }
 }
