@@ -71,7 +71,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
     }
 
     /// `for i in lo..hi { body(i) }` with the counter in a variable.
-    fn for_loop(
+    pub(super) fn for_loop(
         &mut self,
         lo: Value,
         hi: Value,
@@ -81,7 +81,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
     }
 
     /// Bounds of loop axis `axis`: the chunk for axis 0, the whole size otherwise.
-    fn bounds(&mut self, axis: usize) -> (Value, Value) {
+    pub(super) fn bounds(&mut self, axis: usize) -> (Value, Value) {
         if axis == 0 {
             (self.begin, self.end)
         } else {
@@ -93,7 +93,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// Element addresses of every access one level deeper: base + i * stride[axis].
     /// The access pattern (part of the cache key) says which strides are 0 or 1, so
     /// those axes cost nothing or one add instead of a multiply by the run-time stride.
-    fn advance(&mut self, bases: &[Value], axis: usize, i: Value) -> Vec<Value> {
+    pub(super) fn advance(&mut self, bases: &[Value], axis: usize, i: Value) -> Vec<Value> {
         (0..bases.len())
             .map(|a| match self.k.accesses[a].strides[axis] {
                 Stride::Zero => bases[a],
@@ -107,7 +107,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
     }
 
     /// Walk loop axes `from..to`, calling `leaf` with the addresses at each point.
-    fn nest(
+    pub(super) fn nest(
         &mut self,
         from: usize,
         to: usize,
@@ -138,7 +138,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
     }
 
     /// Evaluate the body at one point, one element at a time.
-    fn body(&mut self, addrs: &[Value]) -> Result<Vec<Value>, Unsupported> {
+    pub(super) fn body(&mut self, addrs: &[Value]) -> Result<Vec<Value>, Unsupported> {
         let mut vals: Vec<Value> = Vec::with_capacity(self.k.instrs.len());
         for (i, (instr, dtype)) in self.k.instrs.iter().enumerate() {
             let dtype = *dtype;
@@ -197,18 +197,21 @@ impl<'a, 'b> Emitter<'a, 'b> {
         }
     }
 
-    fn store(&mut self, access: usize, addr: Value, v: Value) {
+    pub(super) fn store(&mut self, access: usize, addr: Value, v: Value) {
         let p = self.address(access, addr);
         self.b.ins().store(mem(), v, p, 0);
     }
 
     /// Offsets of every access at the root of the nest.
-    fn root_bases(&self) -> Vec<Value> {
+    pub(super) fn root_bases(&self) -> Vec<Value> {
         self.offsets.clone()
     }
 
     /// Mark the instructions `roots` depend on.
-    fn needs(&self, roots: impl IntoIterator<Item = kiln_ir::kernel::Value>) -> Vec<bool> {
+    pub(super) fn needs(
+        &self,
+        roots: impl IntoIterator<Item = kiln_ir::kernel::Value>,
+    ) -> Vec<bool> {
         let mut need = vec![false; self.k.instrs.len()];
         for v in roots {
             need[v.0 as usize] = true;
@@ -319,6 +322,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
             if dtype.is_complex() {
                 return Err(unsupported(format!("{} of {dtype}", r.op.name())));
             }
+        }
+        if let Some(plan) = vector::column_plan(self.k) {
+            return self.emit_columns(&plan);
         }
         let kept = self.k.rank - self.k.reduced;
         let bases = self.root_bases();
@@ -640,7 +646,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// +0) (`and`) and -0 for min (`or`), as the interpreter does; for unequal values
     /// both ways agree. (Cranelift matches `bitselect(p < q, q, p)`-style selects to
     /// single `maxp*`/`minp*` instructions.)
-    fn lane_extreme(&mut self, max: bool, a: Value, x: Value) -> Value {
+    pub(super) fn lane_extreme(&mut self, max: bool, a: Value, x: Value) -> Value {
         let ty = self.b.func.dfg.value_type(a);
         let mut pick = |p: Value, q: Value| {
             // max: p > q ? p : q, written q < p; min: p < q ? p : q.
@@ -685,7 +691,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
     }
 
     /// `for i in (lo..hi).step_by(step) { body(i) }`.
-    fn for_loop_step(
+    pub(super) fn for_loop_step(
         &mut self,
         lo: Value,
         hi: Value,
@@ -716,11 +722,16 @@ impl<'a, 'b> Emitter<'a, 'b> {
     fn mean_of(&mut self, acc: &Acc) -> Value {
         let sum = self.b.use_var(acc.a);
         let n = self.b.use_var(acc.count);
-        let n = self.b.ins().fcvt_from_sint(types::F64, n);
+        self.mean_from(sum, n)
+    }
+
+    /// An f64 sum over an i64 count.
+    pub(super) fn mean_from(&mut self, sum: Value, count: Value) -> Value {
+        let n = self.b.ins().fcvt_from_sint(types::F64, count);
         self.b.ins().fdiv(sum, n)
     }
 
-    fn widen_f64(&mut self, dtype: DType, x: Value) -> Value {
+    pub(super) fn widen_f64(&mut self, dtype: DType, x: Value) -> Value {
         if dtype == DType::F32 {
             self.b.ins().fpromote(types::F64, x)
         } else {
@@ -952,7 +963,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         Ok(())
     }
 
-    fn narrow_f64(&mut self, dtype: DType, x: Value) -> Value {
+    pub(super) fn narrow_f64(&mut self, dtype: DType, x: Value) -> Value {
         if dtype == DType::F32 {
             self.b.ins().fdemote(types::F32, x)
         } else {
@@ -960,11 +971,16 @@ impl<'a, 'b> Emitter<'a, 'b> {
         }
     }
 
-    /// M2 / (n - correction), NaN when n - correction ≤ 0.
+    /// The variance of a row's accumulators (see `variance_from`).
     fn variance(&mut self, acc: &Acc, correction: f64) -> Value {
         let m2 = self.b.use_var(acc.b);
         let n = self.b.use_var(acc.count);
-        let n = self.b.ins().fcvt_from_sint(types::F64, n);
+        self.variance_from(m2, n, correction)
+    }
+
+    /// M2 / (count - correction), NaN when count - correction ≤ 0.
+    pub(super) fn variance_from(&mut self, m2: Value, count: Value, correction: f64) -> Value {
+        let n = self.b.ins().fcvt_from_sint(types::F64, count);
         let c = self.b.ins().f64const(correction);
         let dof = self.b.ins().fsub(n, c);
         let zero = self.b.ins().f64const(0.0);

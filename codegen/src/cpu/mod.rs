@@ -5,6 +5,7 @@
 //! so dropping a `CompiledKernel` frees its code (the runtime's cache can bound memory).
 
 mod clif_math;
+mod columns;
 mod emit;
 mod lockstep;
 mod ops;
@@ -44,6 +45,9 @@ pub struct CompiledKernel {
     pub asm: Option<String>,
     /// Whether the innermost loop was vectorised.
     pub vectorised: bool,
+    /// Whether the kernel is a column reduction (`columns.rs`): its outermost kept
+    /// axis is then the one walked in vectors when it is the only kept axis.
+    pub walks_columns: bool,
 }
 
 struct ModuleOwner(Option<JITModule>);
@@ -149,6 +153,7 @@ impl CpuCompiler {
         let libcalls = declare_libcalls(&mut module, &mut ctx)?;
         let mut fctx = FunctionBuilderContext::new();
         let vectorised;
+        let walks_columns = vector::column_plan(kernel).is_some();
         {
             let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
             let entry = b.create_block();
@@ -181,7 +186,7 @@ impl CpuCompiler {
                         .load(ptr, flags, args, (i * ptr.bytes() as usize) as i32)
                 })
                 .collect();
-            vectorised = vector::plan(kernel).is_some();
+            vectorised = vector::plan(kernel).is_some() || walks_columns;
             let mut e = emit::Emitter {
                 b: &mut b,
                 k: kernel,
@@ -226,6 +231,7 @@ impl CpuCompiler {
             clif,
             asm,
             vectorised,
+            walks_columns,
         })
     }
 }

@@ -24,6 +24,9 @@ pub struct VectorPlan {
     pub fty: Type,
     pub lanes: usize,
     pub unroll: usize,
+    /// The loop axis walked in vectors: the innermost one, or for a column
+    /// reduction the innermost kept axis.
+    pub axis: usize,
 }
 
 fn unary_ok(op: UnaryOp) -> bool {
@@ -117,30 +120,77 @@ pub fn plan(k: &Kernel) -> Option<VectorPlan> {
     if !k.reductions.is_empty() {
         // The innermost loop must walk a reduced axis, and every reduction must have a
         // vector accumulator (sum-like or max/min).
-        let vector_op = |op| {
-            matches!(
-                op,
-                ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Var | ReduceOp::Max | ReduceOp::Min
-            )
-        };
-        if k.reduced == 0 || !k.reductions.iter().all(|r| vector_op(r.op)) {
+        if k.reduced == 0 || !k.reductions.iter().all(|r| vector_reduction(r.op)) {
             return None;
         }
     }
+    let float = vector_dtype(k, k.rank - 1)?;
+    Some(VectorPlan::new(
+        float,
+        if calls_pow(k) { 4 } else { 2 },
+        k.rank - 1,
+    ))
+}
+
+/// The plan of a "column" reduction: one over outer axes only, whose innermost loop
+/// axis (a reduced one) moves by a stride while the innermost *kept* axis moves by
+/// one element (`sum(x, axis=0)` of a C-order matrix). The kernel then walks the
+/// reduced axes outside and a block of kept positions inside, in vectors, each lane
+/// accumulating its own output (see `columns.rs`). Only plain reductions qualify: one
+/// phase, no elementwise stores, every reduction sum-like or max/min.
+pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
+    let kept = k.rank - k.reduced;
+    if k.reductions.is_empty()
+        || k.reduced == 0
+        || kept == 0
+        || !k.stores.is_empty()
+        || plan(k).is_some()
+        || !k
+            .reductions
+            .iter()
+            .all(|r| vector_reduction(r.op) && r.phase == 0)
+        || k.instrs
+            .iter()
+            .any(|(i, _)| matches!(i, Instr::Reduced { .. }))
+    {
+        return None;
+    }
+    let axis = kept - 1;
+    let float = vector_dtype(k, axis)?;
+    // Each reduction's output moves by one element along the walked axis.
+    for r in &k.reductions {
+        let a = &k.accesses[r.access];
+        if a.strides[axis] != Stride::Unit || k.args[a.arg].dtype != float {
+            return None;
+        }
+    }
+    Some(VectorPlan::new(float, 1, axis))
+}
+
+fn vector_reduction(op: ReduceOp) -> bool {
+    matches!(
+        op,
+        ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Var | ReduceOp::Max | ReduceOp::Min
+    )
+}
+
+/// The one float dtype of a kernel whose every value, access and op has a vector form
+/// when loop axis `axis` is walked in vectors (accesses move by 0 or 1 element along
+/// it, stores by 1), or None.
+fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
     let float = k
         .instrs
         .iter()
         .map(|(_, d)| *d)
         .find(|d| d.is_real_floating())?;
-    let inner = k.rank - 1;
     for a in &k.accesses {
-        if a.strides[inner] == Stride::Other {
+        if a.strides[axis] == Stride::Other {
             return None;
         }
     }
     for s in &k.stores {
         let arg = k.accesses[s.access].arg;
-        if k.accesses[s.access].strides[inner] != Stride::Unit
+        if k.accesses[s.access].strides[axis] != Stride::Unit
             || k.dtype(s.value) != float
             || k.args[arg].dtype != float
         {
@@ -187,17 +237,24 @@ pub fn plan(k: &Kernel) -> Option<VectorPlan> {
             return None;
         }
     }
-    let (fty, lanes) = if float == DType::F32 {
-        (types::F32X4, 4)
-    } else {
-        (types::F64X2, 2)
-    };
-    Some(VectorPlan {
-        dtype: float,
-        fty,
-        lanes,
-        unroll: if calls_pow(k) { 4 } else { 2 },
-    })
+    Some(float)
+}
+
+impl VectorPlan {
+    fn new(dtype: DType, unroll: usize, axis: usize) -> VectorPlan {
+        let (fty, lanes) = if dtype == DType::F32 {
+            (types::F32X4, 4)
+        } else {
+            (types::F64X2, 2)
+        };
+        VectorPlan {
+            dtype,
+            fty,
+            lanes,
+            unroll,
+            axis,
+        }
+    }
 }
 
 fn mem() -> MemFlagsData {
@@ -213,7 +270,7 @@ pub(crate) fn body(
     addrs: &[Value],
 ) -> Result<Vec<Vec<Value>>, Unsupported> {
     let k = e.k;
-    let inner = k.rank - 1;
+    let inner = plan.axis;
     let u = plan.unroll;
     let bytes = plan.dtype.size_bytes() as i64;
     // vals[instr][copy]
