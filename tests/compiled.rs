@@ -416,3 +416,74 @@ fn column_reductions_agree_with_the_interpreter() {
         }
     }
 }
+
+/// Argmax and argmin along rows run in vectors, each lane keeping its first best, then
+/// fold the lanes: the index must be the interpreter's (the first maximum; the first
+/// NaN beats every number) for ties across lanes and blocks, ±0, ±inf, NaN at any
+/// position, all -inf rows, and lengths that are not a multiple of the vector width.
+#[test]
+fn vector_argmax_and_argmin_agree_with_the_interpreter() {
+    let widths = [1usize, 3, 8, 13, 37, 256, 300, 1031];
+    for dtype in [DType::F64, DType::F32] {
+        for &width in &widths {
+            let rows = 24;
+            let mut v = Vec::with_capacity(rows * width);
+            for r in 0..rows {
+                let row: Vec<f64> = (0..width)
+                    .map(|c| match r % 8 {
+                        // Small integers: many ties, in every lane and block.
+                        0 | 1 => ((c * 7 + r) % 5) as f64,
+                        // A NaN (two for odd rows) somewhere along the row.
+                        2 | 3 if c == (r * 31) % width || (r % 2 == 1 && c == width / 2) => {
+                            f64::NAN
+                        }
+                        // All -inf (argmax: index 0) or all +inf (argmin: index 0).
+                        4 => f64::NEG_INFINITY,
+                        5 => f64::INFINITY,
+                        // -0 and +0 only: equal, so the first wins.
+                        6 => {
+                            if (c + r) % 3 == 0 {
+                                0.0
+                            } else {
+                                -0.0
+                            }
+                        }
+                        _ => data(1, (r * width + c) as u64)[0],
+                    })
+                    .collect();
+                v.extend(row);
+            }
+            let x = kiln::astype(&kiln::from_vec(v, [rows, width]).unwrap(), dtype).unwrap();
+            x.compute().unwrap();
+            let x = &x;
+            let builds: Vec<(&str, Build)> = vec![
+                (
+                    "argmax rows",
+                    Box::new(move || kiln::argmax(x, ReduceOpts::new().axis(1)).unwrap()),
+                ),
+                (
+                    "argmin rows",
+                    Box::new(move || kiln::argmin(x, ReduceOpts::new().axis(1)).unwrap()),
+                ),
+                (
+                    "argmax flat",
+                    Box::new(move || kiln::argmax(x, ()).unwrap()),
+                ),
+                (
+                    "argmin flat",
+                    Box::new(move || kiln::argmin(x, ()).unwrap()),
+                ),
+            ];
+            for (name, build) in &builds {
+                let want = bits_in(build.as_ref(), Mode::Interpreter);
+                for mode in [Mode::Fused, Mode::Eager] {
+                    assert_eq!(
+                        bits_in(build.as_ref(), mode),
+                        want,
+                        "{name} of {dtype:?} [{rows}, {width}] ({mode:?})"
+                    );
+                }
+            }
+        }
+    }
+}

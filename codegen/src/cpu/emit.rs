@@ -491,6 +491,17 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     .collect()
             })
             .collect();
+        // Argmax/argmin: each copy's lanes' best indices, counted from the block start
+        // (see `arg_step`).
+        let ity = plan.fty.as_int();
+        let arg_idx: Vec<Option<Vec<Variable>>> = accs
+            .iter()
+            .map(|acc| {
+                let op = self.k.reductions[acc.r].op;
+                (means.is_none() && matches!(op, ReduceOp::ArgMax | ReduceOp::ArgMin))
+                    .then(|| (0..plan.unroll).map(|_| self.b.declare_var(ity)).collect())
+            })
+            .collect();
         // Max/min: a lane mask of NaNs seen, one per reduction (see `lane_extreme`).
         let nans: Vec<Option<Variable>> = accs
             .iter()
@@ -505,21 +516,32 @@ impl<'a, 'b> Emitter<'a, 'b> {
             })
             .collect();
         let reset = |e: &mut Self, only_sums: bool| {
-            for (acc, vs) in accs.iter().zip(&vaccs) {
+            for ((acc, vs), idx) in accs.iter().zip(&vaccs).zip(&arg_idx) {
                 let r = &e.k.reductions[acc.r];
-                let sum_like = matches!(r.op, ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Var)
-                    || means.is_some();
-                if only_sums && !sum_like {
+                let per_block = matches!(
+                    r.op,
+                    ReduceOp::Sum
+                        | ReduceOp::Mean
+                        | ReduceOp::Var
+                        | ReduceOp::ArgMax
+                        | ReduceOp::ArgMin
+                ) || means.is_some();
+                if only_sums && !per_block {
                     continue;
                 }
                 let init = match (r.op, means.is_some()) {
-                    (ReduceOp::Max, false) => f64::NEG_INFINITY,
-                    (ReduceOp::Min, false) => f64::INFINITY,
+                    (ReduceOp::Max | ReduceOp::ArgMax, false) => f64::NEG_INFINITY,
+                    (ReduceOp::Min | ReduceOp::ArgMin, false) => f64::INFINITY,
                     _ => 0.0,
                 };
                 for &v in vs {
                     let c = e.vconst(plan, init);
                     e.b.def_var(v, c);
+                }
+                // Each lane starts at its first element (kept if nothing beats it).
+                for (c, &v) in idx.iter().flatten().enumerate() {
+                    let first = e.lane_indices(plan, c as i64 * plan.lanes as i64);
+                    e.b.def_var(v, first);
                 }
             }
         };
@@ -545,6 +567,11 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     for (c, &v) in vs.iter().enumerate() {
                         let x = vals[r.value.0 as usize][c];
                         let a = e.b.use_var(v);
+                        if let Some(idx) = &arg_idx[k] {
+                            let offset = e.b.ins().isub(i, j);
+                            e.arg_step(plan, r.op, v, idx[c], offset, c, x);
+                            continue;
+                        }
                         let next = match (r.op, mean) {
                             (_, Some(mean)) => {
                                 let m = e.narrow_f64(plan.dtype, mean);
@@ -573,10 +600,14 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 }
                 Ok(())
             })?;
-            // Flush the sums of this block into the f64 accumulators.
+            // Flush the sums of this block into the f64 accumulators, and the best
+            // of argmax/argmin's lanes into its scalar state.
             let done = e.b.ins().isub(j_end, j);
-            for (acc, vs) in accs.iter().zip(&vaccs) {
+            for ((acc, vs), idx) in accs.iter().zip(&vaccs).zip(&arg_idx) {
                 let r = &e.k.reductions[acc.r];
+                if let Some(idx) = idx {
+                    e.arg_fold(plan, r.op == ReduceOp::ArgMax, acc, vs, idx);
+                }
                 let sum_like = matches!(r.op, ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Var);
                 if means.is_none() && sum_like {
                     let total = e.hsum_f64(plan, vs);
@@ -665,6 +696,124 @@ impl<'a, 'b> Emitter<'a, 'b> {
         } else {
             self.b.ins().bor(one, other)
         }
+    }
+
+    /// An integer vector (lanes as wide as the plan's floats) of `first`,
+    /// `first + 1`, ...: the indices of one vector's lanes.
+    fn lane_indices(&mut self, plan: &VectorPlan, first: i64) -> Value {
+        let ity = plan.fty.as_int();
+        let lane_bytes = ity.lane_bits() as usize / 8;
+        let bytes: Vec<u8> = (0..plan.lanes as i64)
+            .flat_map(|l| (first + l).to_le_bytes()[..lane_bytes].to_vec())
+            .collect();
+        let handle = self
+            .b
+            .func
+            .dfg
+            .constants
+            .insert(cranelift_codegen::ir::ConstantData::from(bytes));
+        self.b.ins().vconst(ity, handle)
+    }
+
+    /// One vector step of argmax (argmin) in each lane: x at block offset
+    /// `offset + c·lanes + lane` replaces the lane's best when strictly greater
+    /// (smaller), or when it is NaN and the best is not, so each lane keeps its first
+    /// maximum and its first NaN, as the scalar loop does.
+    #[allow(clippy::too_many_arguments)]
+    fn arg_step(
+        &mut self,
+        plan: &VectorPlan,
+        op: ReduceOp,
+        best: Variable,
+        best_idx: Variable,
+        offset: Value,
+        c: usize,
+        x: Value,
+    ) {
+        let ity = plan.fty.as_int();
+        let a = self.b.use_var(best);
+        let cc = if op == ReduceOp::ArgMax {
+            FloatCC::GreaterThan
+        } else {
+            FloatCC::LessThan
+        };
+        let strictly = self.b.ins().fcmp(cc, x, a);
+        let x_nan = self.b.ins().fcmp(FloatCC::Unordered, x, x);
+        let a_ok = self.b.ins().fcmp(FloatCC::Ordered, a, a);
+        let wins = self.b.ins().bor(strictly, x_nan);
+        let take = self.b.ins().band(wins, a_ok);
+        let take_f = bitcast(self.b, plan.fty, take);
+        let next = self.b.ins().bitselect(take_f, x, a);
+        self.b.def_var(best, next);
+        let lane0 = self.lane_indices(plan, c as i64 * plan.lanes as i64);
+        let off = if ity.lane_bits() == 32 {
+            self.b.ins().ireduce(types::I32, offset)
+        } else {
+            offset
+        };
+        let off = self.b.ins().splat(ity, off);
+        let here = self.b.ins().iadd(lane0, off);
+        let take_i = bitcast(self.b, ity, take);
+        let bi = self.b.use_var(best_idx);
+        let bi = self.b.ins().bitselect(take_i, here, bi);
+        self.b.def_var(best_idx, bi);
+    }
+
+    /// Fold every lane's best of this block into argmax (argmin)'s scalar state (best
+    /// value, index, and the count of elements before the block): a lane wins when the
+    /// state is empty, when it is NaN and the state is not, or when it is greater
+    /// (smaller), or equal or both NaN with a smaller index; lanes hold the first best
+    /// of their own elements, so this keeps the first best overall.
+    fn arg_fold(
+        &mut self,
+        plan: &VectorPlan,
+        max: bool,
+        acc: &Acc,
+        vs: &[Variable],
+        idx: &[Variable],
+    ) {
+        let count = self.b.use_var(acc.count);
+        let mut have = self.b.ins().icmp_imm_s(IntCC::NotEqual, count, 0);
+        let mut best = self.b.use_var(acc.a);
+        let mut best_idx = self.b.use_var(acc.b);
+        for (&v, &iv) in vs.iter().zip(idx) {
+            let (v, iv) = (self.b.use_var(v), self.b.use_var(iv));
+            for lane in 0..plan.lanes as u8 {
+                let x = self.b.ins().extractlane(v, lane);
+                let i = self.b.ins().extractlane(iv, lane);
+                let i = if plan.lanes == 4 {
+                    self.b.ins().sextend(types::I64, i)
+                } else {
+                    i
+                };
+                let i = self.b.ins().iadd(i, count);
+                let cc = if max {
+                    FloatCC::GreaterThan
+                } else {
+                    FloatCC::LessThan
+                };
+                let strictly = self.b.ins().fcmp(cc, x, best);
+                let equal = self.b.ins().fcmp(FloatCC::Equal, x, best);
+                let x_nan = self.b.ins().fcmp(FloatCC::Unordered, x, x);
+                let best_nan = self.b.ins().fcmp(FloatCC::Unordered, best, best);
+                let earlier = self.b.ins().icmp(IntCC::SignedLessThan, i, best_idx);
+                // A NaN beats a number; of two NaNs or two equal numbers the earlier.
+                let both_nan = self.b.ins().band(x_nan, best_nan);
+                let nan_first = self.b.ins().band(both_nan, earlier);
+                let nan_new = self.b.ins().band_not(x_nan, best_nan);
+                let eq_earlier = self.b.ins().band(equal, earlier);
+                let nan_wins = self.b.ins().bor(nan_first, nan_new);
+                let number_wins = self.b.ins().bor(strictly, eq_earlier);
+                let wins = self.b.ins().bor(nan_wins, number_wins);
+                let not_have = self.b.ins().bxor_imm_s(have, 1);
+                let take = self.b.ins().bor(wins, not_have);
+                best = self.b.ins().select(take, x, best);
+                best_idx = self.b.ins().select(take, i, best_idx);
+                have = self.b.ins().iconst(types::I8, 1);
+            }
+        }
+        self.b.def_var(acc.a, best);
+        self.b.def_var(acc.b, best_idx);
     }
 
     fn vconst(&mut self, plan: &VectorPlan, v: f64) -> Value {

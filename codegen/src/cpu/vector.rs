@@ -119,8 +119,10 @@ pub fn plan(k: &Kernel) -> Option<VectorPlan> {
     }
     if !k.reductions.is_empty() {
         // The innermost loop must walk a reduced axis, and every reduction must have a
-        // vector accumulator (sum-like or max/min).
-        if k.reduced == 0 || !k.reductions.iter().all(|r| vector_reduction(r.op)) {
+        // vector accumulator (sum-like, max/min, or argmax/argmin's best and index).
+        let vector_op =
+            |op| vector_reduction(op) || matches!(op, ReduceOp::ArgMax | ReduceOp::ArgMin);
+        if k.reduced == 0 || !k.reductions.iter().all(|r| vector_op(r.op)) {
             return None;
         }
     }
