@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""kiln (fused) against NumPy on the patterns of examples/patterns.rs, side by side.
+
+    .venv/bin/python benches/python/patterns.py [--reps N]
+
+Runs `cargo run --release --example patterns -- --json --reps N`, times the same
+expressions with NumPy on the same 4000 x 2500 matrix, and prints a markdown table:
+medians, "kiln vs numpy" (NumPy's median over kiln's: 2.0x means kiln takes half the
+time) and whether the checksums (the sum of each result) agree to 1e-6 relative.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+ROWS, COLS = 4000, 2500
+
+
+def numpy_patterns(x: np.ndarray, y: np.ndarray) -> dict:
+    return {
+        "sum axis 1, f64": lambda: x.sum(axis=1),
+        "sum axis 0, f64": lambda: x.sum(axis=0),
+        "sum axis 0, f32": lambda: y.sum(axis=0),
+        "x - mean(x, axis 0), f64": lambda: x - x.mean(axis=0, keepdims=True),
+        "var axis 0, f64": lambda: x.var(axis=0),
+        "var axis 1, f64": lambda: x.var(axis=1),
+        "max axis 0, f32": lambda: y.max(axis=0),
+        "argmax axis 1, f32": lambda: y.argmax(axis=1),
+        "x.T + 1, f64": lambda: x.T + 1.0,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=9)
+    a = ap.parse_args()
+    out = subprocess.run(
+        ["cargo", "run", "--release", "--quiet", "--example", "patterns", "--",
+         "--json", "--reps", str(a.reps)],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout
+    kiln = {r["pattern"]: r for r in map(json.loads, out.splitlines())}
+    i = np.arange(ROWS * COLS, dtype=np.int64)
+    x = ((i * 7919) % 1000 * 1e-3).reshape(ROWS, COLS)
+    y = x.astype(np.float32)
+    print("| pattern | kiln fused ms | NumPy ms | kiln vs numpy | checksums agree? |")
+    print("|---|---:|---:|---:|:---:|")
+    for name, f in numpy_patterns(x, y).items():
+        times = []
+        for _ in range(a.reps):
+            t = time.perf_counter()
+            r = f()
+            times.append((time.perf_counter() - t) * 1e3)
+        times.sort()
+        median = times[len(times) // 2]
+        k = kiln[name]
+        want = float(np.sum(r, dtype=np.float64))
+        agree = abs(want - k["checksum"]) <= 1e-6 * (abs(want) + 1.0)
+        print(f"| {name} | {k['median_ms']:.2f} | {median:.2f} | "
+              f"{median / k['median_ms']:.2f}x | {'yes' if agree else 'NO'} |")
+
+
+if __name__ == "__main__":
+    main()
