@@ -34,6 +34,7 @@ def numpy_patterns(x: np.ndarray, y: np.ndarray) -> dict:
         "max axis 0, f32": lambda: y.max(axis=0),
         "argmax axis 1, f32": lambda: y.argmax(axis=1),
         "x.T + 1, f64": lambda: x.T + 1.0,
+        "exp(x.T), f32": lambda: np.exp(y.T),
     }
 
 

@@ -142,11 +142,16 @@ pub fn plan(k: &Kernel) -> Option<VectorPlan> {
 /// phase, no elementwise stores, every reduction sum-like or max/min.
 pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
     let kept = k.rank - k.reduced;
+    // The innermost loop axis (a reduced one) moves by a run-time stride somewhere.
+    let strided_inner = k.rank > 0
+        && k.accesses
+            .iter()
+            .any(|a| a.strides[k.rank - 1] == Stride::Other);
     if k.reductions.is_empty()
         || k.reduced == 0
         || kept == 0
         || !k.stores.is_empty()
-        || plan(k).is_some()
+        || !strided_inner
         || !k
             .reductions
             .iter()
@@ -185,8 +190,14 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
         .iter()
         .map(|(_, d)| *d)
         .find(|d| d.is_real_floating())?;
-    for a in &k.accesses {
-        if a.strides[axis] == Stride::Other {
+    // Loads that move by a run-time stride are gathered a lane at a time; everything
+    // else moves by 0 or 1 element.
+    for (i, a) in k.accesses.iter().enumerate() {
+        let loaded = k
+            .instrs
+            .iter()
+            .any(|(instr, _)| matches!(instr, Instr::Load { access } if *access == i));
+        if a.strides[axis] == Stride::Other && !loaded {
             return None;
         }
     }
@@ -287,13 +298,19 @@ pub(crate) fn body(
         // value broadcast along the loop is one load and splat for every copy.
         let mut load_at = None;
         if let Instr::Load { access } = instr {
-            let p = e.address(*access, addrs[*access]);
-            if k.accesses[*access].strides[inner] == Stride::Zero {
-                let s = e.b.ins().load(plan.fty.lane_type(), mem(), p, 0);
-                vals.push(vec![splat(e.b, plan.fty, s); u]);
-                continue;
+            match k.accesses[*access].strides[inner] {
+                Stride::Zero => {
+                    let p = e.address(*access, addrs[*access]);
+                    let s = e.b.ins().load(plan.fty.lane_type(), mem(), p, 0);
+                    vals.push(vec![splat(e.b, plan.fty, s); u]);
+                    continue;
+                }
+                Stride::Other => {
+                    vals.push(gather(e, plan, *access, addrs[*access]));
+                    continue;
+                }
+                Stride::Unit => load_at = Some(e.address(*access, addrs[*access])),
             }
-            load_at = Some(p);
         }
         // Arithmetic and functions: every operation once per copy, in lockstep.
         let lanes = |v: &Vec<Value>| Lanes::new(v);
@@ -356,6 +373,28 @@ pub(crate) fn body(
         vals.push(copies);
     }
     Ok(vals)
+}
+
+/// `plan.unroll` vectors of an access that moves by a run-time stride along the
+/// vector axis, one element at a time (a strided or transposed operand).
+fn gather(e: &mut Emitter, plan: &VectorPlan, access: usize, at: Value) -> Vec<Value> {
+    let stride = e.strides[access][plan.axis];
+    let mut elem = at;
+    (0..plan.unroll)
+        .map(|_| {
+            let mut v = None;
+            for lane in 0..plan.lanes {
+                let p = e.address(access, elem);
+                let x = e.b.ins().load(plan.fty.lane_type(), mem(), p, 0);
+                v = Some(match v {
+                    None => e.b.ins().scalar_to_vector(plan.fty, x),
+                    Some(v) => e.b.ins().insertlane(v, x, lane as u8),
+                });
+                elem = e.b.ins().iadd(elem, stride);
+            }
+            v.expect("at least one lane")
+        })
+        .collect()
 }
 
 /// One iteration of the vector loop of an elementwise kernel: the body, then the
