@@ -597,6 +597,16 @@ impl<'a, 'b> Emitter<'a, 'b> {
             }
         };
         reset(self, false);
+        // Var's second pass: each mean as a vector, once per row rather than at every
+        // step (kernels compile without Cranelift's loop-invariant code motion).
+        let mean_vectors: Vec<Option<Value>> = (0..accs.len())
+            .map(|k| {
+                means.and_then(|m| m[k]).map(|mean| {
+                    let m = self.narrow_f64(plan.dtype, mean);
+                    splat(self.b, plan.fty, m)
+                })
+            })
+            .collect();
         // Blocks of BLOCK elements (the last one partial), each a vector loop.
         let block_step = BLOCK.max(step) / step * step;
         self.for_loop_step(lo, vec_end, block_step, |e, j| {
@@ -624,9 +634,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
                             continue;
                         }
                         let next = match (r.op, mean) {
-                            (_, Some(mean)) => {
-                                let m = e.narrow_f64(plan.dtype, mean);
-                                let m = splat(e.b, plan.fty, m);
+                            (_, Some(_)) => {
+                                let m = mean_vectors[k].expect("var has a mean");
                                 let d = e.b.ins().fsub(x, m);
                                 // One rounding fewer, and one instruction: kiln's own
                                 // accumulation, not a user's multiply and add.
