@@ -50,6 +50,13 @@ fn sum_mean_and_var_are_bitwise_equal_on_1_2_and_8_threads() {
         Box::new(move || {
             kiln::sum(&kiln::reshape(&f32_input(n - 1), [1000, 3000]).unwrap(), 0).unwrap()
         }),
+        Box::new(move || {
+            kiln::var(&kiln::reshape(&f32_input(n - 1), [1000, 3000]).unwrap(), 0).unwrap()
+        }),
+        Box::new(move || {
+            let m = kiln::reshape(&f32_input(n - 1), [1000, 3000]).unwrap();
+            kiln::argmax(&m, ReduceOpts::new().axis(1)).unwrap()
+        }),
     ];
     for build in &builds {
         let one = bits_on_threads(1, build.as_ref());
