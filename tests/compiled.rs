@@ -2,7 +2,7 @@
 //! thread count, sizes are run-time arguments (changing N does not recompile), and the
 //! compiled modes agree with the interpreter on the standard workloads' shapes.
 
-use kiln::{Array, DType, Mode, ReduceOpts};
+use kiln::{Array, DType, Mode, ReduceOpts, SliceArg};
 
 fn data(n: usize, seed: u64) -> Vec<f64> {
     let mut s = seed;
@@ -341,7 +341,7 @@ fn column_reductions_agree_with_the_interpreter() {
             // Special values in a few columns (the others stay finite), and columns of
             // -0 and +0 alone.
             let last = shape.last().copied().unwrap_or(1).max(1);
-            let specials = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
+            let specials = [f64::NAN, f64::INFINITY, -f64::NAN, f64::NEG_INFINITY];
             for (i, x) in v.iter_mut().enumerate() {
                 let (row, col) = (i / last, i % last);
                 if col % 7 == 3 && row % 50 == 1 {
@@ -373,8 +373,9 @@ fn column_reductions_agree_with_the_interpreter() {
                     opts.clone(),
                     opts.clone(),
                     opts.clone(),
+                    opts.clone(),
                 ];
-                let [o0, o1, o2, o3, o4] = o;
+                let [o0, o1, o2, o3, o4, o5] = o;
                 let close: Vec<(&str, Build)> = vec![
                     ("sum", Box::new(move || kiln::sum(x, o0()).unwrap())),
                     ("mean", Box::new(move || kiln::mean(x, o1()).unwrap())),
@@ -382,6 +383,20 @@ fn column_reductions_agree_with_the_interpreter() {
                     (
                         "var with correction 1",
                         Box::new(move || kiln::var(x, o3().correction(1.0)).unwrap()),
+                    ),
+                    (
+                        "mean + 2 var + max, one kernel of three reductions",
+                        Box::new(move || {
+                            let o = o5();
+                            let m = kiln::mean(x, o.clone()).unwrap();
+                            let v = kiln::var(x, o.clone()).unwrap();
+                            let sum = (&m + &(&v * 2.0).unwrap()).unwrap();
+                            if reduced > 0 {
+                                (&sum + &kiln::max(x, o).unwrap()).unwrap()
+                            } else {
+                                sum
+                            }
+                        }),
                     ),
                     (
                         "sum of a row total broadcast back",
@@ -492,6 +507,47 @@ fn vector_argmax_and_argmin_agree_with_the_interpreter() {
                 }
             }
         }
+        // Flattened argmax of views that do not merge into one row, larger than one
+        // chunk: the index carries from row to row and chunk to chunk. Ties (small
+        // integers) everywhere, the maximum first reached late.
+        let (rows, width) = (300, 1031);
+        let v: Vec<f64> = (0..rows * width)
+            .map(|i| ((i * 7) % 5) as f64 + if i == 200_000 { 9.0 } else { 0.0 })
+            .collect();
+        let x = kiln::astype(&kiln::from_vec(v, [rows, width]).unwrap(), dtype).unwrap();
+        x.compute().unwrap();
+        let x = &x;
+        let builds: Vec<(&str, Build)> = vec![
+            (
+                "argmax(x.T)",
+                Box::new(move || kiln::argmax(&kiln::matrix_transpose(x).unwrap(), ()).unwrap()),
+            ),
+            (
+                "argmin(x[:, 1:])",
+                Box::new(move || {
+                    let all = SliceArg::from(..);
+                    kiln::argmin(&x.slice([all, SliceArg::from(1..)]).unwrap(), ()).unwrap()
+                }),
+            ),
+            (
+                "argmax(x[:, 1:], axis 1)",
+                Box::new(move || {
+                    let all = SliceArg::from(..);
+                    let v = x.slice([all, SliceArg::from(1..)]).unwrap();
+                    kiln::argmax(&v, ReduceOpts::new().axis(1)).unwrap()
+                }),
+            ),
+        ];
+        for (name, build) in &builds {
+            let want = bits_in(build.as_ref(), Mode::Interpreter);
+            for mode in [Mode::Fused, Mode::Eager] {
+                assert_eq!(
+                    bits_in(build.as_ref(), mode),
+                    want,
+                    "{name} of {dtype:?} ({mode:?})"
+                );
+            }
+        }
     }
 }
 
@@ -502,7 +558,6 @@ fn vector_argmax_and_argmin_agree_with_the_interpreter() {
 /// partners, step slices, and reductions over such views.
 #[test]
 fn transposed_and_strided_operands_agree_with_the_interpreter() {
-    use kiln::SliceArg;
     let shapes: &[&[usize]] = &[
         &[300, 70],
         &[131, 37],

@@ -134,7 +134,12 @@ impl Emitter<'_, '_> {
                     ReduceOp::Max | ReduceOp::Min => {
                         let p = e.slot_address(scratch, i, 0, j, dtype.size_bytes() as i64);
                         let ty = super::ops::clif_type(dtype)?;
-                        e.b.ins().load(ty, mem(), p, 0)
+                        let v = e.b.ins().load(ty, mem(), p, 0);
+                        // NaN as the interpreter writes it (the add that carried it
+                        // kept an input NaN's sign and payload).
+                        let nan = e.ops_constant(dtype, kiln_ir::Scalar::Float(f64::NAN))?;
+                        let is_nan = e.b.ins().fcmp(FloatCC::Unordered, v, v);
+                        e.b.ins().select(is_nan, nan, v)
                     }
                     ReduceOp::Sum => {
                         let s = e.b.ins().load(types::F64, mem(), slot, 0);

@@ -8,8 +8,9 @@
 //! (24 bytes per reduction, see `PartialLayout`) for the caller to combine.
 //!
 //! The innermost loop is vectorised when every value of the kernel fits one 128-bit
-//! vector shape and every access moves by 0 or 1 element along it (see `vector.rs`);
-//! otherwise it runs one element at a time.
+//! vector shape and every store moves by 1 element along it (loads by 0, 1 or a
+//! gathered stride; see `vector.rs`); otherwise it runs one element at a time. Column
+//! reductions vectorise the innermost kept axis instead (`columns.rs`).
 
 use super::clif_math::{bitcast, splat};
 use super::ops::{clif_type, unsupported, Libcalls, Ops, Unsupported};
@@ -566,7 +567,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 })
             })
             .collect();
-        let reset = |e: &mut Self, only_sums: bool| {
+        let reset = |e: &mut Self, per_block_only: bool| {
             for ((acc, vs), idx) in accs.iter().zip(&vaccs).zip(&arg_idx) {
                 let r = &e.k.reductions[acc.r];
                 let per_block = matches!(
@@ -577,7 +578,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                         | ReduceOp::ArgMax
                         | ReduceOp::ArgMin
                 ) || means.is_some();
-                if only_sums && !per_block {
+                if per_block_only && !per_block {
                     continue;
                 }
                 let init = match (r.op, means.is_some()) {

@@ -3,8 +3,11 @@
 //! lockstep so their latencies overlap.
 //!
 //! A kernel qualifies when every value is of one float dtype or a bool used as a mask,
-//! every access moves by 0 or 1 element along the innermost axis (stores by 1), and
-//! every op has a vector form. Others run the scalar loop (`emit.rs`).
+//! every store moves by 1 element along the vector axis, and every op has a vector
+//! form; loads that move by 0 are splat, by 1 loaded whole, by a run-time stride
+//! gathered a lane at a time. The vector axis is the innermost one, or for a column
+//! reduction the innermost kept axis (`column_plan`). Others run the scalar loop
+//! (`emit.rs`).
 
 use super::clif_math::{splat, ClifMath, ClifMath32, ClifMath64};
 use super::emit::Emitter;
@@ -142,11 +145,26 @@ pub fn plan(k: &Kernel) -> Option<VectorPlan> {
 /// phase, no elementwise stores, every reduction sum-like or max/min.
 pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
     let kept = k.rank - k.reduced;
-    // The innermost loop axis (a reduced one) moves by a run-time stride somewhere.
-    let strided_inner = k.rank > 0
-        && k.accesses
+    // Some load moves by a run-time stride along the innermost loop axis (a reduced
+    // one) and by one element along the innermost kept axis: walking the kept axis in
+    // vectors turns its reads into runs of whole cache lines. Every load must move by
+    // 0 or 1 along the kept axis (a gather across rows at each step would touch a line
+    // and a page per lane: the row loop, with its own gathers, streams better).
+    let loads: Vec<usize> = k
+        .instrs
+        .iter()
+        .filter_map(|(instr, _)| match instr {
+            Instr::Load { access } => Some(*access),
+            _ => None,
+        })
+        .collect();
+    let along = |a: usize, axis: usize| k.accesses[a].strides[axis];
+    let strided_inner = kept >= 1
+        && k.reduced >= 1
+        && loads
             .iter()
-            .any(|a| a.strides[k.rank - 1] == Stride::Other);
+            .any(|&a| along(a, k.rank - 1) == Stride::Other && along(a, kept - 1) == Stride::Unit)
+        && loads.iter().all(|&a| along(a, kept - 1) != Stride::Other);
     if k.reductions.is_empty()
         || k.reduced == 0
         || kept == 0
