@@ -27,16 +27,7 @@ fn bits_on_threads(threads: usize, build: &(dyn Fn() -> Array + Sync)) -> Vec<u6
         .num_threads(threads)
         .build()
         .unwrap();
-    pool.install(|| {
-        let a = build();
-        let a = kiln::astype(&a, DType::F64).unwrap();
-        a.compute_with(Mode::Fused).unwrap();
-        a.to_vec::<f64>()
-            .unwrap()
-            .iter()
-            .map(|x| x.to_bits())
-            .collect()
-    })
+    pool.install(|| bits_in(build, Mode::Fused))
 }
 
 #[test]

@@ -793,16 +793,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
     ) {
         let ity = plan.fty.as_int();
         let a = self.b.use_var(best);
-        let cc = if op == ReduceOp::ArgMax {
-            FloatCC::GreaterThan
-        } else {
-            FloatCC::LessThan
-        };
-        let strictly = self.b.ins().fcmp(cc, x, a);
-        let x_nan = self.b.ins().fcmp(FloatCC::Unordered, x, x);
-        let a_ok = self.b.ins().fcmp(FloatCC::Ordered, a, a);
-        let wins = self.b.ins().bor(strictly, x_nan);
-        let take = self.b.ins().band(wins, a_ok);
+        let take = self.arg_wins(op == ReduceOp::ArgMax, x, a);
         let take_f = bitcast(self.b, plan.fty, take);
         let next = self.b.ins().bitselect(take_f, x, a);
         self.b.def_var(best, next);
@@ -1092,6 +1083,22 @@ impl<'a, 'b> Emitter<'a, 'b> {
         Ok(())
     }
 
+    /// Whether float x beats `best` for argmax (`max`) or argmin, scalars or vectors
+    /// alike: strictly greater (smaller), or NaN where `best` is not (so the first
+    /// maximum and the first NaN stay).
+    fn arg_wins(&mut self, max: bool, x: Value, best: Value) -> Value {
+        let cc = if max {
+            FloatCC::GreaterThan
+        } else {
+            FloatCC::LessThan
+        };
+        let strictly = self.b.ins().fcmp(cc, x, best);
+        let x_nan = self.b.ins().fcmp(FloatCC::Unordered, x, x);
+        let best_ok = self.b.ins().fcmp(FloatCC::Ordered, best, best);
+        let wins = self.b.ins().bor(strictly, x_nan);
+        self.b.ins().band(wins, best_ok)
+    }
+
     /// Whether x replaces the best so far: the first element always; then strictly
     /// better; NaN beats any number and the first NaN stays.
     fn arg_better(
@@ -1107,17 +1114,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             self.b.ins().icmp_imm_s(IntCC::Equal, c, 0)
         };
         let better = if dtype.is_real_floating() {
-            let cc = if max {
-                FloatCC::GreaterThan
-            } else {
-                FloatCC::LessThan
-            };
-            let strictly = self.b.ins().fcmp(cc, x, best);
-            let x_nan = self.b.ins().fcmp(FloatCC::Unordered, x, x);
-            let best_nan = self.b.ins().fcmp(FloatCC::Unordered, best, best);
-            let x_wins = self.b.ins().bor(strictly, x_nan);
-            let not_best_nan = self.b.ins().bxor_imm_s(best_nan, 1);
-            self.b.ins().band(x_wins, not_best_nan)
+            self.arg_wins(max, x, best)
         } else {
             let signed = dtype.is_signed_integer();
             let cc = match (max, signed) {
