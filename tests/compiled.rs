@@ -308,6 +308,27 @@ fn bits_in(build: &dyn Fn() -> Array, mode: Mode) -> Vec<u64> {
 
 type Build<'a> = Box<dyn Fn() -> Array + 'a>;
 
+/// `build`, computed fused and eager, agrees with the interpreter: bit for bit (`tol`
+/// None), or within `tol` relative to 1 + |expected| with NaN matching NaN.
+fn agrees_with_interpreter(what: &str, build: &dyn Fn() -> Array, tol: Option<f64>) {
+    let want = bits_in(build, Mode::Interpreter);
+    for mode in [Mode::Fused, Mode::Eager] {
+        let got = bits_in(build, mode);
+        let Some(tol) = tol else {
+            assert_eq!(got, want, "{what} ({mode:?})");
+            continue;
+        };
+        assert_eq!(got.len(), want.len(), "{what} ({mode:?})");
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            let (g, w) = (f64::from_bits(*g), f64::from_bits(*w));
+            assert!(
+                (g.is_nan() && w.is_nan()) || g == w || (g - w).abs() <= tol * (1.0 + w.abs()),
+                "{what} ({mode:?}), element {i}: {g} vs {w}"
+            );
+        }
+    }
+}
+
 /// Reductions over outer axes only (`sum(x, axis=0)` and the like) run as column
 /// reductions, vectorised along the kept innermost axis: they must agree with the
 /// interpreter on widths that are not a multiple of the vector width or of the column
@@ -350,6 +371,8 @@ fn column_reductions_agree_with_the_interpreter() {
             }
             for axes in axes_sets {
                 let reduced: usize = axes.iter().map(|&a| shape[a as usize]).product();
+                let case = format!("over {axes:?} of {dtype:?} {shape:?}");
+                let what = |name: &str| format!("{name} {case}");
                 let opts = move || ReduceOpts::new().axes(axes.clone());
                 let mut exact: Vec<(&str, Build)> = Vec::new();
                 if reduced > 0 {
@@ -399,31 +422,11 @@ fn column_reductions_agree_with_the_interpreter() {
                     ),
                 ];
                 let tol = if dtype == DType::F32 { 1e-6 } else { 1e-13 };
-                let what = |name: &str, mode| format!("{name} of {dtype:?} {shape:?} ({mode:?})");
-                for mode in [Mode::Fused, Mode::Eager] {
-                    for (name, build) in &exact {
-                        assert_eq!(
-                            bits_in(build.as_ref(), mode),
-                            bits_in(build.as_ref(), Mode::Interpreter),
-                            "{}",
-                            what(name, mode)
-                        );
-                    }
-                    for (name, build) in &close {
-                        let want = bits_in(build.as_ref(), Mode::Interpreter);
-                        let got = bits_in(build.as_ref(), mode);
-                        assert_eq!(got.len(), want.len());
-                        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-                            let (g, w) = (f64::from_bits(*g), f64::from_bits(*w));
-                            assert!(
-                                (g.is_nan() && w.is_nan())
-                                    || g == w
-                                    || (g - w).abs() <= tol * (1.0 + w.abs()),
-                                "{}, element {i}: {g} vs {w}",
-                                what(name, mode)
-                            );
-                        }
-                    }
+                for (name, build) in &exact {
+                    agrees_with_interpreter(&what(name), build.as_ref(), None);
+                }
+                for (name, build) in &close {
+                    agrees_with_interpreter(&what(name), build.as_ref(), Some(tol));
                 }
             }
         }
@@ -488,14 +491,8 @@ fn vector_argmax_and_argmin_agree_with_the_interpreter() {
                 ),
             ];
             for (name, build) in &builds {
-                let want = bits_in(build.as_ref(), Mode::Interpreter);
-                for mode in [Mode::Fused, Mode::Eager] {
-                    assert_eq!(
-                        bits_in(build.as_ref(), mode),
-                        want,
-                        "{name} of {dtype:?} [{rows}, {width}] ({mode:?})"
-                    );
-                }
+                let what = format!("{name} of {dtype:?} [{rows}, {width}]");
+                agrees_with_interpreter(&what, build.as_ref(), None);
             }
         }
         // Flattened argmax of views that do not merge into one row, larger than one
@@ -530,14 +527,7 @@ fn vector_argmax_and_argmin_agree_with_the_interpreter() {
             ),
         ];
         for (name, build) in &builds {
-            let want = bits_in(build.as_ref(), Mode::Interpreter);
-            for mode in [Mode::Fused, Mode::Eager] {
-                assert_eq!(
-                    bits_in(build.as_ref(), mode),
-                    want,
-                    "{name} of {dtype:?} ({mode:?})"
-                );
-            }
+            agrees_with_interpreter(&format!("{name} of {dtype:?}"), build.as_ref(), None);
         }
     }
 }
@@ -613,20 +603,8 @@ fn transposed_and_strided_operands_agree_with_the_interpreter() {
             }
             let tol = if dtype == DType::F32 { 1e-6 } else { 1e-13 };
             for (name, build) in &builds {
-                let want = bits_in(build.as_ref(), Mode::Interpreter);
-                for mode in [Mode::Fused, Mode::Eager] {
-                    let got = bits_in(build.as_ref(), mode);
-                    assert_eq!(got.len(), want.len(), "{name}");
-                    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-                        let (g, w) = (f64::from_bits(*g), f64::from_bits(*w));
-                        assert!(
-                            (g.is_nan() && w.is_nan())
-                                || g == w
-                                || (g - w).abs() <= tol * (1.0 + w.abs()),
-                            "{name} of {dtype:?} {shape:?} ({mode:?}), element {i}: {g} vs {w}"
-                        );
-                    }
-                }
+                let what = format!("{name} of {dtype:?} {shape:?}");
+                agrees_with_interpreter(&what, build.as_ref(), Some(tol));
             }
         }
     }

@@ -12,12 +12,12 @@
 //! deviations from each column's mean.
 
 use super::clif_math::{bitcast, splat};
-use super::emit::Emitter;
+use super::emit::{mem, Emitter};
 use super::ops::Unsupported;
 use super::vector::{self, VectorPlan};
 use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::{
-    types, ConstantData, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value,
+    types, ConstantData, InstBuilder, StackSlotData, StackSlotKind, Value,
 };
 use kiln_ir::{DType, ReduceOp};
 
@@ -27,10 +27,6 @@ pub const COLUMN_BLOCK: i64 = 512;
 
 /// Bytes of one reduction's scratch (its two regions).
 const REGION: i64 = COLUMN_BLOCK * 8;
-
-fn mem() -> MemFlagsData {
-    MemFlagsData::new().with_notrap()
-}
 
 /// What a walk over the reduced axes accumulates.
 #[derive(Clone, Copy, PartialEq)]
@@ -129,7 +125,6 @@ impl Emitter<'_, '_> {
             let out = e.advance(at, plan.axis, j);
             for (i, r) in k.reductions.iter().enumerate() {
                 let dtype = k.dtype(r.value);
-                let slot = e.slot_address(scratch, i, 0, j, 8);
                 let v = match r.op {
                     ReduceOp::Max | ReduceOp::Min => {
                         let p = e.slot_address(scratch, i, 0, j, dtype.size_bytes() as i64);
@@ -141,14 +136,15 @@ impl Emitter<'_, '_> {
                         let is_nan = e.b.ins().fcmp(FloatCC::Unordered, v, v);
                         e.b.ins().select(is_nan, nan, v)
                     }
-                    ReduceOp::Sum => {
-                        let s = e.b.ins().load(types::F64, mem(), slot, 0);
+                    ReduceOp::Sum | ReduceOp::Mean => {
+                        let p = e.slot_address(scratch, i, 0, j, 8);
+                        let s = e.b.ins().load(types::F64, mem(), p, 0);
+                        let s = if r.op == ReduceOp::Mean {
+                            e.mean_from(s, count)
+                        } else {
+                            s
+                        };
                         e.narrow_f64(dtype, s)
-                    }
-                    ReduceOp::Mean => {
-                        let s = e.b.ins().load(types::F64, mem(), slot, 0);
-                        let m = e.mean_from(s, count);
-                        e.narrow_f64(dtype, m)
                     }
                     ReduceOp::Var => {
                         let p = e.slot_address(scratch, i, 1, j, 8);
@@ -190,7 +186,7 @@ impl Emitter<'_, '_> {
                 let vals = vector::body(e, plan, &p)?;
                 for (i, r) in k.reductions.iter().enumerate() {
                     let x = vals[r.value.0 as usize][0];
-                    e.column_accumulate(plan, scratch, i, r.op, walk, j, x);
+                    e.column_accumulate(plan, scratch, i, r.op, walk, j, x)?;
                 }
                 Ok(())
             })?;
@@ -199,14 +195,15 @@ impl Emitter<'_, '_> {
                 let vals = e.body(&p)?;
                 for (i, r) in k.reductions.iter().enumerate() {
                     let x = vals[r.value.0 as usize];
-                    e.column_accumulate_one(plan, scratch, i, r.op, walk, j, x)?;
+                    e.column_accumulate(plan, scratch, i, r.op, walk, j, x)?;
                 }
                 Ok(())
             })
         })
     }
 
-    /// One vector of `x` (positions j..j + lanes) into reduction `i`'s scratch.
+    /// `x` into reduction `i`'s scratch: a vector (positions j..j + lanes) or, in the
+    /// tail, one element (position j).
     #[allow(clippy::too_many_arguments)]
     fn column_accumulate(
         &mut self,
@@ -217,30 +214,39 @@ impl Emitter<'_, '_> {
         walk: Walk,
         j: Value,
         x: Value,
-    ) {
+    ) -> Result<(), Unsupported> {
+        let vector = self.b.func.dfg.value_type(x).is_vector();
         match (op, walk) {
             (ReduceOp::Max | ReduceOp::Min, Walk::Values) => {
                 let p = self.slot_address(scratch, i, 0, j, plan.dtype.size_bytes() as i64);
-                let a = self.b.ins().load(plan.fty, mem(), p, 0);
-                let extreme = self.lane_extreme(op == ReduceOp::Max, a, x);
-                // A NaN on either side makes the position NaN for good.
-                let nan = self.b.ins().fcmp(FloatCC::Unordered, a, x);
-                let nan = bitcast(self.b, plan.fty, nan);
-                let either = self.b.ins().fadd(a, x);
-                let next = self.b.ins().bitselect(nan, either, extreme);
+                let max = op == ReduceOp::Max;
+                let next = if vector {
+                    let a = self.b.ins().load(plan.fty, mem(), p, 0);
+                    let extreme = self.lane_extreme(max, a, x);
+                    // A NaN on either side makes the position NaN for good.
+                    let nan = self.b.ins().fcmp(FloatCC::Unordered, a, x);
+                    let nan = bitcast(self.b, plan.fty, nan);
+                    let either = self.b.ins().fadd(a, x);
+                    self.b.ins().bitselect(nan, either, extreme)
+                } else {
+                    let ty = super::ops::clif_type(plan.dtype)?;
+                    let a = self.b.ins().load(ty, mem(), p, 0);
+                    if max {
+                        self.b.ins().fmax(a, x)
+                    } else {
+                        self.b.ins().fmin(a, x)
+                    }
+                };
                 self.b.ins().store(mem(), next, p, 0);
             }
-            (ReduceOp::Max | ReduceOp::Min, Walk::Deviations) => {}
             (ReduceOp::Var, Walk::Deviations) => {
+                let sum_at = self.slot_address(scratch, i, 0, j, 8);
+                let m2_at = self.slot_address(scratch, i, 1, j, 8);
                 for (c, x) in self.widened(plan, x).into_iter().enumerate() {
-                    let (sum_at, m2_at) = (
-                        self.slot_address(scratch, i, 0, j, 8),
-                        self.slot_address(scratch, i, 1, j, 8),
-                    );
-                    let off = 16 * c as i32;
-                    let m = self.b.ins().load(types::F64X2, mem(), sum_at, off);
+                    let (ty, off) = (self.b.func.dfg.value_type(x), 16 * c as i32);
+                    let m = self.b.ins().load(ty, mem(), sum_at, off);
                     let d = self.b.ins().fsub(x, m);
-                    let m2 = self.b.ins().load(types::F64X2, mem(), m2_at, off);
+                    let m2 = self.b.ins().load(ty, mem(), m2_at, off);
                     let m2 = self.b.ins().fma(d, d, m2);
                     self.b.ins().store(mem(), m2, m2_at, off);
                 }
@@ -249,64 +255,22 @@ impl Emitter<'_, '_> {
             (_, Walk::Values) => {
                 let p = self.slot_address(scratch, i, 0, j, 8);
                 for (c, x) in self.widened(plan, x).into_iter().enumerate() {
-                    let off = 16 * c as i32;
-                    let a = self.b.ins().load(types::F64X2, mem(), p, off);
+                    let (ty, off) = (self.b.func.dfg.value_type(x), 16 * c as i32);
+                    let a = self.b.ins().load(ty, mem(), p, off);
                     let a = self.b.ins().fadd(a, x);
                     self.b.ins().store(mem(), a, p, off);
                 }
             }
         }
-    }
-
-    /// One element `x` (position j) into reduction `i`'s scratch.
-    #[allow(clippy::too_many_arguments)]
-    fn column_accumulate_one(
-        &mut self,
-        plan: &VectorPlan,
-        scratch: Value,
-        i: usize,
-        op: ReduceOp,
-        walk: Walk,
-        j: Value,
-        x: Value,
-    ) -> Result<(), Unsupported> {
-        match (op, walk) {
-            (ReduceOp::Max | ReduceOp::Min, Walk::Values) => {
-                let p = self.slot_address(scratch, i, 0, j, plan.dtype.size_bytes() as i64);
-                let ty = super::ops::clif_type(plan.dtype)?;
-                let a = self.b.ins().load(ty, mem(), p, 0);
-                let next = if op == ReduceOp::Max {
-                    self.b.ins().fmax(a, x)
-                } else {
-                    self.b.ins().fmin(a, x)
-                };
-                self.b.ins().store(mem(), next, p, 0);
-            }
-            (ReduceOp::Var, Walk::Deviations) => {
-                let sum_at = self.slot_address(scratch, i, 0, j, 8);
-                let m2_at = self.slot_address(scratch, i, 1, j, 8);
-                let x = self.widen_f64(plan.dtype, x);
-                let m = self.b.ins().load(types::F64, mem(), sum_at, 0);
-                let d = self.b.ins().fsub(x, m);
-                let m2 = self.b.ins().load(types::F64, mem(), m2_at, 0);
-                let m2 = self.b.ins().fma(d, d, m2);
-                self.b.ins().store(mem(), m2, m2_at, 0);
-            }
-            (_, Walk::Deviations) => {}
-            (_, Walk::Values) => {
-                let p = self.slot_address(scratch, i, 0, j, 8);
-                let x = self.widen_f64(plan.dtype, x);
-                let a = self.b.ins().load(types::F64, mem(), p, 0);
-                let a = self.b.ins().fadd(a, x);
-                self.b.ins().store(mem(), a, p, 0);
-            }
-        }
         Ok(())
     }
 
-    /// A vector of the kernel's dtype as f64 vectors: itself for f64, its low and high
-    /// halves widened for f32.
+    /// `x` in f64: a vector of the kernel's dtype as f64 vectors (itself for f64, its
+    /// low and high halves widened for f32), an element as one f64.
     fn widened(&mut self, plan: &VectorPlan, x: Value) -> Vec<Value> {
+        if !self.b.func.dfg.value_type(x).is_vector() {
+            return vec![self.widen_f64(plan.dtype, x)];
+        }
         if plan.dtype == DType::F64 {
             return vec![x];
         }

@@ -62,7 +62,7 @@ struct Acc {
 }
 
 /// Accesses cannot trap (the runtime sized every buffer) but need not be aligned.
-fn mem() -> MemFlagsData {
+pub(super) fn mem() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
 }
 
@@ -839,24 +839,17 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     i
                 };
                 let i = self.b.ins().iadd(i, count);
-                let cc = if max {
-                    FloatCC::GreaterThan
-                } else {
-                    FloatCC::LessThan
-                };
-                let strictly = self.b.ins().fcmp(cc, x, best);
+                // Better as in the scalar loop; of two equal numbers or two NaNs the
+                // earlier.
+                let better = self.arg_wins(max, x, best);
                 let equal = self.b.ins().fcmp(FloatCC::Equal, x, best);
                 let x_nan = self.b.ins().fcmp(FloatCC::Unordered, x, x);
                 let best_nan = self.b.ins().fcmp(FloatCC::Unordered, best, best);
-                let earlier = self.b.ins().icmp(IntCC::SignedLessThan, i, best_idx);
-                // A NaN beats a number; of two NaNs or two equal numbers the earlier.
                 let both_nan = self.b.ins().band(x_nan, best_nan);
-                let nan_first = self.b.ins().band(both_nan, earlier);
-                let nan_new = self.b.ins().band_not(x_nan, best_nan);
-                let eq_earlier = self.b.ins().band(equal, earlier);
-                let nan_wins = self.b.ins().bor(nan_first, nan_new);
-                let number_wins = self.b.ins().bor(strictly, eq_earlier);
-                let wins = self.b.ins().bor(nan_wins, number_wins);
+                let same = self.b.ins().bor(equal, both_nan);
+                let earlier = self.b.ins().icmp(IntCC::SignedLessThan, i, best_idx);
+                let tie = self.b.ins().band(same, earlier);
+                let wins = self.b.ins().bor(better, tie);
                 let not_have = self.b.ins().bxor_imm_s(have, 1);
                 let take = self.b.ins().bor(wins, not_have);
                 best = self.b.ins().select(take, x, best);

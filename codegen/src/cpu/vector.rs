@@ -10,13 +10,13 @@
 //! (`emit.rs`).
 
 use super::clif_math::{splat, ClifMath, ClifMath32, ClifMath64};
-use super::emit::Emitter;
+use super::emit::{mem, Emitter};
 use super::lockstep::{Lanes, Lockstep};
 use super::ops::Unsupported;
 use crate::math;
 use crate::math::MathBuilder;
 use cranelift_codegen::ir::condcodes::FloatCC;
-use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Type, Value};
+use cranelift_codegen::ir::{types, InstBuilder, Type, Value};
 use cranelift_codegen::packed_option::ReservedValue;
 use kiln_ir::kernel::{Instr, Kernel, Store, Stride};
 use kiln_ir::{BinaryOp, DType, ReduceOp, UnaryOp};
@@ -286,10 +286,6 @@ impl VectorPlan {
             axis,
         }
     }
-}
-
-fn mem() -> MemFlagsData {
-    MemFlagsData::new().with_notrap()
 }
 
 /// The body at `plan.unroll` consecutive vectors starting at `addrs`: for each
