@@ -199,11 +199,17 @@ pub fn splat(b: &mut FunctionBuilder, ty: Type, scalar: Value) -> Value {
         Some(bits) => {
             let lane = &bits.to_le_bytes()[..lane_bytes];
             let bytes: Vec<u8> = (0..ty.lane_count()).flat_map(|_| lane.to_vec()).collect();
-            let handle = b.func.dfg.constants.insert(ConstantData::from(bytes));
-            b.ins().vconst(ty, handle)
+            vector_constant(b, ty, bytes)
         }
         None => b.ins().splat(ty, scalar),
     }
+}
+
+/// A vector constant of type `ty` from its little-endian bytes (a `vconst`: one load
+/// from the constant pool).
+pub fn vector_constant(b: &mut FunctionBuilder, ty: Type, bytes: Vec<u8>) -> Value {
+    let handle = b.func.dfg.constants.insert(ConstantData::from(bytes));
+    b.ins().vconst(ty, handle)
 }
 
 /// The branch of `unless_any`: to a new cold block where any lane of `m` is set (the

@@ -12,7 +12,7 @@
 //! gathered stride; see `vector.rs`); otherwise it runs one element at a time. Column
 //! reductions vectorise the innermost kept axis instead (`columns.rs`).
 
-use super::clif_math::{bitcast, splat};
+use super::clif_math::{bitcast, splat, vector_constant};
 use super::ops::{clif_type, unsupported, Libcalls, Ops, Unsupported};
 use super::vector::{self, VectorPlan};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -767,13 +767,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let bytes: Vec<u8> = (0..plan.lanes as i64)
             .flat_map(|l| (first + l).to_le_bytes()[..lane_bytes].to_vec())
             .collect();
-        let handle = self
-            .b
-            .func
-            .dfg
-            .constants
-            .insert(cranelift_codegen::ir::ConstantData::from(bytes));
-        self.b.ins().vconst(ity, handle)
+        vector_constant(self.b, ity, bytes)
     }
 
     /// One vector step of argmax (argmin) in each lane: x at block offset
