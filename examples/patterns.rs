@@ -1,6 +1,6 @@
 //! Common array patterns beyond the standard workloads, timed in fused mode: reductions
-//! over each axis of a matrix, centring by column means, row argmax and a transposed
-//! operand. `benches/python/patterns.py` runs this next to NumPy on the same data.
+//! over each axis of a matrix, centring by column means, row argmax, a transposed
+//! operand, and a transcendental elementwise and under a row sum. `benches/python/patterns.py` runs this next to NumPy on the same data.
 //!
 //! `cargo run --release --example patterns -- [--reps N] [--json]`
 //!
@@ -32,6 +32,10 @@ fn patterns() -> Vec<Pattern> {
         ("x.T + 1, f64", |x, _| &kiln::matrix_transpose(x)? + 1.0),
         ("exp(x.T), f32", |_, y| {
             kiln::exp(&kiln::matrix_transpose(y)?)
+        }),
+        ("exp(x), f32", |_, y| kiln::exp(y)),
+        ("sum(exp(x), axis 1), f32", |_, y| {
+            kiln::sum(&kiln::exp(y)?, 1)
         }),
     ]
 }

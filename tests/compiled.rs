@@ -609,3 +609,85 @@ fn transposed_and_strided_operands_agree_with_the_interpreter() {
         }
     }
 }
+
+/// Loops that compute a transcendental touch their input streams a page ahead
+/// (`prime` in codegen/src/cpu/emit.rs), clamped to the loop's last element: over rows
+/// of several pages, lengths just past a page or a vector step, sliced starts, a
+/// broadcast partner, several streams, row reductions and a multi-phase row kernel
+/// (softmax), the compiled modes must agree with the interpreter (and never read out
+/// of bounds).
+#[test]
+fn primed_loops_agree_with_the_interpreter() {
+    let shapes: &[&[usize]] = &[
+        &[4099],
+        &[1025],
+        &[3, 2053],
+        &[2, 4096],
+        &[5, 1],
+        &[0, 3000],
+    ];
+    for dtype in [DType::F64, DType::F32] {
+        for (si, &shape) in shapes.iter().enumerate() {
+            let n: usize = shape.iter().product();
+            let cast = |v: Vec<f64>, shape: &[usize]| {
+                let a = kiln::astype(&kiln::from_vec(v, shape).unwrap(), dtype).unwrap();
+                a.compute().unwrap();
+                a
+            };
+            let x = cast(data(n, 60 + si as u64), shape);
+            let y = cast(data(n, 70 + si as u64), shape);
+            let last = shape.len() - 1;
+            let mut col_shape = shape.to_vec();
+            col_shape[last] = 1;
+            let c = cast(data(col_shape.iter().product(), 80), &col_shape);
+            let (x, y, c) = (&x, &y, &c);
+            // The same data from its third element on: a start that is not a page's.
+            let tail = move || {
+                let mut idx: Vec<SliceArg> = vec![SliceArg::from(..); last];
+                idx.push(SliceArg::python(Some(2), None, 1));
+                x.slice(&idx).unwrap()
+            };
+            let rows = ReduceOpts::new().axis(-1).keepdims(true);
+            let rows2 = rows.clone();
+            let builds: Vec<(&str, Build)> = vec![
+                ("exp(x)", Box::new(move || kiln::exp(x).unwrap())),
+                (
+                    "log1p(x*x) + tanh(y) * c",
+                    Box::new(move || {
+                        let l = kiln::log1p(&(x * x).unwrap()).unwrap();
+                        (l + (kiln::tanh(y).unwrap() * c).unwrap()).unwrap()
+                    }),
+                ),
+                (
+                    "exp(x[..., 2:])",
+                    Box::new(move || kiln::exp(&tail()).unwrap()),
+                ),
+                (
+                    "sum(exp(x), axis=-1)",
+                    Box::new(move || kiln::sum(&kiln::exp(x).unwrap(), -1).unwrap()),
+                ),
+                (
+                    "sum(exp(x))",
+                    Box::new(move || kiln::sum(&kiln::exp(x).unwrap(), ()).unwrap()),
+                ),
+                (
+                    "softmax(x[..., 2:])",
+                    Box::new(move || {
+                        let t = tail();
+                        let m = kiln::max(&t, rows.clone()).unwrap();
+                        let e = kiln::exp(&(&t - &m).unwrap()).unwrap();
+                        (&e / &kiln::sum(&e, rows2.clone()).unwrap()).unwrap()
+                    }),
+                ),
+            ];
+            let tol = if dtype == DType::F32 { 1e-6 } else { 1e-13 };
+            for (name, build) in &builds {
+                if shape[last] <= 2 && name.starts_with("softmax") {
+                    continue; // max over an empty row is an error, not a value
+                }
+                let what = format!("{name} of {dtype:?} {shape:?}");
+                agrees_with_interpreter(&what, build.as_ref(), Some(tol));
+            }
+        }
+    }
+}

@@ -35,6 +35,8 @@ def numpy_patterns(x: np.ndarray, y: np.ndarray) -> dict:
         "argmax axis 1, f32": lambda: y.argmax(axis=1),
         "x.T + 1, f64": lambda: x.T + 1.0,
         "exp(x.T), f32": lambda: np.exp(y.T),
+        "exp(x), f32": lambda: np.exp(y),
+        "sum(exp(x), axis 1), f32": lambda: np.exp(y).sum(axis=1),
     }
 
 

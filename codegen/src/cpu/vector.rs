@@ -63,9 +63,14 @@ fn binary_ok(op: BinaryOp) -> bool {
 
 /// Whether a kernel's body expands to a function's worth of code per value (a
 /// transcendental: a polynomial, its range reduction and special-case tests).
-fn calls_a_function(k: &Kernel) -> bool {
+pub(crate) fn calls_a_function(k: &Kernel) -> bool {
+    k.instrs.iter().any(|(instr, _)| is_function(instr))
+}
+
+/// Whether an instruction is a transcendental function (see `calls_a_function`).
+pub(crate) fn is_function(instr: &Instr) -> bool {
     use UnaryOp::*;
-    k.instrs.iter().any(|(instr, _)| match instr {
+    match instr {
         Instr::Unary(op, _) => !matches!(
             op,
             Abs | Ceil
@@ -89,7 +94,7 @@ fn calls_a_function(k: &Kernel) -> bool {
             BinaryOp::Pow | BinaryOp::Atan2 | BinaryOp::Hypot | BinaryOp::Logaddexp
         ),
         _ => false,
-    })
+    }
 }
 
 /// Whether the kernel calls `pow`, whose double-word logarithm and exponential are
