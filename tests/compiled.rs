@@ -48,6 +48,13 @@ fn sum_mean_and_var_are_bitwise_equal_on_1_2_and_8_threads() {
             let m = kiln::reshape(&f32_input(n - 1), [1000, 3000]).unwrap();
             kiln::argmax(&m, ReduceOpts::new().axis(1)).unwrap()
         }),
+        // Few outputs: the reduced rows are split into chunks.
+        Box::new(move || {
+            kiln::var(&kiln::reshape(&f32_input(n - 1), [750_000, 4]).unwrap(), 0).unwrap()
+        }),
+        Box::new(move || {
+            kiln::sum(&kiln::reshape(&f32_input(n - 1), [750_000, 4]).unwrap(), 0).unwrap()
+        }),
     ];
     for build in &builds {
         let one = bits_on_threads(1, build.as_ref());
@@ -332,7 +339,8 @@ fn agrees_with_interpreter(what: &str, build: &dyn Fn() -> Array, tol: Option<f6
 /// Reductions over outer axes only (`sum(x, axis=0)` and the like) run as column
 /// reductions, vectorised along the kept innermost axis: they must agree with the
 /// interpreter on widths that are not a multiple of the vector width or of the column
-/// block, on broadcast and 3-d inputs, on empty and size-1 axes, and on ±0, ±inf, NaN
+/// block, on broadcast and 3-d inputs, on empty and size-1 axes, on few outputs over
+/// many rows (split along the rows), and on ±0, ±inf, NaN
 /// (max and min bit for bit).
 #[test]
 fn column_reductions_agree_with_the_interpreter() {
@@ -345,6 +353,9 @@ fn column_reductions_agree_with_the_interpreter() {
         &[0, 5],
         &[5, 0],
         &[4001, 3],
+        // Fewer outputs than a chunk's worth over many rows: split along the rows.
+        &[60_001, 5],
+        &[30_000, 3, 8],
     ];
     for dtype in [DType::F64, DType::F32] {
         for (si, &shape) in shapes.iter().enumerate() {
@@ -611,11 +622,12 @@ fn transposed_and_strided_operands_agree_with_the_interpreter() {
 }
 
 /// Loops that compute a transcendental touch their input streams a page ahead
-/// (`prime` in codegen/src/cpu/emit.rs), clamped to the loop's last element: over rows
-/// of several pages, lengths just past a page or a vector step, sliced starts, a
-/// broadcast partner, several streams, row reductions and a multi-phase row kernel
-/// (softmax), the compiled modes must agree with the interpreter (and never read out
-/// of bounds).
+/// (`prime` in codegen/src/cpu/emit.rs), clamped to the loop's last element, in
+/// page-sized blocks: over rows of several pages, lengths just past a page or a vector
+/// step, sliced starts, a broadcast partner, several streams, chunks that start past
+/// 0, transposed tiles, row reductions (sum, var, argmax) and a multi-phase row kernel
+/// (softmax), the compiled modes must agree with the interpreter. (A touch out of
+/// bounds would not change a result; the clamp is argued in `prime`'s comment.)
 #[test]
 fn primed_loops_agree_with_the_interpreter() {
     let shapes: &[&[usize]] = &[
@@ -625,6 +637,8 @@ fn primed_loops_agree_with_the_interpreter() {
         &[2, 4096],
         &[5, 1],
         &[0, 3000],
+        &[300_007],
+        &[1030, 1030],
     ];
     for dtype in [DType::F64, DType::F32] {
         for (si, &shape) in shapes.iter().enumerate() {
@@ -649,8 +663,16 @@ fn primed_loops_agree_with_the_interpreter() {
             };
             let rows = ReduceOpts::new().axis(-1).keepdims(true);
             let rows2 = rows.clone();
-            let builds: Vec<(&str, Build)> = vec![
+            let mut builds: Vec<(&str, Build)> = vec![
                 ("exp(x)", Box::new(move || kiln::exp(x).unwrap())),
+                (
+                    "pow(|x|, y)",
+                    Box::new(move || kiln::pow(kiln::abs(x).unwrap(), y).unwrap()),
+                ),
+                (
+                    "var(exp(x), axis=-1)",
+                    Box::new(move || kiln::var(&kiln::exp(x).unwrap(), -1).unwrap()),
+                ),
                 (
                     "log1p(x*x) + tanh(y) * c",
                     Box::new(move || {
@@ -680,6 +702,20 @@ fn primed_loops_agree_with_the_interpreter() {
                     }),
                 ),
             ];
+            if shape[last] > 0 {
+                builds.push((
+                    "argmax(exp(x), axis=-1)",
+                    Box::new(move || kiln::argmax(&kiln::exp(x).unwrap(), -1).unwrap()),
+                ));
+            }
+            if shape.len() == 2 && shape[0] == shape[1] {
+                builds.push((
+                    "exp(x) + x.T",
+                    Box::new(move || {
+                        (kiln::exp(x).unwrap() + kiln::matrix_transpose(x).unwrap()).unwrap()
+                    }),
+                ));
+            }
             let tol = if dtype == DType::F32 { 1e-6 } else { 1e-13 };
             for (name, build) in &builds {
                 if shape[last] <= 2 && name.starts_with("softmax") {

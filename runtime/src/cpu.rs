@@ -280,6 +280,17 @@ fn run_kernel(
     // runs with zero-trip inner loops) or, for full reductions, in the combine below.
     let any_kept_empty = dims[..kept.min(dims.len())].contains(&0);
     let full_reduction = !k.reductions.is_empty() && kept == 0;
+    // A column reduction to fewer positions than one of its chunks spans would run as
+    // a single chunk on one thread: split its reduced rows instead (the choice, like
+    // every chunk boundary, depends on the sizes only).
+    if compiled.splits_rows
+        && dims.len() >= 2
+        && (1..COLUMN_CHUNK).contains(&d0)
+        && d0 * inner >= 2 * CHUNK_ELEMENTS
+    {
+        split_columns(step, &compiled, &args, &params, bufs);
+        return Ok(());
+    }
     // A full var makes two passes over each chunk; chunks that fit in L1 let the
     // second pass run while the prefetchers keep streaming the next one in.
     let chunk_elements = if full_reduction && k.reductions.iter().any(|r| r.op == ReduceOp::Var) {
@@ -348,6 +359,69 @@ fn run_kernel(
         }
     }
     Ok(())
+}
+
+/// A column reduction with one kept axis of `dims[0]` positions, run in chunks of the
+/// rows of loop axis 1: each chunk writes every position's partial states, which are
+/// then combined per position in the fixed pairwise order of `partials::combine`.
+fn split_columns(
+    step: &KernelStep,
+    compiled: &kiln_codegen::cpu::CompiledKernel,
+    args: &[SendPtr],
+    params: &[i64],
+    bufs: &mut [Buf],
+) {
+    let k = &step.kernel;
+    let dims = &step.params.dims;
+    let positions = dims[0] as usize;
+    let rows_total = dims[1] as usize;
+    let per_row = positions * dims[2..].iter().product::<i64>().max(1) as usize;
+    let rows = (CHUNK_ELEMENTS / per_row).max(1);
+    let chunks: Vec<(i64, i64)> = (0..rows_total.div_ceil(rows))
+        .map(|c| ((c * rows) as i64, ((c + 1) * rows).min(rows_total) as i64))
+        .collect();
+    let record = k.reductions.len() * kiln_codegen::cpu::PARTIAL_BYTES;
+    let region = positions * record;
+    let mut partials = vec![0u8; region * chunks.len()];
+    let partial_ptr = SendPtr(partials.as_mut_ptr());
+    chunks
+        .par_iter()
+        .enumerate()
+        .for_each(|(i, &(begin, end))| {
+            let arg_ptrs: Vec<*mut u8> = args.iter().map(|p| p.get()).collect();
+            // SAFETY: chunk i owns bytes [i*region, (i+1)*region) of `partials`; the
+            // buffers are sized by the plan for every address the params give.
+            unsafe {
+                let p = partial_ptr.get().add(i * region);
+                compiled.call(arg_ptrs.as_ptr(), params.as_ptr(), begin, end, p)
+            };
+        });
+    for position in 0..positions {
+        let records: Vec<&[u8]> = partials
+            .chunks(region)
+            .map(|c| &c[position * record..(position + 1) * record])
+            .collect();
+        for (i, r) in k.reductions.iter().enumerate() {
+            let dtype = k.dtype(r.value);
+            let value = partials::combine(
+                r.op,
+                dtype,
+                f64::from_bits(r.correction_bits),
+                i,
+                &records,
+                &[],
+            );
+            let access = &step.params.accesses[r.access];
+            let out = step.args[k.accesses[r.access].arg];
+            let out_dtype = k.args[k.accesses[r.access].arg].dtype;
+            let value = final_value(r.op, dtype, out_dtype, value);
+            let at = access.offset + position as i64 * access.strides[0];
+            match &mut bufs[out] {
+                Buf::Owned(d) => partials::write(d, at as usize, value),
+                Buf::Shared(_) => unreachable!("outputs are never constants"),
+            }
+        }
+    }
 }
 
 /// Round a combined f64 result to the output dtype (e.g. float32 sums).

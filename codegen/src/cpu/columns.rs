@@ -12,7 +12,7 @@
 //! deviations from each column's mean.
 
 use super::clif_math::{bitcast, splat};
-use super::emit::{mem, Emitter};
+use super::emit::{mem, Emitter, PARTIAL_BYTES};
 use super::ops::Unsupported;
 use super::vector::{self, VectorPlan};
 use cranelift_codegen::ir::condcodes::FloatCC;
@@ -38,7 +38,35 @@ enum Walk {
 }
 
 impl Emitter<'_, '_> {
+    /// A column reduction. With one kept axis the function has two bodies, chosen by
+    /// whether the caller passes a partials buffer: without one, [begin, end) is a
+    /// range of kept positions and each gets its final value; with one, it is a range
+    /// of rows of loop axis 1 (the outermost reduced axis), every kept position is
+    /// walked, and each writes its partial state (as a full reduction's chunk does) to
+    /// record `position · reductions + reduction` of the buffer, for the runtime to
+    /// combine. A reduction to a few outputs (`mean(x, axis=0)` of [10M, 4]) then runs
+    /// on every core.
     pub(super) fn emit_columns(&mut self, plan: &VectorPlan) -> Result<(), Unsupported> {
+        if self.k.rank - self.k.reduced != 1 {
+            return self.emit_columns_body(plan, false);
+        }
+        let split = self.b.create_block();
+        let whole = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.ins().brif(self.partials, split, &[], whole, &[]);
+        self.b.switch_to_block(whole);
+        self.emit_columns_body(plan, false)?;
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(split);
+        self.chunked = 1;
+        self.emit_columns_body(plan, true)?;
+        self.chunked = 0;
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+        Ok(())
+    }
+
+    fn emit_columns_body(&mut self, plan: &VectorPlan, split: bool) -> Result<(), Unsupported> {
         let axis = plan.axis;
         let bytes = 2 * REGION as u32 * self.k.reductions.len() as u32;
         let slot = self.b.create_sized_stack_slot(StackSlotData::new(
@@ -47,10 +75,12 @@ impl Emitter<'_, '_> {
             4,
         ));
         let scratch = self.b.ins().stack_addr(types::I64, slot, 0);
-        // Elements reduced into each output.
+        // Elements reduced into each output (each partial state, when split).
         let mut count = self.b.ins().iconst(types::I64, 1);
         for a in axis + 1..self.k.rank {
-            count = self.b.ins().imul(count, self.dims[a]);
+            let (lo, hi) = self.bounds(a);
+            let n = self.b.ins().isub(hi, lo);
+            count = self.b.ins().imul(count, n);
         }
         let bases = self.root_bases();
         self.nest(0, axis, bases, &mut |e, addrs| {
@@ -60,12 +90,14 @@ impl Emitter<'_, '_> {
                 let j1 = e.b.ins().smin(j1, hi);
                 let width = e.b.ins().isub(j1, j0);
                 let at = e.advance(addrs, axis, j0);
-                e.column_block(plan, scratch, count, &at, width)
+                let first = split.then_some(j0);
+                e.column_block(plan, scratch, count, &at, width, first)
             })
         })
     }
 
-    /// One block of `width` kept positions starting at the addresses `at`.
+    /// One block of `width` kept positions starting at the addresses `at`; `split`:
+    /// the block's first position, whose partial states go to the partials buffer.
     fn column_block(
         &mut self,
         plan: &VectorPlan,
@@ -73,6 +105,7 @@ impl Emitter<'_, '_> {
         count: Value,
         at: &[Value],
         width: Value,
+        split: Option<Value>,
     ) -> Result<(), Unsupported> {
         let k = self.k;
         let has_var = k.reductions.iter().any(|r| r.op == ReduceOp::Var);
@@ -120,6 +153,9 @@ impl Emitter<'_, '_> {
             })?;
             self.column_walk(plan, scratch, at, width, Walk::Deviations)?;
         }
+        if let Some(first) = split {
+            return self.column_partials(scratch, count, width, first);
+        }
         // Final values, one position at a time.
         self.for_loop_step_imm0(width, 1, |e, j| {
             let out = e.advance(at, plan.axis, j);
@@ -155,6 +191,59 @@ impl Emitter<'_, '_> {
                     _ => unreachable!("excluded by column_plan"),
                 };
                 e.store(r.access, out[r.access], v);
+            }
+            Ok(())
+        })
+    }
+
+    /// Each position's partial state of every reduction, in the layout of a full
+    /// reduction's chunk record (`Emitter::write_partials`): sum and mean (sum, count),
+    /// var (count, mean, M2), max and min (the value as f64, count).
+    fn column_partials(
+        &mut self,
+        scratch: Value,
+        count: Value,
+        width: Value,
+        first: Value,
+    ) -> Result<(), Unsupported> {
+        let k = self.k;
+        let n = k.reductions.len() as i64;
+        self.for_loop_step_imm0(width, 1, |e, j| {
+            let position = e.b.ins().iadd(first, j);
+            let record = e.b.ins().imul_imm_s(position, n * PARTIAL_BYTES as i64);
+            let record = e.b.ins().iadd(e.partials, record);
+            for (i, r) in k.reductions.iter().enumerate() {
+                let dtype = k.dtype(r.value);
+                let base =
+                    e.b.ins()
+                        .iadd_imm_s(record, i as i64 * PARTIAL_BYTES as i64);
+                match r.op {
+                    ReduceOp::Max | ReduceOp::Min => {
+                        let p = e.slot_address(scratch, i, 0, j, dtype.size_bytes() as i64);
+                        let ty = super::ops::clif_type(dtype)?;
+                        let v = e.b.ins().load(ty, mem(), p, 0);
+                        let v = e.widen_f64(dtype, v);
+                        e.b.ins().store(mem(), v, base, 0);
+                        e.b.ins().store(mem(), count, base, 8);
+                    }
+                    ReduceOp::Sum | ReduceOp::Mean => {
+                        let p = e.slot_address(scratch, i, 0, j, 8);
+                        let s = e.b.ins().load(types::F64, mem(), p, 0);
+                        e.b.ins().store(mem(), s, base, 0);
+                        e.b.ins().store(mem(), count, base, 8);
+                    }
+                    ReduceOp::Var => {
+                        let mean = e.slot_address(scratch, i, 0, j, 8);
+                        let mean = e.b.ins().load(types::F64, mem(), mean, 0);
+                        let m2 = e.slot_address(scratch, i, 1, j, 8);
+                        let m2 = e.b.ins().load(types::F64, mem(), m2, 0);
+                        let c = e.b.ins().fcvt_from_sint(types::F64, count);
+                        e.b.ins().store(mem(), c, base, 0);
+                        e.b.ins().store(mem(), mean, base, 8);
+                        e.b.ins().store(mem(), m2, base, 16);
+                    }
+                    _ => unreachable!("excluded by column_plan"),
+                }
             }
             Ok(())
         })

@@ -56,6 +56,9 @@ pub(crate) struct Emitter<'a, 'b> {
     pub needed: Vec<bool>,
     /// Stores made during the current reduction phase (stashed values).
     pub stash: Vec<Store>,
+    /// The loop axis whose range is the chunk [begin, end): 0, except in a column
+    /// reduction split along its reduced rows (`columns.rs`).
+    pub chunked: usize,
 }
 
 /// Accumulator variables of one reduction.
@@ -89,9 +92,10 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.for_loop_step(lo, hi, 1, body)
     }
 
-    /// Bounds of loop axis `axis`: the chunk for axis 0, the whole size otherwise.
+    /// Bounds of loop axis `axis`: the chunk for the chunked axis (axis 0 but in a
+    /// split column reduction), the whole size otherwise.
     pub(super) fn bounds(&mut self, axis: usize) -> (Value, Value) {
-        if axis == 0 {
+        if axis == self.chunked {
             (self.begin, self.end)
         } else {
             let zero = self.b.ins().iconst(types::I64, 0);
@@ -392,16 +396,18 @@ impl<'a, 'b> Emitter<'a, 'b> {
         loads
     }
 
-    /// Touch `PRIME_LINES` cache lines of every stream from element `at` along `axis`
-    /// (clamped to element `last`, the last of the loop, so every address is in
-    /// bounds). Cranelift has no prefetch instruction, so these are plain loads whose
-    /// values go unused (a load that may trap is never removed). Why: on the machine
-    /// of docs/benchmarks.md the hardware prefetcher falls behind a loop that does
-    /// much arithmetic per byte, whose reads then wait on memory each time they enter
-    /// a new page; a touch a page ahead starts the prefetcher there in time. 4096² f32
-    /// exp 9.4 -> 6.5 ms, log 18.1 -> 11.9, tanh 11.2 -> 7.3; a row sum of exp over
-    /// 4096² f32 15.5 -> 9.8 (2026-12-02). Touching whole pages instead cost chain 24%:
-    /// each touch that misses holds up retirement.
+    /// Touch `PRIME_LINES` cache lines of every stream (`streams`: loads that move by
+    /// one element along the loop axis, so element j of the loop is `bases[a] + j`)
+    /// from loop position `at`, clamped to `last`, the loop's last position: every
+    /// address touched is one the loop reads. Cranelift has no prefetch instruction,
+    /// so these are plain loads whose values go unused (a load that may trap is never
+    /// removed). Why: on the machine of docs/benchmarks.md the hardware prefetcher
+    /// falls behind a loop that does much arithmetic per byte, whose reads then wait on
+    /// memory each time they enter a new page; a touch a page ahead starts the
+    /// prefetcher there in time. Over 4096² f32 (2026-12-02, alternating A/B): exp
+    /// 9.3 -> 6.5 ms, log 18.5 -> 11.4, tanh 11.6 -> 7.6, a row sum of exp 15.4 -> 8.3.
+    /// Touching whole pages instead cost chain 24%: each touch that misses holds up
+    /// retirement.
     fn prime(&mut self, streams: &[usize], bases: &[Value], at: Value, last: Value) {
         for &a in streams {
             let line = 64 / Self::elem_bytes(self.k.args[self.k.accesses[a].arg].dtype);

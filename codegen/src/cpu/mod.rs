@@ -48,6 +48,11 @@ pub struct CompiledKernel {
     /// Whether the kernel is a column reduction (`columns.rs`): its outermost kept
     /// axis is then the one walked in vectors when it is the only kept axis.
     pub walks_columns: bool,
+    /// Whether the kernel can also run split along its reduced rows: a column
+    /// reduction with one kept axis, called with a partials buffer, then walks every
+    /// kept position over the reduced rows [begin, end) of loop axis 1 and writes each
+    /// position's partial states (see `columns.rs`).
+    pub splits_rows: bool,
 }
 
 struct ModuleOwner(Option<JITModule>);
@@ -154,6 +159,7 @@ impl CpuCompiler {
         let mut fctx = FunctionBuilderContext::new();
         let vectorised;
         let walks_columns = vector::column_plan(kernel).is_some();
+        let splits_rows = walks_columns && kernel.rank - kernel.reduced == 1;
         {
             let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
             let entry = b.create_block();
@@ -201,6 +207,7 @@ impl CpuCompiler {
                 row_values: Vec::new(),
                 needed: Vec::new(),
                 stash: Vec::new(),
+                chunked: 0,
             };
             e.emit()?;
             b.ins().return_(&[]);
@@ -232,6 +239,7 @@ impl CpuCompiler {
             asm,
             vectorised,
             walks_columns,
+            splits_rows,
         })
     }
 }

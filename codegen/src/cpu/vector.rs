@@ -63,7 +63,7 @@ fn binary_ok(op: BinaryOp) -> bool {
 
 /// Whether a kernel's body expands to a function's worth of code per value (a
 /// transcendental: a polynomial, its range reduction and special-case tests).
-pub(crate) fn calls_a_function(k: &Kernel) -> bool {
+fn calls_a_function(k: &Kernel) -> bool {
     k.instrs.iter().any(|(instr, _)| is_function(instr))
 }
 
