@@ -338,27 +338,36 @@ fn run_kernel(
     if full_reduction {
         let records: Vec<&[u8]> = partials.chunks(record.max(1)).take(chunks.len()).collect();
         let starts: Vec<i64> = chunks.iter().map(|&(b, _)| b * inner as i64).collect();
-        for (i, r) in k.reductions.iter().enumerate() {
-            let dtype = k.dtype(r.value);
-            let value = partials::combine(
-                r.op,
-                dtype,
-                f64::from_bits(r.correction_bits),
-                i,
-                &records,
-                &starts,
-            );
-            let access = &step.params.accesses[r.access];
-            let out = step.args[k.accesses[r.access].arg];
-            let out_dtype = k.args[k.accesses[r.access].arg].dtype;
-            let value = final_value(r.op, dtype, out_dtype, value);
-            match &mut bufs[out] {
-                Buf::Owned(d) => partials::write(d, access.offset as usize, value),
-                Buf::Shared(_) => unreachable!("outputs are never constants"),
-            }
-        }
+        write_combined(step, bufs, &records, &starts, 0);
     }
     Ok(())
+}
+
+/// Combine every reduction's per-chunk states (`records[chunk]`, chunks starting at
+/// flat reduced index `starts[chunk]`, for argmax) and write each result to its output
+/// element `position` along loop axis 0 (0 for a full reduction).
+fn write_combined(
+    step: &KernelStep,
+    bufs: &mut [Buf],
+    records: &[&[u8]],
+    starts: &[i64],
+    position: i64,
+) {
+    let k = &step.kernel;
+    for (i, r) in k.reductions.iter().enumerate() {
+        let dtype = k.dtype(r.value);
+        let correction = f64::from_bits(r.correction_bits);
+        let value = partials::combine(r.op, dtype, correction, i, records, starts);
+        let access = &step.params.accesses[r.access];
+        let out = step.args[k.accesses[r.access].arg];
+        let out_dtype = k.args[k.accesses[r.access].arg].dtype;
+        let value = final_value(r.op, dtype, out_dtype, value);
+        let at = access.offset + position * access.strides.first().copied().unwrap_or(0);
+        match &mut bufs[out] {
+            Buf::Owned(d) => partials::write(d, at as usize, value),
+            Buf::Shared(_) => unreachable!("outputs are never constants"),
+        }
+    }
 }
 
 /// A column reduction with one kept axis of `dims[0]` positions, run in chunks of the
@@ -401,26 +410,7 @@ fn split_columns(
             .chunks(region)
             .map(|c| &c[position * record..(position + 1) * record])
             .collect();
-        for (i, r) in k.reductions.iter().enumerate() {
-            let dtype = k.dtype(r.value);
-            let value = partials::combine(
-                r.op,
-                dtype,
-                f64::from_bits(r.correction_bits),
-                i,
-                &records,
-                &[],
-            );
-            let access = &step.params.accesses[r.access];
-            let out = step.args[k.accesses[r.access].arg];
-            let out_dtype = k.args[k.accesses[r.access].arg].dtype;
-            let value = final_value(r.op, dtype, out_dtype, value);
-            let at = access.offset + position as i64 * access.strides[0];
-            match &mut bufs[out] {
-                Buf::Owned(d) => partials::write(d, at as usize, value),
-                Buf::Shared(_) => unreachable!("outputs are never constants"),
-            }
-        }
+        write_combined(step, bufs, &records, &[], position as i64);
     }
 }
 
