@@ -727,3 +727,35 @@ fn primed_loops_agree_with_the_interpreter() {
         }
     }
 }
+
+/// Max and min combine per-chunk results like the interpreter's pairwise rule for
+/// zeros: max(-0, +0) = +0, min(-0, +0) = -0, whichever chunk holds which sign (a
+/// full reduction, and a column reduction split along its rows).
+#[test]
+fn max_and_min_of_zeros_of_both_signs_across_chunks() {
+    let n = 1 << 19; // several chunks
+    for first_negative in [true, false] {
+        let v: Vec<f64> = (0..n)
+            .map(|i| {
+                if (i < n / 2) == first_negative {
+                    -0.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let x = kiln::from_vec(v, [n / 2, 2]).unwrap();
+        x.compute().unwrap();
+        let x = &x;
+        let builds: Vec<(&str, Build)> = vec![
+            ("max", Box::new(move || kiln::max(x, ()).unwrap())),
+            ("min", Box::new(move || kiln::min(x, ()).unwrap())),
+            ("max axis 0", Box::new(move || kiln::max(x, 0).unwrap())),
+            ("min axis 0", Box::new(move || kiln::min(x, 0).unwrap())),
+        ];
+        for (name, build) in &builds {
+            let what = format!("{name}, first half negative: {first_negative}");
+            agrees_with_interpreter(&what, build.as_ref(), None);
+        }
+    }
+}

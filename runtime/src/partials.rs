@@ -92,7 +92,12 @@ pub fn combine(
                 let v = pairwise(&vals, &|a, b| {
                     if a.is_nan() || b.is_nan() {
                         f64::NAN
-                    } else if (b > a) == max && a != b {
+                    } else if a == b {
+                        // Equal: the same bits, or zeros of both signs, where max is
+                        // +0 and min -0 (as the interpreter and the kernels' lanes).
+                        let (a, b) = (a.to_bits(), b.to_bits());
+                        f64::from_bits(if max { a & b } else { a | b })
+                    } else if (b > a) == max {
                         b
                     } else {
                         a
