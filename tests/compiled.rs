@@ -662,7 +662,6 @@ fn primed_loops_agree_with_the_interpreter() {
                 x.slice(&idx).unwrap()
             };
             let rows = ReduceOpts::new().axis(-1).keepdims(true);
-            let rows2 = rows.clone();
             let mut builds: Vec<(&str, Build)> = vec![
                 ("exp(x)", Box::new(move || kiln::exp(x).unwrap())),
                 (
@@ -698,7 +697,7 @@ fn primed_loops_agree_with_the_interpreter() {
                         let t = tail();
                         let m = kiln::max(&t, rows.clone()).unwrap();
                         let e = kiln::exp(&(&t - &m).unwrap()).unwrap();
-                        (&e / &kiln::sum(&e, rows2.clone()).unwrap()).unwrap()
+                        (&e / &kiln::sum(&e, rows.clone()).unwrap()).unwrap()
                     }),
                 ),
             ];

@@ -303,22 +303,47 @@ fn run_kernel(
     } else {
         (chunk_elements / inner).max(1)
     };
-    let chunks: Vec<(i64, i64)> = (0..d0.div_ceil(rows))
-        .map(|c| ((c * rows) as i64, ((c + 1) * rows).min(d0) as i64))
-        .collect();
-    let record = k.reductions.len() * kiln_codegen::cpu::PARTIAL_BYTES;
-    let mut partials = vec![
-        0u8;
-        if full_reduction {
-            record * chunks.len()
-        } else {
-            0
-        }
-    ];
+    let chunks = chunk_ranges(d0, rows);
+    let record = if full_reduction {
+        k.reductions.len() * kiln_codegen::cpu::PARTIAL_BYTES
+    } else {
+        0
+    };
+    let mut partials = vec![0u8; record * chunks.len()];
+    if !any_kept_empty || full_reduction {
+        run_chunks(&compiled, &args, &params, &chunks, &mut partials, record);
+    }
+    if full_reduction {
+        let records: Vec<&[u8]> = partials.chunks(record.max(1)).take(chunks.len()).collect();
+        let starts: Vec<i64> = chunks.iter().map(|&(b, _)| b * inner as i64).collect();
+        write_combined(step, bufs, &records, &starts, 0);
+    }
+    Ok(())
+}
+
+/// Chunks [begin, end) of `rows` loop positions each over [0, n), the last one ragged.
+fn chunk_ranges(n: usize, rows: usize) -> Vec<(i64, i64)> {
+    (0..n.div_ceil(rows))
+        .map(|c| ((c * rows) as i64, ((c + 1) * rows).min(n) as i64))
+        .collect()
+}
+
+/// Run the kernel on every chunk, in parallel where there are several chunks and
+/// threads. Chunk i gets bytes [i·record, (i+1)·record) of `partials` for its states,
+/// or a null pointer when `record` is 0 (the kernel then writes its outputs itself).
+fn run_chunks(
+    compiled: &kiln_codegen::cpu::CompiledKernel,
+    args: &[SendPtr],
+    params: &[i64],
+    chunks: &[(i64, i64)],
+    partials: &mut [u8],
+    record: usize,
+) {
+    debug_assert!(partials.len() >= record * chunks.len());
     let partial_ptr = SendPtr(partials.as_mut_ptr());
     let call = |i: usize, (begin, end): (i64, i64)| {
         let arg_ptrs: Vec<*mut u8> = args.iter().map(|p| p.get()).collect();
-        let p = if full_reduction {
+        let p = if record > 0 {
             // SAFETY: chunk i owns bytes [i*record, (i+1)*record) of `partials`.
             unsafe { partial_ptr.get().add(i * record) }
         } else {
@@ -328,19 +353,11 @@ fn run_kernel(
         // chunks write disjoint output elements.
         unsafe { compiled.call(arg_ptrs.as_ptr(), params.as_ptr(), begin, end, p) };
     };
-    if !any_kept_empty || full_reduction {
-        if chunks.len() <= 1 || rayon::current_num_threads() == 1 {
-            chunks.iter().enumerate().for_each(|(i, &c)| call(i, c));
-        } else {
-            chunks.par_iter().enumerate().for_each(|(i, &c)| call(i, c));
-        }
+    if chunks.len() <= 1 || rayon::current_num_threads() == 1 {
+        chunks.iter().enumerate().for_each(|(i, &c)| call(i, c));
+    } else {
+        chunks.par_iter().enumerate().for_each(|(i, &c)| call(i, c));
     }
-    if full_reduction {
-        let records: Vec<&[u8]> = partials.chunks(record.max(1)).take(chunks.len()).collect();
-        let starts: Vec<i64> = chunks.iter().map(|&(b, _)| b * inner as i64).collect();
-        write_combined(step, bufs, &records, &starts, 0);
-    }
-    Ok(())
 }
 
 /// Combine every reduction's per-chunk states (`records[chunk]`, chunks starting at
@@ -386,25 +403,12 @@ fn split_columns(
     let rows_total = dims[1] as usize;
     let per_row = positions * dims[2..].iter().product::<i64>().max(1) as usize;
     let rows = (CHUNK_ELEMENTS / per_row).max(1);
-    let chunks: Vec<(i64, i64)> = (0..rows_total.div_ceil(rows))
-        .map(|c| ((c * rows) as i64, ((c + 1) * rows).min(rows_total) as i64))
-        .collect();
+    let chunks = chunk_ranges(rows_total, rows);
     let record = k.reductions.len() * kiln_codegen::cpu::PARTIAL_BYTES;
+    // Each chunk's states: one record per position.
     let region = positions * record;
     let mut partials = vec![0u8; region * chunks.len()];
-    let partial_ptr = SendPtr(partials.as_mut_ptr());
-    chunks
-        .par_iter()
-        .enumerate()
-        .for_each(|(i, &(begin, end))| {
-            let arg_ptrs: Vec<*mut u8> = args.iter().map(|p| p.get()).collect();
-            // SAFETY: chunk i owns bytes [i*region, (i+1)*region) of `partials`; the
-            // buffers are sized by the plan for every address the params give.
-            unsafe {
-                let p = partial_ptr.get().add(i * region);
-                compiled.call(arg_ptrs.as_ptr(), params.as_ptr(), begin, end, p)
-            };
-        });
+    run_chunks(compiled, args, params, &chunks, &mut partials, region);
     for position in 0..positions {
         let records: Vec<&[u8]> = partials
             .chunks(region)

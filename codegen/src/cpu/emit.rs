@@ -72,6 +72,11 @@ struct Acc {
     ty: Type,
 }
 
+/// `n` rounded down to a whole number of `step`s, and at least one step.
+fn whole_steps(n: i64, step: i64) -> i64 {
+    n.max(step) / step * step
+}
+
 /// Accesses cannot trap (the runtime sized every buffer) but need not be aligned.
 pub(super) fn mem() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
@@ -351,7 +356,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             steps(self, lo, vec_end)?;
         } else {
             // Page by page, each priming the next one's prefetch.
-            let page = (PRIME_BYTES / Self::elem_bytes(plan.dtype)).max(step) / step * step;
+            let page = whole_steps(PRIME_BYTES / Self::elem_bytes(plan.dtype), step);
             let last = self.b.ins().iadd_imm_s(hi, -1);
             self.for_loop_step(lo, vec_end, page, |e, p| {
                 let p_end = e.b.ins().iadd_imm_s(p, page);
@@ -676,7 +681,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             })
             .collect();
         // Blocks of BLOCK elements (the last one partial), each a vector loop.
-        let block_step = BLOCK.max(step) / step * step;
+        let block_step = whole_steps(BLOCK, step);
         // The first pass over a row reads it from memory: prime the page ahead of each
         // block (var's second pass re-reads the row from cache).
         let streams = if means.is_none() {
@@ -689,8 +694,10 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.for_loop_step(lo, vec_end, block_step, |e, j| {
             let j_end = e.b.ins().iadd_imm_s(j, block_step);
             let j_end = e.b.ins().smin(j_end, vec_end);
-            let at = e.b.ins().iadd_imm_s(j, ahead);
-            e.prime(&streams, bases, at, last);
+            if !streams.is_empty() {
+                let at = e.b.ins().iadd_imm_s(j, ahead);
+                e.prime(&streams, bases, at, last);
+            }
             e.for_loop_step(j, j_end, step, |e, i| {
                 let addrs = e.advance(bases, axis, i);
                 let vals = vector::body(e, plan, &addrs)?;
