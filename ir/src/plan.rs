@@ -1223,11 +1223,22 @@ impl<'p, 'g> Group<'p, 'g> {
             .map(|(_, l)| l.permute(&order))
             .collect();
         let mut reduced = n_reduced;
+        // A row-local kernel (reductions and stores, or later phases reading earlier
+        // results) keeps one kept axis even of size 1: without one it would be a full
+        // reduction, which runs in chunks whose partial results are combined at the
+        // end, so no chunk could read a finished result (softmax over a [1, n] array).
+        let row_local = !self.reductions.is_empty()
+            && (!self.stores.is_empty()
+                || self
+                    .instrs
+                    .iter()
+                    .any(|(i, _)| matches!(i, Instr::Reduced { .. })));
         // Drop size-1 loop axes, then merge neighbours every access walks contiguously
         // (never across the kept/reduced boundary).
         let mut axis = 0;
         while axis < dims.len() {
-            if dims[axis] == 1 {
+            let last_kept = dims.len() - reduced == 1 && axis == 0;
+            if dims[axis] == 1 && !(row_local && last_kept) {
                 let is_reduced = axis >= dims.len() - reduced;
                 dims.remove(axis);
                 for l in layouts.iter_mut() {
