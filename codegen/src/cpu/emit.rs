@@ -59,6 +59,8 @@ pub(crate) struct Emitter<'a, 'b> {
     /// The loop axis whose range is the chunk [begin, end): 0, except in a column
     /// reduction split along its reduced rows (`columns.rs`).
     pub chunked: usize,
+    /// Whether the current row-reduction pass prefetches the next row (`reduce_point`).
+    pub prefetch_next: bool,
 }
 
 /// Accumulator variables of one reduction.
@@ -352,16 +354,22 @@ impl<'a, 'b> Emitter<'a, 'b> {
             })
         };
         let streams = self.streams(axis);
-        if streams.is_empty() {
+        if streams.is_empty() && !self.prefetch_next {
             steps(self, lo, vec_end)?;
         } else {
-            // Page by page, each priming the next one's prefetch.
+            // Page by page, each priming the next one's prefetch (and fetching the
+            // same page of the next row).
             let page = whole_steps(PRIME_BYTES / Self::elem_bytes(plan.dtype), step);
             let last = self.b.ins().iadd_imm_s(hi, -1);
             self.for_loop_step(lo, vec_end, page, |e, p| {
                 let p_end = e.b.ins().iadd_imm_s(p, page);
                 let p_end = e.b.ins().smin(p_end, vec_end);
-                e.prime(&streams, bases, p_end, last);
+                if !streams.is_empty() {
+                    e.prime(&streams, bases, p_end, last);
+                }
+                if e.prefetch_next {
+                    e.prefetch_next_row(bases, p, page);
+                }
                 steps(e, p, p_end)
             })?;
         }
@@ -378,8 +386,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// (`prime`). A memory-bound loop keeps it busy on its own, and touches there only
     /// cost: a sum over 100M f32 took 16 -> 24 ms with them.
     fn streams(&self, axis: usize) -> Vec<usize> {
-        let computes = |i: usize| self.needed[i] && vector::is_function(&self.k.instrs[i].0);
-        if !(0..self.k.instrs.len()).any(computes) {
+        if !self.computes_function() {
             return Vec::new();
         }
         let mut loads: Vec<usize> = self
@@ -399,6 +406,47 @@ impl<'a, 'b> Emitter<'a, 'b> {
         loads.sort_unstable();
         loads.dedup();
         loads
+    }
+
+    /// Prefetch elements [j, j + n) of the next row of every stream the kernel reads
+    /// along its one reduced axis, the last (one step along the last kept axis; past
+    /// the last row this asks for lines the kernel never reads, which is harmless).
+    fn prefetch_next_row(&mut self, bases: &[Value], j: Value, n: i64) {
+        let rank = self.k.rank;
+        if self.k.reduced != 1 || rank < 2 {
+            return;
+        }
+        let mut streams: Vec<usize> = self
+            .k
+            .instrs
+            .iter()
+            .filter_map(|(instr, _)| match instr {
+                Instr::Load { access } => Some(*access),
+                _ => None,
+            })
+            .filter(|&a| {
+                let st = &self.k.accesses[a].strides;
+                st[rank - 1] == Stride::Unit && st[rank - 2] != Stride::Zero
+            })
+            .collect();
+        streams.sort_unstable();
+        streams.dedup();
+        for a in streams {
+            let next = match self.k.accesses[a].strides[rank - 2] {
+                Stride::Unit => self.b.ins().iadd_imm_s(bases[a], 1),
+                _ => self.b.ins().iadd(bases[a], self.strides[a][rank - 2]),
+            };
+            let at = self.b.ins().iadd(next, j);
+            let p = self.address(a, at);
+            let bytes = n * Self::elem_bytes(self.k.args[self.k.accesses[a].arg].dtype);
+            let bytes = self.b.ins().iconst(types::I64, bytes);
+            self.b.ins().call(self.libcalls.prefetch, &[p, bytes]);
+        }
+    }
+
+    /// Whether the values this pass needs include a transcendental function.
+    fn computes_function(&self) -> bool {
+        (0..self.k.instrs.len()).any(|i| self.needed[i] && vector::is_function(&self.k.instrs[i].0))
     }
 
     /// Touch `PRIME_LINES` cache lines of every stream (`streams`: loads that move by
@@ -468,6 +516,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
             .map(|r| r.phase + 1)
             .max()
             .unwrap_or(0);
+        // The first pass over the row reads it from memory; the later ones find it in
+        // cache (for rows that fit), so the second fetches the next row meanwhile.
+        let mut passes = 0;
         for phase in 0..phases {
             let sel: Vec<usize> = (0..self.k.reductions.len())
                 .filter(|&i| self.k.reductions[i].phase == phase)
@@ -486,8 +537,13 @@ impl<'a, 'b> Emitter<'a, 'b> {
             );
             self.stash = stash;
             let accs = self.init_accs(&sel)?;
+            let pass_plan = vplan
+                .as_ref()
+                .map(|p| vector::for_pass(p, self.computes_function()));
             // Pass 1: every reduction (var accumulates its sum here).
-            self.reduce_pass(kept, bases, &accs, None, vplan.as_ref())?;
+            self.prefetch_next = passes == 1;
+            passes += 1;
+            self.reduce_pass(kept, bases, &accs, None, pass_plan.as_ref())?;
             // Pass 2 for var: squared deviations from this chunk's (or row's) mean,
             // over data that pass 1 just brought into cache.
             if accs
@@ -500,8 +556,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
                         (self.k.reductions[acc.r].op == ReduceOp::Var).then(|| self.mean_of(acc))
                     })
                     .collect();
-                let deviations = vplan.as_ref().map(|p| vector::for_deviations(self.k, p));
-                self.reduce_pass(kept, bases, &accs, Some(&means), deviations.as_ref())?;
+                self.prefetch_next = passes == 1;
+                passes += 1;
+                self.reduce_pass(kept, bases, &accs, Some(&means), pass_plan.as_ref())?;
             }
             if kept == 0 {
                 self.write_partials(&accs)?;
@@ -510,6 +567,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             }
         }
         self.stash = Vec::new();
+        self.prefetch_next = false;
         if self.k.stores.iter().any(|s| s.phase.is_none()) {
             self.needed = self.needs(
                 self.k
@@ -518,6 +576,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     .filter(|s| s.phase.is_none())
                     .map(|s| s.value),
             );
+            self.prefetch_next = passes == 1;
             match &vplan {
                 Some(plan) => self.nest(kept, rank - 1, bases.to_vec(), &mut |e, addrs| {
                     e.vector_inner(plan, addrs)
@@ -526,6 +585,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     e.store_point(addrs)
                 })?,
             }
+            self.prefetch_next = false;
         }
         Ok(())
     }
@@ -697,6 +757,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
             if !streams.is_empty() {
                 let at = e.b.ins().iadd_imm_s(j, ahead);
                 e.prime(&streams, bases, at, last);
+            }
+            if e.prefetch_next {
+                e.prefetch_next_row(bases, j, block_step);
             }
             e.for_loop_step(j, j_end, step, |e, i| {
                 let addrs = e.advance(bases, axis, i);

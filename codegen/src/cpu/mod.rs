@@ -140,10 +140,9 @@ impl CpuCompiler {
         inspect: Inspect,
     ) -> Result<CompiledKernel, CodegenError> {
         let start = Instant::now();
-        let mut module = JITModule::new(JITBuilder::with_isa(
-            self.isa.clone(),
-            default_libcall_names(),
-        ));
+        let mut builder = JITBuilder::with_isa(self.isa.clone(), default_libcall_names());
+        builder.symbol("kiln_prefetch", kiln_prefetch as *const u8);
+        let mut module = JITModule::new(builder);
         let ptr = module.target_config().pointer_type();
         let mut ctx = module.make_context();
         let mut sig = module.make_signature();
@@ -208,6 +207,7 @@ impl CpuCompiler {
                 needed: Vec::new(),
                 stash: Vec::new(),
                 chunked: 0,
+                prefetch_next: false,
             };
             e.emit()?;
             b.ins().return_(&[]);
@@ -258,8 +258,127 @@ fn declare_libcalls(
             .map_err(|e| CodegenError::Cranelift(e.to_string()))?;
         Ok::<_, CodegenError>(module.declare_func_in_func(id, &mut ctx.func))
     };
+    let fmodf = declare("fmodf", types::F32)?;
+    let fmod = declare("fmod", types::F64)?;
+    let mut sig = module.make_signature();
+    sig.params.push(AbiParam::new(types::I64));
+    sig.params.push(AbiParam::new(types::I64));
+    let prefetch = module
+        .declare_function("kiln_prefetch", Linkage::Import, &sig)
+        .map_err(|e| CodegenError::Cranelift(e.to_string()))?;
     Ok(ops::Libcalls {
-        fmodf: declare("fmodf", types::F32)?,
-        fmod: declare("fmod", types::F64)?,
+        fmodf,
+        fmod,
+        prefetch: module.declare_func_in_func(prefetch, &mut ctx.func),
     })
+}
+
+/// Ask the cache for the lines of `bytes` bytes from `start` (Cranelift has no
+/// prefetch instruction; kernels call this). A prefetch never faults, whatever the
+/// address, and does not hold up the instructions after it as a load that misses
+/// would: kernels use it to fetch the next row while computing on the current one.
+extern "C" fn kiln_prefetch(start: usize, bytes: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let mut off = 0;
+        while off < bytes {
+            // SAFETY: prefetch is a hint; it reads nothing and cannot fault.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(off) as *const i8) };
+            off += 64;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (start, bytes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kiln_ir::kernel::{Access, Arg, Instr, Reduction, Store, Stride, Value};
+    use kiln_ir::{BinaryOp, DType, ReduceOp};
+
+    /// max over each row of a [rows, n] f32 input (strided rows), and, with
+    /// `subtract`, `x - max` stored in a second pass.
+    fn row_max_kernel(subtract: bool) -> Kernel {
+        use Stride::{Other, Unit, Zero};
+        let f32_arg = |output| Arg {
+            dtype: DType::F32,
+            output,
+        };
+        let access = |arg, strides: [Stride; 2]| Access {
+            arg,
+            strides: strides.into_iter().collect(),
+        };
+        let mut instrs = vec![
+            (Instr::Load { access: 0 }, DType::F32),
+            (Instr::Reduced { reduction: 0 }, DType::F32),
+            (
+                Instr::Binary(BinaryOp::Subtract, Value(0), Value(1)),
+                DType::F32,
+            ),
+        ];
+        let mut stores = vec![Store {
+            access: 2,
+            value: Value(2),
+            phase: None,
+        }];
+        if !subtract {
+            instrs.truncate(1);
+            stores.clear();
+        }
+        Kernel {
+            rank: 2,
+            reduced: 1,
+            args: vec![f32_arg(false), f32_arg(true), f32_arg(true)],
+            accesses: vec![
+                access(0, [Other, Unit]),
+                access(1, [Unit, Zero]),
+                access(2, [Other, Unit]),
+            ],
+            instrs,
+            stores,
+            reductions: vec![Reduction {
+                op: ReduceOp::Max,
+                value: Value(0),
+                access: 1,
+                correction_bits: 0,
+                phase: 0,
+            }],
+        }
+    }
+
+    fn clif_of(k: &Kernel) -> String {
+        let compiler = CpuCompiler::new().expect("host ISA");
+        let inspect = Inspect {
+            clif: true,
+            asm: false,
+        };
+        compiler
+            .compile(k, inspect)
+            .expect("compiles")
+            .clif
+            .expect("kept")
+    }
+
+    /// A row kernel's second pass over the row (here `x - max`'s store pass, reading the
+    /// row from cache) calls `kiln_prefetch` for the next row; a single-pass row
+    /// reduction, which reads from memory anyway, calls nothing.
+    #[test]
+    fn only_a_second_pass_over_a_row_prefetches_the_next_row() {
+        let two_pass = clif_of(&row_max_kernel(true));
+        let one_pass = clif_of(&row_max_kernel(false));
+        assert!(two_pass.contains(" call "), "{two_pass}");
+        assert!(!one_pass.contains(" call "), "{one_pass}");
+    }
+
+    /// The helper accepts any address: a prefetch is a hint and never faults.
+    #[test]
+    fn prefetching_any_address_is_harmless() {
+        let data = [1u8; 256];
+        kiln_prefetch(data.as_ptr() as usize, data.len());
+        kiln_prefetch(0, 4096);
+        kiln_prefetch(usize::MAX - 100, 1 << 20);
+        assert_eq!(data[255], 1);
+    }
 }

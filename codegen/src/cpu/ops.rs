@@ -43,6 +43,8 @@ pub fn clif_type(dtype: DType) -> Result<Type, Unsupported> {
 pub struct Libcalls {
     pub fmodf: FuncRef,
     pub fmod: FuncRef,
+    /// `kiln_prefetch(address, bytes)`.
+    pub prefetch: FuncRef,
 }
 
 pub struct Ops<'a, 'b> {
