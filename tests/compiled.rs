@@ -872,3 +872,117 @@ fn multi_pass_row_kernels_agree_with_the_interpreter() {
         }
     }
 }
+
+/// f64 var, alone and beside a mean, std or sum of the same values, over several
+/// chunks (each reduced in two passes, combined by Chan's formula) and over rows:
+/// within 1e-12 relative of the interpreter's, NaN for NaN, on data whose mean is
+/// 10⁴ times its spread, a first value far out, a trend, ±inf and NaN at the start
+/// and inside, constants, huge values, one and two elements, empty rows. (A mean
+/// 10⁶ times the spread or more loses more: docs/accuracy.md.)
+#[test]
+fn var_of_hard_data_agrees_with_the_interpreter() {
+    let n = 300_007;
+    let base = data(n, 5);
+    let datasets: Vec<(&str, Vec<f64>)> = vec![
+        ("10 + small", base.iter().map(|x| 10.0 + x * 1e-3).collect()),
+        ("first value far out", {
+            let mut v = base.clone();
+            v[0] = 1e6;
+            v
+        }),
+        ("trend", (0..n).map(|i| i as f64 * 0.5 - 7.0).collect()),
+        ("NaN first", {
+            let mut v = base.clone();
+            v[0] = f64::NAN;
+            v
+        }),
+        ("inf inside", {
+            let mut v = base.clone();
+            v[n / 2] = f64::INFINITY;
+            v
+        }),
+        ("-inf first", {
+            let mut v = base.clone();
+            v[0] = f64::NEG_INFINITY;
+            v
+        }),
+        ("constant", vec![2.5; n]),
+        ("huge", base.iter().map(|x| x * 1e200).collect()),
+    ];
+    // Statistics within 1e-12 relative; the standardised values (x - mean) / std
+    // within 1e-10 (1 + |w|): x - mean loses log2(|mean| / spread) bits to
+    // cancellation whichever mean, to the last bit, is subtracted.
+    let close = |what: &str, got: &[u64], want: &[u64]| {
+        assert_eq!(got.len(), want.len(), "{what}");
+        let standardised = what.starts_with("(x - mean)");
+        for (i, (g, w)) in got.iter().zip(want).enumerate() {
+            let (g, w) = (f64::from_bits(*g), f64::from_bits(*w));
+            let tol = if standardised {
+                1e-10 * (1.0 + w.abs())
+            } else {
+                1e-12 * w.abs()
+            };
+            assert!(
+                (g.is_nan() && w.is_nan()) || g == w || (g - w).abs() <= tol,
+                "{what}, element {i}: {g} vs {w}"
+            );
+        }
+    };
+    for (name, v) in &datasets {
+        let x = kiln::from_vec(v.clone(), [n]).unwrap();
+        x.compute().unwrap();
+        let rows = kiln::from_vec(v[..n - 7].to_vec(), [300, 1000]).unwrap();
+        rows.compute().unwrap();
+        let (x, rows) = (&x, &rows);
+        let builds: Vec<(&str, Build)> = vec![
+            ("var", Box::new(move || kiln::var(x, ()).unwrap())),
+            (
+                "mean and std",
+                Box::new(move || {
+                    let s = kiln::std(x, ReduceOpts::new().correction(1.0)).unwrap();
+                    kiln::stack(&[&kiln::mean(x, ()).unwrap(), &s], 0).unwrap()
+                }),
+            ),
+            (
+                "sum and var",
+                Box::new(move || {
+                    let s = kiln::sum(x, ()).unwrap();
+                    kiln::stack(&[&s, &kiln::var(x, ()).unwrap()], 0).unwrap()
+                }),
+            ),
+            ("var over rows", Box::new(move || kiln::var(rows, 1).unwrap())),
+            (
+                "(x - mean) / std over rows",
+                Box::new(move || {
+                    let r = || ReduceOpts::new().axis(1).keepdims(true);
+                    let m = kiln::mean(rows, r()).unwrap();
+                    ((rows - &m).unwrap() / &kiln::std(rows, r()).unwrap()).unwrap()
+                }),
+            ),
+        ];
+        for (what, build) in &builds {
+            let want = bits_in(build.as_ref(), Mode::Interpreter);
+            for mode in [Mode::Fused, Mode::Eager] {
+                let got = bits_in(build.as_ref(), mode);
+                close(&format!("{what} of {name} ({mode:?})"), &got, &want);
+            }
+        }
+    }
+    // Tiny and empty: one element, two, and rows of length 0, 1 and 2.
+    for len in [0usize, 1, 2] {
+        let x = kiln::from_vec((0..3 * len).map(|i| i as f64 + 0.25).collect(), [3, len]).unwrap();
+        x.compute().unwrap();
+        let x = &x;
+        let builds: Vec<(&str, Build)> = vec![
+            ("var over rows", Box::new(move || kiln::var(x, 1).unwrap())),
+            ("var", Box::new(move || kiln::var(x, ()).unwrap())),
+        ];
+        for (what, build) in &builds {
+            let want = bits_in(build.as_ref(), Mode::Interpreter);
+            for mode in [Mode::Fused, Mode::Eager] {
+                let got = bits_in(build.as_ref(), mode);
+                close(&format!("{what} of [3, {len}] ({mode:?})"), &got, &want);
+            }
+        }
+    }
+}
