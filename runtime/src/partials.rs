@@ -3,34 +3,34 @@
 //! Chunks are combined pairwise (a balanced tree over the chunk list), whose shape
 //! depends only on the number of chunks, which depends only on the problem size: the
 //! same input gives the same bits on any number of threads. Variance states combine by
-//! Chan, Golub and LeVeque's formula (1979) for (n, mean, M2) pairs.
+//! Chan, Golub and LeVeque's formula (1979) for (n, mean, M2), with each mean kept as
+//! an f64 and a small correction (a double word), so that the difference of two means
+//! in the formula does not lose the bits below the means' last place (data whose mean
+//! is far larger than its spread).
 
 use kiln_codegen::cpu::PARTIAL_BYTES;
 use kiln_ir::{DType, Data, Element, ReduceOp, Scalar};
 
-/// One chunk's state, decoded from the 24 bytes the kernel wrote.
+/// One chunk's state, decoded from the `PARTIAL_BYTES` the kernel wrote: four 8-byte
+/// slots (see `write_partials` in codegen's emit.rs).
 #[derive(Clone, Copy, Debug)]
 struct State {
-    a: [u8; 8],
-    b: [u8; 8],
-    c: [u8; 8],
+    slots: [[u8; 8]; 4],
 }
 
 impl State {
     fn f(&self, slot: usize) -> f64 {
-        f64::from_le_bytes([self.a, self.b, self.c][slot])
+        f64::from_le_bytes(self.slots[slot])
     }
     fn i(&self, slot: usize) -> i64 {
-        i64::from_le_bytes([self.a, self.b, self.c][slot])
+        i64::from_le_bytes(self.slots[slot])
     }
 }
 
 fn decode(bytes: &[u8]) -> State {
     let slot = |k: usize| bytes[8 * k..8 * k + 8].try_into().expect("8 bytes");
     State {
-        a: slot(0),
-        b: slot(1),
-        c: slot(2),
+        slots: [slot(0), slot(1), slot(2), slot(3)],
     }
 }
 
@@ -138,12 +138,16 @@ pub fn combine(
             Scalar::Float(pairwise(&sums, &|a, b| a + b).unwrap_or(0.0) / n as f64)
         }
         ReduceOp::Var => {
-            let parts: Vec<(f64, f64, f64)> = states
+            let parts: Vec<Moments> = states
                 .iter()
-                .map(|s| (s.f(0), s.f(1), s.f(2)))
-                .filter(|p| p.0 > 0.0)
+                .map(|s| Moments {
+                    n: s.f(0),
+                    mean: (s.f(1), s.f(3)),
+                    m2: s.f(2),
+                })
+                .filter(|p| p.n > 0.0)
                 .collect();
-            let (n, _, m2) = pairwise(&parts, &chan).unwrap_or((0.0, 0.0, 0.0));
+            let (n, m2) = pairwise(&parts, &chan).map_or((0.0, 0.0), |p| (p.n, p.m2));
             Scalar::Float(if n - correction > 0.0 {
                 m2 / (n - correction)
             } else {
@@ -188,13 +192,38 @@ fn arg_better(max: bool, float: bool, signed: bool, x: &State, best: &State) -> 
     }
 }
 
-/// Chan et al.: merge two (count, mean, M2) summaries.
-fn chan(a: (f64, f64, f64), b: (f64, f64, f64)) -> (f64, f64, f64) {
-    let n = a.0 + b.0;
-    let delta = b.1 - a.1;
-    let mean = a.1 + delta * (b.0 / n);
-    let m2 = a.2 + b.2 + delta * delta * (a.0 * b.0 / n);
-    (n, mean, m2)
+/// The moments of one chunk (or of several merged): count, mean as a double word
+/// (hi, lo: the mean is hi + lo, |lo| far below hi's last place), and M2.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Moments {
+    n: f64,
+    mean: (f64, f64),
+    m2: f64,
+}
+
+/// s + err = a + b exactly (Knuth's two-sum).
+fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let bb = s - a;
+    (s, (a - (s - bb)) + (b - bb))
+}
+
+/// Chan et al.: merge two summaries. The difference of the means is taken word by word
+/// (hi - hi is exact when the means are close, the case where it matters), and the
+/// merged mean is kept as a double word too.
+fn chan(a: Moments, b: Moments) -> Moments {
+    let n = a.n + b.n;
+    let delta = (b.mean.0 - a.mean.0) + (b.mean.1 - a.mean.1);
+    let step = delta * (b.n / n);
+    let (hi, err) = two_sum(a.mean.0, step);
+    let lo = a.mean.1 + err;
+    let (hi, lo) = two_sum(hi, lo);
+    let m2 = a.m2 + b.m2 + delta * delta * (a.n * b.n / n);
+    Moments {
+        n,
+        mean: (hi, lo),
+        m2,
+    }
 }
 
 fn int_scalar(v: i64, dtype: DType) -> Scalar {
@@ -216,14 +245,44 @@ fn write_elem<T: Element>(v: &mut [T], at: usize, value: Scalar) {
 
 #[cfg(test)]
 mod tests {
-    use super::chan;
+    use super::{chan, Moments};
 
     #[test]
     fn chan_merge_equals_the_variance_of_the_union() {
         // [1, 2] and [3, 4, 5]: n = 5, mean = 3, M2 = 10.
-        let a = (2.0, 1.5, 0.5);
-        let b = (3.0, 4.0, 2.0);
-        let (n, mean, m2) = chan(a, b);
-        assert_eq!((n, mean, m2), (5.0, 3.0, 10.0));
+        let a = Moments {
+            n: 2.0,
+            mean: (1.5, 0.0),
+            m2: 0.5,
+        };
+        let b = Moments {
+            n: 3.0,
+            mean: (4.0, 0.0),
+            m2: 2.0,
+        };
+        let m = chan(a, b);
+        assert_eq!((m.n, m.mean.0 + m.mean.1, m.m2), (5.0, 3.0, 10.0));
+    }
+
+    /// Means that differ only below their last place (1e8 + 2^-30 and 1e8 + 2^-29, both
+    /// 1e8 in f64, whose last place there is 2^-26): the correction words carry the
+    /// difference, so M2 gets the δ²·na·nb/n it would lose to means rounded to f64.
+    #[test]
+    fn chan_merge_keeps_the_difference_of_close_means() {
+        let hi = 1e8;
+        let a = Moments {
+            n: 1.0,
+            mean: (hi, 2f64.powi(-30)),
+            m2: 0.0,
+        };
+        let b = Moments {
+            n: 1.0,
+            mean: (hi, 2f64.powi(-29)),
+            m2: 0.0,
+        };
+        let m = chan(a, b);
+        // δ = 2^-30, M2 = δ² · 1 · 1 / 2 = 2^-61.
+        assert_eq!(m.m2, 2f64.powi(-61));
+        assert_eq!(m.mean, (hi, 1.5 * 2f64.powi(-30)));
     }
 }

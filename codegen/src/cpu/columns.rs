@@ -198,7 +198,7 @@ impl Emitter<'_, '_> {
 
     /// Each position's partial state of every reduction, in the layout of a full
     /// reduction's chunk record (`Emitter::write_partials`): sum and mean (sum, count),
-    /// var (count, mean, M2), max and min (the value as f64, count).
+    /// var (count, mean, M2, 0), max and min (the value as f64, count).
     fn column_partials(
         &mut self,
         scratch: Value,
@@ -241,6 +241,9 @@ impl Emitter<'_, '_> {
                         e.b.ins().store(mem(), c, base, 0);
                         e.b.ins().store(mem(), mean, base, 8);
                         e.b.ins().store(mem(), m2, base, 16);
+                        // No correction to the mean (see `Emitter::write_partials`).
+                        let zero = e.b.ins().f64const(0.0);
+                        e.b.ins().store(mem(), zero, base, 24);
                     }
                     _ => unreachable!("excluded by column_plan"),
                 }

@@ -26,7 +26,7 @@ use kiln_ir::{DType, ReduceOp};
 type Leaf<'e, 'a, 'b> = dyn FnMut(&mut Emitter<'a, 'b>, &[Value]) -> Result<(), Unsupported> + 'e;
 
 /// Bytes of one reduction's state in the partials buffer.
-pub const PARTIAL_BYTES: usize = 24;
+pub const PARTIAL_BYTES: usize = 32;
 
 /// Distance in bytes between the points where a vector loop primes its input streams
 /// (`prime`): one 4 KiB page, the span the hardware's stream prefetcher follows.
@@ -70,6 +70,8 @@ struct Acc {
     a: Variable,
     b: Variable,
     count: Variable,
+    /// Var: Σ(x - mean) in the second pass, about the mean of the first (f64).
+    residual: Variable,
     /// Type of `a` (f64 for float sums, the dtype for max/min and integer sums).
     ty: Type,
 }
@@ -559,6 +561,11 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 self.prefetch_next = passes == 1;
                 passes += 1;
                 self.reduce_pass(kept, bases, &accs, Some(&means), pass_plan.as_ref())?;
+                for acc in &accs {
+                    if self.k.reductions[acc.r].op == ReduceOp::Var {
+                        self.correct_m2(acc);
+                    }
+                }
             }
             if kept == 0 {
                 self.write_partials(&accs)?;
@@ -636,6 +643,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     if let Some(mean) = mean {
                         let x = self.widen_f64(self.k.dtype(r.value), vals[r.value.0 as usize]);
                         let d = self.b.ins().fsub(x, *mean);
+                        let res = self.b.use_var(acc.residual);
+                        let res = self.b.ins().fadd(res, d);
+                        self.b.def_var(acc.residual, res);
                         let sq = self.b.ins().fmul(d, d);
                         let m2 = self.b.use_var(acc.b);
                         let m2 = self.b.ins().fadd(m2, sq);
@@ -730,6 +740,24 @@ impl<'a, 'b> Emitter<'a, 'b> {
             }
         };
         reset(self, false);
+        // Var's second pass: lanes of Σ(x - mean) beside those of Σ(x - mean)² (see
+        // `correct_m2`).
+        let residuals: Vec<Option<Vec<Variable>>> = (0..accs.len())
+            .map(|k| {
+                means.and_then(|m| m[k]).map(|_| {
+                    (0..plan.unroll)
+                        .map(|_| self.b.declare_var(plan.fty))
+                        .collect()
+                })
+            })
+            .collect();
+        let reset_residuals = |e: &mut Self| {
+            for &v in residuals.iter().flatten().flatten() {
+                let zero = e.vconst(plan, 0.0);
+                e.b.def_var(v, zero);
+            }
+        };
+        reset_residuals(self);
         // Var's second pass: each mean as a vector, once per row rather than at every
         // step (kernels compile without Cranelift's loop-invariant code motion).
         let mean_vectors: Vec<Option<Value>> = (0..accs.len())
@@ -786,6 +814,10 @@ impl<'a, 'b> Emitter<'a, 'b> {
                             (_, Some(_)) => {
                                 let m = mean_vectors[k].expect("var has a mean");
                                 let d = e.b.ins().fsub(x, m);
+                                let res = residuals[k].as_ref().expect("var has residuals")[c];
+                                let sum = e.b.use_var(res);
+                                let sum = e.b.ins().fadd(sum, d);
+                                e.b.def_var(res, sum);
                                 // One rounding fewer, and one instruction: kiln's own
                                 // accumulation, not a user's multiply and add.
                                 e.b.ins().fma(d, d, a)
@@ -812,7 +844,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             // Flush the sums of this block into the f64 accumulators, and the best
             // of argmax/argmin's lanes into its scalar state.
             let done = e.b.ins().isub(j_end, j);
-            for ((acc, vs), idx) in accs.iter().zip(&vaccs).zip(&arg_idx) {
+            for (((acc, vs), idx), k) in accs.iter().zip(&vaccs).zip(&arg_idx).zip(0..) {
                 let r = &e.k.reductions[acc.r];
                 if let Some(idx) = idx {
                     e.arg_fold(plan, r.op == ReduceOp::ArgMax, acc, vs, idx);
@@ -828,6 +860,12 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     let m2 = e.b.use_var(acc.b);
                     let m2 = e.b.ins().fadd(m2, total);
                     e.b.def_var(acc.b, m2);
+                    if let Some(res) = &residuals[k] {
+                        let total = e.hsum_f64(plan, res);
+                        let r = e.b.use_var(acc.residual);
+                        let r = e.b.ins().fadd(r, total);
+                        e.b.def_var(acc.residual, r);
+                    }
                 }
                 if means.is_none() {
                     let c = e.b.use_var(acc.count);
@@ -836,6 +874,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 }
             }
             reset(e, true);
+            reset_residuals(e);
             Ok(())
         })?;
         // Max/min: fold the vector lanes into the scalar accumulator.
@@ -1088,6 +1127,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 types::I64
             });
             let count = self.b.declare_var(types::I64);
+            let residual = self.b.declare_var(types::F64);
+            let zero_r = self.b.ins().f64const(0.0);
+            self.b.def_var(residual, zero_r);
             let init = match r.op {
                 ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Var | ReduceOp::Any => self.zero(ty),
                 ReduceOp::Prod | ReduceOp::All => self.one(ty),
@@ -1108,6 +1150,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 a,
                 b: bvar,
                 count,
+                residual,
                 ty,
             });
         }
@@ -1313,6 +1356,41 @@ impl<'a, 'b> Emitter<'a, 'b> {
         }
     }
 
+    /// The corrected two-pass M2 (Chan, Golub and LeVeque): the deviations were taken
+    /// from a mean rounded to f64, so they sum to a small residual r rather than 0, and
+    /// Σd² - r²/n is M2 about the exact mean.
+    /// (Left as it is when r²/n is not finite: NaN or infinite data, whose M2 is NaN or
+    /// infinite already.)
+    fn correct_m2(&mut self, acc: &Acc) {
+        let m2 = self.b.use_var(acc.b);
+        let r = self.b.use_var(acc.residual);
+        let shift = self.mean_correction(acc);
+        let rr = self.b.ins().fmul(r, shift);
+        let corrected = self.b.ins().fsub(m2, rr);
+        let finite = self.is_finite_f64(rr);
+        let m2 = self.b.ins().select(finite, corrected, m2);
+        self.b.def_var(acc.b, m2);
+    }
+
+    /// r / n, what the f64 mean misses of the exact mean (0 for an empty row, and where
+    /// it is not finite).
+    fn mean_correction(&mut self, acc: &Acc) -> Value {
+        let r = self.b.use_var(acc.residual);
+        let count = self.b.use_var(acc.count);
+        let n = self.b.ins().fcvt_from_sint(types::F64, count);
+        let c = self.b.ins().fdiv(r, n);
+        let zero = self.b.ins().f64const(0.0);
+        let finite = self.is_finite_f64(c);
+        self.b.ins().select(finite, c, zero)
+    }
+
+    /// |x| < inf (false for NaN).
+    fn is_finite_f64(&mut self, x: Value) -> Value {
+        let a = self.b.ins().fabs(x);
+        let inf = self.b.ins().f64const(f64::INFINITY);
+        self.b.ins().fcmp(FloatCC::LessThan, a, inf)
+    }
+
     /// The variance of a row's accumulators (see `variance_from`).
     fn variance(&mut self, acc: &Acc, correction: f64) -> Value {
         let m2 = self.b.use_var(acc.b);
@@ -1332,9 +1410,10 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.b.ins().select(ok, v, nan)
     }
 
-    /// Per-chunk state of each reduction, 24 bytes each: (a, b, c) as 8-byte slots.
+    /// Per-chunk state of each reduction, 32 bytes each: (a, b, c, d) as 8-byte slots.
     ///   sum/prod/max/min/any/all: a = the accumulator (f64, or the integer widened);
-    ///   mean: a = sum, b = count; var: a = count, b = mean, c = M2;
+    ///   mean: a = sum, b = count; var: a = count, b = mean (f64), c = M2, d = what the
+    ///   f64 mean misses of the exact mean (the chunk's mean is b + d);
     ///   argmax/argmin: a = best value (f64 or widened integer), b = index, c = count.
     fn write_partials(&mut self, accs: &[Acc]) -> Result<(), Unsupported> {
         for acc in accs {
@@ -1352,9 +1431,11 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     let n = self.b.ins().fcvt_from_sint(types::F64, count);
                     let mean = self.mean_of(acc);
                     let m2 = self.b.use_var(acc.b);
+                    let correction = self.mean_correction(acc);
                     self.b.ins().store(mem(), n, base, 0);
                     self.b.ins().store(mem(), mean, base, 8);
                     self.b.ins().store(mem(), m2, base, 16);
+                    self.b.ins().store(mem(), correction, base, 24);
                 }
                 ReduceOp::Mean => {
                     self.b.ins().store(mem(), a64, base, 0);
