@@ -5,7 +5,7 @@
 //! its offset and one stride per axis (all in elements). The outermost loop runs over
 //! `[begin, end)`, so a caller can split it into chunks; every other loop runs over its
 //! whole size. A reduction with no kept axes writes its per-chunk state to `partials`
-//! (24 bytes per reduction, see `PartialLayout`) for the caller to combine.
+//! (`PARTIAL_BYTES` per reduction, see `write_partials`) for the caller to combine.
 //!
 //! The innermost loop is vectorised when every value of the kernel fits one 128-bit
 //! vector shape and every store moves by 1 element along it (loads by 0, 1 or a
