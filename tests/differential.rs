@@ -98,6 +98,9 @@ enum Node {
     /// A matrix product (a library call: the runtime's gemm or row dots against the
     /// interpreter's textbook loop).
     Matmul(Box<Node>, Box<Node>),
+    /// `x op reduce(x, axis, keepdims)` on one graph node x: a reduction whose result
+    /// the same loop nest reads back (softmax's `x - max(x)`: row-local kernels).
+    Local(Bin, Red, i64, Box<Node>),
 }
 
 fn input_array(values: &[f64], shape: &[usize], dtype: DType) -> kiln::Result<Array> {
@@ -184,6 +187,19 @@ impl Node {
             }
             Node::Cast(d, x) => kiln::astype(&x.build()?, *d)?,
             Node::Matmul(a, b) => kiln::matmul(&a.build()?, &b.build()?)?,
+            Node::Local(op, red, axis, x) => {
+                let x = x.build()?;
+                let opts = ReduceOpts::new().axis(*axis).keepdims(true);
+                let r = match red {
+                    Red::Sum => kiln::sum(&x, opts)?,
+                    Red::Max => kiln::max(&x, opts)?,
+                    Red::Min => kiln::min(&x, opts)?,
+                    Red::Mean => kiln::mean(&x, opts)?,
+                    Red::Var => kiln::var(&x, opts)?,
+                    _ => unreachable!("not generated"),
+                };
+                binary(*op, x, r)?
+            }
         })
     }
 
@@ -208,6 +224,13 @@ impl Node {
                     .map(|a| a.dtype().is_real_floating())
                     .unwrap_or(false);
                 (float && matches!(op, Red::Sum | Red::Prod | Red::Mean | Red::Var)) || x.inexact()
+            }
+            Node::Local(_, red, _, x) => {
+                let float = x
+                    .build()
+                    .map(|a| a.dtype().is_real_floating())
+                    .unwrap_or(false);
+                (float && matches!(red, Red::Sum | Red::Mean | Red::Var)) || x.inexact()
             }
             Node::Permute(_, x)
             | Node::Flip(_, x)
@@ -321,7 +344,7 @@ impl Gen {
         let shape = built.shape().to_vec();
         let rank = shape.len() as i64;
         let float = self.dtype.is_real_floating();
-        match self.rng.below(13) {
+        match self.rng.below(14) {
             0 => {
                 let ops = if float {
                     vec![
@@ -464,6 +487,26 @@ impl Gen {
                     Node::Permute(vec![1, 0], Box::new(self.input(vec![r, k])))
                 };
                 Node::Matmul(Box::new(child), Box::new(rhs))
+            }
+            13 if rank >= 1 => {
+                let axis = self.rng.below(rank as usize);
+                let (reds, ops) = if float {
+                    (
+                        vec![Red::Max, Red::Sum, Red::Min, Red::Mean, Red::Var],
+                        vec![Bin::Sub, Bin::Div, Bin::Add, Bin::Mul, Bin::Max],
+                    )
+                } else {
+                    (
+                        vec![Red::Max, Red::Sum, Red::Min],
+                        vec![Bin::Sub, Bin::Add, Bin::Max],
+                    )
+                };
+                let red = self.rng.pick(&reds);
+                if shape[axis] == 0 && matches!(red, Red::Max | Red::Min) {
+                    return child;
+                }
+                let op = self.rng.pick(&ops);
+                Node::Local(op, red, axis as i64, Box::new(child))
             }
             _ => child,
         }

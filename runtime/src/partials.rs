@@ -69,7 +69,20 @@ pub fn combine(
             if float {
                 let vals: Vec<f64> = states.iter().map(|s| s.f(0)).collect();
                 let v = pairwise(&vals, &|a, b| if sum { a + b } else { a * b });
-                Scalar::Float(v.unwrap_or(if sum { 0.0 } else { 1.0 }))
+                // Chunks start their sums at -0 (so negative zeros sum to -0); no
+                // terms at all is +0.
+                let terms: i64 = states.iter().map(|s| s.i(1)).sum();
+                Scalar::Float(match v {
+                    Some(_) if sum && terms == 0 => 0.0,
+                    Some(v) => v,
+                    None => {
+                        if sum {
+                            0.0
+                        } else {
+                            1.0
+                        }
+                    }
+                })
             } else {
                 let vals: Vec<i64> = states.iter().map(|s| s.i(0)).collect();
                 let v = pairwise(&vals, &|a, b| {

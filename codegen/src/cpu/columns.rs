@@ -117,6 +117,8 @@ impl Emitter<'_, '_> {
                 let init = match r.op {
                     ReduceOp::Max => f64::NEG_INFINITY,
                     ReduceOp::Min => f64::INFINITY,
+                    // The float sum's identity (see `Emitter::reset_accs`).
+                    ReduceOp::Sum | ReduceOp::Mean => -0.0,
                     _ => 0.0,
                 };
                 let regions: &[i64] = if r.op == ReduceOp::Var { &[0, 1] } else { &[0] };
@@ -178,7 +180,7 @@ impl Emitter<'_, '_> {
                         let s = if r.op == ReduceOp::Mean {
                             e.mean_from(s, count)
                         } else {
-                            s
+                            e.empty_sum_positive(s, count)
                         };
                         e.narrow_f64(dtype, s)
                     }

@@ -726,6 +726,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 let init = match (r.op, means.is_some()) {
                     (ReduceOp::Max | ReduceOp::ArgMax, false) => f64::NEG_INFINITY,
                     (ReduceOp::Min | ReduceOp::ArgMin, false) => f64::INFINITY,
+                    (ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Var, false) => -0.0,
                     _ => 0.0,
                 };
                 for &v in vs {
@@ -1053,7 +1054,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
 
     /// Σ of every lane of the vectors, in f64.
     fn hsum_f64(&mut self, plan: &VectorPlan, vs: &[Variable]) -> Value {
-        let mut total = self.b.ins().f64const(0.0);
+        let mut total = self.b.ins().f64const(-0.0);
         for &v in vs {
             let v = self.b.use_var(v);
             for lane in 0..plan.lanes {
@@ -1131,6 +1132,12 @@ impl<'a, 'b> Emitter<'a, 'b> {
             let zero_r = self.b.ins().f64const(0.0);
             self.b.def_var(residual, zero_r);
             let init = match r.op {
+                // -0 is the float sum's identity (-0 + x is x, -0 + -0 is -0): a sum of
+                // negative zeros is -0, as the interpreter's; an empty sum is made +0
+                // where it is written.
+                ReduceOp::Sum | ReduceOp::Mean if dtype.is_real_floating() => {
+                    self.b.ins().f64const(-0.0)
+                }
                 ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Var | ReduceOp::Any => self.zero(ty),
                 ReduceOp::Prod | ReduceOp::All => self.one(ty),
                 ReduceOp::Max | ReduceOp::ArgMax => self.extreme(dtype, ty, false),
@@ -1327,9 +1334,12 @@ impl<'a, 'b> Emitter<'a, 'b> {
             let out_dtype = self.k.args[self.k.accesses[r.access].arg].dtype;
             let a = self.b.use_var(acc.a);
             let v = match r.op {
-                ReduceOp::Sum | ReduceOp::Prod if dtype.is_real_floating() => {
-                    self.narrow_f64(dtype, a)
+                ReduceOp::Sum if dtype.is_real_floating() => {
+                    let count = self.b.use_var(acc.count);
+                    let s = self.empty_sum_positive(a, count);
+                    self.narrow_f64(dtype, s)
                 }
+                ReduceOp::Prod if dtype.is_real_floating() => self.narrow_f64(dtype, a),
                 ReduceOp::Mean => {
                     let m = self.mean_of(acc);
                     self.narrow_f64(dtype, m)
@@ -1346,6 +1356,13 @@ impl<'a, 'b> Emitter<'a, 'b> {
             self.row_values[acc.r] = Some(v);
         }
         Ok(())
+    }
+
+    /// A float sum of `count` terms: +0 for no terms (the accumulators start at -0).
+    pub(super) fn empty_sum_positive(&mut self, sum: Value, count: Value) -> Value {
+        let zero = self.b.ins().f64const(0.0);
+        let none = self.b.ins().icmp_imm_s(IntCC::Equal, count, 0);
+        self.b.ins().select(none, zero, sum)
     }
 
     pub(super) fn narrow_f64(&mut self, dtype: DType, x: Value) -> Value {
