@@ -22,6 +22,13 @@ fn f32_input(n: usize) -> Array {
     kiln::from_vec(v, [n]).unwrap()
 }
 
+/// `v` in `shape` as `dtype`, computed (a constant of later graphs).
+fn typed(v: Vec<f64>, shape: &[usize], dtype: DType) -> Array {
+    let a = kiln::astype(&kiln::from_vec(v, shape).unwrap(), dtype).unwrap();
+    a.compute().unwrap();
+    a
+}
+
 fn bits_on_threads(threads: usize, build: &(dyn Fn() -> Array + Sync)) -> Vec<u64> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -373,9 +380,7 @@ fn column_reductions_agree_with_the_interpreter() {
                     *x = if (row + col) % 2 == 0 { -0.0 } else { 0.0 };
                 }
             }
-            let x = kiln::astype(&kiln::from_vec(v, shape).unwrap(), dtype).unwrap();
-            x.compute().unwrap();
-            let x = &x;
+            let x = &typed(v, shape, dtype);
             let mut axes_sets: Vec<Vec<i64>> = vec![vec![0]];
             if shape.len() == 3 {
                 axes_sets.push(vec![0, 1]);
@@ -480,9 +485,7 @@ fn vector_argmax_and_argmin_agree_with_the_interpreter() {
                     .collect();
                 v.extend(row);
             }
-            let x = kiln::astype(&kiln::from_vec(v, [rows, width]).unwrap(), dtype).unwrap();
-            x.compute().unwrap();
-            let x = &x;
+            let x = &typed(v, &[rows, width], dtype);
             let builds: Vec<(&str, Build)> = vec![
                 (
                     "argmax rows",
@@ -513,9 +516,7 @@ fn vector_argmax_and_argmin_agree_with_the_interpreter() {
         let v: Vec<f64> = (0..rows * width)
             .map(|i| ((i * 7) % 5) as f64 + if i == 200_000 { 9.0 } else { 0.0 })
             .collect();
-        let x = kiln::astype(&kiln::from_vec(v, [rows, width]).unwrap(), dtype).unwrap();
-        x.compute().unwrap();
-        let x = &x;
+        let x = &typed(v, &[rows, width], dtype);
         let builds: Vec<(&str, Build)> = vec![
             (
                 "argmax(x.T)",
@@ -643,11 +644,7 @@ fn primed_loops_agree_with_the_interpreter() {
     for dtype in [DType::F64, DType::F32] {
         for (si, &shape) in shapes.iter().enumerate() {
             let n: usize = shape.iter().product();
-            let cast = |v: Vec<f64>, shape: &[usize]| {
-                let a = kiln::astype(&kiln::from_vec(v, shape).unwrap(), dtype).unwrap();
-                a.compute().unwrap();
-                a
-            };
+            let cast = |v: Vec<f64>, shape: &[usize]| typed(v, shape, dtype);
             let x = cast(data(n, 60 + si as u64), shape);
             let y = cast(data(n, 70 + si as u64), shape);
             let last = shape.len() - 1;
@@ -779,11 +776,7 @@ fn multi_pass_row_kernels_agree_with_the_interpreter() {
     for dtype in [DType::F64, DType::F32] {
         for (si, &shape) in shapes.iter().enumerate() {
             let n: usize = shape.iter().product();
-            let cast = |v: Vec<f64>, shape: &[usize]| {
-                let a = kiln::astype(&kiln::from_vec(v, shape).unwrap(), dtype).unwrap();
-                a.compute().unwrap();
-                a
-            };
+            let cast = |v: Vec<f64>, shape: &[usize]| typed(v, shape, dtype);
             let mut v = data(n, 90 + si as u64);
             if n > 40 {
                 // One row with a NaN, one with +inf, one with -inf.
@@ -1066,9 +1059,7 @@ fn sums_of_signed_zeros_keep_the_interpreters_sign() {
                         }
                     })
                     .collect();
-                let x = kiln::astype(&kiln::from_vec(v, shape).unwrap(), dtype).unwrap();
-                x.compute().unwrap();
-                let x = &x;
+                let x = &typed(v, shape, dtype);
                 let mut builds: Vec<(String, Build)> = vec![
                     ("sum".into(), Box::new(move || kiln::sum(x, ()).unwrap())),
                     ("mean".into(), Box::new(move || kiln::mean(x, ()).unwrap())),
