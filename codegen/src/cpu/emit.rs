@@ -552,18 +552,33 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 .iter()
                 .any(|a| self.k.reductions[a.r].op == ReduceOp::Var)
             {
-                let means: Vec<Option<Value>> = accs
+                // The centre of the deviations: the f64 mean, or, when the vector
+                // lanes are f32, that mean rounded to f32, so that the vector part and
+                // the scalar tail take their deviations from one value.
+                let f32_lanes = pass_plan.as_ref().is_some_and(|p| p.dtype == DType::F32);
+                let means: Vec<Option<(Value, Value)>> = accs
                     .iter()
                     .map(|acc| {
-                        (self.k.reductions[acc.r].op == ReduceOp::Var).then(|| self.mean_of(acc))
+                        (self.k.reductions[acc.r].op == ReduceOp::Var).then(|| {
+                            let mean = self.mean_of(acc);
+                            let centre = if f32_lanes {
+                                let m = self.b.ins().fdemote(types::F32, mean);
+                                self.b.ins().fpromote(types::F64, m)
+                            } else {
+                                mean
+                            };
+                            (mean, centre)
+                        })
                     })
                     .collect();
+                let centres: Vec<Option<Value>> = means.iter().map(|m| m.map(|m| m.1)).collect();
                 self.prefetch_next = passes == 1;
                 passes += 1;
-                self.reduce_pass(kept, bases, &accs, Some(&means), pass_plan.as_ref())?;
-                for acc in &accs {
-                    if self.k.reductions[acc.r].op == ReduceOp::Var {
+                self.reduce_pass(kept, bases, &accs, Some(&centres), pass_plan.as_ref())?;
+                for (acc, m) in accs.iter().zip(&means) {
+                    if let Some((mean, centre)) = *m {
                         self.correct_m2(acc);
+                        self.recentre_residual(acc, mean, centre);
                     }
                 }
             }
@@ -1387,6 +1402,17 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let finite = self.is_finite_f64(rr);
         let m2 = self.b.ins().select(finite, corrected, m2);
         self.b.def_var(acc.b, m2);
+    }
+
+    /// The residual r = Σ(x - centre) as Σ(x - mean): r + n·(centre - mean), so that
+    /// `mean_correction` is relative to the f64 mean written in the partial state.
+    fn recentre_residual(&mut self, acc: &Acc, mean: Value, centre: Value) {
+        let r = self.b.use_var(acc.residual);
+        let count = self.b.use_var(acc.count);
+        let n = self.b.ins().fcvt_from_sint(types::F64, count);
+        let shift = self.b.ins().fsub(centre, mean);
+        let r = self.b.ins().fma(n, shift, r);
+        self.b.def_var(acc.residual, r);
     }
 
     /// r / n, what the f64 mean misses of the exact mean (0 for an empty row, and where
