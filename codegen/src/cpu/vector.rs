@@ -61,7 +61,7 @@ fn binary_ok(op: BinaryOp) -> bool {
     )
 }
 
-/// Whether an instruction is a transcendental function (see `calls_a_function`).
+/// Whether an instruction is a transcendental function (see `for_pass`).
 pub(crate) fn is_function(instr: &Instr) -> bool {
     use UnaryOp::*;
     match instr {
