@@ -72,16 +72,11 @@ pub fn combine(
                 // Chunks start their sums at -0 (so negative zeros sum to -0); no
                 // terms at all is +0.
                 let terms: i64 = states.iter().map(|s| s.i(1)).sum();
-                Scalar::Float(match v {
-                    Some(_) if sum && terms == 0 => 0.0,
-                    Some(v) => v,
-                    None => {
-                        if sum {
-                            0.0
-                        } else {
-                            1.0
-                        }
-                    }
+                let identity = if sum { 0.0 } else { 1.0 };
+                Scalar::Float(if sum && terms == 0 {
+                    identity
+                } else {
+                    v.unwrap_or(identity)
                 })
             } else {
                 let vals: Vec<i64> = states.iter().map(|s| s.i(0)).collect();

@@ -391,14 +391,21 @@ impl<'a, 'b> Emitter<'a, 'b> {
         if !self.computes_function() {
             return Vec::new();
         }
+        self.loads_where(true, |st| st[axis] == Stride::Unit)
+    }
+
+    /// The accesses the kernel loads through (only those the current pass needs, with
+    /// `needed_only`) whose strides pass `keep`, sorted, each once.
+    fn loads_where(&self, needed_only: bool, keep: impl Fn(&[Stride]) -> bool) -> Vec<usize> {
         let mut loads: Vec<usize> = self
             .k
             .instrs
             .iter()
-            .zip(&self.needed)
-            .filter_map(|((instr, _), &needed)| match instr {
+            .enumerate()
+            .filter_map(|(i, (instr, _))| match instr {
                 Instr::Load { access }
-                    if needed && self.k.accesses[*access].strides[axis] == Stride::Unit =>
+                    if (!needed_only || self.needed[i])
+                        && keep(&self.k.accesses[*access].strides) =>
                 {
                     Some(*access)
                 }
@@ -418,21 +425,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
         if self.k.reduced != 1 || rank < 2 {
             return;
         }
-        let mut streams: Vec<usize> = self
-            .k
-            .instrs
-            .iter()
-            .filter_map(|(instr, _)| match instr {
-                Instr::Load { access } => Some(*access),
-                _ => None,
-            })
-            .filter(|&a| {
-                let st = &self.k.accesses[a].strides;
-                st[rank - 1] == Stride::Unit && st[rank - 2] != Stride::Zero
-            })
-            .collect();
-        streams.sort_unstable();
-        streams.dedup();
+        let streams = self.loads_where(false, |st| {
+            st[rank - 1] == Stride::Unit && st[rank - 2] != Stride::Zero
+        });
         for a in streams {
             let next = match self.k.accesses[a].strides[rank - 2] {
                 Stride::Unit => self.b.ins().iadd_imm_s(bases[a], 1),
