@@ -59,7 +59,8 @@ pub(crate) struct Emitter<'a, 'b> {
     /// The loop axis whose range is the chunk [begin, end): 0, except in a column
     /// reduction split along its reduced rows (`columns.rs`).
     pub chunked: usize,
-    /// Whether the current row-reduction pass prefetches the next row (`reduce_point`).
+    /// Whether the current pass, a second one over a row or a full reduction's chunk,
+    /// prefetches the next row (`prefetch_next_row`) or chunk (`prefetch_next_chunk`).
     pub prefetch_next: bool,
 }
 
@@ -419,9 +420,13 @@ impl<'a, 'b> Emitter<'a, 'b> {
 
     /// Prefetch elements [j, j + n) of the next row of every stream the kernel reads
     /// along its one reduced axis, the last (one step along the last kept axis; past
-    /// the last row this asks for lines the kernel never reads, which is harmless).
+    /// the last row this asks for lines the kernel never reads, which is harmless); in
+    /// a full reduction, of the next chunk.
     fn prefetch_next_row(&mut self, bases: &[Value], j: Value, n: i64) {
         let rank = self.k.rank;
+        if self.k.reduced == rank {
+            return self.prefetch_next_chunk(bases, j, n);
+        }
         if self.k.reduced != 1 || rank < 2 {
             return;
         }
@@ -438,6 +443,32 @@ impl<'a, 'b> Emitter<'a, 'b> {
             let bytes = n * Self::elem_bytes(self.k.args[self.k.accesses[a].arg].dtype);
             let bytes = self.b.ins().iconst(types::I64, bytes);
             self.b.ins().call(self.libcalls.prefetch, &[p, bytes]);
+        }
+    }
+
+    /// Prefetch into L2 elements [j, j + n) of the innermost axis at the same point of
+    /// the next chunk (`end - begin` steps further along the chunked axis): the chunk a
+    /// thread usually runs next, as rayon hands each thread a run of neighbouring chunks.
+    /// For a full reduction whose second pass re-reads its chunk from L1 (var), so that
+    /// memory keeps streaming while it does. Into L2 only: into L1, the next chunk would
+    /// evict the part of this one the pass has yet to read.
+    fn prefetch_next_chunk(&mut self, bases: &[Value], j: Value, n: i64) {
+        let (rank, c) = (self.k.rank, self.chunked);
+        let streams = self.loads_where(false, |st| {
+            st[rank - 1] == Stride::Unit && st[c] != Stride::Zero
+        });
+        let len = self.b.ins().isub(self.end, self.begin);
+        for a in streams {
+            let ahead = match self.k.accesses[a].strides[c] {
+                Stride::Unit => len,
+                _ => self.b.ins().imul(len, self.strides[a][c]),
+            };
+            let next = self.b.ins().iadd(bases[a], ahead);
+            let at = self.b.ins().iadd(next, j);
+            let p = self.address(a, at);
+            let bytes = n * Self::elem_bytes(self.k.args[self.k.accesses[a].arg].dtype);
+            let bytes = self.b.ins().iconst(types::I64, bytes);
+            self.b.ins().call(self.libcalls.prefetch_l2, &[p, bytes]);
         }
     }
 

@@ -142,6 +142,7 @@ impl CpuCompiler {
         let start = Instant::now();
         let mut builder = JITBuilder::with_isa(self.isa.clone(), default_libcall_names());
         builder.symbol("kiln_prefetch", kiln_prefetch as *const u8);
+        builder.symbol("kiln_prefetch_l2", kiln_prefetch_l2 as *const u8);
         let mut module = JITModule::new(builder);
         let ptr = module.target_config().pointer_type();
         let mut ctx = module.make_context();
@@ -266,10 +267,14 @@ fn declare_libcalls(
     let prefetch = module
         .declare_function("kiln_prefetch", Linkage::Import, &sig)
         .map_err(|e| CodegenError::Cranelift(e.to_string()))?;
+    let prefetch_l2 = module
+        .declare_function("kiln_prefetch_l2", Linkage::Import, &sig)
+        .map_err(|e| CodegenError::Cranelift(e.to_string()))?;
     Ok(ops::Libcalls {
         fmodf,
         fmod,
         prefetch: module.declare_func_in_func(prefetch, &mut ctx.func),
+        prefetch_l2: module.declare_func_in_func(prefetch_l2, &mut ctx.func),
     })
 }
 
@@ -285,6 +290,23 @@ extern "C" fn kiln_prefetch(start: usize, bytes: usize) {
         while off < bytes {
             // SAFETY: prefetch is a hint; it reads nothing and cannot fault.
             unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(off) as *const i8) };
+            off += 64;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (start, bytes);
+}
+
+/// `kiln_prefetch` into L2 only, not L1: for data needed after the current working
+/// set, which a fetch into L1 would evict before its second pass.
+extern "C" fn kiln_prefetch_l2(start: usize, bytes: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
+        let mut off = 0;
+        while off < bytes {
+            // SAFETY: prefetch is a hint; it reads nothing and cannot fault.
+            unsafe { _mm_prefetch::<_MM_HINT_T1>(start.wrapping_add(off) as *const i8) };
             off += 64;
         }
     }
@@ -348,6 +370,33 @@ mod tests {
         }
     }
 
+    /// `op` over the whole of an f64 vector (a full reduction, run in chunks).
+    fn full_reduction_kernel(op: ReduceOp) -> Kernel {
+        let f64_arg = |output| Arg {
+            dtype: DType::F64,
+            output,
+        };
+        let access = |arg, stride| Access {
+            arg,
+            strides: [stride].into_iter().collect(),
+        };
+        Kernel {
+            rank: 1,
+            reduced: 1,
+            args: vec![f64_arg(true), f64_arg(false)],
+            accesses: vec![access(1, Stride::Unit), access(0, Stride::Zero)],
+            instrs: vec![(Instr::Load { access: 0 }, DType::F64)],
+            stores: Vec::new(),
+            reductions: vec![Reduction {
+                op,
+                value: Value(0),
+                access: 1,
+                correction_bits: 0,
+                phase: 0,
+            }],
+        }
+    }
+
     fn clif_of(k: &Kernel) -> String {
         let compiler = CpuCompiler::new().expect("host ISA");
         let inspect = Inspect {
@@ -372,13 +421,25 @@ mod tests {
         assert!(!one_pass.contains(" call "), "{one_pass}");
     }
 
-    /// The helper accepts any address: a prefetch is a hint and never faults.
+    /// A full var's second pass over its chunk (from L1) fetches the next chunk into
+    /// L2; a full sum, one pass from memory, calls nothing.
+    #[test]
+    fn only_a_second_pass_over_a_chunk_prefetches_the_next_chunk() {
+        let var = clif_of(&full_reduction_kernel(ReduceOp::Var));
+        let sum = clif_of(&full_reduction_kernel(ReduceOp::Sum));
+        assert_eq!(var.matches(" call ").count(), 1, "{var}");
+        assert!(!sum.contains(" call "), "{sum}");
+    }
+
+    /// The helpers accept any address: a prefetch is a hint and never faults.
     #[test]
     fn prefetching_any_address_is_harmless() {
         let data = [1u8; 256];
-        kiln_prefetch(data.as_ptr() as usize, data.len());
-        kiln_prefetch(0, 4096);
-        kiln_prefetch(usize::MAX - 100, 1 << 20);
+        for prefetch in [kiln_prefetch, kiln_prefetch_l2] {
+            prefetch(data.as_ptr() as usize, data.len());
+            prefetch(0, 4096);
+            prefetch(usize::MAX - 100, 1 << 20);
+        }
         assert_eq!(data[255], 1);
     }
 }

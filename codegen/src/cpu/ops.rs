@@ -45,6 +45,8 @@ pub struct Libcalls {
     pub fmod: FuncRef,
     /// `kiln_prefetch(address, bytes)`.
     pub prefetch: FuncRef,
+    /// `kiln_prefetch_l2(address, bytes)`: the same into L2 only.
+    pub prefetch_l2: FuncRef,
 }
 
 pub struct Ops<'a, 'b> {
