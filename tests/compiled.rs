@@ -355,6 +355,8 @@ fn column_reductions_agree_with_the_interpreter() {
         &[1000, 1031],
         &[3, 600],
         &[7, 3, 517],
+        // Over (0, 1): groups of eight rows of the inner reduced axis, then three.
+        &[5, 19, 70],
         &[2, 1],
         &[1, 9],
         &[0, 5],

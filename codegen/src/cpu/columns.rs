@@ -6,10 +6,13 @@
 //! instead the kernel takes the innermost kept axis in blocks of `COLUMN_BLOCK`
 //! positions and, for each block, walks the reduced axes outside and the block inside,
 //! in vectors: every lane accumulates its own output in an L1-resident scratch area,
-//! and memory is read row after row, in order, as NumPy does. Sums accumulate in f64
-//! (f32 lanes are widened), one term at a time in the order of the reduced axes, so
-//! the result depends on the shape only. Var makes a second walk for the squared
-//! deviations from each column's mean.
+//! and memory is read row after row, in order, as NumPy does. Rows come eight at a
+//! time where the body is light: each vector of positions combines the eight rows in
+//! registers (a pairwise sum in the input's precision, or the extreme), then updates
+//! the scratch once, instead of a load, an add and a store per row. The scratch sums
+//! in f64 (f32 lanes are widened), group after group in the order of the reduced
+//! axes, so the result depends on the shape only. Var makes a second walk for the
+//! squared deviations from each column's mean (grouped too, summed in f64).
 
 use super::clif_math::{bitcast, splat};
 use super::emit::{mem, Emitter, PARTIAL_BYTES};
@@ -24,6 +27,9 @@ use kiln_ir::{DType, ReduceOp};
 /// Kept positions per block: each reduction's scratch is two regions of this many
 /// 8-byte slots (the accumulator, and var's sum of squared deviations), 8 KiB.
 pub const COLUMN_BLOCK: i64 = 512;
+
+/// Rows combined in registers before each update of the scratch (`column_group`).
+const ROW_GROUP: i64 = 8;
 
 /// Bytes of one reduction's scratch (its two regions).
 const REGION: i64 = COLUMN_BLOCK * 8;
@@ -272,28 +278,225 @@ impl Emitter<'_, '_> {
                 .filter(|r| walk == Walk::Values || r.op == ReduceOp::Var)
                 .map(|r| r.value),
         );
-        self.nest(axis + 1, k.rank, at.to_vec(), &mut |e, addrs| {
-            let lanes = plan.lanes as i64;
-            let whole = e.b.ins().band_imm_s(width, -lanes);
-            e.for_loop_step_imm0(whole, lanes, |e, j| {
-                let p = e.advance(addrs, axis, j);
-                let vals = vector::body(e, plan, &p)?;
-                for (i, r) in k.reductions.iter().enumerate() {
-                    let x = vals[r.value.0 as usize][0];
-                    e.column_accumulate(plan, scratch, i, r.op, walk, j, x)?;
-                }
-                Ok(())
-            })?;
-            e.for_loop(whole, width, |e, j| {
-                let p = e.advance(addrs, axis, j);
-                let vals = e.body(&p)?;
-                for (i, r) in k.reductions.iter().enumerate() {
-                    let x = vals[r.value.0 as usize];
-                    e.column_accumulate(plan, scratch, i, r.op, walk, j, x)?;
-                }
-                Ok(())
-            })
+        self.nest(axis + 1, k.rank - 1, at.to_vec(), &mut |e, addrs| {
+            e.column_rows(plan, scratch, addrs, width, walk)
         })
+    }
+
+    /// The innermost reduced axis, the rows. When the body computes no
+    /// transcendental, `ROW_GROUP` rows at a time: each vector of positions combines
+    /// the group's rows in registers, then updates the scratch once (`column_group`);
+    /// the rows past the last whole group one at a time.
+    fn column_rows(
+        &mut self,
+        plan: &VectorPlan,
+        scratch: Value,
+        addrs: &[Value],
+        width: Value,
+        walk: Walk,
+    ) -> Result<(), Unsupported> {
+        let rows = self.k.rank - 1;
+        let (lo, hi) = self.bounds(rows);
+        let mut rest = lo;
+        if !self.computes_function() {
+            let n = self.b.ins().isub(hi, lo);
+            let whole = self.b.ins().sdiv_imm_s(n, ROW_GROUP);
+            let whole = self.b.ins().imul_imm_s(whole, ROW_GROUP);
+            rest = self.b.ins().iadd(lo, whole);
+            self.for_loop_step(lo, rest, ROW_GROUP, |e, r| {
+                let group: Vec<Vec<Value>> = (0..ROW_GROUP)
+                    .map(|g| {
+                        let row = e.b.ins().iadd_imm_s(r, g);
+                        e.advance(addrs, rows, row)
+                    })
+                    .collect();
+                e.column_group(plan, scratch, &group, width, walk)
+            })?;
+        }
+        self.for_loop(rest, hi, |e, r| {
+            let row = e.advance(addrs, rows, r);
+            e.column_row(plan, scratch, &row, width, walk)
+        })
+    }
+
+    /// One row: the block's positions in vectors, then the ones past the last whole
+    /// vector one at a time.
+    fn column_row(
+        &mut self,
+        plan: &VectorPlan,
+        scratch: Value,
+        row: &[Value],
+        width: Value,
+        walk: Walk,
+    ) -> Result<(), Unsupported> {
+        let k = self.k;
+        let axis = plan.axis;
+        let lanes = plan.lanes as i64;
+        let whole = self.b.ins().band_imm_s(width, -lanes);
+        self.for_loop_step_imm0(whole, lanes, |e, j| {
+            let p = e.advance(row, axis, j);
+            let vals = vector::body(e, plan, &p)?;
+            for (i, r) in k.reductions.iter().enumerate() {
+                let x = vals[r.value.0 as usize][0];
+                e.column_accumulate(plan, scratch, i, r.op, walk, j, x)?;
+            }
+            Ok(())
+        })?;
+        self.column_row_tail(plan, scratch, row, whole, width, walk)
+    }
+
+    /// Positions [from, width) of one row, one at a time.
+    fn column_row_tail(
+        &mut self,
+        plan: &VectorPlan,
+        scratch: Value,
+        row: &[Value],
+        from: Value,
+        width: Value,
+        walk: Walk,
+    ) -> Result<(), Unsupported> {
+        let k = self.k;
+        self.for_loop(from, width, |e, j| {
+            let p = e.advance(row, plan.axis, j);
+            let vals = e.body(&p)?;
+            for (i, r) in k.reductions.iter().enumerate() {
+                let x = vals[r.value.0 as usize];
+                e.column_accumulate(plan, scratch, i, r.op, walk, j, x)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// `ROW_GROUP` rows (`group`: each row's addresses): per vector of positions, each
+    /// reduction's values of the group combined as a balanced tree in the input's
+    /// precision (sums: one rounding per add, as the vector lanes of a row sum do
+    /// between flushes; extremes: exact), or var's squared deviations summed in f64
+    /// (`group_deviations`), then added to the scratch. The tail positions take the
+    /// group's rows one at a time.
+    fn column_group(
+        &mut self,
+        plan: &VectorPlan,
+        scratch: Value,
+        group: &[Vec<Value>],
+        width: Value,
+        walk: Walk,
+    ) -> Result<(), Unsupported> {
+        let k = self.k;
+        let axis = plan.axis;
+        let lanes = plan.lanes as i64;
+        let whole = self.b.ins().band_imm_s(width, -lanes);
+        self.for_loop_step_imm0(whole, lanes, |e, j| {
+            let mut rows = Vec::with_capacity(group.len());
+            for row in group {
+                let p = e.advance(row, axis, j);
+                rows.push(vector::body(e, plan, &p)?);
+            }
+            for (i, r) in k.reductions.iter().enumerate() {
+                let xs: Vec<Value> = rows.iter().map(|v| v[r.value.0 as usize][0]).collect();
+                match walk {
+                    Walk::Values => {
+                        let x = e.combine_rows(r.op, &xs);
+                        e.column_accumulate(plan, scratch, i, r.op, walk, j, x)?;
+                    }
+                    Walk::Deviations if r.op == ReduceOp::Var => {
+                        e.group_deviations(plan, scratch, i, j, &xs);
+                    }
+                    Walk::Deviations => {}
+                }
+            }
+            Ok(())
+        })?;
+        for row in group {
+            self.column_row_tail(plan, scratch, row, whole, width, walk)?;
+        }
+        Ok(())
+    }
+
+    /// Var's squared deviations from the column means (region 0 of reduction `i`'s
+    /// scratch) of one vector of positions over the rows of a group (`xs`), in f64:
+    /// squares paired by one fma, the pairs summed pairwise, added to region 1 once.
+    fn group_deviations(
+        &mut self,
+        plan: &VectorPlan,
+        scratch: Value,
+        i: usize,
+        j: Value,
+        xs: &[Value],
+    ) {
+        let sum_at = self.slot_address(scratch, i, 0, j, 8);
+        let m2_at = self.slot_address(scratch, i, 1, j, 8);
+        let rows: Vec<Vec<Value>> = xs.iter().map(|&x| self.widened(plan, x)).collect();
+        for c in 0..rows[0].len() {
+            let (ty, off) = (self.b.func.dfg.value_type(rows[0][c]), 16 * c as i32);
+            let m = self.b.ins().load(ty, mem(), sum_at, off);
+            let d: Vec<Value> = rows.iter().map(|r| self.b.ins().fsub(r[c], m)).collect();
+            let mut level: Vec<Value> = d
+                .chunks(2)
+                .map(|p| {
+                    let sq = self.b.ins().fmul(p[0], p[0]);
+                    match p {
+                        [_, b] => self.b.ins().fma(*b, *b, sq),
+                        _ => sq,
+                    }
+                })
+                .collect();
+            while level.len() > 1 {
+                level = level
+                    .chunks(2)
+                    .map(|p| match p {
+                        [a, b] => self.b.ins().fadd(*a, *b),
+                        _ => p[0],
+                    })
+                    .collect();
+            }
+            let m2 = self.b.ins().load(ty, mem(), m2_at, off);
+            let m2 = self.b.ins().fadd(m2, level[0]);
+            self.b.ins().store(mem(), m2, m2_at, off);
+        }
+    }
+
+    /// Vectors of one reduction's values at the same positions of several rows as
+    /// one, pairwise: a sum (sum, mean, var's first walk), or for max and min the
+    /// extreme, or where any lane of a pair is NaN the pair's sum (a NaN, as
+    /// `column_accumulate` makes one).
+    fn combine_rows(&mut self, op: ReduceOp, xs: &[Value]) -> Value {
+        let extreme = matches!(op, ReduceOp::Max | ReduceOp::Min);
+        // (value, sum, NaN mask) per subtree.
+        let mut level: Vec<(Value, Value, Option<Value>)> =
+            xs.iter().map(|&x| (x, x, None)).collect();
+        while level.len() > 1 {
+            let mut next = Vec::with_capacity(level.len().div_ceil(2));
+            for pair in level.chunks(2) {
+                let [(a, sa, na), (b, sb, nb)] = match pair {
+                    [a, b] => [*a, *b],
+                    _ => {
+                        next.push(pair[0]);
+                        continue;
+                    }
+                };
+                let sum = self.b.ins().fadd(sa, sb);
+                if !extreme {
+                    next.push((sum, sum, None));
+                    continue;
+                }
+                let value = self.lane_extreme(op == ReduceOp::Max, a, b);
+                let nan = self.b.ins().fcmp(FloatCC::Unordered, a, b);
+                let nan = [na, nb]
+                    .into_iter()
+                    .flatten()
+                    .fold(nan, |m, n| self.b.ins().bor(m, n));
+                next.push((value, sum, Some(nan)));
+            }
+            level = next;
+        }
+        match level[0] {
+            (value, sum, Some(nan)) => {
+                let ty = self.b.func.dfg.value_type(value);
+                let nan = bitcast(self.b, ty, nan);
+                self.b.ins().bitselect(nan, sum, value)
+            }
+            (value, _, None) => value,
+        }
     }
 
     /// `x` into reduction `i`'s scratch: a vector (positions j..j + lanes) or, in the

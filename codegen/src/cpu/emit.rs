@@ -473,7 +473,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
     }
 
     /// Whether the values this pass needs include a transcendental function.
-    fn computes_function(&self) -> bool {
+    pub(super) fn computes_function(&self) -> bool {
         (0..self.k.instrs.len()).any(|i| self.needed[i] && vector::is_function(&self.k.instrs[i].0))
     }
 
