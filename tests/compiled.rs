@@ -460,11 +460,11 @@ fn vector_argmax_and_argmin_agree_with_the_interpreter() {
     let widths = [1usize, 3, 8, 13, 37, 256, 300, 1031];
     for dtype in [DType::F64, DType::F32] {
         for &width in &widths {
-            let rows = 24;
+            let rows = 30;
             let mut v = Vec::with_capacity(rows * width);
             for r in 0..rows {
                 let row: Vec<f64> = (0..width)
-                    .map(|c| match r % 8 {
+                    .map(|c| match r % 10 {
                         // Small integers: many ties, in every lane and block.
                         0 | 1 => ((c * 7 + r) % 5) as f64,
                         // A NaN (two for odd rows) somewhere along the row.
@@ -482,6 +482,9 @@ fn vector_argmax_and_argmin_agree_with_the_interpreter() {
                                 -0.0
                             }
                         }
+                        // Rising and falling: a new best in every block.
+                        8 => c as f64 * 0.5 - 100.0,
+                        9 => 100.0 - c as f64 * 0.5,
                         _ => data(1, (r * width + c) as u64)[0],
                     })
                     .collect();
@@ -504,6 +507,13 @@ fn vector_argmax_and_argmin_agree_with_the_interpreter() {
                 (
                     "argmin flat",
                     Box::new(move || kiln::argmin(x, ()).unwrap()),
+                ),
+                // A computed operand: finding the block's best recomputes it.
+                (
+                    "argmax of exp rows",
+                    Box::new(move || {
+                        kiln::argmax(&kiln::exp(x).unwrap(), ReduceOpts::new().axis(1)).unwrap()
+                    }),
                 ),
             ];
             for (name, build) in &builds {

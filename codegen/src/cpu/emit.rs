@@ -12,7 +12,7 @@
 //! gathered stride; see `vector.rs`); otherwise it runs one element at a time. Column
 //! reductions vectorise the innermost kept axis instead (`columns.rs`).
 
-use super::clif_math::{bitcast, splat, vector_constant};
+use super::clif_math::{bitcast, splat};
 use super::ops::{clif_type, unsupported, Libcalls, Ops, Unsupported};
 use super::vector::{self, VectorPlan};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -726,23 +726,26 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     .collect()
             })
             .collect();
-        // Argmax/argmin: each copy's lanes' best indices, counted from the block start
-        // (see `arg_step`).
-        let ity = plan.fty.as_int();
-        let arg_idx: Vec<Option<Vec<Variable>>> = accs
+        // Argmax/argmin: the vector lanes keep the block's extreme only (NaNs aside);
+        // `arg_block` finds where it is.
+        let is_arg: Vec<bool> = accs
             .iter()
             .map(|acc| {
                 let op = self.k.reductions[acc.r].op;
-                (means.is_none() && matches!(op, ReduceOp::ArgMax | ReduceOp::ArgMin))
-                    .then(|| (0..plan.unroll).map(|_| self.b.declare_var(ity)).collect())
+                means.is_none() && matches!(op, ReduceOp::ArgMax | ReduceOp::ArgMin)
             })
             .collect();
-        // Max/min: a lane mask of NaNs seen, one per reduction (see `lane_extreme`).
+        // Max/min (argmax/argmin: per block): a lane mask of NaNs seen, one per
+        // reduction (see `lane_extreme`).
         let nans: Vec<Option<Variable>> = accs
             .iter()
             .map(|acc| {
                 let r = &self.k.reductions[acc.r];
-                (means.is_none() && matches!(r.op, ReduceOp::Max | ReduceOp::Min)).then(|| {
+                let extreme = matches!(
+                    r.op,
+                    ReduceOp::Max | ReduceOp::Min | ReduceOp::ArgMax | ReduceOp::ArgMin
+                );
+                (means.is_none() && extreme).then(|| {
                     let v = self.b.declare_var(plan.fty);
                     let zero = self.vconst(plan, 0.0);
                     self.b.def_var(v, zero);
@@ -751,7 +754,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             })
             .collect();
         let reset = |e: &mut Self, per_block_only: bool| {
-            for ((acc, vs), idx) in accs.iter().zip(&vaccs).zip(&arg_idx) {
+            for ((acc, vs), nan) in accs.iter().zip(&vaccs).zip(&nans) {
                 let r = &e.k.reductions[acc.r];
                 let per_block = matches!(
                     r.op,
@@ -774,10 +777,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     let c = e.vconst(plan, init);
                     e.b.def_var(v, c);
                 }
-                // Each lane starts at its first element (kept if nothing beats it).
-                for (c, &v) in idx.iter().flatten().enumerate() {
-                    let first = e.lane_indices(plan, c as i64 * plan.lanes as i64);
-                    e.b.def_var(v, first);
+                if let (Some(nan), ReduceOp::ArgMax | ReduceOp::ArgMin) = (nan, r.op) {
+                    let zero = e.vconst(plan, 0.0);
+                    e.b.def_var(*nan, zero);
                 }
             }
         };
@@ -847,11 +849,6 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     for (c, &v) in vs.iter().enumerate() {
                         let x = vals[r.value.0 as usize][c];
                         let a = e.b.use_var(v);
-                        if let Some(idx) = &arg_idx[k] {
-                            let offset = e.b.ins().isub(i, j);
-                            e.arg_step(plan, r.op, v, idx[c], offset, c, x);
-                            continue;
-                        }
                         let next = match (r.op, mean) {
                             (_, Some(_)) => {
                                 let m = mean_vectors[k].expect("var has a mean");
@@ -867,6 +864,11 @@ impl<'a, 'b> Emitter<'a, 'b> {
                             (ReduceOp::Max | ReduceOp::Min, None) => {
                                 e.lane_extreme(r.op == ReduceOp::Max, a, x)
                             }
+                            // Which of two equal values (-0 and +0) stays does not
+                            // matter: `arg_block` looks for the first element equal
+                            // to the block's extreme.
+                            (ReduceOp::ArgMax, None) => e.pick_extreme(true, x, a),
+                            (ReduceOp::ArgMin, None) => e.pick_extreme(false, x, a),
                             _ => e.b.ins().fadd(a, x),
                         };
                         e.b.def_var(v, next);
@@ -886,10 +888,11 @@ impl<'a, 'b> Emitter<'a, 'b> {
             // Flush the sums of this block into the f64 accumulators, and the best
             // of argmax/argmin's lanes into its scalar state.
             let done = e.b.ins().isub(j_end, j);
-            for (((acc, vs), idx), k) in accs.iter().zip(&vaccs).zip(&arg_idx).zip(0..) {
+            for ((acc, vs), k) in accs.iter().zip(&vaccs).zip(0..) {
                 let r = &e.k.reductions[acc.r];
-                if let Some(idx) = idx {
-                    e.arg_fold(plan, r.op == ReduceOp::ArgMax, acc, vs, idx);
+                if is_arg[k] {
+                    let nan = nans[k].expect("argmax tracks NaNs");
+                    e.arg_block(plan, acc, vs, nan, bases, j, j_end)?;
                 }
                 let sum_like = matches!(r.op, ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Var);
                 if means.is_none() && sum_like {
@@ -923,7 +926,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         if means.is_none() {
             for ((acc, vs), nan) in accs.iter().zip(&vaccs).zip(&nans) {
                 let r = &self.k.reductions[acc.r];
-                if let Some(nan) = *nan {
+                if let (Some(nan), ReduceOp::Max | ReduceOp::Min) = (*nan, r.op) {
                     let mut a = self.b.use_var(acc.a);
                     for &v in vs {
                         let v = self.b.use_var(v);
@@ -968,19 +971,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// both ways agree. (Cranelift matches `bitselect(p < q, q, p)`-style selects to
     /// single `maxp*`/`minp*` instructions.)
     pub(super) fn lane_extreme(&mut self, max: bool, a: Value, x: Value) -> Value {
-        let ty = self.b.func.dfg.value_type(a);
-        let mut pick = |p: Value, q: Value| {
-            // max: p > q ? p : q, written q < p; min: p < q ? p : q.
-            let cond = if max {
-                self.b.ins().fcmp(FloatCC::LessThan, q, p)
-            } else {
-                self.b.ins().fcmp(FloatCC::LessThan, p, q)
-            };
-            let cond = bitcast(self.b, ty, cond);
-            self.b.ins().bitselect(cond, p, q)
-        };
-        let one = pick(x, a);
-        let other = pick(a, x);
+        let one = self.pick_extreme(max, x, a);
+        let other = self.pick_extreme(max, a, x);
         if max {
             self.b.ins().band(one, other)
         } else {
@@ -988,100 +980,132 @@ impl<'a, 'b> Emitter<'a, 'b> {
         }
     }
 
-    /// An integer vector (lanes as wide as the plan's floats) of `first`,
-    /// `first + 1`, ...: the indices of one vector's lanes.
-    fn lane_indices(&mut self, plan: &VectorPlan, first: i64) -> Value {
-        let ity = plan.fty.as_int();
-        let lane_bytes = ity.lane_bits() as usize / 8;
-        let bytes: Vec<u8> = (0..plan.lanes as i64)
-            .flat_map(|l| (first + l).to_le_bytes()[..lane_bytes].to_vec())
-            .collect();
-        vector_constant(self.b, ity, bytes)
-    }
-
-    /// One vector step of argmax (argmin) in each lane: x at block offset
-    /// `offset + c·lanes + lane` replaces the lane's best when strictly greater
-    /// (smaller), or when it is NaN and the best is not, so each lane keeps its first
-    /// maximum and its first NaN, as the scalar loop does.
-    #[allow(clippy::too_many_arguments)]
-    fn arg_step(
-        &mut self,
-        plan: &VectorPlan,
-        op: ReduceOp,
-        best: Variable,
-        best_idx: Variable,
-        offset: Value,
-        c: usize,
-        x: Value,
-    ) {
-        let ity = plan.fty.as_int();
-        let a = self.b.use_var(best);
-        let take = self.arg_wins(op == ReduceOp::ArgMax, x, a);
-        let take_f = bitcast(self.b, plan.fty, take);
-        let next = self.b.ins().bitselect(take_f, x, a);
-        self.b.def_var(best, next);
-        let lane0 = self.lane_indices(plan, c as i64 * plan.lanes as i64);
-        let off = if ity.lane_bits() == 32 {
-            self.b.ins().ireduce(types::I32, offset)
+    /// max: `p > q ? p : q` (min: `p < q ? p : q`), lane by lane or on scalars: one
+    /// `maxp*`/`minp*` (`maxs*`/`mins*`); q where either is NaN or they are equal.
+    fn pick_extreme(&mut self, max: bool, p: Value, q: Value) -> Value {
+        let ty = self.b.func.dfg.value_type(p);
+        let cond = if max {
+            self.b.ins().fcmp(FloatCC::LessThan, q, p)
         } else {
-            offset
+            self.b.ins().fcmp(FloatCC::LessThan, p, q)
         };
-        let off = self.b.ins().splat(ity, off);
-        let here = self.b.ins().iadd(lane0, off);
-        let take_i = bitcast(self.b, ity, take);
-        let bi = self.b.use_var(best_idx);
-        let bi = self.b.ins().bitselect(take_i, here, bi);
-        self.b.def_var(best_idx, bi);
+        if !ty.is_vector() {
+            return self.b.ins().select(cond, p, q);
+        }
+        let cond = bitcast(self.b, ty, cond);
+        self.b.ins().bitselect(cond, p, q)
     }
 
-    /// Fold every lane's best of this block into argmax (argmin)'s scalar state (best
-    /// value, index, and the count of elements before the block): a lane wins when the
-    /// state is empty, when it is NaN and the state is not, or when it is greater
-    /// (smaller), or equal or both NaN with a smaller index; lanes hold the first best
-    /// of their own elements, so this keeps the first best overall.
-    fn arg_fold(
+    /// Fold one block of argmax (argmin) into its scalar state (best value, index,
+    /// and the count of elements before the block). The vector lanes (`vs`) hold the
+    /// block's extreme, NaNs aside, and `nan` the lanes that saw a NaN. The block wins
+    /// when the state is not NaN and either the block holds a NaN, or the state is
+    /// empty or the block's extreme beats it strictly; only then is the block (in
+    /// cache) walked again, one vector at a time, for the first NaN or the first
+    /// element equal to the extreme: the first best overall, as the scalar loop
+    /// keeps. Random data makes a new best in few blocks; sorted data in every block,
+    /// at the cost of a second walk over cached data.
+    #[allow(clippy::too_many_arguments)]
+    fn arg_block(
         &mut self,
         plan: &VectorPlan,
-        max: bool,
         acc: &Acc,
         vs: &[Variable],
-        idx: &[Variable],
-    ) {
-        let count = self.b.use_var(acc.count);
-        let mut have = self.b.ins().icmp_imm_s(IntCC::NotEqual, count, 0);
-        let mut best = self.b.use_var(acc.a);
-        let mut best_idx = self.b.use_var(acc.b);
-        for (&v, &iv) in vs.iter().zip(idx) {
-            let (v, iv) = (self.b.use_var(v), self.b.use_var(iv));
-            for lane in 0..plan.lanes as u8 {
-                let x = self.b.ins().extractlane(v, lane);
-                let i = self.b.ins().extractlane(iv, lane);
-                let i = if plan.lanes == 4 {
-                    self.b.ins().sextend(types::I64, i)
-                } else {
-                    i
-                };
-                let i = self.b.ins().iadd(i, count);
-                // Better as in the scalar loop; of two equal numbers or two NaNs the
-                // earlier.
-                let better = self.arg_wins(max, x, best);
-                let equal = self.b.ins().fcmp(FloatCC::Equal, x, best);
-                let x_nan = self.b.ins().fcmp(FloatCC::Unordered, x, x);
-                let best_nan = self.b.ins().fcmp(FloatCC::Unordered, best, best);
-                let both_nan = self.b.ins().band(x_nan, best_nan);
-                let same = self.b.ins().bor(equal, both_nan);
-                let earlier = self.b.ins().icmp(IntCC::SignedLessThan, i, best_idx);
-                let tie = self.b.ins().band(same, earlier);
-                let wins = self.b.ins().bor(better, tie);
-                let not_have = self.b.ins().bxor_imm_s(have, 1);
-                let take = self.b.ins().bor(wins, not_have);
-                best = self.b.ins().select(take, x, best);
-                best_idx = self.b.ins().select(take, i, best_idx);
-                have = self.b.ins().iconst(types::I8, 1);
-            }
+        nan: Variable,
+        bases: &[Value],
+        j: Value,
+        j_end: Value,
+    ) -> Result<(), Unsupported> {
+        let r = &self.k.reductions[acc.r];
+        let max = r.op == ReduceOp::ArgMax;
+        // The block's extreme over copies, then lanes.
+        let mut m = self.b.use_var(vs[0]);
+        for &v in &vs[1..] {
+            let v = self.b.use_var(v);
+            m = self.pick_extreme(max, v, m);
         }
-        self.b.def_var(acc.a, best);
-        self.b.def_var(acc.b, best_idx);
+        let mut extreme = self.b.ins().extractlane(m, 0);
+        for lane in 1..plan.lanes as u8 {
+            let x = self.b.ins().extractlane(m, lane);
+            extreme = self.pick_extreme(max, x, extreme);
+        }
+        let ity = plan.fty.as_int();
+        let seen = self.b.use_var(nan);
+        let seen = bitcast(self.b, ity, seen);
+        let any_nan = self.b.ins().vany_true(seen);
+        let count = self.b.use_var(acc.count);
+        let empty = self.b.ins().icmp_imm_s(IntCC::Equal, count, 0);
+        let best = self.b.use_var(acc.a);
+        let cc = if max {
+            FloatCC::GreaterThan
+        } else {
+            FloatCC::LessThan
+        };
+        let beats = self.b.ins().fcmp(cc, extreme, best);
+        let beats = self.b.ins().bor(beats, empty);
+        let wins = self.b.ins().bor(beats, any_nan);
+        let best_ok = self.b.ins().fcmp(FloatCC::Ordered, best, best);
+        let wins = self.b.ins().band(wins, best_ok);
+        let walk = self.b.create_block();
+        let join = self.b.create_block();
+        self.b.set_cold_block(walk);
+        self.b.ins().brif(wins, walk, &[], join, &[]);
+        self.b.switch_to_block(walk);
+        // Lanes to find: NaNs if the block has one, else those equal to the extreme.
+        let all = self.b.ins().iconst(ity.lane_type(), -1);
+        let none = self.b.ins().iconst(ity.lane_type(), 0);
+        let nan_mode = self.b.ins().select(any_nan, all, none);
+        let nan_mode = splat(self.b, ity, nan_mode);
+        let target = splat(self.b, plan.fty, extreme);
+        let single = VectorPlan {
+            unroll: 1,
+            ..plan.clone()
+        };
+        let axis = self.k.rank - 1;
+        // Vector after vector until one holds a hit (always before `j_end`; reaching
+        // it would leave the state as it was).
+        let header = self.b.create_block();
+        let next = self.b.create_block();
+        let found = self.b.create_block();
+        let at = self.b.declare_var(types::I64);
+        self.b.def_var(at, j);
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(header);
+        let i = self.b.use_var(at);
+        let addrs = self.advance(bases, axis, i);
+        let x = vector::body(self, &single, &addrs)?[r.value.0 as usize][0];
+        let equal = self.b.ins().fcmp(FloatCC::Equal, x, target);
+        let is_nan = self.b.ins().fcmp(FloatCC::Unordered, x, x);
+        let hit = self.b.ins().bitselect(nan_mode, is_nan, equal);
+        let any = self.b.ins().vany_true(hit);
+        self.b.ins().brif(any, found, &[], next, &[]);
+        self.b.switch_to_block(next);
+        let i_next = self.b.ins().iadd_imm_s(i, plan.lanes as i64);
+        self.b.def_var(at, i_next);
+        let more = self.b.ins().icmp(IntCC::SignedLessThan, i_next, j_end);
+        self.b.ins().brif(more, header, &[], join, &[]);
+        self.b.switch_to_block(found);
+        // The vector's first lane that hits.
+        let mut first = i;
+        for lane in (1..plan.lanes as u8).rev() {
+            let l = self.b.ins().extractlane(hit, lane);
+            let l = self.b.ins().icmp_imm_s(IntCC::NotEqual, l, 0);
+            let here = self.b.ins().iadd_imm_s(i, lane as i64);
+            first = self.b.ins().select(l, here, first);
+        }
+        let l0 = self.b.ins().extractlane(hit, 0);
+        let l0 = self.b.ins().icmp_imm_s(IntCC::NotEqual, l0, 0);
+        first = self.b.ins().select(l0, i, first);
+        // Counted from the row's (chunk's) start, as the scalar loop counts.
+        let offset = self.b.ins().isub(first, j);
+        let index = self.b.ins().iadd(offset, count);
+        let nan_value = self.ops_constant(plan.dtype, kiln_ir::Scalar::Float(f64::NAN))?;
+        let value = self.b.ins().select(any_nan, nan_value, extreme);
+        self.b.def_var(acc.a, value);
+        self.b.def_var(acc.b, index);
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(join);
+        Ok(())
     }
 
     fn vconst(&mut self, plan: &VectorPlan, v: f64) -> Value {
