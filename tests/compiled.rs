@@ -2,7 +2,7 @@
 //! thread count, sizes are run-time arguments (changing N does not recompile), and the
 //! compiled modes agree with the interpreter on the standard workloads' shapes.
 
-use kiln::{Array, DType, Mode, ReduceOpts, SliceArg};
+use kiln::{Array, CumulativeOpts, DType, Mode, ReduceOpts, SliceArg};
 
 fn data(n: usize, seed: u64) -> Vec<f64> {
     let mut s = seed;
@@ -338,6 +338,59 @@ fn agrees_with_interpreter(what: &str, build: &dyn Fn() -> Array, tol: Option<f6
             assert!(
                 (g.is_nan() && w.is_nan()) || g == w || (g - w).abs() <= tol * (1.0 + w.abs()),
                 "{what} ({mode:?}), element {i}: {g} vs {w}"
+            );
+        }
+    }
+}
+
+/// Cumulative sums and products run in bands of positions and blocks of lines across
+/// threads (`runtime/src/library/scan.rs`), but every line is still the interpreter's
+/// sequential fold: bit for bit the interpreter's result, on any number of threads,
+/// including long single lines, lines along an outer or middle axis, empty axes, and
+/// wrapping integers.
+#[test]
+fn cumulative_scans_agree_with_the_interpreter_bit_for_bit() {
+    let cases: &[(&[usize], i64)] = &[
+        (&[300_007], 0),
+        (&[700, 301], 0),
+        (&[700, 301], 1),
+        (&[3, 500, 97], 1),
+        (&[2, 40_000], 0),
+        (&[0, 70_000], 0),
+        (&[70_000, 0], 1),
+        (&[1], 0),
+    ];
+    for dtype in [DType::F64, DType::F32, DType::I32] {
+        for &(shape, axis) in cases {
+            let n: usize = shape.iter().product();
+            let scale = if dtype == DType::I32 { 1000.0 } else { 1.0 };
+            let v = data(n, 70 + n as u64).iter().map(|x| x * scale).collect();
+            let x = &typed(v, shape, dtype);
+            for initial in [false, true] {
+                let opts = move || CumulativeOpts::new().axis(axis).include_initial(initial);
+                let what = format!("over axis {axis} of {dtype:?} {shape:?}, initial {initial}");
+                agrees_with_interpreter(
+                    &format!("cumulative_sum {what}"),
+                    &|| kiln::cumulative_sum(x, opts()).unwrap(),
+                    None,
+                );
+                agrees_with_interpreter(
+                    &format!("cumulative_prod {what}"),
+                    &|| kiln::cumulative_prod(x, opts()).unwrap(),
+                    None,
+                );
+            }
+        }
+    }
+    let x = typed(data(700 * 301, 9), &[700, 301], DType::F64);
+    for axis in [0, 1] {
+        let build = || kiln::cumulative_sum(&x, CumulativeOpts::new().axis(axis)).unwrap();
+        let one = bits_on_threads(1, &build);
+        for threads in [2, 8] {
+            assert_eq!(
+                bits_on_threads(threads, &build),
+                one,
+                "axis {axis}, {threads} threads"
             );
         }
     }

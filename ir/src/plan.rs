@@ -57,7 +57,8 @@ pub struct KernelStep {
 #[derive(Clone, Debug)]
 pub enum Step {
     Kernel(Box<KernelStep>),
-    /// Cumulative sum/product along an axis: a sequential library routine.
+    /// Cumulative sum/product along an axis: a library routine, each line a
+    /// sequential fold.
     Scan {
         op: ScanOp,
         axis: usize,

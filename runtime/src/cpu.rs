@@ -10,7 +10,7 @@ use crate::error::RuntimeError;
 use crate::partials;
 use kiln_ir::plan::{FusionPlan, KernelStep, Step};
 use kiln_ir::pool;
-use kiln_ir::{DType, Data, Element, LibCall, ReduceOp, Scalar, ScanOp};
+use kiln_ir::{DType, Data, Element, LibCall, ReduceOp, Scalar};
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -180,10 +180,11 @@ pub fn run(
                 input,
                 output,
             } => {
-                let shape = &plan.buffers[*input].shape;
-                let result =
-                    crate::interp::scan(*op, bufs[*input].data(), shape, *axis, *include_initial)?;
-                let _: ScanOp = *op;
+                let lanes = crate::library::Lanes::of(&plan.buffers[*input].shape, *axis);
+                let info = &plan.buffers[*output];
+                let mut result = alloc(info.dtype, info.shape.size());
+                let x = bufs[*input].data();
+                crate::library::scan::scan_into(*op, x, lanes, *include_initial, &mut result)?;
                 bufs[*output] = Buf::Owned(result);
                 allocated[*output] = true;
             }

@@ -12,6 +12,7 @@ mod fft;
 mod indexing;
 mod linalg;
 pub mod matmul;
+pub(crate) mod scan;
 mod sorting;
 
 use crate::error::RuntimeError;
