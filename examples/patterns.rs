@@ -1,13 +1,14 @@
 //! Common array patterns beyond the standard workloads, timed in fused mode: reductions
 //! over each axis of a matrix, centring by column means, row argmax, a transposed
-//! operand, and a transcendental elementwise and under a row sum. `benches/python/patterns.py` runs this next to NumPy on the same data.
+//! operand, a transcendental elementwise and under a row sum, and running sums along
+//! each axis. `benches/python/patterns.py` runs this next to NumPy on the same data.
 //!
 //! `cargo run --release --example patterns -- [--reps N] [--json]`
 //!
 //! The input is a 4000 × 2500 matrix, x[i] = ((i · 7919) mod 1000) / 1000 in C order,
 //! as float64 and as float32.
 
-use kiln::{Array, DType, Mode, ReduceOpts};
+use kiln::{Array, CumulativeOpts, DType, Mode, ReduceOpts};
 use std::time::Instant;
 
 const ROWS: usize = 4000;
@@ -36,6 +37,12 @@ fn patterns() -> Vec<Pattern> {
         ("exp(x), f32", |_, y| kiln::exp(y)),
         ("sum(exp(x), axis 1), f32", |_, y| {
             kiln::sum(&kiln::exp(y)?, 1)
+        }),
+        ("cumulative_sum axis 0, f64", |x, _| {
+            kiln::cumulative_sum(x, CumulativeOpts::new().axis(0))
+        }),
+        ("cumulative_sum axis 1, f64", |x, _| {
+            kiln::cumulative_sum(x, CumulativeOpts::new().axis(1))
         }),
     ]
 }

@@ -37,6 +37,8 @@ def numpy_patterns(x: np.ndarray, y: np.ndarray) -> dict:
         "exp(x.T), f32": lambda: np.exp(y.T),
         "exp(x), f32": lambda: np.exp(y),
         "sum(exp(x), axis 1), f32": lambda: np.exp(y).sum(axis=1),
+        "cumulative_sum axis 0, f64": lambda: np.cumsum(x, axis=0),
+        "cumulative_sum axis 1, f64": lambda: np.cumsum(x, axis=1),
     }
 
 
