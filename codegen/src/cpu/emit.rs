@@ -294,6 +294,42 @@ impl<'a, 'b> Emitter<'a, 'b> {
         Ok(())
     }
 
+    /// In a tile's row `i` (columns [j0, j1)), for every transposed load (a run-time
+    /// stride along the columns, one element along the rows): when `i` is a multiple
+    /// of a cache line's elements, prefetch the lines that rows `i + line..` will read,
+    /// one per column (in the tile's last line column, lines of rows the loop reaches
+    /// only after the other tiles of the row band: harmless, and measured better than
+    /// fetching the next tile's first lines there instead). Each such line serves `line` rows of the tile and comes from a
+    /// different page, so no hardware prefetcher follows them; without this every new
+    /// line column waited on memory (4000 × 2500 f64 `exp(x.T)`: see architecture.md).
+    fn prefetch_columns(&mut self, bases: &[Value], i: Value, j0: Value, j1: Value) {
+        let (rows, cols) = (self.k.rank - 2, self.k.rank - 1);
+        let loads = self.loads_where(false, |st| {
+            st[cols] == Stride::Other && st[rows] == Stride::Unit
+        });
+        for a in loads {
+            let bytes = Self::elem_bytes(self.k.args[self.k.accesses[a].arg].dtype);
+            let line = 64 / bytes;
+            let at_line = self.b.ins().band_imm_s(i, line - 1);
+            let fetch = self.b.create_block();
+            let done = self.b.create_block();
+            self.b.ins().brif(at_line, done, &[], fetch, &[]);
+            self.b.switch_to_block(fetch);
+            let ahead = self.b.ins().iadd_imm_s(i, line);
+            let row = self.b.ins().iadd(bases[a], ahead);
+            let col = self.b.ins().imul(j0, self.strides[a][cols]);
+            let at = self.b.ins().iadd(row, col);
+            let p = self.address(a, at);
+            let stride = self.b.ins().imul_imm_s(self.strides[a][cols], bytes);
+            let count = self.b.ins().isub(j1, j0);
+            self.b
+                .ins()
+                .call(self.libcalls.prefetch_strided, &[p, stride, count]);
+            self.b.ins().jump(done, &[]);
+            self.b.switch_to_block(done);
+        }
+    }
+
     /// Whether some load moves by a run-time stride along loop axis `axis`.
     fn gathers(&self, axis: usize) -> bool {
         self.k.instrs.iter().any(|(instr, _)| {
@@ -321,6 +357,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 let j1 = e.b.ins().iadd_imm_s(j0, TILE_COLS);
                 let j1 = e.b.ins().smin(j1, n);
                 e.for_loop(i0, i1, |e, i| {
+                    e.prefetch_columns(bases, i, j0, j1);
                     let addrs = e.advance(bases, rows, i);
                     e.vector_span(plan, &addrs, j0, j1)
                 })

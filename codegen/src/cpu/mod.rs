@@ -143,6 +143,7 @@ impl CpuCompiler {
         let mut builder = JITBuilder::with_isa(self.isa.clone(), default_libcall_names());
         builder.symbol("kiln_prefetch", kiln_prefetch as *const u8);
         builder.symbol("kiln_prefetch_l2", kiln_prefetch_l2 as *const u8);
+        builder.symbol("kiln_prefetch_strided", kiln_prefetch_strided as *const u8);
         let mut module = JITModule::new(builder);
         let ptr = module.target_config().pointer_type();
         let mut ctx = module.make_context();
@@ -270,9 +271,17 @@ fn declare_libcalls(
     let prefetch_l2 = module
         .declare_function("kiln_prefetch_l2", Linkage::Import, &sig)
         .map_err(|e| CodegenError::Cranelift(e.to_string()))?;
+    let mut sig = module.make_signature();
+    for _ in 0..3 {
+        sig.params.push(AbiParam::new(types::I64));
+    }
+    let prefetch_strided = module
+        .declare_function("kiln_prefetch_strided", Linkage::Import, &sig)
+        .map_err(|e| CodegenError::Cranelift(e.to_string()))?;
     Ok(ops::Libcalls {
         fmodf,
         fmod,
+        prefetch_strided: module.declare_func_in_func(prefetch_strided, &mut ctx.func),
         prefetch: module.declare_func_in_func(prefetch, &mut ctx.func),
         prefetch_l2: module.declare_func_in_func(prefetch_l2, &mut ctx.func),
     })
@@ -312,6 +321,25 @@ extern "C" fn kiln_prefetch_l2(start: usize, bytes: usize) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (start, bytes);
+}
+
+/// Ask the cache (L1) for the lines of `count` elements `stride` bytes apart from
+/// `start`: a column of a row-major array, which the hardware prefetchers do not
+/// follow. Kernels that read a transposed operand call it for the lines they will
+/// need next (`Emitter::prefetch_columns`).
+extern "C" fn kiln_prefetch_strided(start: usize, stride: isize, count: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let mut p = start;
+        for _ in 0..count {
+            // SAFETY: prefetch is a hint; it reads nothing and cannot fault.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(p as *const i8) };
+            p = p.wrapping_add_signed(stride);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (start, stride, count);
 }
 
 #[cfg(test)]
@@ -421,6 +449,49 @@ mod tests {
         assert!(!one_pass.contains(" call "), "{one_pass}");
     }
 
+    /// `out = x.T` of f64 (`transposed`) or `out = x`: the transposed read walks tiles
+    /// and prefetches the lines of its columns (`Emitter::prefetch_columns`); the
+    /// contiguous one calls nothing.
+    #[test]
+    fn only_a_transposed_read_prefetches_its_columns() {
+        use Stride::{Other, Unit};
+        let copy = |input: [Stride; 2]| Kernel {
+            rank: 2,
+            reduced: 0,
+            args: vec![
+                Arg {
+                    dtype: DType::F64,
+                    output: true,
+                },
+                Arg {
+                    dtype: DType::F64,
+                    output: false,
+                },
+            ],
+            accesses: vec![
+                Access {
+                    arg: 1,
+                    strides: input.into_iter().collect(),
+                },
+                Access {
+                    arg: 0,
+                    strides: [Other, Unit].into_iter().collect(),
+                },
+            ],
+            instrs: vec![(Instr::Load { access: 0 }, DType::F64)],
+            stores: vec![Store {
+                access: 1,
+                value: Value(0),
+                phase: None,
+            }],
+            reductions: Vec::new(),
+        };
+        let transposed = clif_of(&copy([Unit, Other]));
+        let contiguous = clif_of(&copy([Other, Unit]));
+        assert!(transposed.contains(" call "), "{transposed}");
+        assert!(!contiguous.contains(" call "), "{contiguous}");
+    }
+
     /// A full var's second pass over its chunk (from L1) fetches the next chunk into
     /// L2; a full sum, one pass from memory, calls nothing.
     #[test]
@@ -440,6 +511,9 @@ mod tests {
             prefetch(0, 4096);
             prefetch(usize::MAX - 100, 1 << 20);
         }
+        kiln_prefetch_strided(data.as_ptr() as usize, 64, 4);
+        kiln_prefetch_strided(data.as_ptr() as usize, -20_000, 100);
+        kiln_prefetch_strided(usize::MAX - 100, 1 << 20, 100);
         assert_eq!(data[255], 1);
     }
 }

@@ -47,6 +47,8 @@ pub struct Libcalls {
     pub prefetch: FuncRef,
     /// `kiln_prefetch_l2(address, bytes)`: the same into L2 only.
     pub prefetch_l2: FuncRef,
+    /// `kiln_prefetch_strided(address, stride_bytes, count)`.
+    pub prefetch_strided: FuncRef,
 }
 
 pub struct Ops<'a, 'b> {
