@@ -913,6 +913,22 @@ impl<'p, 'g> Group<'p, 'g> {
         d.reduction && r > 0 && r < rank && trailing && row * 8 <= ROW_BYTES
     }
 
+    /// Whether some input of this (row-local) group is laid out across its rows: one
+    /// element apart along a kept axis, further along the innermost reduced one (a
+    /// transposed operand, `x.T - mean(x.T, axis=1)`). A row kernel would gather every
+    /// element of such a row from another cache line (4000 × 2500 f64: 64 ms); the
+    /// reduction alone runs as a column reduction and its consumers as elementwise
+    /// kernels in tiles (9 ms), so the group takes no per-row reads.
+    fn reads_across_rows(&self) -> bool {
+        let rank = self.domain.shape.rank();
+        let kept = rank - self.domain.reduced.len();
+        self.accesses.iter().any(|(arg, layout)| {
+            let input = !self.args[*arg].1;
+            let s = &layout.strides;
+            input && rank > 0 && !matches!(s[rank - 1], 0 | 1) && s[..kept].contains(&1)
+        })
+    }
+
     /// Add `root` if its reads of the group's roots are per point; otherwise leave the
     /// group as it was and return false.
     fn try_add_root(&mut self, root: NodeId) -> Result<bool, Retry> {
@@ -1073,7 +1089,7 @@ impl<'p, 'g> Group<'p, 'g> {
             // A reduction of this group, read once per row: its finished value.
             let per_row = self.reduction_layouts[k].1.strides == layout.strides
                 && self.reduction_layouts[k].1.offset == layout.offset;
-            if !(self.row_local() && per_row) {
+            if !(self.row_local() && per_row) || self.reads_across_rows() {
                 return Err(Stop::Forbidden);
             }
             return Ok(self.push(Instr::Reduced { reduction: k }, dtype));
@@ -1554,6 +1570,24 @@ mod tests {
         let out = bin(Divide, &e, &bcast(&z, &[4, 8]));
         let p = plan(&optimize(&graph(&[&out]), |_, _| {}));
         insta::assert_snapshot!(p.to_string());
+    }
+
+    /// `x - mean(x, axis=1)` is one row kernel when x's rows are contiguous; over a
+    /// transposed x (each row a column of memory) the mean runs as its own (column)
+    /// reduction and the subtraction as an elementwise kernel.
+    #[test]
+    fn a_row_kernel_takes_no_per_row_reads_across_a_transposed_operand() {
+        let centre = |x: &crate::ExprRef| {
+            let m = reduce(ReduceOp::Mean, x, &[1], true);
+            bin(Subtract, x, &bcast(&m, &[300, 200]))
+        };
+        let rows = centre(&input(&[300, 200], F64));
+        let p = plan(&optimize(&graph(&[&rows]), |_, _| {}));
+        assert_eq!(p.kernel_count(), 1, "{p}");
+        let t = op(Op::Permute(smallvec![1, 0]), &[&input(&[200, 300], F64)]);
+        let columns = centre(&t);
+        let p = plan(&optimize(&graph(&[&columns]), |_, _| {}));
+        assert_eq!(p.kernel_count(), 2, "{p}");
     }
 
     #[test]
