@@ -30,6 +30,9 @@ fn patterns() -> Vec<Pattern> {
         ("argmax axis 1, f32", |_, y| {
             kiln::argmax(y, ReduceOpts::new().axis(1))
         }),
+        ("argmax axis 0, f32", |_, y| {
+            kiln::argmax(y, ReduceOpts::new().axis(0))
+        }),
         ("x.T + 1, f64", |x, _| &kiln::matrix_transpose(x)? + 1.0),
         ("exp(x.T), f32", |_, y| {
             kiln::exp(&kiln::matrix_transpose(y)?)

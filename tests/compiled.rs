@@ -444,6 +444,7 @@ fn column_reductions_agree_with_the_interpreter() {
                 let reduced: usize = axes.iter().map(|&a| shape[a as usize]).product();
                 let case = format!("over {axes:?} of {dtype:?} {shape:?}");
                 let what = |name: &str| format!("{name} {case}");
+                let single = (axes.len() == 1).then(|| axes[0]);
                 let opts = move || ReduceOpts::new().axes(axes.clone());
                 let mut exact: Vec<(&str, Build)> = Vec::new();
                 if reduced > 0 {
@@ -451,6 +452,31 @@ fn column_reductions_agree_with_the_interpreter() {
                     exact.push(("max", Box::new(move || kiln::max(x, o()).unwrap())));
                     let o = opts.clone();
                     exact.push(("min", Box::new(move || kiln::min(x, o()).unwrap())));
+                }
+                if let (true, Some(single)) = (reduced > 0, single) {
+                    // The first best row of each column (ties of ±0, NaN, ±inf).
+                    let axis = ReduceOpts::new().axis(single);
+                    let a = axis.clone();
+                    exact.push((
+                        "argmax",
+                        Box::new(move || kiln::argmax(x, a.clone()).unwrap()),
+                    ));
+                    let a = axis.clone();
+                    exact.push((
+                        "argmin",
+                        Box::new(move || kiln::argmin(x, a.clone()).unwrap()),
+                    ));
+                    if shape.len() == 2 {
+                        // The same over the rows of the transposed view.
+                        let rows = || ReduceOpts::new().axis(1);
+                        exact.push((
+                            "argmax of the transpose",
+                            Box::new(move || {
+                                let t = kiln::matrix_transpose(x).unwrap();
+                                kiln::argmax(&t, rows()).unwrap()
+                            }),
+                        ));
+                    }
                 }
                 let o = [
                     opts.clone(),

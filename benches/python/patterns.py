@@ -33,6 +33,7 @@ def numpy_patterns(x: np.ndarray, y: np.ndarray) -> dict:
         "var axis 1, f64": lambda: x.var(axis=1),
         "max axis 0, f32": lambda: y.max(axis=0),
         "argmax axis 1, f32": lambda: y.argmax(axis=1),
+        "argmax axis 0, f32": lambda: y.argmax(axis=0),
         "x.T + 1, f64": lambda: x.T + 1.0,
         "exp(x.T), f32": lambda: np.exp(y.T),
         "exp(x), f32": lambda: np.exp(y),

@@ -22,6 +22,7 @@ use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::{
     types, ConstantData, InstBuilder, StackSlotData, StackSlotKind, Value,
 };
+use kiln_ir::kernel::Kernel;
 use kiln_ir::{DType, ReduceOp};
 
 /// Kept positions per block: each reduction's scratch is two regions of this many
@@ -33,6 +34,17 @@ const ROW_GROUP: i64 = 8;
 
 /// Bytes of one reduction's scratch (its two regions).
 const REGION: i64 = COLUMN_BLOCK * 8;
+
+/// Whether a kernel has an argmax or argmin: a column walk then records, per
+/// position, the best value (region 0) and the index of its row (region 1, i64), and
+/// has no split body (indices would need each chunk's first row).
+pub fn has_arg(k: &Kernel) -> bool {
+    k.reductions.iter().any(|r| is_arg(r.op))
+}
+
+fn is_arg(op: ReduceOp) -> bool {
+    matches!(op, ReduceOp::ArgMax | ReduceOp::ArgMin)
+}
 
 /// What a walk over the reduced axes accumulates.
 #[derive(Clone, Copy, PartialEq)]
@@ -53,7 +65,7 @@ impl Emitter<'_, '_> {
     /// combine. A reduction to a few outputs (`mean(x, axis=0)` of [10M, 4]) then runs
     /// on every core.
     pub(super) fn emit_columns(&mut self, plan: &VectorPlan) -> Result<(), Unsupported> {
-        if self.k.rank - self.k.reduced != 1 {
+        if self.k.rank - self.k.reduced != 1 || has_arg(self.k) {
             return self.emit_columns_body(plan, false);
         }
         let split = self.b.create_block();
@@ -121,17 +133,24 @@ impl Emitter<'_, '_> {
         self.for_loop_step_imm0(width, lanes, |e, j| {
             for (i, r) in k.reductions.iter().enumerate() {
                 let init = match r.op {
-                    ReduceOp::Max => f64::NEG_INFINITY,
-                    ReduceOp::Min => f64::INFINITY,
+                    ReduceOp::Max | ReduceOp::ArgMax => f64::NEG_INFINITY,
+                    ReduceOp::Min | ReduceOp::ArgMin => f64::INFINITY,
                     // The float sum's identity (see `Emitter::reset_accs`).
                     ReduceOp::Sum | ReduceOp::Mean => -0.0,
                     _ => 0.0,
                 };
-                let regions: &[i64] = if r.op == ReduceOp::Var { &[0, 1] } else { &[0] };
+                let regions: &[i64] = if matches!(r.op, ReduceOp::Var) || is_arg(r.op) {
+                    &[0, 1]
+                } else {
+                    &[0]
+                };
                 for &region in regions {
                     for (p, ty) in e.slots(plan, scratch, i, region, j, r.op) {
                         let c = if ty == types::F32X4 {
                             e.b.ins().f32const(init as f32)
+                        } else if ty == types::I64X2 {
+                            // Argmax's index: the first row until a later one wins.
+                            e.b.ins().iconst(types::I64, 0)
                         } else {
                             e.b.ins().f64const(init)
                         };
@@ -195,6 +214,10 @@ impl Emitter<'_, '_> {
                         let m2 = e.b.ins().load(types::F64, mem(), p, 0);
                         let v = e.variance_from(m2, count, f64::from_bits(r.correction_bits));
                         e.narrow_f64(dtype, v)
+                    }
+                    ReduceOp::ArgMax | ReduceOp::ArgMin => {
+                        let p = e.slot_address(scratch, i, 1, j, 8);
+                        e.b.ins().load(types::I64, mem(), p, 0)
                     }
                     _ => unreachable!("excluded by column_plan"),
                 };
@@ -298,7 +321,7 @@ impl Emitter<'_, '_> {
         let rows = self.k.rank - 1;
         let (lo, hi) = self.bounds(rows);
         let mut rest = lo;
-        if !self.computes_function() {
+        if !self.computes_function() && !has_arg(self.k) {
             let n = self.b.ins().isub(hi, lo);
             let whole = self.b.ins().sdiv_imm_s(n, ROW_GROUP);
             let whole = self.b.ins().imul_imm_s(whole, ROW_GROUP);
@@ -315,6 +338,7 @@ impl Emitter<'_, '_> {
         }
         self.for_loop(rest, hi, |e, r| {
             let row = e.advance(addrs, rows, r);
+            e.column_row = Some(r);
             e.column_row(plan, scratch, &row, width, walk)
         })
     }
@@ -514,6 +538,45 @@ impl Emitter<'_, '_> {
     ) -> Result<(), Unsupported> {
         let vector = self.b.func.dfg.value_type(x).is_vector();
         match (op, walk) {
+            (ReduceOp::ArgMax | ReduceOp::ArgMin, Walk::Values) => {
+                // As the scalar loop: a strictly better value, or the first NaN, takes
+                // the position (`Emitter::arg_wins`), with the row's index.
+                let row = self.column_row.expect("column walks set the row");
+                let p = self.slot_address(scratch, i, 0, j, plan.dtype.size_bytes() as i64);
+                let q = self.slot_address(scratch, i, 1, j, 8);
+                let max = op == ReduceOp::ArgMax;
+                if !vector {
+                    let ty = super::ops::clif_type(plan.dtype)?;
+                    let best = self.b.ins().load(ty, mem(), p, 0);
+                    let take = self.arg_wins(max, x, best);
+                    let v = self.b.ins().select(take, x, best);
+                    self.b.ins().store(mem(), v, p, 0);
+                    let idx = self.b.ins().load(types::I64, mem(), q, 0);
+                    let idx = self.b.ins().select(take, row, idx);
+                    self.b.ins().store(mem(), idx, q, 0);
+                    return Ok(());
+                }
+                let best = self.b.ins().load(plan.fty, mem(), p, 0);
+                let take = self.arg_wins(max, x, best);
+                let take_f = bitcast(self.b, plan.fty, take);
+                let v = self.b.ins().bitselect(take_f, x, best);
+                self.b.ins().store(mem(), v, p, 0);
+                // The lanes' masks as i64 lanes: itself for f64, each half widened
+                // (sign-extended: all ones stay all ones) for f32.
+                let masks = if plan.dtype == DType::F64 {
+                    vec![bitcast(self.b, types::I64X2, take)]
+                } else {
+                    let m = bitcast(self.b, types::I32X4, take);
+                    vec![self.b.ins().swiden_low(m), self.b.ins().swiden_high(m)]
+                };
+                let rows = splat(self.b, types::I64X2, row);
+                for (c, m) in masks.into_iter().enumerate() {
+                    let off = 16 * c as i32;
+                    let idx = self.b.ins().load(types::I64X2, mem(), q, off);
+                    let idx = self.b.ins().bitselect(m, rows, idx);
+                    self.b.ins().store(mem(), idx, q, off);
+                }
+            }
             (ReduceOp::Max | ReduceOp::Min, Walk::Values) => {
                 let p = self.slot_address(scratch, i, 0, j, plan.dtype.size_bytes() as i64);
                 let max = op == ReduceOp::Max;
@@ -616,9 +679,16 @@ impl Emitter<'_, '_> {
         j: Value,
         op: ReduceOp,
     ) -> Vec<(Value, cranelift_codegen::ir::Type)> {
-        if matches!(op, ReduceOp::Max | ReduceOp::Min) {
+        if matches!(op, ReduceOp::Max | ReduceOp::Min) || is_arg(op) && region == 0 {
             let p = self.slot_address(scratch, i, region, j, plan.dtype.size_bytes() as i64);
             return vec![(p, plan.fty)];
+        }
+        if is_arg(op) {
+            // Indices: i64 slots, one vector per two lanes.
+            let p = self.slot_address(scratch, i, region, j, 8);
+            return (0..plan.lanes as i64 / 2)
+                .map(|c| (self.b.ins().iadd_imm_s(p, 16 * c), types::I64X2))
+                .collect();
         }
         let p = self.slot_address(scratch, i, region, j, 8);
         if plan.dtype == DType::F32 {

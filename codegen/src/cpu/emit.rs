@@ -59,6 +59,9 @@ pub(crate) struct Emitter<'a, 'b> {
     /// The loop axis whose range is the chunk [begin, end): 0, except in a column
     /// reduction split along its reduced rows (`columns.rs`).
     pub chunked: usize,
+    /// In a column reduction's walk, the index along the reduced axis of the current
+    /// row (what argmax and argmin record).
+    pub column_row: Option<Value>,
     /// Whether the current pass, a second one over a row or a full reduction's chunk,
     /// prefetches the next row (`prefetch_next_row`) or chunk (`prefetch_next_chunk`).
     pub prefetch_next: bool,
@@ -1373,7 +1376,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// Whether float x beats `best` for argmax (`max`) or argmin, scalars or vectors
     /// alike: strictly greater (smaller), or NaN where `best` is not (so the first
     /// maximum and the first NaN stay).
-    fn arg_wins(&mut self, max: bool, x: Value, best: Value) -> Value {
+    pub(super) fn arg_wins(&mut self, max: bool, x: Value, best: Value) -> Value {
         let cc = if max {
             FloatCC::GreaterThan
         } else {

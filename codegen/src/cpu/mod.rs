@@ -160,7 +160,8 @@ impl CpuCompiler {
         let mut fctx = FunctionBuilderContext::new();
         let vectorised;
         let walks_columns = vector::column_plan(kernel).is_some();
-        let splits_rows = walks_columns && kernel.rank - kernel.reduced == 1;
+        let splits_rows =
+            walks_columns && kernel.rank - kernel.reduced == 1 && !columns::has_arg(kernel);
         {
             let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
             let entry = b.create_block();
@@ -210,6 +211,7 @@ impl CpuCompiler {
                 stash: Vec::new(),
                 chunked: 0,
                 prefetch_next: false,
+                column_row: None,
             };
             e.emit()?;
             b.ins().return_(&[]);

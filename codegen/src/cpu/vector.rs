@@ -172,10 +172,10 @@ pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
         || kept == 0
         || !k.stores.is_empty()
         || !strided_inner
-        || !k
-            .reductions
-            .iter()
-            .all(|r| vector_reduction(r.op) && r.phase == 0)
+        || !k.reductions.iter().all(|r| {
+            (vector_reduction(r.op) || matches!(r.op, ReduceOp::ArgMax | ReduceOp::ArgMin))
+                && r.phase == 0
+        })
         || k.instrs
             .iter()
             .any(|(i, _)| matches!(i, Instr::Reduced { .. }))
@@ -184,10 +184,14 @@ pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
     }
     let axis = kept - 1;
     let float = vector_dtype(k, axis)?;
-    // Each reduction's output moves by one element along the walked axis.
+    // Each reduction's output moves by one element along the walked axis; argmax's
+    // and argmin's are int64 indices along their one reduced axis.
     for r in &k.reductions {
         let a = &k.accesses[r.access];
-        if a.strides[axis] != Stride::Unit || k.args[a.arg].dtype != float {
+        let arg = matches!(r.op, ReduceOp::ArgMax | ReduceOp::ArgMin);
+        let dtype = if arg { DType::I64 } else { float };
+        if a.strides[axis] != Stride::Unit || k.args[a.arg].dtype != dtype || arg && k.reduced != 1
+        {
             return None;
         }
     }
