@@ -339,34 +339,8 @@ impl Emitter<'_, '_> {
         self.for_loop(rest, hi, |e, r| {
             let row = e.advance(addrs, rows, r);
             e.column_row = Some(r);
-            e.column_row(plan, scratch, &row, width, walk)
+            e.column_group(plan, scratch, &[row], width, walk)
         })
-    }
-
-    /// One row: the block's positions in vectors, then the ones past the last whole
-    /// vector one at a time.
-    fn column_row(
-        &mut self,
-        plan: &VectorPlan,
-        scratch: Value,
-        row: &[Value],
-        width: Value,
-        walk: Walk,
-    ) -> Result<(), Unsupported> {
-        let k = self.k;
-        let axis = plan.axis;
-        let lanes = plan.lanes as i64;
-        let whole = self.b.ins().band_imm_s(width, -lanes);
-        self.for_loop_step_imm0(whole, lanes, |e, j| {
-            let p = e.advance(row, axis, j);
-            let vals = vector::body(e, plan, &p)?;
-            for (i, r) in k.reductions.iter().enumerate() {
-                let x = vals[r.value.0 as usize][0];
-                e.column_accumulate(plan, scratch, i, r.op, walk, j, x)?;
-            }
-            Ok(())
-        })?;
-        self.column_row_tail(plan, scratch, row, whole, width, walk)
     }
 
     /// Positions [from, width) of one row, one at a time.
@@ -391,12 +365,13 @@ impl Emitter<'_, '_> {
         })
     }
 
-    /// `ROW_GROUP` rows (`group`: each row's addresses): per vector of positions, each
-    /// reduction's values of the group combined as a balanced tree in the input's
-    /// precision (sums: one rounding per add, as the vector lanes of a row sum do
-    /// between flushes; extremes: exact), or var's squared deviations summed in f64
-    /// (`group_deviations`), then added to the scratch. The tail positions take the
-    /// group's rows one at a time.
+    /// The block's positions over the rows of `group` (each row's addresses: one row,
+    /// or `ROW_GROUP`): per vector of positions, each reduction's values of the group
+    /// combined as a balanced tree in the input's precision (sums: one rounding per
+    /// add, as the vector lanes of a row sum do between flushes; extremes: exact), or
+    /// var's squared deviations summed in f64 (`group_deviations`), then added to the
+    /// scratch (a single row's values directly). The positions past the last whole
+    /// vector take the group's rows one at a time.
     fn column_group(
         &mut self,
         plan: &VectorPlan,
@@ -417,6 +392,10 @@ impl Emitter<'_, '_> {
             }
             for (i, r) in k.reductions.iter().enumerate() {
                 let xs: Vec<Value> = rows.iter().map(|v| v[r.value.0 as usize][0]).collect();
+                if let [x] = xs[..] {
+                    e.column_accumulate(plan, scratch, i, r.op, walk, j, x)?;
+                    continue;
+                }
                 match walk {
                     Walk::Values => {
                         let x = e.combine_rows(r.op, &xs);

@@ -294,35 +294,13 @@ fn declare_libcalls(
 /// address, and does not hold up the instructions after it as a load that misses
 /// would: kernels use it to fetch the next row while computing on the current one.
 extern "C" fn kiln_prefetch(start: usize, bytes: usize) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        let mut off = 0;
-        while off < bytes {
-            // SAFETY: prefetch is a hint; it reads nothing and cannot fault.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(off) as *const i8) };
-            off += 64;
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (start, bytes);
+    prefetch_lines::<T0>(start, 64, bytes.div_ceil(64));
 }
 
 /// `kiln_prefetch` into L2 only, not L1: for data needed after the current working
 /// set, which a fetch into L1 would evict before its second pass.
 extern "C" fn kiln_prefetch_l2(start: usize, bytes: usize) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
-        let mut off = 0;
-        while off < bytes {
-            // SAFETY: prefetch is a hint; it reads nothing and cannot fault.
-            unsafe { _mm_prefetch::<_MM_HINT_T1>(start.wrapping_add(off) as *const i8) };
-            off += 64;
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (start, bytes);
+    prefetch_lines::<T1>(start, 64, bytes.div_ceil(64));
 }
 
 /// Ask the cache (L1) for the lines of `count` elements `stride` bytes apart from
@@ -330,13 +308,25 @@ extern "C" fn kiln_prefetch_l2(start: usize, bytes: usize) {
 /// follow. Kernels that read a transposed operand call it for the lines they will
 /// need next (`Emitter::prefetch_columns`).
 extern "C" fn kiln_prefetch_strided(start: usize, stride: isize, count: usize) {
+    prefetch_lines::<T0>(start, stride, count);
+}
+
+/// The hints of x86's `prefetch` instruction: into L1 (`T0`), or into L2 (`T1`).
+#[cfg(target_arch = "x86_64")]
+use std::arch::x86_64::{_MM_HINT_T0 as T0, _MM_HINT_T1 as T1};
+#[cfg(not(target_arch = "x86_64"))]
+const T0: i32 = 0;
+#[cfg(not(target_arch = "x86_64"))]
+const T1: i32 = 0;
+
+/// Prefetch `count` cache lines `stride` bytes apart from `start` with hint `HINT`.
+fn prefetch_lines<const HINT: i32>(start: usize, stride: isize, count: usize) {
     #[cfg(target_arch = "x86_64")]
     {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
         let mut p = start;
         for _ in 0..count {
             // SAFETY: prefetch is a hint; it reads nothing and cannot fault.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(p as *const i8) };
+            unsafe { std::arch::x86_64::_mm_prefetch::<HINT>(p as *const i8) };
             p = p.wrapping_add_signed(stride);
         }
     }
