@@ -63,7 +63,7 @@ pub(crate) struct Emitter<'a, 'b> {
     /// row (what argmax and argmin record).
     pub column_row: Option<Value>,
     /// Whether the current pass, a second one over a row or a full reduction's chunk,
-    /// prefetches the next row (`prefetch_next_row`) or chunk (`prefetch_next_chunk`).
+    /// prefetches the next row or chunk (`prefetch_next_row`).
     pub prefetch_next: bool,
 }
 
@@ -302,9 +302,10 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// of a cache line's elements, prefetch the lines that rows `i + line..` will read,
     /// one per column (in the tile's last line column, lines of rows the loop reaches
     /// only after the other tiles of the row band: harmless, and measured better than
-    /// fetching the next tile's first lines there instead). Each such line serves `line` rows of the tile and comes from a
-    /// different page, so no hardware prefetcher follows them; without this every new
-    /// line column waited on memory (4000 × 2500 f64 `exp(x.T)`: see architecture.md).
+    /// fetching the next tile's first lines there instead). Each such line serves
+    /// `line` rows of the tile and comes from a different page, so no hardware
+    /// prefetcher follows them; without this every new line column waited on memory
+    /// (4000 × 2500 f64 `exp(x.T)`: see architecture.md).
     fn prefetch_columns(&mut self, bases: &[Value], i: Value, j0: Value, j1: Value) {
         let (rows, cols) = (self.k.rank - 2, self.k.rank - 1);
         let loads = self.loads_where(false, |st| {
@@ -458,57 +459,46 @@ impl<'a, 'b> Emitter<'a, 'b> {
         loads
     }
 
-    /// Prefetch elements [j, j + n) of the next row of every stream the kernel reads
-    /// along its one reduced axis, the last (one step along the last kept axis; past
-    /// the last row this asks for lines the kernel never reads, which is harmless); in
-    /// a full reduction, of the next chunk.
+    /// Prefetch elements [j, j + n) of the innermost axis, for every stream the kernel
+    /// reads along it, at the same point of the next row or chunk. A row kernel (one
+    /// reduced axis, the last): the next row, one step along the last kept axis, into
+    /// L1 (past the last row this asks for lines the kernel never reads, which is
+    /// harmless). A full reduction whose second pass re-reads its chunk from L1 (var):
+    /// the next chunk, `end - begin` steps further along the chunked axis, the chunk a
+    /// thread usually runs next (rayon hands each thread a run of neighbouring
+    /// chunks), so that memory keeps streaming while the pass runs; into L2 only, as
+    /// into L1 the next chunk would evict the part of this one the pass has yet to
+    /// read.
     fn prefetch_next_row(&mut self, bases: &[Value], j: Value, n: i64) {
         let rank = self.k.rank;
-        if self.k.reduced == rank {
-            return self.prefetch_next_chunk(bases, j, n);
-        }
-        if self.k.reduced != 1 || rank < 2 {
+        // The axis to step along, how far (None: one step), and the helper.
+        let (axis, steps, helper) = if self.k.reduced == rank {
+            let len = self.b.ins().isub(self.end, self.begin);
+            (self.chunked, Some(len), self.libcalls.prefetch_l2)
+        } else if self.k.reduced == 1 && rank >= 2 {
+            (rank - 2, None, self.libcalls.prefetch)
+        } else {
             return;
-        }
+        };
         let streams = self.loads_where(false, |st| {
-            st[rank - 1] == Stride::Unit && st[rank - 2] != Stride::Zero
+            st[rank - 1] == Stride::Unit && st[axis] != Stride::Zero
         });
         for a in streams {
-            let next = match self.k.accesses[a].strides[rank - 2] {
-                Stride::Unit => self.b.ins().iadd_imm_s(bases[a], 1),
-                _ => self.b.ins().iadd(bases[a], self.strides[a][rank - 2]),
+            let base = bases[a];
+            let next = match (self.k.accesses[a].strides[axis], steps) {
+                (Stride::Unit, None) => self.b.ins().iadd_imm_s(base, 1),
+                (_, None) => self.b.ins().iadd(base, self.strides[a][axis]),
+                (Stride::Unit, Some(len)) => self.b.ins().iadd(base, len),
+                (_, Some(len)) => {
+                    let ahead = self.b.ins().imul(len, self.strides[a][axis]);
+                    self.b.ins().iadd(base, ahead)
+                }
             };
             let at = self.b.ins().iadd(next, j);
             let p = self.address(a, at);
             let bytes = n * Self::elem_bytes(self.k.args[self.k.accesses[a].arg].dtype);
             let bytes = self.b.ins().iconst(types::I64, bytes);
-            self.b.ins().call(self.libcalls.prefetch, &[p, bytes]);
-        }
-    }
-
-    /// Prefetch into L2 elements [j, j + n) of the innermost axis at the same point of
-    /// the next chunk (`end - begin` steps further along the chunked axis): the chunk a
-    /// thread usually runs next, as rayon hands each thread a run of neighbouring chunks.
-    /// For a full reduction whose second pass re-reads its chunk from L1 (var), so that
-    /// memory keeps streaming while it does. Into L2 only: into L1, the next chunk would
-    /// evict the part of this one the pass has yet to read.
-    fn prefetch_next_chunk(&mut self, bases: &[Value], j: Value, n: i64) {
-        let (rank, c) = (self.k.rank, self.chunked);
-        let streams = self.loads_where(false, |st| {
-            st[rank - 1] == Stride::Unit && st[c] != Stride::Zero
-        });
-        let len = self.b.ins().isub(self.end, self.begin);
-        for a in streams {
-            let ahead = match self.k.accesses[a].strides[c] {
-                Stride::Unit => len,
-                _ => self.b.ins().imul(len, self.strides[a][c]),
-            };
-            let next = self.b.ins().iadd(bases[a], ahead);
-            let at = self.b.ins().iadd(next, j);
-            let p = self.address(a, at);
-            let bytes = n * Self::elem_bytes(self.k.args[self.k.accesses[a].arg].dtype);
-            let bytes = self.b.ins().iconst(types::I64, bytes);
-            self.b.ins().call(self.libcalls.prefetch_l2, &[p, bytes]);
+            self.b.ins().call(helper, &[p, bytes]);
         }
     }
 
