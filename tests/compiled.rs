@@ -1173,3 +1173,173 @@ fn sums_of_signed_zeros_keep_the_interpreters_sign() {
         }
     }
 }
+
+/// f32 and f64 meeting through casts in one kernel (`astype(x, float64)` of f32 data,
+/// results cast back to f32), bools cast to floats and floats to bools, masks of one
+/// width selecting values of the other: such kernels run in two-lane vectors, f32
+/// values in half registers (`vector_dtype` in codegen/src/cpu/vector.rs). Over odd
+/// lengths, a broadcast [N, 1] head, a step slice (gathered), a transpose (tiles), row
+/// and full reductions, and data with NaN, ±inf, -0, subnormals and f64 values beyond
+/// f32's range: bit for bit the interpreter's (within a few ULP for functions).
+#[test]
+fn mixed_precision_and_mask_casts_agree_with_the_interpreter() {
+    let special = [
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        -0.0,
+        0.0,
+        1e300,
+        -1e300,
+        1e-320,
+        1e-40,
+        3.0e38,
+        0.1,
+    ];
+    let inputs = |shape: &[usize], seed: u64| {
+        let n: usize = shape.iter().product();
+        let mut v = data(n, seed);
+        for (i, x) in v.iter_mut().enumerate() {
+            if i % 7 == 3 {
+                *x = special[(i / 7) % special.len()];
+            }
+        }
+        (
+            typed(v.clone(), shape, DType::F32),
+            typed(v, shape, DType::F64),
+        )
+    };
+    let f64_of = |a: &Array| kiln::astype(a, DType::F64).unwrap();
+    let f32_of = |a: &Array| kiln::astype(a, DType::F32).unwrap();
+    type Pair<'a> = Box<dyn Fn(&Array, &Array) -> Array + 'a>;
+    let builds: Vec<(&str, bool, Pair)> = vec![
+        (
+            "astype(x32, f64) * x64",
+            true,
+            Box::new(move |a, b| (&f64_of(a) * b).unwrap()),
+        ),
+        (
+            "astype(x64 * 3, f32) + x32",
+            true,
+            Box::new(move |a, b| (&f32_of(&(b * 3.0).unwrap()) + a).unwrap()),
+        ),
+        (
+            "exp(astype(x32, f64))",
+            false,
+            Box::new(move |a, _| kiln::exp(&f64_of(a)).unwrap()),
+        ),
+        (
+            "astype(exp(x64), f32)",
+            false,
+            Box::new(move |_, b| f32_of(&kiln::exp(b).unwrap())),
+        ),
+        (
+            "astype(x64 > 0.25, f64) + astype(x32 < 0, f32)",
+            true,
+            Box::new(move |a, b| {
+                let p = f64_of(&kiln::greater(b, 0.25).unwrap());
+                let q = f32_of(&kiln::less(a, 0.0).unwrap());
+                (&p + &q).unwrap()
+            }),
+        ),
+        (
+            "where(x32 > 0, x64, astype(x32, f64))",
+            true,
+            Box::new(move |a, b| {
+                kiln::where_(&kiln::greater(a, 0.0).unwrap(), b, f64_of(a)).unwrap()
+            }),
+        ),
+        (
+            "where(x64 > 0, x32, astype(x64, f32))",
+            true,
+            Box::new(move |a, b| {
+                kiln::where_(&kiln::greater(b, 0.0).unwrap(), a, f32_of(b)).unwrap()
+            }),
+        ),
+        (
+            "astype(x32 > 0 and x64 < 0.5, f64)",
+            true,
+            Box::new(move |a, b| {
+                let m =
+                    kiln::logical_and(kiln::greater(a, 0.0).unwrap(), kiln::less(b, 0.5).unwrap())
+                        .unwrap();
+                f64_of(&m)
+            }),
+        ),
+        (
+            "astype(astype(x32, bool), f64) + astype(isnan(x64), f32)",
+            true,
+            Box::new(move |a, b| {
+                let p = f64_of(&kiln::astype(a, DType::Bool).unwrap());
+                let q = f32_of(&kiln::isnan(b).unwrap());
+                (&p + &q).unwrap()
+            }),
+        ),
+        (
+            "sum(astype(x64 > 0, f64))",
+            true,
+            Box::new(move |_, b| kiln::sum(&f64_of(&kiln::greater(b, 0.0).unwrap()), ()).unwrap()),
+        ),
+        (
+            "sum(astype(x32, f64) * x64, axis=-1)",
+            false,
+            Box::new(move |a, b| kiln::sum(&(&f64_of(a) * b).unwrap(), -1).unwrap()),
+        ),
+        (
+            "astype(x32, f64) - mean(astype(x32, f64), axis=-1, keepdims)",
+            false,
+            Box::new(move |a, _| {
+                let w = f64_of(a);
+                let m = kiln::mean(&w, ReduceOpts::new().axis(-1).keepdims(true)).unwrap();
+                f32_of(&(&w - &m).unwrap())
+            }),
+        ),
+    ];
+    let shapes: &[&[usize]] = &[&[0], &[1], &[3], &[7], &[1001], &[5, 3], &[37, 130]];
+    for (si, &shape) in shapes.iter().enumerate() {
+        let (x32, x64) = inputs(shape, 60 + si as u64);
+        // The same data as views: a step slice, a transpose, an [N, 1] head against a row.
+        let mut views: Vec<(String, Array, Array)> =
+            vec![(format!("{shape:?}"), x32.clone(), x64.clone())];
+        if shape.len() == 1 && shape[0] > 2 {
+            let step = [SliceArg::python(None, None, 2)];
+            views.push((
+                format!("{shape:?}[::2]"),
+                x32.slice(step).unwrap(),
+                x64.slice(step).unwrap(),
+            ));
+        }
+        if shape.len() == 2 {
+            let t = |a: &Array| kiln::permute_dims(a, [1, 0]).unwrap();
+            views.push((format!("{shape:?}.T"), t(&x32), t(&x64)));
+            let head = [SliceArg::from(..), SliceArg::python(None, Some(1), 1)];
+            let row = [SliceArg::python(None, Some(1), 1), SliceArg::from(..)];
+            views.push((
+                format!("{shape:?} [N, 1] head against a row"),
+                x32.slice(head).unwrap(),
+                x64.slice(row).unwrap(),
+            ));
+        }
+        for (view, a, b) in &views {
+            for (name, exact, build) in &builds {
+                let what = format!("{name} of {view}");
+                if a.shape().contains(&0) && name.starts_with("sum(") && name.contains("axis") {
+                    continue;
+                }
+                let build = || build(a, b);
+                let want = bits_in(&build, Mode::Interpreter);
+                for mode in [Mode::Fused, Mode::Eager] {
+                    let got = bits_in(&build, mode);
+                    assert_eq!(got.len(), want.len(), "{what} ({mode:?})");
+                    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                        let (gf, wf) = (f64::from_bits(*g), f64::from_bits(*w));
+                        let ok = (gf.is_nan() && wf.is_nan())
+                            || g == w
+                            || (!exact && (gf - wf).abs() <= 1e-6 * wf.abs());
+                        assert!(ok, "{what} ({mode:?}), element {i}: {gf:e} vs {wf:e}");
+                    }
+                }
+            }
+        }
+    }
+}

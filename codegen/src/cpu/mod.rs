@@ -494,6 +494,79 @@ mod tests {
         assert!(!sum.contains(" call "), "{sum}");
     }
 
+    /// `out = f(x)` over a vector, with `instrs` computing the stored value last.
+    fn elementwise_kernel(input: DType, output: DType, instrs: Vec<(Instr, DType)>) -> Kernel {
+        let arg = |dtype, output| Arg { dtype, output };
+        let access = |arg| Access {
+            arg,
+            strides: [Stride::Unit].into_iter().collect(),
+        };
+        let last = Value(instrs.len() as u32 - 1);
+        Kernel {
+            rank: 1,
+            reduced: 0,
+            args: vec![arg(output, true), arg(input, false)],
+            accesses: vec![access(1), access(0)],
+            instrs,
+            stores: vec![Store {
+                access: 1,
+                value: last,
+                phase: None,
+            }],
+            reductions: Vec::new(),
+        }
+    }
+
+    /// Kernels where f32 meets f64 through casts, or bools become floats, run in
+    /// vectors (two lanes when both floats meet): `exp(astype(x, f64))` of f32 data,
+    /// `astype(exp(x), f32)` of f64 data, `astype(x > 0, f64)`.
+    #[test]
+    fn casts_between_floats_and_from_bools_vectorise() {
+        use kiln_ir::{Scalar, UnaryOp};
+        let load = |d| (Instr::Load { access: 0 }, d);
+        let widen = elementwise_kernel(
+            DType::F32,
+            DType::F64,
+            vec![
+                load(DType::F32),
+                (Instr::Cast(Value(0)), DType::F64),
+                (Instr::Unary(UnaryOp::Exp, Value(1)), DType::F64),
+            ],
+        );
+        let narrow = elementwise_kernel(
+            DType::F64,
+            DType::F32,
+            vec![
+                load(DType::F64),
+                (Instr::Unary(UnaryOp::Exp, Value(0)), DType::F64),
+                (Instr::Cast(Value(1)), DType::F32),
+            ],
+        );
+        let mask = elementwise_kernel(
+            DType::F32,
+            DType::F32,
+            vec![
+                load(DType::F32),
+                (Instr::Const(Scalar::Float(0.0)), DType::F32),
+                (
+                    Instr::Binary(BinaryOp::Greater, Value(0), Value(1)),
+                    DType::Bool,
+                ),
+                (Instr::Cast(Value(2)), DType::F32),
+            ],
+        );
+        for (k, lanes, op) in [
+            (&widen, 2, "fvpromote_low"),
+            (&narrow, 2, "fvdemote"),
+            (&mask, 4, "band"),
+        ] {
+            let plan = vector::plan(k).expect("vectorises");
+            assert_eq!(plan.lanes, lanes);
+            let clif = clif_of(k);
+            assert!(clif.contains(op), "{clif}");
+        }
+    }
+
     /// The helpers accept any address: a prefetch is a hint and never faults.
     #[test]
     fn prefetching_any_address_is_harmless() {

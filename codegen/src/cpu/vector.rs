@@ -2,21 +2,21 @@
 //! comparisons lane masks), `unroll` independent vectors per iteration emitted in
 //! lockstep so their latencies overlap.
 //!
-//! A kernel qualifies when every value is of one float dtype or a bool used as a mask,
-//! every store moves by 1 element along the vector axis, and every op has a vector
-//! form; loads that move by 0 are splat, by 1 loaded whole, by a run-time stride
+//! A kernel qualifies when every value is a float or a bool used as a mask (f32 and
+//! f64 may meet through casts: see `vector_dtype`), every store moves by 1 element
+//! along the vector axis, and every op has a vector form; loads that move by 0 are splat, by 1 loaded whole, by a run-time stride
 //! gathered a lane at a time. The vector axis is the innermost one, or for a column
 //! reduction the innermost kept axis (`column_plan`). Others run the scalar loop
 //! (`emit.rs`).
 
-use super::clif_math::{splat, ClifMath, ClifMath32, ClifMath64};
+use super::clif_math::{bitcast, splat, ClifMath32, ClifMath64};
 use super::emit::{mem, Emitter};
 use super::lockstep::{Lanes, Lockstep};
 use super::ops::Unsupported;
 use crate::math;
 use crate::math::MathBuilder;
 use cranelift_codegen::ir::condcodes::FloatCC;
-use cranelift_codegen::ir::{types, InstBuilder, Type, Value};
+use cranelift_codegen::ir::{types, ConstantData, InstBuilder, Type, Value};
 use cranelift_codegen::packed_option::ReservedValue;
 use kiln_ir::kernel::{Instr, Kernel, Store, Stride};
 use kiln_ir::{BinaryOp, DType, ReduceOp, UnaryOp};
@@ -131,7 +131,7 @@ pub fn plan(k: &Kernel) -> Option<VectorPlan> {
             return None;
         }
     }
-    let float = vector_dtype(k, k.rank - 1)?;
+    let float = vector_dtype(k, k.rank - 1, true)?;
     Some(VectorPlan::new(
         float,
         if calls_pow(k) { 4 } else { 2 },
@@ -183,7 +183,7 @@ pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
         return None;
     }
     let axis = kept - 1;
-    let float = vector_dtype(k, axis)?;
+    let float = vector_dtype(k, axis, false)?;
     // Each reduction's output moves by one element along the walked axis; argmax's
     // and argmin's are int64 indices along their one reduced axis.
     for r in &k.reductions {
@@ -205,15 +205,32 @@ fn vector_reduction(op: ReduceOp) -> bool {
     )
 }
 
-/// The one float dtype of a kernel whose every value, access and op has a vector form
-/// when loop axis `axis` is walked in vectors (accesses move by 0 or 1 element along
-/// it, stores by 1), or None.
-fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
-    let float = k
+/// The float dtype a kernel's vectors are planned for when loop axis `axis` is walked
+/// in vectors, or None. Every value must be a float (f32 or f64) or a bool lane mask,
+/// every op must have a vector form, accesses must move by 0 or 1 element along the
+/// axis (loads also by a run-time stride: gathered), stores by 1.
+///
+/// With `mixed`, f32 and f64 may meet through casts (`astype(x, float64)` of f32 data,
+/// a result cast back to f32): the plan is then f64's, two lanes, and f32 values use
+/// the low half of an F32X4 (loaded and stored 8 bytes at a time). Reductions must
+/// then be over f64 values. Bools cast to floats (`astype(x > 0, float64)`) and
+/// floats to bools need no mixing.
+fn vector_dtype(k: &Kernel, axis: usize, mixed: bool) -> Option<DType> {
+    let float = |d: DType| matches!(d, DType::F32 | DType::F64);
+    let floats: Vec<DType> = k
         .instrs
         .iter()
         .map(|(_, d)| *d)
-        .find(|d| d.is_real_floating())?;
+        .filter(|&d| float(d))
+        .collect();
+    let plan_dtype = if floats.contains(&DType::F64) {
+        DType::F64
+    } else {
+        *floats.first()?
+    };
+    if !mixed && floats.iter().any(|&d| d != plan_dtype) {
+        return None;
+    }
     // Loads that move by a run-time stride are gathered a lane at a time; everything
     // else moves by 0 or 1 element.
     for (i, a) in k.accesses.iter().enumerate() {
@@ -227,36 +244,37 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
     }
     for s in &k.stores {
         let arg = k.accesses[s.access].arg;
+        let dtype = k.dtype(s.value);
         if k.accesses[s.access].strides[axis] != Stride::Unit
-            || k.dtype(s.value) != float
-            || k.args[arg].dtype != float
+            || !float(dtype)
+            || k.args[arg].dtype != dtype
         {
             return None;
         }
     }
     for r in &k.reductions {
-        if k.dtype(r.value) != float {
+        if k.dtype(r.value) != plan_dtype {
             return None;
         }
     }
     for (instr, dtype) in &k.instrs {
         let ok = match instr {
             Instr::Load { access } => {
-                *dtype == float && k.args[k.accesses[*access].arg].dtype == float
+                float(*dtype) && k.args[k.accesses[*access].arg].dtype == *dtype
             }
-            Instr::Const(_) => *dtype == float,
+            Instr::Const(_) => float(*dtype),
             Instr::Index { .. } => false,
             Instr::Unary(op, x) => {
                 let input = k.dtype(*x);
-                input == float
+                float(input)
                     && unary_ok(*op)
-                    && (*dtype == float
+                    && (*dtype == input
                         || (*dtype == DType::Bool
                             && matches!(op, UnaryOp::IsNan | UnaryOp::IsInf | UnaryOp::IsFinite)))
             }
             Instr::Binary(op, x, _) => {
                 let input = k.dtype(*x);
-                (input == float && binary_ok(*op))
+                (float(input) && binary_ok(*op))
                     || (input == DType::Bool
                         && matches!(
                             op,
@@ -266,15 +284,20 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
                                 | BinaryOp::BitwiseOr
                         ))
             }
-            Instr::Select(c, x, _) => k.dtype(*c) == DType::Bool && k.dtype(*x) == float,
-            Instr::Cast(x) => k.dtype(*x) == *dtype,
-            Instr::Reduced { .. } => *dtype == float,
+            Instr::Select(c, x, _) => k.dtype(*c) == DType::Bool && float(k.dtype(*x)),
+            Instr::Cast(x) => {
+                let from = k.dtype(*x);
+                from == *dtype
+                    || (float(from) || from == DType::Bool)
+                        && (float(*dtype) || *dtype == DType::Bool)
+            }
+            Instr::Reduced { .. } => *dtype == plan_dtype,
         };
         if !ok {
             return None;
         }
     }
-    Some(float)
+    Some(plan_dtype)
 }
 
 impl VectorPlan {
@@ -292,6 +315,65 @@ impl VectorPlan {
             axis,
         }
     }
+
+    /// The vector type holding `plan.lanes` values of a float dtype: F32X4 or F64X2
+    /// (an f32 value in a two-lane plan uses the low half).
+    pub fn vty(&self, dtype: DType) -> Type {
+        if dtype == DType::F32 {
+            types::F32X4
+        } else {
+            types::F64X2
+        }
+    }
+
+    /// Whether a vector of `dtype` fills only half a register (f32 in a two-lane plan):
+    /// it is then loaded and stored as one 8-byte scalar.
+    fn half(&self, dtype: DType) -> bool {
+        self.lanes * dtype.size_bytes() < 16
+    }
+}
+
+/// Load `plan.lanes` consecutive values of `dtype` at `p + offset`.
+fn load_vector(e: &mut Emitter, plan: &VectorPlan, dtype: DType, p: Value, offset: i32) -> Value {
+    if plan.half(dtype) {
+        let x = e.b.ins().load(types::F64, mem(), p, offset);
+        let x = e.b.ins().scalar_to_vector(types::F64X2, x);
+        bitcast(e.b, plan.vty(dtype), x)
+    } else {
+        e.b.ins().load(plan.vty(dtype), mem(), p, offset)
+    }
+}
+
+/// Store the `plan.lanes` values of `v` (of `dtype`) at `p + offset`.
+fn store_vector(e: &mut Emitter, plan: &VectorPlan, dtype: DType, v: Value, p: Value, offset: i32) {
+    if plan.half(dtype) {
+        let wide = bitcast(e.b, types::F64X2, v);
+        let low = e.b.ins().extractlane(wide, 0);
+        e.b.ins().store(mem(), low, p, offset);
+    } else {
+        e.b.ins().store(mem(), v, p, offset);
+    }
+}
+
+/// A bool lane mask of `from` bits per lane (a comparison of floats that wide) as
+/// one of `to` bits, lane for lane (two-lane plans mix 32- and 64-bit masks).
+fn mask_as(e: &mut Emitter, m: Value, from: u32, to: u32) -> Value {
+    match (from, to) {
+        (32, 64) => {
+            let m = bitcast(e.b, types::I32X4, m);
+            e.b.ins().swiden_low(m)
+        }
+        (64, 32) => {
+            // Lanes 0 and 2 of the mask's 32-bit halves (each 64-bit lane is all ones
+            // or all zeros) into lanes 0 and 1.
+            let m = bitcast(e.b, types::I8X16, m);
+            let order: Vec<u8> = [0u8, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11].to_vec();
+            let imm = e.b.func.dfg.immediates.push(ConstantData::from(order));
+            let r = e.b.ins().shuffle(m, m, imm);
+            bitcast(e.b, types::I32X4, r)
+        }
+        _ => m,
+    }
 }
 
 /// The body at `plan.unroll` consecutive vectors starting at `addrs`: for each
@@ -305,10 +387,12 @@ pub(crate) fn body(
     let k = e.k;
     let inner = plan.axis;
     let u = plan.unroll;
-    let bytes = plan.dtype.size_bytes() as i64;
     // vals[instr][copy]
     let mut vals: Vec<Vec<Value>> = Vec::with_capacity(k.instrs.len());
-    for (i, (instr, _)) in k.instrs.iter().enumerate() {
+    // Bits per lane of each bool value's mask (that of the floats it compares).
+    let mask_bits = |v: kiln_ir::kernel::Value| mask_bits(k, v);
+    for (i, (instr, dtype)) in k.instrs.iter().enumerate() {
+        let (dtype, bytes) = (*dtype, dtype.size_bytes() as i64);
         let mut copies = Vec::with_capacity(u);
         if !e.needed[i] {
             vals.push(vec![Value::reserved_value(); u]);
@@ -321,12 +405,13 @@ pub(crate) fn body(
             match k.accesses[*access].strides[inner] {
                 Stride::Zero => {
                     let p = e.address(*access, addrs[*access]);
-                    let s = e.b.ins().load(plan.fty.lane_type(), mem(), p, 0);
-                    vals.push(vec![splat(e.b, plan.fty, s); u]);
+                    let vty = plan.vty(dtype);
+                    let s = e.b.ins().load(vty.lane_type(), mem(), p, 0);
+                    vals.push(vec![splat(e.b, vty, s); u]);
                     continue;
                 }
                 Stride::Other => {
-                    vals.push(gather(e, plan, *access, addrs[*access]));
+                    vals.push(gather(e, plan, dtype, *access, addrs[*access]));
                     continue;
                 }
                 Stride::Unit => load_at = Some(e.address(*access, addrs[*access])),
@@ -336,13 +421,14 @@ pub(crate) fn body(
         let lanes = |v: &Vec<Value>| Lanes::new(v);
         match instr {
             Instr::Unary(op, x) => {
-                let r = vector_unary(e, plan, *op, lanes(&vals[x.0 as usize]));
+                let r = vector_unary(e, plan, k.dtype(*x), *op, lanes(&vals[x.0 as usize]));
                 vals.push(r.as_slice().to_vec());
                 continue;
             }
             Instr::Binary(op, x, y) if !k.dtype_of_input_is_bool(instr) => {
+                let input = k.dtype(*x);
                 let (x, y) = (lanes(&vals[x.0 as usize]), lanes(&vals[y.0 as usize]));
-                let r = vector_binary(e, plan, *op, x, y);
+                let r = vector_binary(e, plan, input, *op, x, y);
                 vals.push(r.as_slice().to_vec());
                 continue;
             }
@@ -353,38 +439,38 @@ pub(crate) fn body(
             let v = match instr {
                 Instr::Load { .. } => {
                     let p = load_at.expect("computed above for loads");
-                    e.b.ins()
-                        .load(plan.fty, mem(), p, (lane_off * bytes) as i32)
+                    load_vector(e, plan, dtype, p, (lane_off * bytes) as i32)
                 }
                 Instr::Const(s) => {
-                    let x = e.ops_constant(plan.dtype, *s)?;
-                    splat(e.b, plan.fty, x)
+                    let x = e.ops_constant(dtype, *s)?;
+                    splat(e.b, plan.vty(dtype), x)
                 }
-                Instr::Binary(op, x, y) => {
-                    let (x, y) = (vals[x.0 as usize][c], vals[y.0 as usize][c]);
+                Instr::Binary(op, xv, yv) => {
+                    let (x, y) = (vals[xv.0 as usize][c], vals[yv.0 as usize][c]);
+                    let y = mask_as(e, y, mask_bits(*yv), mask_bits(*xv));
                     match op {
                         BinaryOp::LogicalAnd | BinaryOp::BitwiseAnd => e.b.ins().band(x, y),
                         _ => e.b.ins().bor(x, y),
                     }
                 }
                 Instr::Unary(..) => unreachable!("emitted in lockstep above"),
-                Instr::Select(cnd, x, y) => {
+                Instr::Select(cv, x, y) => {
                     let (cnd, x, y) = (
-                        vals[cnd.0 as usize][c],
+                        vals[cv.0 as usize][c],
                         vals[x.0 as usize][c],
                         vals[y.0 as usize][c],
                     );
-                    let m = ClifMath {
-                        b: e.b,
-                        fty: plan.fty,
-                    }
-                    .bitcast(plan.fty, cnd);
+                    let m = mask_as(e, cnd, mask_bits(*cv), dtype.size_bytes() as u32 * 8);
+                    let m = bitcast(e.b, plan.vty(dtype), m);
                     e.b.ins().bitselect(m, x, y)
                 }
-                Instr::Cast(x) => vals[x.0 as usize][c],
+                Instr::Cast(xv) => {
+                    let (from, x) = (k.dtype(*xv), vals[xv.0 as usize][c]);
+                    cast(e, plan, from, dtype, mask_bits(*xv), x)
+                }
                 Instr::Reduced { reduction } => {
                     let v = e.row_values[*reduction].expect("earlier phases are finished");
-                    splat(e.b, plan.fty, v)
+                    splat(e.b, plan.vty(dtype), v)
                 }
                 Instr::Index { .. } => unreachable!("index values do not vectorise"),
             };
@@ -397,17 +483,24 @@ pub(crate) fn body(
 
 /// `plan.unroll` vectors of an access that moves by a run-time stride along the
 /// vector axis, one element at a time (a strided or transposed operand).
-fn gather(e: &mut Emitter, plan: &VectorPlan, access: usize, at: Value) -> Vec<Value> {
+fn gather(
+    e: &mut Emitter,
+    plan: &VectorPlan,
+    dtype: DType,
+    access: usize,
+    at: Value,
+) -> Vec<Value> {
     let stride = e.strides[access][plan.axis];
+    let vty = plan.vty(dtype);
     let mut elem = at;
     (0..plan.unroll)
         .map(|_| {
             let mut v = None;
             for lane in 0..plan.lanes {
                 let p = e.address(access, elem);
-                let x = e.b.ins().load(plan.fty.lane_type(), mem(), p, 0);
+                let x = e.b.ins().load(vty.lane_type(), mem(), p, 0);
                 v = Some(match v {
-                    None => e.b.ins().scalar_to_vector(plan.fty, x),
+                    None => e.b.ins().scalar_to_vector(vty, x),
                     Some(v) => e.b.ins().insertlane(v, x, lane as u8),
                 });
                 elem = e.b.ins().iadd(elem, stride);
@@ -444,13 +537,20 @@ pub(crate) fn store_copies(
     stores: &[Store],
     vals: &[Vec<Value>],
 ) {
-    let bytes = plan.dtype.size_bytes() as i64;
     for s in stores {
+        let dtype = e.k.dtype(s.value);
+        let bytes = dtype.size_bytes() as i64;
         let p = e.address(s.access, addrs[s.access]);
         for c in 0..plan.unroll {
             let lane_off = (c * plan.lanes) as i64 * bytes;
-            e.b.ins()
-                .store(mem(), vals[s.value.0 as usize][c], p, lane_off as i32);
+            store_vector(
+                e,
+                plan,
+                dtype,
+                vals[s.value.0 as usize][c],
+                p,
+                lane_off as i32,
+            );
         }
     }
 }
@@ -468,17 +568,18 @@ impl BoolInput for Kernel {
     }
 }
 
+/// Run `$body` with `$m`, the lockstep math builder over vectors of `$dtype`.
 macro_rules! with_math {
-    ($e:expr, $plan:expr, |$m:ident| $body:expr) => {
-        if $plan.dtype == DType::F32 {
+    ($e:expr, $plan:expr, $dtype:expr, |$m:ident| $body:expr) => {
+        if $dtype == DType::F32 {
             let $m = &mut Lockstep {
-                base: ClifMath32::new($e.b, $plan.fty),
+                base: ClifMath32::new($e.b, $plan.vty($dtype)),
                 n: $plan.unroll,
             };
             $body
         } else {
             let $m = &mut Lockstep {
-                base: ClifMath64::new($e.b, $plan.fty),
+                base: ClifMath64::new($e.b, $plan.vty($dtype)),
                 n: $plan.unroll,
             };
             $body
@@ -486,9 +587,56 @@ macro_rules! with_math {
     };
 }
 
-fn vector_unary(e: &mut Emitter, plan: &VectorPlan, op: UnaryOp, x: Lanes) -> Lanes {
+/// Bits per lane of the mask of a bool value: those of the floats it was computed
+/// from (0 for values that are not bools).
+fn mask_bits(k: &Kernel, v: kiln_ir::kernel::Value) -> u32 {
+    if k.dtype(v) != DType::Bool {
+        return 0;
+    }
+    match &k.instrs[v.0 as usize].0 {
+        Instr::Unary(_, x) | Instr::Binary(_, x, _) | Instr::Cast(x) => {
+            let from = k.dtype(*x);
+            if from == DType::Bool {
+                mask_bits(k, *x)
+            } else {
+                from.size_bytes() as u32 * 8
+            }
+        }
+        other => unreachable!("no vector bool comes from {other:?}"),
+    }
+}
+
+/// Convert one vector between dtypes (the casts `vector_dtype` admits): f32 <-> f64
+/// in a two-lane plan, a bool mask to 1.0/0.0, a float to `x != 0` (NaN is true).
+fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x: Value) -> Value {
+    match (from, to) {
+        _ if from == to => x,
+        (DType::F32, DType::F64) => e.b.ins().fvpromote_low(x),
+        (DType::F64, DType::F32) => e.b.ins().fvdemote(x),
+        (DType::Bool, _) => {
+            let vty = plan.vty(to);
+            let m = mask_as(e, x, bits, vty.lane_bits());
+            let m = bitcast(e.b, vty, m);
+            let one = e
+                .ops_constant(to, kiln_ir::Scalar::Float(1.0))
+                .expect("a float dtype");
+            let one = splat(e.b, vty, one);
+            e.b.ins().band(m, one)
+        }
+        _ => {
+            let vty = plan.vty(from);
+            let zero = e
+                .ops_constant(from, kiln_ir::Scalar::Float(0.0))
+                .expect("a float dtype");
+            let zero = splat(e.b, vty, zero);
+            e.b.ins().fcmp(FloatCC::NotEqual, x, zero)
+        }
+    }
+}
+
+fn vector_unary(e: &mut Emitter, plan: &VectorPlan, dtype: DType, op: UnaryOp, x: Lanes) -> Lanes {
     use UnaryOp::*;
-    with_math!(e, plan, |m| match op {
+    with_math!(e, plan, dtype, |m| match op {
         Abs => m.abs(x),
         Negative => m.neg(x),
         Positive | Conj | Real => x,
@@ -545,7 +693,14 @@ fn vector_unary(e: &mut Emitter, plan: &VectorPlan, op: UnaryOp, x: Lanes) -> La
     })
 }
 
-fn vector_binary(e: &mut Emitter, plan: &VectorPlan, op: BinaryOp, x: Lanes, y: Lanes) -> Lanes {
+fn vector_binary(
+    e: &mut Emitter,
+    plan: &VectorPlan,
+    dtype: DType,
+    op: BinaryOp,
+    x: Lanes,
+    y: Lanes,
+) -> Lanes {
     use BinaryOp::*;
     let each = |e: &mut Emitter, f: &dyn Fn(&mut Emitter, Value, Value) -> Value| {
         let r: Vec<Value> = (x.as_slice().iter().zip(y.as_slice()))
@@ -565,7 +720,7 @@ fn vector_binary(e: &mut Emitter, plan: &VectorPlan, op: BinaryOp, x: Lanes, y: 
         Minimum => return each(e, &|e, a, b| e.b.ins().fmin(a, b)),
         _ => {}
     }
-    with_math!(e, plan, |m| match op {
+    with_math!(e, plan, dtype, |m| match op {
         Add => m.add(x, y),
         Subtract => m.sub(x, y),
         Multiply => m.mul(x, y),
