@@ -1343,3 +1343,69 @@ fn mixed_precision_and_mask_casts_agree_with_the_interpreter() {
         }
     }
 }
+
+/// Grids made by `linspace` and float `arange` fuse into their consumers as an iota
+/// (the address of each element), which the vector loop computes per lane in f64 and
+/// rounds once to f32: over odd lengths, addresses past 2^24 (where f32 cannot hold
+/// every integer), a broadcast column, a transposed grid (a run-time stride along the
+/// vector axis) and a reversed one, bit for bit the interpreter's (within a few ULP
+/// under a function).
+#[test]
+fn iota_grids_agree_with_the_interpreter() {
+    let big = (1usize << 24) + 21;
+    type Grid = Box<dyn Fn(DType) -> Array>;
+    let grids: Vec<(String, Grid)> = vec![
+        (
+            "linspace(-2, 3, 0)".into(),
+            Box::new(|d| kiln::linspace(-2.0, 3.0, 0, true, d).unwrap()),
+        ),
+        (
+            "linspace(-2, 3, 7)".into(),
+            Box::new(|d| kiln::linspace(-2.0, 3.0, 7, true, d).unwrap()),
+        ),
+        (
+            "linspace(-2, 3, 1001)".into(),
+            Box::new(|d| kiln::linspace(-2.0, 3.0, 1001, true, d).unwrap()),
+        ),
+        (
+            format!("arange(0, {big})[2^24 - 13:]"),
+            Box::new(move |d| {
+                let a = kiln::arange(0.0, big as f64, 1.0, d).unwrap();
+                a.slice([SliceArg::python(Some((1 << 24) - 13), None, 1)])
+                    .unwrap()
+            }),
+        ),
+        (
+            "arange(0.5, 40.5, 0.5)[::-3]".into(),
+            Box::new(|d| {
+                let a = kiln::arange(0.5, 40.5, 0.5, d).unwrap();
+                a.slice([SliceArg::python(None, None, -3)]).unwrap()
+            }),
+        ),
+        (
+            "arange(35) as [5, 7], transposed".into(),
+            Box::new(|d| {
+                let a = kiln::reshape(&kiln::arange(0.0, 35.0, 1.0, d).unwrap(), [5, 7]).unwrap();
+                kiln::permute_dims(&a, [1, 0]).unwrap()
+            }),
+        ),
+        (
+            "arange(9)[:, None] + zeros([9, 13])".into(),
+            Box::new(|d| {
+                let a = kiln::expand_dims(&kiln::arange(0.0, 9.0, 1.0, d).unwrap(), -1).unwrap();
+                (&a + &kiln::zeros([9, 13], d).unwrap()).unwrap()
+            }),
+        ),
+    ];
+    for dtype in [DType::F64, DType::F32] {
+        for (name, grid) in &grids {
+            agrees_with_interpreter(&format!("{name} of {dtype:?}"), &|| grid(dtype), None);
+            let tol = if dtype == DType::F32 { 1e-6 } else { 1e-14 };
+            agrees_with_interpreter(
+                &format!("exp(-({name}) / 4) of {dtype:?}"),
+                &|| kiln::exp(&(&grid(dtype) / -4.0).unwrap()).unwrap(),
+                Some(tol),
+            );
+        }
+    }
+}

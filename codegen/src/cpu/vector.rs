@@ -9,7 +9,7 @@
 //! reduction the innermost kept axis (`column_plan`). Others run the scalar loop
 //! (`emit.rs`).
 
-use super::clif_math::{bitcast, splat, ClifMath32, ClifMath64};
+use super::clif_math::{bitcast, splat, vector_constant, ClifMath32, ClifMath64};
 use super::emit::{mem, Emitter};
 use super::lockstep::{Lanes, Lockstep};
 use super::ops::Unsupported;
@@ -234,10 +234,9 @@ fn vector_dtype(k: &Kernel, axis: usize, mixed: bool) -> Option<DType> {
     // Loads that move by a run-time stride are gathered a lane at a time; everything
     // else moves by 0 or 1 element.
     for (i, a) in k.accesses.iter().enumerate() {
-        let loaded = k
-            .instrs
-            .iter()
-            .any(|(instr, _)| matches!(instr, Instr::Load { access } if *access == i));
+        let loaded = k.instrs.iter().any(|(instr, _)| {
+            matches!(instr, Instr::Load { access } | Instr::Index { access } if *access == i)
+        });
         if a.strides[axis] == Stride::Other && !loaded {
             return None;
         }
@@ -263,7 +262,8 @@ fn vector_dtype(k: &Kernel, axis: usize, mixed: bool) -> Option<DType> {
                 float(*dtype) && k.args[k.accesses[*access].arg].dtype == *dtype
             }
             Instr::Const(_) => float(*dtype),
-            Instr::Index { .. } => false,
+            // An iota of floats (`linspace`, a float `arange`): the lanes' addresses.
+            Instr::Index { .. } => float(*dtype),
             Instr::Unary(op, x) => {
                 let input = k.dtype(*x);
                 float(input)
@@ -417,6 +417,10 @@ pub(crate) fn body(
                 Stride::Unit => load_at = Some(e.address(*access, addrs[*access])),
             }
         }
+        if let Instr::Index { access } = instr {
+            vals.push(iota(e, plan, dtype, *access, addrs[*access]));
+            continue;
+        }
         // Arithmetic and functions: every operation once per copy, in lockstep.
         let lanes = |v: &Vec<Value>| Lanes::new(v);
         match instr {
@@ -506,6 +510,50 @@ fn gather(
                 elem = e.b.ins().iadd(elem, stride);
             }
             v.expect("at least one lane")
+        })
+        .collect()
+}
+
+/// `plan.unroll` vectors of an iota of floats: each lane's address, `at + lane *
+/// stride`, converted to `dtype`. Lanes are computed in f64, exact below 2^53, and f32
+/// lanes rounded from there once: the scalar loop's `i64 -> f32` conversion.
+fn iota(e: &mut Emitter, plan: &VectorPlan, dtype: DType, access: usize, at: Value) -> Vec<Value> {
+    let base = e.b.ins().fcvt_from_sint(types::F64, at);
+    let base = e.b.ins().splat(types::F64X2, base);
+    let stride = e.strides[access][plan.axis];
+    let stride = e.b.ins().fcvt_from_sint(types::F64, stride);
+    let stride = e.b.ins().splat(types::F64X2, stride);
+    // Two lanes of f64 from lane `first` on.
+    let pair = |e: &mut Emitter, first: usize| {
+        let bytes: Vec<u8> = [first as f64, first as f64 + 1.0]
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect();
+        let offsets = vector_constant(e.b, types::F64X2, bytes);
+        let step = e.b.ins().fmul(offsets, stride);
+        e.b.ins().fadd(base, step)
+    };
+    (0..plan.unroll)
+        .map(|c| {
+            let first = c * plan.lanes;
+            let lo = pair(e, first);
+            match (dtype, plan.lanes) {
+                (DType::F64, _) => lo,
+                (_, 2) => e.b.ins().fvdemote(lo),
+                _ => {
+                    // Four f32 lanes: two pairs, rounded, then side by side.
+                    let hi = pair(e, first + 2);
+                    let (lo, hi) = (e.b.ins().fvdemote(lo), e.b.ins().fvdemote(hi));
+                    let (lo, hi) = (
+                        bitcast(e.b, types::I8X16, lo),
+                        bitcast(e.b, types::I8X16, hi),
+                    );
+                    let order: Vec<u8> = (0..8).chain(16..24).collect();
+                    let imm = e.b.func.dfg.immediates.push(ConstantData::from(order));
+                    let r = e.b.ins().shuffle(lo, hi, imm);
+                    bitcast(e.b, types::F32X4, r)
+                }
+            }
         })
         .collect()
 }
