@@ -1409,3 +1409,80 @@ fn iota_grids_agree_with_the_interpreter() {
         }
     }
 }
+
+/// A bool array read by a float kernel (a mask given as input, or any comparison an
+/// eager kernel materialised) is loaded a few bytes at a time and widened to lane
+/// masks: where, logical ops, casts and reductions over such masks, contiguous,
+/// broadcast along the vector axis, step-sliced and transposed, in two- and four-lane
+/// plans, bit for bit the interpreter's (sums to rounding).
+#[test]
+fn bool_inputs_agree_with_the_interpreter() {
+    type Masked<'a> = Box<dyn Fn(&Array, &Array, &Array) -> Array + 'a>;
+    let builds: Vec<(&str, Masked)> = vec![
+        (
+            "where(m, x64, -x64)",
+            Box::new(|m, _, b| kiln::where_(m, b, &(-b).unwrap()).unwrap()),
+        ),
+        (
+            "where(m, x32, 0)",
+            Box::new(|m, a, _| kiln::where_(m, a, 0.0).unwrap()),
+        ),
+        (
+            "astype(m, f64) * x32",
+            Box::new(|m, a, _| (&kiln::astype(m, DType::F64).unwrap() * a).unwrap()),
+        ),
+        (
+            "astype(m and x32 > 0, f32)",
+            Box::new(|m, a, _| {
+                let both = kiln::logical_and(m, kiln::greater(a, 0.0).unwrap()).unwrap();
+                kiln::astype(&both, DType::F32).unwrap()
+            }),
+        ),
+        (
+            "astype(x64 < 0 or m, f64)",
+            Box::new(|m, _, b| {
+                let either = kiln::logical_or(&kiln::less(b, 0.0).unwrap(), m).unwrap();
+                kiln::astype(&either, DType::F64).unwrap()
+            }),
+        ),
+        (
+            "sum(where(m, x64, 0))",
+            Box::new(|m, _, b| kiln::sum(&kiln::where_(m, b, 0.0).unwrap(), ()).unwrap()),
+        ),
+    ];
+    let shapes: &[&[usize]] = &[&[0], &[1], &[5], &[1001], &[37, 130]];
+    for (si, &shape) in shapes.iter().enumerate() {
+        let n: usize = shape.iter().product();
+        let x64 = typed(data(n, 80 + si as u64), shape, DType::F64);
+        let x32 = typed(data(n, 90 + si as u64), shape, DType::F32);
+        let m = kiln::greater(&typed(data(n, 70 + si as u64), shape, DType::F64), 0.3).unwrap();
+        m.compute().unwrap();
+        let mut masks = vec![(format!("{shape:?}"), m.clone())];
+        if shape.len() == 1 && n > 2 {
+            let step = kiln::concat(&[&m, &m], 0).unwrap();
+            masks.push((
+                format!("{shape:?} from a step slice"),
+                step.slice([SliceArg::python(None, None, 2)]).unwrap(),
+            ));
+        }
+        if shape.len() == 2 {
+            let flipped = [shape[1], shape[0]];
+            let other = typed(data(n, 75 + si as u64), &flipped, DType::F64);
+            let other = kiln::greater(&other, 0.3).unwrap().compute().unwrap();
+            let t = kiln::permute_dims(&other, [1, 0]).unwrap();
+            masks.push((format!("{shape:?}, transposed"), t));
+            let column = m
+                .slice([SliceArg::from(..), SliceArg::python(None, Some(1), 1)])
+                .unwrap();
+            masks.push((format!("{shape:?}, an [N, 1] column"), column));
+        }
+        for (view, m) in &masks {
+            for (name, build) in &builds {
+                let what = format!("{name} of {view}");
+                // Sums round in their own (blocked pairwise) order.
+                let tol = name.starts_with("sum").then_some(1e-14);
+                agrees_with_interpreter(&what, &|| build(m, &x32, &x64), tol);
+            }
+        }
+    }
+}

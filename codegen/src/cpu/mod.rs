@@ -519,7 +519,8 @@ mod tests {
 
     /// Kernels where f32 meets f64 through casts, or bools become floats, run in
     /// vectors (two lanes when both floats meet): `exp(astype(x, f64))` of f32 data,
-    /// `astype(exp(x), f32)` of f64 data, `astype(x > 0, f64)`.
+    /// `astype(exp(x), f32)` of f64 data, `astype(x > 0, f32)`, `astype(mask, f32)`
+    /// of a bool input.
     #[test]
     fn casts_between_floats_and_from_bools_vectorise() {
         use kiln_ir::{Scalar, UnaryOp};
@@ -555,10 +556,16 @@ mod tests {
                 (Instr::Cast(Value(2)), DType::F32),
             ],
         );
+        let loaded_mask = elementwise_kernel(
+            DType::Bool,
+            DType::F32,
+            vec![load(DType::Bool), (Instr::Cast(Value(0)), DType::F32)],
+        );
         for (k, lanes, op) in [
             (&widen, 2, "fvpromote_low"),
             (&narrow, 2, "fvdemote"),
             (&mask, 4, "band"),
+            (&loaded_mask, 4, "uwiden_low"),
         ] {
             let plan = vector::plan(k).expect("vectorises");
             assert_eq!(plan.lanes, lanes);

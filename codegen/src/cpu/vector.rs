@@ -15,7 +15,7 @@ use super::lockstep::{Lanes, Lockstep};
 use super::ops::Unsupported;
 use crate::math;
 use crate::math::MathBuilder;
-use cranelift_codegen::ir::condcodes::FloatCC;
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, ConstantData, InstBuilder, Type, Value};
 use cranelift_codegen::packed_option::ReservedValue;
 use kiln_ir::kernel::{Instr, Kernel, Store, Stride};
@@ -259,7 +259,8 @@ fn vector_dtype(k: &Kernel, axis: usize, mixed: bool) -> Option<DType> {
     for (instr, dtype) in &k.instrs {
         let ok = match instr {
             Instr::Load { access } => {
-                float(*dtype) && k.args[k.accesses[*access].arg].dtype == *dtype
+                (float(*dtype) || *dtype == DType::Bool)
+                    && k.args[k.accesses[*access].arg].dtype == *dtype
             }
             Instr::Const(_) => float(*dtype),
             // An iota of floats (`linspace`, a float `arange`): the lanes' addresses.
@@ -390,7 +391,7 @@ pub(crate) fn body(
     // vals[instr][copy]
     let mut vals: Vec<Vec<Value>> = Vec::with_capacity(k.instrs.len());
     // Bits per lane of each bool value's mask (that of the floats it compares).
-    let mask_bits = |v: kiln_ir::kernel::Value| mask_bits(k, v);
+    let mask_bits = |v: kiln_ir::kernel::Value| mask_bits(k, plan, v);
     for (i, (instr, dtype)) in k.instrs.iter().enumerate() {
         let (dtype, bytes) = (*dtype, dtype.size_bytes() as i64);
         let mut copies = Vec::with_capacity(u);
@@ -401,6 +402,10 @@ pub(crate) fn body(
         // One address per load, shared by the unrolled copies (constant offsets); a
         // value broadcast along the loop is one load and splat for every copy.
         let mut load_at = None;
+        if let (Instr::Load { access }, DType::Bool) = (instr, dtype) {
+            vals.push(load_masks(e, plan, *access, addrs[*access]));
+            continue;
+        }
         if let Instr::Load { access } = instr {
             match k.accesses[*access].strides[inner] {
                 Stride::Zero => {
@@ -483,6 +488,65 @@ pub(crate) fn body(
         vals.push(copies);
     }
     Ok(vals)
+}
+
+/// `plan.unroll` lane masks of a bool input (one byte, 0 or 1, per element), each
+/// lane as wide as `128 / plan.lanes` bits: `plan.lanes` bytes loaded at once and
+/// widened where the access moves by one element, one byte splat where it moves by
+/// 0, a byte per lane where by a run-time stride.
+fn load_masks(e: &mut Emitter, plan: &VectorPlan, access: usize, at: Value) -> Vec<Value> {
+    let mty = if plan.lanes == 4 {
+        types::I32X4
+    } else {
+        types::I64X2
+    };
+    let lane = mty.lane_type();
+    let stride = e.strides[access][plan.axis];
+    let mut masks = Vec::with_capacity(plan.unroll);
+    for c in 0..plan.unroll {
+        let first = (c * plan.lanes) as i64;
+        let bytes = match e.k.accesses[access].strides[plan.axis] {
+            Stride::Unit => {
+                // The lanes' bytes as one 2- or 4-byte integer, widened lane by lane.
+                let p = e.address(access, at);
+                let ity = if plan.lanes == 4 {
+                    types::I32
+                } else {
+                    types::I16
+                };
+                let x = e.b.ins().load(ity, mem(), p, first as i32);
+                let x =
+                    e.b.ins()
+                        .scalar_to_vector(ity.by(128 / ity.bits()).expect("128 bits"), x);
+                let mut v = bitcast(e.b, types::I8X16, x);
+                while e.b.func.dfg.value_type(v) != mty {
+                    v = e.b.ins().uwiden_low(v);
+                }
+                v
+            }
+            Stride::Zero => {
+                let p = e.address(access, at);
+                let x = e.b.ins().uload8(lane, mem(), p, 0);
+                e.b.ins().splat(mty, x)
+            }
+            Stride::Other => {
+                let mut v = e.b.ins().iconst(lane, 0);
+                v = e.b.ins().splat(mty, v);
+                for l in 0..plan.lanes {
+                    let offset = e.b.ins().imul_imm_s(stride, first + l as i64);
+                    let elem = e.b.ins().iadd(at, offset);
+                    let p = e.address(access, elem);
+                    let x = e.b.ins().uload8(lane, mem(), p, 0);
+                    v = e.b.ins().insertlane(v, x, l as u8);
+                }
+                v
+            }
+        };
+        let zero = e.b.ins().iconst(lane, 0);
+        let zero = splat(e.b, mty, zero);
+        masks.push(e.b.ins().icmp(IntCC::NotEqual, bytes, zero));
+    }
+    masks
 }
 
 /// `plan.unroll` vectors of an access that moves by a run-time stride along the
@@ -636,16 +700,18 @@ macro_rules! with_math {
 }
 
 /// Bits per lane of the mask of a bool value: those of the floats it was computed
-/// from (0 for values that are not bools).
-fn mask_bits(k: &Kernel, v: kiln_ir::kernel::Value) -> u32 {
+/// from, or for a bool loaded from memory those of the plan's lanes (0 for values that
+/// are not bools).
+fn mask_bits(k: &Kernel, plan: &VectorPlan, v: kiln_ir::kernel::Value) -> u32 {
     if k.dtype(v) != DType::Bool {
         return 0;
     }
     match &k.instrs[v.0 as usize].0 {
+        Instr::Load { .. } => 128 / plan.lanes as u32,
         Instr::Unary(_, x) | Instr::Binary(_, x, _) | Instr::Cast(x) => {
             let from = k.dtype(*x);
             if from == DType::Bool {
-                mask_bits(k, *x)
+                mask_bits(k, plan, *x)
             } else {
                 from.size_bytes() as u32 * 8
             }
