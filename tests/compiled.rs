@@ -1421,7 +1421,7 @@ fn bool_inputs_agree_with_the_interpreter() {
     let builds: Vec<(&str, Masked)> = vec![
         (
             "where(m, x64, -x64)",
-            Box::new(|m, _, b| kiln::where_(m, b, &(-b).unwrap()).unwrap()),
+            Box::new(|m, _, b| kiln::where_(m, b, (-b).unwrap()).unwrap()),
         ),
         (
             "where(m, x32, 0)",
@@ -1441,7 +1441,7 @@ fn bool_inputs_agree_with_the_interpreter() {
         (
             "astype(x64 < 0 or m, f64)",
             Box::new(|m, _, b| {
-                let either = kiln::logical_or(&kiln::less(b, 0.0).unwrap(), m).unwrap();
+                let either = kiln::logical_or(kiln::less(b, 0.0).unwrap(), m).unwrap();
                 kiln::astype(&either, DType::F64).unwrap()
             }),
         ),
@@ -1455,7 +1455,7 @@ fn bool_inputs_agree_with_the_interpreter() {
         let n: usize = shape.iter().product();
         let x64 = typed(data(n, 80 + si as u64), shape, DType::F64);
         let x32 = typed(data(n, 90 + si as u64), shape, DType::F32);
-        let m = kiln::greater(&typed(data(n, 70 + si as u64), shape, DType::F64), 0.3).unwrap();
+        let m = kiln::greater(typed(data(n, 70 + si as u64), shape, DType::F64), 0.3).unwrap();
         m.compute().unwrap();
         let mut masks = vec![(format!("{shape:?}"), m.clone())];
         if shape.len() == 1 && n > 2 {
