@@ -1412,7 +1412,8 @@ fn iota_grids_agree_with_the_interpreter() {
 
 /// A bool array read by a float kernel (a mask given as input, or any comparison an
 /// eager kernel materialised) is loaded a few bytes at a time and widened to lane
-/// masks: where, logical ops, casts and reductions over such masks, contiguous,
+/// masks, and masks are stored narrowed to bytes: where, logical ops, comparisons
+/// stored as bools, casts and reductions over such masks, contiguous,
 /// broadcast along the vector axis, step-sliced and transposed, in two- and four-lane
 /// plans, bit for bit the interpreter's (sums to rounding).
 #[test]
@@ -1443,6 +1444,28 @@ fn bool_inputs_agree_with_the_interpreter() {
             Box::new(|m, _, b| {
                 let either = kiln::logical_or(kiln::less(b, 0.0).unwrap(), m).unwrap();
                 kiln::astype(&either, DType::F64).unwrap()
+            }),
+        ),
+        (
+            "x64 > 0.5, stored as bools",
+            Box::new(|_, _, b| kiln::greater(b, 0.5).unwrap()),
+        ),
+        (
+            "m and x32 > 0, stored as bools",
+            Box::new(|m, a, _| kiln::logical_and(m, kiln::greater(a, 0.0).unwrap()).unwrap()),
+        ),
+        (
+            "not-equal of m and (x32 > 0) or m, bools only",
+            Box::new(|m, a, _| {
+                let c = kiln::greater(a, 0.0).unwrap().compute().unwrap();
+                kiln::logical_or(&kiln::not_equal(m, &c).unwrap(), m).unwrap()
+            }),
+        ),
+        (
+            "isnan(x64 * m) as bools",
+            Box::new(|m, _, b| {
+                let inf = (kiln::astype(m, DType::F64).unwrap() * f64::INFINITY).unwrap();
+                kiln::isnan(&(b * &inf).unwrap()).unwrap()
             }),
         ),
         (

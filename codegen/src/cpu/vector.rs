@@ -225,8 +225,13 @@ fn vector_dtype(k: &Kernel, axis: usize, mixed: bool) -> Option<DType> {
         .collect();
     let plan_dtype = if floats.contains(&DType::F64) {
         DType::F64
+    } else if let Some(&f) = floats.first() {
+        f
+    } else if k.instrs.iter().all(|(_, d)| *d == DType::Bool) {
+        // Bools only (logic over bool inputs): masks of four 32-bit lanes.
+        DType::F32
     } else {
-        *floats.first()?
+        return None;
     };
     if !mixed && floats.iter().any(|&d| d != plan_dtype) {
         return None;
@@ -245,7 +250,7 @@ fn vector_dtype(k: &Kernel, axis: usize, mixed: bool) -> Option<DType> {
         let arg = k.accesses[s.access].arg;
         let dtype = k.dtype(s.value);
         if k.accesses[s.access].strides[axis] != Stride::Unit
-            || !float(dtype)
+            || !(float(dtype) || dtype == DType::Bool)
             || k.args[arg].dtype != dtype
         {
             return None;
@@ -354,6 +359,24 @@ fn store_vector(e: &mut Emitter, plan: &VectorPlan, dtype: DType, v: Value, p: V
     } else {
         e.b.ins().store(mem(), v, p, offset);
     }
+}
+
+/// Store the `plan.lanes` lanes of mask `m` (`bits` per lane) as bools, one byte (0
+/// or 1) each: narrowed with saturation (all ones stays all ones), then negated.
+fn store_masks(e: &mut Emitter, plan: &VectorPlan, m: Value, bits: u32, p: Value, offset: i32) {
+    let m = mask_as(e, m, bits, 32);
+    let m = bitcast(e.b, types::I32X4, m);
+    let halves = e.b.ins().snarrow(m, m);
+    let bytes = e.b.ins().snarrow(halves, halves);
+    let bytes = e.b.ins().ineg(bytes);
+    let ity = if plan.lanes == 4 {
+        types::I32X4
+    } else {
+        types::I16X8
+    };
+    let bytes = bitcast(e.b, ity, bytes);
+    let low = e.b.ins().extractlane(bytes, 0);
+    e.b.ins().store(mem(), low, p, offset);
 }
 
 /// A bool lane mask of `from` bits per lane (a comparison of floats that wide) as
@@ -655,6 +678,18 @@ pub(crate) fn store_copies(
         let p = e.address(s.access, addrs[s.access]);
         for c in 0..plan.unroll {
             let lane_off = (c * plan.lanes) as i64 * bytes;
+            if dtype == DType::Bool {
+                let bits = mask_bits(e.k, plan, s.value);
+                store_masks(
+                    e,
+                    plan,
+                    vals[s.value.0 as usize][c],
+                    bits,
+                    p,
+                    lane_off as i32,
+                );
+                continue;
+            }
             store_vector(
                 e,
                 plan,
