@@ -1458,7 +1458,7 @@ fn bool_inputs_agree_with_the_interpreter() {
             "not-equal of m and (x32 > 0) or m, bools only",
             Box::new(|m, a, _| {
                 let c = kiln::greater(a, 0.0).unwrap().compute().unwrap();
-                kiln::logical_or(&kiln::not_equal(m, &c).unwrap(), m).unwrap()
+                kiln::logical_or(kiln::not_equal(m, &c).unwrap(), m).unwrap()
             }),
         ),
         (
