@@ -1509,3 +1509,100 @@ fn bool_inputs_agree_with_the_interpreter() {
         }
     }
 }
+
+/// Integer inputs converted to floats in a float kernel (`astype(counts, float64)`):
+/// i32 lanes to f32 or f64, i64 lanes to f64, rounded once as the interpreter does,
+/// including values past 2^24 and 2^53 and the extremes of each type, contiguous,
+/// step-sliced, transposed and broadcast.
+#[test]
+fn integer_inputs_cast_to_floats_agree_with_the_interpreter() {
+    let wide: Vec<i64> = (0..1001i64)
+        .map(|i| match i % 9 {
+            0 => i64::MAX - i,
+            1 => i64::MIN + i,
+            2 => (1 << 53) + 1 + 2 * i,
+            3 => -(1 << 53) - 3 * i,
+            4 => (1 << 24) + 1 + i,
+            5 => -i,
+            _ => i * 7919 % 1000 - 500,
+        })
+        .collect();
+    let narrow: Vec<i32> = wide
+        .iter()
+        .enumerate()
+        .map(|(i, &w)| match i % 5 {
+            0 => i32::MAX - i as i32,
+            1 => i32::MIN + i as i32,
+            _ => w as i32,
+        })
+        .collect();
+    type Build<'a> = Box<dyn Fn(&Array, &Array, &Array) -> Array + 'a>;
+    let f = |a: &Array, d| kiln::astype(a, d).unwrap();
+    let builds: Vec<(&str, Option<f64>, Build)> = vec![
+        (
+            "astype(i32, f32) * x32",
+            None,
+            Box::new(move |i, _, x| (&f(i, DType::F32) * x).unwrap()),
+        ),
+        (
+            "astype(i32, f64) + 0.5",
+            None,
+            Box::new(move |i, _, _| (&f(i, DType::F64) + 0.5).unwrap()),
+        ),
+        (
+            "astype(i64, f64) - 1",
+            None,
+            Box::new(move |_, l, _| (&f(l, DType::F64) - 1.0).unwrap()),
+        ),
+        (
+            "astype(i32, f64) * astype(x32, f64) + astype(i64, f64)",
+            None,
+            Box::new(move |i, l, x| {
+                let p = (&f(i, DType::F64) * &f(x, DType::F64)).unwrap();
+                (&p + &f(l, DType::F64)).unwrap()
+            }),
+        ),
+        (
+            "exp(astype(i32, f32) * 1e-9)",
+            Some(1e-6),
+            Box::new(move |i, _, _| kiln::exp(&(&f(i, DType::F32) * 1e-9).unwrap()).unwrap()),
+        ),
+        (
+            "max(astype(i64, f64) * 0.5, axis=-1)",
+            None,
+            Box::new(move |_, l, _| kiln::max(&(&f(l, DType::F64) * 0.5).unwrap(), -1).unwrap()),
+        ),
+    ];
+    let views: Vec<(&str, Box<dyn Fn(Array) -> Array>)> = vec![
+        ("[1001]", Box::new(|a| a)),
+        (
+            "[::3]",
+            Box::new(|a| a.slice([SliceArg::python(None, None, 3)]).unwrap()),
+        ),
+        (
+            "[1001] as [7, 143], transposed",
+            Box::new(|a| {
+                let m = kiln::reshape(&a, [7, 143]).unwrap();
+                kiln::permute_dims(&m, [1, 0]).unwrap()
+            }),
+        ),
+        (
+            "[:5] as [5, 1] against [5, 9]",
+            Box::new(|a| {
+                let head = a.slice([SliceArg::python(None, Some(5), 1)]).unwrap();
+                let col = kiln::reshape(&head, [5, 1]).unwrap();
+                kiln::broadcast_to(&col, [5, 9]).unwrap()
+            }),
+        ),
+    ];
+    let x32 = f32_input(1001);
+    for (view, at) in &views {
+        let i = at(kiln::from_vec(narrow.clone(), [1001]).unwrap());
+        let l = at(kiln::from_vec(wide.clone(), [1001]).unwrap());
+        let x = at(x32.clone());
+        for (name, tol, build) in &builds {
+            let what = format!("{name} of {view}");
+            agrees_with_interpreter(&what, &|| build(&i, &l, &x), *tol);
+        }
+    }
+}

@@ -217,13 +217,17 @@ fn vector_reduction(op: ReduceOp) -> bool {
 /// floats to bools need no mixing.
 fn vector_dtype(k: &Kernel, axis: usize, mixed: bool) -> Option<DType> {
     let float = |d: DType| matches!(d, DType::F32 | DType::F64);
+    // Integers only as loads converted to floats (`astype(counts, float64)`): i32 to
+    // either float, i64 to f64.
+    let int = |d: DType| matches!(d, DType::I32 | DType::I64);
     let floats: Vec<DType> = k
         .instrs
         .iter()
         .map(|(_, d)| *d)
         .filter(|&d| float(d))
         .collect();
-    let plan_dtype = if floats.contains(&DType::F64) {
+    let wide_int = k.instrs.iter().any(|(_, d)| *d == DType::I64);
+    let plan_dtype = if floats.contains(&DType::F64) || (wide_int && !floats.is_empty()) {
         DType::F64
     } else if let Some(&f) = floats.first() {
         f
@@ -233,7 +237,7 @@ fn vector_dtype(k: &Kernel, axis: usize, mixed: bool) -> Option<DType> {
     } else {
         return None;
     };
-    if !mixed && floats.iter().any(|&d| d != plan_dtype) {
+    if !mixed && (floats.iter().any(|&d| d != plan_dtype) || wide_int) {
         return None;
     }
     // Loads that move by a run-time stride are gathered a lane at a time; everything
@@ -264,7 +268,7 @@ fn vector_dtype(k: &Kernel, axis: usize, mixed: bool) -> Option<DType> {
     for (instr, dtype) in &k.instrs {
         let ok = match instr {
             Instr::Load { access } => {
-                (float(*dtype) || *dtype == DType::Bool)
+                (float(*dtype) || *dtype == DType::Bool || int(*dtype))
                     && k.args[k.accesses[*access].arg].dtype == *dtype
             }
             Instr::Const(_) => float(*dtype),
@@ -296,6 +300,8 @@ fn vector_dtype(k: &Kernel, axis: usize, mixed: bool) -> Option<DType> {
                 from == *dtype
                     || (float(from) || from == DType::Bool)
                         && (float(*dtype) || *dtype == DType::Bool)
+                    || (from == DType::I32 && float(*dtype))
+                    || (from == DType::I64 && *dtype == DType::F64)
             }
             Instr::Reduced { .. } => *dtype == plan_dtype,
         };
@@ -325,14 +331,16 @@ impl VectorPlan {
     /// The vector type holding `plan.lanes` values of a float dtype: F32X4 or F64X2
     /// (an f32 value in a two-lane plan uses the low half).
     pub fn vty(&self, dtype: DType) -> Type {
-        if dtype == DType::F32 {
-            types::F32X4
-        } else {
-            types::F64X2
+        match dtype {
+            DType::F32 => types::F32X4,
+            DType::I32 => types::I32X4,
+            DType::I64 => types::I64X2,
+            _ => types::F64X2,
         }
     }
 
-    /// Whether a vector of `dtype` fills only half a register (f32 in a two-lane plan):
+    /// Whether a vector of `dtype` fills only half a register (f32 or i32 in a two-lane
+    /// plan):
     /// it is then loaded and stored as one 8-byte scalar.
     fn half(&self, dtype: DType) -> bool {
         self.lanes * dtype.size_bytes() < 16
@@ -762,6 +770,13 @@ fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x
         _ if from == to => x,
         (DType::F32, DType::F64) => e.b.ins().fvpromote_low(x),
         (DType::F64, DType::F32) => e.b.ins().fvdemote(x),
+        // Integers, rounded once to the float (`cvtdq2ps`, `cvtdq2pd`; i64 lanes one
+        // at a time, x64 having no packed conversion before AVX-512).
+        (DType::I32, DType::F64) => {
+            let wide = e.b.ins().swiden_low(x);
+            e.b.ins().fcvt_from_sint(types::F64X2, wide)
+        }
+        (DType::I32 | DType::I64, _) => e.b.ins().fcvt_from_sint(plan.vty(to), x),
         (DType::Bool, _) => {
             let vty = plan.vty(to);
             let m = mask_as(e, x, bits, vty.lane_bits());
