@@ -1573,7 +1573,8 @@ fn integer_inputs_cast_to_floats_agree_with_the_interpreter() {
             Box::new(move |_, l, _| kiln::max(&(&f(l, DType::F64) * 0.5).unwrap(), -1).unwrap()),
         ),
     ];
-    let views: Vec<(&str, Box<dyn Fn(Array) -> Array>)> = vec![
+    type View = Box<dyn Fn(Array) -> Array>;
+    let views: Vec<(&str, View)> = vec![
         ("[1001]", Box::new(|a| a)),
         (
             "[::3]",
