@@ -1,12 +1,13 @@
 //! Common array patterns beyond the standard workloads, timed in fused mode: reductions
 //! over each axis of a matrix, centring by column means, row argmax, a transposed
-//! operand, a transcendental elementwise and under a row sum, and running sums along
-//! each axis. `benches/python/patterns.py` runs this next to NumPy on the same data.
+//! operand, a transcendental elementwise and under a row sum, running sums along
+//! each axis, and kernels mixing dtypes (f32 data computed in f64, comparisons stored
+//! as bools, a `linspace` grid, integers converted to floats). `benches/python/patterns.py` runs this next to NumPy on the same data.
 //!
 //! `cargo run --release --example patterns -- [--reps N] [--json]`
 //!
 //! The input is a 4000 × 2500 matrix, x[i] = ((i · 7919) mod 1000) / 1000 in C order,
-//! as float64 and as float32.
+//! as float64 and as float32, and trunc(1000 x) as int32.
 
 use kiln::{Array, CumulativeOpts, DType, Mode, ReduceOpts};
 use std::time::Instant;
@@ -14,38 +15,56 @@ use std::time::Instant;
 const ROWS: usize = 4000;
 const COLS: usize = 2500;
 
-type Pattern = (&'static str, fn(&Array, &Array) -> kiln::Result<Array>);
+/// A pattern of the f64 matrix, its f32 copy and an i32 matrix (`trunc(1000 x)`).
+type Pattern = (
+    &'static str,
+    fn(&Array, &Array, &Array) -> kiln::Result<Array>,
+);
 
 fn patterns() -> Vec<Pattern> {
     vec![
-        ("sum axis 1, f64", |x, _| kiln::sum(x, 1)),
-        ("sum axis 0, f64", |x, _| kiln::sum(x, 0)),
-        ("sum axis 0, f32", |_, y| kiln::sum(y, 0)),
-        ("x - mean(x, axis 0), f64", |x, _| {
+        ("sum axis 1, f64", |x, _, _| kiln::sum(x, 1)),
+        ("sum axis 0, f64", |x, _, _| kiln::sum(x, 0)),
+        ("sum axis 0, f32", |_, y, _| kiln::sum(y, 0)),
+        ("x - mean(x, axis 0), f64", |x, _, _| {
             x - &kiln::mean(x, ReduceOpts::new().axis(0).keepdims(true))?
         }),
-        ("var axis 0, f64", |x, _| kiln::var(x, 0)),
-        ("var axis 1, f64", |x, _| kiln::var(x, 1)),
-        ("max axis 0, f32", |_, y| kiln::max(y, 0)),
-        ("argmax axis 1, f32", |_, y| {
+        ("var axis 0, f64", |x, _, _| kiln::var(x, 0)),
+        ("var axis 1, f64", |x, _, _| kiln::var(x, 1)),
+        ("max axis 0, f32", |_, y, _| kiln::max(y, 0)),
+        ("argmax axis 1, f32", |_, y, _| {
             kiln::argmax(y, ReduceOpts::new().axis(1))
         }),
-        ("argmax axis 0, f32", |_, y| {
+        ("argmax axis 0, f32", |_, y, _| {
             kiln::argmax(y, ReduceOpts::new().axis(0))
         }),
-        ("x.T + 1, f64", |x, _| &kiln::matrix_transpose(x)? + 1.0),
-        ("exp(x.T), f32", |_, y| {
+        ("x.T + 1, f64", |x, _, _| &kiln::matrix_transpose(x)? + 1.0),
+        ("exp(x.T), f32", |_, y, _| {
             kiln::exp(&kiln::matrix_transpose(y)?)
         }),
-        ("exp(x), f32", |_, y| kiln::exp(y)),
-        ("sum(exp(x), axis 1), f32", |_, y| {
+        ("exp(x), f32", |_, y, _| kiln::exp(y)),
+        ("sum(exp(x), axis 1), f32", |_, y, _| {
             kiln::sum(&kiln::exp(y)?, 1)
         }),
-        ("cumulative_sum axis 0, f64", |x, _| {
+        ("cumulative_sum axis 0, f64", |x, _, _| {
             kiln::cumulative_sum(x, CumulativeOpts::new().axis(0))
         }),
-        ("cumulative_sum axis 1, f64", |x, _| {
+        ("cumulative_sum axis 1, f64", |x, _, _| {
             kiln::cumulative_sum(x, CumulativeOpts::new().axis(1))
+        }),
+        ("exp(astype(x, f64)) of f32", |_, y, _| {
+            kiln::exp(&kiln::astype(y, DType::F64)?)
+        }),
+        ("astype(exp(x), f32) of f64", |x, _, _| {
+            kiln::astype(&kiln::exp(x)?, DType::F32)
+        }),
+        ("x > 0.5 into bools, f32", |_, y, _| kiln::greater(y, 0.5)),
+        ("exp(-linspace(0, 4, n)), f32", |_, y, _| {
+            let n = y.shape().iter().product();
+            kiln::exp(&(-&kiln::linspace(0.0, 4.0, n, true, DType::F32)?)?)
+        }),
+        ("exp(astype(i, f32) * 1e-3) of i32", |_, _, z| {
+            kiln::exp(&(kiln::astype(z, DType::F32)? * 1e-3)?)
         }),
     ]
 }
@@ -66,6 +85,8 @@ fn main() -> kiln::Result<()> {
     let x = kiln::from_vec(values, [ROWS, COLS])?;
     let y = kiln::astype(&x, DType::F32)?;
     y.compute()?;
+    let z = kiln::astype(&(&x * 1000.0)?, DType::I32)?;
+    z.compute()?;
     if !json {
         println!("pattern (fused, {ROWS}x{COLS})      median ms    min ms     checksum");
     }
@@ -73,11 +94,12 @@ fn main() -> kiln::Result<()> {
         let mut times = Vec::with_capacity(reps);
         let mut checksum = 0.0;
         for _ in 0..reps + 1 {
-            let out = build(&x, &y)?;
+            let out = build(&x, &y, &z)?;
             let t = Instant::now();
             kiln::eval_with(&[&out], Mode::Fused)?;
             times.push(t.elapsed().as_secs_f64() * 1e3);
-            checksum = kiln::astype(&kiln::sum(&out, ())?, DType::F64)?.to_vec::<f64>()?[0];
+            let wide = kiln::astype(&out, DType::F64)?;
+            checksum = kiln::sum(&wide, ())?.to_vec::<f64>()?[0];
         }
         // The first run compiles; the rest are timed.
         let mut times = times.split_off(1);

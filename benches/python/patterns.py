@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 ROWS, COLS = 4000, 2500
 
 
-def numpy_patterns(x: np.ndarray, y: np.ndarray) -> dict:
+def numpy_patterns(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> dict:
     return {
         "sum axis 1, f64": lambda: x.sum(axis=1),
         "sum axis 0, f64": lambda: x.sum(axis=0),
@@ -40,6 +40,13 @@ def numpy_patterns(x: np.ndarray, y: np.ndarray) -> dict:
         "sum(exp(x), axis 1), f32": lambda: np.exp(y).sum(axis=1),
         "cumulative_sum axis 0, f64": lambda: np.cumsum(x, axis=0),
         "cumulative_sum axis 1, f64": lambda: np.cumsum(x, axis=1),
+        "exp(astype(x, f64)) of f32": lambda: np.exp(y.astype(np.float64)),
+        "astype(exp(x), f32) of f64": lambda: np.exp(x).astype(np.float32),
+        "x > 0.5 into bools, f32": lambda: y > 0.5,
+        "exp(-linspace(0, 4, n)), f32": lambda: np.exp(
+            -np.linspace(0.0, 4.0, ROWS * COLS, dtype=np.float32)),
+        "exp(astype(i, f32) * 1e-3) of i32": lambda: np.exp(
+            z.astype(np.float32) * np.float32(1e-3)),
     }
 
 
@@ -56,9 +63,10 @@ def main() -> None:
     i = np.arange(ROWS * COLS, dtype=np.int64)
     x = ((i * 7919) % 1000 * 1e-3).reshape(ROWS, COLS)
     y = x.astype(np.float32)
+    z = (x * 1000.0).astype(np.int32)
     print("| pattern | kiln fused ms | NumPy ms | kiln vs numpy | checksums agree? |")
     print("|---|---:|---:|---:|:---:|")
-    for name, f in numpy_patterns(x, y).items():
+    for name, f in numpy_patterns(x, y, z).items():
         times = []
         for _ in range(a.reps):
             t = time.perf_counter()
