@@ -328,8 +328,8 @@ impl VectorPlan {
         }
     }
 
-    /// The vector type holding `plan.lanes` values of a float dtype: F32X4 or F64X2
-    /// (an f32 value in a two-lane plan uses the low half).
+    /// The vector type holding `plan.lanes` values of `dtype`: F32X4, F64X2, I32X4 or
+    /// I64X2 (f32 and i32 values in a two-lane plan use the low half; see `half`).
     pub fn vty(&self, dtype: DType) -> Type {
         match dtype {
             DType::F32 => types::F32X4,
@@ -340,8 +340,9 @@ impl VectorPlan {
     }
 
     /// Whether a vector of `dtype` fills only half a register (f32 or i32 in a two-lane
-    /// plan):
-    /// it is then loaded and stored as one 8-byte scalar.
+    /// plan): it is then loaded and stored as one 8-byte scalar, and its upper half
+    /// holds a copy of the lower one (never zeros or garbage, which would send a
+    /// function such as log to its special-case path at every step).
     fn half(&self, dtype: DType) -> bool {
         self.lanes * dtype.size_bytes() < 16
     }
@@ -351,11 +352,27 @@ impl VectorPlan {
 fn load_vector(e: &mut Emitter, plan: &VectorPlan, dtype: DType, p: Value, offset: i32) -> Value {
     if plan.half(dtype) {
         let x = e.b.ins().load(types::F64, mem(), p, offset);
-        let x = e.b.ins().scalar_to_vector(types::F64X2, x);
+        let x = e.b.ins().splat(types::F64X2, x);
         bitcast(e.b, plan.vty(dtype), x)
     } else {
         e.b.ins().load(plan.vty(dtype), mem(), p, offset)
     }
+}
+
+/// Two f64 lanes rounded to f32, in the low half of an F32X4 and copied into the high
+/// half (`VectorPlan::half`).
+fn demote(e: &mut Emitter, x: Value) -> Value {
+    let r = e.b.ins().fvdemote(x);
+    copy_low_half(e, r)
+}
+
+/// `v` with its high 8 bytes replaced by a copy of its low 8 bytes.
+fn copy_low_half(e: &mut Emitter, v: Value) -> Value {
+    let ty = e.b.func.dfg.value_type(v);
+    let r = bitcast(e.b, types::F64X2, v);
+    let low = e.b.ins().extractlane(r, 0);
+    let r = e.b.ins().splat(types::F64X2, low);
+    bitcast(e.b, ty, r)
 }
 
 /// Store the `plan.lanes` values of `v` (of `dtype`) at `p + offset`.
@@ -604,7 +621,12 @@ fn gather(
                 });
                 elem = e.b.ins().iadd(elem, stride);
             }
-            v.expect("at least one lane")
+            let v = v.expect("at least one lane");
+            if plan.half(dtype) {
+                copy_low_half(e, v)
+            } else {
+                v
+            }
         })
         .collect()
 }
@@ -634,7 +656,7 @@ fn iota(e: &mut Emitter, plan: &VectorPlan, dtype: DType, access: usize, at: Val
             let lo = pair(e, first);
             match (dtype, plan.lanes) {
                 (DType::F64, _) => lo,
-                (_, 2) => e.b.ins().fvdemote(lo),
+                (_, 2) => demote(e, lo),
                 _ => {
                     // Four f32 lanes: two pairs, rounded, then side by side.
                     let hi = pair(e, first + 2);
@@ -769,7 +791,7 @@ fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x
     match (from, to) {
         _ if from == to => x,
         (DType::F32, DType::F64) => e.b.ins().fvpromote_low(x),
-        (DType::F64, DType::F32) => e.b.ins().fvdemote(x),
+        (DType::F64, DType::F32) => demote(e, x),
         // Integers, rounded once to the float (`cvtdq2ps`, `cvtdq2pd`; i64 lanes one
         // at a time, x64 having no packed conversion before AVX-512).
         (DType::I32, DType::F64) => {
