@@ -131,7 +131,7 @@ pub fn plan(k: &Kernel) -> Option<VectorPlan> {
             return None;
         }
     }
-    let float = vector_dtype(k, k.rank - 1, true)?;
+    let float = vector_dtype(k, k.rank - 1)?;
     Some(VectorPlan::new(
         float,
         if calls_pow(k) { 4 } else { 2 },
@@ -183,7 +183,7 @@ pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
         return None;
     }
     let axis = kept - 1;
-    let float = vector_dtype(k, axis, false)?;
+    let float = vector_dtype(k, axis)?;
     // Each reduction's output moves by one element along the walked axis; argmax's
     // and argmin's are int64 indices along their one reduced axis.
     for r in &k.reductions {
@@ -210,12 +210,13 @@ fn vector_reduction(op: ReduceOp) -> bool {
 /// every op must have a vector form, accesses must move by 0 or 1 element along the
 /// axis (loads also by a run-time stride: gathered), stores by 1.
 ///
-/// With `mixed`, f32 and f64 may meet through casts (`astype(x, float64)` of f32 data,
-/// a result cast back to f32): the plan is then f64's, two lanes, and f32 values use
-/// the low half of an F32X4 (loaded and stored 8 bytes at a time). Reductions must
-/// then be over f64 values. Bools cast to floats (`astype(x > 0, float64)`) and
-/// floats to bools need no mixing.
-fn vector_dtype(k: &Kernel, axis: usize, mixed: bool) -> Option<DType> {
+/// f32 and f64 may meet through casts (`astype(x, float64)` of f32 data, a result
+/// cast back to f32), as may i64 loads converted to f64: the plan is then f64's, two
+/// lanes, and f32 (i32) values use the low half of an F32X4 (I32X4), loaded and
+/// stored 8 bytes at a time. Reductions must then be over f64 values. Bools (loaded,
+/// stored, or cast from and to floats) need no mixing: their masks take the width of
+/// the floats they compare, or of the plan's lanes.
+fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
     let float = |d: DType| matches!(d, DType::F32 | DType::F64);
     // Integers only as loads converted to floats (`astype(counts, float64)`): i32 to
     // either float, i64 to f64.
@@ -237,9 +238,6 @@ fn vector_dtype(k: &Kernel, axis: usize, mixed: bool) -> Option<DType> {
     } else {
         return None;
     };
-    if !mixed && (floats.iter().any(|&d| d != plan_dtype) || wide_int) {
-        return None;
-    }
     // Loads that move by a run-time stride are gathered a lane at a time; everything
     // else moves by 0 or 1 element.
     for (i, a) in k.accesses.iter().enumerate() {
