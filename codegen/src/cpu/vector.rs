@@ -413,14 +413,23 @@ fn mask_as(e: &mut Emitter, m: Value, from: u32, to: u32) -> Value {
         (64, 32) => {
             // Lanes 0 and 2 of the mask's 32-bit halves (each 64-bit lane is all ones
             // or all zeros) into lanes 0 and 1.
-            let m = bitcast(e.b, types::I8X16, m);
-            let order: Vec<u8> = [0u8, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11].to_vec();
-            let imm = e.b.func.dfg.immediates.push(ConstantData::from(order));
-            let r = e.b.ins().shuffle(m, m, imm);
-            bitcast(e.b, types::I32X4, r)
+            let order = [0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11];
+            shuffle_bytes(e, types::I32X4, m, m, order)
         }
         _ => m,
     }
+}
+
+/// Bytes of `a` (indices 0-15) and `b` (16-31) in `order`, as a vector of type `ty`.
+fn shuffle_bytes(e: &mut Emitter, ty: Type, a: Value, b: Value, order: [u8; 16]) -> Value {
+    let (a, b) = (bitcast(e.b, types::I8X16, a), bitcast(e.b, types::I8X16, b));
+    let imm =
+        e.b.func
+            .dfg
+            .immediates
+            .push(ConstantData::from(order.to_vec()));
+    let r = e.b.ins().shuffle(a, b, imm);
+    bitcast(e.b, ty, r)
 }
 
 /// The body at `plan.unroll` consecutive vectors starting at `addrs`: for each
@@ -659,14 +668,8 @@ fn iota(e: &mut Emitter, plan: &VectorPlan, dtype: DType, access: usize, at: Val
                     // Four f32 lanes: two pairs, rounded, then side by side.
                     let hi = pair(e, first + 2);
                     let (lo, hi) = (e.b.ins().fvdemote(lo), e.b.ins().fvdemote(hi));
-                    let (lo, hi) = (
-                        bitcast(e.b, types::I8X16, lo),
-                        bitcast(e.b, types::I8X16, hi),
-                    );
-                    let order: Vec<u8> = (0..8).chain(16..24).collect();
-                    let imm = e.b.func.dfg.immediates.push(ConstantData::from(order));
-                    let r = e.b.ins().shuffle(lo, hi, imm);
-                    bitcast(e.b, types::F32X4, r)
+                    let order = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+                    shuffle_bytes(e, types::F32X4, lo, hi, order)
                 }
             }
         })
@@ -704,10 +707,10 @@ pub(crate) fn store_copies(
         let dtype = e.k.dtype(s.value);
         let bytes = dtype.size_bytes() as i64;
         let p = e.address(s.access, addrs[s.access]);
+        let bits = mask_bits(e.k, plan, s.value);
         for c in 0..plan.unroll {
             let lane_off = (c * plan.lanes) as i64 * bytes;
             if dtype == DType::Bool {
-                let bits = mask_bits(e.k, plan, s.value);
                 store_masks(
                     e,
                     plan,
