@@ -649,6 +649,49 @@ macro_rules! integer_suite {
             }
 
             #[test]
+            fn floor_divide_and_remainder_of_many_random_pairs_follow_python() {
+                // Dividends over the whole range, divisors of every magnitude (the
+                // compiled kernels divide integers of up to 32 bits in f64: a quotient
+                // that rounded across an integer would show here).
+                let mut state = 0x9e37_79b9_7f4a_7c15_u64 ^ DT.size_bytes() as u64;
+                let mut next = || {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    state
+                };
+                let bits = 8 * DT.size_bytes() as u32;
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                for _ in 0..20_000 {
+                    let x = next() as T;
+                    let shift = (next() % u64::from(bits)) as u32;
+                    let y = (next() as T) >> shift;
+                    if y != 0 && !(SIGNED && x == T::MIN && y == t(-1)) {
+                        a.push(x);
+                        b.push(y);
+                    }
+                }
+                check2("floor_divide", bin!(floor_divide), &a, &b, |x, y| {
+                    t(py_floor_div(x as i128, y as i128))
+                });
+                check2("remainder", bin!(remainder), &a, &b, |x, y| {
+                    let (x, y) = (x as i128, y as i128);
+                    t(x - y * py_floor_div(x, y))
+                });
+            }
+
+            #[test]
+            fn floor_divide_of_min_by_minus_one_wraps() {
+                // MIN // -1 overflows; kiln documents the wrapped result (MIN), as NumPy
+                // gives, with remainder 0: no trap, no saturation.
+                if SIGNED {
+                    let (a, b) = (vec![T::MIN, T::MIN + 1], vec![t(-1), t(-1)]);
+                    check2("floor_divide", bin!(floor_divide), &a, &b, |x, _| x.wrapping_neg());
+                    check2("remainder", bin!(remainder), &a, &b, |_, _| 0);
+                }
+            }
+
+            #[test]
             fn floor_divide_and_remainder_by_zero_give_zero() {
                 // Unspecified by the standard; kiln documents 0 (no panic, no garbage).
                 let s = sample();
