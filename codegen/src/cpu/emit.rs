@@ -765,6 +765,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 means.is_none() && matches!(op, ReduceOp::ArgMax | ReduceOp::ArgMin)
             })
             .collect();
+        // Integer lanes (sums, max, min): exact, no NaNs to track.
+        let integers = vector::is_integer(plan.dtype);
         // Max/min (argmax/argmin: per block): a lane mask of NaNs seen, one per
         // reduction (see `lane_extreme`).
         let nans: Vec<Option<Variable>> = accs
@@ -775,7 +777,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     r.op,
                     ReduceOp::Max | ReduceOp::Min | ReduceOp::ArgMax | ReduceOp::ArgMin
                 );
-                (means.is_none() && extreme).then(|| {
+                (means.is_none() && extreme && !integers).then(|| {
                     let v = self.b.declare_var(plan.fty);
                     let zero = self.vconst(plan, 0.0);
                     self.b.def_var(v, zero);
@@ -804,7 +806,11 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     _ => 0.0,
                 };
                 for &v in vs {
-                    let c = e.vconst(plan, init);
+                    let c = if integers {
+                        e.int_identity(plan, r.op)
+                    } else {
+                        e.vconst(plan, init)
+                    };
                     e.b.def_var(v, c);
                 }
                 if let (Some(nan), ReduceOp::ArgMax | ReduceOp::ArgMin) = (nan, r.op) {
@@ -880,6 +886,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
                         let x = vals[r.value.0 as usize][c];
                         let a = e.b.use_var(v);
                         let next = match (r.op, mean) {
+                            (ReduceOp::Max, None) if integers => e.b.ins().smax(a, x),
+                            (ReduceOp::Min, None) if integers => e.b.ins().smin(a, x),
+                            (_, None) if integers => e.b.ins().iadd(a, x),
                             (_, Some(_)) => {
                                 let m = mean_vectors[k].expect("var has a mean");
                                 let d = e.b.ins().fsub(x, m);
@@ -925,7 +934,18 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     e.arg_block(plan, acc, vs, nan, bases, j, j_end)?;
                 }
                 let sum_like = matches!(r.op, ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Var);
-                if means.is_none() && sum_like {
+                if integers && sum_like {
+                    // Wrapping adds: the lanes' total is the scalar loop's, bit for bit.
+                    let mut a = e.b.use_var(acc.a);
+                    for &v in vs {
+                        let v = e.b.use_var(v);
+                        for lane in 0..plan.lanes {
+                            let x = e.b.ins().extractlane(v, lane as u8);
+                            a = e.b.ins().iadd(a, x);
+                        }
+                    }
+                    e.b.def_var(acc.a, a);
+                } else if means.is_none() && sum_like {
                     let total = e.hsum_f64(plan, vs);
                     let a = e.b.use_var(acc.a);
                     let a = e.b.ins().fadd(a, total);
@@ -953,7 +973,27 @@ impl<'a, 'b> Emitter<'a, 'b> {
             Ok(())
         })?;
         // Max/min: fold the vector lanes into the scalar accumulator.
-        if means.is_none() {
+        if integers {
+            for (acc, vs) in accs.iter().zip(&vaccs) {
+                let op = self.k.reductions[acc.r].op;
+                if !matches!(op, ReduceOp::Max | ReduceOp::Min) {
+                    continue;
+                }
+                let mut a = self.b.use_var(acc.a);
+                for &v in vs {
+                    let v = self.b.use_var(v);
+                    for lane in 0..plan.lanes {
+                        let x = self.b.ins().extractlane(v, lane as u8);
+                        a = if op == ReduceOp::Max {
+                            self.b.ins().smax(a, x)
+                        } else {
+                            self.b.ins().smin(a, x)
+                        };
+                    }
+                }
+                self.b.def_var(acc.a, a);
+            }
+        } else if means.is_none() {
             for ((acc, vs), nan) in accs.iter().zip(&vaccs).zip(&nans) {
                 let r = &self.k.reductions[acc.r];
                 if let (Some(nan), ReduceOp::Max | ReduceOp::Min) = (*nan, r.op) {
@@ -1136,6 +1176,20 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(join);
         Ok(())
+    }
+
+    /// The identity of an integer reduction's lanes: 0 for sums, the dtype's least
+    /// (greatest) value for max (min).
+    fn int_identity(&mut self, plan: &VectorPlan, op: ReduceOp) -> Value {
+        let lane = plan.fty.lane_type();
+        let least = i64::MIN >> (64 - lane.bits());
+        let v = match op {
+            ReduceOp::Max => least,
+            ReduceOp::Min => !least,
+            _ => 0,
+        };
+        let s = self.b.ins().iconst(lane, v);
+        splat(self.b, plan.fty, s)
     }
 
     fn vconst(&mut self, plan: &VectorPlan, v: f64) -> Value {

@@ -574,6 +574,57 @@ mod tests {
         }
     }
 
+    /// Integer kernels run in vectors: four i32 lanes (`z * 3`), or two i64 lanes when
+    /// i32 values are widened (`astype(z, int64) * 3`); integer division stays scalar.
+    #[test]
+    fn integer_kernels_vectorise() {
+        use kiln_ir::Scalar;
+        let load = |d| (Instr::Load { access: 0 }, d);
+        let times3 = |d| {
+            vec![
+                (Instr::Const(Scalar::Int(3)), d),
+                (Instr::Binary(BinaryOp::Multiply, Value(0), Value(1)), d),
+            ]
+        };
+        let narrow = {
+            let mut instrs = vec![load(DType::I32)];
+            instrs.extend(times3(DType::I32));
+            elementwise_kernel(DType::I32, DType::I32, instrs)
+        };
+        let widened = {
+            let mut instrs = vec![load(DType::I32), (Instr::Cast(Value(0)), DType::I64)];
+            instrs.extend(times3(DType::I64));
+            instrs[3] = (
+                Instr::Binary(BinaryOp::Multiply, Value(1), Value(2)),
+                DType::I64,
+            );
+            elementwise_kernel(DType::I32, DType::I64, instrs)
+        };
+        let divided = elementwise_kernel(
+            DType::I32,
+            DType::I32,
+            vec![
+                load(DType::I32),
+                (Instr::Const(Scalar::Int(3)), DType::I32),
+                (
+                    Instr::Binary(BinaryOp::FloorDivide, Value(0), Value(1)),
+                    DType::I32,
+                ),
+            ],
+        );
+        for (k, lanes, op) in [(&narrow, 4, "imul"), (&widened, 2, "swiden_low")] {
+            let plan = vector::plan(k).expect("vectorises");
+            assert_eq!(plan.lanes, lanes);
+            let clif = clif_of(k);
+            assert!(clif.contains(op), "{clif}");
+            assert!(
+                clif.contains(&format!("i{}x{lanes}", 128 / lanes)),
+                "{clif}"
+            );
+        }
+        assert!(vector::plan(&divided).is_none());
+    }
+
     /// The helpers accept any address: a prefetch is a hint and never faults.
     #[test]
     fn prefetching_any_address_is_harmless() {

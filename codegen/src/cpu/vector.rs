@@ -132,6 +132,15 @@ pub fn plan(k: &Kernel) -> Option<VectorPlan> {
         }
     }
     let float = vector_dtype(k, k.rank - 1)?;
+    // Integer reductions: sums (exact, wrapping) and max/min.
+    if is_integer(float)
+        && !k
+            .reductions
+            .iter()
+            .all(|r| matches!(r.op, ReduceOp::Sum | ReduceOp::Max | ReduceOp::Min))
+    {
+        return None;
+    }
     Some(VectorPlan::new(
         float,
         if calls_pow(k) { 4 } else { 2 },
@@ -184,6 +193,9 @@ pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
     }
     let axis = kept - 1;
     let float = vector_dtype(k, axis)?;
+    if is_integer(float) {
+        return None;
+    }
     // Each reduction's output moves by one element along the walked axis; argmax's
     // and argmin's are int64 indices along their one reduced axis.
     for r in &k.reductions {
@@ -235,9 +247,18 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
     } else if k.instrs.iter().all(|(_, d)| *d == DType::Bool) {
         // Bools only (logic over bool inputs): masks of four 32-bit lanes.
         DType::F32
+    } else if k.instrs.iter().all(|(_, d)| int(*d) || *d == DType::Bool) {
+        // Integer arithmetic (see `int_ok`): i64's two lanes if any value is i64
+        // (i32 values then in half registers), else i32's four.
+        if wide_int {
+            DType::I64
+        } else {
+            DType::I32
+        }
     } else {
         return None;
     };
+    let integers = int(plan_dtype);
     // Loads that move by a run-time stride are gathered a lane at a time; everything
     // else moves by 0 or 1 element.
     for (i, a) in k.accesses.iter().enumerate() {
@@ -252,7 +273,7 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
         let arg = k.accesses[s.access].arg;
         let dtype = k.dtype(s.value);
         if k.accesses[s.access].strides[axis] != Stride::Unit
-            || !(float(dtype) || dtype == DType::Bool)
+            || !(float(dtype) || dtype == DType::Bool || integers && int(dtype))
             || k.args[arg].dtype != dtype
         {
             return None;
@@ -264,6 +285,12 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
         }
     }
     for (instr, dtype) in &k.instrs {
+        if integers {
+            if !int_ok(k, instr, *dtype) {
+                return None;
+            }
+            continue;
+        }
         let ok = match instr {
             Instr::Load { access } => {
                 (float(*dtype) || *dtype == DType::Bool || int(*dtype))
@@ -310,12 +337,76 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
     Some(plan_dtype)
 }
 
+/// Whether an instruction of an integer plan (every value i32, i64 or a bool mask) has
+/// a vector form: wrapping arithmetic, max/min, bitwise logic, comparisons, selects,
+/// i32 <-> i64 and bool <-> integer casts, iotas. Division, shifts and pow stay scalar.
+fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
+    use BinaryOp::*;
+    let int = |d: DType| matches!(d, DType::I32 | DType::I64);
+    match instr {
+        Instr::Load { access } => k.args[k.accesses[*access].arg].dtype == dtype,
+        Instr::Const(_) | Instr::Index { .. } => int(dtype),
+        Instr::Unary(op, x) => {
+            use UnaryOp::*;
+            int(dtype)
+                && k.dtype(*x) == dtype
+                && matches!(
+                    op,
+                    Abs | Negative
+                        | Positive
+                        | Square
+                        | BitwiseInvert
+                        | Real
+                        | Conj
+                        | Ceil
+                        | Floor
+                        | Trunc
+                        | Round
+                )
+        }
+        Instr::Binary(op, x, _) => match k.dtype(*x) {
+            DType::Bool => matches!(op, LogicalAnd | LogicalOr | BitwiseAnd | BitwiseOr),
+            input => {
+                int(input)
+                    && matches!(
+                        op,
+                        Add | Subtract
+                            | Multiply
+                            | Maximum
+                            | Minimum
+                            | BitwiseAnd
+                            | BitwiseOr
+                            | BitwiseXor
+                            | Equal
+                            | NotEqual
+                            | Less
+                            | LessEqual
+                            | Greater
+                            | GreaterEqual
+                    )
+            }
+        },
+        Instr::Select(c, x, _) => k.dtype(*c) == DType::Bool && int(k.dtype(*x)),
+        Instr::Cast(x) => {
+            let from = k.dtype(*x);
+            (int(from) || from == DType::Bool) && (int(dtype) || dtype == DType::Bool)
+        }
+        Instr::Reduced { .. } => int(dtype),
+    }
+}
+
+/// Whether a plan's lanes are integers (`int_ok`).
+pub fn is_integer(dtype: DType) -> bool {
+    matches!(dtype, DType::I32 | DType::I64)
+}
+
 impl VectorPlan {
     fn new(dtype: DType, unroll: usize, axis: usize) -> VectorPlan {
-        let (fty, lanes) = if dtype == DType::F32 {
-            (types::F32X4, 4)
-        } else {
-            (types::F64X2, 2)
+        let (fty, lanes) = match dtype {
+            DType::F32 => (types::F32X4, 4),
+            DType::I32 => (types::I32X4, 4),
+            DType::I64 => (types::I64X2, 2),
+            _ => (types::F64X2, 2),
         };
         VectorPlan {
             dtype,
@@ -410,14 +501,17 @@ fn mask_as(e: &mut Emitter, m: Value, from: u32, to: u32) -> Value {
             let m = bitcast(e.b, types::I32X4, m);
             e.b.ins().swiden_low(m)
         }
-        (64, 32) => {
-            // Lanes 0 and 2 of the mask's 32-bit halves (each 64-bit lane is all ones
-            // or all zeros) into lanes 0 and 1.
-            let order = [0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11];
-            shuffle_bytes(e, types::I32X4, m, m, order)
-        }
+        // Each 64-bit lane is all ones or all zeros: its low half will do.
+        (64, 32) => low_halves(e, m),
         _ => m,
     }
+}
+
+/// The low 32 bits of each of the two 64-bit lanes of `v`, in lanes 0 and 1 of an
+/// I32X4 and copied into lanes 2 and 3 (`VectorPlan::half`): i64 -> i32 wrapping.
+fn low_halves(e: &mut Emitter, v: Value) -> Value {
+    let order = [0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11];
+    shuffle_bytes(e, types::I32X4, v, v, order)
 }
 
 /// Bytes of `a` (indices 0-15) and `b` (16-31) in `order`, as a vector of type `ty`.
@@ -478,15 +572,30 @@ pub(crate) fn body(
             }
         }
         if let Instr::Index { access } = instr {
-            vals.push(iota(e, plan, dtype, *access, addrs[*access]));
+            vals.push(if is_integer(dtype) {
+                int_iota(e, plan, dtype, *access, addrs[*access])
+            } else {
+                iota(e, plan, dtype, *access, addrs[*access])
+            });
             continue;
         }
         // Arithmetic and functions: every operation once per copy, in lockstep.
         let lanes = |v: &Vec<Value>| Lanes::new(v);
         match instr {
+            Instr::Unary(op, x) if is_integer(dtype) => {
+                let x = &vals[x.0 as usize];
+                vals.push(x.iter().map(|&x| int_unary(e, *op, x)).collect());
+                continue;
+            }
             Instr::Unary(op, x) => {
                 let r = vector_unary(e, plan, k.dtype(*x), *op, lanes(&vals[x.0 as usize]));
                 vals.push(r.as_slice().to_vec());
+                continue;
+            }
+            Instr::Binary(op, x, y) if is_integer(k.dtype(*x)) => {
+                let (x, y) = (&vals[x.0 as usize], &vals[y.0 as usize]);
+                let r = x.iter().zip(y).map(|(&x, &y)| int_binary(e, *op, x, y));
+                vals.push(r.collect());
                 continue;
             }
             Instr::Binary(op, x, y) if !k.dtype_of_input_is_bool(instr) => {
@@ -787,10 +896,28 @@ fn mask_bits(k: &Kernel, plan: &VectorPlan, v: kiln_ir::kernel::Value) -> u32 {
 }
 
 /// Convert one vector between dtypes (the casts `vector_dtype` admits): f32 <-> f64
-/// in a two-lane plan, a bool mask to 1.0/0.0, a float to `x != 0` (NaN is true).
+/// in a two-lane plan, a bool mask to 1.0/0.0, a float to `x != 0` (NaN is true);
+/// in integer plans i32 <-> i64 (wrapping), a bool mask to 1/0, an integer to `x != 0`.
 fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x: Value) -> Value {
+    let int = |d: DType| matches!(d, DType::I32 | DType::I64);
     match (from, to) {
         _ if from == to => x,
+        (DType::I32, DType::I64) => e.b.ins().swiden_low(x),
+        (DType::I64, DType::I32) => low_halves(e, x),
+        (_, DType::Bool) if int(from) => {
+            let vty = plan.vty(from);
+            let zero = e.b.ins().iconst(vty.lane_type(), 0);
+            let zero = splat(e.b, vty, zero);
+            e.b.ins().icmp(IntCC::NotEqual, x, zero)
+        }
+        (DType::Bool, _) if int(to) => {
+            let vty = plan.vty(to);
+            let m = mask_as(e, x, bits, vty.lane_bits());
+            let m = bitcast(e.b, vty, m);
+            let one = e.b.ins().iconst(vty.lane_type(), 1);
+            let one = splat(e.b, vty, one);
+            e.b.ins().band(m, one)
+        }
         (DType::F32, DType::F64) => e.b.ins().fvpromote_low(x),
         (DType::F64, DType::F32) => demote(e, x),
         // Integers, rounded once to the float (`cvtdq2ps`, `cvtdq2pd`; i64 lanes one
@@ -819,6 +946,86 @@ fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x
             e.b.ins().fcmp(FloatCC::NotEqual, x, zero)
         }
     }
+}
+
+/// An integer unary op on one vector (`int_ok`), wrapping as the scalar ops do
+/// (abs(MIN) and -MIN are MIN).
+fn int_unary(e: &mut Emitter, op: UnaryOp, x: Value) -> Value {
+    use UnaryOp::*;
+    match op {
+        Abs => e.b.ins().iabs(x),
+        Negative => e.b.ins().ineg(x),
+        Square => e.b.ins().imul(x, x),
+        BitwiseInvert => e.b.ins().bnot(x),
+        Positive | Real | Conj | Ceil | Floor | Trunc | Round => x,
+        _ => unreachable!("excluded by int_ok"),
+    }
+}
+
+/// An integer binary op on one pair of vectors (`int_ok`): comparisons give lane masks
+/// of the integers' width.
+fn int_binary(e: &mut Emitter, op: BinaryOp, x: Value, y: Value) -> Value {
+    use BinaryOp::*;
+    let b = e.b.ins();
+    match op {
+        Add => b.iadd(x, y),
+        Subtract => b.isub(x, y),
+        Multiply => b.imul(x, y),
+        Maximum => b.smax(x, y),
+        Minimum => b.smin(x, y),
+        BitwiseAnd => b.band(x, y),
+        BitwiseOr => b.bor(x, y),
+        BitwiseXor => b.bxor(x, y),
+        Equal => b.icmp(IntCC::Equal, x, y),
+        NotEqual => b.icmp(IntCC::NotEqual, x, y),
+        Less => b.icmp(IntCC::SignedLessThan, x, y),
+        LessEqual => b.icmp(IntCC::SignedLessThanOrEqual, x, y),
+        Greater => b.icmp(IntCC::SignedGreaterThan, x, y),
+        GreaterEqual => b.icmp(IntCC::SignedGreaterThanOrEqual, x, y),
+        _ => unreachable!("excluded by int_ok"),
+    }
+}
+
+/// `plan.unroll` vectors of an iota of integers: each lane's address, `at + lane *
+/// stride`, wrapped to `dtype` as the scalar loop's conversion does. i32 lanes of a
+/// two-lane plan are computed in i64 and narrowed.
+fn int_iota(
+    e: &mut Emitter,
+    plan: &VectorPlan,
+    dtype: DType,
+    access: usize,
+    at: Value,
+) -> Vec<Value> {
+    let stride = e.strides[access][plan.axis];
+    let (lane, at, stride) = if plan.lanes == 4 {
+        let at = e.b.ins().ireduce(types::I32, at);
+        let stride = e.b.ins().ireduce(types::I32, stride);
+        (types::I32, at, stride)
+    } else {
+        (types::I64, at, stride)
+    };
+    let vty = lane.by(plan.lanes as u32).expect("128 bits");
+    let base = e.b.ins().splat(vty, at);
+    let stride = e.b.ins().splat(vty, stride);
+    (0..plan.unroll)
+        .map(|c| {
+            let first = (c * plan.lanes) as i64;
+            let bytes: Vec<u8> = (first..first + plan.lanes as i64)
+                .flat_map(|i| {
+                    let b = i.to_le_bytes();
+                    b[..lane.bytes() as usize].to_vec()
+                })
+                .collect();
+            let offsets = vector_constant(e.b, vty, bytes);
+            let step = e.b.ins().imul(offsets, stride);
+            let v = e.b.ins().iadd(base, step);
+            if dtype == DType::I32 && plan.lanes == 2 {
+                low_halves(e, v)
+            } else {
+                v
+            }
+        })
+        .collect()
 }
 
 fn vector_unary(e: &mut Emitter, plan: &VectorPlan, dtype: DType, op: UnaryOp, x: Lanes) -> Lanes {
