@@ -62,6 +62,8 @@ pub(crate) struct Emitter<'a, 'b> {
     /// In a column reduction's walk, the index along the reduced axis of the current
     /// row (what argmax and argmin record).
     pub column_row: Option<Value>,
+    /// Whether the host allows vector kernels (`CpuCompiler::vectors`).
+    pub vectors: bool,
     /// Whether the current pass, a second one over a row or a full reduction's chunk,
     /// prefetches the next row or chunk (`prefetch_next_row`).
     pub prefetch_next: bool,
@@ -275,7 +277,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         if rank == 0 {
             return self.store_point(&bases);
         }
-        if let Some(plan) = vector::plan(self.k) {
+        if let Some(plan) = self.vector_plan() {
             if rank >= 2 && self.gathers(plan.axis) {
                 // An operand strided along the innermost axis (a transposed one):
                 // the last two axes in tiles (see `tiles`).
@@ -534,6 +536,11 @@ impl<'a, 'b> Emitter<'a, 'b> {
 
     // ---- reductions -------------------------------------------------------------
 
+    /// The kernel's vector plan, if it has one and the host allows vectors.
+    fn vector_plan(&self) -> Option<VectorPlan> {
+        self.vectors.then(|| vector::plan(self.k)).flatten()
+    }
+
     fn acc_type(&self, op: ReduceOp, dtype: DType) -> Result<Type, Unsupported> {
         Ok(match op {
             ReduceOp::Sum | ReduceOp::Prod | ReduceOp::Mean | ReduceOp::Var
@@ -553,7 +560,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 return Err(unsupported(format!("{} of {dtype}", r.op.name())));
             }
         }
-        if let Some(plan) = vector::column_plan(self.k) {
+        if let Some(plan) = self.vectors.then(|| vector::column_plan(self.k)).flatten() {
             return self.emit_columns(&plan);
         }
         let kept = self.k.rank - self.k.reduced;
@@ -566,7 +573,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// if the kernel also stores elementwise values, walk the row once more to store.
     fn reduce_point(&mut self, kept: usize, bases: &[Value]) -> Result<(), Unsupported> {
         let rank = self.k.rank;
-        let vplan = vector::plan(self.k);
+        let vplan = self.vector_plan();
         let phases = self
             .k
             .reductions
@@ -1384,8 +1391,19 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 ReduceOp::Max | ReduceOp::Min => {
                     let max = r.op == ReduceOp::Max;
                     match (dtype.is_real_floating(), max, signed) {
-                        (true, true, _) => self.b.ins().fmax(a, x),
-                        (true, false, _) => self.b.ins().fmin(a, x),
+                        (true, _, _) => {
+                            // Cranelift's fmax/fmin give x86's default NaN (sign bit
+                            // set) where the interpreter gives the canonical +NaN.
+                            let m = if max {
+                                self.b.ins().fmax(a, x)
+                            } else {
+                                self.b.ins().fmin(a, x)
+                            };
+                            let nan = self.b.ins().fcmp(FloatCC::Unordered, m, m);
+                            let canonical =
+                                self.ops_constant(dtype, kiln_ir::Scalar::Float(f64::NAN))?;
+                            self.b.ins().select(nan, canonical, m)
+                        }
                         (false, true, true) => self.b.ins().smax(a, x),
                         (false, true, false) => self.b.ins().umax(a, x),
                         (false, false, true) => self.b.ins().smin(a, x),
