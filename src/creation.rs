@@ -150,7 +150,24 @@ impl<T: Element, S: ndarray::Data<Elem = T>, D: ndarray::Dimension> ArrayData
     }
 }
 
+/// An array of the user's data. Large host data goes onto huge pages once, here
+/// (kernels read it many times; `huge_pages` with `collapse` copies it there).
 pub(crate) fn constant(
+    func: &'static str,
+    data: Data,
+    shape: Shape,
+    device: Device,
+    at: Loc,
+) -> Result<Array> {
+    kiln_runtime::huge_pages(&data, true);
+    derived_constant(func, data, shape, device, at)
+}
+
+/// An array of data kiln computed for one use (the positions of `mask_select` and
+/// `nonzero`, the parts of `unique_*`, `repeat`'s index): left where it is, as moving
+/// it onto huge pages would copy it for nothing (a third of `mask_select`'s time over
+/// 10M elements, measured 2026-12-02).
+pub(crate) fn derived_constant(
     func: &'static str,
     data: Data,
     shape: Shape,
@@ -162,8 +179,6 @@ pub(crate) fn constant(
         dtype: data.dtype(),
         device,
     };
-    // Large host data goes onto huge pages once, here (kernels read it many times).
-    kiln_runtime::huge_pages(&data, true);
     Expr::leaf(func, Op::Constant(Literal::new(data)), meta, at)
         .map(Array::from_expr)
         .map_err(|e| err(e, at))

@@ -641,7 +641,7 @@ fn repeat_each(func: &'static str, x: &Array, counts: &Array, a: usize, at: Loc)
         .flat_map(|i| std::iter::repeat_n(i, c[if c.len() == 1 { 0 } else { i as usize }] as usize))
         .collect();
     let len = index.len();
-    let index = crate::creation::constant(
+    let index = crate::creation::derived_constant(
         func,
         kiln_ir::Data::I64(index),
         Shape::new(&[len]),

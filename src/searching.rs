@@ -34,7 +34,7 @@ pub(crate) fn constant_at(
     device: Device,
     at: Loc,
 ) -> Result<Array> {
-    crate::creation::constant(func, data, Shape::new(shape), device, at)
+    crate::creation::derived_constant(func, data, Shape::new(shape), device, at)
 }
 
 /// `x != 0` (`!= false` for bool): what the standard calls nonzero, complex numbers
@@ -49,12 +49,13 @@ fn is_nonzero(x: &Array, at: Loc) -> Result<Array> {
 }
 
 /// The flat row-major positions where a computed bool array is true.
-fn true_positions(func: &'static str, mask: &Array) -> Result<Vec<usize>> {
-    let values: Vec<bool> = mask.to_vec().map_err(|_| Error::Data {
+fn true_positions(func: &'static str, mask: &Array) -> Result<Vec<i64>> {
+    let data = mask.data(func)?;
+    let values = <bool as kiln_ir::Element>::slice(&data).ok_or_else(|| Error::Data {
         func,
         msg: format!("expected a bool mask, got {}", mask.dtype()),
     })?;
-    Ok((0..values.len()).filter(|&i| values[i]).collect())
+    Ok(kiln_runtime::library::true_positions(values))
 }
 
 pub(crate) fn take_at(
@@ -231,7 +232,8 @@ pub fn nonzero(x: &Array) -> Result<Vec<Array>> {
     (0..x.ndim())
         .map(|axis| {
             let (stride, size) = (strides[axis], x.shape()[axis]);
-            let coords = flat.iter().map(|&p| ((p / stride) % size) as i64).collect();
+            let (stride, size) = (stride as i64, size as i64);
+            let coords = flat.iter().map(|&p| (p / stride) % size).collect();
             constant_at(func, Data::I64(coords), &[flat.len()], x.device(), at)
         })
         .collect()
@@ -276,10 +278,7 @@ pub fn mask_select(x: &Array, mask: &Array) -> Result<Array> {
         ));
     }
     mask.compute()?;
-    let picked: Vec<i64> = true_positions(func, mask)?
-        .into_iter()
-        .map(|p| p as i64)
-        .collect();
+    let picked = true_positions(func, mask)?;
     let n = picked.len();
     let positions = constant_at(func, Data::I64(picked), &[n], x.device(), at)?;
     // Fold the masked axes into one and take along it.

@@ -103,6 +103,62 @@ fn take_matches_index_arithmetic_along_every_axis() {
     }
 }
 
+/// Outputs large enough to be copied in blocks of rows across the pool: along every
+/// axis (rows of 650, 13 and 1 elements), with repeated, negative and reversed indices,
+/// and a 1-D take; each block must start at its own row.
+#[test]
+fn large_takes_match_index_arithmetic_along_every_axis() {
+    let shape = [70, 50, 13];
+    let data = ints(70 * 50 * 13, 3);
+    let x = kiln::from_vec(data.clone(), shape).unwrap();
+    for axis in 0..3 {
+        let n = shape[axis] as i64;
+        let idx: Vec<i64> = (0..3 * n)
+            .map(|i| (i * 7 % n) - if i % 3 == 0 { n } else { 0 })
+            .rev()
+            .collect();
+        let want = naive_take(&data, &shape, &idx, axis);
+        let indices = kiln::asarray(idx.clone(), ()).unwrap();
+        for mode in MODES {
+            let y = kiln::take(&x, &indices, axis as i64).unwrap();
+            let got: Vec<i64> = y.compute_with(mode).unwrap().to_vec().unwrap();
+            assert_eq!(got, want, "axis {axis} {mode:?}");
+        }
+    }
+    let flat: Vec<i64> = ints(50_000, 4);
+    let idx: Vec<i64> = (0..40_000).map(|i| (i * 7919) % 50_000).collect();
+    let want: Vec<i64> = idx.iter().map(|&i| flat[i as usize]).collect();
+    let x = kiln::from_vec(flat, [50_000]).unwrap();
+    let y = kiln::take(&x, &kiln::asarray(idx, ()).unwrap(), ()).unwrap();
+    assert_eq!(y.compute().unwrap().to_vec::<i64>().unwrap(), want);
+}
+
+/// A mask over several of the blocks counted and written in parallel (2^16 each),
+/// irregular, with runs of true and of false across block edges: `mask_select` and
+/// `nonzero` list exactly the naive filter's positions, in order.
+#[test]
+fn large_irregular_masks_select_and_list_every_true_position_in_order() {
+    let n = 300_006usize; // 7 × 42858, and no multiple of 2^16
+    let mask: Vec<bool> = (0..n)
+        .map(|i| (i * 7919 % 1000 < 430) || (65_000..66_000).contains(&i))
+        .collect();
+    let want: Vec<i64> = (0..n as i64).filter(|&i| mask[i as usize]).collect();
+    let x = kiln::arange(0, n as i64, 1, DType::I64).unwrap();
+    let m = kiln::from_vec(mask.clone(), [n]).unwrap();
+    let picked = kiln::mask_select(&x, &m).unwrap();
+    assert_eq!(picked.to_vec::<i64>().unwrap(), want);
+    let rows = kiln::reshape(&m, [n as i64 / 7, 7]).unwrap();
+    let idx = kiln::nonzero(&rows).unwrap();
+    let flat: Vec<i64> = idx[0]
+        .to_vec::<i64>()
+        .unwrap()
+        .iter()
+        .zip(idx[1].to_vec::<i64>().unwrap())
+        .map(|(r, c)| r * 7 + c)
+        .collect();
+    assert_eq!(flat, want);
+}
+
 #[test]
 fn take_reads_views_and_any_integer_index_dtype() {
     let shape = [3, 4, 5];

@@ -217,10 +217,7 @@ pub fn plan_with(g: &Graph, eager: bool) -> FusionPlan {
             Op::Library { call, .. } => {
                 p.mark(id, "library call result");
                 for &x in &n.inputs {
-                    let base = match call.takes_views() {
-                        true => view_of(g, x).0,
-                        false => x,
-                    };
+                    let base = library_view(g, call, x).0;
                     p.mark(base, "library call input");
                 }
             }
@@ -421,10 +418,7 @@ impl<'g> Planner<'g> {
                             let views: Vec<(NodeId, Layout)> = n
                                 .inputs
                                 .iter()
-                                .map(|&x| match call.takes_views() {
-                                    true => view_of(self.g, x),
-                                    false => (x, Layout::contiguous(&self.g.node(x).meta.shape)),
-                                })
+                                .map(|&x| library_view(self.g, call, x))
                                 .collect();
                             steps.push(Step::Library {
                                 call: call.clone(),
@@ -514,7 +508,7 @@ impl<'g> Planner<'g> {
 
 /// The node whose buffer `x` reads through views, and the layout of that reading:
 /// `x` itself, contiguous, unless `x` is a chain of views whose composition is affine
-/// (a reshape that cannot be expressed stops the walk at that node).
+/// (a reshape that cannot be expressed restarts the walk at its input).
 fn view_of(g: &Graph, x: NodeId) -> (NodeId, Layout) {
     let mut chain = Vec::new();
     let mut base = x;
@@ -528,12 +522,37 @@ fn view_of(g: &Graph, x: NodeId) -> (NodeId, Layout) {
         match layout.apply(&g.node(v).op) {
             Some(l) => layout = l,
             None => {
-                base = v;
-                layout = Layout::contiguous(&g.node(v).meta.shape);
+                // Materialise the view's input (contiguous) and read it through this
+                // view (a reshape of a contiguous buffer always can be), rather than
+                // copy the input and then the view's result.
+                let input = g.node(v).inputs[0];
+                let fresh = Layout::contiguous(&g.node(input).meta.shape);
+                (base, layout) = match fresh.apply(&g.node(v).op) {
+                    Some(l) => (input, l),
+                    None => (v, Layout::contiguous(&g.node(v).meta.shape)),
+                };
             }
         }
     }
     (base, layout)
+}
+
+/// The buffer a library call's input `x` reads, and how. A call that takes views
+/// (matmul) reads through any affine chain of them. Others read contiguous data of
+/// x's shape: the base of x's views when they read all of it in C order from its start
+/// (a reshape, `expand_dims` or `squeeze` of a contiguous array: no copy; `mask_select`
+/// of 10M f64 copied its 80 MB input before), else x itself, materialised.
+fn library_view(g: &Graph, call: &LibCall, x: NodeId) -> (NodeId, Layout) {
+    let (base, layout) = view_of(g, x);
+    if call.takes_views() {
+        return (base, layout);
+    }
+    let shape = &g.node(x).meta.shape;
+    if layout.is_contiguous() && g.node(base).meta.shape.size() == shape.size() {
+        (base, Layout::contiguous(shape))
+    } else {
+        (x, Layout::contiguous(shape))
+    }
 }
 
 /// A buffer that no step reads and that is not an output was only materialised for
@@ -1549,6 +1568,35 @@ mod tests {
             3,
             "mean+var pass, sqrt(var) once, output pass"
         );
+    }
+
+    /// A library call reads a reshape (or `expand_dims`) of a contiguous array from the
+    /// array's own buffer, without a copy kernel; a slice of it, or a transpose, is
+    /// still copied into a contiguous input first.
+    #[test]
+    fn a_library_call_reads_a_contiguous_reshape_in_place() {
+        use crate::library::{LibCall, SortCall};
+        let sort = |x: &crate::ExprRef| {
+            op(
+                Op::Library {
+                    call: LibCall::Sort(SortCall::Sort {
+                        axis: 0,
+                        descending: false,
+                    }),
+                    output: 0,
+                },
+                &[x],
+            )
+        };
+        let x = input(&[4, 6], F32);
+        let flat = op(Op::Reshape(Shape::new(&[24])), &[&x]);
+        let p = plan(&optimize(&graph(&[&sort(&flat)]), |_, _| {}));
+        assert_eq!(p.kernel_count(), 0, "{p}");
+        assert!(p.to_string().contains("library call sort"), "{p}");
+        let t = op(Op::Permute(smallvec![1, 0]), &[&x]);
+        let flat_t = op(Op::Reshape(Shape::new(&[24])), &[&t]);
+        let p = plan(&optimize(&graph(&[&sort(&flat_t)]), |_, _| {}));
+        assert_eq!(p.kernel_count(), 1, "the transpose is copied: {p}");
     }
 
     #[test]

@@ -51,12 +51,17 @@ fn alloc(dtype: DType, n: usize) -> Data {
 /// they become constants, as NumPy advises huge pages for its large arrays. Advice
 /// only: contents never change, and failure (THP disabled, an older kernel) is harmless.
 pub fn huge_pages(data: &Data, collapse: bool) {
-    const HUGE: usize = 2 << 20;
     let bytes = data.len() * data.dtype().size_bytes();
+    let p = kiln_ir::with_data!(data, v => v.as_ptr() as usize);
+    huge_pages_at(p, bytes, collapse);
+}
+
+/// `huge_pages` for the `bytes` of an allocation at address `p`.
+pub(crate) fn huge_pages_at(p: usize, bytes: usize, collapse: bool) {
+    const HUGE: usize = 2 << 20;
     if bytes < 2 * HUGE {
         return;
     }
-    let p = kiln_ir::with_data!(data, v => v.as_ptr() as usize);
     let start = (p + HUGE - 1) & !(HUGE - 1);
     let end = (p + bytes) & !(HUGE - 1);
     if end > start {
@@ -201,9 +206,12 @@ pub fn run(
                         (bufs[inputs[1]].data(), &layouts[1]),
                     )?],
                     _ => {
+                        // Each input is contiguous data of the shape its layout gives
+                        // (a reshaped view reads its base's buffer).
                         let args: Vec<(&Data, &kiln_ir::Shape)> = inputs
                             .iter()
-                            .map(|&b| (bufs[b].data(), &plan.buffers[b].shape))
+                            .zip(layouts)
+                            .map(|(&b, l)| (bufs[b].data(), &l.shape))
                             .collect();
                         crate::library::run(call, &args)?
                     }

@@ -22,8 +22,17 @@ pub fn run(call: &IndexCall, args: &Args) -> Result<Vec<Data>, RuntimeError> {
     let out = match *call {
         IndexCall::Take { axis } => {
             let (outer, n, inner) = split(xs, axis);
-            let pos = positions("take", indices, axis, n)?;
-            with_data!(x, v => Element::into_data(take(v, &pos, outer, n, inner)))
+            match indices {
+                // int64 positions already in 0..n (mask_select's, most user indices)
+                // are read as they are, without a resolved copy.
+                Data::I64(v) if v.iter().all(|&i| (0..n as i64).contains(&i)) => {
+                    with_data!(x, xv => Element::into_data(take(xv, v, outer, n, inner)))
+                }
+                _ => {
+                    let pos = positions("take", indices, axis, n)?;
+                    with_data!(x, xv => Element::into_data(take(xv, &pos, outer, n, inner)))
+                }
+            }
         }
         IndexCall::TakeAlongAxis { axis } => {
             let (_, n, inner) = split(xs, axis);
@@ -92,24 +101,93 @@ fn out_of_bounds(func: &'static str, index: i128, axis: usize, n: usize) -> Runt
     }
 }
 
-/// `out[o, j, i] = x[o, pos[j], i]` for x of `[outer, n, inner]`.
-fn take<T: Copy + Send + Sync>(
+/// `out[o, j, i] = x[o, pos[j], i]` for x of `[outer, n, inner]`: rows of `inner`
+/// elements copied into a preallocated output, in blocks of rows across the pool.
+/// (Collecting a `flat_map_iter` instead built the result from per-task pieces: taking
+/// 4000 rows of 2500 f64 took 60 ms against NumPy's 5, measured 2026-12-02.)
+fn take<T: Element + Default + Send + Sync, P: Position>(
     x: &[T],
-    pos: &[usize],
+    pos: &[P],
     outer: usize,
     n: usize,
     inner: usize,
 ) -> Vec<T> {
     let m = pos.len();
-    let row = |r: usize| {
-        let start = ((r / m) * n + pos[r % m]) * inner;
-        x[start..start + inner].iter().copied()
-    };
     let rows = outer * m;
-    if rows * inner >= PARALLEL_MIN {
-        (0..rows).into_par_iter().flat_map_iter(row).collect()
+    let mut out = super::output::<T>(rows * inner);
+    if out.is_empty() {
+        return out;
+    }
+    let copy_rows = |first: usize, chunk: &mut [T]| {
+        // Row `first` is index j of block o; later rows step j, wrapping into o + 1.
+        let (mut o, mut j) = (first / m, first % m);
+        for dst in chunk.chunks_mut(inner) {
+            let start = (o * n + pos[j].at()) * inner;
+            dst.copy_from_slice(&x[start..start + inner]);
+            j += 1;
+            if j == m {
+                (o, j) = (o + 1, 0);
+            }
+        }
+    };
+    if out.len() >= PARALLEL_MIN {
+        let block = PARALLEL_MIN.div_ceil(inner);
+        out.par_chunks_mut(block * inner)
+            .enumerate()
+            .for_each(|(b, chunk)| copy_rows(b * block, chunk));
     } else {
-        (0..rows).flat_map(row).collect()
+        copy_rows(0, &mut out);
+    }
+    out
+}
+
+/// The flat positions where `mask` is true, in order (`nonzero`, `mask_select`): each
+/// block of the mask counted, then its positions written at its offset, blocks in
+/// parallel. Within a block the next slot is written at every position and kept where
+/// the mask is true: no branch to mispredict on an irregular mask.
+pub fn true_positions(mask: &[bool]) -> Vec<i64> {
+    const BLOCK: usize = 1 << 16;
+    let counts: Vec<usize> = mask
+        .par_chunks(BLOCK)
+        .map(|b| b.iter().filter(|&&t| t).count())
+        .collect();
+    let mut out = vec![0i64; counts.iter().sum()];
+    let mut slots = Vec::with_capacity(counts.len());
+    let mut rest = out.as_mut_slice();
+    for &c in &counts {
+        let (head, tail) = rest.split_at_mut(c);
+        slots.push(head);
+        rest = tail;
+    }
+    mask.par_chunks(BLOCK)
+        .zip(slots)
+        .enumerate()
+        .for_each(|(b, (block, slot))| {
+            let mut k = 0;
+            for (i, &t) in (b * BLOCK..).zip(block) {
+                if let Some(s) = slot.get_mut(k) {
+                    *s = i as i64;
+                }
+                k += t as usize;
+            }
+        });
+    out
+}
+
+/// A position along the taken axis, already checked to lie in it.
+trait Position: Copy + Send + Sync {
+    fn at(self) -> usize;
+}
+
+impl Position for usize {
+    fn at(self) -> usize {
+        self
+    }
+}
+
+impl Position for i64 {
+    fn at(self) -> usize {
+        self as usize
     }
 }
 

@@ -9,14 +9,27 @@
 //! (A = QR, orthogonality, a naive DFT) instead.
 
 mod fft;
-mod indexing;
+pub(crate) mod indexing;
 mod linalg;
 pub mod matmul;
 pub(crate) mod scan;
 mod sorting;
 
 use crate::error::RuntimeError;
-use kiln_ir::{Data, LibCall, Shape};
+pub use indexing::true_positions;
+use kiln_ir::{Data, Element, LibCall, Shape};
+
+/// An output buffer of `n` elements whose every element the caller writes: a freed
+/// buffer of the same dtype and length when the pool has one (warm pages), else a
+/// fresh zeroed one on huge pages (see `cpu::alloc`).
+pub(crate) fn output<T: Element + Default + Clone>(n: usize) -> Vec<T> {
+    if let Some(v) = kiln_ir::pool::take(T::DTYPE, n).and_then(|d| T::from_data(d).ok()) {
+        return v;
+    }
+    let v = vec![T::default(); n];
+    crate::cpu::huge_pages_at(v.as_ptr() as usize, n * std::mem::size_of::<T>(), false);
+    v
+}
 
 /// A row-major array seen as `outer` blocks of `len` (one axis) × `inner` elements:
 /// how routines that work along an axis (sorts, FFTs) walk its lanes.
