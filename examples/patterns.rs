@@ -1,8 +1,9 @@
 //! Common array patterns beyond the standard workloads, timed in fused mode: reductions
 //! over each axis of a matrix, centring by column means, row argmax, a transposed
 //! operand, a transcendental elementwise and under a row sum, running sums along
-//! each axis, and kernels mixing dtypes (f32 data computed in f64, comparisons stored
-//! as bools, a `linspace` grid, integers converted to floats). `benches/python/patterns.py` runs this next to NumPy on the same data.
+//! each axis, kernels mixing dtypes (f32 data computed in f64, comparisons stored
+//! as bools, a `linspace` grid, integers converted to floats), integer kernels, and
+//! gathers (`take` of rows, `mask_select`). Each time covers building and computing. `benches/python/patterns.py` runs this next to NumPy on the same data.
 //!
 //! `cargo run --release --example patterns -- [--reps N] [--json]`
 //!
@@ -66,6 +67,19 @@ fn patterns() -> Vec<Pattern> {
         ("exp(astype(i, f32) * 1e-3) of i32", |_, _, z| {
             kiln::exp(&(kiln::astype(z, DType::F32)? * 1e-3)?)
         }),
+        ("sum, i32", |_, _, z| kiln::sum(z, ())),
+        ("max axis 1, i32", |_, _, z| kiln::max(z, 1)),
+        ("where(z > 500, z, 0), i32", |_, _, z| {
+            kiln::where_(&kiln::greater(z, 500)?, z, 0)
+        }),
+        ("floor_divide(z, 7), i32", |_, _, z| kiln::floor_divide(z, 7)),
+        ("take rows (sum(z, 1) % 4000), f64", |x, _, z| {
+            let rows = kiln::remainder(&kiln::sum(z, 1)?, 4000)?;
+            kiln::take(x, &rows, 0)
+        }),
+        ("mask_select(x, x > 0.5), f64", |x, _, _| {
+            kiln::mask_select(x, &kiln::greater(x, 0.5)?)
+        }),
     ]
 }
 
@@ -94,8 +108,10 @@ fn main() -> kiln::Result<()> {
         let mut times = Vec::with_capacity(reps);
         let mut checksum = 0.0;
         for _ in 0..reps + 1 {
-            let out = build(&x, &y, &z)?;
+            // Building is timed too: most patterns only record nodes there, but
+            // `mask_select` computes its mask then (its output size depends on it).
             let t = Instant::now();
+            let out = build(&x, &y, &z)?;
             kiln::eval_with(&[&out], Mode::Fused)?;
             times.push(t.elapsed().as_secs_f64() * 1e3);
             let wide = kiln::astype(&out, DType::F64)?;

@@ -47,6 +47,13 @@ def numpy_patterns(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> dict:
             -np.linspace(0.0, 4.0, ROWS * COLS, dtype=np.float32)),
         "exp(astype(i, f32) * 1e-3) of i32": lambda: np.exp(
             z.astype(np.float32) * np.float32(1e-3)),
+        "sum, i32": lambda: z.sum(),
+        "max axis 1, i32": lambda: z.max(axis=1),
+        "where(z > 500, z, 0), i32": lambda: np.where(z > 500, z, np.int32(0)),
+        "floor_divide(z, 7), i32": lambda: z // np.int32(7),
+        "take rows (sum(z, 1) % 4000), f64": lambda: np.take(
+            x, z.sum(axis=1) % 4000, axis=0),
+        "mask_select(x, x > 0.5), f64": lambda: x[x > 0.5],
     }
 
 
