@@ -72,7 +72,9 @@ fn patterns() -> Vec<Pattern> {
         ("where(z > 500, z, 0), i32", |_, _, z| {
             kiln::where_(&kiln::greater(z, 500)?, z, 0)
         }),
-        ("floor_divide(z, 7), i32", |_, _, z| kiln::floor_divide(z, 7)),
+        ("floor_divide(z, 7), i32", |_, _, z| {
+            kiln::floor_divide(z, 7)
+        }),
         ("take rows (sum(z, 1) % 4000), f64", |x, _, z| {
             let rows = kiln::remainder(&kiln::sum(z, 1)?, 4000)?;
             kiln::take(x, &rows, 0)

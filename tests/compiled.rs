@@ -1533,6 +1533,37 @@ fn bool_inputs_agree_with_the_interpreter() {
     }
 }
 
+/// A view of a 1-D array of 1001 elements.
+type View = Box<dyn Fn(Array) -> Array>;
+
+/// Views of a [1001] array that kernels read differently: whole, step-sliced (a
+/// gather), reshaped to [7, 143] and transposed (a tiled gather), and its head as a
+/// broadcast [N, 1] column.
+fn views_of_1001() -> Vec<(&'static str, View)> {
+    vec![
+        ("[1001]", Box::new(|a| a)),
+        (
+            "[::3]",
+            Box::new(|a| a.slice([SliceArg::python(None, None, 3)]).unwrap()),
+        ),
+        (
+            "[1001] as [7, 143], transposed",
+            Box::new(|a| {
+                let m = kiln::reshape(&a, [7, 143]).unwrap();
+                kiln::permute_dims(&m, [1, 0]).unwrap()
+            }),
+        ),
+        (
+            "[:5] as [5, 1] against [5, 9]",
+            Box::new(|a| {
+                let head = a.slice([SliceArg::python(None, Some(5), 1)]).unwrap();
+                let col = kiln::reshape(&head, [5, 1]).unwrap();
+                kiln::broadcast_to(&col, [5, 9]).unwrap()
+            }),
+        ),
+    ]
+}
+
 /// Integer inputs converted to floats in a float kernel (`astype(counts, float64)`):
 /// i32 lanes to f32 or f64, i64 lanes to f64, rounded once as the interpreter does,
 /// including values past 2^24 and 2^53 and the extremes of each type, contiguous,
@@ -1596,29 +1627,7 @@ fn integer_inputs_cast_to_floats_agree_with_the_interpreter() {
             Box::new(move |_, l, _| kiln::max(&(&f(l, DType::F64) * 0.5).unwrap(), -1).unwrap()),
         ),
     ];
-    type View = Box<dyn Fn(Array) -> Array>;
-    let views: Vec<(&str, View)> = vec![
-        ("[1001]", Box::new(|a| a)),
-        (
-            "[::3]",
-            Box::new(|a| a.slice([SliceArg::python(None, None, 3)]).unwrap()),
-        ),
-        (
-            "[1001] as [7, 143], transposed",
-            Box::new(|a| {
-                let m = kiln::reshape(&a, [7, 143]).unwrap();
-                kiln::permute_dims(&m, [1, 0]).unwrap()
-            }),
-        ),
-        (
-            "[:5] as [5, 1] against [5, 9]",
-            Box::new(|a| {
-                let head = a.slice([SliceArg::python(None, Some(5), 1)]).unwrap();
-                let col = kiln::reshape(&head, [5, 1]).unwrap();
-                kiln::broadcast_to(&col, [5, 9]).unwrap()
-            }),
-        ),
-    ];
+    let views = views_of_1001();
     let x32 = f32_input(1001);
     for (view, at) in &views {
         let i = at(kiln::from_vec(narrow.clone(), [1001]).unwrap());
@@ -1761,37 +1770,15 @@ fn integer_kernels_agree_with_the_interpreter() {
             }),
         ),
     ];
-    type View = Box<dyn Fn(Array) -> Array>;
-    let views: Vec<(&str, View)> = vec![
-        ("[1001]", Box::new(|a| a)),
-        (
-            "[::3]",
-            Box::new(|a| a.slice([SliceArg::python(None, None, 3)]).unwrap()),
-        ),
-        (
-            "[1001] as [7, 143], transposed",
-            Box::new(|a| {
-                let m = kiln::reshape(&a, [7, 143]).unwrap();
-                kiln::permute_dims(&m, [1, 0]).unwrap()
-            }),
-        ),
-        (
-            "[1001] as [11, 91]",
-            Box::new(|a| kiln::reshape(&a, [11, 91]).unwrap()),
-        ),
-        (
-            "[:5] as [5, 1] against [5, 9]",
-            Box::new(|a| {
-                let head = a.slice([SliceArg::python(None, Some(5), 1)]).unwrap();
-                let col = kiln::reshape(&head, [5, 1]).unwrap();
-                kiln::broadcast_to(&col, [5, 9]).unwrap()
-            }),
-        ),
-        (
-            "[3:3] (empty)",
-            Box::new(|a| a.slice([SliceArg::python(Some(3), Some(3), 1)]).unwrap()),
-        ),
-    ];
+    let mut views = views_of_1001();
+    views.push((
+        "[1001] as [11, 91]",
+        Box::new(|a| kiln::reshape(&a, [11, 91]).unwrap()),
+    ));
+    views.push((
+        "[3:3] (empty)",
+        Box::new(|a| a.slice([SliceArg::python(Some(3), Some(3), 1)]).unwrap()),
+    ));
     for (view, at) in &views {
         let z = at(kiln::from_vec(narrow.clone(), [n]).unwrap());
         let l = at(kiln::from_vec(wide.clone(), [n]).unwrap());

@@ -629,6 +629,18 @@ macro_rules! integer_suite {
                 check2("multiply", bin!(multiply), &a, &b, T::wrapping_mul);
             }
 
+            /// floor_divide and remainder of each pair against Python's rules, computed
+            /// exactly in i128.
+            fn check_divmod(a: &[T], b: &[T]) {
+                check2("floor_divide", bin!(floor_divide), a, b, |x, y| {
+                    t(py_floor_div(x as i128, y as i128))
+                });
+                check2("remainder", bin!(remainder), a, b, |x, y| {
+                    let (x, y) = (x as i128, y as i128);
+                    t(x - y * py_floor_div(x, y))
+                });
+            }
+
             #[test]
             fn floor_divide_and_remainder_follow_python() {
                 // Divisors other than 0, and no MIN / -1 (whose result overflows).
@@ -639,13 +651,7 @@ macro_rules! integer_suite {
                         .filter(|&(x, y)| y != 0 && !(SIGNED && x == T::MIN && y == t(-1)))
                         .unzip()
                 };
-                check2("floor_divide", bin!(floor_divide), &a, &b, |x, y| {
-                    t(py_floor_div(x as i128, y as i128))
-                });
-                check2("remainder", bin!(remainder), &a, &b, |x, y| {
-                    let (x, y) = (x as i128, y as i128);
-                    t(x - y * py_floor_div(x, y))
-                });
+                check_divmod(&a, &b);
             }
 
             #[test]
@@ -671,13 +677,7 @@ macro_rules! integer_suite {
                         b.push(y);
                     }
                 }
-                check2("floor_divide", bin!(floor_divide), &a, &b, |x, y| {
-                    t(py_floor_div(x as i128, y as i128))
-                });
-                check2("remainder", bin!(remainder), &a, &b, |x, y| {
-                    let (x, y) = (x as i128, y as i128);
-                    t(x - y * py_floor_div(x, y))
-                });
+                check_divmod(&a, &b);
             }
 
             #[test]
