@@ -1713,6 +1713,21 @@ fn integer_kernels_agree_with_the_interpreter() {
             Box::new(|z, l, _| (&kiln::astype(l, DType::I32).unwrap() + z).unwrap()),
         ),
         (
+            "z // 7, z % -3",
+            Box::new(|z, _, _| {
+                let q = kiln::floor_divide(z, 7).unwrap();
+                (&q + &kiln::remainder(z, -3).unwrap()).unwrap()
+            }),
+        ),
+        (
+            "z // w and z % w, w = z % 13 - 6 (zeros included)",
+            Box::new(|z, _, _| {
+                let w = (&kiln::remainder(z, 13).unwrap() - 6).unwrap();
+                let q = kiln::floor_divide(z, &w).unwrap();
+                (&(&q * 1000).unwrap() + &kiln::remainder(z, &w).unwrap()).unwrap()
+            }),
+        ),
+        (
             "z >= 0 (bools)",
             Box::new(|z, _, _| kiln::greater_equal(z, 0).unwrap()),
         ),
@@ -1794,6 +1809,34 @@ fn integer_kernels_agree_with_the_interpreter() {
             for mode in [Mode::Fused, Mode::Eager] {
                 assert_eq!(ints_in(&f, mode), want, "{what} ({mode:?})");
             }
+        }
+    }
+    // i32 division at the extremes (MIN // -1 wraps, by zero gives 0, MIN and MAX as
+    // divisors), in vectors of four lanes and in the half registers of i64 kernels.
+    let a: Vec<i32> = (0..n)
+        .map(|i| [i32::MIN, i32::MAX, -7, 7, 0, -1, 123_456_789][i % 7])
+        .collect();
+    let b: Vec<i32> = (0..n)
+        .map(|i| [-1, 0, 3, -3, 1, 7, -2, i32::MIN, i32::MAX][i % 9])
+        .collect();
+    let (a, b) = (
+        kiln::from_vec(a, [n]).unwrap(),
+        kiln::from_vec(b, [n]).unwrap(),
+    );
+    type Pair = fn(&Array, &Array) -> Array;
+    let divisions: [(&str, Pair); 3] = [
+        ("a // b", |a, b| kiln::floor_divide(a, b).unwrap()),
+        ("a % b", |a, b| kiln::remainder(a, b).unwrap()),
+        ("astype(a // b, i64) + 2^40", |a, b| {
+            let q = kiln::astype(&kiln::floor_divide(a, b).unwrap(), DType::I64).unwrap();
+            (&q + (1i64 << 40)).unwrap()
+        }),
+    ];
+    for (name, f) in divisions {
+        let g = || f(&a, &b);
+        let want = ints_in(&g, Mode::Interpreter);
+        for mode in [Mode::Fused, Mode::Eager] {
+            assert_eq!(ints_in(&g, mode), want, "{name} ({mode:?})");
         }
     }
     // Integer iotas (`arange` of i64 and i32, also past i32's range for i64) fused

@@ -607,7 +607,7 @@ mod tests {
     }
 
     /// Integer kernels run in vectors: four i32 lanes (`z * 3`), or two i64 lanes when
-    /// i32 values are widened (`astype(z, int64) * 3`); integer division stays scalar.
+    /// i32 values are widened (`astype(z, int64) * 3`); i64 division stays scalar.
     #[test]
     fn integer_kernels_vectorise() {
         if !vectors_here("integer_kernels_vectorise") {
@@ -636,14 +636,14 @@ mod tests {
             elementwise_kernel(DType::I32, DType::I64, instrs)
         };
         let divided = elementwise_kernel(
-            DType::I32,
-            DType::I32,
+            DType::I64,
+            DType::I64,
             vec![
-                load(DType::I32),
-                (Instr::Const(Scalar::Int(3)), DType::I32),
+                load(DType::I64),
+                (Instr::Const(Scalar::Int(3)), DType::I64),
                 (
                     Instr::Binary(BinaryOp::FloorDivide, Value(0), Value(1)),
-                    DType::I32,
+                    DType::I64,
                 ),
             ],
         );

@@ -339,7 +339,8 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
 
 /// Whether an instruction of an integer plan (every value i32, i64 or a bool mask) has
 /// a vector form: wrapping arithmetic, max/min, bitwise logic, comparisons, selects,
-/// i32 <-> i64 and bool <-> integer casts, iotas. Division, shifts and pow stay scalar.
+/// i32 <-> i64 and bool <-> integer casts, iotas, i32 floor division and remainder.
+/// i64 division, shifts and pow stay scalar.
 fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
     use BinaryOp::*;
     let int = |d: DType| matches!(d, DType::I32 | DType::I64);
@@ -366,6 +367,8 @@ fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
         }
         Instr::Binary(op, x, _) => match k.dtype(*x) {
             DType::Bool => matches!(op, LogicalAnd | LogicalOr | BitwiseAnd | BitwiseOr),
+            // In f64, as the scalar loop divides them (`int_divmod`).
+            DType::I32 if matches!(op, FloorDivide | Remainder) => true,
             input => {
                 int(input)
                     && matches!(
@@ -590,6 +593,18 @@ pub(crate) fn body(
             Instr::Unary(op, x) => {
                 let r = vector_unary(e, plan, k.dtype(*x), *op, lanes(&vals[x.0 as usize]));
                 vals.push(r.as_slice().to_vec());
+                continue;
+            }
+            Instr::Binary(op @ (BinaryOp::FloorDivide | BinaryOp::Remainder), x, y)
+                if k.dtype(*x) == DType::I32 =>
+            {
+                let (x, y) = (&vals[x.0 as usize], &vals[y.0 as usize]);
+                let floor = *op == BinaryOp::FloorDivide;
+                let r = x
+                    .iter()
+                    .zip(y)
+                    .map(|(&x, &y)| i32_divmod(e, plan, floor, x, y));
+                vals.push(r.collect());
                 continue;
             }
             Instr::Binary(op, x, y) if is_integer(k.dtype(*x)) => {
@@ -984,6 +999,51 @@ fn int_binary(e: &mut Emitter, op: BinaryOp, x: Value, y: Value) -> Value {
         GreaterEqual => b.icmp(IntCC::SignedGreaterThanOrEqual, x, y),
         _ => unreachable!("excluded by int_ok"),
     }
+}
+
+/// Python's floor division (`floor`) or remainder of i32 lanes, as the scalar loop
+/// computes them (`ops::int_divmod`): in f64, where both operands are exact and the
+/// floor of the rounded quotient is the exact floor quotient; by zero both are 0, and
+/// MIN // -1 wraps to MIN. The f64 quotient q (|q| ≤ 2^31) comes back as the low 32
+/// bits of q + 1.5·2^52, whose last mantissa bit weighs 1 (no packed f64 -> i32
+/// conversion of that range exists before AVX-512). Four lanes take two f64 halves;
+/// a two-lane plan's i32 values (`VectorPlan::half`) only the low one.
+fn i32_divmod(e: &mut Emitter, plan: &VectorPlan, floor: bool, x: Value, y: Value) -> Value {
+    let zero = e.b.ins().iconst(types::I32, 0);
+    let zero = splat(e.b, types::I32X4, zero);
+    let one = e.b.ins().iconst(types::I32, 1);
+    let one = splat(e.b, types::I32X4, one);
+    let y_zero = e.b.ins().icmp(IntCC::Equal, y, zero);
+    let safe = e.b.ins().bitselect(y_zero, one, y);
+    let magic = e.b.ins().f64const(6_755_399_441_055_744.0);
+    let magic = splat(e.b, types::F64X2, magic);
+    // The quotient of lanes 0 and 1 of (a, b), floored and biased.
+    let pair = |e: &mut Emitter, a: Value, b: Value| {
+        let (a, b) = (e.b.ins().swiden_low(a), e.b.ins().swiden_low(b));
+        let a = e.b.ins().fcvt_from_sint(types::F64X2, a);
+        let b = e.b.ins().fcvt_from_sint(types::F64X2, b);
+        let q = e.b.ins().fdiv(a, b);
+        let q = e.b.ins().floor(q);
+        e.b.ins().fadd(q, magic)
+    };
+    let lo = pair(e, x, safe);
+    let q = if plan.lanes == 4 {
+        let high = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+        let x_hi = shuffle_bytes(e, types::I32X4, x, x, high);
+        let y_hi = shuffle_bytes(e, types::I32X4, safe, safe, high);
+        let hi = pair(e, x_hi, y_hi);
+        let order = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
+        shuffle_bytes(e, types::I32X4, lo, hi, order)
+    } else {
+        low_halves(e, lo)
+    };
+    let r = if floor {
+        q
+    } else {
+        let qy = e.b.ins().imul(q, safe);
+        e.b.ins().isub(x, qy)
+    };
+    e.b.ins().bitselect(y_zero, zero, r)
 }
 
 /// `plan.unroll` vectors of an iota of integers: each lane's address, `at + lane *
