@@ -69,6 +69,9 @@ fn patterns() -> Vec<Pattern> {
         }),
         ("sum, i32", |_, _, z| kiln::sum(z, ())),
         ("max axis 1, i32", |_, _, z| kiln::max(z, 1)),
+        ("argmax axis 1, i32", |_, _, z| {
+            kiln::argmax(z, ReduceOpts::new().axis(1))
+        }),
         ("where(z > 500, z, 0), i32", |_, _, z| {
             kiln::where_(&kiln::greater(z, 500)?, z, 0)
         }),

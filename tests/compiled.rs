@@ -1774,6 +1774,25 @@ fn integer_kernels_agree_with_the_interpreter() {
         ),
         ("min(z)", Box::new(|z, _, _| kiln::min(z, ()).unwrap())),
         (
+            "argmax(z, axis=-1)",
+            Box::new(|z, _, _| kiln::argmax(z, ReduceOpts::new().axis(-1)).unwrap()),
+        ),
+        (
+            "argmin(l, axis=-1)",
+            Box::new(|_, l, _| kiln::argmin(l, ReduceOpts::new().axis(-1)).unwrap()),
+        ),
+        (
+            "argmax(z % 7) (ties: the first)",
+            Box::new(|z, _, _| kiln::argmax(&kiln::remainder(z, 7).unwrap(), ()).unwrap()),
+        ),
+        (
+            "argmin(astype(z, i64) * 2, axis=-1)",
+            Box::new(|z, _, _| {
+                let w = (&kiln::astype(z, DType::I64).unwrap() * 2).unwrap();
+                kiln::argmin(&w, ReduceOpts::new().axis(-1)).unwrap()
+            }),
+        ),
+        (
             "sum(astype(m, i64), axis=-1)",
             Box::new(|_, _, m| kiln::sum(&kiln::astype(m, DType::I64).unwrap(), -1).unwrap()),
         ),

@@ -49,6 +49,7 @@ def numpy_patterns(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> dict:
             z.astype(np.float32) * np.float32(1e-3)),
         "sum, i32": lambda: z.sum(),
         "max axis 1, i32": lambda: z.max(axis=1),
+        "argmax axis 1, i32": lambda: z.argmax(axis=1),
         "where(z > 500, z, 0), i32": lambda: np.where(z > 500, z, np.int32(0)),
         "floor_divide(z, 7), i32": lambda: z // np.int32(7),
         "take rows (sum(z, 1) % 4000), f64": lambda: np.take(

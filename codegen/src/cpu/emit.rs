@@ -893,8 +893,12 @@ impl<'a, 'b> Emitter<'a, 'b> {
                         let x = vals[r.value.0 as usize][c];
                         let a = e.b.use_var(v);
                         let next = match (r.op, mean) {
-                            (ReduceOp::Max, None) if integers => e.b.ins().smax(a, x),
-                            (ReduceOp::Min, None) if integers => e.b.ins().smin(a, x),
+                            (ReduceOp::Max | ReduceOp::ArgMax, None) if integers => {
+                                e.b.ins().smax(a, x)
+                            }
+                            (ReduceOp::Min | ReduceOp::ArgMin, None) if integers => {
+                                e.b.ins().smin(a, x)
+                            }
                             (_, None) if integers => e.b.ins().iadd(a, x),
                             (_, Some(_)) => {
                                 let m = mean_vectors[k].expect("var has a mean");
@@ -937,8 +941,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             for ((acc, vs), k) in accs.iter().zip(&vaccs).zip(0..) {
                 let r = &e.k.reductions[acc.r];
                 if is_arg[k] {
-                    let nan = nans[k].expect("argmax tracks NaNs");
-                    e.arg_block(plan, acc, vs, nan, bases, j, j_end)?;
+                    e.arg_block(plan, acc, vs, nans[k], bases, j, j_end)?;
                 }
                 let sum_like = matches!(r.op, ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Var);
                 if integers && sum_like {
@@ -1088,40 +1091,56 @@ impl<'a, 'b> Emitter<'a, 'b> {
         plan: &VectorPlan,
         acc: &Acc,
         vs: &[Variable],
-        nan: Variable,
+        nan: Option<Variable>,
         bases: &[Value],
         j: Value,
         j_end: Value,
     ) -> Result<(), Unsupported> {
         let r = &self.k.reductions[acc.r];
         let max = r.op == ReduceOp::ArgMax;
+        // Integer lanes (`nan` None): no NaNs, the extreme by smax/smin.
+        let integers = nan.is_none();
+        let pick = |e: &mut Self, p: Value, q: Value| match (integers, max) {
+            (true, true) => e.b.ins().smax(p, q),
+            (true, false) => e.b.ins().smin(p, q),
+            (false, _) => e.pick_extreme(max, p, q),
+        };
         // The block's extreme over copies, then lanes.
         let mut m = self.b.use_var(vs[0]);
         for &v in &vs[1..] {
             let v = self.b.use_var(v);
-            m = self.pick_extreme(max, v, m);
+            m = pick(self, v, m);
         }
         let mut extreme = self.b.ins().extractlane(m, 0);
         for lane in 1..plan.lanes as u8 {
             let x = self.b.ins().extractlane(m, lane);
-            extreme = self.pick_extreme(max, x, extreme);
+            extreme = pick(self, x, extreme);
         }
         let ity = plan.fty.as_int();
-        let seen = self.b.use_var(nan);
-        let seen = bitcast(self.b, ity, seen);
-        let any_nan = self.b.ins().vany_true(seen);
+        let any_nan = match nan {
+            Some(nan) => {
+                let seen = self.b.use_var(nan);
+                let seen = bitcast(self.b, ity, seen);
+                self.b.ins().vany_true(seen)
+            }
+            None => self.b.ins().iconst(types::I8, 0),
+        };
         let count = self.b.use_var(acc.count);
         let empty = self.b.ins().icmp_imm_s(IntCC::Equal, count, 0);
         let best = self.b.use_var(acc.a);
-        let cc = if max {
-            FloatCC::GreaterThan
-        } else {
-            FloatCC::LessThan
+        let beats = match (integers, max) {
+            (true, true) => self.b.ins().icmp(IntCC::SignedGreaterThan, extreme, best),
+            (true, false) => self.b.ins().icmp(IntCC::SignedLessThan, extreme, best),
+            (false, true) => self.b.ins().fcmp(FloatCC::GreaterThan, extreme, best),
+            (false, false) => self.b.ins().fcmp(FloatCC::LessThan, extreme, best),
         };
-        let beats = self.b.ins().fcmp(cc, extreme, best);
         let beats = self.b.ins().bor(beats, empty);
         let wins = self.b.ins().bor(beats, any_nan);
-        let best_ok = self.b.ins().fcmp(FloatCC::Ordered, best, best);
+        let best_ok = if integers {
+            self.b.ins().iconst(types::I8, 1)
+        } else {
+            self.b.ins().fcmp(FloatCC::Ordered, best, best)
+        };
         let wins = self.b.ins().band(wins, best_ok);
         let walk = self.b.create_block();
         let join = self.b.create_block();
@@ -1151,9 +1170,13 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let i = self.b.use_var(at);
         let addrs = self.advance(bases, axis, i);
         let x = vector::body(self, &single, &addrs)?[r.value.0 as usize][0];
-        let equal = self.b.ins().fcmp(FloatCC::Equal, x, target);
-        let is_nan = self.b.ins().fcmp(FloatCC::Unordered, x, x);
-        let hit = self.b.ins().bitselect(nan_mode, is_nan, equal);
+        let hit = if integers {
+            self.b.ins().icmp(IntCC::Equal, x, target)
+        } else {
+            let equal = self.b.ins().fcmp(FloatCC::Equal, x, target);
+            let is_nan = self.b.ins().fcmp(FloatCC::Unordered, x, x);
+            self.b.ins().bitselect(nan_mode, is_nan, equal)
+        };
         let any = self.b.ins().vany_true(hit);
         self.b.ins().brif(any, found, &[], next, &[]);
         self.b.switch_to_block(next);
@@ -1176,8 +1199,12 @@ impl<'a, 'b> Emitter<'a, 'b> {
         // Counted from the row's (chunk's) start, as the scalar loop counts.
         let offset = self.b.ins().isub(first, j);
         let index = self.b.ins().iadd(offset, count);
-        let nan_value = self.ops_constant(plan.dtype, kiln_ir::Scalar::Float(f64::NAN))?;
-        let value = self.b.ins().select(any_nan, nan_value, extreme);
+        let value = if integers {
+            extreme
+        } else {
+            let nan_value = self.ops_constant(plan.dtype, kiln_ir::Scalar::Float(f64::NAN))?;
+            self.b.ins().select(any_nan, nan_value, extreme)
+        };
         self.b.def_var(acc.a, value);
         self.b.def_var(acc.b, index);
         self.b.ins().jump(join, &[]);
@@ -1191,8 +1218,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let lane = plan.fty.lane_type();
         let least = i64::MIN >> (64 - lane.bits());
         let v = match op {
-            ReduceOp::Max => least,
-            ReduceOp::Min => !least,
+            ReduceOp::Max | ReduceOp::ArgMax => least,
+            ReduceOp::Min | ReduceOp::ArgMin => !least,
             _ => 0,
         };
         let s = self.b.ins().iconst(lane, v);

@@ -132,12 +132,14 @@ pub fn plan(k: &Kernel) -> Option<VectorPlan> {
         }
     }
     let float = vector_dtype(k, k.rank - 1)?;
-    // Integer reductions: sums (exact, wrapping) and max/min.
+    // Integer reductions: sums (exact, wrapping), max/min and argmax/argmin.
     if is_integer(float)
-        && !k
-            .reductions
-            .iter()
-            .all(|r| matches!(r.op, ReduceOp::Sum | ReduceOp::Max | ReduceOp::Min))
+        && !k.reductions.iter().all(|r| {
+            matches!(
+                r.op,
+                ReduceOp::Sum | ReduceOp::Max | ReduceOp::Min | ReduceOp::ArgMax | ReduceOp::ArgMin
+            )
+        })
     {
         return None;
     }
