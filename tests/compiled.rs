@@ -1626,6 +1626,32 @@ fn integer_inputs_cast_to_floats_agree_with_the_interpreter() {
             None,
             Box::new(move |_, l, _| kiln::max(&(&f(l, DType::F64) * 0.5).unwrap(), -1).unwrap()),
         ),
+        // Integer comparisons selecting floats (`where(labels == k, x, 0)`): masks of
+        // 32-bit lanes in f32 kernels, of both widths in f64 ones.
+        (
+            "where(i32 > 0, x32, -x32)",
+            None,
+            Box::new(|i, _, x| {
+                kiln::where_(&kiln::greater(i, 0).unwrap(), x, (-x).unwrap()).unwrap()
+            }),
+        ),
+        (
+            "where(i64 <= i32, astype(i64, f64), 0.5)",
+            None,
+            Box::new(move |i, l, _| {
+                kiln::where_(&kiln::less_equal(l, i).unwrap(), f(l, DType::F64), 0.5).unwrap()
+            }),
+        ),
+        (
+            "astype(i32 == -1 or i32 != 7, f64) * astype(x32, f64)",
+            None,
+            Box::new(move |i, _, x| {
+                let m =
+                    kiln::logical_or(kiln::equal(i, -1).unwrap(), kiln::not_equal(i, 7).unwrap())
+                        .unwrap();
+                (&f(&m, DType::F64) * &f(x, DType::F64)).unwrap()
+            }),
+        ),
     ];
     let views = views_of_1001();
     let x32 = f32_input(1001);
