@@ -772,7 +772,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 means.is_none() && matches!(op, ReduceOp::ArgMax | ReduceOp::ArgMin)
             })
             .collect();
-        // Integer lanes (sums, max, min): exact, no NaNs to track.
+        // Integer lanes (sums, max, min, argmax, argmin): exact, no NaNs to track.
         let integers = vector::is_integer(plan.dtype);
         // Max/min (argmax/argmin: per block): a lane mask of NaNs seen, one per
         // reduction (see `lane_extreme`).
