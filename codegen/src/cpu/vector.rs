@@ -698,72 +698,29 @@ pub(crate) fn body(
 }
 
 /// `plan.unroll` lane masks of a bool input (one byte, 0 or 1, per element), each
-/// lane as wide as `128 / plan.lanes` bits: `plan.lanes` bytes loaded at once and
-/// widened where the access moves by one element, one byte splat where it moves by
-/// 0, a byte per lane where by a run-time stride.
+/// lane as wide as `128 / plan.lanes` bits (`load_widened`), compared to 0.
 fn load_masks(e: &mut Emitter, plan: &VectorPlan, access: usize, at: Value) -> Vec<Value> {
     let mty = if plan.lanes == 4 {
         types::I32X4
     } else {
         types::I64X2
     };
-    let lane = mty.lane_type();
-    let stride = e.strides[access][plan.axis];
-    let mut masks = Vec::with_capacity(plan.unroll);
-    for c in 0..plan.unroll {
-        let first = (c * plan.lanes) as i64;
-        let bytes = match e.k.accesses[access].strides[plan.axis] {
-            Stride::Unit => {
-                // The lanes' bytes as one 2- or 4-byte integer, widened lane by lane.
-                let p = e.address(access, at);
-                let ity = if plan.lanes == 4 {
-                    types::I32
-                } else {
-                    types::I16
-                };
-                let x = e.b.ins().load(ity, mem(), p, first as i32);
-                let x =
-                    e.b.ins()
-                        .scalar_to_vector(ity.by(128 / ity.bits()).expect("128 bits"), x);
-                let mut v = bitcast(e.b, types::I8X16, x);
-                while e.b.func.dfg.value_type(v) != mty {
-                    v = e.b.ins().uwiden_low(v);
-                }
-                v
-            }
-            Stride::Zero => {
-                let p = e.address(access, at);
-                let x = e.b.ins().uload8(lane, mem(), p, 0);
-                e.b.ins().splat(mty, x)
-            }
-            Stride::Other => {
-                let mut v = e.b.ins().iconst(lane, 0);
-                v = e.b.ins().splat(mty, v);
-                for l in 0..plan.lanes {
-                    let offset = e.b.ins().imul_imm_s(stride, first + l as i64);
-                    let elem = e.b.ins().iadd(at, offset);
-                    let p = e.address(access, elem);
-                    let x = e.b.ins().uload8(lane, mem(), p, 0);
-                    v = e.b.ins().insertlane(v, x, l as u8);
-                }
-                v
-            }
-        };
-        let zero = e.b.ins().iconst(lane, 0);
-        let zero = splat(e.b, mty, zero);
-        masks.push(e.b.ins().icmp(IntCC::NotEqual, bytes, zero));
-    }
-    masks
+    load_widened(e, plan, access, at, false, mty)
+        .into_iter()
+        .map(|bytes| {
+            let zero = e.b.ins().iconst(mty.lane_type(), 0);
+            let zero = splat(e.b, mty, zero);
+            e.b.ins().icmp(IntCC::NotEqual, bytes, zero)
+        })
+        .collect()
 }
 
 /// `plan.unroll` vectors of an 8- or 16-bit integer input as i32 lanes, sign- or
 /// zero-extended (in a two-lane plan the low half, copied into the high one as for
-/// every half-register value, so that the floats converted from it hold no garbage):
-/// the lanes' bytes loaded at once and widened where the access moves by one element,
-/// one element extended and splat where it moves by 0, one per lane where by a
-/// run-time stride. 10M elements, A/B alternated twice: `astype(u8, f32) / 255`
-/// 16.1/16.0 -> 0.95/1.6 ms, `astype(u8, f64) * 0.5` 7.5/7.7 -> 2.3/2.3, `astype(u16,
-/// f32) * 1e-3` 7.5/7.6 -> 1.3/1.3 (NumPy 4.8, 8.7, 4.9).
+/// every half-register value, so that the floats converted from it hold no garbage).
+/// 10M elements, A/B alternated twice: `astype(u8, f32) / 255` 16.1/16.0 -> 0.95/1.6
+/// ms, `astype(u8, f64) * 0.5` 7.5/7.7 -> 2.3/2.3, `astype(u16, f32) * 1e-3` 7.5/7.6
+/// -> 1.3/1.3 (NumPy 4.8, 8.7, 4.9).
 fn load_narrow(
     e: &mut Emitter,
     plan: &VectorPlan,
@@ -772,13 +729,35 @@ fn load_narrow(
     at: Value,
 ) -> Vec<Value> {
     let signed = matches!(dtype, DType::I8 | DType::I16);
-    let size = dtype.size_bytes();
+    let lanes = load_widened(e, plan, access, at, signed, types::I32X4);
+    if plan.lanes == 2 {
+        lanes.into_iter().map(|v| copy_low_half(e, v)).collect()
+    } else {
+        lanes
+    }
+}
+
+/// `plan.unroll` vectors of `plan.lanes` elements of a 1- or 2-byte input (bools,
+/// 8/16-bit integers), each sign- or zero-extended into a lane of `vty`: the lanes'
+/// bytes loaded as one integer and widened where the access moves by one element, one
+/// element extended and splat where it moves by 0, one per lane where by a run-time
+/// stride. Lanes past `plan.lanes` (a two-lane plan's I32X4) are unspecified.
+fn load_widened(
+    e: &mut Emitter,
+    plan: &VectorPlan,
+    access: usize,
+    at: Value,
+    signed: bool,
+    vty: Type,
+) -> Vec<Value> {
+    let size = e.k.args[e.k.accesses[access].arg].dtype.size_bytes();
+    let lane = vty.lane_type();
     let stride = e.strides[access][plan.axis];
-    let load_one = |e: &mut Emitter, p: Value, offset: i32| match (size, signed) {
-        (1, true) => e.b.ins().sload8(types::I32, mem(), p, offset),
-        (1, false) => e.b.ins().uload8(types::I32, mem(), p, offset),
-        (_, true) => e.b.ins().sload16(types::I32, mem(), p, offset),
-        (_, false) => e.b.ins().uload16(types::I32, mem(), p, offset),
+    let load_one = |e: &mut Emitter, p: Value| match (size, signed) {
+        (1, true) => e.b.ins().sload8(lane, mem(), p, 0),
+        (1, false) => e.b.ins().uload8(lane, mem(), p, 0),
+        (_, true) => e.b.ins().sload16(lane, mem(), p, 0),
+        (_, false) => e.b.ins().uload16(lane, mem(), p, 0),
     };
     let mut out = Vec::with_capacity(plan.unroll);
     for c in 0..plan.unroll {
@@ -800,7 +779,7 @@ fn load_narrow(
                 } else {
                     bitcast(e.b, types::I16X8, x)
                 };
-                while e.b.func.dfg.value_type(v) != types::I32X4 {
+                while e.b.func.dfg.value_type(v) != vty {
                     v = if signed {
                         e.b.ins().swiden_low(v)
                     } else {
@@ -811,27 +790,23 @@ fn load_narrow(
             }
             Stride::Zero => {
                 let p = e.address(access, at);
-                let x = load_one(e, p, 0);
-                e.b.ins().splat(types::I32X4, x)
+                let x = load_one(e, p);
+                e.b.ins().splat(vty, x)
             }
             Stride::Other => {
-                let zero = e.b.ins().iconst(types::I32, 0);
-                let mut v = e.b.ins().splat(types::I32X4, zero);
+                let zero = e.b.ins().iconst(lane, 0);
+                let mut v = e.b.ins().splat(vty, zero);
                 for l in 0..plan.lanes {
                     let offset = e.b.ins().imul_imm_s(stride, first + l as i64);
                     let elem = e.b.ins().iadd(at, offset);
                     let p = e.address(access, elem);
-                    let x = load_one(e, p, 0);
+                    let x = load_one(e, p);
                     v = e.b.ins().insertlane(v, x, l as u8);
                 }
                 v
             }
         };
-        out.push(if plan.lanes == 2 {
-            copy_low_half(e, v)
-        } else {
-            v
-        });
+        out.push(v);
     }
     out
 }
