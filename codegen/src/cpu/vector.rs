@@ -2,10 +2,12 @@
 //! comparisons lane masks), `unroll` independent vectors per iteration emitted in
 //! lockstep so their latencies overlap.
 //!
-//! A kernel qualifies when every value is a float or a bool used as a mask (f32 and
-//! f64 may meet through casts: see `vector_dtype`), every store moves by 1 element
-//! along the vector axis, and every op has a vector form; loads that move by 0 are splat, by 1 loaded whole, by a run-time stride
-//! gathered a lane at a time. The vector axis is the innermost one, or for a column
+//! A kernel qualifies when its values are floats (f32 and f64 may meet through
+//! casts), bools used as masks and integers loaded for conversions or comparisons (see
+//! `vector_dtype`), or integers and masks only (I32X4/I64X2 lanes, `int_ok`); every
+//! store moves by 1 element along the vector axis, and every op has a vector form.
+//! Loads that move by 0 are splat, by 1 loaded whole, by a run-time stride gathered a
+//! lane at a time. The vector axis is the innermost one, or for a column
 //! reduction the innermost kept axis (`column_plan`). Others run the scalar loop
 //! (`emit.rs`).
 
@@ -82,6 +84,10 @@ pub(crate) fn is_function(instr: &Instr) -> bool {
                 | IsFinite
                 | IsInf
                 | IsNan
+                | BitwiseInvert
+                | LogicalNot
+                | Signbit
+                | Imag
         ),
         Instr::Binary(op, _, _) => matches!(
             op,
@@ -219,10 +225,12 @@ fn vector_reduction(op: ReduceOp) -> bool {
     )
 }
 
-/// The float dtype a kernel's vectors are planned for when loop axis `axis` is walked
-/// in vectors, or None. Every value must be a float (f32 or f64) or a bool lane mask,
-/// every op must have a vector form, accesses must move by 0 or 1 element along the
-/// axis (loads also by a run-time stride: gathered), stores by 1.
+/// The dtype a kernel's vectors are planned for when loop axis `axis` is walked in
+/// vectors (a float, or i32/i64 for a kernel of integers: `int_ok`), or None. Every
+/// value must be a float (f32 or f64), a bool lane mask or an integer loaded for a
+/// conversion or a comparison, every op must have a vector form, accesses must move by
+/// 0 or 1 element along the axis (loads also by a run-time stride: gathered), stores
+/// by 1.
 ///
 /// f32 and f64 may meet through casts (`astype(x, float64)` of f32 data, a result
 /// cast back to f32), as may i64 loads converted to f64: the plan is then f64's, two
@@ -234,9 +242,9 @@ fn vector_reduction(op: ReduceOp) -> bool {
 /// z and f32 y 5.4/5.4 -> 3.3/3.1 ms, A/B alternated twice (2026-12-02).
 fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
     let float = |d: DType| matches!(d, DType::F32 | DType::F64);
-    // Integers only as loads converted to floats (`astype(counts, float64)`): i32 and
-    // 8/16-bit integers (`astype(image, float32)`, see `load_narrow`) to either float,
-    // i64 to f64.
+    // In float plans, integers only as loads converted to floats (`astype(counts,
+    // float64)`: i32 and 8/16-bit integers, see `load_narrow`, to either float, i64 to
+    // f64) or compared into masks; kernels of integers alone get integer plans.
     let int = |d: DType| matches!(d, DType::I32 | DType::I64);
     let floats: Vec<DType> = k
         .instrs
@@ -998,10 +1006,12 @@ fn mask_bits(k: &Kernel, plan: &VectorPlan, v: kiln_ir::kernel::Value) -> u32 {
 /// in integer plans i32 <-> i64 (wrapping), a bool mask to 1/0, an integer to `x != 0`.
 fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x: Value) -> Value {
     let int = |d: DType| matches!(d, DType::I32 | DType::I64);
+    if from == to {
+        return x;
+    }
     // 8/16-bit integers were loaded as i32 lanes (`load_narrow`).
     let from = if is_narrow(from) { DType::I32 } else { from };
     match (from, to) {
-        _ if from == to => x,
         (DType::I32, DType::I64) => e.b.ins().swiden_low(x),
         (DType::I64, DType::I32) => low_halves(e, x),
         (_, DType::Bool) if int(from) => {
