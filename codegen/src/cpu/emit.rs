@@ -946,15 +946,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 let sum_like = matches!(r.op, ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Var);
                 if integers && sum_like {
                     // Wrapping adds: the lanes' total is the scalar loop's, bit for bit.
-                    let mut a = e.b.use_var(acc.a);
-                    for &v in vs {
-                        let v = e.b.use_var(v);
-                        for lane in 0..plan.lanes {
-                            let x = e.b.ins().extractlane(v, lane as u8);
-                            a = e.b.ins().iadd(a, x);
-                        }
-                    }
-                    e.b.def_var(acc.a, a);
+                    e.fold_lanes(plan, vs, acc.a, |b, a, x| b.ins().iadd(a, x));
                 } else if means.is_none() && sum_like {
                     let total = e.hsum_f64(plan, vs);
                     let a = e.b.use_var(acc.a);
@@ -985,23 +977,11 @@ impl<'a, 'b> Emitter<'a, 'b> {
         // Max/min: fold the vector lanes into the scalar accumulator.
         if integers {
             for (acc, vs) in accs.iter().zip(&vaccs) {
-                let op = self.k.reductions[acc.r].op;
-                if !matches!(op, ReduceOp::Max | ReduceOp::Min) {
-                    continue;
+                match self.k.reductions[acc.r].op {
+                    ReduceOp::Max => self.fold_lanes(plan, vs, acc.a, |b, a, x| b.ins().smax(a, x)),
+                    ReduceOp::Min => self.fold_lanes(plan, vs, acc.a, |b, a, x| b.ins().smin(a, x)),
+                    _ => {}
                 }
-                let mut a = self.b.use_var(acc.a);
-                for &v in vs {
-                    let v = self.b.use_var(v);
-                    for lane in 0..plan.lanes {
-                        let x = self.b.ins().extractlane(v, lane as u8);
-                        a = if op == ReduceOp::Max {
-                            self.b.ins().smax(a, x)
-                        } else {
-                            self.b.ins().smin(a, x)
-                        };
-                    }
-                }
-                self.b.def_var(acc.a, a);
             }
         } else if means.is_none() {
             for ((acc, vs), nan) in accs.iter().zip(&vaccs).zip(&nans) {
@@ -1210,6 +1190,26 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(join);
         Ok(())
+    }
+
+    /// Fold every lane of the vectors `vs` into the scalar accumulator `acc` with `f`
+    /// (integer lanes: exact in any order).
+    fn fold_lanes(
+        &mut self,
+        plan: &VectorPlan,
+        vs: &[Variable],
+        acc: Variable,
+        f: impl Fn(&mut FunctionBuilder, Value, Value) -> Value,
+    ) {
+        let mut a = self.b.use_var(acc);
+        for &v in vs {
+            let v = self.b.use_var(v);
+            for lane in 0..plan.lanes {
+                let x = self.b.ins().extractlane(v, lane as u8);
+                a = f(self.b, a, x);
+            }
+        }
+        self.b.def_var(acc, a);
     }
 
     /// The identity of an integer reduction's lanes: 0 for sums, the dtype's least

@@ -54,13 +54,7 @@ fn binary_ok(op: BinaryOp) -> bool {
             | Atan2
             | Hypot
             | Logaddexp
-            | Equal
-            | NotEqual
-            | Less
-            | LessEqual
-            | Greater
-            | GreaterEqual
-    )
+    ) || is_comparison(op)
 }
 
 /// Whether an instruction is a transcendental function (see `for_pass`).
@@ -245,7 +239,7 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
     // In float plans, integers only as loads converted to floats (`astype(counts,
     // float64)`: i32 and 8/16-bit integers, see `load_narrow`, to either float, i64 to
     // f64) or compared into masks; kernels of integers alone get integer plans.
-    let int = |d: DType| matches!(d, DType::I32 | DType::I64);
+    let int = is_integer;
     let floats: Vec<DType> = k
         .instrs
         .iter()
@@ -326,14 +320,7 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
                 (float(input) && binary_ok(*op))
                     // `where(labels == k, x, 0)`: masks of the integers' width.
                     || (int(input) && is_comparison(*op))
-                    || (input == DType::Bool
-                        && matches!(
-                            op,
-                            BinaryOp::LogicalAnd
-                                | BinaryOp::LogicalOr
-                                | BinaryOp::BitwiseAnd
-                                | BinaryOp::BitwiseOr
-                        ))
+                    || (input == DType::Bool && is_mask_logic(*op))
             }
             Instr::Select(c, x, _) => k.dtype(*c) == DType::Bool && float(k.dtype(*x)),
             Instr::Cast(x) => {
@@ -359,7 +346,7 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
 /// i64 division, shifts and pow stay scalar.
 fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
     use BinaryOp::*;
-    let int = |d: DType| matches!(d, DType::I32 | DType::I64);
+    let int = is_integer;
     match instr {
         Instr::Load { access } => k.args[k.accesses[*access].arg].dtype == dtype,
         Instr::Const(_) | Instr::Index { .. } => int(dtype),
@@ -382,12 +369,12 @@ fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
                 )
         }
         Instr::Binary(op, x, _) => match k.dtype(*x) {
-            DType::Bool => matches!(op, LogicalAnd | LogicalOr | BitwiseAnd | BitwiseOr),
+            DType::Bool => is_mask_logic(*op),
             // In f64, as the scalar loop divides them (`int_divmod`).
             DType::I32 if matches!(op, FloorDivide | Remainder) => true,
             input => {
                 int(input)
-                    && matches!(
+                    && (matches!(
                         op,
                         Add | Subtract
                             | Multiply
@@ -396,13 +383,7 @@ fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
                             | BitwiseAnd
                             | BitwiseOr
                             | BitwiseXor
-                            | Equal
-                            | NotEqual
-                            | Less
-                            | LessEqual
-                            | Greater
-                            | GreaterEqual
-                    )
+                    ) || is_comparison(*op))
             }
         },
         Instr::Select(c, x, _) => k.dtype(*c) == DType::Bool && int(k.dtype(*x)),
@@ -412,6 +393,12 @@ fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
         }
         Instr::Reduced { .. } => int(dtype),
     }
+}
+
+/// Logic over bool lane masks (`and`, `or`).
+fn is_mask_logic(op: BinaryOp) -> bool {
+    use BinaryOp::*;
+    matches!(op, LogicalAnd | LogicalOr | BitwiseAnd | BitwiseOr)
 }
 
 fn is_comparison(op: BinaryOp) -> bool {
@@ -1005,7 +992,7 @@ fn mask_bits(k: &Kernel, plan: &VectorPlan, v: kiln_ir::kernel::Value) -> u32 {
 /// in a two-lane plan, a bool mask to 1.0/0.0, a float to `x != 0` (NaN is true);
 /// in integer plans i32 <-> i64 (wrapping), a bool mask to 1/0, an integer to `x != 0`.
 fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x: Value) -> Value {
-    let int = |d: DType| matches!(d, DType::I32 | DType::I64);
+    let int = is_integer;
     if from == to {
         return x;
     }
