@@ -34,7 +34,7 @@ const COLUMN_CHUNK: usize = 256;
 /// page faults (measured here: 23 ms to fill 10M f32 with 4 KiB pages, 8 ms with 2 MiB
 /// pages, against 8 ms to read them), which would dominate every memory-bound kernel.
 /// Buffers freed earlier (intermediates, dropped arrays) are reused first (`pool`).
-fn alloc(dtype: DType, n: usize) -> Data {
+pub(crate) fn alloc(dtype: DType, n: usize) -> Data {
     if let Some(d) = pool::take(dtype, n) {
         return d;
     }
@@ -51,17 +51,12 @@ fn alloc(dtype: DType, n: usize) -> Data {
 /// they become constants, as NumPy advises huge pages for its large arrays. Advice
 /// only: contents never change, and failure (THP disabled, an older kernel) is harmless.
 pub fn huge_pages(data: &Data, collapse: bool) {
-    let bytes = data.len() * data.dtype().size_bytes();
-    let p = kiln_ir::with_data!(data, v => v.as_ptr() as usize);
-    huge_pages_at(p, bytes, collapse);
-}
-
-/// `huge_pages` for the `bytes` of an allocation at address `p`.
-pub(crate) fn huge_pages_at(p: usize, bytes: usize, collapse: bool) {
     const HUGE: usize = 2 << 20;
+    let bytes = data.len() * data.dtype().size_bytes();
     if bytes < 2 * HUGE {
         return;
     }
+    let p = kiln_ir::with_data!(data, v => v.as_ptr() as usize);
     let start = (p + HUGE - 1) & !(HUGE - 1);
     let end = (p + bytes) & !(HUGE - 1);
     if end > start {

@@ -19,16 +19,11 @@ use crate::error::RuntimeError;
 pub use indexing::true_positions;
 use kiln_ir::{Data, Element, LibCall, Shape};
 
-/// An output buffer of `n` elements whose every element the caller writes: a freed
-/// buffer of the same dtype and length when the pool has one (warm pages), else a
-/// fresh zeroed one on huge pages (see `cpu::alloc`).
-pub(crate) fn output<T: Element + Default + Clone>(n: usize) -> Vec<T> {
-    if let Some(v) = kiln_ir::pool::take(T::DTYPE, n).and_then(|d| T::from_data(d).ok()) {
-        return v;
-    }
-    let v = vec![T::default(); n];
-    crate::cpu::huge_pages_at(v.as_ptr() as usize, n * std::mem::size_of::<T>(), false);
-    v
+/// An output buffer of `n` elements whose every element the caller writes: the
+/// executor's (`cpu::alloc`: a freed buffer of the same dtype and length when the
+/// pool has one, else a fresh zeroed one on huge pages).
+pub(crate) fn output<T: Element>(n: usize) -> Vec<T> {
+    T::from_data(crate::cpu::alloc(T::DTYPE, n)).expect("alloc gives T's dtype")
 }
 
 /// A row-major array seen as `outer` blocks of `len` (one axis) × `inner` elements:
