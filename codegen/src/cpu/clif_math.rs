@@ -4,7 +4,7 @@
 use crate::math::MathBuilder;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
-    types, Block, ConstantData, InstBuilder, InstructionData, Type, Value,
+    types, Block, ConstantData, InstBuilder, InstructionData, MemFlagsData, Type, Value,
 };
 use cranelift_frontend::FunctionBuilder;
 
@@ -129,6 +129,13 @@ macro_rules! clif_math {
                 let join = cold_branch(self.0.b, m, &[fast]);
                 let v = slow(self, fast);
                 rejoin(self.0.b, join, &[v])[0]
+            }
+            fn lookup<const K: usize>(
+                &mut self,
+                table: &'static [[f64; K]],
+                i: Value,
+            ) -> [Value; K] {
+                self.0.lookup(table, i)
             }
             fn select_i(&mut self, m: Value, a: Value, b: Value) -> Value {
                 self.0.select(m, a, b)
@@ -386,6 +393,46 @@ impl ClifMath<'_, '_> {
         let sgn = self.b.ins().band(bb, mask);
         let r = self.b.ins().bor(mag, sgn);
         self.float_of_bits(r)
+    }
+
+    /// Row `i` of a table of f64 constants (see `MathBuilder::lookup`). The table is a
+    /// Rust static, addressed by its absolute address (kernels run in this process); a
+    /// vector index is read lane by lane (x64 has no gather before AVX2, and Cranelift
+    /// none at all), each lane's row loaded and the columns built lane by lane.
+    pub fn lookup<const K: usize>(&mut self, table: &'static [[f64; K]], i: Value) -> [Value; K] {
+        let base = self.b.ins().iconst(types::I64, table.as_ptr() as i64);
+        let lanes = self.fty.lane_count() as u8;
+        let narrow = self.fty.lane_bits() == 32;
+        let flags = MemFlagsData::new().with_notrap().with_readonly();
+        let mut cols: [Option<Value>; K] = [None; K];
+        for lane in 0..lanes {
+            let idx = if self.is_vector() {
+                self.b.ins().extractlane(i, lane)
+            } else {
+                i
+            };
+            let idx = if narrow {
+                self.b.ins().uextend(types::I64, idx)
+            } else {
+                idx
+            };
+            let off = self.b.ins().imul_imm_s(idx, (8 * K) as i64);
+            let row = self.b.ins().iadd(base, off);
+            for (k, col) in cols.iter_mut().enumerate() {
+                let v = self.b.ins().load(types::F64, flags, row, 8 * k as i32);
+                let v = if narrow {
+                    self.b.ins().fdemote(types::F32, v)
+                } else {
+                    v
+                };
+                *col = Some(match *col {
+                    None if self.is_vector() => self.b.ins().scalar_to_vector(self.fty, v),
+                    None => v,
+                    Some(acc) => self.b.ins().insertlane(acc, v, lane),
+                });
+            }
+        }
+        cols.map(|c| c.expect("at least one lane"))
     }
 
     pub fn float_to_int(&mut self, a: Value) -> Value {

@@ -196,6 +196,16 @@ impl<'f, B: ClifBase<'f>> MathBuilder for Lockstep<B> {
     fn select(&mut self, s: Lanes, a: Lanes, b: Lanes) -> Lanes {
         self.map3(s, a, b, |m, s, x, y| m.select(s, x, y))
     }
+    fn lookup<const K: usize>(&mut self, table: &'static [[f64; K]], i: Lanes) -> [Lanes; K] {
+        let mut r = [i; K];
+        for c in 0..self.n {
+            let row = self.base.lookup(table, i.v[c]);
+            for (col, v) in r.iter_mut().zip(row) {
+                col.v[c] = v;
+            }
+        }
+        r
+    }
     fn select_i(&mut self, s: Lanes, a: Lanes, b: Lanes) -> Lanes {
         self.map3(s, a, b, |m, s, x, y| m.select_i(s, x, y))
     }

@@ -42,7 +42,7 @@ pub(crate) fn bias<B: MathBuilder>() -> i64 {
 /// 1.5 * 2^mant: adding it rounds any |v| < 2^(mant-1) to an integer (ties to even),
 /// and the integer then sits in the low bits of the sum.
 #[inline]
-fn magic<B: MathBuilder>() -> (f64, i64) {
+pub(crate) fn magic<B: MathBuilder>() -> (f64, i64) {
     if is64::<B>() {
         (6755399441055744.0, 0x4338_0000_0000_0000)
     } else {
@@ -268,14 +268,6 @@ pub(crate) fn dw_mul<B: MathBuilder>(b: &mut B, x: Dw<B::V>, y: Dw<B::V>) -> Dw<
     let t = b.mul(x.hi, y.lo);
     let t = b.fma(x.lo, y.hi, t);
     let e = b.add(e, t);
-    let (hi, lo) = fast_two_sum(b, p, e);
-    Dw { hi, lo }
-}
-
-/// (x.hi + x.lo) * y for a single-word y.
-pub(crate) fn dw_mul_s<B: MathBuilder>(b: &mut B, x: Dw<B::V>, y: B::V) -> Dw<B::V> {
-    let (p, e) = two_prod(b, x.hi, y);
-    let e = b.fma(x.lo, y, e);
     let (hi, lo) = fast_two_sum(b, p, e);
     Dw { hi, lo }
 }

@@ -19,6 +19,7 @@ pub mod exp_log;
 pub mod hyperbolic;
 pub mod inverse_trig;
 pub mod pow;
+mod pow_tables;
 #[cfg(test)]
 pub(crate) mod testutil;
 pub mod trig;
@@ -111,6 +112,11 @@ pub trait MathBuilder {
     fn to_int(&mut self, a: Self::V) -> Self::I;
     /// Integer → float, rounding to nearest.
     fn to_float(&mut self, a: Self::I) -> Self::V;
+
+    /// Row `i` of a table of constants, each column as a value of this width (a
+    /// 32-bit builder rounds the entries). Every lane of `i` must be a row of the table:
+    /// callers mask their indices into range.
+    fn lookup<const K: usize>(&mut self, table: &'static [[f64; K]], i: Self::I) -> [Self::V; K];
 
     /// `fast` where no lane of `m` is set; otherwise `slow(self, fast)`, which must
     /// give the right value for every lane. Emitted as a branch around the slow code, so

@@ -11,6 +11,9 @@
 
 use super::common::*;
 use super::exp_log::{exp_parts_xl, log_reduce, Subnormals, LN2T_32, LN2T_64};
+use super::pow_tables::{
+    EXP_TABLE, INV_LN2_128, LN2_128_HI, LN2_128_LO, LN2_HI, LN2_LO, LOG_OFF, LOG_TABLE,
+};
 use super::MathBuilder;
 
 // log(m) = 2s + (2/3)s^3 + s^5 Q(s^2), s^2 <= 0.0295 (relative error of log m
@@ -72,24 +75,234 @@ pub(crate) fn log_dw<B: MathBuilder>(b: &mut B, x: B::V) -> Dw<B::V> {
     dw_add(b, k, l)
 }
 
+// log1p(r) = r - r²/2 + r³·(A1 + r·A2 + ...) as laid out in `log_table` (the Taylor
+// coefficients; |r| < 2^-7.4, the first term left out is below 2^-66 of the result)
+const A1: f64 = -2.0 / 3.0;
+const A2: f64 = 0.5;
+const A3: f64 = 0.8;
+const A4: f64 = -2.0 / 3.0;
+const A5: f64 = -8.0 / 7.0;
+const A6: f64 = 1.0;
+const A7: f64 = 16.0 / 9.0;
+
+/// log(x) as a double word for finite x > 0, 64-bit builders only (relative error
+/// ~2^-68), from a table (the scheme of Szabolcs Nagy's `pow` in ARM's optimized
+/// routines and glibc: the facts below, not its code). x = 2^k·z with z in
+/// [0.706, 1.412); the top seven bits of z's mantissa (offset so that 1.0 sits inside a
+/// row, not on an edge) pick a row with invc ≈ 1/z of at most nine significant bits,
+/// so r = z·invc - 1 is exact in one fma and |r| < 2^-7.4. Then log x = k·ln2 -
+/// log(invc) + log1p(r), where k·LN2_HI + logc is exact (both are multiples of 2^-42)
+/// and the rounding errors of the first two terms of log1p are carried in the low word.
+fn log_table<B: MathBuilder>(b: &mut B, ax: B::V) -> Dw<B::V> {
+    // subnormals: into the normal range, k lowered by 52
+    let tiny = b.c(f64::MIN_POSITIVE);
+    let sub = b.lt(ax, tiny);
+    let up = b.c(2f64.powi(52));
+    let scaled = b.mul(ax, up);
+    let ax = b.select(sub, scaled, ax);
+    let zero = b.c(0.0);
+    let m52 = b.c(-52.0);
+    let kadj = b.select(sub, m52, zero);
+    let ix = b.to_bits(ax);
+    let off = b.ci(LOG_OFF);
+    let tmp = b.isub(ix, off);
+    let row = b.ushr(tmp, 45);
+    let mask = b.ci(127);
+    let row = b.iand(row, mask);
+    let k = b.sshr(tmp, 52);
+    let kd = int_to_float(b, k);
+    let kd = b.add(kd, kadj);
+    let top = b.ci(-1 << 52);
+    let high = b.iand(tmp, top);
+    let iz = b.isub(ix, high);
+    let z = b.from_bits(iz);
+    let [invc, logc, ctail] = b.lookup(&LOG_TABLE, row);
+    let m1 = b.c(-1.0);
+    let r = b.fma(z, invc, m1);
+    let ln2h = b.c(LN2_HI);
+    let ln2l = b.c(LN2_LO);
+    let t1 = b.fma(kd, ln2h, logc);
+    let t2 = b.add(t1, r);
+    let lo1 = b.fma(kd, ln2l, ctail);
+    // t2's rounding error: |t1| > |r| unless t1 = 0
+    let d = b.sub(t1, t2);
+    let lo2 = b.add(d, r);
+    let mhalf = b.c(-0.5);
+    let ar = b.mul(r, mhalf);
+    let ar2 = b.mul(r, ar);
+    let ar3 = b.mul(r, ar2);
+    let hi = b.add(t2, ar2);
+    // ar2's and hi's rounding errors
+    let nar2 = b.neg(ar2);
+    let lo3 = b.fma(ar, r, nar2);
+    let d = b.sub(t2, hi);
+    let lo4 = b.add(d, ar2);
+    let c = |b: &mut B, v: f64| b.c(v);
+    let (a1, a2, a3, a4, a5, a6, a7) = (
+        c(b, A1),
+        c(b, A2),
+        c(b, A3),
+        c(b, A4),
+        c(b, A5),
+        c(b, A6),
+        c(b, A7),
+    );
+    let inner = b.fma(r, a6, a5);
+    let inner = b.fma(ar2, a7, inner);
+    let mid = b.fma(r, a4, a3);
+    let mid = b.fma(ar2, inner, mid);
+    let outer = b.fma(r, a2, a1);
+    let outer = b.fma(ar2, mid, outer);
+    let p = b.mul(ar3, outer);
+    let lo = b.add(lo1, lo2);
+    let lo = b.add(lo, lo3);
+    let lo = b.add(lo, lo4);
+    let lo = b.add(lo, p);
+    // renormalised: y·lo must stay a correction of ~ulp(y·hi), within exp's reduced range
+    let (hi, lo) = fast_two_sum(b, hi, lo);
+    Dw { hi, lo }
+}
+
+// e^r - 1 - r = r²·(C2 + r·C3) + r⁴·(C4 + r·C5) for |r| <= ln2/256 (Taylor; the first
+// term left out is below 2^-60 relative)
+const C2: f64 = 0.5;
+const C3: f64 = 1.0 / 6.0;
+const C4: f64 = 1.0 / 24.0;
+const C5: f64 = 1.0 / 120.0;
+
+/// The exponential of pow's core: e^(x + xl) as the value itself where it is normal
+/// (`fast`), and the parts the general path needs to build it as p·2^k.
+struct CoreExp<V, I> {
+    fast: V,
+    late: Late<V, I>,
+}
+
+enum Late<V, I> {
+    /// p and k.
+    Parts(V, I),
+    /// `exp_table`'s row (its first column), polynomial s, row index j and rounding
+    /// sum bits ki.
+    Table(V, V, I, I),
+}
+
+/// exp(x + xl), 64-bit builders only, from a table: x = (128k + j)·ln2/128 + r, e^x =
+/// 2^k · 2^(j/128) · e^r with 2^(j/128) from the table as a rounded value and its
+/// relative error, and e^r a degree-5 polynomial (|r| <= ln2/256). Valid for |x| <
+/// 2^43; callers select other results away (the row index is masked, so any x is safe
+/// to evaluate). `fast` is right where the result is normal: 2^k goes into the row's
+/// exponent bits before the last step (the row is stored less j·2^45, so one shift of
+/// the rounding sum's bits adds both k and j's correction).
+fn exp_table<B: MathBuilder>(b: &mut B, x: B::V, xl: B::V) -> CoreExp<B::V, B::I> {
+    let c = b.c(INV_LN2_128);
+    let (kd, ki) = round_mul_shiftable(b, x, c);
+    let h = b.c(-LN2_128_HI);
+    let l = b.c(-LN2_128_LO);
+    let r = b.fma(kd, h, x);
+    let r = b.fma(kd, l, r);
+    let r = b.add(r, xl);
+    let mask = b.ci(127);
+    let j = b.iand(ki, mask);
+    let [row, tail] = b.lookup(&EXP_TABLE, j);
+    let c2 = b.c(C2);
+    let c3 = b.c(C3);
+    let c4 = b.c(C4);
+    let c5 = b.c(C5);
+    let r2 = b.mul(r, r);
+    let lo = b.fma(r, c3, c2);
+    let hi = b.fma(r, c5, c4);
+    let r4 = b.mul(r2, r2);
+    let t = b.mul(r2, lo);
+    let t = b.fma(r4, hi, t);
+    let s = b.add(tail, r);
+    let s = b.add(s, t);
+    let top = b.shl(ki, 45);
+    let rb = b.to_bits(row);
+    let sb = b.iadd(rb, top);
+    let sc = b.from_bits(sb);
+    CoreExp {
+        fast: b.fma(sc, s, sc),
+        late: Late::Table(row, s, j, ki),
+    }
+}
+
+/// The general path's p·2^k from `CoreExp::late`.
+fn late_parts<B: MathBuilder>(b: &mut B, late: Late<B::V, B::I>) -> (B::V, B::I) {
+    match late {
+        Late::Parts(p, k) => (p, k),
+        Late::Table(row, s, j, ki) => {
+            // 2^(j/128) rounded, and k from the rounding sum's bits
+            let jb = b.shl(j, 45);
+            let rb = b.to_bits(row);
+            let hb = b.iadd(rb, jb);
+            let h = b.from_bits(hb);
+            let p = b.fma(h, s, h);
+            let (_, magic) = magic::<B>();
+            let m = b.ci(magic);
+            let kk = b.isub(ki, m);
+            (p, b.sshr(kk, 7))
+        }
+    }
+}
+
 /// x^y. Special cases: exactly the Array API table (pow(x, ±0) = 1 even for NaN x,
 /// pow(1, y) = 1 for every y including NaN, pow(±1, ±inf) = 1, the signed-zero and
 /// infinity rules for x = ±0 and x = ±inf with odd-integer y, NaN for negative finite
 /// x with non-integer finite y). Results overflow to inf and underflow gradually
 /// through the subnormals.
 pub fn pow<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
+    let ax = b.abs(x);
+    let l = if is64::<B>() {
+        log_table(b, ax)
+    } else {
+        log_dw(b, ax)
+    };
+    // y·ln|x| = th + tl
+    let th = b.mul(l.hi, y);
+    let nth = b.neg(th);
+    let e = b.fma(l.hi, y, nth);
+    let tl = b.fma(l.lo, y, e);
+    let core = if is64::<B>() {
+        exp_table(b, th, tl)
+    } else {
+        let (p, k) = exp_parts_xl(b, th, tl);
+        // 2^k straight into p's exponent field (right where the result is normal)
+        let kb = b.shl(k, mant_bits::<B>());
+        let pb = b.to_bits(p);
+        let fast = b.iadd(pb, kb);
+        CoreExp {
+            fast: b.from_bits(fast),
+            late: Late::Parts(p, k),
+        }
+    };
+    // The usual case, 0 < x < inf with |y·ln x| small enough for a normal result
+    // (which also rules out y infinite or NaN, and x = 1 with y infinite: th is NaN),
+    // takes the core's value; anything else the general path, behind one branch.
+    let zero = b.c(0.0);
+    let i = inf(b);
+    let lim = cw(b, 87.0, 708.0);
+    let x_bad = b.ngt(x, zero); // x <= 0 or NaN
+    let x_inf = b.nlt(x, i);
+    let at = b.abs(th);
+    let t_bad = b.nle(at, lim);
+    let bad = b.or(x_bad, x_inf);
+    let bad = b.or(bad, t_bad);
+    b.unless_any(bad, core.fast, |b, _| {
+        let (p, k) = late_parts(b, core.late);
+        pow_general(b, x, y, p, k, th)
+    })
+}
+
+/// x^y from the core's p·2^k and the plain product t0 = y·ln|x|, for any x and y: the
+/// scaling in two steps (gradual underflow), overflow and underflow, and the special
+/// cases.
+fn pow_general<B: MathBuilder>(b: &mut B, x: B::V, y: B::V, p: B::V, k: B::I, t0: B::V) -> B::V {
     let zero = b.c(0.0);
     let one = b.c(1.0);
     let i = inf(b);
     let ni = b.neg(i);
     let n = nan(b);
     let ax = b.abs(x);
-    let l = log_dw(b, ax);
-    let t = dw_mul_s(b, l, y);
-    let (p, k) = exp_parts_xl(b, t.hi, t.lo);
     let r = scale(b, p, k);
-    // decide overflow/underflow on the plain product (the pair is NaN once it overflows)
-    let t0 = b.mul(l.hi, y);
     let hi = cw(b, 89.0, 710.0);
     let lo = cw(b, -104.0, -746.0);
     let over = b.gt(t0, hi);
@@ -238,6 +451,66 @@ mod tests {
     fn pow_f64_ulp() {
         let f = |x: f64, y: f64| super::pow(&mut Eval64, x, y);
         check_binary("pow", W::F64, samples(N), &pow_pairs, &f, &ref_pow, 1.0);
+    }
+
+    /// The generated tables (tools/pow_tables.py, mpmath) against astro-float: what
+    /// pow's exactness arguments assume of them.
+    #[test]
+    fn pow_tables_hold_what_the_algorithm_assumes() {
+        use super::super::pow_tables::*;
+        let q42 = |v: f64| (v * 2f64.powi(42)).fract() == 0.0;
+        // |a - b| as an f64
+        let dist = |a: &astro_float::BigFloat, b: &astro_float::BigFloat| {
+            to_f64(&a.sub(b, PREC, RM).abs())
+        };
+        with_cc(|cc| {
+            let ln2 = bf(2.0).ln(PREC, RM, cc);
+            assert!(q42(LN2_HI) && q42(LN2_128_HI));
+            assert!(dist(&bf(LN2_HI).add(&bf(LN2_LO), PREC, RM), &ln2) < 2f64.powi(-95));
+            let ln2n = ln2.div(&bf(128.0), PREC, RM);
+            let pair = bf(LN2_128_HI).add(&bf(LN2_128_LO), PREC, RM);
+            assert!(dist(&pair, &ln2n) < 2f64.powi(-95));
+            assert_eq!(INV_LN2_128, to_f64(&bf(128.0).div(&ln2, PREC, RM)));
+            // the logarithm: rows, their ranges of z, exact z·invc - 1
+            assert_eq!(LOG_TABLE[LOG_ONE_ROW], [1.0, 0.0, 0.0]);
+            for (i, &[invc, logc, tail]) in LOG_TABLE.iter().enumerate() {
+                assert_eq!(invc.to_bits() & ((1 << 44) - 1), 0, "row {i}: nine bits");
+                assert!(q42(logc), "row {i}: logc a multiple of 2^-42");
+                let minus_log = bf(invc).ln(PREC, RM, cc).neg();
+                let sum = bf(logc).add(&bf(tail), PREC, RM);
+                assert!(
+                    dist(&sum, &minus_log) < 2f64.powi(-95),
+                    "row {i}: -log(invc)"
+                );
+                let z0 = f64::from_bits((LOG_OFF + ((i as i64) << 45)) as u64);
+                let z1 = f64::from_bits((LOG_OFF + ((i as i64 + 1) << 45)) as u64);
+                let zs = [z0, z1.next_down(), 0.5 * (z0 + z1), z0.next_up()];
+                for z in zs {
+                    let r = z.mul_add(invc, -1.0);
+                    let exact = bf(z).mul(&bf(invc), PREC, RM).sub(&bf(1.0), PREC, RM);
+                    assert_eq!(
+                        dist(&bf(r), &exact),
+                        0.0,
+                        "row {i}: z·invc - 1 exact at {z:e}"
+                    );
+                    assert!(r.abs() < 2f64.powi(-7), "row {i}: |r| < 2^-7 at {z:e}");
+                }
+                if (z0..z1).contains(&1.0) {
+                    assert_eq!(i, LOG_ONE_ROW);
+                }
+            }
+            // the exponential: 2^(j/128) rounded, less j·2^45 in its bits, and the error
+            for (j, &[shifted, tail]) in EXP_TABLE.iter().enumerate() {
+                let hi = f64::from_bits(shifted.to_bits() + ((j as u64) << 45));
+                let exact = bf(2.0).pow(&bf(j as f64 / 128.0), PREC, RM, cc);
+                assert_eq!(hi, to_f64(&exact), "row {j}: 2^(j/128) rounded");
+                let corrected = bf(hi).mul(&bf(1.0).add(&bf(tail), PREC, RM), PREC, RM);
+                assert!(
+                    dist(&corrected, &exact) < 2f64.powi(-104),
+                    "row {j}: the error"
+                );
+            }
+        });
     }
 
     const INF: f64 = f64::INFINITY;

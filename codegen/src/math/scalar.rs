@@ -56,6 +56,9 @@ macro_rules! scalar_builder {
             fn trunc(&mut self, a: $f) -> $f {
                 a.trunc()
             }
+            fn lookup<const K: usize>(&mut self, table: &'static [[f64; K]], i: $i) -> [$f; K] {
+                table[i as usize].map(|v| v as $f)
+            }
             fn round_even(&mut self, a: $f) -> $f {
                 a.round_ties_even()
             }
