@@ -2,8 +2,8 @@
 //! over each axis of a matrix, centring by column means, row argmax, a transposed
 //! operand, a transcendental elementwise and under a row sum, running sums along
 //! each axis, kernels mixing dtypes (f32 data computed in f64, comparisons stored
-//! as bools, a `linspace` grid, integers converted to floats), integer kernels, and
-//! gathers (`take` of rows, `mask_select`). Each time covers building and computing. `benches/python/patterns.py` runs this next to NumPy on the same data.
+//! as bools, a `linspace` grid, integers converted to floats), integer kernels,
+//! gathers (`take` of rows, `mask_select`) and powers. Each time covers building and computing. `benches/python/patterns.py` runs this next to NumPy on the same data.
 //!
 //! `cargo run --release --example patterns -- [--reps N] [--json]`
 //!
@@ -85,6 +85,9 @@ fn patterns() -> Vec<Pattern> {
         ("mask_select(x, x > 0.5), f64", |x, _, _| {
             kiln::mask_select(x, &kiln::greater(x, 0.5)?)
         }),
+        ("x ** 0.7, f64", |x, _, _| kiln::pow(x, 0.7)),
+        ("x ** (x + 0.5), f64", |x, _, _| kiln::pow(x, &(x + 0.5)?)),
+        ("x ** 0.7, f32", |_, y, _| kiln::pow(y, 0.7)),
     ]
 }
 

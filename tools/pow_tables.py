@@ -11,7 +11,11 @@ nine significant bits, so z·invc - 1 is exact in one fma. The row holding 1.0 h
 invc = 1 exactly. logc = -ln(invc) rounded to a multiple of 2^-42 (so k·LN2_HI + logc is
 exact for every exponent k), logc_tail = the rest, rounded.
 
-Exponential (128 rows): row j holds 2^(j/128) rounded (hi) and (2^(j/128) - hi)/hi.
+Exponential (128 rows): row j holds 2^(j/128) rounded (hi), less j·2^45 in its bits,
+and (2^(j/128) - hi)/hi.
+
+The f32 pow computes in f64 with smaller tables: 16 logarithm rows (invc = 1/centre
+rounded, logc = -ln(invc) rounded) and 32 exponential rows (2^(j/32) less j·2^47).
 
 Only mpmath is needed (pip install mpmath).
 """
@@ -81,6 +85,32 @@ def exp_rows():
     return rows
 
 
+def log_rows_narrow(n):
+    """The f32 pow's logarithm rows (computed in f64): n rows over the same range of
+    z, invc = 1/centre rounded (1 in the row holding 1.0), logc = -ln(invc) rounded."""
+    bits = 52 - (n.bit_length() - 1)
+    rows = []
+    for i in range(n):
+        lo = f64_of_bits(LOG_OFF + i * 2**bits)
+        hi = f64_of_bits(LOG_OFF + (i + 1) * 2**bits)
+        if lo <= 1.0 < hi:
+            rows.append((1.0, 0.0))
+            continue
+        invc = float(2 / (mp.mpf(lo) + mp.mpf(hi)))
+        rows.append((invc, float(-mp.log(invc))))
+    return rows
+
+
+def exp_rows_narrow(n):
+    """The f32 pow's exponential rows: the bits of 2^(j/n) rounded, less
+    j·2^(52 - log2 n), as a double."""
+    shift = 52 - (n.bit_length() - 1)
+    return [
+        f64_of_bits(bits_of_f64(float(mp.power(2, mp.mpf(j) / n))) - (j << shift))
+        for j in range(n)
+    ]
+
+
 def main():
     ln2 = mp.log(2)
     ln2_hi = round_to(ln2, mp.mpf(2) ** -42)
@@ -120,6 +150,21 @@ def main():
     out.append(f"pub(crate) static EXP_TABLE: [[f64; 2]; {N}] = [")
     for hi, tail in exp_rows():
         out.append(f"    [{rust(hi)}, {rust(tail)}],")
+    out.append("];")
+    out.append("")
+    out.append("/// The f32 pow (computed in f64): 16 logarithm rows [invc, -ln(invc)] over the same")
+    out.append("/// reduced range (row i: bits 48..51 of z's bits minus LOG_OFF), the row holding 1.0")
+    out.append("/// exactly [1, 0].")
+    out.append("pub(crate) static LOG16_TABLE: [[f64; 2]; 16] = [")
+    for invc, logc in log_rows_narrow(16):
+        out.append(f"    [{rust(invc)}, {rust(logc)}],")
+    out.append("];")
+    out.append("")
+    out.append("/// The f32 pow's exponential rows: the bits of 2^(j/32) rounded, less j·2^47, as a")
+    out.append("/// double (adding (32k + j)·2^47 to them gives 2^(k + j/32)).")
+    out.append("pub(crate) static EXP32_TABLE: [[f64; 1]; 32] = [")
+    for v in exp_rows_narrow(32):
+        out.append(f"    [{rust(v)}],")
     out.append("];")
     print("\n".join(out))
 

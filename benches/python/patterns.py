@@ -55,6 +55,9 @@ def numpy_patterns(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> dict:
         "take rows (sum(z, 1) % 4000), f64": lambda: np.take(
             x, z.sum(axis=1) % 4000, axis=0),
         "mask_select(x, x > 0.5), f64": lambda: x[x > 0.5],
+        "x ** 0.7, f64": lambda: x ** 0.7,
+        "x ** (x + 0.5), f64": lambda: x ** (x + 0.5),
+        "x ** 0.7, f32": lambda: y ** np.float32(0.7),
     }
 
 

@@ -416,7 +416,15 @@ impl ClifMath<'_, '_> {
             } else {
                 idx
             };
-            let off = self.b.ins().imul_imm_s(idx, (8 * K) as i64);
+            let row_bytes = 8 * K as u64;
+            let off = if row_bytes.is_power_of_two() {
+                // a shift by up to 3 folds into the load's address
+                self.b
+                    .ins()
+                    .ishl_imm_s(idx, row_bytes.trailing_zeros() as i64)
+            } else {
+                self.b.ins().imul_imm_s(idx, row_bytes as i64)
+            };
             let row = self.b.ins().iadd(base, off);
             for (k, col) in cols.iter_mut().enumerate() {
                 let v = self.b.ins().load(types::F64, flags, row, 8 * k as i32);

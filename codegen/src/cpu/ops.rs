@@ -256,6 +256,15 @@ impl Ops<'_, '_> {
             }
             Remainder => self.float_remainder(dtype, x, y),
             Nextafter => self.nextafter(dtype, x, y),
+            Pow if dtype == DType::F32 => {
+                // in f64, rounded once (see `math::pow_f32_in_f64`)
+                let (x, y) = (
+                    b.ins().fpromote(types::F64, x),
+                    b.ins().fpromote(types::F64, y),
+                );
+                let r = math::pow_f32_in_f64(&mut ClifMath64::new(b, types::F64), x, y);
+                b.ins().fdemote(types::F32, r)
+            }
             Pow => math2!(b, dtype, math::pow, x, y),
             Atan2 => math2!(b, dtype, math::atan2, x, y),
             Hypot => math2!(b, dtype, math::hypot, x, y),

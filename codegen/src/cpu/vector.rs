@@ -13,7 +13,7 @@
 
 use super::clif_math::{bitcast, splat, vector_constant, ClifMath32, ClifMath64};
 use super::emit::{mem, Emitter};
-use super::lockstep::{Lanes, Lockstep};
+use super::lockstep::{Lanes, Lockstep, MAX_COPIES};
 use super::ops::Unsupported;
 use crate::math;
 use crate::math::MathBuilder;
@@ -91,11 +91,13 @@ pub(crate) fn is_function(instr: &Instr) -> bool {
     }
 }
 
-/// Whether the kernel calls `pow`, whose double-word logarithm and exponential are
-/// long chains of dependent operations: four vectors in flight instead of two hide
-/// their latency despite the spills (10M elements: f32 42 -> 38 ms, f64 92 -> 77 ms).
-/// For the other functions two are faster (chain, exp and log1p lose 10-40% to spills
-/// at four), and pow dominates the cost of any kernel it is in.
+/// Whether the kernel calls `pow`, whose logarithm and exponential are long chains of
+/// dependent operations: four vectors in flight instead of two hide their latency
+/// despite the spills (10M elements, with the double-word pow of 2026-12-01: f32 42 ->
+/// 38 ms, f64 92 -> 77 ms; with the table-driven f64 pow of 2026-12-02: 33-34 -> 30
+/// ms; f32 pow, computed in f64 halves, is 19-20 ms at one to four). For the other
+/// functions two are faster (chain, exp and log1p lose 10-40% to spills at four), and
+/// pow dominates the cost of any kernel it is in.
 fn calls_pow(k: &Kernel) -> bool {
     k.instrs
         .iter()
@@ -1045,6 +1047,50 @@ fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x
     }
 }
 
+/// f32 pow in f64 lanes (`math::pow_f32_in_f64`), rounded once: each four-lane
+/// vector as its two halves widened, at most four halves in lockstep; in a two-lane
+/// plan (f32 in half registers) each vector's low half.
+fn f32_pow(e: &mut Emitter, plan: &VectorPlan, x: Lanes, y: Lanes) -> Lanes {
+    let four = !plan.half(DType::F32);
+    // the vector's high half moved to the low one
+    let high = |e: &mut Emitter, v: Value| {
+        let order = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
+        shuffle_bytes(e, types::F32X4, v, v, order)
+    };
+    let mut wide_x = Vec::new();
+    let mut wide_y = Vec::new();
+    for (&a, &b) in x.as_slice().iter().zip(y.as_slice()) {
+        wide_x.push(e.b.ins().fvpromote_low(a));
+        wide_y.push(e.b.ins().fvpromote_low(b));
+        if four {
+            let (ha, hb) = (high(e, a), high(e, b));
+            wide_x.push(e.b.ins().fvpromote_low(ha));
+            wide_y.push(e.b.ins().fvpromote_low(hb));
+        }
+    }
+    let mut wide = Vec::new();
+    for (xs, ys) in wide_x.chunks(MAX_COPIES).zip(wide_y.chunks(MAX_COPIES)) {
+        let m = &mut Lockstep {
+            base: ClifMath64::new(e.b, types::F64X2),
+            n: xs.len(),
+        };
+        let r = math::pow_f32_in_f64(m, Lanes::new(xs), Lanes::new(ys));
+        wide.extend_from_slice(r.as_slice());
+    }
+    let out: Vec<Value> = if four {
+        wide.chunks(2)
+            .map(|h| {
+                let (lo, hi) = (e.b.ins().fvdemote(h[0]), e.b.ins().fvdemote(h[1]));
+                let order = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+                shuffle_bytes(e, types::F32X4, lo, hi, order)
+            })
+            .collect()
+    } else {
+        wide.iter().map(|&h| demote(e, h)).collect()
+    };
+    Lanes::new(&out)
+}
+
 /// An integer unary op on one vector (`int_ok`), wrapping as the scalar ops do
 /// (abs(MIN) and -MIN are MIN).
 fn int_unary(e: &mut Emitter, op: UnaryOp, x: Value) -> Value {
@@ -1255,6 +1301,9 @@ fn vector_binary(
         Maximum => return each(e, &|e, a, b| e.b.ins().fmax(a, b)),
         Minimum => return each(e, &|e, a, b| e.b.ins().fmin(a, b)),
         _ => {}
+    }
+    if op == Pow && dtype == DType::F32 {
+        return f32_pow(e, plan, x, y);
     }
     with_math!(e, plan, dtype, |m| match op {
         Add => m.add(x, y),

@@ -12,7 +12,8 @@
 use super::common::*;
 use super::exp_log::{exp_parts_xl, log_reduce, Subnormals, LN2T_32, LN2T_64};
 use super::pow_tables::{
-    EXP_TABLE, INV_LN2_128, LN2_128_HI, LN2_128_LO, LN2_HI, LN2_LO, LOG_OFF, LOG_TABLE,
+    EXP32_TABLE, EXP_TABLE, INV_LN2_128, LN2_128_HI, LN2_128_LO, LN2_HI, LN2_LO, LOG16_TABLE,
+    LOG_OFF, LOG_TABLE,
 };
 use super::MathBuilder;
 
@@ -297,11 +298,7 @@ pub fn pow<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
 /// cases.
 fn pow_general<B: MathBuilder>(b: &mut B, x: B::V, y: B::V, p: B::V, k: B::I, t0: B::V) -> B::V {
     let zero = b.c(0.0);
-    let one = b.c(1.0);
     let i = inf(b);
-    let ni = b.neg(i);
-    let n = nan(b);
-    let ax = b.abs(x);
     let r = scale(b, p, k);
     let hi = cw(b, 89.0, 710.0);
     let lo = cw(b, -104.0, -746.0);
@@ -309,6 +306,19 @@ fn pow_general<B: MathBuilder>(b: &mut B, x: B::V, y: B::V, p: B::V, k: B::I, t0
     let under = b.lt(t0, lo);
     let r = b.select(over, i, r);
     let r = b.select(under, zero, r);
+    pow_specials(b, x, y, r)
+}
+
+/// x^y from |x|^y computed for ordinary inputs (`r`, already infinite or zero where
+/// it overflows or underflows): the sign for negative x and odd integer y, then the
+/// Array API's special cases.
+fn pow_specials<B: MathBuilder>(b: &mut B, x: B::V, y: B::V, r: B::V) -> B::V {
+    let zero = b.c(0.0);
+    let one = b.c(1.0);
+    let i = inf(b);
+    let ni = b.neg(i);
+    let n = nan(b);
+    let ax = b.abs(x);
     // y integer / odd integer (inf counts as an even integer here)
     let yt = b.trunc(y);
     let y_int = b.eq(yt, y);
@@ -361,6 +371,83 @@ fn pow_general<B: MathBuilder>(b: &mut B, x: B::V, y: B::V, p: B::V, k: B::I, t0
     let r = b.select(y_zero, one, r);
     let x_one = b.eq(x, one);
     b.select(x_one, one, r)
+}
+
+// log1p(r) = r + r²·(B2 + r·B3 + ...) for the f32 pow (Taylor; |r| <= 2^-4.7, the
+// first term left out is below 2^-40 of the result)
+const B_LOG1P: [f64; 7] = [-0.5, 1.0 / 3.0, -0.25, 0.2, -1.0 / 6.0, 1.0 / 7.0, -0.125];
+// e^r - 1 = r + r²·(1/2 + r/6 + r²/24) for |r| <= ln2/64 (Taylor; the first term left
+// out is below 2^-39)
+const B_EXPM1: [f64; 3] = [0.5, 1.0 / 6.0, 1.0 / 24.0];
+
+/// x^y for f32 x and y, computed by a 64-bit builder on their exact f64 values: the
+/// result, rounded once to f32 by the caller, is within an f32 ulp (error of the f64
+/// value ~2^-36 relative). The reduction of `log_table`/`exp_table` with small tables
+/// and no double-word arithmetic: log x = k·ln2 - ln(invc) + log1p(z·invc - 1) with 16
+/// rows (|r| <= 2^-4.7, degree-8 polynomial), e^t = 2^k·2^(j/32)·e^r (|r| <= ln2/64,
+/// degree 4). f32 values need no subnormal scaling in f64, and |y·ln x| up to 200
+/// gives finite f64 results that round to f32's infinities and zeros, so only x <= 0,
+/// infinite or NaN inputs and |y·ln x| > 200 take the general path.
+pub fn pow_f32_in_f64<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
+    debug_assert!(is64::<B>(), "pow_f32_in_f64 needs a 64-bit builder");
+    let ax = b.abs(x);
+    let ix = b.to_bits(ax);
+    let off = b.ci(LOG_OFF);
+    let tmp = b.isub(ix, off);
+    let row = b.ushr(tmp, 48);
+    let mask = b.ci(15);
+    let row = b.iand(row, mask);
+    let k = b.sshr(tmp, 52);
+    let kd = int_to_float(b, k);
+    let top = b.ci(-1 << 52);
+    let high = b.iand(tmp, top);
+    let iz = b.isub(ix, high);
+    let z = b.from_bits(iz);
+    let [invc, logc] = b.lookup(&LOG16_TABLE, row);
+    let m1 = b.c(-1.0);
+    let r = b.fma(z, invc, m1);
+    let ln2 = b.c(std::f64::consts::LN_2);
+    let t1 = b.fma(kd, ln2, logc);
+    let r2 = b.mul(r, r);
+    let q = horner(b, r, &B_LOG1P);
+    let l = b.fma(r2, q, r);
+    let l = b.add(t1, l);
+    let t = b.mul(l, y);
+    // e^t
+    let c = b.c(32.0 / std::f64::consts::LN_2);
+    let (kd, ki) = round_mul_shiftable(b, t, c);
+    let h = b.c(-std::f64::consts::LN_2 / 32.0);
+    let r = b.fma(kd, h, t);
+    let mask = b.ci(31);
+    let j = b.iand(ki, mask);
+    let [row] = b.lookup(&EXP32_TABLE, j);
+    let top = b.shl(ki, 47);
+    let rb = b.to_bits(row);
+    let sb = b.iadd(rb, top);
+    let sc = b.from_bits(sb);
+    let r2 = b.mul(r, r);
+    let q = horner(b, r, &B_EXPM1);
+    let em1 = b.fma(r2, q, r);
+    let fast = b.fma(sc, em1, sc);
+    let zero = b.c(0.0);
+    let i = inf(b);
+    let lim = b.c(200.0);
+    let x_bad = b.ngt(x, zero); // x <= 0 or NaN
+    let x_inf = b.nlt(x, i);
+    let at = b.abs(t);
+    let t_bad = b.nle(at, lim); // also y infinite or NaN
+    let bad = b.or(x_bad, x_inf);
+    let bad = b.or(bad, t_bad);
+    b.unless_any(bad, fast, |b, fast| {
+        let zero = b.c(0.0);
+        let i = inf(b);
+        let over = b.gt(t, lim);
+        let mlim = b.neg(lim);
+        let under = b.lt(t, mlim);
+        let r = b.select(over, i, fast);
+        let r = b.select(under, zero, r);
+        pow_specials(b, x, y, r)
+    })
 }
 
 #[cfg(test)]
@@ -448,6 +535,11 @@ mod tests {
         check_binary("pow", W::F32, samples(N), &pow_pairs, &f, &ref_pow, 1.0);
     }
     #[test]
+    fn pow_f32_in_f64_ulp() {
+        let f = |x: f64, y: f64| super::pow_f32_in_f64(&mut Eval64, x, y) as f32 as f64;
+        check_binary("pow", W::F32, samples(N), &pow_pairs, &f, &ref_pow, 1.0);
+    }
+    #[test]
     fn pow_f64_ulp() {
         let f = |x: f64, y: f64| super::pow(&mut Eval64, x, y);
         check_binary("pow", W::F64, samples(N), &pow_pairs, &f, &ref_pow, 1.0);
@@ -509,6 +601,26 @@ mod tests {
                     dist(&corrected, &exact) < 2f64.powi(-104),
                     "row {j}: the error"
                 );
+            }
+            // the f32 pow's tables: rounded -ln(invc), |z·invc - 1| <= 2^-4.7 over each
+            // row (1.0's row exactly [1, 0]), 2^(j/32) rounded
+            for (i, &[invc, logc]) in LOG16_TABLE.iter().enumerate() {
+                let want = to_f64(&bf(invc).ln(PREC, RM, cc).neg());
+                assert_eq!(logc, want, "row {i}: -ln(invc) rounded");
+                let z0 = f64::from_bits((LOG_OFF + ((i as i64) << 48)) as u64);
+                let z1 = f64::from_bits((LOG_OFF + ((i as i64 + 1) << 48)) as u64);
+                for z in [z0, z1.next_down()] {
+                    let r = z.mul_add(invc, -1.0);
+                    assert!(r.abs() <= 2f64.powf(-4.7), "row {i}: |r| at {z:e}");
+                }
+                if (z0..z1).contains(&1.0) {
+                    assert_eq!([invc, logc], [1.0, 0.0], "1.0's row");
+                }
+            }
+            for (j, &[shifted]) in EXP32_TABLE.iter().enumerate() {
+                let hi = f64::from_bits(shifted.to_bits() + ((j as u64) << 47));
+                let exact = bf(2.0).pow(&bf(j as f64 / 32.0), PREC, RM, cc);
+                assert_eq!(hi, to_f64(&exact), "row {j}: 2^(j/32) rounded");
             }
         });
     }
