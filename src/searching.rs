@@ -245,8 +245,9 @@ pub fn nonzero(x: &Array) -> Result<Vec<Array>> {
 /// `[count] + x.shape[mask.ndim..]` (a 0-d mask selects all of x, or nothing).
 ///
 /// **Graph boundary** in the mask only: the number of true elements decides the output
-/// shape, so the mask is computed now; the result is a lazy gather of `x` (a `take`
-/// with constant positions), which fuses with what follows.
+/// shape, so the mask is computed and counted now; the result is a lazy library step
+/// that copies the selected slices of `x` (read once, with the computed mask) and
+/// computes `x` first if it is lazy.
 ///
 /// ```
 /// let x = kiln::asarray([[1.0f64, 2.0], [3.0, 4.0], [5.0, 6.0]], ())?;
@@ -278,14 +279,25 @@ pub fn mask_select(x: &Array, mask: &Array) -> Result<Array> {
         ));
     }
     mask.compute()?;
-    let picked = true_positions(func, mask)?;
-    let n = picked.len();
-    let positions = constant_at(func, Data::I64(picked), &[n], x.device(), at)?;
-    // Fold the masked axes into one and take along it.
-    let mut folded = vec![mask.shape().iter().product::<usize>() as i64];
+    let count = {
+        let data = mask.data(func)?;
+        let values = <bool as kiln_ir::Element>::slice(&data).ok_or_else(|| Error::Data {
+            func,
+            msg: format!("expected a bool mask, got {}", mask.dtype()),
+        })?;
+        kiln_runtime::library::count_true(values)
+    };
+    // Fold the masked axes into one and keep the slices where the mask is true.
+    let m = mask.shape().iter().product::<usize>() as i64;
+    let mut folded = vec![m];
     folded.extend(x.shape()[k..].iter().map(|&d| d as i64));
     let x = reshape_at(func, x, &folded, at)?;
-    take_at(func, &x, &positions, 0, at)
+    let mask = reshape_at(func, mask, &[m], at)?;
+    let op = Op::Library {
+        call: LibCall::Index(IndexCall::Compress { count }),
+        output: 0,
+    };
+    Array::node(func, op, &[&x, &mask], at)
 }
 
 impl Array {

@@ -145,8 +145,24 @@ fn large_irregular_masks_select_and_list_every_true_position_in_order() {
     let want: Vec<i64> = (0..n as i64).filter(|&i| mask[i as usize]).collect();
     let x = kiln::arange(0, n as i64, 1, DType::I64).unwrap();
     let m = kiln::from_vec(mask.clone(), [n]).unwrap();
-    let picked = kiln::mask_select(&x, &m).unwrap();
-    assert_eq!(picked.to_vec::<i64>().unwrap(), want);
+    for mode in MODES {
+        let picked = kiln::mask_select(&x, &m).unwrap();
+        let got = picked.compute_with(mode).unwrap().to_vec::<i64>().unwrap();
+        assert_eq!(got, want, "{mode:?}");
+        // rows of three: the copy of whole slices rather than single elements
+        let x3 = kiln::reshape(
+            &kiln::arange(0, 3 * n as i64, 1, DType::I64).unwrap(),
+            [n as i64, 3],
+        )
+        .unwrap();
+        let rows3 = kiln::mask_select(&x3, &m).unwrap();
+        let want3: Vec<i64> = want
+            .iter()
+            .flat_map(|&i| [3 * i, 3 * i + 1, 3 * i + 2])
+            .collect();
+        let got3 = rows3.compute_with(mode).unwrap().to_vec::<i64>().unwrap();
+        assert_eq!(got3, want3, "rows {mode:?}");
+    }
     let rows = kiln::reshape(&m, [n as i64 / 7, 7]).unwrap();
     let idx = kiln::nonzero(&rows).unwrap();
     let flat: Vec<i64> = idx[0]

@@ -1,5 +1,5 @@
 //! Gathers whose indices are data: `take`, `take_along_axis`, and through them
-//! integer-array and boolean-mask indexing.
+//! integer-array indexing; `Compress`, boolean-mask indexing (`mask_select`).
 //!
 //! Shapes are static (they depend on the indices' shape, not their values); whether
 //! every index is in bounds is only known when the call runs, so an index outside its
@@ -21,15 +21,25 @@ pub enum IndexCall {
     /// namespace layer broadcasts them first): `out[.., j, ..] = x[.., indices[.., j,
     /// ..], ..]` along `axis`. Output: indices' shape, x's dtype.
     TakeAlongAxis { axis: usize },
+    /// Inputs `[x, mask]`, mask 1-D bool as long as x's first axis: the slices of x
+    /// where the mask is true, in order (`mask_select` after folding the masked axes
+    /// into one). `count` is the mask's number of true elements (the output's length,
+    /// counted when the call was built). Output: x's shape with the first axis
+    /// resized to `count`, x's dtype.
+    Compress { count: usize },
 }
 
 impl IndexCall {
     pub fn infer(&self, func: &'static str, inputs: &[&Meta]) -> Result<Outputs, IrError> {
         arity(func, inputs, 2)?;
         let (x, indices) = (inputs[0], inputs[1]);
+        if let IndexCall::Compress { count } = *self {
+            return compress_shape(func, x, indices, count);
+        }
         check_category(func, "indices", indices.dtype, Category::Integer)?;
         let axis = match *self {
             IndexCall::Take { axis } | IndexCall::TakeAlongAxis { axis } => axis,
+            IndexCall::Compress { .. } => unreachable!("handled above"),
         };
         if axis >= x.shape.rank() {
             return Err(IrError::Axis {
@@ -66,8 +76,33 @@ impl IndexCall {
                 }
                 Ok(vec![(indices.shape.clone(), x.dtype)])
             }
+            IndexCall::Compress { .. } => unreachable!("handled above"),
         }
     }
+}
+
+/// `Compress`'s output: x with its first axis resized to `count`.
+fn compress_shape(
+    func: &'static str,
+    x: &Meta,
+    mask: &Meta,
+    count: usize,
+) -> Result<Outputs, IrError> {
+    check_category(func, "mask", mask.dtype, Category::Bool)?;
+    let (xs, ms) = (x.shape.dims(), mask.shape.dims());
+    if ms.len() != 1 || xs.first() != ms.first() || count > ms[0] {
+        return Err(IrError::invalid(
+            func,
+            format!(
+                "mask {} must be 1-D and as long as x's first axis (x is {}), with at \
+                 most that many true elements ({count})",
+                mask.shape, x.shape
+            ),
+        ));
+    }
+    let mut shape = x.shape.clone();
+    shape.0[0] = count;
+    Ok(vec![(shape, x.dtype)])
 }
 
 #[cfg(test)]
@@ -88,6 +123,25 @@ mod tests {
         assert!(matches!(
             IndexCall::Take { axis: 1 }.infer("take", &[&x, &float]),
             Err(IrError::DType { arg: "indices", .. })
+        ));
+    }
+
+    #[test]
+    fn compress_resizes_the_first_axis_to_the_count() {
+        let (x, m) = (meta(&[6, 4], DType::F32), meta(&[6], DType::Bool));
+        let out = IndexCall::Compress { count: 2 }
+            .infer("mask_select", &[&x, &m])
+            .unwrap();
+        assert_eq!(out, vec![(Shape::new(&[2, 4]), DType::F32)]);
+        let call = IndexCall::Compress { count: 7 };
+        assert!(call.infer("mask_select", &[&x, &m]).is_err());
+        let short = meta(&[5], DType::Bool);
+        let call = IndexCall::Compress { count: 2 };
+        assert!(call.infer("mask_select", &[&x, &short]).is_err());
+        let ints = meta(&[6], DType::I64);
+        assert!(matches!(
+            call.infer("mask_select", &[&x, &ints]),
+            Err(IrError::DType { arg: "mask", .. })
         ));
     }
 

@@ -20,6 +20,11 @@ pub fn run(call: &IndexCall, args: &Args) -> Result<Vec<Data>, RuntimeError> {
         });
     };
     let out = match *call {
+        IndexCall::Compress { count } => {
+            let mask = mask_of(indices)?;
+            let inner = xs.dims()[1..].iter().product();
+            with_data!(x, xv => Element::into_data(compress(xv, mask, inner, count)?))
+        }
         IndexCall::Take { axis } => {
             let (outer, n, inner) = split(xs, axis);
             match indices {
@@ -146,7 +151,7 @@ fn take<T: Element + Send + Sync, P: Position>(
 /// parallel. Within a block the next slot is written at every position and kept where
 /// the mask is true: no branch to mispredict on an irregular mask.
 pub fn true_positions(mask: &[bool]) -> Vec<i64> {
-    const BLOCK: usize = 1 << 16;
+    const BLOCK: usize = MASK_BLOCK;
     let counts: Vec<usize> = mask
         .par_chunks(BLOCK)
         .map(|b| b.iter().filter(|&&t| t).count())
@@ -172,6 +177,125 @@ pub fn true_positions(mask: &[bool]) -> Vec<i64> {
             }
         });
     out
+}
+
+fn mask_of(d: &Data) -> Result<&[bool], RuntimeError> {
+    <bool as Element>::slice(d).ok_or_else(|| RuntimeError::Unsupported {
+        what: format!("mask_select with a {} mask", d.dtype()),
+    })
+}
+
+/// The number of true elements of a mask (`mask_select`'s output length), counted in
+/// blocks across the pool.
+pub fn count_true(mask: &[bool]) -> usize {
+    mask.par_chunks(MASK_BLOCK)
+        .map(|b| b.iter().filter(|&&t| t).count())
+        .sum()
+}
+
+/// Mask positions per block of `compress` (and `true_positions`).
+const MASK_BLOCK: usize = 1 << 16;
+
+/// The rows of x (`[mask.len(), inner]`) where the mask is true, in order, into a
+/// preallocated output: each block of the mask counted, then its rows copied to its
+/// offset, blocks in parallel. Single elements (inner = 1) are written branch-free: the
+/// next slot takes every element and keeps it where the mask is true. `count` is the
+/// number of true elements the call was built for; another count is an error.
+fn compress<T: Element + Send + Sync>(
+    x: &[T],
+    mask: &[bool],
+    inner: usize,
+    count: usize,
+) -> Result<Vec<T>, RuntimeError> {
+    let counts: Vec<usize> = mask
+        .par_chunks(MASK_BLOCK)
+        .map(|b| b.iter().filter(|&&t| t).count())
+        .collect();
+    let found: usize = counts.iter().sum();
+    if found != count {
+        return Err(RuntimeError::Value {
+            func: "mask_select",
+            msg: format!("the mask has {found} true elements, the call was built for {count}"),
+        });
+    }
+    let mut out = super::output::<T>(count * inner);
+    if out.is_empty() {
+        return Ok(out);
+    }
+    let mut slots = Vec::with_capacity(counts.len());
+    let mut rest = out.as_mut_slice();
+    for &c in &counts {
+        let (head, tail) = rest.split_at_mut(c * inner);
+        slots.push(head);
+        rest = tail;
+    }
+    let fill = |(b, (block, slot)): (usize, (&[bool], &mut [T]))| {
+        let first = b * MASK_BLOCK;
+        if inner == 1 {
+            let mut k = 0;
+            for (&v, &t) in x[first..first + block.len()].iter().zip(block) {
+                if let Some(s) = slot.get_mut(k) {
+                    *s = v;
+                }
+                k += t as usize;
+            }
+        } else {
+            let mut rows = slot.chunks_mut(inner);
+            for (i, &t) in (first..).zip(block) {
+                if t {
+                    let dst = rows.next().expect("counted");
+                    dst.copy_from_slice(&x[i * inner..(i + 1) * inner]);
+                }
+            }
+        }
+    };
+    if out_len_worth_parallel(count * inner, mask.len()) {
+        mask.par_chunks(MASK_BLOCK)
+            .zip(slots)
+            .enumerate()
+            .for_each(fill);
+    } else {
+        mask.chunks(MASK_BLOCK)
+            .zip(slots)
+            .enumerate()
+            .for_each(fill);
+    }
+    Ok(out)
+}
+
+fn out_len_worth_parallel(out: usize, mask: usize) -> bool {
+    out.max(mask) >= PARALLEL_MIN
+}
+
+/// The interpreter's `Compress`: the plain loop, independent of `compress`'s blocks.
+pub(crate) fn reference(call: &IndexCall, args: &Args) -> Result<Vec<Data>, RuntimeError> {
+    let IndexCall::Compress { count } = *call else {
+        return run(call, args);
+    };
+    let &[(x, xs), (m, _)] = args else {
+        return Err(RuntimeError::Unsupported {
+            what: format!("{call:?} on {} input(s)", args.len()),
+        });
+    };
+    let mask = mask_of(m)?;
+    let inner: usize = xs.dims()[1..].iter().product();
+    let out = with_data!(x, xv => {
+        let mut out = Vec::with_capacity(count * inner);
+        for (i, _) in mask.iter().enumerate().filter(|(_, &t)| t) {
+            out.extend_from_slice(&xv[i * inner..(i + 1) * inner]);
+        }
+        if out.len() != count * inner {
+            return Err(RuntimeError::Value {
+                func: "mask_select",
+                msg: format!(
+                    "the mask has {} true elements, the call was built for {count}",
+                    out.len() / inner.max(1)
+                ),
+            });
+        }
+        Element::into_data(out)
+    });
+    Ok(vec![out])
 }
 
 /// A position along the taken axis, already checked to lie in it.

@@ -3,8 +3,9 @@
 //! library, all on contiguous row-major inputs.
 //!
 //! `run` is what compiled plans call. `reference` is what the interpreter calls: for the
-//! matrix product it is an independent naive triple loop, so the differential tests
-//! compare two implementations; for the other families it is the same routine (there is
+//! matrix product it is an independent naive triple loop and for `mask_select`'s
+//! compress a plain serial loop, so the differential tests compare two
+//! implementations; for the other families it is the same routine (there is
 //! no second factorisation to compare against), and their tests check properties
 //! (A = QR, orthogonality, a naive DFT) instead.
 
@@ -16,7 +17,7 @@ pub(crate) mod scan;
 mod sorting;
 
 use crate::error::RuntimeError;
-pub use indexing::true_positions;
+pub use indexing::{count_true, true_positions};
 use kiln_ir::{Data, Element, LibCall, Shape};
 
 /// An output buffer of `n` elements whose every element the caller writes: the
@@ -71,6 +72,7 @@ pub fn run(call: &LibCall, args: &Args) -> Result<Vec<Data>, RuntimeError> {
 pub fn reference(call: &LibCall, args: &Args) -> Result<Vec<Data>, RuntimeError> {
     match call {
         LibCall::Matmul => Ok(vec![matmul::naive(args[0], args[1])?]),
+        LibCall::Index(c) => indexing::reference(c, args),
         _ => run(call, args),
     }
 }
