@@ -61,6 +61,7 @@ enum Bin {
     Greater,
     Equal,
     BitAnd,
+    Pow,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -208,7 +209,8 @@ impl Node {
         match self {
             Node::Input { .. } => false,
             Node::Unary(op, x) => matches!(op, Un::ExpClipped | Un::Log1pAbs) || x.inexact(),
-            Node::Binary(_, a, b) | Node::Where(_, a, b) => a.inexact() || b.inexact(),
+            Node::Binary(op, a, b) => *op == Bin::Pow || a.inexact() || b.inexact(),
+            Node::Where(_, a, b) => a.inexact() || b.inexact(),
             // Floats sum in another order (gemm's blocks, row dots' partial sums).
             Node::Matmul(a, b) => {
                 let float = a
@@ -260,6 +262,7 @@ fn binary_operand(op: Bin, a: Array, b: kiln::Operand) -> kiln::Result<Array> {
         Bin::Greater => kiln::greater(&a, b),
         Bin::Equal => kiln::equal(&a, b),
         Bin::BitAnd => kiln::bitwise_and(&a, b),
+        Bin::Pow => kiln::pow(&a, b),
     }
 }
 
@@ -374,6 +377,7 @@ impl Gen {
                         Bin::FloorDiv,
                         Bin::Greater,
                         Bin::Equal,
+                        Bin::Pow,
                     ]
                 } else {
                     vec![
