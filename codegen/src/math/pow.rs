@@ -86,6 +86,25 @@ const A5: f64 = -8.0 / 7.0;
 const A6: f64 = 1.0;
 const A7: f64 = 16.0 / 9.0;
 
+/// The split of the table logarithms, 64-bit builders only: positive normal x =
+/// 2^k·z with z in [Z0, 2·Z0) (Z0 the double whose bits are LOG_OFF), and the row of
+/// z in a table of 2^`bits` rows (the top bits of z's bits less LOG_OFF). Returns
+/// (row, k as a float, z). The row is masked, so any x gives a row of the table.
+fn log_split<B: MathBuilder>(b: &mut B, ax: B::V, bits: u32) -> (B::I, B::V, B::V) {
+    let ix = b.to_bits(ax);
+    let off = b.ci(LOG_OFF);
+    let tmp = b.isub(ix, off);
+    let row = b.ushr(tmp, 52 - bits);
+    let mask = b.ci((1 << bits) - 1);
+    let row = b.iand(row, mask);
+    let k = b.sshr(tmp, 52);
+    let kd = int_to_float(b, k);
+    let top = b.ci(-1 << 52);
+    let high = b.iand(tmp, top);
+    let iz = b.isub(ix, high);
+    (row, kd, b.from_bits(iz))
+}
+
 /// log(x) as a double word for finite x > 0, 64-bit builders only (relative error
 /// ~2^-68), from a table (the scheme of Szabolcs Nagy's `pow` in ARM's optimized
 /// routines and glibc: the facts below, not its code). x = 2^k·z with z in
@@ -104,19 +123,8 @@ fn log_table<B: MathBuilder>(b: &mut B, ax: B::V) -> Dw<B::V> {
     let zero = b.c(0.0);
     let m52 = b.c(-52.0);
     let kadj = b.select(sub, m52, zero);
-    let ix = b.to_bits(ax);
-    let off = b.ci(LOG_OFF);
-    let tmp = b.isub(ix, off);
-    let row = b.ushr(tmp, 45);
-    let mask = b.ci(127);
-    let row = b.iand(row, mask);
-    let k = b.sshr(tmp, 52);
-    let kd = int_to_float(b, k);
+    let (row, kd, z) = log_split(b, ax, 7);
     let kd = b.add(kd, kadj);
-    let top = b.ci(-1 << 52);
-    let high = b.iand(tmp, top);
-    let iz = b.isub(ix, high);
-    let z = b.from_bits(iz);
     let [invc, logc, ctail] = b.lookup(&LOG_TABLE, row);
     let m1 = b.c(-1.0);
     let r = b.fma(z, invc, m1);
@@ -391,18 +399,7 @@ const B_EXPM1: [f64; 3] = [0.5, 1.0 / 6.0, 1.0 / 24.0];
 pub fn pow_f32_in_f64<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
     debug_assert!(is64::<B>(), "pow_f32_in_f64 needs a 64-bit builder");
     let ax = b.abs(x);
-    let ix = b.to_bits(ax);
-    let off = b.ci(LOG_OFF);
-    let tmp = b.isub(ix, off);
-    let row = b.ushr(tmp, 48);
-    let mask = b.ci(15);
-    let row = b.iand(row, mask);
-    let k = b.sshr(tmp, 52);
-    let kd = int_to_float(b, k);
-    let top = b.ci(-1 << 52);
-    let high = b.iand(tmp, top);
-    let iz = b.isub(ix, high);
-    let z = b.from_bits(iz);
+    let (row, kd, z) = log_split(b, ax, 4);
     let [invc, logc] = b.lookup(&LOG16_TABLE, row);
     let m1 = b.c(-1.0);
     let r = b.fma(z, invc, m1);
