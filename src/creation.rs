@@ -163,10 +163,10 @@ pub(crate) fn constant(
     derived_constant(func, data, shape, device, at)
 }
 
-/// An array of data kiln computed for one use (the positions of `mask_select` and
-/// `nonzero`, the parts of `unique_*`, `repeat`'s index): left where it is, as moving
-/// it onto huge pages would copy it for nothing (a third of `mask_select`'s time over
-/// 10M elements, measured 2026-12-02).
+/// An array of data kiln computed for one use (the positions of `nonzero`, the parts
+/// of `unique_*`, `repeat`'s index): left where it is, as moving it onto huge pages
+/// would copy it for nothing (a third of `mask_select`'s time over 10M elements when
+/// it listed positions, measured 2026-12-02).
 pub(crate) fn derived_constant(
     func: &'static str,
     data: Data,

@@ -50,12 +50,17 @@ fn is_nonzero(x: &Array, at: Loc) -> Result<Array> {
 
 /// The flat row-major positions where a computed bool array is true.
 fn true_positions(func: &'static str, mask: &Array) -> Result<Vec<i64>> {
+    with_mask(func, mask, kiln_runtime::library::true_positions)
+}
+
+/// `f` of a computed bool array's values.
+fn with_mask<R>(func: &'static str, mask: &Array, f: impl FnOnce(&[bool]) -> R) -> Result<R> {
     let data = mask.data(func)?;
     let values = <bool as kiln_ir::Element>::slice(&data).ok_or_else(|| Error::Data {
         func,
         msg: format!("expected a bool mask, got {}", mask.dtype()),
     })?;
-    Ok(kiln_runtime::library::true_positions(values))
+    Ok(f(values))
 }
 
 pub(crate) fn take_at(
@@ -279,14 +284,7 @@ pub fn mask_select(x: &Array, mask: &Array) -> Result<Array> {
         ));
     }
     mask.compute()?;
-    let count = {
-        let data = mask.data(func)?;
-        let values = <bool as kiln_ir::Element>::slice(&data).ok_or_else(|| Error::Data {
-            func,
-            msg: format!("expected a bool mask, got {}", mask.dtype()),
-        })?;
-        kiln_runtime::library::count_true(values)
-    };
+    let count = with_mask(func, mask, kiln_runtime::library::count_true)?;
     // Fold the masked axes into one and keep the slices where the mask is true.
     let m = mask.shape().iter().product::<usize>() as i64;
     let mut folded = vec![m];

@@ -418,7 +418,7 @@ impl ClifMath<'_, '_> {
             };
             let row_bytes = 8 * K as u64;
             let off = if row_bytes.is_power_of_two() {
-                // a shift by up to 3 folds into the load's address
+                // a shift (by up to 3 it folds into the load's address)
                 self.b
                     .ins()
                     .ishl_imm_s(idx, row_bytes.trailing_zeros() as i64)

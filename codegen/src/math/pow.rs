@@ -196,9 +196,10 @@ enum Late<V, I> {
 
 /// exp(x + xl), 64-bit builders only, from a table: x = (128k + j)·ln2/128 + r, e^x =
 /// 2^k · 2^(j/128) · e^r with 2^(j/128) from the table as a rounded value and its
-/// relative error, and e^r a degree-5 polynomial (|r| <= ln2/256). Valid for |x| <
-/// 2^43; callers select other results away (the row index is masked, so any x is safe
-/// to evaluate). `fast` is right where the result is normal: 2^k goes into the row's
+/// relative error, and e^r a degree-5 polynomial (|r| <= ln2/256). Accurate for |x|
+/// below ~1400 (k·LN2_128_HI exact for |k| < 2^18), far beyond the results pow keeps
+/// (|x| <= 746); callers select other results away (the row index is masked, so any
+/// x is safe to evaluate). `fast` is right where the result is normal: 2^k goes into the row's
 /// exponent bits before the last step (the row is stored less j·2^45, so one shift of
 /// the rounding sum's bits adds both k and j's correction).
 fn exp_table<B: MathBuilder>(b: &mut B, x: B::V, xl: B::V) -> CoreExp<B::V, B::I> {
@@ -286,15 +287,8 @@ pub fn pow<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
     // The usual case, 0 < x < inf with |y·ln x| small enough for a normal result
     // (which also rules out y infinite or NaN, and x = 1 with y infinite: th is NaN),
     // takes the core's value; anything else the general path, behind one branch.
-    let zero = b.c(0.0);
-    let i = inf(b);
     let lim = cw(b, 87.0, 708.0);
-    let x_bad = b.ngt(x, zero); // x <= 0 or NaN
-    let x_inf = b.nlt(x, i);
-    let at = b.abs(th);
-    let t_bad = b.nle(at, lim);
-    let bad = b.or(x_bad, x_inf);
-    let bad = b.or(bad, t_bad);
+    let bad = not_usual(b, x, th, lim);
     b.unless_any(bad, core.fast, |b, _| {
         let (p, k) = late_parts(b, core.late);
         pow_general(b, x, y, p, k, th)
@@ -305,16 +299,34 @@ pub fn pow<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
 /// scaling in two steps (gradual underflow), overflow and underflow, and the special
 /// cases.
 fn pow_general<B: MathBuilder>(b: &mut B, x: B::V, y: B::V, p: B::V, k: B::I, t0: B::V) -> B::V {
-    let zero = b.c(0.0);
-    let i = inf(b);
     let r = scale(b, p, k);
     let hi = cw(b, 89.0, 710.0);
     let lo = cw(b, -104.0, -746.0);
-    let over = b.gt(t0, hi);
-    let under = b.lt(t0, lo);
-    let r = b.select(over, i, r);
-    let r = b.select(under, zero, r);
+    let r = over_under(b, t0, hi, lo, r);
     pow_specials(b, x, y, r)
+}
+
+/// The lanes pow's fast path cannot take: x <= 0, infinite or NaN, or |t| = |y·ln x|
+/// above `lim` or NaN (which covers y infinite or NaN, and x = 1 with y infinite).
+fn not_usual<B: MathBuilder>(b: &mut B, x: B::V, t: B::V, lim: B::V) -> B::M {
+    let zero = b.c(0.0);
+    let i = inf(b);
+    let x_bad = b.ngt(x, zero); // x <= 0 or NaN
+    let x_inf = b.nlt(x, i);
+    let at = b.abs(t);
+    let t_bad = b.nle(at, lim);
+    let bad = b.or(x_bad, x_inf);
+    b.or(bad, t_bad)
+}
+
+/// r, but +inf where t = y·ln|x| is above `hi` and +0 where it is below `lo`.
+fn over_under<B: MathBuilder>(b: &mut B, t: B::V, hi: B::V, lo: B::V, r: B::V) -> B::V {
+    let zero = b.c(0.0);
+    let i = inf(b);
+    let over = b.gt(t, hi);
+    let under = b.lt(t, lo);
+    let r = b.select(over, i, r);
+    b.select(under, zero, r)
 }
 
 /// x^y from |x|^y computed for ordinary inputs (`r`, already infinite or zero where
@@ -390,8 +402,8 @@ const B_EXPM1: [f64; 3] = [0.5, 1.0 / 6.0, 1.0 / 24.0];
 
 /// x^y for f32 x and y, computed by a 64-bit builder on their exact f64 values: the
 /// result, rounded once to f32 by the caller, is within an f32 ulp (error of the f64
-/// value ~2^-36 relative). The reduction of `log_table`/`exp_table` with small tables
-/// and no double-word arithmetic: log x = k·ln2 - ln(invc) + log1p(z·invc - 1) with 16
+/// value ~2^-33 relative at worst, for |y·ln x| near 100). The reduction of
+/// `log_table`/`exp_table` with small tables and no double-word arithmetic: log x = k·ln2 - ln(invc) + log1p(z·invc - 1) with 16
 /// rows (|r| <= 2^-4.7, degree-8 polynomial), e^t = 2^k·2^(j/32)·e^r (|r| <= ln2/64,
 /// degree 4). f32 values need no subnormal scaling in f64, and |y·ln x| up to 200
 /// gives finite f64 results that round to f32's infinities and zeros, so only x <= 0,
@@ -426,23 +438,11 @@ pub fn pow_f32_in_f64<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
     let q = horner(b, r, &B_EXPM1);
     let em1 = b.fma(r2, q, r);
     let fast = b.fma(sc, em1, sc);
-    let zero = b.c(0.0);
-    let i = inf(b);
     let lim = b.c(200.0);
-    let x_bad = b.ngt(x, zero); // x <= 0 or NaN
-    let x_inf = b.nlt(x, i);
-    let at = b.abs(t);
-    let t_bad = b.nle(at, lim); // also y infinite or NaN
-    let bad = b.or(x_bad, x_inf);
-    let bad = b.or(bad, t_bad);
+    let bad = not_usual(b, x, t, lim);
     b.unless_any(bad, fast, |b, fast| {
-        let zero = b.c(0.0);
-        let i = inf(b);
-        let over = b.gt(t, lim);
         let mlim = b.neg(lim);
-        let under = b.lt(t, mlim);
-        let r = b.select(over, i, fast);
-        let r = b.select(under, zero, r);
+        let r = over_under(b, t, lim, mlim, fast);
         pow_specials(b, x, y, r)
     })
 }

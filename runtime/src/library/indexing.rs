@@ -1,4 +1,5 @@
-//! Gathers on contiguous row-major data: `take` and `take_along_axis`.
+//! Gathers on contiguous row-major data: `take`, `take_along_axis`, and `Compress`
+//! (`mask_select`'s copy of the slices where a mask is true).
 //!
 //! Every index is checked (and a negative one resolved from the end) before anything is
 //! read, so an index outside its axis is an error naming the function, the index, the
@@ -28,8 +29,8 @@ pub fn run(call: &IndexCall, args: &Args) -> Result<Vec<Data>, RuntimeError> {
         IndexCall::Take { axis } => {
             let (outer, n, inner) = split(xs, axis);
             match indices {
-                // int64 positions already in 0..n (mask_select's, most user indices)
-                // are read as they are, without a resolved copy.
+                // int64 positions already in 0..n (most user indices) are read as
+                // they are, without a resolved copy.
                 Data::I64(v) if v.iter().all(|&i| (0..n as i64).contains(&i)) => {
                     with_data!(x, xv => Element::into_data(take(xv, v, outer, n, inner)))
                 }
@@ -152,10 +153,7 @@ fn take<T: Element + Send + Sync, P: Position>(
 /// the mask is true: no branch to mispredict on an irregular mask.
 pub fn true_positions(mask: &[bool]) -> Vec<i64> {
     const BLOCK: usize = MASK_BLOCK;
-    let counts: Vec<usize> = mask
-        .par_chunks(BLOCK)
-        .map(|b| b.iter().filter(|&&t| t).count())
-        .collect();
+    let counts = block_counts(mask);
     let mut out = vec![0i64; counts.iter().sum()];
     let mut slots = Vec::with_capacity(counts.len());
     let mut rest = out.as_mut_slice();
@@ -188,9 +186,23 @@ fn mask_of(d: &Data) -> Result<&[bool], RuntimeError> {
 /// The number of true elements of a mask (`mask_select`'s output length), counted in
 /// blocks across the pool.
 pub fn count_true(mask: &[bool]) -> usize {
+    block_counts(mask).iter().sum()
+}
+
+/// The number of true elements in each block of `MASK_BLOCK` of a mask, blocks in
+/// parallel.
+fn block_counts(mask: &[bool]) -> Vec<usize> {
     mask.par_chunks(MASK_BLOCK)
         .map(|b| b.iter().filter(|&&t| t).count())
-        .sum()
+        .collect()
+}
+
+/// A mask with `found` true elements given to a `Compress` built for `count`.
+fn miscounted(found: usize, count: usize) -> RuntimeError {
+    RuntimeError::Value {
+        func: "mask_select",
+        msg: format!("the mask has {found} true elements, the call was built for {count}"),
+    }
 }
 
 /// Mask positions per block of `compress` (and `true_positions`).
@@ -207,16 +219,10 @@ fn compress<T: Element + Send + Sync>(
     inner: usize,
     count: usize,
 ) -> Result<Vec<T>, RuntimeError> {
-    let counts: Vec<usize> = mask
-        .par_chunks(MASK_BLOCK)
-        .map(|b| b.iter().filter(|&&t| t).count())
-        .collect();
+    let counts = block_counts(mask);
     let found: usize = counts.iter().sum();
     if found != count {
-        return Err(RuntimeError::Value {
-            func: "mask_select",
-            msg: format!("the mask has {found} true elements, the call was built for {count}"),
-        });
+        return Err(miscounted(found, count));
     }
     let mut out = super::output::<T>(count * inner);
     if out.is_empty() {
@@ -278,20 +284,15 @@ pub(crate) fn reference(call: &IndexCall, args: &Args) -> Result<Vec<Data>, Runt
         });
     };
     let mask = mask_of(m)?;
+    let found = mask.iter().filter(|&&t| t).count();
+    if found != count {
+        return Err(miscounted(found, count));
+    }
     let inner: usize = xs.dims()[1..].iter().product();
     let out = with_data!(x, xv => {
         let mut out = Vec::with_capacity(count * inner);
         for (i, _) in mask.iter().enumerate().filter(|(_, &t)| t) {
             out.extend_from_slice(&xv[i * inner..(i + 1) * inner]);
-        }
-        if out.len() != count * inner {
-            return Err(RuntimeError::Value {
-                func: "mask_select",
-                msg: format!(
-                    "the mask has {} true elements, the call was built for {count}",
-                    out.len() / inner.max(1)
-                ),
-            });
         }
         Element::into_data(out)
     });
