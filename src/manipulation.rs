@@ -39,7 +39,7 @@ fn resolve_shape(func: &'static str, x: &Array, shape: &[i64], at: Loc) -> Resul
         .product();
     let mut dims: Vec<usize> = shape.iter().map(|&d| d.max(0) as usize).collect();
     if let Some(&u) = unknown.first() {
-        if known == 0 || x.size() % known != 0 {
+        if known == 0 || !x.size().is_multiple_of(known) {
             return Err(err(
                 IrError::invalid(
                     func,

@@ -154,7 +154,7 @@ fn factor(norm: FftNorm, forward: bool, n: usize) -> f64 {
 fn hermitian(x: &[C], n: usize) -> Vec<C> {
     let mut h = fit(x, n / 2 + 1);
     h[0].im = 0.0;
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         h[n / 2].im = 0.0;
     }
     (0..n)

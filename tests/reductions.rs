@@ -424,7 +424,9 @@ fn any_and_all_match_naive_loops_over_every_axis_subset_for_bool_and_float_input
     for (seed, shape) in SHAPES.iter().enumerate() {
         // Mostly-true bools, so that both answers occur along short axes.
         let mut next = lcg(seed as u64 + 20);
-        let bools: Vec<bool> = (0..size(shape)).map(|_| next() % 4 != 0).collect();
+        let bools: Vec<bool> = (0..size(shape))
+            .map(|_| !next().is_multiple_of(4))
+            .collect();
         // Floats with zeros (false) and NaN/inf (true).
         let specials = [0.0, -0.0, 1.5, f64::NAN, f64::INFINITY, 0.0];
         let fl: Vec<f64> = (0..size(shape))

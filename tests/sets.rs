@@ -367,7 +367,7 @@ fn mask_select_matches_a_row_major_filter() {
     for k in 0..=3usize {
         let mshape = &[3, 4, 5][..k];
         let m: Vec<bool> = (0..mshape.iter().product::<usize>())
-            .map(|_| next() % 3 == 0)
+            .map(|_| next().is_multiple_of(3))
             .collect();
         let inner: usize = [3, 4, 5][k..].iter().product();
         let want: Vec<i64> = (0..m.len())

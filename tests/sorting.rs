@@ -105,7 +105,7 @@ fn lanes(shape: &[usize], axis: usize) -> Vec<Vec<usize>> {
         .collect();
     let total: usize = shape.iter().product();
     (0..total)
-        .filter(|&p| (p / strides[axis]) % shape[axis] == 0)
+        .filter(|&p| (p / strides[axis]).is_multiple_of(shape[axis]))
         .map(|p| (0..shape[axis]).map(|k| p + k * strides[axis]).collect())
         .collect()
 }

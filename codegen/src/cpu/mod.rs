@@ -275,6 +275,7 @@ fn declare_libcalls(
     let fmodf = declare("fmodf", types::F32)?;
     let fmod = declare("fmod", types::F64)?;
     let mut sig = module.make_signature();
+    sig.call_conv = PREFETCH_CALL_CONV;
     sig.params.push(AbiParam::new(types::I64));
     sig.params.push(AbiParam::new(types::I64));
     let prefetch = module
@@ -284,6 +285,7 @@ fn declare_libcalls(
         .declare_function("kiln_prefetch_l2", Linkage::Import, &sig)
         .map_err(|e| CodegenError::Cranelift(e.to_string()))?;
     let mut sig = module.make_signature();
+    sig.call_conv = PREFETCH_CALL_CONV;
     for _ in 0..3 {
         sig.params.push(AbiParam::new(types::I64));
     }
@@ -299,50 +301,91 @@ fn declare_libcalls(
     })
 }
 
-/// Ask the cache for the lines of `bytes` bytes from `start` (Cranelift has no
-/// prefetch instruction; kernels call this). A prefetch never faults, whatever the
-/// address, and does not hold up the instructions after it as a load that misses
-/// would: kernels use it to fetch the next row while computing on the current one.
-extern "C" fn kiln_prefetch(start: usize, bytes: usize) {
-    prefetch_lines::<T0>(start, 64, bytes.div_ceil(64));
-}
+// The prefetch helpers kernels call (Cranelift has no prefetch instruction). A
+// prefetch never faults, whatever the address, and does not hold up the instructions
+// after it as a load that misses would: kernels use them to fetch the next row while
+// computing on the current one.
+//
+// On x86-64 (System V) they are written in assembly and called with Cranelift's
+// `PreserveAll` convention: they change no register, so a kernel keeps its
+// accumulators and constants in registers across the call. Called as ordinary C
+// functions, every vector register is clobbered, and the register allocator kept
+// the values live across a call in stack slots for the whole loop around it: var's
+// second pass stored and reloaded its ten accumulators at every step (10M f64
+// `var`: see docs/architecture.md).
 
-/// `kiln_prefetch` into L2 only, not L1: for data needed after the current working
-/// set, which a fetch into L1 would evict before its second pass.
-extern "C" fn kiln_prefetch_l2(start: usize, bytes: usize) {
-    prefetch_lines::<T1>(start, 64, bytes.div_ceil(64));
-}
+/// How kernels call the prefetch helpers.
+#[cfg(all(target_arch = "x86_64", not(windows)))]
+const PREFETCH_CALL_CONV: cranelift_codegen::isa::CallConv =
+    cranelift_codegen::isa::CallConv::PreserveAll;
+#[cfg(not(all(target_arch = "x86_64", not(windows))))]
+const PREFETCH_CALL_CONV: cranelift_codegen::isa::CallConv =
+    cranelift_codegen::isa::CallConv::SystemV;
 
-/// Ask the cache (L1) for the lines of `count` elements `stride` bytes apart from
-/// `start`: a column of a row-major array, which the hardware prefetchers do not
-/// follow. Kernels that read a transposed operand call it for the lines they will
-/// need next (`Emitter::prefetch_columns`).
-extern "C" fn kiln_prefetch_strided(start: usize, stride: isize, count: usize) {
-    prefetch_lines::<T0>(start, stride, count);
-}
-
-/// The hints of x86's `prefetch` instruction: into L1 (`T0`), or into L2 (`T1`).
-#[cfg(target_arch = "x86_64")]
-use std::arch::x86_64::{_MM_HINT_T0 as T0, _MM_HINT_T1 as T1};
-#[cfg(not(target_arch = "x86_64"))]
-const T0: i32 = 0;
-#[cfg(not(target_arch = "x86_64"))]
-const T1: i32 = 0;
-
-/// Prefetch `count` cache lines `stride` bytes apart from `start` with hint `HINT`.
-fn prefetch_lines<const HINT: i32>(start: usize, stride: isize, count: usize) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let mut p = start;
-        for _ in 0..count {
-            // SAFETY: prefetch is a hint; it reads nothing and cannot fault.
-            unsafe { std::arch::x86_64::_mm_prefetch::<HINT>(p as *const i8) };
-            p = p.wrapping_add_signed(stride);
-        }
+/// `kiln_prefetch(start, bytes)`: ask L1 for the lines of `bytes` bytes from
+/// `start`; `kiln_prefetch_l2(start, bytes)` the same into L2 only, for data needed
+/// after the current working set, which a fetch into L1 would evict before its second
+/// pass; `kiln_prefetch_strided(start, stride, count)`: `count` lines `stride` bytes
+/// apart into L1 (a column of a row-major array, which the hardware prefetchers do not
+/// follow; `Emitter::prefetch_columns`). Each saves and restores the registers it
+/// uses (arguments in rdi, rsi, rdx).
+#[cfg(all(target_arch = "x86_64", not(windows)))]
+mod prefetch {
+    macro_rules! prefetch_run {
+        ($name:ident, $hint:literal) => {
+            #[unsafe(naked)]
+            pub extern "C" fn $name(_start: usize, _bytes: usize) {
+                core::arch::naked_asm!(
+                    "push rdi",
+                    "push rsi",
+                    "add rsi, 63",
+                    "shr rsi, 6",
+                    "jz 3f",
+                    "2:",
+                    concat!($hint, " byte ptr [rdi]"),
+                    "add rdi, 64",
+                    "dec rsi",
+                    "jnz 2b",
+                    "3:",
+                    "pop rsi",
+                    "pop rdi",
+                    "ret",
+                )
+            }
+        };
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (start, stride, count);
+    prefetch_run!(kiln_prefetch, "prefetcht0");
+    prefetch_run!(kiln_prefetch_l2, "prefetcht1");
+
+    #[unsafe(naked)]
+    pub extern "C" fn kiln_prefetch_strided(_start: usize, _stride: isize, _count: usize) {
+        core::arch::naked_asm!(
+            "push rdi",
+            "push rdx",
+            "test rdx, rdx",
+            "jz 3f",
+            "2:",
+            "prefetcht0 byte ptr [rdi]",
+            "add rdi, rsi",
+            "dec rdx",
+            "jnz 2b",
+            "3:",
+            "pop rdx",
+            "pop rdi",
+            "ret",
+        )
+    }
 }
+
+/// Elsewhere: no prefetch (the hardware prefetchers alone).
+#[cfg(not(all(target_arch = "x86_64", not(windows))))]
+mod prefetch {
+    pub extern "C" fn kiln_prefetch(_start: usize, _bytes: usize) {}
+    pub extern "C" fn kiln_prefetch_l2(_start: usize, _bytes: usize) {}
+    pub extern "C" fn kiln_prefetch_strided(_start: usize, _stride: isize, _count: usize) {}
+}
+
+use prefetch::{kiln_prefetch, kiln_prefetch_l2, kiln_prefetch_strided};
 
 #[cfg(test)]
 mod tests {
@@ -521,6 +564,79 @@ mod tests {
         let sum = clif_of(&full_reduction_kernel(ReduceOp::Sum));
         assert_eq!(var.matches(" call ").count(), 1, "{var}");
         assert!(!sum.contains(" call "), "{sum}");
+    }
+
+    /// The prefetch helpers are called with the `PreserveAll` convention, so a
+    /// kernel's loop around the call keeps its values in registers: the blocks of a
+    /// full var's vector loops (those with vector arithmetic) never touch the stack.
+    /// Called as C functions, the ten accumulators of its second pass were stored to
+    /// and reloaded from the stack at every step.
+    #[test]
+    fn var_keeps_its_accumulators_in_registers_across_the_prefetch() {
+        if !vectors_here("var_keeps_its_accumulators_in_registers_across_the_prefetch") {
+            return;
+        }
+        let compiler = CpuCompiler::new().expect("host ISA");
+        let inspect = Inspect {
+            clif: false,
+            asm: true,
+        };
+        let asm = compiler
+            .compile(&full_reduction_kernel(ReduceOp::Var), inspect)
+            .expect("compiles")
+            .asm
+            .expect("kept");
+        let blocks: Vec<&str> = asm.split("block").collect();
+        let vector_loops: Vec<&&str> = blocks
+            .iter()
+            .filter(|b| b.contains("vsubpd") || b.contains("vaddpd"))
+            .collect();
+        assert!(!vector_loops.is_empty(), "{asm}");
+        for b in vector_loops {
+            assert!(!b.contains("rsp"), "a vector loop touches the stack:\n{b}");
+        }
+    }
+
+    /// The prefetch helpers change no register (the `PreserveAll` contract kernels
+    /// call them under): every general register a C call may clobber holds its value
+    /// across each of them.
+    #[cfg(all(target_arch = "x86_64", not(windows)))]
+    #[test]
+    fn prefetch_helpers_preserve_every_register() {
+        let data = [1u8; 4096];
+        let start = data.as_ptr() as u64;
+        let helpers: [(&str, extern "C" fn(usize, usize)); 2] = [
+            ("kiln_prefetch", kiln_prefetch),
+            ("kiln_prefetch_l2", kiln_prefetch_l2),
+        ];
+        let strided = kiln_prefetch_strided as extern "C" fn(usize, isize, usize) as usize;
+        let calls = helpers
+            .iter()
+            .map(|&(name, f)| (name, f as usize))
+            .chain([("kiln_prefetch_strided", strided)]);
+        for (name, f) in calls {
+            let sent: [u64; 9] = [start, 64, 4, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6];
+            let mut got = sent;
+            // SAFETY: the helpers only prefetch (they read no memory and cannot
+            // fault); `f` is one of them, called with the arguments in rdi, rsi, rdx.
+            unsafe {
+                core::arch::asm!(
+                    "call {f}",
+                    f = in(reg) f,
+                    inout("rdi") got[0],
+                    inout("rsi") got[1],
+                    inout("rdx") got[2],
+                    inout("rax") got[3],
+                    inout("rcx") got[4],
+                    inout("r8") got[5],
+                    inout("r9") got[6],
+                    inout("r10") got[7],
+                    inout("r11") got[8],
+                );
+            }
+            assert_eq!(got, sent, "{name} changed a register");
+        }
+        assert_eq!(data[0], 1);
     }
 
     /// `out = f(x)` over a vector, with `instrs` computing the stored value last.
