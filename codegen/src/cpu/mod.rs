@@ -15,7 +15,7 @@ pub use emit::PARTIAL_BYTES;
 pub use ops::Unsupported;
 
 use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlagsData, UserFuncName};
-use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -275,7 +275,9 @@ fn declare_libcalls(
     let fmodf = declare("fmodf", types::F32)?;
     let fmod = declare("fmod", types::F64)?;
     let mut sig = module.make_signature();
-    sig.call_conv = PREFETCH_CALL_CONV;
+    if PREFETCH_PRESERVES_ALL {
+        sig.call_conv = CallConv::PreserveAll;
+    }
     sig.params.push(AbiParam::new(types::I64));
     sig.params.push(AbiParam::new(types::I64));
     let prefetch = module
@@ -285,7 +287,9 @@ fn declare_libcalls(
         .declare_function("kiln_prefetch_l2", Linkage::Import, &sig)
         .map_err(|e| CodegenError::Cranelift(e.to_string()))?;
     let mut sig = module.make_signature();
-    sig.call_conv = PREFETCH_CALL_CONV;
+    if PREFETCH_PRESERVES_ALL {
+        sig.call_conv = CallConv::PreserveAll;
+    }
     for _ in 0..3 {
         sig.params.push(AbiParam::new(types::I64));
     }
@@ -314,13 +318,9 @@ fn declare_libcalls(
 // second pass stored and reloaded its ten accumulators at every step (10M f64
 // `var`: see docs/architecture.md).
 
-/// How kernels call the prefetch helpers.
-#[cfg(all(target_arch = "x86_64", not(windows)))]
-const PREFETCH_CALL_CONV: cranelift_codegen::isa::CallConv =
-    cranelift_codegen::isa::CallConv::PreserveAll;
-#[cfg(not(all(target_arch = "x86_64", not(windows))))]
-const PREFETCH_CALL_CONV: cranelift_codegen::isa::CallConv =
-    cranelift_codegen::isa::CallConv::SystemV;
+/// Whether kernels call the prefetch helpers with `PreserveAll` (the assembly
+/// helpers below); elsewhere with the platform's own convention.
+const PREFETCH_PRESERVES_ALL: bool = cfg!(all(target_arch = "x86_64", not(windows)));
 
 /// `kiln_prefetch(start, bytes)`: ask L1 for the lines of `bytes` bytes from
 /// `start`; `kiln_prefetch_l2(start, bytes)` the same into L2 only, for data needed
