@@ -46,6 +46,36 @@ enum Un {
     ExpClipped,
     Log1pAbs,
     Sign,
+    Ceil,
+    Trunc,
+    Round,
+    Reciprocal,
+    /// sqrt of any value (negative ones give NaN).
+    Sqrt,
+    /// isnan (bool, converted back by the generator).
+    IsNan,
+    Signbit,
+    Sin,
+    Cos,
+    Tan,
+    Tanh,
+    /// sinh and cosh of x clipped to [-20, 20] (near the overflow threshold the two
+    /// paths may round to the largest float and to infinity).
+    SinhClipped,
+    CoshClipped,
+    Asin,
+    Acos,
+    Atan,
+    Asinh,
+    Acosh,
+    Atanh,
+    ExpM1Clipped,
+    Log,
+    Log2,
+    Log10,
+    /// log1p of any value (-1 gives -inf, below it NaN).
+    Log1p,
+    BitwiseInvert,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -62,6 +92,23 @@ enum Bin {
     Equal,
     BitAnd,
     Pow,
+    Less,
+    LessEqual,
+    NotEqual,
+    Atan2,
+    Hypot,
+    LogAddExp,
+    CopySign,
+    NextAfter,
+    BitOr,
+    BitXor,
+    /// x << (y & 7) and x >> (y & 7): shift counts in range for every integer dtype.
+    ShiftLeft,
+    ShiftRight,
+    /// (x > 0) and (y > 0), as a bool.
+    LogicalAnd,
+    /// (x > 0) xor (y > 0), as a bool.
+    LogicalXor,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -73,7 +120,9 @@ enum Red {
     Mean,
     Var,
     ArgMax,
+    ArgMin,
     Any,
+    Std,
 }
 
 /// A random expression; `build` makes a fresh kiln graph from it each time.
@@ -102,6 +151,14 @@ enum Node {
     /// `x op reduce(x, axis, keepdims)` on one graph node x: a reduction whose result
     /// the same loop nest reads back (softmax's `x - max(x)`: row-local kernels).
     Local(Bin, Red, i64, Box<Node>),
+    /// clip(x, lo, hi) with scalar bounds (either may be absent).
+    Clip(Option<f64>, Option<f64>, Box<Node>),
+    /// cumulative_sum along an axis.
+    CumSum(i64, Box<Node>),
+    /// concat([a, b], axis).
+    Concat(i64, Box<Node>, Box<Node>),
+    /// roll(x, shift, axis).
+    Roll(i64, i64, Box<Node>),
 }
 
 fn input_array(values: &[f64], shape: &[usize], dtype: DType) -> kiln::Result<Array> {
@@ -132,13 +189,41 @@ impl Node {
                     Un::ExpClipped => kiln::exp(&kiln::clip(&x, Some(-20.0), Some(20.0))?)?,
                     Un::Log1pAbs => kiln::log1p(&kiln::abs(&x)?)?,
                     Un::Sign => kiln::sign(&x)?,
+                    Un::Ceil => kiln::ceil(&x)?,
+                    Un::Trunc => kiln::trunc(&x)?,
+                    Un::Round => kiln::round(&x)?,
+                    Un::Reciprocal => kiln::reciprocal(&x)?,
+                    Un::Sqrt => kiln::sqrt(&x)?,
+                    Un::IsNan => kiln::isnan(&x)?,
+                    Un::Signbit => kiln::signbit(&not_nan(&x)?)?,
+                    Un::Sin => kiln::sin(&x)?,
+                    Un::Cos => kiln::cos(&x)?,
+                    Un::Tan => kiln::tan(&x)?,
+                    Un::Tanh => kiln::tanh(&x)?,
+                    Un::SinhClipped => kiln::sinh(&kiln::clip(&x, Some(-20.0), Some(20.0))?)?,
+                    Un::CoshClipped => kiln::cosh(&kiln::clip(&x, Some(-20.0), Some(20.0))?)?,
+                    Un::Asin => kiln::asin(&x)?,
+                    Un::Acos => kiln::acos(&x)?,
+                    Un::Atan => kiln::atan(&x)?,
+                    Un::Asinh => kiln::asinh(&x)?,
+                    Un::Acosh => kiln::acosh(&x)?,
+                    Un::Atanh => kiln::atanh(&x)?,
+                    Un::ExpM1Clipped => kiln::expm1(&kiln::clip(&x, Some(-20.0), Some(20.0))?)?,
+                    Un::Log => kiln::log(&x)?,
+                    Un::Log2 => kiln::log2(&x)?,
+                    Un::Log10 => kiln::log10(&x)?,
+                    Un::Log1p => kiln::log1p(&x)?,
+                    Un::BitwiseInvert => kiln::bitwise_invert(&x)?,
                 }
             }
             Node::Binary(op, a, b) => binary(*op, a.build()?, b.build()?)?,
             Node::Scalar(op, a, s) => {
                 let a = a.build()?;
                 let s: kiln::Operand = if a.dtype().is_integer() {
-                    (*s as i64).into()
+                    // Unsigned arrays take non-negative scalars (a negative one is an
+                    // error: it does not fit the array's dtype).
+                    let s = *s as i64;
+                    (if unsigned(a.dtype()) { s.abs() } else { s }).into()
                 } else {
                     (*s).into()
                 };
@@ -172,17 +257,19 @@ impl Node {
                     Red::Min => kiln::min(&x, opts)?,
                     Red::Mean => kiln::mean(&x, opts)?,
                     Red::Var => kiln::var(&x, opts.correction(1.0))?,
+                    Red::Std => kiln::std(&x, opts)?,
                     Red::Any => kiln::any(&x, opts)?,
-                    Red::ArgMax => {
-                        let axis = axes.first().copied();
+                    Red::ArgMax | Red::ArgMin => {
                         let o = ReduceOpts::new().keepdims(*keepdims);
-                        kiln::argmax(
-                            &x,
-                            match axis {
-                                Some(a) => o.axis(a),
-                                None => o,
-                            },
-                        )?
+                        let o = match axes.first() {
+                            Some(&a) => o.axis(a),
+                            None => o,
+                        };
+                        if *op == Red::ArgMax {
+                            kiln::argmax(&x, o)?
+                        } else {
+                            kiln::argmin(&x, o)?
+                        }
                     }
                 }
             }
@@ -201,6 +288,20 @@ impl Node {
                 };
                 binary(*op, x, r)?
             }
+            Node::Clip(lo, hi, x) => {
+                let x = x.build()?;
+                if x.dtype().is_integer() {
+                    let fit = |v: f64| if unsigned(x.dtype()) { v.abs() } else { v } as i64;
+                    kiln::clip(&x, lo.map(fit), hi.map(fit))?
+                } else {
+                    kiln::clip(&x, *lo, *hi)?
+                }
+            }
+            Node::CumSum(axis, x) => {
+                kiln::cumulative_sum(&x.build()?, kiln::CumulativeOpts::new().axis(*axis))?
+            }
+            Node::Concat(axis, a, b) => kiln::concat(&[&a.build()?, &b.build()?], *axis)?,
+            Node::Roll(shift, axis, x) => kiln::roll(&x.build()?, [*shift], *axis)?,
         })
     }
 
@@ -208,8 +309,35 @@ impl Node {
     fn inexact(&self) -> bool {
         match self {
             Node::Input { .. } => false,
-            Node::Unary(op, x) => matches!(op, Un::ExpClipped | Un::Log1pAbs) || x.inexact(),
-            Node::Binary(op, a, b) => *op == Bin::Pow || a.inexact() || b.inexact(),
+            Node::Unary(op, x) => {
+                matches!(
+                    op,
+                    Un::ExpClipped
+                        | Un::Log1pAbs
+                        | Un::Sin
+                        | Un::Cos
+                        | Un::Tan
+                        | Un::Tanh
+                        | Un::SinhClipped
+                        | Un::CoshClipped
+                        | Un::Asin
+                        | Un::Acos
+                        | Un::Atan
+                        | Un::Asinh
+                        | Un::Acosh
+                        | Un::Atanh
+                        | Un::ExpM1Clipped
+                        | Un::Log
+                        | Un::Log2
+                        | Un::Log10
+                        | Un::Log1p
+                ) || x.inexact()
+            }
+            Node::Binary(op, a, b) => {
+                matches!(op, Bin::Pow | Bin::Atan2 | Bin::Hypot | Bin::LogAddExp)
+                    || a.inexact()
+                    || b.inexact()
+            }
             Node::Where(_, a, b) => a.inexact() || b.inexact(),
             // Floats sum in another order (gemm's blocks, row dots' partial sums).
             Node::Matmul(a, b) => {
@@ -225,7 +353,8 @@ impl Node {
                     .build()
                     .map(|a| a.dtype().is_real_floating())
                     .unwrap_or(false);
-                (float && matches!(op, Red::Sum | Red::Prod | Red::Mean | Red::Var)) || x.inexact()
+                (float && matches!(op, Red::Sum | Red::Prod | Red::Mean | Red::Var | Red::Std))
+                    || x.inexact()
             }
             Node::Local(_, red, _, x) => {
                 let float = x
@@ -234,7 +363,17 @@ impl Node {
                     .unwrap_or(false);
                 (float && matches!(red, Red::Sum | Red::Mean | Red::Var)) || x.inexact()
             }
-            Node::Permute(_, x)
+            Node::CumSum(_, x) => {
+                let float = x
+                    .build()
+                    .map(|a| a.dtype().is_real_floating())
+                    .unwrap_or(false);
+                float || x.inexact()
+            }
+            Node::Concat(_, a, b) => a.inexact() || b.inexact(),
+            Node::Clip(_, _, x)
+            | Node::Roll(_, _, x)
+            | Node::Permute(_, x)
             | Node::Flip(_, x)
             | Node::Slice(_, x)
             | Node::Reshape(_, x)
@@ -243,6 +382,11 @@ impl Node {
             | Node::Cast(_, x) => x.inexact(),
         }
     }
+}
+
+/// NaN elements replaced by +1 (for ops that read a sign bit).
+fn not_nan(x: &Array) -> kiln::Result<Array> {
+    kiln::where_(&kiln::isnan(x)?, 1.0, x)
 }
 
 fn binary(op: Bin, a: Array, b: Array) -> kiln::Result<Array> {
@@ -263,13 +407,92 @@ fn binary_operand(op: Bin, a: Array, b: kiln::Operand) -> kiln::Result<Array> {
         Bin::Equal => kiln::equal(&a, b),
         Bin::BitAnd => kiln::bitwise_and(&a, b),
         Bin::Pow => kiln::pow(&a, b),
+        Bin::Less => kiln::less(&a, b),
+        Bin::LessEqual => kiln::less_equal(&a, b),
+        Bin::NotEqual => kiln::not_equal(&a, b),
+        Bin::Atan2 => kiln::atan2(&a, b),
+        Bin::Hypot => kiln::hypot(&a, b),
+        Bin::LogAddExp => kiln::logaddexp(&a, b),
+        // The sign of a NaN is unspecified (IEEE 754, the standard): backends differ in
+        // which NaN an invalid operation gives, so the sign source is never NaN here.
+        Bin::CopySign => match b {
+            kiln::Operand::Array(b) => kiln::copysign(&a, not_nan(&b)?),
+            scalar => kiln::copysign(&a, scalar),
+        },
+        Bin::NextAfter => kiln::nextafter(&a, b),
+        Bin::BitOr => kiln::bitwise_or(&a, b),
+        Bin::BitXor => kiln::bitwise_xor(&a, b),
+        Bin::ShiftLeft | Bin::ShiftRight => {
+            let count = match b {
+                kiln::Operand::Array(b) => kiln::Operand::Array(kiln::bitwise_and(&b, 7i64)?),
+                kiln::Operand::Scalar(s) => kiln::Operand::Scalar(s),
+            };
+            if op == Bin::ShiftLeft {
+                kiln::bitwise_left_shift(&a, count)
+            } else {
+                kiln::bitwise_right_shift(&a, count)
+            }
+        }
+        Bin::LogicalAnd | Bin::LogicalXor => {
+            let zero: kiln::Operand = if a.dtype().is_integer() {
+                0i64.into()
+            } else {
+                0.0.into()
+            };
+            let pa = kiln::greater(&a, zero.clone())?;
+            let pb = kiln::greater(b, zero)?;
+            if op == Bin::LogicalAnd {
+                kiln::logical_and(&pa, &pb)
+            } else {
+                kiln::logical_xor(&pa, &pb)
+            }
+        }
     }
 }
 
-/// Values that stress special cases, mixed with ordinary ones.
-fn value(rng: &mut Rng, int: bool) -> f64 {
-    if int {
-        return rng.below(41) as f64 - 20.0;
+/// Ops that are discontinuous (rounding, comparisons, signs, floor division) or
+/// ill-conditioned somewhere in their domain (the inverse trigonometric and hyperbolic
+/// functions near ±1, logarithms near 0, trigonometric functions of large or
+/// near-pole arguments): given an operand that may differ from the interpreter's in
+/// its last bits, they may differ by far more than a tolerance, rightly. The generator
+/// gives them only exact operands.
+fn fragile_unary(op: Un) -> bool {
+    !matches!(
+        op,
+        Un::Neg
+            | Un::Abs
+            | Un::Square
+            | Un::SqrtAbs
+            | Un::ExpClipped
+            | Un::Log1pAbs
+            | Un::Reciprocal
+            | Un::Sqrt
+            | Un::IsNan
+            | Un::Atan
+            | Un::Asinh
+            | Un::BitwiseInvert
+    )
+}
+
+/// Binary ops that are discontinuous or ill-conditioned (as `fragile_unary`).
+fn fragile_binary(op: Bin) -> bool {
+    !matches!(
+        op,
+        Bin::Add | Bin::Sub | Bin::Mul | Bin::Div | Bin::Max | Bin::Min | Bin::Pow | Bin::Hypot
+    )
+}
+
+/// Whether `d` is an unsigned integer dtype.
+fn unsigned(d: DType) -> bool {
+    matches!(d, DType::U8 | DType::U16 | DType::U32 | DType::U64)
+}
+
+/// Values that stress special cases, mixed with ordinary ones (integers in -20..=20,
+/// or 0..=40 for unsigned dtypes).
+fn value(rng: &mut Rng, dtype: DType) -> f64 {
+    if dtype.is_integer() {
+        let v = rng.below(41) as f64;
+        return if unsigned(dtype) { v } else { v - 20.0 };
     }
     match rng.below(20) {
         0 => 0.0,
@@ -302,8 +525,7 @@ struct Gen {
 impl Gen {
     fn input(&mut self, shape: Vec<usize>) -> Node {
         let n = shape.iter().product();
-        let int = self.dtype.is_integer();
-        let values = (0..n).map(|_| value(&mut self.rng, int)).collect();
+        let values = (0..n).map(|_| value(&mut self.rng, self.dtype)).collect();
         Node::Input {
             values,
             shape,
@@ -347,7 +569,10 @@ impl Gen {
         let shape = built.shape().to_vec();
         let rank = shape.len() as i64;
         let float = self.dtype.is_real_floating();
-        match self.rng.below(14) {
+        // Results that may differ in the last bits feed only ops that keep such a
+        // difference small (see `fragile_unary`).
+        let exact = !child.inexact();
+        match self.rng.below(18) {
             0 => {
                 let ops = if float {
                     vec![
@@ -359,10 +584,38 @@ impl Gen {
                         Un::ExpClipped,
                         Un::Log1pAbs,
                         Un::Sign,
+                        Un::Ceil,
+                        Un::Trunc,
+                        Un::Round,
+                        Un::Reciprocal,
+                        Un::Sqrt,
+                        Un::IsNan,
+                        Un::Signbit,
+                        Un::Sin,
+                        Un::Cos,
+                        Un::Tan,
+                        Un::Tanh,
+                        Un::SinhClipped,
+                        Un::CoshClipped,
+                        Un::Asin,
+                        Un::Acos,
+                        Un::Atan,
+                        Un::Asinh,
+                        Un::Acosh,
+                        Un::Atanh,
+                        Un::ExpM1Clipped,
+                        Un::Log,
+                        Un::Log2,
+                        Un::Log10,
+                        Un::Log1p,
                     ]
                 } else {
-                    vec![Un::Neg, Un::Abs, Un::Square, Un::Sign]
+                    vec![Un::Neg, Un::Abs, Un::Square, Un::Sign, Un::BitwiseInvert]
                 };
+                let ops: Vec<Un> = ops
+                    .into_iter()
+                    .filter(|&op| exact || !fragile_unary(op))
+                    .collect();
                 Node::Unary(self.rng.pick(&ops), Box::new(child))
             }
             1 | 2 => {
@@ -375,9 +628,20 @@ impl Gen {
                         Bin::Max,
                         Bin::Min,
                         Bin::FloorDiv,
+                        Bin::Rem,
                         Bin::Greater,
                         Bin::Equal,
                         Bin::Pow,
+                        Bin::Less,
+                        Bin::LessEqual,
+                        Bin::NotEqual,
+                        Bin::Atan2,
+                        Bin::Hypot,
+                        Bin::LogAddExp,
+                        Bin::CopySign,
+                        Bin::NextAfter,
+                        Bin::LogicalAnd,
+                        Bin::LogicalXor,
                     ]
                 } else {
                     vec![
@@ -391,6 +655,13 @@ impl Gen {
                         Bin::BitAnd,
                         Bin::Greater,
                         Bin::Equal,
+                        Bin::Less,
+                        Bin::NotEqual,
+                        Bin::BitOr,
+                        Bin::BitXor,
+                        Bin::ShiftLeft,
+                        Bin::ShiftRight,
+                        Bin::LogicalAnd,
                     ]
                 };
                 let other = self.partner(&shape);
@@ -399,6 +670,10 @@ impl Gen {
                 } else {
                     (other, child)
                 };
+                let ops: Vec<Bin> = ops
+                    .into_iter()
+                    .filter(|&op| exact || !fragile_binary(op))
+                    .collect();
                 Node::Binary(self.rng.pick(&ops), Box::new(a), Box::new(b))
             }
             3 => {
@@ -456,19 +731,29 @@ impl Gen {
                         Red::Mean,
                         Red::Var,
                         Red::ArgMax,
+                        Red::ArgMin,
                         Red::Any,
+                        Red::Std,
                     ]
                 } else {
-                    vec![Red::Sum, Red::Max, Red::Min, Red::ArgMax, Red::Any]
+                    vec![
+                        Red::Sum,
+                        Red::Max,
+                        Red::Min,
+                        Red::ArgMax,
+                        Red::ArgMin,
+                        Red::Any,
+                    ]
                 };
                 let op = self.rng.pick(&ops);
                 let mut axes: Vec<i64> = (0..rank).filter(|_| self.rng.chance(0.5)).collect();
-                if op == Red::ArgMax {
+                let arg = matches!(op, Red::ArgMax | Red::ArgMin);
+                if arg {
                     axes.truncate(1);
                 }
                 let empty = axes.iter().any(|&a| shape[a as usize] == 0)
                     || (axes.is_empty() && shape.contains(&0));
-                if empty && matches!(op, Red::Max | Red::Min | Red::ArgMax) {
+                if empty && (arg || matches!(op, Red::Max | Red::Min)) {
                     return child;
                 }
                 Node::Reduce(op, axes, self.rng.chance(0.3), Box::new(child))
@@ -512,6 +797,32 @@ impl Gen {
                 let op = self.rng.pick(&ops);
                 Node::Local(op, red, axis as i64, Box::new(child))
             }
+            14 => {
+                let lo = self.rng.chance(0.7).then(|| self.rng.below(5) as f64 - 3.0);
+                let hi = self.rng.chance(0.7).then(|| self.rng.below(5) as f64 - 1.0);
+                Node::Clip(lo, hi, Box::new(child))
+            }
+            15 if rank >= 1 => {
+                let axis = self.rng.below(rank as usize) as i64;
+                Node::CumSum(axis, Box::new(child))
+            }
+            16 if rank >= 1 => {
+                let axis = self.rng.below(rank as usize);
+                let mut s = shape.clone();
+                s[axis] = self.rng.pick(&[0usize, 1, 2, 7]);
+                let other = self.input(s);
+                let (a, b) = if self.rng.chance(0.5) {
+                    (child, other)
+                } else {
+                    (other, child)
+                };
+                Node::Concat(axis as i64, Box::new(a), Box::new(b))
+            }
+            17 if rank >= 1 => {
+                let axis = self.rng.below(rank as usize) as i64;
+                let shift = self.rng.below(7) as i64 - 3;
+                Node::Roll(shift, axis, Box::new(child))
+            }
             _ => child,
         }
     }
@@ -545,7 +856,22 @@ fn same(a: f64, b: f64, tol: Option<f64>, scale: f64) -> bool {
 
 fn check_case(seed: u64) {
     let mut rng = Rng(seed);
-    let dtype = rng.pick(&[DType::F64, DType::F32, DType::I32, DType::I64]);
+    let dtype = rng.pick(&[
+        DType::F64,
+        DType::F32,
+        DType::F64,
+        DType::F32,
+        DType::F64,
+        DType::F32,
+        DType::I32,
+        DType::I64,
+        DType::I8,
+        DType::I16,
+        DType::U8,
+        DType::U16,
+        DType::U32,
+        DType::U64,
+    ]);
     let mut g = Gen { rng, dtype };
     let depth = 1 + g.rng.below(4);
     let node = g.node(depth);

@@ -2911,3 +2911,104 @@ fn every_elementwise_function_builds_lazily_and_reports_errors_at_build_time() {
     assert_eq!(y.to_vec::<f64>().unwrap(), [2.0]);
     assert!(y.is_evaluated());
 }
+
+/// A reference function of Rust std.
+type Reference = fn(f64) -> f64;
+
+/// sin, cos and tan of arguments far beyond the range where Cody–Waite reduction is
+/// exact (|x| > 3.1e6 in f32, 2^50 in f64; Payne–Hanek there), mixed in one array with
+/// ordinary arguments, ±inf and NaN, against Rust std (the platform libm, which
+/// reduces exactly), in 37 elements (vectors and a scalar tail). Before 2026-12-03
+/// the compiled functions gave ±0.7071 for all of these.
+#[test]
+fn trig_of_huge_arguments_agrees_with_libm() {
+    let mut xs: Vec<f64> = vec![f64::INFINITY, f64::NEG_INFINITY, f64::NAN, 0.5, -2.0, 1e5];
+    let mut v = 1.0e7f64;
+    while xs.len() < 37 {
+        xs.push(if xs.len().is_multiple_of(2) {
+            v
+        } else {
+            -v * 1.37
+        });
+        v *= if xs.len() < 20 { 97.3 } else { 9.3e8 };
+    }
+    xs[30] = f32::MAX as f64;
+    xs[31] = -(f32::MAX as f64);
+    xs[32] = 1.5e38;
+    for dtype in FLOATS {
+        let inputs: Vec<f64> = xs
+            .iter()
+            .map(|&x| {
+                if dtype == DType::F32 {
+                    f64_of(f32_of(x))
+                } else {
+                    x
+                }
+            })
+            .collect();
+        let ops: [(&str, Unary, Reference); 3] = [
+            ("sin", kiln::sin, f64::sin),
+            ("cos", kiln::cos, f64::cos),
+            ("tan", kiln::tan, f64::tan),
+        ];
+        for (name, f, reference) in ops {
+            let got = values_f64(&f(&floats(&inputs, dtype)).expect(name));
+            for (&x, &g) in inputs.iter().zip(&got) {
+                let want = match dtype {
+                    DType::F32 => f64_of(f32_of(reference(x))),
+                    _ => reference(x),
+                };
+                let tol = if dtype == DType::F32 { 2.5e-7 } else { 4.5e-16 };
+                let ok = (want.is_nan() && g.is_nan()) || (g - want).abs() <= tol * want.abs();
+                assert!(ok, "{name}({x:e}) in {dtype}: got {g:e}, libm {want:e}");
+            }
+        }
+    }
+}
+
+/// asinh and acosh near the largest float, where Rust's own `asinh`/`acosh` overflow
+/// (they form 2|x|): against ln|x| + ln 2, which they equal there to 2^-58.
+#[test]
+fn asinh_and_acosh_of_huge_arguments_are_finite() {
+    for dtype in FLOATS {
+        let max = if dtype == DType::F32 {
+            f32::MAX as f64
+        } else {
+            f64::MAX
+        };
+        let xs = [max, 0.75 * max, 1e30, 3e9];
+        let ys = [
+            values_f64(&kiln::asinh(&floats(&xs, dtype)).unwrap()),
+            values_f64(&kiln::asinh(&floats(&xs.map(|x| -x), dtype)).unwrap())
+                .into_iter()
+                .map(|y| -y)
+                .collect(),
+            values_f64(&kiln::acosh(&floats(&xs, dtype)).unwrap()),
+        ];
+        let ys_interp = [
+            values_f64(&interp(&kiln::asinh(&floats(&xs, dtype)).unwrap())),
+            values_f64(&interp(&kiln::acosh(&floats(&xs, dtype)).unwrap())),
+        ];
+        for (&x, i) in xs.iter().zip(0..) {
+            let x = if dtype == DType::F32 {
+                f64_of(f32_of(x))
+            } else {
+                x
+            };
+            let want = x.ln() + LN_2;
+            let tol = if dtype == DType::F32 { 2.5e-7 } else { 4.5e-16 };
+            for y in [
+                ys[0][i],
+                ys[1][i],
+                ys[2][i],
+                ys_interp[0][i],
+                ys_interp[1][i],
+            ] {
+                assert!(
+                    (y - want).abs() <= tol * want,
+                    "asinh/acosh({x:e}) in {dtype}: got {y:e}, want {want:e}"
+                );
+            }
+        }
+    }
+}

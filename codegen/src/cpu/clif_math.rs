@@ -149,6 +149,9 @@ macro_rules! clif_math {
             fn iadd(&mut self, a: Value, b: Value) -> Value {
                 self.0.b.ins().iadd(a, b)
             }
+            fn imul(&mut self, a: Value, b: Value) -> Value {
+                self.0.b.ins().imul(a, b)
+            }
             fn isub(&mut self, a: Value, b: Value) -> Value {
                 self.0.b.ins().isub(a, b)
             }

@@ -218,6 +218,9 @@ impl<'f, B: ClifBase<'f>> MathBuilder for Lockstep<B> {
     fn iadd(&mut self, a: Lanes, b: Lanes) -> Lanes {
         self.map2(a, b, |m, x, y| m.iadd(x, y))
     }
+    fn imul(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.imul(x, y))
+    }
     fn isub(&mut self, a: Lanes, b: Lanes) -> Lanes {
         self.map2(a, b, |m, x, y| m.isub(x, y))
     }

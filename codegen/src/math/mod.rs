@@ -97,6 +97,8 @@ pub trait MathBuilder {
     fn to_bits(&mut self, a: Self::V) -> Self::I;
     fn from_bits(&mut self, a: Self::I) -> Self::V;
     fn iadd(&mut self, a: Self::I, b: Self::I) -> Self::I;
+    /// The low half of the product (wrapping).
+    fn imul(&mut self, a: Self::I, b: Self::I) -> Self::I;
     fn isub(&mut self, a: Self::I, b: Self::I) -> Self::I;
     fn iand(&mut self, a: Self::I, b: Self::I) -> Self::I;
     fn ior(&mut self, a: Self::I, b: Self::I) -> Self::I;

@@ -143,6 +143,9 @@ macro_rules! scalar_builder {
             fn iadd(&mut self, a: $i, b: $i) -> $i {
                 a.wrapping_add(b)
             }
+            fn imul(&mut self, a: $i, b: $i) -> $i {
+                a.wrapping_mul(b)
+            }
             fn isub(&mut self, a: $i, b: $i) -> $i {
                 a.wrapping_sub(b)
             }

@@ -11,12 +11,18 @@
 //! tan(r) = sin(r)/cos(r) (or -cos/sin in odd quadrants), from the unrounded sin and
 //! cos pairs with a compensated division.
 //!
-//! Accurate range: |x| < 2^21·π/2·0.95 ≈ 3.1e6 for f32 and |x| < 2^50 ≈ 1.1e15 for f64
-//! (the quotient q must be an exact integer and x - q·C1 exact). Beyond it the
-//! reduction is not performed (no Payne–Hanek: it needs table lookups); the result is
-//! then sin/cos/tan of some number in [-π/4, π/4]: finite and in [-1, 1] (tan too), but
-//! not an approximation of the true value. NaN and ±inf give NaN. Measured errors
-//! (docs/accuracy.md): <= 0.84 ulp within the range, asserted <= 1.
+//! That reduction is exact for |x| < 2^21·π/2·0.95 ≈ 3.1e6 (f32) and |x| < 2^50 ≈
+//! 1.1e15 (f64): the quotient q must be an exact integer and x - q·C1 exact. Larger
+//! finite arguments take a second, rarely run path (a branch around it, as for exp's
+//! special cases): Payne–Hanek reduction in integer arithmetic. With x = M·2^(E-p+1)
+//! (M the integer significand), x·2/π mod 4 = M·W(E)/2^(6h) mod 4, where W(E) is the
+//! window of 6h bits of 2/π that matters at exponent E (bits above it add multiples
+//! of 4, bits below it less than 2^-139 / 2^-72 of the result), looked up by E from
+//! a table built from 2/π's binary expansion; h = 32 / 16 for f64 / f32, so the
+//! product is schoolbook multiplication of h-bit limbs in the builder's integers. Its
+//! top two bits are q mod 4, the next 4h - 2 the fraction. NaN and ±inf give NaN.
+//! Measured errors (docs/accuracy.md): <= 0.84 ulp within the Cody–Waite range,
+//! asserted <= 1 everywhere.
 
 use super::common::*;
 use super::MathBuilder;
@@ -74,8 +80,9 @@ const TWO_OVER_PI_64: f64 = std::f64::consts::FRAC_2_PI;
 pub(crate) const TRIG_LIMIT_32: f64 = 3_100_000.0;
 pub(crate) const TRIG_LIMIT_64: f64 = 1_125_899_906_842_624.0; // 2^50
 
-/// Reduces x to (rh + rl) + q·π/2 with |rh + rl| <= ~π/4. Lanes with |x| beyond the
-/// limit get q = 0 and some rh in [-π/4, π/4], rl = 0; NaN/inf lanes get NaN.
+/// Reduces x to (rh + rl) + q·π/2 with |rh + rl| <= ~π/4 (Cody–Waite). Lanes with |x|
+/// beyond the limit get meaningless values (`reduced` replaces them); NaN/inf lanes
+/// get NaN.
 fn reduce<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::V, B::I) {
     let c = if is64::<B>() { PIO2_64 } else { PIO2_32 };
     let tpi = cw(b, TWO_OVER_PI_32, TWO_OVER_PI_64);
@@ -91,26 +98,195 @@ fn reduce<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::V, B::I) {
     let t = b.fma(qf, c3, t);
     let t = b.fma(qf, c4, t);
     let (rh, rl) = two_sum(b, s, t);
-    // Beyond the limit: keep NaN, clamp into [-π/4, π/4], and use quadrant 0.
+    (rh, rl, qi)
+}
+
+/// `finish(rh, rl, q)` of x's reduction: Cody–Waite for every lane, then, where any
+/// finite lane is beyond its range, Payne–Hanek for those lanes (`reduce_huge`).
+fn reduced<B: MathBuilder>(
+    b: &mut B,
+    x: B::V,
+    finish: impl Fn(&mut B, B::V, B::V, B::I) -> B::V,
+) -> B::V {
+    let (rh, rl, q) = reduce(b, x);
+    let y = finish(b, rh, rl, q);
     let lim = cw(b, TRIG_LIMIT_32, TRIG_LIMIT_64);
     let ax = b.abs(x);
-    let big = b.gt(ax, lim);
-    let q4 = cw(
-        b,
-        std::f32::consts::FRAC_PI_4 as f64,
-        std::f64::consts::FRAC_PI_4,
-    );
-    let nq4 = b.neg(q4);
-    let too_hi = b.gt(rh, q4);
-    let too_lo = b.lt(rh, nq4);
-    let rc = b.select(too_lo, nq4, rh);
-    let rc = b.select(too_hi, q4, rc);
-    let rh = b.select(big, rc, rh);
+    let big = b.gt(ax, lim); // ±inf too; they keep the NaN the first reduction gives
+    b.unless_any(big, y, |b, y| {
+        let (rh, rl, q) = reduce_huge(b, x);
+        let y2 = finish(b, rh, rl, q);
+        let i = inf(b);
+        let finite = b.lt(ax, i);
+        let huge = b.and(big, finite);
+        b.select(huge, y2, y)
+    })
+}
+
+/// 2/π in binary: the first 1280 bits after the point, in hexadecimal (a fact about π;
+/// checked against astro-float's π in the tests).
+const TWO_OVER_PI_HEX: &str = concat!(
+    "a2f9836e4e441529fc2757d1f534ddc0db6295993c439041fe5163abdebbc561",
+    "b7246e3a424dd2e006492eea09d1921cfe1deb1cb129a73ee88235f52ebb4484",
+    "e99c7026b45f7e413991d639835339f49c845f8bbdf9283b1ff897ffde05980f",
+    "ef2f118b5a0a6d1f6d367ecf27cb09b74f463f669e5fea2d7527bac7ebe5f17b",
+    "3d0739f78a5292ea6bfb5fb11f8d5d0856033046fc7b6babf0cfbc209af4361d",
+);
+
+/// Bit k (k >= 1) of 2/π = Σ b_k·2^-k.
+fn two_over_pi_bit(k: i64) -> u64 {
+    if k < 1 {
+        return 0;
+    }
+    let k = (k - 1) as usize;
+    let digit = TWO_OVER_PI_HEX.as_bytes()[k / 4];
+    let v = (digit as char).to_digit(16).expect("hex digit") as u64;
+    (v >> (3 - k % 4)) & 1
+}
+
+/// For each biased exponent e of the width (p significand bits, h-bit limbs): the six
+/// limbs, least significant first, of W = floor(2^s·2/π) mod 2^(6h) with
+/// s = 6h + e - bias - p - 1, so that for x = M·2^(e - bias - p + 1),
+/// frac(x·2/π / 4) = frac(M·W / 2^(6h)) up to M·2^(-6h).
+fn payne_hanek_table(p: i64, bias: i64, exponents: usize, h: i64) -> Vec<[f64; 6]> {
+    (0..exponents as i64)
+        .map(|e| {
+            let s = 6 * h + e - bias - p - 1;
+            assert!(s <= 4 * TWO_OVER_PI_HEX.len() as i64, "2/π needs more bits");
+            let mut limbs = [0f64; 6];
+            for (j, limb) in limbs.iter_mut().enumerate() {
+                // limb j holds the bits of weight 2^(j·h) .. 2^((j+1)·h - 1) of W: bit
+                // s - w of 2/π has weight 2^w in floor(2^s·2/π).
+                let mut v = 0u64;
+                for i in (0..h).rev() {
+                    let w = j as i64 * h + i;
+                    v = (v << 1) | two_over_pi_bit(s - w);
+                }
+                // As the bit pattern of a float of the width (a subnormal): a table
+                // lookup then gives the integer by `to_bits`, no conversion needed
+                // (Cranelift has no vector float-to-i64 conversion on x86-64).
+                *limb = if h == 32 {
+                    f64::from_bits(v)
+                } else {
+                    f32::from_bits(v as u32) as f64
+                };
+            }
+            limbs
+        })
+        .collect()
+}
+
+fn payne_hanek_table_32() -> &'static [[f64; 6]] {
+    static T: std::sync::OnceLock<Vec<[f64; 6]>> = std::sync::OnceLock::new();
+    T.get_or_init(|| payne_hanek_table(24, 127, 256, 16))
+}
+
+fn payne_hanek_table_64() -> &'static [[f64; 6]] {
+    static T: std::sync::OnceLock<Vec<[f64; 6]>> = std::sync::OnceLock::new();
+    T.get_or_init(|| payne_hanek_table(53, 1023, 2048, 32))
+}
+
+/// Payne–Hanek reduction of a finite x: (rh + rl) + q·π/2 = x with |rh + rl| <= π/4
+/// (to about 2^-100 relative for f64, 2^-50 for f32). Meant for |x| beyond the
+/// Cody–Waite range; lanes of other values get some (rh, rl, q) that callers discard.
+fn reduce_huge<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::V, B::I) {
+    let mb = mant_bits::<B>();
+    let h = B::BITS / 2;
+    let ax = b.abs(x);
+    let bits = b.to_bits(ax);
+    let e = b.ushr(bits, mb);
+    let mant_mask = b.ci((1i64 << mb) - 1);
+    let implicit = b.ci(1i64 << mb);
+    let m = b.iand(bits, mant_mask);
+    let m = b.ior(m, implicit); // the integer significand M (x is normal here)
+    let limb_mask = b.ci((1i64 << h) - 1);
+    let m0 = b.iand(m, limb_mask);
+    let m1 = b.ushr(m, h);
+    let table = if is64::<B>() {
+        payne_hanek_table_64()
+    } else {
+        payne_hanek_table_32()
+    };
+    let w = b.lookup(table, e).map(|v| b.to_bits(v));
+    // M·W in h-bit limbs: m0·w[k] lands in limbs k (low half) and k + 1 (high half),
+    // m1·w[k] in limbs k + 1 and k + 2. Each product is below 2^(2h) = 2^BITS
+    // (unsigned), each limb sum below 2^(h+3).
+    let zero = b.ci(0);
+    let mut col = [zero; 6];
+    for k in 0..6 {
+        let p0 = b.imul(m0, w[k]);
+        let lo = b.iand(p0, limb_mask);
+        col[k] = b.iadd(col[k], lo);
+        if k + 1 < 6 {
+            let hi = b.ushr(p0, h);
+            col[k + 1] = b.iadd(col[k + 1], hi);
+            let p1 = b.imul(m1, w[k]);
+            let lo = b.iand(p1, limb_mask);
+            col[k + 1] = b.iadd(col[k + 1], lo);
+            if k + 2 < 6 {
+                let hi = b.ushr(p1, h);
+                col[k + 2] = b.iadd(col[k + 2], hi);
+            }
+        }
+    }
+    let mut limb = [zero; 6];
+    let mut carry = zero;
+    for k in 0..6 {
+        let t = b.iadd(col[k], carry);
+        limb[k] = b.iand(t, limb_mask);
+        carry = b.ushr(t, h);
+    }
+    // limb 5: two bits of q mod 4, then the fraction's first h - 2 bits. A fraction of
+    // 1/2 or more becomes fraction - 1 with q + 1, so that |fraction| <= 1/2.
+    let q = b.ushr(limb[5], h - 2);
+    let top_mask = b.ci((1i64 << (h - 2)) - 1);
+    let top = b.iand(limb[5], top_mask);
+    let half = b.ci(1i64 << (h - 3));
+    let low_half = b.ilt(top, half);
+    let one = b.ci(1);
+    let q_up = b.iadd(q, one);
+    let q = b.select_i(low_half, q, q_up);
+    // fraction = top·2^-(h-2) (minus 1 where it was 1/2 or more) + limb4·2^-(2h-2) +
+    // limb3·2^-(3h-2) + limb2·2^-(4h-2), each term exact; summed into hi + lo without
+    // losing what cancels. Limbs (< 2^h) become floats exactly as the low bits of
+    // 2^(p-1) (Cranelift has no vector i64-to-float conversion on x86-64).
+    let magic = b.c(2f64.powi(mb as i32));
+    let magic_bits = b.to_bits(magic);
+    let term = |b: &mut B, v: B::I, k: i32| {
+        let f = b.ior(v, magic_bits);
+        let f = b.from_bits(f);
+        let f = b.sub(f, magic);
+        let s = b.c(2f64.powi(-(k * h as i32 - 2)));
+        b.mul(f, s)
+    };
+    let t1 = term(b, top, 1);
+    let one_f = b.c(1.0);
+    let t1_wrapped = b.sub(t1, one_f);
+    let t1 = b.select(low_half, t1, t1_wrapped);
+    let t2 = term(b, limb[4], 2);
+    let t3 = term(b, limb[3], 3);
+    let t4 = term(b, limb[2], 4);
+    let (s, e1) = two_sum(b, t1, t2);
+    let (s, e2) = two_sum(b, s, t3);
+    let lo = b.add(e1, e2);
+    let lo = b.add(lo, t4);
+    let (fh, fl) = fast_two_sum(b, s, lo);
+    // r = fraction·π/2 in double-word arithmetic.
+    let c = if is64::<B>() { PIO2_64 } else { PIO2_32 };
+    let p0 = b.c(c[0]);
+    let p1 = b.c(c[1]);
+    let (rh, e) = two_prod(b, fh, p0);
+    let e = b.fma(fh, p1, e);
+    let e = b.fma(fl, p0, e);
+    let (rh, rl) = fast_two_sum(b, rh, e);
+    // Negative x: the reduction of -x, negated.
     let z = b.c(0.0);
-    let rl = b.select(big, z, rl);
-    let zi = b.ci(0);
-    let qi = b.select_i(big, zi, qi);
-    (rh, rl, qi)
+    let neg = b.lt(x, z);
+    let rh = neg_if(b, neg, rh);
+    let rl = neg_if(b, neg, rl);
+    let nq = b.isub(zero, q);
+    let q = b.select_i(neg, nq, q);
+    (rh, rl, q)
 }
 
 /// sin(rh + rl) for |rh| <= ~π/4, |rl| <= ~ulp(rh), as the unevaluated sum
@@ -170,14 +346,15 @@ fn quadrant_bits<B: MathBuilder>(b: &mut B, q: B::I) -> (B::M, B::M) {
 
 /// Sine. Special cases: NaN → NaN, ±0 → ±0, ±inf → NaN.
 pub fn sin<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
-    let (rh, rl, q) = reduce(b, x);
-    let (sh, sl) = sin_kernel(b, rh, rl);
-    let s = b.add(sh, sl);
-    let (ch, cl) = cos_kernel(b, rh, rl);
-    let c = b.add(ch, cl);
-    let (odd, neg) = quadrant_bits(b, q);
-    let y = b.select(odd, c, s);
-    let y = neg_if(b, neg, y);
+    let y = reduced(b, x, |b, rh, rl, q| {
+        let (sh, sl) = sin_kernel(b, rh, rl);
+        let s = b.add(sh, sl);
+        let (ch, cl) = cos_kernel(b, rh, rl);
+        let c = b.add(ch, cl);
+        let (odd, neg) = quadrant_bits(b, q);
+        let y = b.select(odd, c, s);
+        neg_if(b, neg, y)
+    });
     let z = b.c(0.0);
     let is_zero = b.eq(x, z);
     b.select(is_zero, x, y)
@@ -185,39 +362,41 @@ pub fn sin<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
 
 /// Cosine. Special cases: NaN → NaN, ±0 → 1, ±inf → NaN.
 pub fn cos<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
-    let (rh, rl, q) = reduce(b, x);
-    let (sh, sl) = sin_kernel(b, rh, rl);
-    let s = b.add(sh, sl);
-    let (ch, cl) = cos_kernel(b, rh, rl);
-    let c = b.add(ch, cl);
-    let one = b.ci(1);
-    let q = b.iadd(q, one); // cos(x) = sin(x + π/2)
-    let (odd, neg) = quadrant_bits(b, q);
-    let y = b.select(odd, c, s);
-    neg_if(b, neg, y)
+    reduced(b, x, |b, rh, rl, q| {
+        let (sh, sl) = sin_kernel(b, rh, rl);
+        let s = b.add(sh, sl);
+        let (ch, cl) = cos_kernel(b, rh, rl);
+        let c = b.add(ch, cl);
+        let one = b.ci(1);
+        let q = b.iadd(q, one); // cos(x) = sin(x + π/2)
+        let (odd, neg) = quadrant_bits(b, q);
+        let y = b.select(odd, c, s);
+        neg_if(b, neg, y)
+    })
 }
 
 /// Tangent. Special cases: NaN → NaN, ±0 → ±0, ±inf → NaN.
 pub fn tan<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
-    let (rh, rl, q) = reduce(b, x);
-    let (sh, sl) = sin_kernel(b, rh, rl);
-    let (sh, sl) = fast_two_sum(b, sh, sl);
-    let (ch, cl) = cos_kernel(b, rh, rl);
-    let (ch, cl) = fast_two_sum(b, ch, cl);
-    let (odd, _) = quadrant_bits(b, q);
-    let nh = b.select(odd, ch, sh);
-    let nl = b.select(odd, cl, sl);
-    let dh = b.select(odd, sh, ch);
-    let dl = b.select(odd, sl, cl);
-    // (nh + nl)/(dh + dl) = t + ((nh - t·dh) + nl - t·dl)/dh, with nh - t·dh exact.
-    let t = b.div(nh, dh);
-    let nt = b.neg(t);
-    let e = b.fma(nt, dh, nh);
-    let e = b.add(e, nl);
-    let e = b.fma(nt, dl, e);
-    let e = b.div(e, dh);
-    let y = b.add(t, e);
-    let y = neg_if(b, odd, y);
+    let y = reduced(b, x, |b, rh, rl, q| {
+        let (sh, sl) = sin_kernel(b, rh, rl);
+        let (sh, sl) = fast_two_sum(b, sh, sl);
+        let (ch, cl) = cos_kernel(b, rh, rl);
+        let (ch, cl) = fast_two_sum(b, ch, cl);
+        let (odd, _) = quadrant_bits(b, q);
+        let nh = b.select(odd, ch, sh);
+        let nl = b.select(odd, cl, sl);
+        let dh = b.select(odd, sh, ch);
+        let dl = b.select(odd, sl, cl);
+        // (nh + nl)/(dh + dl) = t + ((nh - t·dh) + nl - t·dl)/dh, with nh - t·dh exact.
+        let t = b.div(nh, dh);
+        let nt = b.neg(t);
+        let e = b.fma(nt, dh, nh);
+        let e = b.add(e, nl);
+        let e = b.fma(nt, dl, e);
+        let e = b.div(e, dh);
+        let y = b.add(t, e);
+        neg_if(b, odd, y)
+    });
     let z = b.c(0.0);
     let is_zero = b.eq(x, z);
     b.select(is_zero, x, y)
@@ -341,52 +520,73 @@ mod tests {
         }
     }
 
-    /// Beyond the accurate range: finite, sin/cos in [-1, 1].
+    /// 2/π's digits against astro-float's π: the 1280 bits agree.
     #[test]
-    fn trig_huge_arguments_stay_bounded() {
-        let mut rng = Rng::new("trig-huge");
-        for i in 0..samples(N) {
-            let x64 = match i % 3 {
-                0 => gen(&mut rng, G::Log(TRIG_LIMIT_64, f64::MAX, 0), W::F64),
-                1 => gen(&mut rng, G::Bits, W::F64),
-                _ => [
-                    f64::MAX,
-                    -f64::MAX,
-                    1e300,
-                    2f64.powi(52),
-                    2f64.powi(51) * 3.0,
-                ][i % 5],
+    fn two_over_pi_digits_are_right() {
+        use astro_float::{BigFloat, RoundingMode};
+        let mut cc = Consts::new().expect("constants");
+        let p = 1400;
+        let two = BigFloat::from_f64(2.0, p);
+        let tpi = two.div(&cc.pi(p, RoundingMode::ToEven), p, RoundingMode::ToEven);
+        let mut ours = BigFloat::from_f64(0.0, p);
+        for k in 1..=1280 {
+            if super::two_over_pi_bit(k) == 1 {
+                let mut bit = BigFloat::from_f64(1.0, p);
+                bit.set_exponent(1 - k as i32);
+                ours = ours.add(&bit, p, RoundingMode::ToEven);
+            }
+        }
+        let d = tpi.sub(&ours, p, RoundingMode::ToEven);
+        // The rest of 2/π beyond bit 1280 is below 2^-1280.
+        assert!(
+            !d.is_negative() && d.exponent().is_none_or(|e| e <= -1279),
+            "{d:?}"
+        );
+    }
+
+    /// Beyond the Cody–Waite range (Payne–Hanek): within 1 ulp of the correctly
+    /// rounded value, up to the largest float, next to multiples of π/2 too.
+    #[test]
+    fn trig_huge_arguments_ulp() {
+        use astro_float::{BigFloat, RoundingMode};
+        let p = 2400; // enough to reduce 2^1024 by π/2 with 1000 bits to spare
+        let reference = |f: usize, x: f64, cc: &mut Consts| {
+            let b = BigFloat::from_f64(x, p);
+            let y = match f {
+                0 => b.sin(p, RoundingMode::ToEven, cc),
+                1 => b.cos(p, RoundingMode::ToEven, cc),
+                _ => b.tan(p, RoundingMode::ToEven, cc),
             };
-            let x32 = match i % 3 {
-                0 => gen(&mut rng, G::Log(TRIG_LIMIT_32, f32::MAX as f64, 0), W::F32) as f32,
-                1 => gen(&mut rng, G::Bits, W::F32) as f32,
-                _ => [f32::MAX, -f32::MAX, 1e30, 16777216.0, 8388608.0 * 3.0][i % 5],
-            };
-            for y in [super::sin(&mut Eval64, x64), super::cos(&mut Eval64, x64)] {
-                assert!(y.is_finite() && y.abs() <= 1.0, "f64 x = {x64:e} gave {y}");
-            }
-            assert!(
-                super::tan(&mut Eval64, x64).is_finite(),
-                "tan f64 x = {x64:e}"
-            );
-            if x64.abs() > TRIG_LIMIT_64 {
-                assert!(
-                    super::tan(&mut Eval64, x64).abs() <= 1.0,
-                    "tan f64 x = {x64:e}"
-                );
-            }
-            for y in [super::sin(&mut Eval32, x32), super::cos(&mut Eval32, x32)] {
-                assert!(y.is_finite() && y.abs() <= 1.0, "f32 x = {x32:e} gave {y}");
-            }
-            assert!(
-                super::tan(&mut Eval32, x32).is_finite(),
-                "tan f32 x = {x32:e}"
-            );
-            if x32.abs() as f64 > TRIG_LIMIT_32 {
-                assert!(
-                    super::tan(&mut Eval32, x32).abs() <= 1.0,
-                    "tan f32 x = {x32:e}"
-                );
+            val(y)
+        };
+        for (w, lim) in [(W::F32, TRIG_LIMIT_32), (W::F64, TRIG_LIMIT_64)] {
+            for (f, name) in ["sin", "cos", "tan"].iter().enumerate() {
+                let g = move |rng: &mut Rng, w: W| {
+                    let x = match rng.below(4) {
+                        0 => gen(rng, G::Log(lim, w.max(), 0), w),
+                        1 => gen(rng, G::Log(lim, lim * 1e6, 0), w),
+                        // the nearest float to k·π/2 for large k, ± a few ulps
+                        2 => {
+                            let k = (rng.unit() * 40.0).exp().floor() + (lim / 1.5).floor();
+                            let x = w.round(k * std::f64::consts::FRAC_PI_2) * rng.sign();
+                            step_ulps(x, rng.below(5) as i64 - 2, w)
+                        }
+                        _ => [w.max(), -w.max(), 2f64.powi(52) * 3.0, 1e30, -1e22]
+                            [rng.below(5) as usize],
+                    };
+                    (w.round(x), 0.0)
+                };
+                let ff = move |x: f64, _: f64| match (w, f) {
+                    (W::F32, 0) => super::sin(&mut Eval32, x as f32) as f64,
+                    (W::F32, 1) => super::cos(&mut Eval32, x as f32) as f64,
+                    (W::F32, _) => super::tan(&mut Eval32, x as f32) as f64,
+                    (W::F64, 0) => super::sin(&mut Eval64, x),
+                    (W::F64, 1) => super::cos(&mut Eval64, x),
+                    (W::F64, _) => super::tan(&mut Eval64, x),
+                };
+                let rf = move |x: f64, _: f64, cc: &mut Consts| reference(f, x, cc);
+                let label = format!("{name} huge");
+                check_binary(&label, w, samples(N / 10), &g, &ff, &rf, 1.0);
             }
         }
     }

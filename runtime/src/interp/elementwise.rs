@@ -77,9 +77,9 @@ fn float_unary<T: RealFloat + Element>(op: UnaryOp, v: &[T]) -> Data {
     match op {
         Abs => map(v, T::abs),
         Acos => map(v, T::acos),
-        Acosh => map(v, T::acosh),
+        Acosh => map(v, s::acosh),
         Asin => map(v, T::asin),
-        Asinh => map(v, T::asinh),
+        Asinh => map(v, s::asinh),
         Atan => map(v, T::atan),
         Atanh => map(v, T::atanh),
         Ceil => map(v, T::ceil),

@@ -210,6 +210,27 @@ pub fn sign<T: RealFloat>(x: T) -> T {
     }
 }
 
+/// asinh, also for |x| near the largest float: Rust's `asinh` forms 2|x| on the way,
+/// which overflows there (asinh(-f32::MAX) gave -inf, not -89.4). Beyond 2^28,
+/// asinh(x) = ±(ln|x| + ln 2) to within 2^-58 relative.
+pub fn asinh<T: RealFloat>(x: T) -> T {
+    if x.abs() > T::from_f64(268_435_456.0) && x.is_finite() {
+        x.abs().ln().add(T::LN_2).copysign(x)
+    } else {
+        x.asinh()
+    }
+}
+
+/// acosh, also for x near the largest float (Rust's `acosh` overflows as `asinh`
+/// does): beyond 2^28, acosh(x) = ln x + ln 2 to within 2^-58 relative.
+pub fn acosh<T: RealFloat>(x: T) -> T {
+    if x > T::from_f64(268_435_456.0) && x.is_finite() {
+        x.ln().add(T::LN_2)
+    } else {
+        x.acosh()
+    }
+}
+
 /// maximum with NaN propagation (the standard), unlike f64::max which drops NaN. The
 /// standard leaves the order of signed zeros open; kiln takes +0 > -0 (IEEE 754-2019
 /// maximum, and what the compiled kernels' fmax does), so every backend agrees.
