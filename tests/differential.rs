@@ -1277,3 +1277,121 @@ fn integer_edges_agree_with_the_interpreter() {
         bad.iter().take(60).cloned().collect::<Vec<_>>().join("\n")
     );
 }
+
+/// Reductions over arrays of extreme values (±MAX, huge, subnormal, ±0, ±inf, NaN,
+/// ordinary ones) along each axis and over all, keepdims or not: fused and eager
+/// against the interpreter, within 2^-20 / 2^-48 relative (float sums may be added
+/// in another order), and NaN, ±inf and ±0 where the interpreter has them.
+#[test]
+fn reductions_of_extreme_values_agree_with_the_interpreter() {
+    type Red = fn(&Array, ReduceOpts) -> kiln::Result<Array>;
+    let reductions: [(&str, Red); 9] = [
+        ("sum", |x, o| kiln::sum(x, o)),
+        ("prod", |x, o| kiln::prod(x, o)),
+        ("mean", |x, o| kiln::mean(x, o)),
+        ("var", |x, o| kiln::var(x, o)),
+        ("std", |x, o| kiln::std(x, o.correction(1.0))),
+        ("max", |x, o| kiln::max(x, o)),
+        ("min", |x, o| kiln::min(x, o)),
+        ("argmax", |x, o| kiln::argmax(x, o)),
+        ("argmin", |x, o| kiln::argmin(x, o)),
+    ];
+    for dtype in [DType::F32, DType::F64] {
+        let (max, sub, eps) = if dtype == DType::F32 {
+            (f32::MAX as f64, 2f64.powi(-140), 2f64.powi(-20))
+        } else {
+            (f64::MAX, 2f64.powi(-1070), 2f64.powi(-48))
+        };
+        let pool = [
+            max,
+            -max,
+            max * 0.5,
+            1e30,
+            -1e20,
+            sub,
+            -sub,
+            0.0,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            1.5,
+            -2.25,
+            3.0,
+        ];
+        // Rows chosen so that some hold only finite values, some overflow, some
+        // hold NaN or both infinities: 13 × 11 values drawn from the pool.
+        let (rows, cols) = (13, 11);
+        let values: Vec<f64> = (0..rows * cols)
+            .map(|i| {
+                let r = i / cols;
+                if r < 4 {
+                    pool[[12, 13, 14, 5, 6, 7, 8][(i * 7 + r) % 7]]
+                } else {
+                    pool[(i * 11 + r * 5) % pool.len()]
+                }
+            })
+            .collect();
+        let input = || {
+            kiln::astype(
+                &kiln::from_vec(values.clone(), [rows, cols]).unwrap(),
+                dtype,
+            )
+            .unwrap()
+            .compute_with(Mode::Interpreter)
+            .unwrap()
+        };
+        let read = |a: &Array, mode: Mode| -> Vec<f64> {
+            a.compute_with(mode).expect("computes");
+            kiln::astype(a, DType::F64)
+                .unwrap()
+                .compute_with(Mode::Interpreter)
+                .unwrap()
+                .to_vec::<f64>()
+                .unwrap()
+        };
+        let mut bad = Vec::new();
+        for (name, f) in reductions {
+            let arg = name.starts_with("arg");
+            let axes: Vec<Option<i64>> = vec![Some(0), Some(1), Some(-1), None];
+            for axis in axes {
+                for keepdims in [false, true] {
+                    if arg && keepdims && axis.is_none() {
+                        continue;
+                    }
+                    let opts = || {
+                        let o = ReduceOpts::new().keepdims(keepdims);
+                        match axis {
+                            Some(a) => o.axis(a),
+                            None => o,
+                        }
+                    };
+                    let want = read(&f(&input(), opts()).expect(name), Mode::Interpreter);
+                    for mode in [Mode::Fused, Mode::Eager] {
+                        let got = read(&f(&input(), opts()).expect(name), mode);
+                        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                            let ok = if g.is_nan() || w.is_nan() {
+                                g.is_nan() && w.is_nan()
+                            } else if !g.is_finite() || !w.is_finite() || *w == 0.0 {
+                                g.to_bits() == w.to_bits()
+                            } else {
+                                (g - w).abs() <= eps * w.abs()
+                            };
+                            if !ok {
+                                bad.push(format!(
+                                    "{name} {dtype} axis {axis:?} keepdims {keepdims} {mode:?} [{i}]: {g:e}, interpreter {w:e}"
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            bad.is_empty(),
+            "{} disagreements:\n{}",
+            bad.len(),
+            bad.join("\n")
+        );
+    }
+}
