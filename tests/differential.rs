@@ -1090,8 +1090,9 @@ fn integer_edges_agree_with_the_interpreter() {
         DType::U32,
         DType::U64,
     ];
-    let binary: [(&str, Bi); 13] = [
+    let binary: [(&str, Bi); 14] = [
         ("add", |a, b| kiln::add(a, b)),
+        ("pow", |a, b| kiln::pow(a, b)),
         ("subtract", |a, b| kiln::subtract(a, b)),
         ("multiply", |a, b| kiln::multiply(a, b)),
         ("floor_divide", |a, b| kiln::floor_divide(a, b)),
