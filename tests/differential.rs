@@ -1080,16 +1080,20 @@ fn extreme_arguments_agree_with_the_interpreter() {
 fn integer_edges_agree_with_the_interpreter() {
     type Bi = fn(&Array, &Array) -> kiln::Result<Array>;
     type Un = fn(&Array) -> kiln::Result<Array>;
-    let ints = [
-        DType::I8,
-        DType::I16,
-        DType::I32,
-        DType::I64,
-        DType::U8,
-        DType::U16,
-        DType::U32,
-        DType::U64,
-    ];
+    let ints: Vec<DType> = DType::ALL.into_iter().filter(|d| d.is_integer()).collect();
+    // Every pair (x, y) of two lists, as two columns and their labels.
+    let grid = |xs: &[i128], ys: &[i128]| {
+        let (a, b): (Vec<i128>, Vec<i128>) = xs
+            .iter()
+            .flat_map(|&x| ys.iter().map(move |&y| (x, y)))
+            .unzip();
+        let labels: Vec<String> = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| format!("({x}, {y})"))
+            .collect();
+        (a, b, labels)
+    };
     let binary: [(&str, Bi); 14] = [
         ("add", |a, b| kiln::add(a, b)),
         ("pow", |a, b| kiln::pow(a, b)),
@@ -1182,17 +1186,9 @@ fn integer_edges_agree_with_the_interpreter() {
             }
         }
     };
-    for d in ints {
+    for &d in &ints {
         let v = edges(d);
-        let (a, b): (Vec<i128>, Vec<i128>) = v
-            .iter()
-            .flat_map(|&x| v.iter().map(move |&y| (x, y)))
-            .unzip();
-        let pairs: Vec<String> = a
-            .iter()
-            .zip(&b)
-            .map(|(x, y)| format!("({x}, {y})"))
-            .collect();
+        let (a, b, pairs) = grid(&v, &v);
         for (name, f) in binary {
             let (aa, bb) = (array(&a, d), array(&b, d));
             check(format!("{name} {d} "), &|| f(&aa, &bb), &pairs);
@@ -1206,15 +1202,7 @@ fn integer_edges_agree_with_the_interpreter() {
         // defined by kiln; both paths must agree either way).
         let bits = 8 * d.size_bytes() as i128;
         let counts: Vec<i128> = (0..=bits + 1).collect();
-        let (a, c): (Vec<i128>, Vec<i128>) = v
-            .iter()
-            .flat_map(|&x| counts.iter().map(move |&k| (x, k)))
-            .unzip();
-        let shifts: Vec<String> = a
-            .iter()
-            .zip(&c)
-            .map(|(x, k)| format!("({x}, {k})"))
-            .collect();
+        let (a, c, shifts) = grid(&v, &counts);
         let (aa, cc) = (array(&a, d), array(&c, d));
         check(
             format!("bitwise_left_shift {d} "),
@@ -1227,7 +1215,7 @@ fn integer_edges_agree_with_the_interpreter() {
             &shifts,
         );
         // Casts from this dtype to every integer dtype, and from extreme floats.
-        for to in ints {
+        for &to in &ints {
             let x = array(&v, d);
             check(
                 format!("astype {d} -> {to} "),
@@ -1256,7 +1244,7 @@ fn integer_edges_agree_with_the_interpreter() {
     ];
     let fl: Vec<String> = floats.iter().map(|x| format!("({x:e})")).collect();
     for from in [DType::F32, DType::F64] {
-        for to in ints {
+        for &to in &ints {
             let x = kiln::astype(
                 &kiln::from_vec(floats.to_vec(), [floats.len()]).unwrap(),
                 from,
