@@ -103,6 +103,9 @@ fn reduce<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::V, B::I) {
 
 /// `finish(rh, rl, q)` of x's reduction: Cody–Waite for every lane, then, where any
 /// finite lane is beyond its range, Payne–Hanek for those lanes (`reduce_huge`).
+/// `finish` is emitted twice, on the fast path and in the branch: carrying (rh, rl, q)
+/// through the join to emit it once compiled faster but ran about 8% slower
+/// (docs/architecture.md, *Payne–Hanek reduction*).
 fn reduced<B: MathBuilder>(
     b: &mut B,
     x: B::V,
