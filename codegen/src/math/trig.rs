@@ -347,17 +347,20 @@ fn quadrant_bits<B: MathBuilder>(b: &mut B, q: B::I) -> (B::M, B::M) {
     (odd, neg)
 }
 
+/// sin(rh + rl + q·π/2): ±sin or ±cos of the reduced argument, by quadrant.
+fn sin_in_quadrant<B: MathBuilder>(b: &mut B, rh: B::V, rl: B::V, q: B::I) -> B::V {
+    let (sh, sl) = sin_kernel(b, rh, rl);
+    let s = b.add(sh, sl);
+    let (ch, cl) = cos_kernel(b, rh, rl);
+    let c = b.add(ch, cl);
+    let (odd, neg) = quadrant_bits(b, q);
+    let y = b.select(odd, c, s);
+    neg_if(b, neg, y)
+}
+
 /// Sine. Special cases: NaN → NaN, ±0 → ±0, ±inf → NaN.
 pub fn sin<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
-    let y = reduced(b, x, |b, rh, rl, q| {
-        let (sh, sl) = sin_kernel(b, rh, rl);
-        let s = b.add(sh, sl);
-        let (ch, cl) = cos_kernel(b, rh, rl);
-        let c = b.add(ch, cl);
-        let (odd, neg) = quadrant_bits(b, q);
-        let y = b.select(odd, c, s);
-        neg_if(b, neg, y)
-    });
+    let y = reduced(b, x, sin_in_quadrant);
     let z = b.c(0.0);
     let is_zero = b.eq(x, z);
     b.select(is_zero, x, y)
@@ -366,15 +369,9 @@ pub fn sin<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
 /// Cosine. Special cases: NaN → NaN, ±0 → 1, ±inf → NaN.
 pub fn cos<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     reduced(b, x, |b, rh, rl, q| {
-        let (sh, sl) = sin_kernel(b, rh, rl);
-        let s = b.add(sh, sl);
-        let (ch, cl) = cos_kernel(b, rh, rl);
-        let c = b.add(ch, cl);
         let one = b.ci(1);
         let q = b.iadd(q, one); // cos(x) = sin(x + π/2)
-        let (odd, neg) = quadrant_bits(b, q);
-        let y = b.select(odd, c, s);
-        neg_if(b, neg, y)
+        sin_in_quadrant(b, rh, rl, q)
     })
 }
 
