@@ -833,15 +833,36 @@ fn values(node: &Node, mode: Mode) -> (Vec<usize>, DType, Vec<f64>) {
     let a = node.build().expect("valid");
     a.compute_with(mode)
         .unwrap_or_else(|e| panic!("{mode:?} failed on {node:?}: {e}"));
-    let wide = kiln::astype(&a, DType::F64)
+    (a.shape().to_vec(), a.dtype(), widened(&a))
+}
+
+/// The values of a computed array, as f64 (exact for floats and most integers).
+fn widened(a: &Array) -> Vec<f64> {
+    kiln::astype(a, DType::F64)
         .expect("cast")
         .compute_with(Mode::Interpreter)
-        .expect("cast");
-    (
-        a.shape().to_vec(),
-        a.dtype(),
-        wide.to_vec::<f64>().expect("f64"),
-    )
+        .expect("cast")
+        .to_vec::<f64>()
+        .expect("f64")
+}
+
+/// `a` computed in `mode`, as f64.
+fn computed(a: &Array, mode: Mode) -> Vec<f64> {
+    a.compute_with(mode)
+        .unwrap_or_else(|e| panic!("{mode:?} failed: {e}"));
+    widened(a)
+}
+
+/// Agreement for the edge tests: NaN with NaN, ±inf and ±0 bit for bit, other values
+/// within `eps` relative.
+fn agree_within(got: f64, want: f64, eps: f64) -> bool {
+    if got.is_nan() || want.is_nan() {
+        return got.is_nan() && want.is_nan();
+    }
+    if !got.is_finite() || !want.is_finite() || got == 0.0 || want == 0.0 {
+        return got.to_bits() == want.to_bits();
+    }
+    (got - want).abs() <= eps * want.abs()
 }
 
 fn same(a: f64, b: f64, tol: Option<f64>, scale: f64) -> bool {
@@ -1003,31 +1024,9 @@ fn extreme_arguments_agree_with_the_interpreter() {
             f64::NAN,
         ];
         xs.extend(xs.clone().iter().map(|x| -x));
-        let input = |v: &[f64]| -> Array {
-            let a = kiln::from_vec(v.to_vec(), [v.len()]).expect("input");
-            kiln::astype(&a, dtype)
-                .expect("astype")
-                .compute_with(Mode::Interpreter)
-                .expect("cast")
-        };
-        let read = |a: &Array, mode: Mode| -> Vec<f64> {
-            a.compute_with(mode).expect("computes");
-            kiln::astype(a, DType::F64)
-                .expect("astype")
-                .compute_with(Mode::Interpreter)
-                .expect("cast")
-                .to_vec::<f64>()
-                .expect("f64")
-        };
-        let agree = |x: f64, y: f64| {
-            if x.is_nan() || y.is_nan() {
-                return x.is_nan() && y.is_nan();
-            }
-            if !x.is_finite() || !y.is_finite() || x == 0.0 || y == 0.0 {
-                return x.to_bits() == y.to_bits();
-            }
-            (x - y).abs() <= eps * y.abs()
-        };
+        let input = |v: &[f64]| input_array(v, &[v.len()], dtype).expect("input");
+        let read = computed;
+        let agree = |x: f64, y: f64| agree_within(x, y, eps);
         let mut bad = Vec::new();
         for (name, f) in unary {
             let build = || f(&input(&xs)).expect(name);
@@ -1321,24 +1320,8 @@ fn reductions_of_extreme_values_agree_with_the_interpreter() {
                 }
             })
             .collect();
-        let input = || {
-            kiln::astype(
-                &kiln::from_vec(values.clone(), [rows, cols]).unwrap(),
-                dtype,
-            )
-            .unwrap()
-            .compute_with(Mode::Interpreter)
-            .unwrap()
-        };
-        let read = |a: &Array, mode: Mode| -> Vec<f64> {
-            a.compute_with(mode).expect("computes");
-            kiln::astype(a, DType::F64)
-                .unwrap()
-                .compute_with(Mode::Interpreter)
-                .unwrap()
-                .to_vec::<f64>()
-                .unwrap()
-        };
+        let input = || input_array(&values, &[rows, cols], dtype).expect("input");
+        let read = computed;
         let mut bad = Vec::new();
         for (name, f) in reductions {
             let arg = name.starts_with("arg");
@@ -1359,14 +1342,7 @@ fn reductions_of_extreme_values_agree_with_the_interpreter() {
                     for mode in [Mode::Fused, Mode::Eager] {
                         let got = read(&f(&input(), opts()).expect(name), mode);
                         for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-                            let ok = if g.is_nan() || w.is_nan() {
-                                g.is_nan() && w.is_nan()
-                            } else if !g.is_finite() || !w.is_finite() || *w == 0.0 {
-                                g.to_bits() == w.to_bits()
-                            } else {
-                                (g - w).abs() <= eps * w.abs()
-                            };
-                            if !ok {
+                            if !agree_within(*g, *w, eps) {
                                 bad.push(format!(
                                     "{name} {dtype} axis {axis:?} keepdims {keepdims} {mode:?} [{i}]: {g:e}, interpreter {w:e}"
                                 ));
