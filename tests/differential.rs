@@ -231,12 +231,7 @@ impl Node {
             }
             Node::Where(c, a, b) => {
                 let (c, a, b) = (c.build()?, a.build()?, b.build()?);
-                let zero: kiln::Operand = if c.dtype().is_integer() {
-                    0i64.into()
-                } else {
-                    0.0.into()
-                };
-                let cond = kiln::greater(&c, zero)?;
+                let cond = positive(&c, c.dtype())?;
                 kiln::where_(&cond, &a, &b)?
             }
             Node::Permute(p, x) => kiln::permute_dims(&x.build()?, p)?,
@@ -389,6 +384,16 @@ fn not_nan(x: &Array) -> kiln::Result<Array> {
     kiln::where_(&kiln::isnan(x)?, 1.0, x)
 }
 
+/// x > 0 (a zero of `dtype`'s kind), as bools.
+fn positive(x: impl Into<kiln::Operand>, dtype: DType) -> kiln::Result<Array> {
+    let zero: kiln::Operand = if dtype.is_integer() {
+        0i64.into()
+    } else {
+        0.0.into()
+    };
+    kiln::greater(x, zero)
+}
+
 fn binary(op: Bin, a: Array, b: Array) -> kiln::Result<Array> {
     binary_operand(op, a, b.into())
 }
@@ -434,13 +439,8 @@ fn binary_operand(op: Bin, a: Array, b: kiln::Operand) -> kiln::Result<Array> {
             }
         }
         Bin::LogicalAnd | Bin::LogicalXor => {
-            let zero: kiln::Operand = if a.dtype().is_integer() {
-                0i64.into()
-            } else {
-                0.0.into()
-            };
-            let pa = kiln::greater(&a, zero.clone())?;
-            let pb = kiln::greater(b, zero)?;
+            let pa = positive(&a, a.dtype())?;
+            let pb = positive(b, a.dtype())?;
             if op == Bin::LogicalAnd {
                 kiln::logical_and(&pa, &pb)
             } else {
