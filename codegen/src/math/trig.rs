@@ -387,13 +387,7 @@ pub fn tan<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
         let nl = b.select(odd, cl, sl);
         let dh = b.select(odd, sh, ch);
         let dl = b.select(odd, sl, cl);
-        // (nh + nl)/(dh + dl) = t + ((nh - t·dh) + nl - t·dl)/dh, with nh - t·dh exact.
-        let t = b.div(nh, dh);
-        let nt = b.neg(t);
-        let e = b.fma(nt, dh, nh);
-        let e = b.add(e, nl);
-        let e = b.fma(nt, dl, e);
-        let e = b.div(e, dh);
+        let (t, e) = div_dw(b, nh, nl, dh, dl);
         let y = b.add(t, e);
         neg_if(b, odd, y)
     });
