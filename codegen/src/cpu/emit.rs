@@ -52,6 +52,11 @@ pub(crate) struct Emitter<'a, 'b> {
     /// Results of reductions finished in an earlier phase of a row-local kernel, at
     /// the current kept point (read by `Instr::Reduced`).
     pub row_values: Vec<Option<Value>>,
+    /// Those of `row_values` the current vector loop reads, splat once before it
+    /// (reduction, vector type, splat): with Cranelift's optimiser off (`CpuCompiler::
+    /// new`) nothing else would hoist them, and every iteration would splat each once
+    /// per unrolled copy.
+    pub row_splats: Vec<(usize, Type, Value)>,
     /// Which instructions the current pass needs (others are not emitted).
     pub needed: Vec<bool>,
     /// Stores made during the current reduction phase (stashed values).
@@ -264,6 +269,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
     pub fn emit(&mut self) -> Result<(), Unsupported> {
         self.needed = vec![true; self.k.instrs.len()];
         self.row_values = vec![None; self.k.reductions.len()];
+        self.row_splats = Vec::new();
         if self.k.reductions.is_empty() {
             self.emit_elementwise()
         } else {
@@ -380,6 +386,19 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// Positions [lo, hi) of the innermost axis in vectors, unrolled, then a scalar
     /// tail.
     fn vector_span(
+        &mut self,
+        plan: &VectorPlan,
+        bases: &[Value],
+        lo: Value,
+        hi: Value,
+    ) -> Result<(), Unsupported> {
+        let saved = vector::hoist_row_splats(self, plan);
+        self.vector_span_loops(plan, bases, lo, hi)?;
+        vector::restore_row_splats(self, saved);
+        Ok(())
+    }
+
+    fn vector_span_loops(
         &mut self,
         plan: &VectorPlan,
         bases: &[Value],
@@ -740,6 +759,19 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// lane adds at most BLOCK / (lanes·unroll) terms in the input precision: blocked,
     /// near-pairwise accuracy), then a scalar tail.
     fn vector_reduce_row(
+        &mut self,
+        plan: &VectorPlan,
+        accs: &[Acc],
+        means: Option<&[Option<Value>]>,
+        bases: &[Value],
+    ) -> Result<(), Unsupported> {
+        let saved = vector::hoist_row_splats(self, plan);
+        self.vector_reduce_row_loops(plan, accs, means, bases)?;
+        vector::restore_row_splats(self, saved);
+        Ok(())
+    }
+
+    fn vector_reduce_row_loops(
         &mut self,
         plan: &VectorPlan,
         accs: &[Acc],

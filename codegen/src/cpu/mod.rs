@@ -216,6 +216,7 @@ impl CpuCompiler {
                 end,
                 partials,
                 row_values: Vec::new(),
+                row_splats: Vec::new(),
                 needed: Vec::new(),
                 stash: Vec::new(),
                 chunked: 0,

@@ -599,6 +599,10 @@ pub(crate) fn body(
                 Stride::Unit => load_at = Some(e.address(*access, addrs[*access])),
             }
         }
+        if let Instr::Reduced { reduction } = instr {
+            vals.push(vec![row_splat(e, plan.vty(dtype), *reduction); u]);
+            continue;
+        }
         if let Instr::Index { access } = instr {
             vals.push(if is_integer(dtype) {
                 int_iota(e, plan, dtype, *access, addrs[*access])
@@ -681,10 +685,7 @@ pub(crate) fn body(
                     let (from, x) = (k.dtype(*xv), vals[xv.0 as usize][c]);
                     cast(e, plan, from, dtype, mask_bits(*xv), x)
                 }
-                Instr::Reduced { reduction } => {
-                    let v = e.row_values[*reduction].expect("earlier phases are finished");
-                    splat(e.b, plan.vty(dtype), v)
-                }
+                Instr::Reduced { .. } => unreachable!("one splat for every copy above"),
                 Instr::Index { .. } => unreachable!("index values do not vectorise"),
             };
             copies.push(v);
@@ -692,6 +693,39 @@ pub(crate) fn body(
         vals.push(copies);
     }
     Ok(vals)
+}
+
+/// Splat, at the current point (before a vector loop), every earlier phase's result
+/// that the current pass reads, for `row_splat` inside the loop; returns the splats
+/// that were in force, for `restore_row_splats` after the loop.
+pub(crate) fn hoist_row_splats(e: &mut Emitter, plan: &VectorPlan) -> Vec<(usize, Type, Value)> {
+    let mut splats = Vec::new();
+    for (i, (instr, dtype)) in e.k.instrs.iter().enumerate() {
+        if let (Instr::Reduced { reduction }, true) = (instr, e.needed[i]) {
+            let ty = plan.vty(*dtype);
+            if !splats.iter().any(|&(r, t, _)| (r, t) == (*reduction, ty)) {
+                let v = e.row_values[*reduction].expect("earlier phases are finished");
+                splats.push((*reduction, ty, splat(e.b, ty, v)));
+            }
+        }
+    }
+    std::mem::replace(&mut e.row_splats, splats)
+}
+
+pub(crate) fn restore_row_splats(e: &mut Emitter, saved: Vec<(usize, Type, Value)>) {
+    e.row_splats = saved;
+}
+
+/// Earlier phase result `r` in every lane of a `ty`: the splat hoisted before the loop,
+/// else a new one.
+fn row_splat(e: &mut Emitter, ty: Type, r: usize) -> Value {
+    match e.row_splats.iter().find(|&&(q, t, _)| (q, t) == (r, ty)) {
+        Some(&(_, _, v)) => v,
+        None => {
+            let v = e.row_values[r].expect("earlier phases are finished");
+            splat(e.b, ty, v)
+        }
+    }
 }
 
 /// `plan.unroll` lane masks of a bool input (one byte, 0 or 1, per element), each
