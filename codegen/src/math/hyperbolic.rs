@@ -170,31 +170,31 @@ pub fn asinh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let (w, we) = two_sum(b, p, one);
     let wl = b.add(we, pe);
     let (s, sl) = sqrt_dw(b, w, wl);
-    // |x| <= 1: log1p(a + a²/(1 + S))
-    let (dh, dl) = fast_two_sum(b, s, one);
-    let dl = b.add(dl, sl);
-    let (t, tl) = div_dw(b, p, pe, dh, dl);
-    let (u_small, ul_small) = fast_two_sum(b, a, t);
-    let ul_small = b.add(ul_small, tl);
+    // |x| <= 1: log1p(a + a²/(1 + S));
     // 1 < |x| <= 2^28 (2^12 for f32): log(2a + 1/(S + a)), as log1p(v - 1) (v - 1 is
-    // exact for v >= 2)
-    let (eh, el) = fast_two_sum(b, s, a);
-    let el = b.add(el, sl);
-    let (r, rl) = div_dw(b, one, zero, eh, el);
+    // exact for v >= 2). One double-word quotient serves both: each lane selects its
+    // numerator, denominator and base first (the same operations per lane as two
+    // separate quotients, at half the divisions).
+    let small = b.le(a, one);
+    let da = b.select(small, one, a);
+    let (dh, dl) = fast_two_sum(b, s, da);
+    let dl = b.add(dl, sl);
+    let nh = b.select(small, p, one);
+    let nl = b.select(small, pe, zero);
+    let (q, ql) = div_dw(b, nh, nl, dh, dl);
     let a2 = b.add(a, a);
-    let (v, vl) = fast_two_sum(b, a2, r);
-    let vl = b.add(vl, rl);
-    let u_mid = b.sub(v, one);
+    let base = b.select(small, a, a2);
+    let (v, vl) = fast_two_sum(b, base, q);
+    let vl = b.add(vl, ql);
+    let vm1 = b.sub(v, one);
+    let u = b.select(small, v, vm1);
     // larger: log(2a) = log1p(a - 1) + ln2 (a - 1 exact, or rounding to a where the
     // difference is far below an ulp of the result)
     let big_lim = cw(b, 4096.0, 268435456.0);
-    let small = b.le(a, one);
     let big = b.gt(a, big_lim);
     let am1 = b.sub(a, one);
-    let u = b.select(small, u_small, u_mid);
-    let ul = b.select(small, ul_small, vl);
     let u = b.select(big, am1, u);
-    let ul = b.select(big, zero, ul);
+    let ul = b.select(big, zero, vl);
     let kadd = b.select(big, one, zero);
     let y = log1p_core(b, u, ul, kadd);
     let ainf = is_inf(b, a);
@@ -212,27 +212,30 @@ fn two<B: MathBuilder>(b: &mut B) -> B::V {
 pub fn acosh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let one = b.c(1.0);
     let zero = b.c(0.0);
-    // 1 <= x <= 2: log1p(t + sqrt(2t + t²)), t = x - 1 (exact), with 2t + t² and the
-    // square root carried as double words
+    // 1 <= x <= 2: log1p(t + sqrt(2t + t²)), t = x - 1 (exact);
+    // 2 < x <= 2^28 (2^12 for f32): log(2x - 1/(x + sqrt(x² - 1))) as log1p(v - 1).
+    // The radicands, square roots and reciprocal are double words; each lane selects
+    // its radicand before the one square root (the same operations per lane as a
+    // square root per range, at one square root and one division fewer).
+    let two_v = two(b);
+    let small = b.le(x, two_v);
     let t = b.sub(x, one);
     let t2 = b.add(t, t);
     let (p, pe) = two_prod(b, t, t);
     let (w, we) = two_sum(b, t2, p);
     let we = b.add(we, pe);
-    let (s, slo) = sqrt_dw(b, w, we);
-    let (ah, al) = two_sum(b, t, s);
-    let al = b.add(al, slo);
-    // 2 < x <= 2^28 (2^12 for f32): log(2x - 1/(x + sqrt(x² - 1))) as log1p(v - 1),
-    // with the square root and the reciprocal as double words
     let (p2, p2e) = two_prod(b, x, x);
     let mone = b.c(-1.0);
     let (w2, w2e) = fast_two_sum(b, p2, mone);
     let w2l = b.add(w2e, p2e);
-    let (sq, sql) = sqrt_dw(b, w2, w2l);
-    let (dh, dl) = fast_two_sum(b, x, sq);
-    let dl = b.add(dl, sql);
+    let rh = b.select(small, w, w2);
+    let rl = b.select(small, we, w2l);
+    let (s, slo) = sqrt_dw(b, rh, rl);
+    let (ah, al) = two_sum(b, t, s);
+    let al = b.add(al, slo);
+    let (dh, dl) = fast_two_sum(b, x, s);
+    let dl = b.add(dl, slo);
     let (r, rl) = div_dw(b, one, zero, dh, dl);
-    let two_v = two(b);
     let x2 = b.add(x, x);
     let nr = b.neg(r);
     let (v, vl) = fast_two_sum(b, x2, nr);
@@ -240,7 +243,6 @@ pub fn acosh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let u_mid = b.sub(v, one);
     // larger: log(2x) = log1p(x - 1) + ln2
     let big_lim = cw(b, 4096.0, 268435456.0);
-    let small = b.le(x, two_v);
     let big = b.gt(x, big_lim);
     let xm1 = b.sub(x, one);
     let u = b.select(small, ah, u_mid);
