@@ -3,12 +3,15 @@
 //! operand, a transcendental elementwise and under a row sum, running sums along
 //! each axis, kernels mixing dtypes (f32 data computed in f64, comparisons stored
 //! as bools, a `linspace` grid, integers converted to floats), integer kernels,
-//! gathers (`take` of rows, `mask_select`) and powers. Each time covers building and computing. `benches/python/patterns.py` runs this next to NumPy on the same data.
+//! gathers (`take` of rows, `mask_select`) and powers; then every transcendental
+//! elementwise function alone, in f64 and f32 (`FUNCTIONS`). Each time covers building
+//! and computing. `benches/python/patterns.py` runs this next to NumPy on the same data.
 //!
 //! `cargo run --release --example patterns -- [--reps N] [--json]`
 //!
 //! The input is a 4000 × 2500 matrix, x[i] = ((i · 7919) mod 1000) / 1000 in C order,
-//! as float64 and as float32, and trunc(1000 x) as int32.
+//! as float64 and as float32, and trunc(1000 x) as int32. The functions read u = 0.05 +
+//! 0.9 x (inside every domain; acosh reads 1 + 4u), computed before the timing.
 
 use kiln::{Array, CumulativeOpts, DType, Mode, ReduceOpts};
 use std::time::Instant;
@@ -91,6 +94,71 @@ fn patterns() -> Vec<Pattern> {
     ]
 }
 
+type Function = fn(&Array) -> kiln::Result<Array>;
+
+/// The transcendental functions, each timed alone on u (acosh on 1 + 4u).
+const FUNCTIONS: [(&str, Function); 19] = [
+    ("exp", kiln::exp),
+    ("expm1", kiln::expm1),
+    ("log", kiln::log),
+    ("log1p", kiln::log1p),
+    ("log2", kiln::log2),
+    ("log10", kiln::log10),
+    ("sin", kiln::sin),
+    ("cos", kiln::cos),
+    ("tan", kiln::tan),
+    ("sinh", kiln::sinh),
+    ("cosh", kiln::cosh),
+    ("tanh", kiln::tanh),
+    ("asin", kiln::asin),
+    ("acos", kiln::acos),
+    ("atan", kiln::atan),
+    ("asinh", kiln::asinh),
+    ("acosh", kiln::acosh),
+    ("atanh", kiln::atanh),
+    ("sqrt", kiln::sqrt),
+];
+
+/// The binary functions, on (u, u + 0.5).
+const BINARY: [(&str, fn(&Array, &Array) -> kiln::Result<Array>); 3] = [
+    ("atan2", |a, b| kiln::atan2(a, b)),
+    ("hypot", |a, b| kiln::hypot(a, b)),
+    ("logaddexp", |a, b| kiln::logaddexp(a, b)),
+];
+
+/// Times `build` (building and computing in fused mode; the first run, which
+/// compiles, is left out) and prints its line.
+fn time(
+    name: &str,
+    reps: usize,
+    json: bool,
+    build: impl Fn() -> kiln::Result<Array>,
+) -> kiln::Result<()> {
+    let mut times = Vec::with_capacity(reps);
+    let mut checksum = 0.0;
+    for _ in 0..reps + 1 {
+        // Building is timed too: most patterns only record nodes there, but
+        // `mask_select` computes its mask then (its output size depends on it).
+        let t = Instant::now();
+        let out = build()?;
+        kiln::eval_with(&[&out], Mode::Fused)?;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        let wide = kiln::astype(&out, DType::F64)?;
+        checksum = kiln::sum(&wide, ())?.to_vec::<f64>()?[0];
+    }
+    let mut times = times.split_off(1);
+    times.sort_by(|a, b| a.total_cmp(b));
+    let (median, min) = (times[times.len() / 2], times[0]);
+    if json {
+        println!(
+            "{{\"pattern\": \"{name}\", \"median_ms\": {median:.4}, \"min_ms\": {min:.4}, \"checksum\": {checksum:e}}}"
+        );
+    } else {
+        println!("{name:32} {median:9.2} {min:9.2}   {checksum:.10e}");
+    }
+    Ok(())
+}
+
 fn main() -> kiln::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let json = args.iter().any(|a| a == "--json");
@@ -113,28 +181,19 @@ fn main() -> kiln::Result<()> {
         println!("pattern (fused, {ROWS}x{COLS})      median ms    min ms     checksum");
     }
     for (name, build) in patterns() {
-        let mut times = Vec::with_capacity(reps);
-        let mut checksum = 0.0;
-        for _ in 0..reps + 1 {
-            // Building is timed too: most patterns only record nodes there, but
-            // `mask_select` computes its mask then (its output size depends on it).
-            let t = Instant::now();
-            let out = build(&x, &y, &z)?;
-            kiln::eval_with(&[&out], Mode::Fused)?;
-            times.push(t.elapsed().as_secs_f64() * 1e3);
-            let wide = kiln::astype(&out, DType::F64)?;
-            checksum = kiln::sum(&wide, ())?.to_vec::<f64>()?[0];
+        time(name, reps, json, || build(&x, &y, &z))?;
+    }
+    let u = ((&x * 0.9)? + 0.05)?;
+    for (width, u) in [("f64", u.clone()), ("f32", kiln::astype(&u, DType::F32)?)] {
+        let acosh_arg = ((&u * 4.0)? + 1.0)?;
+        let v = (&u + 0.5)?;
+        kiln::eval(&[&u, &acosh_arg, &v])?;
+        for (f, apply) in FUNCTIONS {
+            let arg = if f == "acosh" { &acosh_arg } else { &u };
+            time(&format!("{f}, {width}"), reps, json, || apply(arg))?;
         }
-        // The first run compiles; the rest are timed.
-        let mut times = times.split_off(1);
-        times.sort_by(|a, b| a.total_cmp(b));
-        let (median, min) = (times[times.len() / 2], times[0]);
-        if json {
-            println!(
-                "{{\"pattern\": \"{name}\", \"median_ms\": {median:.4}, \"min_ms\": {min:.4}, \"checksum\": {checksum:e}}}"
-            );
-        } else {
-            println!("{name:32} {median:9.2} {min:9.2}   {checksum:.10e}");
+        for (f, apply) in BINARY {
+            time(&format!("{f}, {width}"), reps, json, || apply(&u, &v))?;
         }
     }
     Ok(())

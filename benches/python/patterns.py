@@ -4,7 +4,8 @@
     .venv/bin/python benches/python/patterns.py [--reps N]
 
 Runs `cargo run --release --example patterns -- --json --reps N`, times the same
-expressions with NumPy on the same 4000 x 2500 matrix, and prints a markdown table:
+expressions (and every transcendental function alone) with NumPy on the same 4000 x
+2500 matrix, and prints a markdown table:
 medians, "kiln vs numpy" (NumPy's median over kiln's: 2.0x means kiln takes half the
 time) and whether the checksums (the sum of each result) agree to 1e-6 relative.
 """
@@ -61,6 +62,33 @@ def numpy_patterns(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> dict:
     }
 
 
+FUNCTIONS = {
+    "exp": np.exp, "expm1": np.expm1, "log": np.log, "log1p": np.log1p,
+    "log2": np.log2, "log10": np.log10, "sin": np.sin, "cos": np.cos, "tan": np.tan,
+    "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "asin": np.arcsin,
+    "acos": np.arccos, "atan": np.arctan, "asinh": np.arcsinh, "acosh": np.arccosh,
+    "atanh": np.arctanh, "sqrt": np.sqrt,
+}
+BINARY = {"atan2": np.arctan2, "hypot": np.hypot, "logaddexp": np.logaddexp}
+
+
+def numpy_functions(x: np.ndarray) -> dict:
+    """Each function of examples/patterns.rs's FUNCTIONS and BINARY alone, on u = 0.05 +
+    0.9 x (acosh on 1 + 4u) and (u, u + 0.5), f64 and f32, the arguments made before
+    the timing as in kiln."""
+    out = {}
+    u64 = x * 0.9 + 0.05
+    for width, u in (("f64", u64), ("f32", u64.astype(np.float32))):
+        a = u * u.dtype.type(4.0) + u.dtype.type(1.0)
+        v = u + u.dtype.type(0.5)
+        for name, f in FUNCTIONS.items():
+            arg = a if name == "acosh" else u
+            out[f"{name}, {width}"] = lambda f=f, arg=arg: f(arg)
+        for name, f in BINARY.items():
+            out[f"{name}, {width}"] = lambda f=f, u=u, v=v: f(u, v)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=9)
@@ -77,7 +105,7 @@ def main() -> None:
     z = (x * 1000.0).astype(np.int32)
     print("| pattern | kiln fused ms | NumPy ms | kiln vs numpy | checksums agree? |")
     print("|---|---:|---:|---:|:---:|")
-    for name, f in numpy_patterns(x, y, z).items():
+    for name, f in (numpy_patterns(x, y, z) | numpy_functions(x)).items():
         times = []
         for _ in range(a.reps):
             t = time.perf_counter()
