@@ -95,6 +95,7 @@ fn patterns() -> Vec<Pattern> {
 }
 
 type Function = fn(&Array) -> kiln::Result<Array>;
+type Binary = fn(&Array, &Array) -> kiln::Result<Array>;
 
 /// The transcendental functions, each timed alone on u (acosh on 1 + 4u).
 const FUNCTIONS: [(&str, Function); 19] = [
@@ -120,7 +121,7 @@ const FUNCTIONS: [(&str, Function); 19] = [
 ];
 
 /// The binary functions, on (u, u + 0.5).
-const BINARY: [(&str, fn(&Array, &Array) -> kiln::Result<Array>); 3] = [
+const BINARY: [(&str, Binary); 3] = [
     ("atan2", |a, b| kiln::atan2(a, b)),
     ("hypot", |a, b| kiln::hypot(a, b)),
     ("logaddexp", |a, b| kiln::logaddexp(a, b)),
