@@ -3,7 +3,7 @@
 //! `cargo run --release --example overhead`
 //!
 //! The 20-op kernel mixes arithmetic with transcendentals (exp, log1p, tanh, sqrt) on
-//! f32; each of 20 variants differs in a constant, so each compiles afresh (constants are
+//! f32 (and a second one with sin, cos, pow, atan2); each of 20 variants differs in a constant, so each compiles afresh (constants are
 //! part of a kernel's structure). The cached call evaluates `x*2 + 1` on 1000 elements
 //! again and again: everything from the graph to the result except compiling.
 
@@ -18,6 +18,22 @@ fn twenty_ops(x: &kiln::Array, c: f64) -> kiln::Result<kiln::Array> {
             2 => kiln::log1p(&kiln::abs(&y)?)?,
             3 => kiln::tanh(&(&y - x)?)?,
             _ => kiln::sqrt(&((&y * &y)? + 1.0)?)?,
+        };
+    }
+    Ok(y)
+}
+
+/// 20 ops with the costliest functions to compile: sin and cos (each with its branch
+/// to the Payne–Hanek reduction), pow and atan2.
+fn twenty_heavy(x: &kiln::Array, c: f64) -> kiln::Result<kiln::Array> {
+    let mut y = (x * c)?;
+    for i in 0..19 {
+        y = match i % 5 {
+            0 => (&y + 0.5)?,
+            1 => kiln::sin(&y)?,
+            2 => kiln::cos(&(&y * x)?)?,
+            3 => kiln::pow(&(&kiln::abs(&y)? + 1.0)?, x)?,
+            _ => kiln::atan2(&y, x)?,
         };
     }
     Ok(y)
@@ -60,6 +76,7 @@ fn main() -> kiln::Result<()> {
     let x = kiln::from_vec(vec![0.25f32; 1000], [1000])?;
     compile_times(&x, "arithmetic and sqrt", twenty_arithmetic)?;
     compile_times(&x, "with exp, log1p, tanh", twenty_ops)?;
+    compile_times(&x, "with sin, cos, pow, atan2", twenty_heavy)?;
     let mut times = Vec::new();
     for _ in 0..20_000 {
         let y = ((&x * 2.0)? + 1.0)?;
