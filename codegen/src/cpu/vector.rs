@@ -97,7 +97,11 @@ pub(crate) fn is_function(instr: &Instr) -> bool {
 /// 38 ms, f64 92 -> 77 ms; with the table-driven f64 pow of 2026-12-02: 33-34 -> 30
 /// ms; f32 pow, computed in f64 halves, is 19-20 ms at one to four). For the other
 /// functions two are faster (chain, exp and log1p lose 10-40% to spills at four), and
-/// pow dominates the cost of any kernel it is in.
+/// pow dominates the cost of any kernel it is in. Not right for every kernel
+/// (2026-12-03, 2M elements): a 20-op f64 kernel of sin, cos, pow and atan2 ran in 168
+/// ms at four against 112 at two (its f32 twin 42 against 54; pmodel's f64 kernels 141
+/// against 182), and four copies of such a body take 63 ms to compile against 25 at
+/// two (docs/benchmarks.md, *Compile time of the costliest functions*).
 fn calls_pow(k: &Kernel) -> bool {
     k.instrs
         .iter()
