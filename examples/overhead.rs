@@ -2,64 +2,65 @@
 //!
 //! `cargo run --release --example overhead`
 //!
-//! The 20-op kernel mixes arithmetic with transcendentals (exp, log1p, tanh, sqrt) on
-//! f32 (and a second one with sin, cos, pow, atan2); each of 20 variants differs in a constant, so each compiles afresh (constants are
-//! part of a kernel's structure). The cached call evaluates `x*2 + 1` on 1000 elements
-//! again and again: everything from the graph to the result except compiling.
+//! The 20-op kernels, on f32: arithmetic alone; arithmetic with exp, log1p, tanh and
+//! sqrt; and sin, cos, pow, atan2. Each of 20 variants differs in a constant, so each
+//! compiles afresh (constants are part of a kernel's structure). The cached call
+//! evaluates `x*2 + 1` on 1000 elements again and again: everything from the graph to
+//! the result except compiling.
 
 use std::time::Instant;
 
-fn twenty_ops(x: &kiln::Array, c: f64) -> kiln::Result<kiln::Array> {
+/// Step `k` (0 to 4) of a 20-op chain: the next value from the last one `y` and the
+/// input `x`.
+type Step = fn(usize, &kiln::Array, &kiln::Array) -> kiln::Result<kiln::Array>;
+
+/// x·c, then 19 steps cycling through `step`'s five kinds.
+fn twenty(x: &kiln::Array, c: f64, step: Step) -> kiln::Result<kiln::Array> {
     let mut y = (x * c)?;
     for i in 0..19 {
-        y = match i % 5 {
-            0 => (&y + 0.5)?,
-            1 => kiln::exp(&(-&kiln::square(&y)?)?)?,
-            2 => kiln::log1p(&kiln::abs(&y)?)?,
-            3 => kiln::tanh(&(&y - x)?)?,
-            _ => kiln::sqrt(&((&y * &y)? + 1.0)?)?,
-        };
+        y = step(i % 5, &y, x)?;
     }
     Ok(y)
 }
 
-/// 20 ops with the costliest functions to compile: sin and cos (each with its branch
-/// to the Payne–Hanek reduction), pow and atan2.
-fn twenty_heavy(x: &kiln::Array, c: f64) -> kiln::Result<kiln::Array> {
-    let mut y = (x * c)?;
-    for i in 0..19 {
-        y = match i % 5 {
-            0 => (&y + 0.5)?,
-            1 => kiln::sin(&y)?,
-            2 => kiln::cos(&(&y * x)?)?,
-            3 => kiln::pow(&(&kiln::abs(&y)? + 1.0)?, x)?,
-            _ => kiln::atan2(&y, x)?,
-        };
+/// Arithmetic with exp, log1p, tanh and sqrt.
+fn transcendental(k: usize, y: &kiln::Array, x: &kiln::Array) -> kiln::Result<kiln::Array> {
+    match k {
+        0 => y + 0.5,
+        1 => kiln::exp(&(-&kiln::square(y)?)?),
+        2 => kiln::log1p(&kiln::abs(y)?),
+        3 => kiln::tanh(&(y - x)?),
+        _ => kiln::sqrt(&((y * y)? + 1.0)?),
     }
-    Ok(y)
 }
 
-/// 20 arithmetic ops (add, multiply, divide, maximum, sqrt).
-fn twenty_arithmetic(x: &kiln::Array, c: f64) -> kiln::Result<kiln::Array> {
-    let mut y = (x * c)?;
-    for i in 0..19 {
-        y = match i % 5 {
-            0 => (&y + 0.5)?,
-            1 => (&y * x)?,
-            2 => (&y / 1.5)?,
-            3 => kiln::maximum(&y, x)?,
-            _ => kiln::sqrt(&y)?,
-        };
+/// The costliest functions to compile: sin and cos (each with its branch to the
+/// Payne–Hanek reduction), pow and atan2.
+fn heavy(k: usize, y: &kiln::Array, x: &kiln::Array) -> kiln::Result<kiln::Array> {
+    match k {
+        0 => y + 0.5,
+        1 => kiln::sin(y),
+        2 => kiln::cos(&(y * x)?),
+        3 => kiln::pow(&(&kiln::abs(y)? + 1.0)?, x),
+        _ => kiln::atan2(y, x),
     }
-    Ok(y)
 }
 
-type Build = fn(&kiln::Array, f64) -> kiln::Result<kiln::Array>;
+/// Arithmetic only (add, multiply, divide, maximum, sqrt).
+fn arithmetic(k: usize, y: &kiln::Array, x: &kiln::Array) -> kiln::Result<kiln::Array> {
+    match k {
+        0 => y + 0.5,
+        1 => y * x,
+        2 => y / 1.5,
+        3 => kiln::maximum(y, x),
+        _ => kiln::sqrt(y),
+    }
+}
 
-fn compile_times(x: &kiln::Array, name: &str, build: Build) -> kiln::Result<()> {
+fn compile_times(x: &kiln::Array, name: &str, step: Step) -> kiln::Result<()> {
     let mut compile_ms = Vec::new();
     for k in 0..20 {
-        let y = build(x, 1.0 + k as f64 * 1e-3)?;
+        let y = twenty(x, 1.0 + k as f64 * 1e-3, step)?;
         let stats = kiln::eval_with(&[&y], kiln::Mode::Fused)?;
         assert_eq!(stats.compiled, 1, "each variant compiles once: {stats:?}");
         compile_ms.push(stats.compile_ms);
@@ -74,9 +75,9 @@ fn compile_times(x: &kiln::Array, name: &str, build: Build) -> kiln::Result<()> 
 
 fn main() -> kiln::Result<()> {
     let x = kiln::from_vec(vec![0.25f32; 1000], [1000])?;
-    compile_times(&x, "arithmetic and sqrt", twenty_arithmetic)?;
-    compile_times(&x, "with exp, log1p, tanh", twenty_ops)?;
-    compile_times(&x, "with sin, cos, pow, atan2", twenty_heavy)?;
+    compile_times(&x, "arithmetic and sqrt", arithmetic)?;
+    compile_times(&x, "with exp, log1p, tanh", transcendental)?;
+    compile_times(&x, "with sin, cos, pow, atan2", heavy)?;
     let mut times = Vec::new();
     for _ in 0..20_000 {
         let y = ((&x * 2.0)? + 1.0)?;
