@@ -62,13 +62,24 @@ impl Log {
 
     pub fn compiled(&self, kernel: &Kernel, c: &CompiledKernel) {
         if self.compile || self.cache {
+            let calls = if c.math_calls.is_empty() {
+                String::new()
+            } else {
+                format!(", calls {}", c.math_calls.join(", "))
+            };
             eprintln!(
-                "[kiln] compiled kernel (rank {}, {} instructions, {}) in {:.2} ms",
+                "[kiln] compiled kernel (rank {}, {} instructions, {}{calls}) in {:.2} ms",
                 kernel.rank,
                 kernel.instrs.len(),
                 if c.vectorised { "vectorised" } else { "scalar" },
                 c.compile_time.as_secs_f64() * 1e3
             );
+            for (what, took) in &c.helpers_compiled {
+                eprintln!(
+                    "[kiln]   with it the math helper {what}: {:.2} ms",
+                    took.as_secs_f64() * 1e3
+                );
+            }
         }
         if let Some(clif) = &c.clif {
             eprintln!("[kiln] Cranelift IR:\n{clif}");

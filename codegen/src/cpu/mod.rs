@@ -7,11 +7,13 @@
 mod clif_math;
 mod columns;
 mod emit;
+mod library;
 mod lockstep;
 mod ops;
 mod vector;
 
 pub use emit::PARTIAL_BYTES;
+pub use library::{MathCallPolicy, INLINE_BUDGET};
 pub use ops::Unsupported;
 
 use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlagsData, UserFuncName};
@@ -43,6 +45,11 @@ pub struct CompiledKernel {
     pub compile_time: Duration,
     pub clif: Option<String>,
     pub asm: Option<String>,
+    /// The math-library functions the kernel calls rather than inlines (`library.rs`).
+    pub math_calls: Vec<String>,
+    /// Math helpers compiled with this kernel (their first use in the process) and
+    /// how long each took (included in `compile_time`).
+    pub helpers_compiled: Vec<(String, Duration)>,
     /// Whether the innermost loop was vectorised.
     pub vectorised: bool,
     /// Whether the kernel is a column reduction (`columns.rs`): its outermost kept
@@ -99,6 +106,8 @@ pub struct CpuCompiler {
     /// SSE forms too (`cmpltps (mem), xmm`), which fault on an unaligned address, so a
     /// host without AVX gets scalar kernels (docs/architecture.md).
     vectors: bool,
+    /// Which math-library functions kernels call rather than inline (`library.rs`).
+    math_calls: MathCallPolicy,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -140,7 +149,18 @@ impl CpuCompiler {
             .isa_flags()
             .iter()
             .any(|f| f.name == "has_avx" && f.as_bool() == Some(true));
-        Ok(CpuCompiler { isa, vectors })
+        Ok(CpuCompiler {
+            isa,
+            vectors,
+            math_calls: MathCallPolicy::from_env()?,
+        })
+    }
+
+    /// The same compiler with another policy for calling math-library functions
+    /// (the default comes from `KILN_MATH_CALLS`; see `library.rs`).
+    pub fn with_math_calls(mut self, policy: MathCallPolicy) -> CpuCompiler {
+        self.math_calls = policy;
+        self
     }
 
     pub fn compile(
@@ -165,9 +185,17 @@ impl CpuCompiler {
             .declare_function("kernel", Linkage::Export, &sig)
             .map_err(|e| CodegenError::Cranelift(e.to_string()))?;
         ctx.func.name = UserFuncName::user(0, id.as_u32());
-        let libcalls = declare_libcalls(&mut module, &mut ctx)?;
+        // Each instruction is emitted once per unrolled vector and once in the scalar tail.
+        let copies = [vector::plan(kernel), vector::column_plan(kernel)]
+            .into_iter()
+            .flatten()
+            .find(|_| self.vectors)
+            .map_or(1, |p| p.unroll + 1);
+        let math = library::MathCalls::new(self.isa.clone(), self.math_calls, kernel, copies);
+        let libcalls = declare_libcalls(&mut module, &mut ctx, math)?;
         let mut fctx = FunctionBuilderContext::new();
         let vectorised;
+        let (math_calls, helpers_compiled);
         let walks_columns = self.vectors && vector::column_plan(kernel).is_some();
         let splits_rows =
             walks_columns && kernel.rank - kernel.reduced == 1 && !columns::has_arg(kernel);
@@ -225,6 +253,11 @@ impl CpuCompiler {
                 vectors: self.vectors,
             };
             e.emit()?;
+            if let Some(err) = libcalls.math.take_error() {
+                return Err(err);
+            }
+            math_calls = libcalls.math.called_names();
+            helpers_compiled = libcalls.math.take_compiled();
             b.ins().return_(&[]);
             b.seal_all_blocks();
             b.finalize(module.target_config());
@@ -252,6 +285,8 @@ impl CpuCompiler {
             compile_time: start.elapsed(),
             clif,
             asm,
+            math_calls,
+            helpers_compiled,
             vectorised,
             walks_columns,
             splits_rows,
@@ -262,6 +297,7 @@ impl CpuCompiler {
 fn declare_libcalls(
     module: &mut JITModule,
     ctx: &mut Context,
+    math: library::MathCalls,
 ) -> Result<ops::Libcalls, CodegenError> {
     let mut declare = |name: &str, ty| {
         let mut sig = module.make_signature();
@@ -303,6 +339,7 @@ fn declare_libcalls(
         prefetch_strided: module.declare_func_in_func(prefetch_strided, &mut ctx.func),
         prefetch: module.declare_func_in_func(prefetch, &mut ctx.func),
         prefetch_l2: module.declare_func_in_func(prefetch_l2, &mut ctx.func),
+        math,
     })
 }
 

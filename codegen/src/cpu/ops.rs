@@ -8,7 +8,8 @@
 //! truncate and saturate with NaN → 0.
 
 use super::clif_math::{ClifMath32, ClifMath64};
-use crate::math;
+use super::library::{MathCalls, MathFn};
+use super::lockstep::Lanes;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, FuncRef, InstBuilder, MemFlagsData, Type, Value};
 use cranelift_frontend::FunctionBuilder;
@@ -49,36 +50,13 @@ pub struct Libcalls {
     pub prefetch_l2: FuncRef,
     /// `kiln_prefetch_strided(address, stride_bytes, count)`.
     pub prefetch_strided: FuncRef,
+    /// The math library's helpers (`library.rs`).
+    pub math: MathCalls,
 }
 
 pub struct Ops<'a, 'b> {
     pub b: &'a mut FunctionBuilder<'b>,
     pub libcalls: &'a Libcalls,
-}
-
-fn float_math<R>(
-    b: &mut FunctionBuilder<'_>,
-    dtype: DType,
-    f32f: impl FnOnce(&mut ClifMath32) -> R,
-    f64f: impl FnOnce(&mut ClifMath64) -> R,
-) -> R {
-    if dtype == DType::F32 {
-        f32f(&mut ClifMath32::new(b, types::F32))
-    } else {
-        f64f(&mut ClifMath64::new(b, types::F64))
-    }
-}
-
-/// Apply a math-library function of one argument at either width.
-macro_rules! math1 {
-    ($b:expr, $dtype:expr, $f:path, $x:expr) => {
-        float_math($b, $dtype, |m| $f(m, $x), |m| $f(m, $x))
-    };
-}
-macro_rules! math2 {
-    ($b:expr, $dtype:expr, $f:path, $x:expr, $y:expr) => {
-        float_math($b, $dtype, |m| $f(m, $x, $y), |m| $f(m, $x, $y))
-    };
 }
 
 impl Ops<'_, '_> {
@@ -121,6 +99,9 @@ impl Ops<'_, '_> {
 
     fn float_unary(&mut self, op: UnaryOp, dtype: DType, x: Value) -> Value {
         use UnaryOp::*;
+        if MathFn::Unary(op).is_library() {
+            return self.library(MathFn::Unary(op), dtype, &[x]);
+        }
         let b = &mut *self.b;
         match op {
             Abs => b.ins().fabs(x),
@@ -168,27 +149,10 @@ impl Ops<'_, '_> {
                 };
                 self.b.ins().fcmp(cc, a, inf)
             }
-            Exp => math1!(b, dtype, math::exp, x),
-            Expm1 => math1!(b, dtype, math::expm1, x),
-            Log => math1!(b, dtype, math::log, x),
-            Log1p => math1!(b, dtype, math::log1p, x),
-            Log2 => math1!(b, dtype, math::log2, x),
-            Log10 => math1!(b, dtype, math::log10, x),
-            Sin => math1!(b, dtype, math::sin, x),
-            Cos => math1!(b, dtype, math::cos, x),
-            Tan => math1!(b, dtype, math::tan, x),
-            Sinh => math1!(b, dtype, math::sinh, x),
-            Cosh => math1!(b, dtype, math::cosh, x),
-            Tanh => math1!(b, dtype, math::tanh, x),
-            Asin => math1!(b, dtype, math::asin, x),
-            Acos => math1!(b, dtype, math::acos, x),
-            Atan => math1!(b, dtype, math::atan, x),
-            Asinh => math1!(b, dtype, math::asinh, x),
-            Acosh => math1!(b, dtype, math::acosh, x),
-            Atanh => math1!(b, dtype, math::atanh, x),
             BitwiseInvert | LogicalNot => {
                 unreachable!("rejected for floats by the op's dtype rule")
             }
+            _ => unreachable!("a library function"),
         }
     }
 
@@ -240,6 +204,9 @@ impl Ops<'_, '_> {
 
     fn float_binary(&mut self, op: BinaryOp, dtype: DType, x: Value, y: Value) -> Value {
         use BinaryOp::*;
+        if MathFn::Binary(op).is_library() {
+            return self.library(MathFn::Binary(op), dtype, &[x, y]);
+        }
         let b = &mut *self.b;
         let cmp = |b: &mut FunctionBuilder, cc| b.ins().fcmp(cc, x, y);
         match op {
@@ -256,19 +223,6 @@ impl Ops<'_, '_> {
             }
             Remainder => self.float_remainder(dtype, x, y),
             Nextafter => self.nextafter(dtype, x, y),
-            Pow if dtype == DType::F32 => {
-                // in f64, rounded once (see `math::pow_f32_in_f64`)
-                let (x, y) = (
-                    b.ins().fpromote(types::F64, x),
-                    b.ins().fpromote(types::F64, y),
-                );
-                let r = math::pow_f32_in_f64(&mut ClifMath64::new(b, types::F64), x, y);
-                b.ins().fdemote(types::F32, r)
-            }
-            Pow => math2!(b, dtype, math::pow, x, y),
-            Atan2 => math2!(b, dtype, math::atan2, x, y),
-            Hypot => math2!(b, dtype, math::hypot, x, y),
-            Logaddexp => math2!(b, dtype, math::logaddexp, x, y),
             Equal => cmp(b, FloatCC::Equal),
             NotEqual => cmp(b, FloatCC::NotEqual),
             Less => cmp(b, FloatCC::LessThan),
@@ -279,6 +233,31 @@ impl Ops<'_, '_> {
             | LogicalAnd | LogicalOr | LogicalXor => {
                 unreachable!("rejected for floats by the op's dtype rule")
             }
+            Pow | Atan2 | Hypot | Logaddexp => unreachable!("a library function"),
+        }
+    }
+
+    /// A function of the math library on one value of `dtype`, called or inline
+    /// (`MathFn::called`). f32 `pow` is computed in f64 and rounded once (see
+    /// `math::pow_f32_in_f64`).
+    fn library(&mut self, f: MathFn, dtype: DType, args: &[Value]) -> Value {
+        if f == MathFn::Binary(BinaryOp::Pow) && dtype == DType::F32 {
+            let wide: Vec<Value> = args
+                .iter()
+                .map(|&a| self.b.ins().fpromote(types::F64, a))
+                .collect();
+            let r = self.library(MathFn::PowF32InF64, DType::F64, &wide);
+            return self.b.ins().fdemote(types::F32, r);
+        }
+        if self.libcalls.math.called(f) {
+            let ty = clif_type(dtype).expect("a float dtype");
+            let lanes: Vec<Lanes> = args.iter().map(|&a| Lanes::new(&[a])).collect();
+            return self.libcalls.math.call(self.b, f, ty, &lanes).as_slice()[0];
+        }
+        if dtype == DType::F32 {
+            f.apply(&mut ClifMath32::new(self.b, types::F32), args)
+        } else {
+            f.apply(&mut ClifMath64::new(self.b, types::F64), args)
         }
     }
 

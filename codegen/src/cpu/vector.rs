@@ -13,9 +13,9 @@
 
 use super::clif_math::{bitcast, splat, vector_constant, ClifMath32, ClifMath64};
 use super::emit::{mem, Emitter};
+use super::library::MathFn;
 use super::lockstep::{Lanes, Lockstep, MAX_COPIES};
 use super::ops::Unsupported;
-use crate::math;
 use crate::math::MathBuilder;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, ConstantData, InstBuilder, Type, Value};
@@ -1107,12 +1107,18 @@ fn f32_pow(e: &mut Emitter, plan: &VectorPlan, x: Lanes, y: Lanes) -> Lanes {
         }
     }
     let mut wide = Vec::new();
+    let f = MathFn::PowF32InF64;
     for (xs, ys) in wide_x.chunks(MAX_COPIES).zip(wide_y.chunks(MAX_COPIES)) {
-        let m = &mut Lockstep {
-            base: ClifMath64::new(e.b, types::F64X2),
-            n: xs.len(),
+        let args = [Lanes::new(xs), Lanes::new(ys)];
+        let r = if e.libcalls.math.called(f) {
+            e.libcalls.math.call(e.b, f, types::F64X2, &args)
+        } else {
+            let m = &mut Lockstep {
+                base: ClifMath64::new(e.b, types::F64X2),
+                n: xs.len(),
+            };
+            f.apply(m, &args)
         };
-        let r = math::pow_f32_in_f64(m, Lanes::new(xs), Lanes::new(ys));
         wide.extend_from_slice(r.as_slice());
     }
     let out: Vec<Value> = if four {
@@ -1256,6 +1262,10 @@ fn int_iota(
 
 fn vector_unary(e: &mut Emitter, plan: &VectorPlan, dtype: DType, op: UnaryOp, x: Lanes) -> Lanes {
     use UnaryOp::*;
+    let f = MathFn::Unary(op);
+    if e.libcalls.math.called(f) {
+        return e.libcalls.math.call(e.b, f, plan.vty(dtype), &[x]);
+    }
     with_math!(e, plan, dtype, |m| match op {
         Abs => m.abs(x),
         Negative => m.neg(x),
@@ -1291,25 +1301,9 @@ fn vector_unary(e: &mut Emitter, plan: &VectorPlan, dtype: DType, op: UnaryOp, x
             let inf = m.c(f64::INFINITY);
             m.lt(a, inf)
         }
-        Exp => math::exp(m, x),
-        Expm1 => math::expm1(m, x),
-        Log => math::log(m, x),
-        Log1p => math::log1p(m, x),
-        Log2 => math::log2(m, x),
-        Log10 => math::log10(m, x),
-        Sin => math::sin(m, x),
-        Cos => math::cos(m, x),
-        Tan => math::tan(m, x),
-        Sinh => math::sinh(m, x),
-        Cosh => math::cosh(m, x),
-        Tanh => math::tanh(m, x),
-        Asin => math::asin(m, x),
-        Acos => math::acos(m, x),
-        Atan => math::atan(m, x),
-        Asinh => math::asinh(m, x),
-        Acosh => math::acosh(m, x),
-        Atanh => math::atanh(m, x),
+        _ if f.is_library() => f.apply(m, &[x]),
         Imag | BitwiseInvert | LogicalNot | Signbit => unreachable!("excluded by plan()"),
+        _ => unreachable!("a library function"),
     })
 }
 
@@ -1343,6 +1337,10 @@ fn vector_binary(
     if op == Pow && dtype == DType::F32 {
         return f32_pow(e, plan, x, y);
     }
+    let f = MathFn::Binary(op);
+    if e.libcalls.math.called(f) {
+        return e.libcalls.math.call(e.b, f, plan.vty(dtype), &[x, y]);
+    }
     with_math!(e, plan, dtype, |m| match op {
         Add => m.add(x, y),
         Subtract => m.sub(x, y),
@@ -1353,10 +1351,7 @@ fn vector_binary(
             let q = m.div(x, y);
             m.floor(q)
         }
-        Pow => math::pow(m, x, y),
-        Atan2 => math::atan2(m, x, y),
-        Hypot => math::hypot(m, x, y),
-        Logaddexp => math::logaddexp(m, x, y),
+        _ if f.is_library() => f.apply(m, &[x, y]),
         _ => unreachable!("excluded by plan()"),
     })
 }

@@ -1,0 +1,656 @@
+//! kiln's math functions compiled once per process and called by kernels: each
+//! (function, value type, copies) becomes a small native function of its own, the
+//! first time a kernel needs it, and every later kernel calls that code.
+//!
+//! Inline, a transcendental is emitted once per unrolled vector and again in the
+//! scalar tail, in every kernel that uses it, and Cranelift's compile time grows with
+//! the size of the function it compiles: a 20-op kernel of sin, cos, pow and atan2
+//! took 62–64 ms to compile, nearly all of it those functions' code (docs/benchmarks.md,
+//! *Compile time of the costliest functions*). Called, each function is compiled once
+//! for all its uses (the copies of one loop iteration still run in lockstep inside the
+//! helper: `Lockstep`), and a kernel's own code stays a small loop nest.
+//!
+//! The call: the kernel stores the arguments (`arity × copies` values, 16 bytes apart)
+//! into a stack slot, calls the helper with the slot's address, and loads the `copies`
+//! results from the start of the slot. Store-to-load forwarding makes that traffic
+//! cheap beside the function's own work; the cost is the call itself and that every
+//! vector register is caller-saved (System V), so values live across the call are
+//! kept on the stack: about 5% on a loop of sin or atan2 alone, 15–40% on one of exp or
+//! log alone (2026-12-04). So a kernel calls only as many functions, the largest
+//! first, as it takes to keep its inline math within a compile-time budget
+//! (`MathCalls::new`); small kernels, and every kernel of eager mode, stay inline.
+//!
+//! Helpers are never freed: there are at most a few hundred keys, and a kernel in the
+//! runtime's cache may hold a helper's address for the life of the process.
+
+use super::clif_math::{ClifMath32, ClifMath64};
+use super::lockstep::{Lanes, Lockstep, MAX_COPIES};
+use super::CodegenError;
+use crate::math;
+use crate::math::MathBuilder;
+use cranelift_codegen::ir::{
+    types, AbiParam, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind, Type,
+    UserFuncName, Value,
+};
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{default_libcall_names, Linkage, Module};
+use kiln_ir::kernel::{Instr, Kernel};
+use kiln_ir::{BinaryOp, DType, UnaryOp};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Bytes between two values in a helper's argument slot (one 128-bit vector).
+const SLOT: usize = 16;
+
+/// A function of the math library, as a kernel applies it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MathFn {
+    Unary(UnaryOp),
+    Binary(BinaryOp),
+    /// f32 `pow` on f64 lanes (`math::pow_f32_in_f64`), for 64-bit types only.
+    PowF32InF64,
+}
+
+impl MathFn {
+    pub fn name(self) -> &'static str {
+        match self {
+            MathFn::Unary(op) => op.name(),
+            MathFn::Binary(op) => op.name(),
+            MathFn::PowF32InF64 => "pow (f32, in f64)",
+        }
+    }
+
+    pub fn arity(self) -> usize {
+        match self {
+            MathFn::Unary(_) => 1,
+            MathFn::Binary(_) | MathFn::PowF32InF64 => 2,
+        }
+    }
+
+    /// Whether this is a function of the math library (a transcendental, not an op
+    /// that is a few instructions).
+    pub fn is_library(self) -> bool {
+        use BinaryOp::*;
+        use UnaryOp::*;
+        match self {
+            MathFn::Unary(op) => matches!(
+                op,
+                Exp | Expm1
+                    | Log
+                    | Log1p
+                    | Log2
+                    | Log10
+                    | Sin
+                    | Cos
+                    | Tan
+                    | Sinh
+                    | Cosh
+                    | Tanh
+                    | Asin
+                    | Acos
+                    | Atan
+                    | Asinh
+                    | Acosh
+                    | Atanh
+            ),
+            MathFn::Binary(op) => matches!(op, Pow | Atan2 | Hypot | Logaddexp),
+            MathFn::PowF32InF64 => true,
+        }
+    }
+
+    /// Apply the function with any math builder (one value per argument).
+    ///
+    /// # Panics
+    /// If `self` is not a library function (`is_library`), or `PowF32InF64` on a
+    /// 32-bit builder.
+    pub fn apply<B: MathBuilder>(self, m: &mut B, a: &[B::V]) -> B::V {
+        use BinaryOp::*;
+        use UnaryOp::*;
+        match self {
+            MathFn::Unary(op) => {
+                let x = a[0];
+                match op {
+                    Exp => math::exp(m, x),
+                    Expm1 => math::expm1(m, x),
+                    Log => math::log(m, x),
+                    Log1p => math::log1p(m, x),
+                    Log2 => math::log2(m, x),
+                    Log10 => math::log10(m, x),
+                    Sin => math::sin(m, x),
+                    Cos => math::cos(m, x),
+                    Tan => math::tan(m, x),
+                    Sinh => math::sinh(m, x),
+                    Cosh => math::cosh(m, x),
+                    Tanh => math::tanh(m, x),
+                    Asin => math::asin(m, x),
+                    Acos => math::acos(m, x),
+                    Atan => math::atan(m, x),
+                    Asinh => math::asinh(m, x),
+                    Acosh => math::acosh(m, x),
+                    Atanh => math::atanh(m, x),
+                    _ => unreachable!("{} is not a library function", op.name()),
+                }
+            }
+            MathFn::Binary(op) => {
+                let (x, y) = (a[0], a[1]);
+                match op {
+                    Pow => math::pow(m, x, y),
+                    Atan2 => math::atan2(m, x, y),
+                    Hypot => math::hypot(m, x, y),
+                    Logaddexp => math::logaddexp(m, x, y),
+                    _ => unreachable!("{} is not a library function", op.name()),
+                }
+            }
+            MathFn::PowF32InF64 => math::pow_f32_in_f64(m, a[0], a[1]),
+        }
+    }
+}
+
+/// One compiled helper, `fn(slot)`: `f` on `copies` values of type `ty` (F32, F64,
+/// F32X4, F64X2); it reads `arity × copies` values from `slot` (argument j of copy c
+/// at `SLOT · (j · copies + c)`) and writes the `copies` results at `SLOT · c`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct Key {
+    f: MathFn,
+    ty: Type,
+    copies: usize,
+}
+
+/// Which library functions a kernel calls rather than emits inline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MathCallPolicy {
+    /// Inline while the kernel's inline math stays within `INLINE_BUDGET`; beyond, call
+    /// the largest functions until it does (`MathCalls::new`).
+    Auto,
+    /// Call every library function.
+    Always,
+    /// Inline every library function.
+    Never,
+}
+
+impl MathCallPolicy {
+    /// From `KILN_MATH_CALLS` (auto, always or never; unset is auto).
+    pub fn from_env() -> Result<MathCallPolicy, CodegenError> {
+        match std::env::var("KILN_MATH_CALLS") {
+            Err(_) => Ok(MathCallPolicy::Auto),
+            Ok(v) => match v.as_str() {
+                "auto" | "" => Ok(MathCallPolicy::Auto),
+                "always" => Ok(MathCallPolicy::Always),
+                "never" => Ok(MathCallPolicy::Never),
+                other => Err(CodegenError::Cranelift(format!(
+                    "KILN_MATH_CALLS must be auto, always or never, not {other:?}"
+                ))),
+            },
+        }
+    }
+}
+
+/// How many Cranelift instructions of inline library code a kernel may hold before it
+/// calls its large functions (`LARGE` instructions or more per use: sin, cos, tan,
+/// pow, atan2, the inverse hyperbolics, ...), and before it calls the small ones too
+/// (exp, log, tanh, ...), where a call costs most beside the function's own work.
+/// Every copy counts (each unrolled vector and the scalar tail). Cranelift compiled
+/// kiln's kernels at about 1.1–1.2 µs per instruction here (2026-12-04, Intel Xeon):
+/// 2000 is about 2.3 ms, room for one sin or tan (~500 instructions) in a two-vector
+/// loop; 4000 about 4.5 ms, a dozen exp or log.
+pub const INLINE_BUDGET: (usize, usize) = (2000, 4000);
+
+/// Instructions per use from which a function is large (see `INLINE_BUDGET`).
+const LARGE: usize = 150;
+
+/// The helpers a kernel calls, and the first error met compiling one (emission goes on
+/// with a placeholder value; `CpuCompiler::compile` then returns the error).
+pub struct MathCalls {
+    isa: OwnedTargetIsa,
+    called: Vec<MathFn>,
+    error: RefCell<Option<CodegenError>>,
+    /// Helpers this kernel's compilation compiled (first use in the process): what
+    /// and how long it took.
+    compiled: RefCell<Vec<(String, Duration)>>,
+}
+
+impl MathCalls {
+    /// The calls of `kernel`, whose loops emit each instruction `copies` times (the
+    /// unrolled vectors plus the scalar tail; 1 for a scalar kernel): under `Auto`,
+    /// functions are called, the largest first (per use, where a call costs least
+    /// beside the function's own work), until the inline rest is within the budget
+    /// (`INLINE_BUDGET`).
+    pub fn new(
+        isa: OwnedTargetIsa,
+        policy: MathCallPolicy,
+        kernel: &Kernel,
+        copies: usize,
+    ) -> MathCalls {
+        let mut uses: Vec<(MathFn, usize)> = Vec::new(); // (function, inline size per use)
+        for (instr, dtype) in &kernel.instrs {
+            let bits = match dtype {
+                DType::F32 => 32,
+                DType::F64 => 64,
+                _ => continue,
+            };
+            let (f, halves) = match *instr {
+                Instr::Unary(op, _) => (MathFn::Unary(op), 1),
+                Instr::Binary(BinaryOp::Pow, _, _) if bits == 32 => (MathFn::PowF32InF64, 2),
+                Instr::Binary(op, _, _) => (MathFn::Binary(op), 1),
+                _ => continue,
+            };
+            if f.is_library() {
+                let bits = if f == MathFn::PowF32InF64 { 64 } else { bits };
+                uses.push((f, halves * inline_size(f, bits)));
+            }
+        }
+        let called = match policy {
+            MathCallPolicy::Never => Vec::new(),
+            MathCallPolicy::Always => uses.iter().map(|u| u.0).collect(),
+            MathCallPolicy::Auto => {
+                let mut total: usize = uses.iter().map(|u| u.1 * copies).sum();
+                uses.sort_by_key(|u| std::cmp::Reverse(u.1));
+                let mut called = Vec::new();
+                for &(f, size) in &uses {
+                    let budget = if size >= LARGE {
+                        INLINE_BUDGET.0
+                    } else {
+                        INLINE_BUDGET.1
+                    };
+                    if total > budget && !called.contains(&f) {
+                        called.push(f);
+                        total -= (uses.iter())
+                            .filter(|u| u.0 == f)
+                            .map(|u| u.1 * copies)
+                            .sum::<usize>();
+                    }
+                }
+                called
+            }
+        };
+        MathCalls {
+            isa,
+            called,
+            error: RefCell::new(None),
+            compiled: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Whether the kernel calls `f` rather than emitting it inline.
+    pub fn called(&self, f: MathFn) -> bool {
+        self.called.contains(&f)
+    }
+
+    pub fn take_error(&self) -> Option<CodegenError> {
+        self.error.borrow_mut().take()
+    }
+
+    /// The names of the functions the kernel calls.
+    pub fn called_names(&self) -> Vec<String> {
+        self.called.iter().map(|f| f.name().to_string()).collect()
+    }
+
+    /// The helpers compiled for this kernel (see `compiled`).
+    pub fn take_compiled(&self) -> Vec<(String, Duration)> {
+        std::mem::take(&mut self.compiled.borrow_mut())
+    }
+
+    /// Emit a call of `f` on `args` (one `Lanes` per argument, each of `copies` values
+    /// of type `ty`) and return the results.
+    pub fn call(&self, b: &mut FunctionBuilder, f: MathFn, ty: Type, args: &[Lanes]) -> Lanes {
+        debug_assert_eq!(args.len(), f.arity());
+        let copies = args[0].as_slice().len();
+        let key = Key { f, ty, copies };
+        let address = match helper(&self.isa, key) {
+            Ok((a, None)) => a,
+            Ok((a, Some(took))) => {
+                let what = format!("{} on {copies} × {ty}", f.name());
+                self.compiled.borrow_mut().push((what, took));
+                a
+            }
+            Err(e) => {
+                self.error.borrow_mut().get_or_insert(e);
+                return args[0];
+            }
+        };
+        let bytes = (SLOT * f.arity() * copies) as u32;
+        let slot = b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            bytes,
+            4, // 16-byte aligned
+        ));
+        let ptr = self.isa.pointer_type();
+        for (j, a) in args.iter().enumerate() {
+            for (c, &v) in a.as_slice().iter().enumerate() {
+                b.ins()
+                    .stack_store(ptr, v, slot, (SLOT * (j * copies + c)) as i32);
+            }
+        }
+        let mut sig = Signature::new(self.isa.default_call_conv());
+        sig.params.push(AbiParam::new(ptr));
+        let sig = b.import_signature(sig);
+        let callee = b.ins().iconst(ptr, address as i64);
+        let p = b.ins().stack_addr(ptr, slot, 0);
+        b.ins().call_indirect(sig, callee, &[p]);
+        let out: Vec<Value> = (0..copies)
+            .map(|c| b.ins().stack_load(ptr, ty, slot, (SLOT * c) as i32))
+            .collect();
+        Lanes::new(&out)
+    }
+}
+
+/// The address of the helper for `key`, compiled on first use (then also how long
+/// that took).
+fn helper(isa: &OwnedTargetIsa, key: Key) -> Result<(usize, Option<Duration>), CodegenError> {
+    static HELPERS: OnceLock<Mutex<HashMap<Key, usize>>> = OnceLock::new();
+    let mut helpers = HELPERS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(&a) = helpers.get(&key) {
+        return Ok((a, None));
+    }
+    let start = Instant::now();
+    let a = compile(isa, key)?;
+    helpers.insert(key, a);
+    Ok((a, Some(start.elapsed())))
+}
+
+fn compile(isa: &OwnedTargetIsa, key: Key) -> Result<usize, CodegenError> {
+    let err =
+        |e: &dyn std::fmt::Debug| CodegenError::Cranelift(format!("math helper {key:?}: {e:?}"));
+    assert!(key.copies >= 1 && key.copies <= MAX_COPIES);
+    let mut module = JITModule::new(JITBuilder::with_isa(isa.clone(), default_libcall_names()));
+    let ptr = module.target_config().pointer_type();
+    let mut ctx = module.make_context();
+    let mut sig = module.make_signature();
+    sig.params.push(AbiParam::new(ptr));
+    ctx.func.signature = sig.clone();
+    let id = module
+        .declare_function("math_helper", Linkage::Export, &sig)
+        .map_err(|e| err(&e))?;
+    ctx.func.name = UserFuncName::user(0, id.as_u32());
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let slot = b.block_params(entry)[0];
+        let flags = MemFlagsData::trusted(); // the caller's aligned stack slot
+        let args: Vec<Lanes> = (0..key.f.arity())
+            .map(|j| {
+                let v: Vec<Value> = (0..key.copies)
+                    .map(|c| {
+                        let off = (SLOT * (j * key.copies + c)) as i32;
+                        b.ins().load(key.ty, flags, slot, off)
+                    })
+                    .collect();
+                Lanes::new(&v)
+            })
+            .collect();
+        let r = if key.ty.lane_bits() == 32 {
+            let m = &mut Lockstep {
+                base: ClifMath32::new(&mut b, key.ty),
+                n: key.copies,
+            };
+            key.f.apply(m, &args)
+        } else {
+            let m = &mut Lockstep {
+                base: ClifMath64::new(&mut b, key.ty),
+                n: key.copies,
+            };
+            key.f.apply(m, &args)
+        };
+        for (c, &v) in r.as_slice().iter().enumerate() {
+            b.ins().store(flags, v, slot, (SLOT * c) as i32);
+        }
+        b.ins().return_(&[]);
+        b.seal_all_blocks();
+        b.finalize(module.target_config());
+    }
+    module.define_function(id, &mut ctx).map_err(|e| err(&e))?;
+    module.clear_context(&mut ctx);
+    module.finalize_definitions().map_err(|e| err(&e))?;
+    let code = module.get_finalized_function(id);
+    // The module is never freed (see the module docs): forgetting it keeps its code
+    // mapped for the life of the process.
+    std::mem::forget(module);
+    Ok(code as usize)
+}
+
+/// The number of Cranelift instructions `f` emits inline for one value of a `bits`-wide
+/// float (both sides of its branches), measured once by emitting it into a scratch
+/// function.
+pub fn inline_size(f: MathFn, bits: u32) -> usize {
+    static SIZES: OnceLock<Mutex<HashMap<(MathFn, u32), usize>>> = OnceLock::new();
+    let mut sizes = SIZES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    *sizes.entry((f, bits)).or_insert_with(|| {
+        let mut func = cranelift_codegen::ir::Function::new();
+        let mut fctx = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut func, &mut fctx);
+        let entry = b.create_block();
+        b.switch_to_block(entry);
+        let ty = if bits == 32 {
+            types::F32X4
+        } else {
+            types::F64X2
+        };
+        let x = b.append_block_param(entry, ty);
+        let before = b.func.dfg.num_insts();
+        let args = vec![x; f.arity()];
+        if bits == 32 {
+            f.apply(&mut ClifMath32::new(&mut b, ty), &args);
+        } else {
+            f.apply(&mut ClifMath64::new(&mut b, ty), &args);
+        }
+        b.func.dfg.num_insts() - before
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{CpuCompiler, Inspect};
+    use super::*;
+    use kiln_ir::kernel::{Access, Arg, Store, Stride, Value as KValue};
+
+    fn library_functions() -> Vec<MathFn> {
+        use BinaryOp::*;
+        use UnaryOp::*;
+        let unary = [
+            Exp, Expm1, Log, Log1p, Log2, Log10, Sin, Cos, Tan, Sinh, Cosh, Tanh, Asin, Acos, Atan,
+            Asinh, Acosh, Atanh,
+        ];
+        let binary = [Pow, Atan2, Hypot, Logaddexp];
+        let mut fs: Vec<MathFn> = unary.into_iter().map(MathFn::Unary).collect();
+        fs.extend(binary.into_iter().map(MathFn::Binary));
+        fs
+    }
+
+    /// `out[i] = f(x[i])` or `f(x[i], y[i])`, both inputs and the output contiguous.
+    fn kernel(f: MathFn, dtype: DType) -> Kernel {
+        let arg = |output| Arg { dtype, output };
+        let access = |arg| Access {
+            arg,
+            strides: [Stride::Unit].into_iter().collect(),
+        };
+        let load = |access| (Instr::Load { access }, dtype);
+        let op = match f {
+            MathFn::Unary(op) => Instr::Unary(op, KValue(0)),
+            MathFn::Binary(op) => Instr::Binary(op, KValue(0), KValue(1)),
+            MathFn::PowF32InF64 => unreachable!("not an op of its own"),
+        };
+        Kernel {
+            rank: 1,
+            reduced: 0,
+            args: vec![arg(true), arg(false), arg(false)],
+            accesses: vec![access(1), access(2), access(0)],
+            instrs: vec![load(0), load(1), (op, dtype)],
+            stores: vec![Store {
+                access: 2,
+                value: KValue(2),
+                phase: None,
+            }],
+            reductions: Vec::new(),
+        }
+    }
+
+    /// Arguments that take every path of the functions: ordinary values, both signs,
+    /// ±0, ±inf, NaN, subnormals, the edges of the domains (±1), huge values (sin's
+    /// Payne–Hanek reduction, pow's overflow) and tiny ones.
+    fn arguments() -> Vec<f64> {
+        let mut v = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            -0.5,
+            2.0,
+            -3.0,
+            0.999,
+            1.001,
+            10.0,
+            -10.0,
+            100.0,
+            1e-5,
+            -1e-5,
+            1e-300,
+            1e-40,
+            3e38,
+            1e30,
+            -1e30,
+            1e300,
+            -1e300,
+            710.0,
+            -750.0,
+            88.5,
+            -104.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::MIN_POSITIVE,
+            5e-324,
+        ];
+        let mut s = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..200 {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let m = (s >> 11) as f64 / (1u64 << 53) as f64; // [0, 1)
+            let e = ((s >> 3) % 40) as i32 - 20;
+            let sign = if s & 1 == 0 { 1.0 } else { -1.0 };
+            v.push(sign * (0.5 + m) * 2f64.powi(e));
+        }
+        v
+    }
+
+    /// `kernel` compiled with `policy`, run over the first `n` elements.
+    fn run(kernel: &Kernel, policy: MathCallPolicy, x: &[u8], y: &[u8], n: usize) -> Vec<u8> {
+        let compiler = CpuCompiler::new()
+            .expect("host ISA")
+            .with_math_calls(policy);
+        let compiled = compiler
+            .compile(kernel, Inspect::default())
+            .expect("compiles");
+        let expect_calls = policy == MathCallPolicy::Always;
+        assert_eq!(compiled.math_calls.is_empty(), !expect_calls, "{policy:?}");
+        let size = kernel.args[0].dtype.size_bytes();
+        let mut out = vec![0u8; n * size];
+        let args = [
+            out.as_mut_ptr(),
+            x.as_ptr() as *mut u8,
+            y.as_ptr() as *mut u8,
+        ];
+        let params = [n as i64, 0, 1, 0, 1, 0, 1];
+        // SAFETY: three buffers of at least n elements, contiguous (stride 1).
+        unsafe {
+            compiled.call(
+                args.as_ptr(),
+                params.as_ptr(),
+                0,
+                n as i64,
+                std::ptr::null_mut(),
+            );
+        }
+        out
+    }
+
+    /// Called, every function gives exactly the bits it gives inline: the helpers run
+    /// the same code (in vectors of every unroll and in the scalar tail: lengths
+    /// 0..=12 and 37 take each).
+    #[test]
+    fn called_functions_give_the_inline_bits() {
+        let xs = arguments();
+        let mut ys = xs.clone();
+        ys.rotate_left(7); // pairs of every kind of argument
+        for dtype in [DType::F32, DType::F64] {
+            let bytes = |v: &[f64]| -> Vec<u8> {
+                if dtype == DType::F32 {
+                    v.iter().flat_map(|&a| (a as f32).to_le_bytes()).collect()
+                } else {
+                    v.iter().flat_map(|&a| a.to_le_bytes()).collect()
+                }
+            };
+            let (x, y) = (bytes(&xs), bytes(&ys));
+            for f in library_functions() {
+                let k = kernel(f, dtype);
+                for n in (0..=12).chain([37, xs.len()]) {
+                    let inline = run(&k, MathCallPolicy::Never, &x, &y, n);
+                    let called = run(&k, MathCallPolicy::Always, &x, &y, n);
+                    assert!(inline == called, "{} {dtype}, n = {n}", f.name());
+                }
+            }
+        }
+    }
+
+    /// Under `Auto`, a kernel of one function stays inline; one of many sin, cos and
+    /// pow calls them (largest first), and what stays inline is within the budget.
+    #[test]
+    fn auto_calls_only_what_exceeds_the_budget() {
+        let isa = CpuCompiler::new().expect("host ISA").isa;
+        let calls =
+            |k: &Kernel, copies| MathCalls::new(isa.clone(), MathCallPolicy::Auto, k, copies);
+        for f in library_functions() {
+            for dtype in [DType::F32, DType::F64] {
+                assert!(
+                    calls(&kernel(f, dtype), 3).called.is_empty(),
+                    "{}",
+                    f.name()
+                );
+            }
+        }
+        // sin(cos(sin(cos(...(x))))): 12 functions in an f64 kernel of 3 copies
+        let mut k = kernel(MathFn::Unary(UnaryOp::Sin), DType::F64);
+        for i in 0..12 {
+            let op = if i % 2 == 0 {
+                UnaryOp::Cos
+            } else {
+                UnaryOp::Sin
+            };
+            let last = KValue(k.instrs.len() as u32 - 1);
+            k.instrs.push((Instr::Unary(op, last), DType::F64));
+        }
+        k.instrs.push((
+            Instr::Unary(UnaryOp::Exp, KValue(k.instrs.len() as u32 - 1)),
+            DType::F64,
+        ));
+        k.stores[0].value = KValue(k.instrs.len() as u32 - 1);
+        let c = calls(&k, 3);
+        assert!(c.called(MathFn::Unary(UnaryOp::Sin)) && c.called(MathFn::Unary(UnaryOp::Cos)));
+        assert!(!c.called(MathFn::Unary(UnaryOp::Exp)), "exp alone fits");
+    }
+
+    /// The inline sizes that choose what `Auto` calls: sin's code (with its second
+    /// reduction) is several times exp's.
+    #[test]
+    fn inline_sizes_rank_the_functions() {
+        for bits in [32, 64] {
+            let size = |op| inline_size(MathFn::Unary(op), bits);
+            assert!(size(UnaryOp::Sin) > 3 * size(UnaryOp::Exp), "{bits}");
+            assert!(size(UnaryOp::Exp) < LARGE && size(UnaryOp::Sin) >= LARGE);
+        }
+    }
+}
