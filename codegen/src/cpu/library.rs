@@ -102,6 +102,20 @@ impl MathFn {
         }
     }
 
+    /// How many copies one helper call runs in lockstep (a kernel with more calls the
+    /// helper once per group): four for pow, whose long dependency chains and table
+    /// lookups need them (the reason kernels that call pow unroll by four,
+    /// `vector::calls_pow`), two for the rest. Helpers of two copies compile in half
+    /// the time of four; against four, a 20-op kernel of sin, cos, pow and atan2 ran
+    /// as fast (2M f32: 43.5 against 44.2 ms; f64 91.9 against 89.9), pmodel with pow
+    /// at two 5–7% slower (151–154 against 143 ms; 2026-12-04).
+    pub fn lockstep(self) -> usize {
+        match self {
+            MathFn::Binary(BinaryOp::Pow) | MathFn::PowF32InF64 => 4,
+            _ => 2,
+        }
+    }
+
     /// Apply the function with any math builder (one value per argument).
     ///
     /// # Panics
@@ -297,6 +311,21 @@ impl MathCalls {
     /// Emit a call of `f` on `args` (one `Lanes` per argument, each of `copies` values
     /// of type `ty`) and return the results.
     pub fn call(&self, b: &mut FunctionBuilder, f: MathFn, ty: Type, args: &[Lanes]) -> Lanes {
+        let copies = args[0].as_slice().len();
+        let per = f.lockstep();
+        let mut out = Vec::new();
+        for start in (0..copies).step_by(per) {
+            let end = (start + per).min(copies);
+            let part: Vec<Lanes> = (args.iter())
+                .map(|a| Lanes::new(&a.as_slice()[start..end]))
+                .collect();
+            out.extend_from_slice(self.call_once(b, f, ty, &part).as_slice());
+        }
+        Lanes::new(&out)
+    }
+
+    /// One call of the helper for all of `args`' copies.
+    fn call_once(&self, b: &mut FunctionBuilder, f: MathFn, ty: Type, args: &[Lanes]) -> Lanes {
         debug_assert_eq!(args.len(), f.arity());
         let copies = args[0].as_slice().len();
         let key = Key { f, ty, copies };
@@ -469,30 +498,38 @@ mod tests {
         fs
     }
 
-    /// `out[i] = f(x[i])` or `f(x[i], y[i])`, both inputs and the output contiguous.
-    fn kernel(f: MathFn, dtype: DType) -> Kernel {
+    /// `out[i] = f(x[i])` or `f(x[i], y[i])`, both inputs and the output contiguous;
+    /// with `after_pow` a unary `f` of `pow(x[i], y[i])` (a kernel that calls pow
+    /// unrolls by four, so `f`'s helper is called once per pair of vectors).
+    fn kernel(f: MathFn, dtype: DType, after_pow: bool) -> Kernel {
         let arg = |output| Arg { dtype, output };
         let access = |arg| Access {
             arg,
             strides: [Stride::Unit].into_iter().collect(),
         };
         let load = |access| (Instr::Load { access }, dtype);
+        let mut instrs = vec![load(0), load(1)];
+        if after_pow {
+            instrs.push((Instr::Binary(BinaryOp::Pow, KValue(0), KValue(1)), dtype));
+        }
+        let x = KValue(instrs.len() as u32 - 1);
         let op = match f {
-            MathFn::Unary(op) => Instr::Unary(op, KValue(0)),
+            MathFn::Unary(op) => Instr::Unary(op, x),
             MathFn::Binary(op) => Instr::Binary(op, KValue(0), KValue(1)),
             MathFn::PowF32InF64 => unreachable!("not an op of its own"),
         };
+        instrs.push((op, dtype));
         Kernel {
             rank: 1,
             reduced: 0,
             args: vec![arg(true), arg(false), arg(false)],
             accesses: vec![access(1), access(2), access(0)],
-            instrs: vec![load(0), load(1), (op, dtype)],
             stores: vec![Store {
                 access: 2,
-                value: KValue(2),
+                value: KValue(instrs.len() as u32 - 1),
                 phase: None,
             }],
+            instrs,
             reductions: Vec::new(),
         }
     }
@@ -579,8 +616,8 @@ mod tests {
     }
 
     /// Called, every function gives exactly the bits it gives inline: the helpers run
-    /// the same code (in vectors of every unroll and in the scalar tail: lengths
-    /// 0..=12 and 37 take each).
+    /// the same code (in vectors of every unroll, called once or once per pair of
+    /// vectors, and in the scalar tail: lengths 0..=12 and 37 take each).
     #[test]
     fn called_functions_give_the_inline_bits() {
         let xs = arguments();
@@ -596,11 +633,17 @@ mod tests {
             };
             let (x, y) = (bytes(&xs), bytes(&ys));
             for f in library_functions() {
-                let k = kernel(f, dtype);
-                for n in (0..=12).chain([37, xs.len()]) {
-                    let inline = run(&k, MathCallPolicy::Never, &x, &y, n);
-                    let called = run(&k, MathCallPolicy::Always, &x, &y, n);
-                    assert!(inline == called, "{} {dtype}, n = {n}", f.name());
+                for after_pow in [false, true] {
+                    if after_pow && !matches!(f, MathFn::Unary(_)) {
+                        continue;
+                    }
+                    let k = kernel(f, dtype, after_pow);
+                    for n in (0..=12).chain([37, xs.len()]) {
+                        let inline = run(&k, MathCallPolicy::Never, &x, &y, n);
+                        let called = run(&k, MathCallPolicy::Always, &x, &y, n);
+                        let what = if after_pow { " of pow" } else { "" };
+                        assert!(inline == called, "{}{what} {dtype}, n = {n}", f.name());
+                    }
                 }
             }
         }
@@ -616,14 +659,14 @@ mod tests {
         for f in library_functions() {
             for dtype in [DType::F32, DType::F64] {
                 assert!(
-                    calls(&kernel(f, dtype), 3).called.is_empty(),
+                    calls(&kernel(f, dtype, false), 3).called.is_empty(),
                     "{}",
                     f.name()
                 );
             }
         }
         // sin(cos(sin(cos(...(x))))): 12 functions in an f64 kernel of 3 copies
-        let mut k = kernel(MathFn::Unary(UnaryOp::Sin), DType::F64);
+        let mut k = kernel(MathFn::Unary(UnaryOp::Sin), DType::F64, false);
         for i in 0..12 {
             let op = if i % 2 == 0 {
                 UnaryOp::Cos
