@@ -187,18 +187,19 @@ pub enum MathCallPolicy {
 }
 
 impl MathCallPolicy {
-    /// From `KILN_MATH_CALLS` (auto, always or never; unset is auto).
+    /// From `KILN_MATH_CALLS` (auto, always or never; unset or empty is auto).
     pub fn from_env() -> Result<MathCallPolicy, CodegenError> {
-        match std::env::var("KILN_MATH_CALLS") {
-            Err(_) => Ok(MathCallPolicy::Auto),
-            Ok(v) => match v.as_str() {
-                "auto" | "" => Ok(MathCallPolicy::Auto),
-                "always" => Ok(MathCallPolicy::Always),
-                "never" => Ok(MathCallPolicy::Never),
-                other => Err(CodegenError::Cranelift(format!(
-                    "KILN_MATH_CALLS must be auto, always or never, not {other:?}"
-                ))),
-            },
+        Self::parse(&std::env::var("KILN_MATH_CALLS").unwrap_or_default())
+    }
+
+    fn parse(value: &str) -> Result<MathCallPolicy, CodegenError> {
+        match value {
+            "auto" | "" => Ok(MathCallPolicy::Auto),
+            "always" => Ok(MathCallPolicy::Always),
+            "never" => Ok(MathCallPolicy::Never),
+            other => Err(CodegenError::Setting(format!(
+                "KILN_MATH_CALLS must be auto, always or never, not {other:?}"
+            ))),
         }
     }
 }
@@ -684,6 +685,24 @@ mod tests {
         let c = calls(&k, 3);
         assert!(c.called(MathFn::Unary(UnaryOp::Sin)) && c.called(MathFn::Unary(UnaryOp::Cos)));
         assert!(!c.called(MathFn::Unary(UnaryOp::Exp)), "exp alone fits");
+    }
+
+    #[test]
+    fn the_policy_comes_from_three_words() {
+        use MathCallPolicy::*;
+        for (text, policy) in [
+            ("", Auto),
+            ("auto", Auto),
+            ("always", Always),
+            ("never", Never),
+        ] {
+            assert_eq!(MathCallPolicy::parse(text).ok(), Some(policy), "{text:?}");
+        }
+        let err = MathCallPolicy::parse("0").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "KILN_MATH_CALLS must be auto, always or never, not \"0\""
+        );
     }
 
     /// The inline sizes that choose what `Auto` calls: sin's code (with its second

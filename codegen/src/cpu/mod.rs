@@ -116,6 +116,9 @@ pub enum CodegenError {
     Unsupported(#[from] Unsupported),
     #[error("Cranelift failed: {0}")]
     Cranelift(String),
+    /// A setting (an environment variable) with a value kiln does not know.
+    #[error("{0}")]
+    Setting(String),
 }
 
 impl CpuCompiler {
