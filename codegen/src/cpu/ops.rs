@@ -238,7 +238,7 @@ impl Ops<'_, '_> {
     }
 
     /// A function of the math library on one value of `dtype`, called or inline
-    /// (`MathFn::called`). f32 `pow` is computed in f64 and rounded once (see
+    /// (`MathCalls::called`). f32 `pow` is computed in f64 and rounded once (see
     /// `math::pow_f32_in_f64`).
     fn library(&mut self, f: MathFn, dtype: DType, args: &[Value]) -> Value {
         if f == MathFn::Binary(BinaryOp::Pow) && dtype == DType::F32 {
