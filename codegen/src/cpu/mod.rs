@@ -166,6 +166,19 @@ impl CpuCompiler {
         self
     }
 
+    /// How many times a pass of `kernel` emits each instruction: once per unrolled
+    /// vector and once in the scalar tail (1 for a scalar kernel). A lower bound of
+    /// the kernel's code: row kernels of several passes and column reductions (whole
+    /// and split) emit their instructions again per pass or form.
+    fn copies(&self, kernel: &Kernel) -> usize {
+        if !self.vectors {
+            return 1;
+        }
+        // the emitter's order: a column reduction walks columns (`emit_reduction`)
+        let plan = vector::column_plan(kernel).or_else(|| vector::plan(kernel));
+        plan.map_or(1, |p| p.unroll + 1)
+    }
+
     pub fn compile(
         &self,
         kernel: &Kernel,
@@ -188,12 +201,7 @@ impl CpuCompiler {
             .declare_function("kernel", Linkage::Export, &sig)
             .map_err(|e| CodegenError::Cranelift(e.to_string()))?;
         ctx.func.name = UserFuncName::user(0, id.as_u32());
-        // Each instruction is emitted once per unrolled vector and once in the scalar tail.
-        let copies = [vector::plan(kernel), vector::column_plan(kernel)]
-            .into_iter()
-            .flatten()
-            .find(|_| self.vectors)
-            .map_or(1, |p| p.unroll + 1);
+        let copies = self.copies(kernel);
         let math = library::MathCalls::new(self.isa.clone(), self.math_calls, kernel, copies);
         let libcalls = declare_libcalls(&mut module, &mut ctx, math)?;
         let mut fctx = FunctionBuilderContext::new();

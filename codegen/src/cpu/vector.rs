@@ -1303,7 +1303,7 @@ fn vector_unary(e: &mut Emitter, plan: &VectorPlan, dtype: DType, op: UnaryOp, x
         }
         _ if f.is_library() => f.apply(m, &[x]),
         Imag | BitwiseInvert | LogicalNot | Signbit => unreachable!("excluded by plan()"),
-        _ => unreachable!("a library function"),
+        _ => unreachable!("every unary op is matched above"),
     })
 }
 
