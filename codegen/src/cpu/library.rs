@@ -47,6 +47,21 @@ use std::time::{Duration, Instant};
 /// Bytes between two values in a helper's argument slot (one 128-bit vector).
 const SLOT: usize = 16;
 
+/// The unary ops that are functions of the math library (`MathFn::apply`).
+pub const LIBRARY_UNARY: [UnaryOp; 18] = {
+    use UnaryOp::*;
+    [
+        Exp, Expm1, Log, Log1p, Log2, Log10, Sin, Cos, Tan, Sinh, Cosh, Tanh, Asin, Acos, Atan,
+        Asinh, Acosh, Atanh,
+    ]
+};
+
+/// The binary ops that are functions of the math library.
+pub const LIBRARY_BINARY: [BinaryOp; 4] = {
+    use BinaryOp::*;
+    [Pow, Atan2, Hypot, Logaddexp]
+};
+
 /// A function of the math library, as a kernel applies it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MathFn {
@@ -75,30 +90,9 @@ impl MathFn {
     /// Whether this is a function of the math library (a transcendental, not an op
     /// that is a few instructions).
     pub fn is_library(self) -> bool {
-        use BinaryOp::*;
-        use UnaryOp::*;
         match self {
-            MathFn::Unary(op) => matches!(
-                op,
-                Exp | Expm1
-                    | Log
-                    | Log1p
-                    | Log2
-                    | Log10
-                    | Sin
-                    | Cos
-                    | Tan
-                    | Sinh
-                    | Cosh
-                    | Tanh
-                    | Asin
-                    | Acos
-                    | Atan
-                    | Asinh
-                    | Acosh
-                    | Atanh
-            ),
-            MathFn::Binary(op) => matches!(op, Pow | Atan2 | Hypot | Logaddexp),
+            MathFn::Unary(op) => LIBRARY_UNARY.contains(&op),
+            MathFn::Binary(op) => LIBRARY_BINARY.contains(&op),
             MathFn::PowF32InF64 => true,
         }
     }
@@ -488,16 +482,10 @@ mod tests {
     use kiln_ir::kernel::{Access, Arg, Store, Stride, Value as KValue};
 
     fn library_functions() -> Vec<MathFn> {
-        use BinaryOp::*;
-        use UnaryOp::*;
-        let unary = [
-            Exp, Expm1, Log, Log1p, Log2, Log10, Sin, Cos, Tan, Sinh, Cosh, Tanh, Asin, Acos, Atan,
-            Asinh, Acosh, Atanh,
-        ];
-        let binary = [Pow, Atan2, Hypot, Logaddexp];
-        let mut fs: Vec<MathFn> = unary.into_iter().map(MathFn::Unary).collect();
-        fs.extend(binary.into_iter().map(MathFn::Binary));
-        fs
+        let unary = LIBRARY_UNARY.into_iter().map(MathFn::Unary);
+        unary
+            .chain(LIBRARY_BINARY.into_iter().map(MathFn::Binary))
+            .collect()
     }
 
     /// `out[i] = f(x[i])` or `f(x[i], y[i])`, both inputs and the output contiguous;

@@ -59,34 +59,9 @@ fn binary_ok(op: BinaryOp) -> bool {
 
 /// Whether an instruction is a transcendental function (see `for_pass`).
 pub(crate) fn is_function(instr: &Instr) -> bool {
-    use UnaryOp::*;
-    match instr {
-        Instr::Unary(op, _) => !matches!(
-            op,
-            Abs | Ceil
-                | Floor
-                | Negative
-                | Positive
-                | Real
-                | Conj
-                | Round
-                | Sign
-                | Square
-                | Sqrt
-                | Trunc
-                | Reciprocal
-                | IsFinite
-                | IsInf
-                | IsNan
-                | BitwiseInvert
-                | LogicalNot
-                | Signbit
-                | Imag
-        ),
-        Instr::Binary(op, _, _) => matches!(
-            op,
-            BinaryOp::Pow | BinaryOp::Atan2 | BinaryOp::Hypot | BinaryOp::Logaddexp
-        ),
+    match *instr {
+        Instr::Unary(op, _) => MathFn::Unary(op).is_library(),
+        Instr::Binary(op, _, _) => MathFn::Binary(op).is_library(),
         _ => false,
     }
 }
