@@ -4,7 +4,7 @@
 
 use crate::error::RuntimeError;
 use crate::log::Log;
-use kiln_codegen::cpu::{CompiledKernel, CpuCompiler, Inspect};
+use kiln_codegen::cpu::{CompiledKernel, CpuCompiler, Inspect, Parallel};
 use kiln_ir::kernel::Kernel;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -22,6 +22,21 @@ struct Entries {
     clock: u64,
     hits: u64,
     misses: u64,
+}
+
+/// The current rayon pool, for the parts of a compilation that can run beside each
+/// other (the math helpers a kernel is the first to call).
+struct Pool;
+
+impl Parallel for Pool {
+    fn run(&self, n: usize, job: &(dyn Fn(usize) + Sync), own: &mut dyn FnMut()) {
+        rayon::in_place_scope(|s| {
+            for i in 0..n {
+                s.spawn(move |_| job(i));
+            }
+            own();
+        });
+    }
 }
 
 impl KernelCache {
@@ -57,11 +72,11 @@ impl KernelCache {
             clif: log.clif,
             asm: log.asm,
         };
-        let compiled = Arc::new(self.compiler.compile(kernel, inspect).map_err(|e| {
-            RuntimeError::Compile {
+        let compiled = Arc::new(self.compiler.compile_with(kernel, inspect, &Pool).map_err(
+            |e| RuntimeError::Compile {
                 what: e.to_string(),
-            }
-        })?);
+            },
+        )?);
         log.compiled(kernel, &compiled);
         let mut e = self.entries.lock().expect("cache lock");
         e.misses += 1;

@@ -13,7 +13,7 @@ mod ops;
 mod vector;
 
 pub use emit::PARTIAL_BYTES;
-pub use library::{MathCallPolicy, INLINE_BUDGET};
+pub use library::{MathCallPolicy, Parallel, Serial, INLINE_BUDGET};
 pub use ops::Unsupported;
 
 use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlagsData, UserFuncName};
@@ -179,10 +179,22 @@ impl CpuCompiler {
         plan.map_or(1, |p| p.unroll + 1)
     }
 
+    /// Compile `kernel`, all on this thread.
     pub fn compile(
         &self,
         kernel: &Kernel,
         inspect: Inspect,
+    ) -> Result<CompiledKernel, CodegenError> {
+        self.compile_with(kernel, inspect, &library::Serial)
+    }
+
+    /// Compile `kernel`, compiling the math helpers it is the first to call as jobs of
+    /// `parallel` beside the kernel itself.
+    pub fn compile_with(
+        &self,
+        kernel: &Kernel,
+        inspect: Inspect,
+        parallel: &dyn Parallel,
     ) -> Result<CompiledKernel, CodegenError> {
         let start = Instant::now();
         let mut builder = JITBuilder::with_isa(self.isa.clone(), default_libcall_names());
@@ -206,7 +218,7 @@ impl CpuCompiler {
         let libcalls = declare_libcalls(&mut module, &mut ctx, math)?;
         let mut fctx = FunctionBuilderContext::new();
         let vectorised;
-        let (math_calls, helpers_compiled);
+        let math_calls;
         let walks_columns = self.vectors && vector::column_plan(kernel).is_some();
         let splits_rows =
             walks_columns && kernel.rank - kernel.reduced == 1 && !columns::has_arg(kernel);
@@ -264,25 +276,23 @@ impl CpuCompiler {
                 vectors: self.vectors,
             };
             e.emit()?;
-            if let Some(err) = libcalls.math.take_error() {
-                return Err(err);
-            }
             math_calls = libcalls.math.called_names();
-            helpers_compiled = libcalls.math.take_compiled();
             b.ins().return_(&[]);
             b.seal_all_blocks();
             b.finalize(module.target_config());
         }
         let clif = inspect.clif.then(|| ctx.func.display().to_string());
         ctx.set_disasm(inspect.asm);
-        module
-            .define_function(id, &mut ctx)
-            .map_err(|e| CodegenError::Cranelift(format!("{e:?}")))?;
-        let asm = if inspect.asm {
-            ctx.compiled_code().and_then(|c| c.vcode.clone())
-        } else {
-            None
-        };
+        let mut asm = None;
+        let mut own = Ok(());
+        let helpers_compiled = libcalls.math.compile_helpers(parallel, &mut || {
+            own = (module.define_function(id, &mut ctx))
+                .map_err(|e| CodegenError::Cranelift(format!("{e:?}")));
+            if inspect.asm {
+                asm = ctx.compiled_code().and_then(|c| c.vcode.clone());
+            }
+        })?;
+        own?;
         module.clear_context(&mut ctx);
         module
             .finalize_definitions()
