@@ -38,8 +38,8 @@ use super::CodegenError;
 use crate::math;
 use crate::math::MathBuilder;
 use cranelift_codegen::ir::{
-    types, AbiParam, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind, Type,
-    UserFuncName, Value,
+    types, AbiParam, InstBuilder, MemFlagsData, Signature, StackSlot, StackSlotData, StackSlotKind,
+    Type, UserFuncName, Value,
 };
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -47,7 +47,7 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, Linkage, Module};
 use kiln_ir::kernel::{Instr, Kernel};
 use kiln_ir::{BinaryOp, DType, UnaryOp};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -55,6 +55,9 @@ use std::time::{Duration, Instant};
 
 /// Bytes between two values in a helper's argument slot (one 128-bit vector).
 const SLOT: usize = 16;
+
+/// The most arguments of a library function.
+const MAX_ARITY: usize = 2;
 
 /// The unary ops that are functions of the math library (`MathFn::apply`).
 pub const LIBRARY_UNARY: [UnaryOp; 18] = {
@@ -193,8 +196,9 @@ impl Key {
 /// Which library functions a kernel calls rather than emits inline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MathCallPolicy {
-    /// Inline while the kernel's inline math stays within `INLINE_BUDGET`; beyond, call
-    /// the largest functions until it does (`MathCalls::new`).
+    /// Inline while the kernel's inline math stays within `INLINE_BUDGET` (and
+    /// `INLINE_BUDGET_SMALL`); beyond, call the largest functions until it does
+    /// (`MathCalls::new`).
     Auto,
     /// Call every library function.
     Always,
@@ -222,13 +226,16 @@ impl MathCallPolicy {
 
 /// How many Cranelift instructions of inline library code a kernel may hold before it
 /// calls its large functions (`LARGE` instructions or more per use: sin, cos, tan,
-/// pow, atan2, asinh, acosh, logaddexp, f64 sinh and cosh, ...), and before it calls
-/// the small ones too (exp, log, tanh, ...), where a call costs most beside the
-/// function's own work. Every copy counts (`CpuCompiler::copies`). Cranelift compiled
-/// kiln's kernels at about 1.1–1.2 µs per instruction here (2026-12-04, Intel Xeon):
-/// 2000 is about 2.3 ms, room for one sin or tan (~500 instructions) in a two-vector
-/// loop; 4000 about 4.5 ms, a dozen exp or log.
-pub const INLINE_BUDGET: (usize, usize) = (2000, 4000);
+/// pow, atan2, asinh, acosh, logaddexp, f64 sinh and cosh, ...). Every copy counts
+/// (`CpuCompiler::copies`). Cranelift compiled kiln's kernels at about 1.1–1.2 µs per
+/// instruction here (2026-12-04, Intel Xeon): 2000 is about 2.3 ms, room for one sin
+/// or tan (~500 instructions) in a two-vector loop.
+pub const INLINE_BUDGET: usize = 2000;
+
+/// The budget before a kernel also calls its small functions (exp, log, tanh, ...),
+/// where a call costs most beside the function's own work: about 4.5 ms, a dozen exp
+/// or log.
+pub const INLINE_BUDGET_SMALL: usize = 4000;
 
 /// Instructions per use from which a function is large (see `INLINE_BUDGET`).
 const LARGE: usize = 150;
@@ -239,6 +246,8 @@ pub struct MathCalls {
     called: Vec<MathFn>,
     /// The helpers the emitted calls use, each once.
     used: RefCell<Vec<Key>>,
+    /// The stack slot that carries every call's arguments and results.
+    slot: Cell<Option<StackSlot>>,
 }
 
 impl MathCalls {
@@ -280,9 +289,9 @@ impl MathCalls {
                 let mut called = Vec::new();
                 for &(f, size) in &uses {
                     let budget = if size >= LARGE {
-                        INLINE_BUDGET.0
+                        INLINE_BUDGET
                     } else {
-                        INLINE_BUDGET.1
+                        INLINE_BUDGET_SMALL
                     };
                     if total > budget && !called.contains(&f) {
                         called.push(f);
@@ -299,6 +308,7 @@ impl MathCalls {
             isa,
             called,
             used: RefCell::new(Vec::new()),
+            slot: Cell::new(None),
         }
     }
 
@@ -352,9 +362,35 @@ impl MathCalls {
         Ok(compiled)
     }
 
-    /// Emit a call of `f` on `args` (one `Lanes` per argument, each of `copies` values
-    /// of type `ty`) and return the results.
-    pub fn call(&self, b: &mut FunctionBuilder, f: MathFn, ty: Type, args: &[Lanes]) -> Lanes {
+    /// `f` on `args` (one `Lanes` per argument, each of `copies` values of type `ty`):
+    /// a call of its helper if the kernel calls `f` (`called`), else its code inline,
+    /// the copies in lockstep. Every library function of a kernel goes through here.
+    pub fn emit(&self, b: &mut FunctionBuilder, f: MathFn, ty: Type, args: &[Lanes]) -> Lanes {
+        if self.called(f) {
+            return self.call(b, f, ty, args);
+        }
+        let n = args[0].as_slice().len();
+        if ty.lane_bits() == 32 {
+            f.apply(
+                &mut Lockstep {
+                    base: ClifMath32::new(b, ty),
+                    n,
+                },
+                args,
+            )
+        } else {
+            f.apply(
+                &mut Lockstep {
+                    base: ClifMath64::new(b, ty),
+                    n,
+                },
+                args,
+            )
+        }
+    }
+
+    /// Emit a call of `f` on `args` (as for `emit`) and return the results.
+    fn call(&self, b: &mut FunctionBuilder, f: MathFn, ty: Type, args: &[Lanes]) -> Lanes {
         let copies = args[0].as_slice().len();
         let per = f.lockstep();
         let mut out = Vec::new();
@@ -370,19 +406,23 @@ impl MathCalls {
 
     /// One call of the helper for all of `args`' copies.
     fn call_once(&self, b: &mut FunctionBuilder, f: MathFn, ty: Type, args: &[Lanes]) -> Lanes {
-        debug_assert_eq!(args.len(), f.arity());
+        debug_assert!(args.len() == f.arity() && f.arity() <= MAX_ARITY);
         let copies = args[0].as_slice().len();
         let key = Key { f, ty, copies };
         let h = helper(key);
         if !self.used.borrow().contains(&key) {
             self.used.borrow_mut().push(key);
         }
-        let bytes = (SLOT * f.arity() * copies) as u32;
-        let slot = b.create_sized_stack_slot(StackSlotData::new(
-            StackSlotKind::ExplicitSlot,
-            bytes,
-            4, // 16-byte aligned
-        ));
+        // one slot for every call of the kernel, as large as the largest call needs
+        let slot = self.slot.get().unwrap_or_else(|| {
+            let s = b.create_sized_stack_slot(StackSlotData::new(
+                StackSlotKind::ExplicitSlot,
+                (SLOT * MAX_ARITY * MAX_COPIES) as u32,
+                4, // 16-byte aligned
+            ));
+            self.slot.set(Some(s));
+            s
+        });
         let ptr = self.isa.pointer_type();
         for (j, a) in args.iter().enumerate() {
             for (c, &v) in a.as_slice().iter().enumerate() {

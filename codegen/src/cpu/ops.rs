@@ -7,7 +7,6 @@
 //! zero), shifts by counts outside [0, bits) shift everything out, float → int casts
 //! truncate and saturate with NaN → 0.
 
-use super::clif_math::{ClifMath32, ClifMath64};
 use super::library::{MathCalls, MathFn};
 use super::lockstep::Lanes;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -238,7 +237,7 @@ impl Ops<'_, '_> {
     }
 
     /// A function of the math library on one value of `dtype`, called or inline
-    /// (`MathCalls::called`). f32 `pow` is computed in f64 and rounded once (see
+    /// (`MathCalls::emit`). f32 `pow` is computed in f64 and rounded once (see
     /// `math::pow_f32_in_f64`).
     fn library(&mut self, f: MathFn, dtype: DType, args: &[Value]) -> Value {
         if f == MathFn::Binary(BinaryOp::Pow) && dtype == DType::F32 {
@@ -249,16 +248,9 @@ impl Ops<'_, '_> {
             let r = self.library(MathFn::PowF32InF64, DType::F64, &wide);
             return self.b.ins().fdemote(types::F32, r);
         }
-        if self.libcalls.math.called(f) {
-            let ty = clif_type(dtype).expect("a float dtype");
-            let lanes: Vec<Lanes> = args.iter().map(|&a| Lanes::new(&[a])).collect();
-            return self.libcalls.math.call(self.b, f, ty, &lanes).as_slice()[0];
-        }
-        if dtype == DType::F32 {
-            f.apply(&mut ClifMath32::new(self.b, types::F32), args)
-        } else {
-            f.apply(&mut ClifMath64::new(self.b, types::F64), args)
-        }
+        let ty = clif_type(dtype).expect("a float dtype");
+        let lanes: Vec<Lanes> = args.iter().map(|&a| Lanes::new(&[a])).collect();
+        self.libcalls.math.emit(self.b, f, ty, &lanes).as_slice()[0]
     }
 
     /// Python's %: fmod, then move a nonzero result to the divisor's sign; a zero result

@@ -1085,15 +1085,7 @@ fn f32_pow(e: &mut Emitter, plan: &VectorPlan, x: Lanes, y: Lanes) -> Lanes {
     let f = MathFn::PowF32InF64;
     for (xs, ys) in wide_x.chunks(MAX_COPIES).zip(wide_y.chunks(MAX_COPIES)) {
         let args = [Lanes::new(xs), Lanes::new(ys)];
-        let r = if e.libcalls.math.called(f) {
-            e.libcalls.math.call(e.b, f, types::F64X2, &args)
-        } else {
-            let m = &mut Lockstep {
-                base: ClifMath64::new(e.b, types::F64X2),
-                n: xs.len(),
-            };
-            f.apply(m, &args)
-        };
+        let r = e.libcalls.math.emit(e.b, f, types::F64X2, &args);
         wide.extend_from_slice(r.as_slice());
     }
     let out: Vec<Value> = if four {
@@ -1238,8 +1230,8 @@ fn int_iota(
 fn vector_unary(e: &mut Emitter, plan: &VectorPlan, dtype: DType, op: UnaryOp, x: Lanes) -> Lanes {
     use UnaryOp::*;
     let f = MathFn::Unary(op);
-    if e.libcalls.math.called(f) {
-        return e.libcalls.math.call(e.b, f, plan.vty(dtype), &[x]);
+    if f.is_library() {
+        return e.libcalls.math.emit(e.b, f, plan.vty(dtype), &[x]);
     }
     with_math!(e, plan, dtype, |m| match op {
         Abs => m.abs(x),
@@ -1276,7 +1268,6 @@ fn vector_unary(e: &mut Emitter, plan: &VectorPlan, dtype: DType, op: UnaryOp, x
             let inf = m.c(f64::INFINITY);
             m.lt(a, inf)
         }
-        _ if f.is_library() => f.apply(m, &[x]),
         Imag | BitwiseInvert | LogicalNot | Signbit => unreachable!("excluded by plan()"),
         _ => unreachable!("every unary op is matched above"),
     })
@@ -1313,8 +1304,8 @@ fn vector_binary(
         return f32_pow(e, plan, x, y);
     }
     let f = MathFn::Binary(op);
-    if e.libcalls.math.called(f) {
-        return e.libcalls.math.call(e.b, f, plan.vty(dtype), &[x, y]);
+    if f.is_library() {
+        return e.libcalls.math.emit(e.b, f, plan.vty(dtype), &[x, y]);
     }
     with_math!(e, plan, dtype, |m| match op {
         Add => m.add(x, y),
@@ -1326,7 +1317,6 @@ fn vector_binary(
             let q = m.div(x, y);
             m.floor(q)
         }
-        _ if f.is_library() => f.apply(m, &[x, y]),
         _ => unreachable!("excluded by plan()"),
     })
 }
