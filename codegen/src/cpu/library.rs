@@ -33,10 +33,10 @@
 //! runtime's cache may hold a helper's address for the life of the process.
 
 use super::clif_math::{ClifMath32, ClifMath64};
-use super::lockstep::{Lanes, Lockstep, MAX_COPIES};
+use super::lockstep::{Lanes, Lockstep, Outline, MAX_COPIES};
 use super::CodegenError;
 use crate::math;
-use crate::math::MathBuilder;
+use crate::math::{MathBuilder, Trig};
 use cranelift_codegen::ir::{
     types, AbiParam, InstBuilder, MemFlagsData, Signature, StackSlot, StackSlotData, StackSlotKind,
     Type, UserFuncName, Value,
@@ -81,6 +81,9 @@ pub enum MathFn {
     Binary(BinaryOp),
     /// f32 `pow` on f64 lanes (`math::pow_f32_in_f64`), for 64-bit types only.
     PowF32InF64,
+    /// The Payne–Hanek side of sin, cos or tan (`math::trig_huge`, arguments x and the
+    /// fast side's result): cold code, called and compiled on first use (`is_cold`).
+    TrigHuge(Trig),
 }
 
 impl MathFn {
@@ -89,13 +92,16 @@ impl MathFn {
             MathFn::Unary(op) => op.name(),
             MathFn::Binary(op) => op.name(),
             MathFn::PowF32InF64 => "pow (f32, in f64)",
+            MathFn::TrigHuge(Trig::Sin) => "sin of huge arguments",
+            MathFn::TrigHuge(Trig::Cos) => "cos of huge arguments",
+            MathFn::TrigHuge(Trig::Tan) => "tan of huge arguments",
         }
     }
 
     pub fn arity(self) -> usize {
         match self {
             MathFn::Unary(_) => 1,
-            MathFn::Binary(_) | MathFn::PowF32InF64 => 2,
+            MathFn::Binary(_) | MathFn::PowF32InF64 | MathFn::TrigHuge(_) => 2,
         }
     }
 
@@ -106,7 +112,15 @@ impl MathFn {
             MathFn::Unary(op) => LIBRARY_UNARY.contains(&op),
             MathFn::Binary(op) => LIBRARY_BINARY.contains(&op),
             MathFn::PowF32InF64 => true,
+            MathFn::TrigHuge(_) => false,
         }
+    }
+
+    /// Whether this is cold code: emitted out of line wherever it is used (unless the
+    /// policy is `Never`), and compiled the first time it runs (`lazy_entry`), so that
+    /// code for rare arguments costs no compile time until such an argument comes.
+    pub fn is_cold(self) -> bool {
+        matches!(self, MathFn::TrigHuge(_))
     }
 
     /// How many copies one helper call runs in lockstep (a kernel with more calls the
@@ -167,6 +181,7 @@ impl MathFn {
                 }
             }
             MathFn::PowF32InF64 => math::pow_f32_in_f64(m, a[0], a[1]),
+            MathFn::TrigHuge(kind) => math::trig_huge(m, kind, a[0], a[1]),
         }
     }
 }
@@ -184,12 +199,12 @@ struct Key {
 impl Key {
     /// The helper's size in Cranelift instructions, about in proportion to its compile
     /// time.
-    fn size(self) -> usize {
+    fn size(self, isa: &OwnedTargetIsa) -> usize {
         let bits = match self.f {
             MathFn::PowF32InF64 => 64,
             _ => self.ty.lane_bits(),
         };
-        inline_size(self.f, bits) * self.copies
+        inline_size(isa, self.f, bits) * self.copies
     }
 }
 
@@ -225,11 +240,11 @@ impl MathCallPolicy {
 }
 
 /// How many Cranelift instructions of inline library code a kernel may hold before it
-/// calls its large functions (`LARGE` instructions or more per use: sin, cos, tan,
-/// pow, atan2, asinh, acosh, logaddexp, f64 sinh and cosh, ...). Every copy counts
-/// (`CpuCompiler::copies`). Cranelift compiled kiln's kernels at about 1.1–1.2 µs per
-/// instruction here (2026-12-04, Intel Xeon): 2000 is about 2.3 ms, room for one sin
-/// or tan (~500 instructions) in a two-vector loop.
+/// calls its large functions (`is_large`: sin, cos, tan, pow, atan2, asinh, acosh,
+/// atanh, logaddexp, sinh, cosh, ...). Every copy counts (`CpuCompiler::copies`).
+/// Cranelift compiled kiln's kernels at about 1.1–1.2 µs per instruction here
+/// (2026-12-04, Intel Xeon): 2000 is about 2.3 ms, room for four sin or cos (about
+/// 140 instructions each, their cold code called) in a two-vector loop.
 pub const INLINE_BUDGET: usize = 2000;
 
 /// The budget before a kernel also calls its small functions (exp, log, tanh, ...),
@@ -237,8 +252,13 @@ pub const INLINE_BUDGET: usize = 2000;
 /// or log.
 pub const INLINE_BUDGET_SMALL: usize = 4000;
 
-/// Instructions per use from which a function is large (see `INLINE_BUDGET`).
-const LARGE: usize = 150;
+/// Whether a function whose inline code is `size` instructions per use is large (see
+/// `INLINE_BUDGET`): one and a half times exp's size of that width or more. exp and log
+/// are the small functions, where a call costs most beside the function's own work;
+/// the ratio keeps f64 log1p, atan and log10 (1.3–1.4 times exp) with them.
+fn is_large(isa: &OwnedTargetIsa, size: usize, bits: u32) -> bool {
+    2 * size >= 3 * inline_size(isa, MathFn::Unary(UnaryOp::Exp), bits)
+}
 
 /// The functions a kernel calls, and the helpers its calls use.
 pub struct MathCalls {
@@ -248,6 +268,8 @@ pub struct MathCalls {
     used: RefCell<Vec<Key>>,
     /// The stack slot that carries every call's arguments and results.
     slot: Cell<Option<StackSlot>>,
+    /// Whether cold code is emitted as calls (`MathFn::is_cold`; not under `Never`).
+    outline: bool,
 }
 
 impl MathCalls {
@@ -262,7 +284,8 @@ impl MathCalls {
         kernel: &Kernel,
         copies: usize,
     ) -> MathCalls {
-        let mut uses: Vec<(MathFn, usize)> = Vec::new(); // (function, inline size per use)
+        // (function, inline size per use, whether large)
+        let mut uses: Vec<(MathFn, usize, bool)> = Vec::new();
         for (instr, dtype) in &kernel.instrs {
             let bits = match dtype {
                 DType::F32 => 32,
@@ -276,8 +299,12 @@ impl MathCalls {
                 _ => continue,
             };
             if f.is_library() {
-                let bits = if f == MathFn::PowF32InF64 { 64 } else { bits };
-                uses.push((f, halves * inline_size(f, bits)));
+                let size = if f == MathFn::PowF32InF64 {
+                    halves * inline_size(&isa, f, 64)
+                } else {
+                    inline_size(&isa, f, bits)
+                };
+                uses.push((f, size, is_large(&isa, size, bits)));
             }
         }
         let called = match policy {
@@ -287,8 +314,8 @@ impl MathCalls {
                 let mut total: usize = uses.iter().map(|u| u.1 * copies).sum();
                 uses.sort_by_key(|u| std::cmp::Reverse(u.1));
                 let mut called = Vec::new();
-                for &(f, size) in &uses {
-                    let budget = if size >= LARGE {
+                for &(f, _, large) in &uses {
+                    let budget = if large {
                         INLINE_BUDGET
                     } else {
                         INLINE_BUDGET_SMALL
@@ -309,6 +336,32 @@ impl MathCalls {
             called,
             used: RefCell::new(Vec::new()),
             slot: Cell::new(None),
+            outline: policy != MathCallPolicy::Never,
+        }
+    }
+
+    /// For the body of a helper: calls nothing but cold code.
+    fn for_helper(isa: &OwnedTargetIsa) -> MathCalls {
+        MathCalls {
+            isa: isa.clone(),
+            called: Vec::new(),
+            used: RefCell::new(Vec::new()),
+            slot: Cell::new(None),
+            outline: true,
+        }
+    }
+
+    /// `f` inline on `args`, the copies in lockstep; cold code as calls unless the
+    /// policy is `Never`.
+    fn apply(&self, b: &mut FunctionBuilder, f: MathFn, ty: Type, args: &[Lanes]) -> Lanes {
+        let outline = self.outline.then_some(self as &dyn Outline);
+        let n = args[0].as_slice().len();
+        if ty.lane_bits() == 32 {
+            let base = ClifMath32::new(b, ty);
+            f.apply(&mut Lockstep { base, n, outline }, args)
+        } else {
+            let base = ClifMath64::new(b, ty);
+            f.apply(&mut Lockstep { base, n, outline }, args)
         }
     }
 
@@ -331,25 +384,24 @@ impl MathCalls {
         parallel: &dyn Parallel,
         own: &mut dyn FnMut(),
     ) -> Result<Vec<(String, Duration)>, CodegenError> {
-        let mut pending: Vec<(Key, &'static Helper)> = (self.used.borrow().iter())
-            .map(|&key| (key, helper(key)))
-            .filter(|(_, h)| h.done.get().is_none())
+        let mut pending: Vec<&'static Helper> = (self.used.borrow().iter())
+            .map(|&key| helper(key, &self.isa))
+            .filter(|h| h.done.get().is_none())
             .collect();
         // the longest first, so that the last to start are short (`Key::size`)
-        pending.sort_by_key(|(key, _)| std::cmp::Reverse(key.size()));
+        pending.sort_by_key(|h| std::cmp::Reverse(h.key.size(&self.isa)));
         if pending.is_empty() {
             own();
             return Ok(Vec::new());
         }
         let results = Mutex::new(Vec::new());
-        let isa = &self.isa;
         let job = |i: usize| {
-            let (key, h) = pending[i];
-            let r = h.compile(isa, key);
+            let h = pending[i];
+            let r = h.compile();
             results
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .push((key, r));
+                .push((h.key, r));
         };
         parallel.run(pending.len(), &job, own);
         let mut compiled = Vec::new();
@@ -369,24 +421,7 @@ impl MathCalls {
         if self.called(f) {
             return self.call(b, f, ty, args);
         }
-        let n = args[0].as_slice().len();
-        if ty.lane_bits() == 32 {
-            f.apply(
-                &mut Lockstep {
-                    base: ClifMath32::new(b, ty),
-                    n,
-                },
-                args,
-            )
-        } else {
-            f.apply(
-                &mut Lockstep {
-                    base: ClifMath64::new(b, ty),
-                    n,
-                },
-                args,
-            )
-        }
+        self.apply(b, f, ty, args)
     }
 
     /// Emit a call of `f` on `args` (as for `emit`) and return the results.
@@ -409,8 +444,8 @@ impl MathCalls {
         debug_assert!(args.len() == f.arity() && f.arity() <= MAX_ARITY);
         let copies = args[0].as_slice().len();
         let key = Key { f, ty, copies };
-        let h = helper(key);
-        if !self.used.borrow().contains(&key) {
+        let h = helper(key, &self.isa);
+        if !f.is_cold() && !self.used.borrow().contains(&key) {
             self.used.borrow_mut().push(key);
         }
         // one slot for every call of the kernel, as large as the largest call needs
@@ -430,16 +465,14 @@ impl MathCalls {
                     .stack_store(ptr, v, slot, (SLOT * (j * copies + c)) as i32);
             }
         }
-        let mut sig = Signature::new(self.isa.default_call_conv());
-        sig.params.push(AbiParam::new(ptr));
-        let sig = b.import_signature(sig);
-        // the helper's address, stored before the kernel can run (`compile_helpers`)
-        let cell = b.ins().iconst(ptr, h.code.as_ptr() as i64);
-        let callee = b
-            .ins()
-            .load(ptr, MemFlagsData::trusted().with_readonly(), cell, 0);
+        let sig = b.import_signature(helper_signature(&self.isa));
+        // the helper's address: stored before the kernel can run (`compile_helpers`),
+        // or for cold code first `lazy_entry`'s
+        let cell = b.ins().iconst(ptr, h as *const Helper as i64);
+        let code = std::mem::offset_of!(Helper, code) as i32;
+        let callee = b.ins().load(ptr, MemFlagsData::trusted(), cell, code);
         let p = b.ins().stack_addr(ptr, slot, 0);
-        b.ins().call_indirect(sig, callee, &[p]);
+        b.ins().call_indirect(sig, callee, &[p, cell]);
         let out: Vec<Value> = (0..copies)
             .map(|c| b.ins().stack_load(ptr, ty, slot, (SLOT * c) as i32))
             .collect();
@@ -466,9 +499,34 @@ impl Parallel for Serial {
     }
 }
 
-/// One helper of the process: its address once compiled (kernels load it at each
-/// call), and the outcome of compiling it, reached once for all threads.
+impl Outline for MathCalls {
+    fn trig_huge(
+        &self,
+        b: &mut FunctionBuilder,
+        kind: Trig,
+        ty: Type,
+        x: Lanes,
+        y: Lanes,
+    ) -> Lanes {
+        self.call_once(b, MathFn::TrigHuge(kind), ty, &[x, y])
+    }
+}
+
+/// A helper's signature: `fn(slot, cell)`, the cell being its own `Helper` (which only
+/// `lazy_entry` reads).
+fn helper_signature(isa: &OwnedTargetIsa) -> Signature {
+    let mut sig = Signature::new(isa.default_call_conv());
+    sig.params.push(AbiParam::new(isa.pointer_type()));
+    sig.params.push(AbiParam::new(isa.pointer_type()));
+    sig
+}
+
+/// One helper of the process: what it computes, its address (kernels load it at each
+/// call: 0 until compiled, or `lazy_entry` for cold code), and the outcome of
+/// compiling it, reached once for all threads.
 struct Helper {
+    key: Key,
+    isa: OwnedTargetIsa,
     code: AtomicUsize,
     done: OnceLock<Result<(), String>>,
 }
@@ -476,11 +534,11 @@ struct Helper {
 impl Helper {
     /// Compile the helper unless that is done (or being done on another thread: then
     /// wait for it); how long it took if this call compiled it.
-    fn compile(&self, isa: &OwnedTargetIsa, key: Key) -> Result<Option<Duration>, CodegenError> {
+    fn compile(&self) -> Result<Option<Duration>, CodegenError> {
         let mut took = None;
         let done = self.done.get_or_init(|| {
             let start = Instant::now();
-            let code = compile(isa, key)?;
+            let code = compile(&self.isa, self.key)?;
             self.code.store(code, Ordering::Release);
             took = Some(start.elapsed());
             Ok(())
@@ -492,16 +550,40 @@ impl Helper {
     }
 }
 
-/// The helper for `key` (made on first use; compiled by `Helper::compile`).
-fn helper(key: Key) -> &'static Helper {
+/// The first call of a cold helper (`MathFn::is_cold`) comes here: compile it, then
+/// call it (later calls go to it directly). A kernel is running, so a failure to
+/// compile cannot be returned: it ends the process with the message (the tests compile
+/// every cold helper: `cold_helpers_compile`).
+extern "C" fn lazy_entry(slot: *mut u8, cell: *const Helper) {
+    // SAFETY: kernels pass the cell of the helper they call, leaked (`helper`).
+    let h = unsafe { &*cell };
+    if let Err(e) = h.compile() {
+        eprintln!("kiln: {e}");
+        std::process::abort();
+    }
+    let code = h.code.load(Ordering::Acquire);
+    // SAFETY: a compiled helper, whose signature is `helper_signature`: the C one.
+    let f = unsafe { std::mem::transmute::<usize, extern "C" fn(*mut u8, *const Helper)>(code) };
+    f(slot, cell)
+}
+
+/// The helper for `key` (made on first use, with `isa`; compiled by `Helper::compile`).
+fn helper(key: Key, isa: &OwnedTargetIsa) -> &'static Helper {
     static HELPERS: OnceLock<Mutex<HashMap<Key, &'static Helper>>> = OnceLock::new();
     let mut helpers = HELPERS
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     helpers.entry(key).or_insert_with(|| {
+        let code = if key.f.is_cold() {
+            lazy_entry as *const () as usize
+        } else {
+            0
+        };
         Box::leak(Box::new(Helper {
-            code: AtomicUsize::new(0),
+            key,
+            isa: isa.clone(),
+            code: AtomicUsize::new(code),
             done: OnceLock::new(),
         }))
     })
@@ -511,10 +593,8 @@ fn compile(isa: &OwnedTargetIsa, key: Key) -> Result<usize, String> {
     let err = |e: &dyn std::fmt::Debug| format!("math helper {key:?}: {e:?}");
     assert!(key.copies >= 1 && key.copies <= MAX_COPIES);
     let mut module = JITModule::new(JITBuilder::with_isa(isa.clone(), default_libcall_names()));
-    let ptr = module.target_config().pointer_type();
     let mut ctx = module.make_context();
-    let mut sig = module.make_signature();
-    sig.params.push(AbiParam::new(ptr));
+    let sig = helper_signature(isa);
     ctx.func.signature = sig.clone();
     let id = module
         .declare_function("math_helper", Linkage::Export, &sig)
@@ -539,19 +619,7 @@ fn compile(isa: &OwnedTargetIsa, key: Key) -> Result<usize, String> {
                 Lanes::new(&v)
             })
             .collect();
-        let r = if key.ty.lane_bits() == 32 {
-            let m = &mut Lockstep {
-                base: ClifMath32::new(&mut b, key.ty),
-                n: key.copies,
-            };
-            key.f.apply(m, &args)
-        } else {
-            let m = &mut Lockstep {
-                base: ClifMath64::new(&mut b, key.ty),
-                n: key.copies,
-            };
-            key.f.apply(m, &args)
-        };
+        let r = MathCalls::for_helper(isa).apply(&mut b, key.f, key.ty, &args);
         for (c, &v) in r.as_slice().iter().enumerate() {
             b.ins().store(flags, v, slot, (SLOT * c) as i32);
         }
@@ -570,9 +638,9 @@ fn compile(isa: &OwnedTargetIsa, key: Key) -> Result<usize, String> {
 }
 
 /// The number of Cranelift instructions `f` emits inline for one value of a `bits`-wide
-/// float (both sides of its branches), measured once by emitting it into a scratch
-/// function.
-pub fn inline_size(f: MathFn, bits: u32) -> usize {
+/// float (both sides of its branches, its cold code as a call), measured once by
+/// emitting it into a scratch function.
+pub fn inline_size(isa: &OwnedTargetIsa, f: MathFn, bits: u32) -> usize {
     static SIZES: OnceLock<Mutex<HashMap<(MathFn, u32), usize>>> = OnceLock::new();
     let mut sizes = SIZES
         .get_or_init(Default::default)
@@ -591,12 +659,8 @@ pub fn inline_size(f: MathFn, bits: u32) -> usize {
         };
         let x = b.append_block_param(entry, ty);
         let before = b.func.dfg.num_insts();
-        let args = vec![x; f.arity()];
-        if bits == 32 {
-            f.apply(&mut ClifMath32::new(&mut b, ty), &args);
-        } else {
-            f.apply(&mut ClifMath64::new(&mut b, ty), &args);
-        }
+        let args = vec![Lanes::new(&[x]); f.arity()];
+        MathCalls::for_helper(isa).apply(&mut b, f, ty, &args);
         b.func.dfg.num_insts() - before
     })
 }
@@ -632,7 +696,7 @@ mod tests {
         let op = match f {
             MathFn::Unary(op) => Instr::Unary(op, x),
             MathFn::Binary(op) => Instr::Binary(op, KValue(0), KValue(1)),
-            MathFn::PowF32InF64 => unreachable!("not an op of its own"),
+            MathFn::PowF32InF64 | MathFn::TrigHuge(_) => unreachable!("not an op of its own"),
         };
         instrs.push((op, dtype));
         Kernel {
@@ -720,8 +784,11 @@ mod tests {
         let compiled = compiler
             .compile_with(kernel, Inspect::default(), parallel)
             .expect("compiles");
-        let expect_calls = policy == MathCallPolicy::Always;
-        assert_eq!(compiled.math_calls.is_empty(), !expect_calls, "{policy:?}");
+        match policy {
+            MathCallPolicy::Always => assert!(!compiled.math_calls.is_empty()),
+            MathCallPolicy::Never => assert!(compiled.math_calls.is_empty()),
+            MathCallPolicy::Auto => {}
+        }
         let size = kernel.args[0].dtype.size_bytes();
         let mut out = vec![0u8; n * size];
         let args = [
@@ -768,10 +835,33 @@ mod tests {
                     let k = kernel(f, dtype, after_pow);
                     for n in (0..=12).chain([37, xs.len()]) {
                         let inline = run(&k, MathCallPolicy::Never, &x, &y, n);
-                        let called = run(&k, MathCallPolicy::Always, &x, &y, n);
                         let what = if after_pow { " of pow" } else { "" };
-                        assert!(inline == called, "{}{what} {dtype}, n = {n}", f.name());
+                        for policy in [MathCallPolicy::Always, MathCallPolicy::Auto] {
+                            let called = run(&k, policy, &x, &y, n);
+                            assert!(
+                                inline == called,
+                                "{}{what} {dtype}, n = {n}, {policy:?}",
+                                f.name()
+                            );
+                        }
                     }
+                }
+            }
+        }
+    }
+
+    /// Every cold helper compiles, for every value type and number of copies a kernel
+    /// can call it with: a cold helper is compiled while a kernel runs, where a failure
+    /// would end the process (`lazy_entry`).
+    #[test]
+    fn cold_helpers_compile() {
+        let isa = CpuCompiler::new().expect("host ISA").isa;
+        for kind in [Trig::Sin, Trig::Cos, Trig::Tan] {
+            for ty in [types::F32, types::F64, types::F32X4, types::F64X2] {
+                for copies in 1..=MAX_COPIES {
+                    let f = MathFn::TrigHuge(kind);
+                    let key = Key { f, ty, copies };
+                    assert!(compile(&isa, key).is_ok(), "{key:?}");
                 }
             }
         }
@@ -891,10 +981,13 @@ mod tests {
     /// reduction) is several times exp's.
     #[test]
     fn inline_sizes_rank_the_functions() {
+        let isa = CpuCompiler::new().expect("host ISA").isa;
         for bits in [32, 64] {
-            let size = |op| inline_size(MathFn::Unary(op), bits);
-            assert!(size(UnaryOp::Sin) > 3 * size(UnaryOp::Exp), "{bits}");
-            assert!(size(UnaryOp::Exp) < LARGE && size(UnaryOp::Sin) >= LARGE);
+            let size = |op| inline_size(&isa, MathFn::Unary(op), bits);
+            assert!(size(UnaryOp::Sin) > size(UnaryOp::Exp), "{bits}");
+            let large = |op| is_large(&isa, size(op), bits);
+            assert!(large(UnaryOp::Sin) && large(UnaryOp::Cos) && large(UnaryOp::Tan));
+            assert!(!large(UnaryOp::Exp) && !large(UnaryOp::Log) && !large(UnaryOp::Tanh));
         }
     }
 }

@@ -7,8 +7,9 @@
 //! all copies: one branch instead of one per copy.
 
 use super::clif_math::{cold_branch, rejoin, ClifMath32, ClifMath64};
-use crate::math::MathBuilder;
-use cranelift_codegen::ir::Value;
+use crate::math;
+use crate::math::{MathBuilder, Trig};
+use cranelift_codegen::ir::{Type, Value};
 use cranelift_frontend::FunctionBuilder;
 
 /// The most copies one value can have (the vector loop unrolls by at most this).
@@ -41,11 +42,16 @@ impl Lanes {
 /// A single-value Cranelift math builder that `Lockstep` can drive.
 pub trait ClifBase<'f>: MathBuilder<V = Value, I = Value, M = Value> {
     fn fb(&mut self) -> &mut FunctionBuilder<'f>;
+    /// The value type (F32, F64, F32X4 or F64X2).
+    fn ty(&self) -> Type;
 }
 
 impl<'f> ClifBase<'f> for ClifMath32<'_, 'f> {
     fn fb(&mut self) -> &mut FunctionBuilder<'f> {
         self.0.b
+    }
+    fn ty(&self) -> Type {
+        self.0.fty
     }
 }
 
@@ -53,15 +59,27 @@ impl<'f> ClifBase<'f> for ClifMath64<'_, 'f> {
     fn fb(&mut self) -> &mut FunctionBuilder<'f> {
         self.0.b
     }
+    fn ty(&self) -> Type {
+        self.0.fty
+    }
 }
 
-/// Emits each operation for `n` copies (see the module docs).
-pub struct Lockstep<B> {
+/// Emits the cold parts of the math library out of line (`library::MathCalls`).
+pub trait Outline {
+    /// A call of `trig_huge(kind, x, y)` on `ty` values, one per copy.
+    fn trig_huge(&self, b: &mut FunctionBuilder, kind: Trig, ty: Type, x: Lanes, y: Lanes)
+        -> Lanes;
+}
+
+/// Emits each operation for `n` copies (see the module docs); with `outline`, the cold
+/// parts as calls.
+pub struct Lockstep<'o, B> {
     pub base: B,
     pub n: usize,
+    pub outline: Option<&'o dyn Outline>,
 }
 
-impl<'f, B: ClifBase<'f>> Lockstep<B> {
+impl<'f, B: ClifBase<'f>> Lockstep<'_, B> {
     fn map1(&mut self, a: Lanes, f: impl Fn(&mut B, Value) -> Value) -> Lanes {
         let mut r = a;
         for c in 0..self.n {
@@ -101,11 +119,21 @@ impl<'f, B: ClifBase<'f>> Lockstep<B> {
     }
 }
 
-impl<'f, B: ClifBase<'f>> MathBuilder for Lockstep<B> {
+impl<'f, B: ClifBase<'f>> MathBuilder for Lockstep<'_, B> {
     type V = Lanes;
     type I = Lanes;
     type M = Lanes;
     const BITS: u32 = B::BITS;
+
+    fn trig_huge(&mut self, kind: Trig, x: Lanes, y: Lanes) -> Lanes {
+        match self.outline {
+            Some(o) => {
+                let ty = self.base.ty();
+                o.trig_huge(self.base.fb(), kind, ty, x, y)
+            }
+            None => math::trig_huge(self, kind, x, y),
+        }
+    }
 
     fn c(&mut self, v: f64) -> Lanes {
         let x = self.base.c(v);

@@ -970,12 +970,14 @@ macro_rules! with_math {
             let $m = &mut Lockstep {
                 base: ClifMath32::new($e.b, $plan.vty($dtype)),
                 n: $plan.unroll,
+                outline: None,
             };
             $body
         } else {
             let $m = &mut Lockstep {
                 base: ClifMath64::new($e.b, $plan.vty($dtype)),
                 n: $plan.unroll,
+                outline: None,
             };
             $body
         }

@@ -29,7 +29,7 @@ pub use exp_log::{exp, expm1, log, log10, log1p, log2};
 pub use hyperbolic::{acosh, asinh, atanh, cosh, sinh, tanh};
 pub use inverse_trig::{acos, asin, atan, atan2};
 pub use pow::{pow, pow_f32_in_f64};
-pub use trig::{cos, sin, tan};
+pub use trig::{cos, sin, tan, trig_huge, Trig};
 
 /// Primitive operations on floating-point values of one width (32 or 64 bits), on the
 /// integers of the same width, and on comparison masks.
@@ -129,4 +129,14 @@ pub trait MathBuilder {
         fast: Self::V,
         slow: impl FnOnce(&mut Self, Self::V) -> Self::V,
     ) -> Self::V;
+
+    /// `trig::trig_huge`: sin, cos or tan of the lanes of x beyond the Cody–Waite range
+    /// (the others keep `y`). A builder may emit it out of line, as a call: it is most
+    /// of those functions' code, and runs only for arguments beyond millions.
+    fn trig_huge(&mut self, kind: Trig, x: Self::V, y: Self::V) -> Self::V
+    where
+        Self: Sized,
+    {
+        trig::trig_huge(self, kind, x, y)
+    }
 }

@@ -101,29 +101,56 @@ fn reduce<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::V, B::I) {
     (rh, rl, qi)
 }
 
-/// `finish(rh, rl, q)` of x's reduction: Cody–Waite for every lane, then, where any
-/// finite lane is beyond its range, Payne–Hanek for those lanes (`reduce_huge`).
-/// `finish` is emitted twice, on the fast path and in the branch: carrying (rh, rl, q)
-/// through the join to emit it once compiled faster but ran about 8% slower
-/// (docs/architecture.md, *Payne–Hanek reduction*).
-fn reduced<B: MathBuilder>(
-    b: &mut B,
-    x: B::V,
-    finish: impl Fn(&mut B, B::V, B::V, B::I) -> B::V,
-) -> B::V {
+/// The function `reduced` finishes: sin, cos or tan of the reduced argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Trig {
+    Sin,
+    Cos,
+    Tan,
+}
+
+impl Trig {
+    /// `kind` of rh + rl + q·π/2.
+    fn finish<B: MathBuilder>(self, b: &mut B, rh: B::V, rl: B::V, q: B::I) -> B::V {
+        match self {
+            Trig::Sin => sin_in_quadrant(b, rh, rl, q),
+            Trig::Cos => {
+                let one = b.ci(1);
+                let q = b.iadd(q, one); // cos(x) = sin(x + π/2)
+                sin_in_quadrant(b, rh, rl, q)
+            }
+            Trig::Tan => tan_in_quadrant(b, rh, rl, q),
+        }
+    }
+}
+
+/// `kind` of x: Cody–Waite for every lane, then, where any finite lane is beyond its
+/// range, Payne–Hanek for those lanes (`trig_huge`, which a builder may emit out of
+/// line: it is three quarters of the code and rarely runs). `finish` is emitted
+/// twice, on the fast path and in the branch: carrying (rh, rl, q) through the join to
+/// emit it once compiled faster but ran about 8% slower (docs/architecture.md,
+/// *Payne–Hanek reduction*).
+fn reduced<B: MathBuilder>(b: &mut B, x: B::V, kind: Trig) -> B::V {
     let (rh, rl, q) = reduce(b, x);
-    let y = finish(b, rh, rl, q);
+    let y = kind.finish(b, rh, rl, q);
     let lim = cw(b, TRIG_LIMIT_32, TRIG_LIMIT_64);
     let ax = b.abs(x);
     let big = b.gt(ax, lim); // ±inf too; they keep the NaN the first reduction gives
-    b.unless_any(big, y, |b, y| {
-        let (rh, rl, q) = reduce_huge(b, x);
-        let y2 = finish(b, rh, rl, q);
-        let i = inf(b);
-        let finite = b.lt(ax, i);
-        let huge = b.and(big, finite);
-        b.select(huge, y2, y)
-    })
+    b.unless_any(big, y, |b, y| b.trig_huge(kind, x, y))
+}
+
+/// The slow side of `reduced`: `kind` of the finite lanes of x beyond the Cody–Waite
+/// range, by Payne–Hanek (`reduce_huge`); the other lanes keep `y`.
+pub fn trig_huge<B: MathBuilder>(b: &mut B, kind: Trig, x: B::V, y: B::V) -> B::V {
+    let (rh, rl, q) = reduce_huge(b, x);
+    let y2 = kind.finish(b, rh, rl, q);
+    let lim = cw(b, TRIG_LIMIT_32, TRIG_LIMIT_64);
+    let ax = b.abs(x);
+    let big = b.gt(ax, lim);
+    let i = inf(b);
+    let finite = b.lt(ax, i);
+    let huge = b.and(big, finite);
+    b.select(huge, y2, y)
 }
 
 /// 2/π in binary: the first 1280 bits after the point, in hexadecimal (a fact about π;
@@ -358,9 +385,26 @@ fn sin_in_quadrant<B: MathBuilder>(b: &mut B, rh: B::V, rl: B::V, q: B::I) -> B:
     neg_if(b, neg, y)
 }
 
+/// tan(rh + rl + q·π/2): ±sin/cos or ∓cos/sin of the reduced argument, by quadrant,
+/// divided in double-word arithmetic.
+fn tan_in_quadrant<B: MathBuilder>(b: &mut B, rh: B::V, rl: B::V, q: B::I) -> B::V {
+    let (sh, sl) = sin_kernel(b, rh, rl);
+    let (sh, sl) = fast_two_sum(b, sh, sl);
+    let (ch, cl) = cos_kernel(b, rh, rl);
+    let (ch, cl) = fast_two_sum(b, ch, cl);
+    let (odd, _) = quadrant_bits(b, q);
+    let nh = b.select(odd, ch, sh);
+    let nl = b.select(odd, cl, sl);
+    let dh = b.select(odd, sh, ch);
+    let dl = b.select(odd, sl, cl);
+    let (t, e) = div_dw(b, nh, nl, dh, dl);
+    let y = b.add(t, e);
+    neg_if(b, odd, y)
+}
+
 /// Sine. Special cases: NaN → NaN, ±0 → ±0, ±inf → NaN.
 pub fn sin<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
-    let y = reduced(b, x, sin_in_quadrant);
+    let y = reduced(b, x, Trig::Sin);
     let z = b.c(0.0);
     let is_zero = b.eq(x, z);
     b.select(is_zero, x, y)
@@ -368,29 +412,12 @@ pub fn sin<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
 
 /// Cosine. Special cases: NaN → NaN, ±0 → 1, ±inf → NaN.
 pub fn cos<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
-    reduced(b, x, |b, rh, rl, q| {
-        let one = b.ci(1);
-        let q = b.iadd(q, one); // cos(x) = sin(x + π/2)
-        sin_in_quadrant(b, rh, rl, q)
-    })
+    reduced(b, x, Trig::Cos)
 }
 
 /// Tangent. Special cases: NaN → NaN, ±0 → ±0, ±inf → NaN.
 pub fn tan<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
-    let y = reduced(b, x, |b, rh, rl, q| {
-        let (sh, sl) = sin_kernel(b, rh, rl);
-        let (sh, sl) = fast_two_sum(b, sh, sl);
-        let (ch, cl) = cos_kernel(b, rh, rl);
-        let (ch, cl) = fast_two_sum(b, ch, cl);
-        let (odd, _) = quadrant_bits(b, q);
-        let nh = b.select(odd, ch, sh);
-        let nl = b.select(odd, cl, sl);
-        let dh = b.select(odd, sh, ch);
-        let dl = b.select(odd, sl, cl);
-        let (t, e) = div_dw(b, nh, nl, dh, dl);
-        let y = b.add(t, e);
-        neg_if(b, odd, y)
-    });
+    let y = reduced(b, x, Trig::Tan);
     let z = b.c(0.0);
     let is_zero = b.eq(x, z);
     b.select(is_zero, x, y)
