@@ -27,7 +27,13 @@
 //! threads), the longest first. A kernel is emitted before its helpers exist, so each
 //! call loads the helper's address from the helper's cell, which is filled before
 //! `CpuCompiler::compile_with` returns the kernel. On two cores this brought the first
-//! kernel of sin, cos, pow and atan2 from 6.9 to 4.7–4.8 ms (2026-12-04).
+//! kernel of sin, cos, pow and atan2 from 6.9 to 4.8–5.4 ms, and with cold code
+//! (below) to 3.3–3.8 ms (2026-12-04).
+//!
+//! Cold code (`MathFn::is_cold`: the Payne–Hanek side of sin, cos and tan, three
+//! quarters of their code, run only for arguments beyond millions) is always a call,
+//! in kernels and helpers alike (but under `Never`), of a helper compiled the first
+//! time a call reaches it (`lazy_entry`), while a kernel runs.
 //!
 //! Helpers are never freed: there are at most a few hundred keys, and a kernel in the
 //! runtime's cache may hold a helper's address for the life of the process.
