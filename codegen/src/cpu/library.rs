@@ -27,7 +27,7 @@
 //! threads), the longest first. A kernel is emitted before its helpers exist, so each
 //! call loads the helper's address from the helper's cell, which is filled before
 //! `CpuCompiler::compile_with` returns the kernel. On two cores this brought the first
-//! kernel of sin, cos, pow and atan2 from 6.9 to 4.8–5.4 ms, and with cold code
+//! kernel of sin, cos, pow and atan2 from 7.2 to 4.9 ms (medians of five), and with cold code
 //! (below) to 3.3–3.8 ms (2026-12-04).
 //!
 //! Cold code (`MathFn::is_cold`: the Payne–Hanek side of sin, cos and tan, three
@@ -55,7 +55,7 @@ use kiln_ir::kernel::{Instr, Kernel};
 use kiln_ir::{BinaryOp, DType, UnaryOp};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -146,8 +146,8 @@ impl MathFn {
     /// Apply the function with any math builder (one value per argument).
     ///
     /// # Panics
-    /// If `self` is not a library function (`is_library`), or `PowF32InF64` on a
-    /// 32-bit builder.
+    /// If `self` is an op that is not a library function (`is_library`), or
+    /// `PowF32InF64` on a 32-bit builder.
     pub fn apply<B: MathBuilder>(self, m: &mut B, a: &[B::V]) -> B::V {
         use BinaryOp::*;
         use UnaryOp::*;
@@ -192,7 +192,7 @@ impl MathFn {
     }
 }
 
-/// One compiled helper, `fn(slot)`: `f` on `copies` values of type `ty` (F32, F64,
+/// One compiled helper, `fn(slot, cell)`: `f` on `copies` values of type `ty` (F32, F64,
 /// F32X4, F64X2); it reads `arity × copies` values from `slot` (argument j of copy c
 /// at `SLOT · (j · copies + c)`) and writes the `copies` results at `SLOT · c`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -206,11 +206,7 @@ impl Key {
     /// The helper's size in Cranelift instructions, about in proportion to its compile
     /// time.
     fn size(self, isa: &OwnedTargetIsa) -> usize {
-        let bits = match self.f {
-            MathFn::PowF32InF64 => 64,
-            _ => self.ty.lane_bits(),
-        };
-        inline_size(isa, self.f, bits) * self.copies
+        inline_size(isa, self.f, self.ty.lane_bits()) * self.copies
     }
 }
 
@@ -390,34 +386,43 @@ impl MathCalls {
         parallel: &dyn Parallel,
         own: &mut dyn FnMut(),
     ) -> Result<Vec<(String, Duration)>, CodegenError> {
-        let mut pending: Vec<&'static Helper> = (self.used.borrow().iter())
+        let used: Vec<&'static HelperCell> = (self.used.borrow().iter())
             .map(|&key| helper(key, &self.isa))
-            .filter(|h| h.done.get().is_none())
             .collect();
+        let mut pending: Vec<&'static HelperCell> =
+            used.iter().copied().filter(|h| !h.compiled()).collect();
         // the longest first, so that the last to start are short (`Key::size`)
         pending.sort_by_key(|h| std::cmp::Reverse(h.key.size(&self.isa)));
+        let compiled = Mutex::new(Vec::new());
+        let next = AtomicUsize::new(0);
+        // takes helpers until none is left: the jobs, and this thread after `own`
+        let work = || {
+            while let Some(h) = pending.get(next.fetch_add(1, Ordering::Relaxed)) {
+                if let Ok(Some(took)) = h.compile() {
+                    let what = format!("{} on {} × {}", h.key.f.name(), h.key.copies, h.key.ty);
+                    compiled
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push((what, took));
+                }
+            }
+        };
         if pending.is_empty() {
             own();
-            return Ok(Vec::new());
+        } else {
+            let jobs = pending.len().saturating_sub(1);
+            parallel.run(jobs, &|_| work(), &mut || {
+                own();
+                work();
+            });
         }
-        let results = Mutex::new(Vec::new());
-        let job = |i: usize| {
-            let h = pending[i];
-            let r = h.compile();
-            results
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push((h.key, r));
-        };
-        parallel.run(pending.len(), &job, own);
-        let mut compiled = Vec::new();
-        for (key, r) in results.into_inner().unwrap_or_else(|p| p.into_inner()) {
-            if let Some(took) = r? {
-                let what = format!("{} on {} × {}", key.f.name(), key.copies, key.ty);
-                compiled.push((what, took));
-            }
+        // Every helper the kernel calls must be in place before it can run: this
+        // returns at once for a compiled one, and compiles (again) one whose
+        // compilation failed or that a `Parallel` did not run, or returns its error.
+        for h in used {
+            h.compile()?;
         }
-        Ok(compiled)
+        Ok(compiled.into_inner().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// `f` on `args` (one `Lanes` per argument, each of `copies` values of type `ty`):
@@ -474,8 +479,8 @@ impl MathCalls {
         let sig = b.import_signature(helper_signature(&self.isa));
         // the helper's address: stored before the kernel can run (`compile_helpers`),
         // or for cold code first `lazy_entry`'s
-        let cell = b.ins().iconst(ptr, h as *const Helper as i64);
-        let code = std::mem::offset_of!(Helper, code) as i32;
+        let cell = b.ins().iconst(ptr, h as *const HelperCell as i64);
+        let code = std::mem::offset_of!(HelperCell, code) as i32;
         let callee = b.ins().load(ptr, MemFlagsData::trusted(), cell, code);
         let p = b.ins().stack_addr(ptr, slot, 0);
         b.ins().call_indirect(sig, callee, &[p, cell]);
@@ -518,7 +523,7 @@ impl Outline for MathCalls {
     }
 }
 
-/// A helper's signature: `fn(slot, cell)`, the cell being its own `Helper` (which only
+/// A helper's signature: `fn(slot, cell)`, the cell being its own `HelperCell` (which only
 /// `lazy_entry` reads).
 fn helper_signature(isa: &OwnedTargetIsa) -> Signature {
     let mut sig = Signature::new(isa.default_call_conv());
@@ -528,40 +533,50 @@ fn helper_signature(isa: &OwnedTargetIsa) -> Signature {
 }
 
 /// One helper of the process: what it computes, its address (kernels load it at each
-/// call: 0 until compiled, or `lazy_entry` for cold code), and the outcome of
-/// compiling it, reached once for all threads.
-struct Helper {
+/// call: 0 until compiled, or `lazy_entry` for cold code), and whether it is compiled.
+struct HelperCell {
     key: Key,
     isa: OwnedTargetIsa,
     code: AtomicUsize,
-    done: OnceLock<Result<(), String>>,
+    done: AtomicBool,
+    /// Held while the helper compiles, so that it compiles once.
+    compiling: Mutex<()>,
 }
 
-impl Helper {
+impl HelperCell {
+    fn compiled(&self) -> bool {
+        self.done.load(Ordering::Acquire)
+    }
+
     /// Compile the helper unless that is done (or being done on another thread: then
-    /// wait for it); how long it took if this call compiled it.
+    /// wait for it); how long it took if this call compiled it. A failure is returned
+    /// and not kept: the next call tries again.
     fn compile(&self) -> Result<Option<Duration>, CodegenError> {
-        let mut took = None;
-        let done = self.done.get_or_init(|| {
-            let start = Instant::now();
-            let code = compile(&self.isa, self.key)?;
-            self.code.store(code, Ordering::Release);
-            took = Some(start.elapsed());
-            Ok(())
-        });
-        match done {
-            Ok(()) => Ok(took),
-            Err(e) => Err(CodegenError::Cranelift(e.clone())),
+        if self.compiled() {
+            return Ok(None);
         }
+        let _one = self.compiling.lock().unwrap_or_else(|p| p.into_inner());
+        if self.compiled() {
+            return Ok(None);
+        }
+        let start = Instant::now();
+        let code = compile(&self.isa, self.key).map_err(CodegenError::Cranelift)?;
+        self.code.store(code, Ordering::Release);
+        self.done.store(true, Ordering::Release);
+        Ok(Some(start.elapsed()))
     }
 }
 
 /// The first call of a cold helper (`MathFn::is_cold`) comes here: compile it, then
 /// call it (later calls go to it directly). A kernel is running, so a failure to
 /// compile cannot be returned: it ends the process with the message (the tests compile
-/// every cold helper: `cold_helpers_compile`).
-extern "C" fn lazy_entry(slot: *mut u8, cell: *const Helper) {
-    // SAFETY: kernels pass the cell of the helper they call, leaked (`helper`).
+/// every cold helper: `cold_helpers_compile`). The compile time is not logged.
+///
+/// # Safety
+/// `cell` is a cell made by `helper` for a cold key, and `slot` holds that helper's
+/// arguments (`call_once`): kernels call it so.
+unsafe extern "C" fn lazy_entry(slot: *mut u8, cell: *const HelperCell) {
+    // SAFETY: the caller's (see above); cells are leaked, so never dangle.
     let h = unsafe { &*cell };
     if let Err(e) = h.compile() {
         eprintln!("kiln: {e}");
@@ -569,28 +584,31 @@ extern "C" fn lazy_entry(slot: *mut u8, cell: *const Helper) {
     }
     let code = h.code.load(Ordering::Acquire);
     // SAFETY: a compiled helper, whose signature is `helper_signature`: the C one.
-    let f = unsafe { std::mem::transmute::<usize, extern "C" fn(*mut u8, *const Helper)>(code) };
+    let f =
+        unsafe { std::mem::transmute::<usize, extern "C" fn(*mut u8, *const HelperCell)>(code) };
     f(slot, cell)
 }
 
-/// The helper for `key` (made on first use, with `isa`; compiled by `Helper::compile`).
-fn helper(key: Key, isa: &OwnedTargetIsa) -> &'static Helper {
-    static HELPERS: OnceLock<Mutex<HashMap<Key, &'static Helper>>> = OnceLock::new();
+/// The helper for `key` (made on first use, with `isa`; compiled by
+/// `HelperCell::compile`).
+fn helper(key: Key, isa: &OwnedTargetIsa) -> &'static HelperCell {
+    static HELPERS: OnceLock<Mutex<HashMap<Key, &'static HelperCell>>> = OnceLock::new();
     let mut helpers = HELPERS
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     helpers.entry(key).or_insert_with(|| {
         let code = if key.f.is_cold() {
-            lazy_entry as *const () as usize
+            lazy_entry as unsafe extern "C" fn(*mut u8, *const HelperCell) as usize
         } else {
             0
         };
-        Box::leak(Box::new(Helper {
+        Box::leak(Box::new(HelperCell {
             key,
             isa: isa.clone(),
             code: AtomicUsize::new(code),
-            done: OnceLock::new(),
+            done: AtomicBool::new(false),
+            compiling: Mutex::new(()),
         }))
     })
 }
@@ -839,7 +857,8 @@ mod tests {
                         continue;
                     }
                     let k = kernel(f, dtype, after_pow);
-                    for n in (0..=12).chain([37, xs.len()]) {
+                    // 22: the huge arguments (17..=21) in the scalar tail
+                    for n in (0..=12).chain([22, 37, xs.len()]) {
                         let inline = run(&k, MathCallPolicy::Never, &x, &y, n);
                         let what = if after_pow { " of pow" } else { "" };
                         for policy in [MathCallPolicy::Always, MathCallPolicy::Auto] {
@@ -871,6 +890,64 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Cold code is a call under `Auto` and `Always`, inline under `Never`: a kernel of
+    /// one sin (which `Auto` keeps inline) has a call only if it is not `Never`.
+    #[test]
+    fn cold_code_is_called_but_under_never() {
+        for (policy, calls) in [
+            (MathCallPolicy::Auto, true),
+            (MathCallPolicy::Always, true),
+            (MathCallPolicy::Never, false),
+        ] {
+            let compiler = CpuCompiler::new()
+                .expect("host ISA")
+                .with_math_calls(policy);
+            let k = kernel(MathFn::Unary(UnaryOp::Sin), DType::F64, false);
+            let inspect = Inspect {
+                clif: true,
+                ..Inspect::default()
+            };
+            let compiled = compiler.compile(&k, inspect).expect("compiles");
+            let clif = compiled.clif.expect("kept");
+            assert_eq!(clif.contains("call_indirect"), calls, "{policy:?}");
+            assert_eq!(
+                compiled.math_calls.is_empty(),
+                policy != MathCallPolicy::Always
+            );
+        }
+    }
+
+    /// A `Parallel` that runs no job.
+    struct Idle;
+
+    impl Parallel for Idle {
+        fn run(&self, _: usize, _: &(dyn Fn(usize) + Sync), own: &mut dyn FnMut()) {
+            own();
+        }
+    }
+
+    /// Every helper a kernel calls is compiled when `compile_helpers` returns, even
+    /// if the `Parallel` ran none of the jobs: the calling thread takes what is left
+    /// after its own work (a key no other test uses: three copies).
+    #[test]
+    fn helpers_are_compiled_whatever_the_parallel_runs() {
+        let isa = CpuCompiler::new().expect("host ISA").isa;
+        let key = Key {
+            f: MathFn::Unary(UnaryOp::Asinh),
+            ty: types::F64X2,
+            copies: 3,
+        };
+        assert!(!helper(key, &isa).compiled(), "a key of this test only");
+        let calls = MathCalls::for_helper(&isa);
+        calls.used.borrow_mut().push(key);
+        let mut own_ran = false;
+        let compiled = calls
+            .compile_helpers(&Idle, &mut || own_ran = true)
+            .expect("compiles");
+        assert!(own_ran && helper(key, &isa).compiled());
+        assert_eq!(compiled.len(), 1, "compiled on this thread, after own");
     }
 
     /// Each job on a thread of its own.
