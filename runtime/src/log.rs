@@ -60,6 +60,19 @@ impl Log {
         }
     }
 
+    /// Cold math helpers compiled while a kernel ran, the first time an argument
+    /// needed them (`kiln_codegen::cpu::take_cold_compiled`).
+    pub fn cold_compiled(&self, compiled: Vec<(String, std::time::Duration)>) {
+        if self.compile {
+            for (what, took) in compiled {
+                eprintln!(
+                    "[kiln] compiled the cold math helper {what} while the kernel ran: {:.2} ms",
+                    took.as_secs_f64() * 1e3
+                );
+            }
+        }
+    }
+
     pub fn compiled(&self, kernel: &Kernel, c: &CompiledKernel) {
         if self.compile || self.cache {
             let calls = if c.math_calls.is_empty() {

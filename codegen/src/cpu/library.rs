@@ -567,10 +567,20 @@ impl HelperCell {
     }
 }
 
+/// Cold helpers compiled while kernels ran (`lazy_entry`), and how long each took, not
+/// yet taken by `take_cold_compiled`.
+static COLD_COMPILED: Mutex<Vec<(String, Duration)>> = Mutex::new(Vec::new());
+
+/// The cold helpers compiled since the last call, while kernels ran (for the
+/// runtime's `KILN_LOG=compile`).
+pub fn take_cold_compiled() -> Vec<(String, Duration)> {
+    std::mem::take(&mut COLD_COMPILED.lock().unwrap_or_else(|p| p.into_inner()))
+}
+
 /// The first call of a cold helper (`MathFn::is_cold`) comes here: compile it, then
 /// call it (later calls go to it directly). A kernel is running, so a failure to
 /// compile cannot be returned: it ends the process with the message (the tests compile
-/// every cold helper: `cold_helpers_compile`). The compile time is not logged.
+/// every cold helper: `cold_helpers_compile`).
 ///
 /// # Safety
 /// `cell` is a cell made by `helper` for a cold key, and `slot` holds that helper's
@@ -578,9 +588,16 @@ impl HelperCell {
 unsafe extern "C" fn lazy_entry(slot: *mut u8, cell: *const HelperCell) {
     // SAFETY: the caller's (see above); cells are leaked, so never dangle.
     let h = unsafe { &*cell };
-    if let Err(e) = h.compile() {
-        eprintln!("kiln: {e}");
-        std::process::abort();
+    match h.compile() {
+        Ok(None) => {}
+        Ok(Some(took)) => {
+            let what = format!("{} on {} × {}", h.key.f.name(), h.key.copies, h.key.ty);
+            (COLD_COMPILED.lock().unwrap_or_else(|p| p.into_inner())).push((what, took));
+        }
+        Err(e) => {
+            eprintln!("kiln: {e}");
+            std::process::abort();
+        }
     }
     let code = h.code.load(Ordering::Acquire);
     // SAFETY: a compiled helper, whose signature is `helper_signature`: the C one.

@@ -13,7 +13,7 @@ mod ops;
 mod vector;
 
 pub use emit::PARTIAL_BYTES;
-pub use library::{MathCallPolicy, Parallel, Serial, INLINE_BUDGET, INLINE_BUDGET_SMALL};
+pub use library::{take_cold_compiled, MathCallPolicy, Parallel};
 pub use ops::Unsupported;
 
 use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlagsData, UserFuncName};
