@@ -7,8 +7,7 @@
 //! all copies: one branch instead of one per copy.
 
 use super::clif_math::{cold_branch, rejoin, ClifMath32, ClifMath64};
-use crate::math;
-use crate::math::{MathBuilder, Trig};
+use crate::math::{Cold, MathBuilder};
 use cranelift_codegen::ir::{Type, Value};
 use cranelift_frontend::FunctionBuilder;
 
@@ -64,11 +63,10 @@ impl<'f> ClifBase<'f> for ClifMath64<'_, 'f> {
     }
 }
 
-/// Emits the cold parts of the math library out of line (`library::MathCalls`).
+/// Emits the cold code of the math library out of line (`library::MathCalls`).
 pub trait Outline {
-    /// A call of `trig_huge(kind, x, y)` on `ty` values, one per copy.
-    fn trig_huge(&self, b: &mut FunctionBuilder, kind: Trig, ty: Type, x: Lanes, y: Lanes)
-        -> Lanes;
+    /// A call of `math::cold(c, args)` on `ty` values, one per copy.
+    fn cold(&self, b: &mut FunctionBuilder, c: Cold, ty: Type, args: &[Lanes]) -> Lanes;
 }
 
 /// Emits each operation for `n` copies (see the module docs); with `outline`, the cold
@@ -125,13 +123,13 @@ impl<'f, B: ClifBase<'f>> MathBuilder for Lockstep<'_, B> {
     type M = Lanes;
     const BITS: u32 = B::BITS;
 
-    fn trig_huge(&mut self, kind: Trig, x: Lanes, y: Lanes) -> Lanes {
+    fn cold(&mut self, c: Cold, args: &[Lanes], inline: impl FnOnce(&mut Self) -> Lanes) -> Lanes {
         match self.outline {
             Some(o) => {
                 let ty = self.base.ty();
-                o.trig_huge(self.base.fb(), kind, ty, x, y)
+                o.cold(self.base.fb(), c, ty, args)
             }
-            None => math::trig_huge(self, kind, x, y),
+            None => inline(self),
         }
     }
 

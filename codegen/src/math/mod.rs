@@ -29,7 +29,51 @@ pub use exp_log::{exp, expm1, log, log10, log1p, log2};
 pub use hyperbolic::{acosh, asinh, atanh, cosh, sinh, tanh};
 pub use inverse_trig::{acos, asin, atan, atan2};
 pub use pow::{pow, pow_f32_in_f64};
-pub use trig::{cos, sin, tan, trig_huge, Trig};
+pub use trig::{cos, sin, tan, Trig};
+
+/// The cold code of the math library: the rare side of a function's branch, large and
+/// seldom run, which a builder may emit out of line (`MathBuilder::cold`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Cold {
+    /// sin, cos or tan of arguments beyond the Cody–Waite range (`trig::trig_huge`);
+    /// arguments x and the fast path's result.
+    TrigHuge(Trig),
+    /// pow's general path (`pow::pow_cold`); arguments x and y.
+    Pow,
+    /// `pow_f32_in_f64`'s general path (`pow::pow_f32_in_f64_cold`); arguments x and y.
+    PowF32InF64,
+}
+
+impl Cold {
+    pub fn name(self) -> &'static str {
+        match self {
+            Cold::TrigHuge(Trig::Sin) => "sin of huge arguments",
+            Cold::TrigHuge(Trig::Cos) => "cos of huge arguments",
+            Cold::TrigHuge(Trig::Tan) => "tan of huge arguments",
+            Cold::Pow => "pow's general path",
+            Cold::PowF32InF64 => "pow (f32, in f64)'s general path",
+        }
+    }
+
+    /// Every cold code (`PowF32InF64` is computed on f64 values only).
+    pub const ALL: [Cold; 5] = [
+        Cold::TrigHuge(Trig::Sin),
+        Cold::TrigHuge(Trig::Cos),
+        Cold::TrigHuge(Trig::Tan),
+        Cold::Pow,
+        Cold::PowF32InF64,
+    ];
+}
+
+/// The cold code `c` computed from its two arguments alone: what a builder that
+/// emits it out of line calls (the same values as the inline side of the branch).
+pub fn cold<B: MathBuilder>(b: &mut B, c: Cold, a: &[B::V]) -> B::V {
+    match c {
+        Cold::TrigHuge(kind) => trig::trig_huge(b, kind, a[0], a[1]),
+        Cold::Pow => pow::pow_cold(b, a[0], a[1]),
+        Cold::PowF32InF64 => pow::pow_f32_in_f64_cold(b, a[0], a[1]),
+    }
+}
 
 /// Primitive operations on floating-point values of one width (32 or 64 bits), on the
 /// integers of the same width, and on comparison masks.
@@ -130,13 +174,19 @@ pub trait MathBuilder {
         slow: impl FnOnce(&mut Self, Self::V) -> Self::V,
     ) -> Self::V;
 
-    /// `trig::trig_huge`: sin, cos or tan of the lanes of x beyond the Cody–Waite range
-    /// (the others keep `y`). A builder may emit it out of line, as a call: it is most
-    /// of those functions' code, and runs only for arguments beyond millions.
-    fn trig_huge(&mut self, kind: Trig, x: Self::V, y: Self::V) -> Self::V
+    /// Cold code `c` (the rare side of a function's branch): `inline` emits it in
+    /// place, with the values at hand; a builder may instead emit a call of code that
+    /// computes the same from `args` alone (`cold`), compiled elsewhere.
+    fn cold(
+        &mut self,
+        c: Cold,
+        args: &[Self::V],
+        inline: impl FnOnce(&mut Self) -> Self::V,
+    ) -> Self::V
     where
         Self: Sized,
     {
-        trig::trig_huge(self, kind, x, y)
+        let _ = (c, args);
+        inline(self)
     }
 }

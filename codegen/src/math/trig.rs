@@ -25,7 +25,7 @@
 //! asserted <= 1 everywhere.
 
 use super::common::*;
-use super::MathBuilder;
+use super::{Cold, MathBuilder};
 
 // sin(r) = r + r^3 S(r^2), |r| <= 0.93 (relative error 2^-35.0 / 2^-64.8). The
 // interval exceeds π/4 because q = round(x·2/π) uses a rounded 2/π: for large |x| the
@@ -136,7 +136,9 @@ fn reduced<B: MathBuilder>(b: &mut B, x: B::V, kind: Trig) -> B::V {
     let lim = cw(b, TRIG_LIMIT_32, TRIG_LIMIT_64);
     let ax = b.abs(x);
     let big = b.gt(ax, lim); // ±inf too; they keep the NaN the first reduction gives
-    b.unless_any(big, y, |b, y| b.trig_huge(kind, x, y))
+    b.unless_any(big, y, |b, y| {
+        b.cold(Cold::TrigHuge(kind), &[x, y], |b| trig_huge(b, kind, x, y))
+    })
 }
 
 /// The slow side of `reduced`: `kind` of the finite lanes of x beyond the Cody–Waite
