@@ -18,7 +18,8 @@
 //! kept on the stack: 4–8% on a loop of sin, atan2 or f32 pow alone, 10–50% on one of
 //! exp or log alone (2026-12-04). So a kernel calls only as many functions, the largest
 //! first, as it takes to keep its inline math within a compile-time budget
-//! (`MathCalls::new`); small kernels, and so every kernel of eager mode, stay inline.
+//! (`MathCalls::new`); small kernels, and so every kernel of eager mode, stay inline
+//! (but for f32 pow, whose inline code is large enough on its own).
 //!
 //! The first kernel to call a helper compiles it, beside the kernel's own compilation
 //! and the other helpers it is the first to call: they are independent jobs, handed to
@@ -29,9 +30,8 @@
 //! kernel of sin, cos, pow and atan2 from 7.2 to 4.9 ms (medians of five), and with cold code
 //! (below) to 3.3–3.8 ms (2026-12-04).
 //!
-//! Cold code (`MathFn::is_cold`, `math::Cold`: the Payne–Hanek side of sin, cos and
-//! tan, three quarters of their code, run only for arguments beyond millions; pow's
-//! general path, for x <= 0, inf, NaN, overflow and underflow) is always a call,
+//! Cold code (`MathFn::is_cold`: the Payne–Hanek side of sin, cos and tan, three
+//! quarters of their code, run only for arguments beyond millions) is always a call,
 //! in kernels and helpers alike (but under `Never`), of a helper compiled the first
 //! time a call reaches it (`lazy_entry`), while a kernel runs.
 //!
