@@ -32,16 +32,15 @@ pub use pow::{pow, pow_f32_in_f64};
 pub use trig::{cos, sin, tan, Trig};
 
 /// The cold code of the math library: the rare side of a function's branch, large and
-/// seldom run, which a builder may emit out of line (`MathBuilder::cold`).
+/// seldom run, which a builder may emit out of line (`MathBuilder::cold`). Only code
+/// for arguments that real data rarely holds belongs here: pow's general path (x <= 0,
+/// zeros, overflow) was cold for a while and made `x ** 3` over signed data 20–40%
+/// slower (docs/architecture.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Cold {
     /// sin, cos or tan of arguments beyond the Cody–Waite range (`trig::trig_huge`);
     /// arguments x and the fast path's result.
     TrigHuge(Trig),
-    /// pow's general path (`pow::pow_cold`); arguments x and y.
-    Pow,
-    /// `pow_f32_in_f64`'s general path (`pow::pow_f32_in_f64_cold`); arguments x and y.
-    PowF32InF64,
 }
 
 impl Cold {
@@ -50,18 +49,14 @@ impl Cold {
             Cold::TrigHuge(Trig::Sin) => "sin of huge arguments",
             Cold::TrigHuge(Trig::Cos) => "cos of huge arguments",
             Cold::TrigHuge(Trig::Tan) => "tan of huge arguments",
-            Cold::Pow => "pow's general path",
-            Cold::PowF32InF64 => "pow (f32, in f64)'s general path",
         }
     }
 
-    /// Every cold code (`PowF32InF64` is computed on f64 values only).
-    pub const ALL: [Cold; 5] = [
+    /// Every cold code.
+    pub const ALL: [Cold; 3] = [
         Cold::TrigHuge(Trig::Sin),
         Cold::TrigHuge(Trig::Cos),
         Cold::TrigHuge(Trig::Tan),
-        Cold::Pow,
-        Cold::PowF32InF64,
     ];
 }
 
@@ -70,8 +65,6 @@ impl Cold {
 pub fn cold<B: MathBuilder>(b: &mut B, c: Cold, a: &[B::V]) -> B::V {
     match c {
         Cold::TrigHuge(kind) => trig::trig_huge(b, kind, a[0], a[1]),
-        Cold::Pow => pow::pow_cold(b, a[0], a[1]),
-        Cold::PowF32InF64 => pow::pow_f32_in_f64_cold(b, a[0], a[1]),
     }
 }
 

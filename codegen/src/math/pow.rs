@@ -15,7 +15,7 @@ use super::pow_tables::{
     EXP32_TABLE, EXP_TABLE, INV_LN2_128, LN2_128_HI, LN2_128_LO, LN2_HI, LN2_LO, LOG16_TABLE,
     LOG_OFF, LOG_TABLE,
 };
-use super::{Cold, MathBuilder};
+use super::MathBuilder;
 
 // log(m) = 2s + (2/3)s^3 + s^5 Q(s^2), s^2 <= 0.0295 (relative error of log m
 // 2^-44.2 / 2^-66.2)
@@ -260,32 +260,6 @@ fn late_parts<B: MathBuilder>(b: &mut B, late: Late<B::V, B::I>) -> (B::V, B::I)
 /// x with non-integer finite y). Results overflow to inf and underflow gradually
 /// through the subnormals.
 pub fn pow<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
-    let (core, th) = pow_core(b, x, y);
-    // The usual case, 0 < x < inf with |y·ln x| small enough for a normal result
-    // (which also rules out y infinite or NaN, and x = 1 with y infinite: th is NaN),
-    // takes the core's value; anything else the general path, behind one branch (cold
-    // code: `pow_cold` computes the same from x and y alone).
-    let lim = cw(b, 87.0, 708.0);
-    let bad = not_usual(b, x, th, lim);
-    b.unless_any(bad, core.fast, |b, _| {
-        b.cold(Cold::Pow, &[x, y], |b| {
-            let (p, k) = late_parts(b, core.late);
-            pow_general(b, x, y, p, k, th)
-        })
-    })
-}
-
-/// pow's general path on its own (cold code, `MathBuilder::cold`): the core again,
-/// then `pow_general`; the same values as the branch in `pow`.
-pub fn pow_cold<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
-    let (core, th) = pow_core(b, x, y);
-    let (p, k) = late_parts(b, core.late);
-    pow_general(b, x, y, p, k, th)
-}
-
-/// pow's fast path: the core's result and the parts the general path needs, and th,
-/// the leading part of y·ln|x|.
-fn pow_core<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> (CoreExp<B::V, B::I>, B::V) {
     let ax = b.abs(x);
     let l = if is64::<B>() {
         log_table(b, ax)
@@ -310,7 +284,15 @@ fn pow_core<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> (CoreExp<B::V, B::I>
             late: Late::Parts(p, k),
         }
     };
-    (core, th)
+    // The usual case, 0 < x < inf with |y·ln x| small enough for a normal result
+    // (which also rules out y infinite or NaN, and x = 1 with y infinite: th is NaN),
+    // takes the core's value; anything else the general path, behind one branch.
+    let lim = cw(b, 87.0, 708.0);
+    let bad = not_usual(b, x, th, lim);
+    b.unless_any(bad, core.fast, |b, _| {
+        let (p, k) = late_parts(b, core.late);
+        pow_general(b, x, y, p, k, th)
+    })
 }
 
 /// x^y from the core's p·2^k and the plain product t0 = y·ln|x|, for any x and y: the
@@ -427,37 +409,6 @@ const B_EXPM1: [f64; 3] = [0.5, 1.0 / 6.0, 1.0 / 24.0];
 /// gives finite f64 results that round to f32's infinities and zeros, so only x <= 0,
 /// infinite or NaN inputs and |y·ln x| > 200 take the general path.
 pub fn pow_f32_in_f64<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
-    let (fast, t) = pow_f32_core(b, x, y);
-    let lim = b.c(POW_F32_LIMIT);
-    let bad = not_usual(b, x, t, lim);
-    b.unless_any(bad, fast, |b, fast| {
-        b.cold(Cold::PowF32InF64, &[x, y], |b| {
-            pow_f32_general(b, x, y, t, fast)
-        })
-    })
-}
-
-/// |y·ln x| up to which `pow_f32_in_f64`'s fast path holds.
-const POW_F32_LIMIT: f64 = 200.0;
-
-/// `pow_f32_in_f64`'s general path on its own (cold code, `MathBuilder::cold`): the
-/// fast path again, then `pow_f32_general`; the same values as the branch.
-pub fn pow_f32_in_f64_cold<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
-    let (fast, t) = pow_f32_core(b, x, y);
-    pow_f32_general(b, x, y, t, fast)
-}
-
-/// Overflow, underflow and the special cases of `pow_f32_in_f64`, from t = y·ln|x|
-/// and the fast path's value.
-fn pow_f32_general<B: MathBuilder>(b: &mut B, x: B::V, y: B::V, t: B::V, fast: B::V) -> B::V {
-    let lim = b.c(POW_F32_LIMIT);
-    let mlim = b.neg(lim);
-    let r = over_under(b, t, lim, mlim, fast);
-    pow_specials(b, x, y, r)
-}
-
-/// `pow_f32_in_f64`'s fast path: its value and t = y·ln|x|.
-fn pow_f32_core<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> (B::V, B::V) {
     debug_assert!(is64::<B>(), "pow_f32_in_f64 needs a 64-bit builder");
     let ax = b.abs(x);
     let (row, kd, z) = log_split(b, ax, 4);
@@ -487,7 +438,13 @@ fn pow_f32_core<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> (B::V, B::V) {
     let q = horner(b, r, &B_EXPM1);
     let em1 = b.fma(r2, q, r);
     let fast = b.fma(sc, em1, sc);
-    (fast, t)
+    let lim = b.c(200.0);
+    let bad = not_usual(b, x, t, lim);
+    b.unless_any(bad, fast, |b, fast| {
+        let mlim = b.neg(lim);
+        let r = over_under(b, t, lim, mlim, fast);
+        pow_specials(b, x, y, r)
+    })
 }
 
 #[cfg(test)]
