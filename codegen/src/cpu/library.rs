@@ -24,11 +24,12 @@
 //! The first kernel to call a helper compiles it, beside the kernel's own compilation
 //! and the other helpers it is the first to call: they are independent jobs, handed to
 //! the caller's `Parallel` (the runtime's rayon pool; codegen itself starts no
-//! threads), the longest first. A kernel is emitted before its helpers exist, so each
-//! call loads the helper's address from the helper's cell, which is filled before
+//! threads), the longest first; the calling thread takes what is left once its kernel
+//! is compiled. A kernel is emitted before its helpers exist, so each call loads the
+//! helper's address from the helper's cell, which is filled before
 //! `CpuCompiler::compile_with` returns the kernel. On two cores this brought the first
-//! kernel of sin, cos, pow and atan2 from 7.2 to 4.9 ms (medians of five), and with cold code
-//! (below) to 3.3–3.8 ms (2026-12-04).
+//! kernel of sin, cos, pow and atan2 from 7.2 to 4.9 ms (medians of five), and with
+//! cold code (below) to 3.2–3.6 ms (2026-12-04).
 //!
 //! Cold code (`MathFn::is_cold`: the Payne–Hanek side of sin, cos and tan, three
 //! quarters of their code, run only for arguments beyond millions) is always a call,
