@@ -172,7 +172,7 @@ pub fn run(
             Step::Kernel(k) => {
                 stats.kernels += 1;
                 run_kernel(k, &mut bufs, cache, &mut stats, log)?;
-                log.cold_compiled(kiln_codegen::cpu::take_cold_compiled());
+                log.cold_compiled();
             }
             Step::Scan {
                 op,

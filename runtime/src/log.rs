@@ -61,10 +61,11 @@ impl Log {
     }
 
     /// Cold math helpers compiled while a kernel ran, the first time an argument
-    /// needed them (`kiln_codegen::cpu::take_cold_compiled`).
-    pub fn cold_compiled(&self, compiled: Vec<(String, std::time::Duration)>) {
+    /// needed them (`kiln_codegen::cpu::take_cold_compiled`). Without `compile` they
+    /// are left in codegen's list (at most one entry per cold helper, a few dozen).
+    pub fn cold_compiled(&self) {
         if self.compile {
-            for (what, took) in compiled {
+            for (what, took) in kiln_codegen::cpu::take_cold_compiled() {
                 eprintln!(
                     "[kiln] compiled the cold math helper {what} while the kernel ran: {:.2} ms",
                     took.as_secs_f64() * 1e3

@@ -202,6 +202,11 @@ struct Key {
 }
 
 impl Key {
+    /// What the helper computes, for the compile log: "sin on 2 × f32x4".
+    fn describe(self) -> String {
+        format!("{} on {} × {}", self.f.name(), self.copies, self.ty)
+    }
+
     /// The helper's size in Cranelift instructions, about in proportion to its compile
     /// time.
     fn size(self, isa: &OwnedTargetIsa) -> usize {
@@ -265,8 +270,9 @@ fn is_large(isa: &OwnedTargetIsa, size: usize, bits: u32) -> bool {
 pub struct MathCalls {
     isa: OwnedTargetIsa,
     called: Vec<MathFn>,
-    /// The helpers the emitted calls use, each once.
-    used: RefCell<Vec<Key>>,
+    /// The helpers the emitted calls use, each once (cold ones are not: they compile
+    /// when first run).
+    used: RefCell<Vec<&'static HelperCell>>,
     /// The stack slot that carries every call's arguments and results.
     slot: Cell<Option<StackSlot>>,
     /// Whether cold code is emitted as calls (`MathFn::is_cold`; not under `Never`).
@@ -293,15 +299,15 @@ impl MathCalls {
                 DType::F64 => 64,
                 _ => continue,
             };
-            let (f, halves) = match *instr {
-                Instr::Unary(op, _) => (MathFn::Unary(op), 1),
-                Instr::Binary(BinaryOp::Pow, _, _) if bits == 32 => (MathFn::PowF32InF64, 2),
-                Instr::Binary(op, _, _) => (MathFn::Binary(op), 1),
+            let f = match *instr {
+                Instr::Unary(op, _) => MathFn::Unary(op),
+                Instr::Binary(BinaryOp::Pow, _, _) if bits == 32 => MathFn::PowF32InF64,
+                Instr::Binary(op, _, _) => MathFn::Binary(op),
                 _ => continue,
             };
             if f.is_library() {
                 let size = if f == MathFn::PowF32InF64 {
-                    halves * inline_size(&isa, f, 64)
+                    2 * inline_size(&isa, f, 64) // two f64 halves per f32 vector
                 } else {
                     inline_size(&isa, f, bits)
                 };
@@ -385,20 +391,18 @@ impl MathCalls {
         parallel: &dyn Parallel,
         own: &mut dyn FnMut(),
     ) -> Result<Vec<(String, Duration)>, CodegenError> {
-        let used: Vec<&'static HelperCell> = (self.used.borrow().iter())
-            .map(|&key| helper(key, &self.isa))
-            .collect();
+        let used = self.used.borrow();
         let mut pending: Vec<&'static HelperCell> =
             used.iter().copied().filter(|h| !h.compiled()).collect();
         // the longest first, so that the last to start are short (`Key::size`)
-        pending.sort_by_key(|h| std::cmp::Reverse(h.key.size(&self.isa)));
+        pending.sort_by_cached_key(|h| std::cmp::Reverse(h.key.size(&self.isa)));
         let compiled = Mutex::new(Vec::new());
         let next = AtomicUsize::new(0);
         // takes helpers until none is left: the jobs, and this thread after `own`
         let work = || {
             while let Some(h) = pending.get(next.fetch_add(1, Ordering::Relaxed)) {
                 if let Ok(Some(took)) = h.compile() {
-                    let what = format!("{} on {} × {}", h.key.f.name(), h.key.copies, h.key.ty);
+                    let what = h.key.describe();
                     compiled
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
@@ -418,7 +422,7 @@ impl MathCalls {
         // Every helper the kernel calls must be in place before it can run: this
         // returns at once for a compiled one, and compiles (again) one whose
         // compilation failed or that a `Parallel` did not run, or returns its error.
-        for h in used {
+        for h in used.iter() {
             h.compile()?;
         }
         Ok(compiled.into_inner().unwrap_or_else(|p| p.into_inner()))
@@ -455,8 +459,8 @@ impl MathCalls {
         let copies = args[0].as_slice().len();
         let key = Key { f, ty, copies };
         let h = helper(key, &self.isa);
-        if !f.is_cold() && !self.used.borrow().contains(&key) {
-            self.used.borrow_mut().push(key);
+        if !f.is_cold() && !self.used.borrow().iter().any(|u| u.key == key) {
+            self.used.borrow_mut().push(h);
         }
         // one slot for every call of the kernel, as large as the largest call needs
         let slot = self.slot.get().unwrap_or_else(|| {
@@ -583,7 +587,7 @@ unsafe extern "C" fn lazy_entry(slot: *mut u8, cell: *const HelperCell) {
     match h.compile() {
         Ok(None) => {}
         Ok(Some(took)) => {
-            let what = format!("{} on {} × {}", h.key.f.name(), h.key.copies, h.key.ty);
+            let what = h.key.describe();
             (COLD_COMPILED.lock().unwrap_or_else(|p| p.into_inner())).push((what, took));
         }
         Err(e) => {
@@ -953,7 +957,7 @@ mod tests {
         };
         assert!(!helper(key, &isa).compiled(), "a key of this test only");
         let calls = MathCalls::for_helper(&isa);
-        calls.used.borrow_mut().push(key);
+        calls.used.borrow_mut().push(helper(key, &isa));
         let mut own_ran = false;
         let compiled = calls
             .compile_helpers(&Idle, &mut || own_ran = true)

@@ -110,7 +110,7 @@ pub enum Trig {
 }
 
 impl Trig {
-    /// `kind` of rh + rl + q·π/2.
+    /// This function of rh + rl + q·π/2.
     fn finish<B: MathBuilder>(self, b: &mut B, rh: B::V, rl: B::V, q: B::I) -> B::V {
         match self {
             Trig::Sin => sin_in_quadrant(b, rh, rl, q),
