@@ -13,7 +13,7 @@
 //! as float64 and as float32, and trunc(1000 x) as int32. The functions read u = 0.05 +
 //! 0.9 x (inside every domain; acosh reads 1 + 4u), computed before the timing.
 
-use kiln::{Array, CumulativeOpts, DType, Mode, ReduceOpts};
+use kiln::{s, Array, CumulativeOpts, DType, Mode, ReduceOpts, SortOpts};
 use std::time::Instant;
 
 const ROWS: usize = 4000;
@@ -91,6 +91,64 @@ fn patterns() -> Vec<Pattern> {
         ("x ** 0.7, f64", |x, _, _| kiln::pow(x, 0.7)),
         ("x ** (x + 0.5), f64", |x, _, _| kiln::pow(x, &(x + 0.5)?)),
         ("x ** 0.7, f32", |_, y, _| kiln::pow(y, 0.7)),
+        ("x[:, ::2] + x[:, 1::2], f64", |x, _, _| {
+            &x.slice(s![.., 0..;2])? + &x.slice(s![.., 1..;2])?
+        }),
+        ("sum axis 1 of [40, 100, 2500], f64", |x, _, _| {
+            kiln::sum(&kiln::reshape(x, [40, 100, 2500])?, 1)
+        }),
+        ("[40, 100, 2500] to (2, 0, 1), + 1, f64", |x, _, _| {
+            let t = kiln::reshape(x, [40, 100, 2500])?;
+            &kiln::permute_dims(&t, [2, 0, 1])? + 1.0
+        }),
+        ("x[:, :1] * x[:1, :], f64", |x, _, _| {
+            &x.slice(s![.., 0..1])? * &x.slice(s![0..1, ..])?
+        }),
+        ("x - mean(x, axis 1), f64", |x, _, _| {
+            x - &kiln::mean(x, ReduceOpts::new().axis(1).keepdims(true))?
+        }),
+        ("logsumexp axis 1, f64", |x, _, _| {
+            let m = kiln::max(x, ReduceOpts::new().axis(1).keepdims(true))?;
+            let s = kiln::sum(
+                &kiln::exp(&(x - &m)?)?,
+                ReduceOpts::new().axis(1).keepdims(true),
+            )?;
+            kiln::reshape(&(&kiln::log(&s)? + &m)?, [-1])
+        }),
+        ("where(x > 0.5, exp(x), -x), f64", |x, _, _| {
+            kiln::where_(&kiln::greater(x, 0.5)?, &kiln::exp(x)?, &(-x)?)
+        }),
+        ("clip(x, 0.2, 0.8), f64", |x, _, _| {
+            kiln::clip(x, Some(0.2), Some(0.8))
+        }),
+        ("flip(x, axis 0) + x, f64", |x, _, _| &kiln::flip(x, 0)? + x),
+        ("roll(x, 7, axis 1), f64", |x, _, _| kiln::roll(x, [7], 1)),
+        ("diff axis 1, f64", |x, _, _| {
+            kiln::diff(x, 1, 1, None, None)
+        }),
+        ("concat([x, x], axis 1), f64", |x, _, _| {
+            kiln::concat(&[x, x], 1)
+        }),
+        ("std axis 0, f32", |_, y, _| kiln::std(y, 0)),
+        ("cumulative_sum axis 1, f32", |_, y, _| {
+            kiln::cumulative_sum(y, CumulativeOpts::new().axis(1))
+        }),
+        ("count_nonzero(x > 0.5), f64", |x, _, _| {
+            kiln::count_nonzero(&kiln::greater(x, 0.5)?, ())
+        }),
+        ("sort axis 1, f64", |x, _, _| kiln::sort(x, 1)),
+        ("argsort axis 1 (stable), f32", |_, y, _| {
+            kiln::argsort(y, SortOpts::new().axis(1).stable(true))
+        }),
+        ("unique_values, i32", |_, _, z| kiln::unique_values(z)),
+        ("isin(z, [3, 500, 999]), i32", |_, _, z| {
+            let set = kiln::from_vec(vec![3i32, 500, 999], [3])?;
+            kiln::isin(z, &set, ())
+        }),
+        ("searchsorted(sort(x[0]), x), f64", |x, _, _| {
+            let row = kiln::sort(&x.slice(s![0])?, 0)?;
+            kiln::searchsorted(&row, x, ())
+        }),
     ]
 }
 

@@ -4,9 +4,11 @@
 //! Uniqueness is the standard's value equality (`equal`): -0.0 and 0.0 are one value
 //! (the one that occurs first is returned), and every NaN is distinct from every other
 //! (a complex number with a NaN part too). Unique values come out in ascending order,
-//! NaNs last. How: the flattened input is argsorted (stable), gathered in that order,
-//! and neighbours compared with `not_equal`, all in the graph; the host then only walks
-//! the int64 order and the bool "new value" flags.
+//! NaNs last. How: the flattened input is sorted (stable), and neighbours compared with
+//! `not_equal`, all in the graph; the host then only walks the bool "new value" flags.
+//! Values and counts need no more. First-occurrence and inverse indices need the
+//! sorting permutation: `unique_inverse` and `unique_all` argsort (stable), gather in
+//! that order, compare, and walk the int64 order beside the flags.
 //!
 //! **Graph boundary**: the number of unique values decides the output shapes, so the
 //! `unique_*` functions compute their input now (as `compute()` does, in the mode
@@ -52,41 +54,83 @@ pub struct UniqueInverseResult {
 
 /// Runs of equal values of the flattened input, found on the host.
 struct Groups {
-    /// The flattened input, computed.
+    /// What `first` indexes: the flattened input, or (without positions) that sorted.
     flat: std::sync::Arc<Data>,
-    /// Flat position of each group's first element (the first occurrence: the sort is
-    /// stable).
+    /// Position in `flat` of each group's first element (the first occurrence: the
+    /// sorts are stable).
     first: Vec<usize>,
     counts: Vec<i64>,
-    /// Group of each flat position.
+    /// Group of each flat position; empty without positions.
     inverse: Vec<i64>,
 }
 
-fn groups(func: &'static str, x: &Array, at: Loc) -> Result<Groups> {
+/// What a `unique_*` function needs besides values and counts.
+#[derive(Clone, Copy, PartialEq)]
+enum Need {
+    /// Values and counts: the sorted values are enough.
+    Values,
+    /// First-occurrence and inverse indices too: the sorting permutation is needed.
+    Positions,
+}
+
+fn groups(func: &'static str, x: &Array, need: Need, at: Loc) -> Result<Groups> {
     let flat = reshape_at(func, x, &[-1], at)?;
     let n = flat.size();
-    let op = Op::Library {
-        call: LibCall::Sort(SortCall::Argsort {
-            axis: 0,
-            descending: false,
-        }),
+    let sort = |call| Op::Library {
+        call: LibCall::Sort(call),
         output: 0,
     };
-    let order = Array::node(func, op, &[&flat], at)?;
+    let (axis, descending) = (0, false);
     // new[k]: sorted[k + 1] starts a new group (NaN != NaN, so each NaN does).
-    let (order, new) = if n > 1 {
-        let sorted = take_at(func, &flat, &order, 0, at)?;
-        let (tail, head) = (
-            sorted.slice(crate::s![1..])?,
-            sorted.slice(crate::s![..-1])?,
-        );
-        let new = binary(BinaryOp::NotEqual, tail.into(), head.into(), at)?;
-        eval(&[&flat, &order, &new])?;
-        (order.to_vec::<i64>()?, new.to_vec::<bool>()?)
-    } else {
-        eval(&[&flat, &order])?;
-        (order.to_vec::<i64>()?, Vec::new())
+    let starts = |sorted: &Array| -> Result<Option<Array>> {
+        if n < 2 {
+            return Ok(None);
+        }
+        let tail = sorted.slice(crate::s![1..])?;
+        let head = sorted.slice(crate::s![..-1])?;
+        Ok(Some(binary(
+            BinaryOp::NotEqual,
+            tail.into(),
+            head.into(),
+            at,
+        )?))
     };
+    let flags = |new: Option<Array>| -> Result<Vec<bool>> {
+        new.map_or(Ok(Vec::new()), |a| a.to_vec::<bool>())
+    };
+    if need == Need::Values {
+        let sorted = Array::node(
+            func,
+            sort(SortCall::Sort { axis, descending }),
+            &[&flat],
+            at,
+        )?;
+        let new = starts(&sorted)?;
+        eval(&[&sorted].into_iter().chain(&new).collect::<Vec<_>>())?;
+        let new = flags(new)?;
+        let first: Vec<usize> = (0..n).filter(|&k| k == 0 || new[k - 1]).collect();
+        let ends = first.iter().skip(1).chain([&n]);
+        let counts = first
+            .iter()
+            .zip(ends)
+            .map(|(&a, &b)| (b - a) as i64)
+            .collect();
+        return Ok(Groups {
+            flat: sorted.data(func)?,
+            first,
+            counts,
+            inverse: Vec::new(),
+        });
+    }
+    let order = Array::node(
+        func,
+        sort(SortCall::Argsort { axis, descending }),
+        &[&flat],
+        at,
+    )?;
+    let new = starts(&take_at(func, &flat, &order, 0, at)?)?;
+    eval(&[&flat, &order].into_iter().chain(&new).collect::<Vec<_>>())?;
+    let (order, new) = (order.to_vec::<i64>()?, flags(new)?);
     let mut g = Groups {
         flat: flat.data(func)?,
         first: Vec::new(),
@@ -120,10 +164,12 @@ impl Parts<'_> {
         self.make(self.g.flat.gather(&self.g.first), &[self.g.first.len()])
     }
     fn indices(&self) -> Result<Array> {
+        debug_assert_eq!(self.g.inverse.len(), self.x.size(), "built with positions");
         let first = self.g.first.iter().map(|&p| p as i64).collect();
         self.make(Data::I64(first), &[self.g.first.len()])
     }
     fn inverse(&self) -> Result<Array> {
+        debug_assert_eq!(self.g.inverse.len(), self.x.size(), "built with positions");
         self.make(Data::I64(self.g.inverse.clone()), self.x.shape())
     }
     fn counts(&self) -> Result<Array> {
@@ -131,11 +177,11 @@ impl Parts<'_> {
     }
 }
 
-fn parts<'a>(func: &'static str, x: &'a Array, at: Loc) -> Result<Parts<'a>> {
+fn parts<'a>(func: &'static str, x: &'a Array, need: Need, at: Loc) -> Result<Parts<'a>> {
     Ok(Parts {
         func,
         x,
-        g: groups(func, x, at)?,
+        g: groups(func, x, need, at)?,
         at,
     })
 }
@@ -152,7 +198,7 @@ fn parts<'a>(func: &'static str, x: &'a Array, at: Loc) -> Result<Parts<'a>> {
 /// ```
 #[track_caller]
 pub fn unique_values(x: &Array) -> Result<Array> {
-    parts("unique_values", x, Location::caller())?.values()
+    parts("unique_values", x, Need::Values, Location::caller())?.values()
 }
 
 /// The unique elements of `x` and how often each occurs (int64). **Graph boundary**.
@@ -166,7 +212,7 @@ pub fn unique_values(x: &Array) -> Result<Array> {
 /// ```
 #[track_caller]
 pub fn unique_counts(x: &Array) -> Result<UniqueCountsResult> {
-    let p = parts("unique_counts", x, Location::caller())?;
+    let p = parts("unique_counts", x, Need::Values, Location::caller())?;
     Ok(UniqueCountsResult {
         values: p.values()?,
         counts: p.counts()?,
@@ -187,7 +233,7 @@ pub fn unique_counts(x: &Array) -> Result<UniqueCountsResult> {
 /// ```
 #[track_caller]
 pub fn unique_inverse(x: &Array) -> Result<UniqueInverseResult> {
-    let p = parts("unique_inverse", x, Location::caller())?;
+    let p = parts("unique_inverse", x, Need::Positions, Location::caller())?;
     Ok(UniqueInverseResult {
         values: p.values()?,
         inverse_indices: p.inverse()?,
@@ -208,7 +254,7 @@ pub fn unique_inverse(x: &Array) -> Result<UniqueInverseResult> {
 /// ```
 #[track_caller]
 pub fn unique_all(x: &Array) -> Result<UniqueAllResult> {
-    let p = parts("unique_all", x, Location::caller())?;
+    let p = parts("unique_all", x, Need::Positions, Location::caller())?;
     Ok(UniqueAllResult {
         values: p.values()?,
         indices: p.indices()?,

@@ -26,12 +26,18 @@ fn ints(n: usize, seed: u64) -> Vec<i64> {
     (0..n).map(|_| (next() % 7) as i64 - 3).collect()
 }
 
-/// Values on a coarse grid with NaNs and both signed zeros.
+/// Values on a coarse grid with NaNs (of both signs and two payloads) and both signed
+/// zeros.
 fn floats(n: usize, seed: u64) -> Vec<f64> {
     let mut next = lcg(seed);
+    let nans = [
+        0x7ff8_0000_0000_0000,
+        0xfff8_0000_0000_0000,
+        0x7ff8_0000_0000_0001,
+    ];
     (0..n)
         .map(|_| match next() % 8 {
-            0 => f64::NAN,
+            0 => f64::from_bits(nans[(next() % 3) as usize]),
             1 => -0.0,
             2 => 0.0,
             _ => (next() % 5) as f64 - 2.0,
@@ -616,6 +622,7 @@ fn check_unique(x: &Array, data: &[f64]) {
         let v = kiln::unique_values(&x).unwrap().to_vec::<f64>().unwrap();
         assert_eq!(bits(&v), bits(&want.values));
         let c = kiln::unique_counts(&x).unwrap();
+        assert_eq!(bits(&c.values.to_vec::<f64>().unwrap()), bits(&want.values));
         assert_eq!(c.counts.to_vec::<i64>().unwrap(), want.counts);
         let i = kiln::unique_inverse(&x).unwrap();
         assert_eq!(i.inverse_indices.to_vec::<i64>().unwrap(), want.inverse);
@@ -632,6 +639,28 @@ fn unique_all_matches_a_linear_scan_with_nans_and_signed_zeros() {
     let t = kiln::matrix_transpose(&x).unwrap();
     let tdata: Vec<f64> = (0..60).map(|p| data[(p % 6) * 10 + p / 6]).collect();
     check_unique(&t, &tdata);
+}
+
+#[test]
+fn unique_values_of_a_large_float_input_are_its_stable_sort_deduplicated() {
+    // The parallel sort of one long lane, with ties, signed zeros and NaN payloads: the
+    // first of each run of equal values (the first zero to occur), every NaN.
+    let data = floats(40_000, 13);
+    let mut sorted = data.clone();
+    sorted.sort_by(|a, b| match (a.is_nan(), b.is_nan()) {
+        (false, false) => a.partial_cmp(b).unwrap(),
+        (x, y) => x.cmp(&y),
+    });
+    let want: Vec<f64> = (0..sorted.len())
+        .filter(|&k| k == 0 || sorted[k] != sorted[k - 1])
+        .map(|k| sorted[k])
+        .collect();
+    let x = kiln::from_vec(data, [40_000]).unwrap();
+    for mode in MODES {
+        let x = x.compute_with(mode).unwrap();
+        let got = kiln::unique_values(&x).unwrap().to_vec::<f64>().unwrap();
+        assert_eq!(bits(&got), bits(&want), "{mode:?}");
+    }
 }
 
 #[test]
@@ -671,6 +700,26 @@ fn unique_counts_of_integers_match_a_btreemap() {
             r.counts.to_vec::<i64>().unwrap(),
             map.values().map(|v| v.1).collect::<Vec<_>>()
         );
+    }
+    // Large enough for the parallel sorts; unique_counts sorts values, unique_all
+    // positions.
+    let data: Vec<i32> = (0..40_000).map(|_| (next() % 3000) as i32 - 1500).collect();
+    let mut map: BTreeMap<i32, (i64, i64)> = BTreeMap::new();
+    for (p, &v) in data.iter().enumerate() {
+        map.entry(v).or_insert((p as i64, 0)).1 += 1;
+    }
+    let x = kiln::from_vec(data, [200, 200]).unwrap();
+    let values: Vec<i32> = map.keys().copied().collect();
+    let counts: Vec<i64> = map.values().map(|v| v.1).collect();
+    for mode in MODES {
+        let x = x.compute_with(mode).unwrap();
+        let c = kiln::unique_counts(&x).unwrap();
+        assert_eq!(c.values.to_vec::<i32>().unwrap(), values, "{mode:?}");
+        assert_eq!(c.counts.to_vec::<i64>().unwrap(), counts, "{mode:?}");
+        let a = kiln::unique_all(&x).unwrap();
+        assert_eq!(a.values.to_vec::<i32>().unwrap(), values, "{mode:?}");
+        let first: Vec<i64> = map.values().map(|v| v.0).collect();
+        assert_eq!(a.indices.to_vec::<i64>().unwrap(), first, "{mode:?}");
     }
     let b = kiln::asarray([true, true, false], ()).unwrap();
     let r = kiln::unique_counts(&b).unwrap();

@@ -24,12 +24,20 @@ fn lcg(seed: u64) -> impl FnMut() -> u64 {
     }
 }
 
+/// NaNs of both signs and several payloads: a stable sort keeps them in input order,
+/// bit for bit.
+const NANS: [u64; 3] = [
+    0x7ff8_0000_0000_0000,
+    0xfff8_0000_0000_0000,
+    0x7ff8_0000_0000_0001,
+];
+
 /// Values on a coarse grid (many ties), with NaNs and both signed zeros mixed in.
 fn floats(n: usize, seed: u64) -> Vec<f64> {
     let mut next = lcg(seed);
     (0..n)
         .map(|_| match next() % 10 {
-            0 => f64::NAN,
+            0 => f64::from_bits(NANS[(next() % 3) as usize]),
             1 => -0.0,
             2 => 0.0,
             _ => (next() % 7) as f64 - 3.0,
@@ -282,6 +290,34 @@ fn large_inputs_take_the_parallel_paths_and_agree() {
         let x = array(&data, &shape);
         check_f64(&x, &data, axis, false);
         check_f64(&x, &data, axis, true);
+    }
+}
+
+#[test]
+fn f32_sorts_bit_for_bit_with_signed_zeros_and_nan_payloads() {
+    // One long lane (parallel), and many lanes along either axis.
+    for (shape, axis) in [(vec![40_000], 0), (vec![30, 70], 0), (vec![30, 70], 1)] {
+        let n: usize = shape.iter().product();
+        let narrow = |v: f64| match v.to_bits() {
+            // the low payload bit, which the conversion drops
+            0x7ff8_0000_0000_0001 => f32::from_bits(0x7fc0_0001),
+            _ => v as f32,
+        };
+        let data: Vec<f32> = floats(n, 11).into_iter().map(narrow).collect();
+        let x = kiln::from_vec(data.clone(), &shape).unwrap();
+        let cmp = |a: f32, b: f32| cmp_f64(a as f64, b as f64);
+        for descending in [false, true] {
+            let (want_v, want_i) = reference(&data, &shape, axis, cmp, descending);
+            let opts = SortOpts::new().axis(axis as i64).descending(descending);
+            for mode in MODES {
+                let s = kiln::sort(&x, opts).unwrap().compute_with(mode).unwrap();
+                let i = kiln::argsort(&x, opts).unwrap().compute_with(mode).unwrap();
+                let bits = |v: Vec<f32>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                let what = format!("{shape:?} axis {axis} descending {descending} {mode:?}");
+                assert_eq!(bits(s.to_vec().unwrap()), bits(want_v.clone()), "{what}");
+                assert_eq!(i.to_vec::<i64>().unwrap(), want_i, "{what}");
+            }
+        }
     }
 }
 

@@ -24,6 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 ROWS, COLS = 4000, 2500
 
 
+def logsumexp(x: np.ndarray) -> np.ndarray:
+    m = x.max(axis=1, keepdims=True)
+    return (np.log(np.exp(x - m).sum(axis=1, keepdims=True)) + m).reshape(-1)
+
+
 def numpy_patterns(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> dict:
     return {
         "sum axis 1, f64": lambda: x.sum(axis=1),
@@ -59,6 +64,27 @@ def numpy_patterns(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> dict:
         "x ** 0.7, f64": lambda: x ** 0.7,
         "x ** (x + 0.5), f64": lambda: x ** (x + 0.5),
         "x ** 0.7, f32": lambda: y ** np.float32(0.7),
+        "x[:, ::2] + x[:, 1::2], f64": lambda: x[:, ::2] + x[:, 1::2],
+        "sum axis 1 of [40, 100, 2500], f64": lambda: x.reshape(40, 100, 2500).sum(axis=1),
+        "[40, 100, 2500] to (2, 0, 1), + 1, f64": lambda: np.ascontiguousarray(
+            x.reshape(40, 100, 2500).transpose(2, 0, 1)) + 1.0,
+        "x[:, :1] * x[:1, :], f64": lambda: x[:, :1] * x[:1, :],
+        "x - mean(x, axis 1), f64": lambda: x - x.mean(axis=1, keepdims=True),
+        "logsumexp axis 1, f64": lambda: logsumexp(x),
+        "where(x > 0.5, exp(x), -x), f64": lambda: np.where(x > 0.5, np.exp(x), -x),
+        "clip(x, 0.2, 0.8), f64": lambda: np.clip(x, 0.2, 0.8),
+        "flip(x, axis 0) + x, f64": lambda: x[::-1] + x,
+        "roll(x, 7, axis 1), f64": lambda: np.roll(x, 7, axis=1),
+        "diff axis 1, f64": lambda: np.diff(x, axis=1),
+        "concat([x, x], axis 1), f64": lambda: np.concatenate([x, x], axis=1),
+        "std axis 0, f32": lambda: y.std(axis=0),
+        "cumulative_sum axis 1, f32": lambda: np.cumsum(y, axis=1),
+        "count_nonzero(x > 0.5), f64": lambda: np.count_nonzero(x > 0.5),
+        "sort axis 1, f64": lambda: np.sort(x, axis=1),
+        "argsort axis 1 (stable), f32": lambda: np.argsort(y, axis=1, kind="stable"),
+        "unique_values, i32": lambda: np.unique(z),
+        "isin(z, [3, 500, 999]), i32": lambda: np.isin(z, np.array([3, 500, 999], np.int32)),
+        "searchsorted(sort(x[0]), x), f64": lambda: np.searchsorted(np.sort(x[0]), x),
     }
 
 
