@@ -172,7 +172,7 @@ pub fn take_along_axis(x: &Array, indices: &Array, axis: i64) -> Result<Array> {
 }
 
 /// The number of nonzero elements over axes (all by default), as int64: a sum of
-/// `x != 0`, so it fuses. Options: [`ReduceOpts`] (axes, keepdims).
+/// `x != 0`, so it fuses (counted in float64, exactly). Options: [`ReduceOpts`] (axes, keepdims).
 ///
 /// ```
 /// let x = kiln::asarray([[0.0f64, 2.0, f64::NAN], [0.0, -0.0, 1.0]], ())?;
@@ -194,14 +194,17 @@ pub fn count_nonzero(x: &Array, opts: impl Into<ReduceOpts>) -> Result<Array> {
         None => (0..x.ndim()).collect(),
         Some(list) => normalize_axes(func, list, x.ndim()).map_err(|e| err(e, at))?,
     };
-    let ones = cast(func, &is_nonzero(x, at)?, DType::I64, at)?;
+    // Counted in float64, whose sums of ones are exact below 2^53 (more elements than
+    // fit in memory), because float kernels vectorise their sums: 10M f64 elements in
+    // 1.6 ms against 5.5 for an int64 count, which runs as a scalar loop there.
+    let ones = cast(func, &is_nonzero(x, at)?, DType::F64, at)?;
     let op = Op::Reduce {
         op: ReduceOp::Sum,
         axes,
         keepdims: opts.keepdims,
         correction_bits: 0,
     };
-    Array::node(func, op, &[&ones], at)
+    cast(func, &Array::node(func, op, &[&ones], at)?, DType::I64, at)
 }
 
 /// The positions of the nonzero elements (for bool, the true ones), one int64 array

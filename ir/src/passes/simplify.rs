@@ -10,6 +10,7 @@ use super::{derived, fill_value, rewrite, FnRule, Rule};
 use crate::graph::{Graph, Node, NodeId};
 use crate::op::{BinaryOp, Op, SliceDim, UnaryOp};
 use crate::scalar::Scalar;
+use crate::DType;
 use smallvec::SmallVec;
 
 pub fn run(graph: &Graph) -> Graph {
@@ -79,11 +80,27 @@ fn is_subtractive_identity(s: Scalar) -> bool {
     }
 }
 
-/// x*1, 1*x, x/1, x+(-0), (-0)+x, x-(+0) → x.
+/// x*1, 1*x, x/1, x+(-0), (-0)+x, x-(+0) → x; for bools b != false, b == true, b and
+/// true, b or false, b xor false (either way round) → b.
 fn identity_arithmetic(out: &mut Graph, node: &Node) -> Option<NodeId> {
     let Op::Binary(op) = node.op else { return None };
     let (a, b) = (node.inputs[0], node.inputs[1]);
     let (va, vb) = (fill_value(out.node(a)), fill_value(out.node(b)));
+    if out.node(a).meta.dtype == DType::Bool && out.node(b).meta.dtype == DType::Bool {
+        use BinaryOp::*;
+        let identity = match op {
+            NotEqual | LogicalOr | LogicalXor | BitwiseOr | BitwiseXor => Scalar::Bool(false),
+            Equal | LogicalAnd | BitwiseAnd => Scalar::Bool(true),
+            _ => return None,
+        };
+        return if vb == Some(identity) {
+            Some(a)
+        } else if va == Some(identity) {
+            Some(b)
+        } else {
+            None
+        };
+    }
     match op {
         BinaryOp::Multiply if vb.is_some_and(is_one) => Some(a),
         BinaryOp::Multiply if va.is_some_and(is_one) => Some(b),
@@ -226,6 +243,35 @@ mod tests {
         let y = bin(Add, &bin(Multiply, &x, &one), &neg_zero);
         let z = un(Negative, &un(Negative, &bin(Divide, &y, &one)));
         insta::assert_snapshot!(run(&graph(&[&z])).dump());
+    }
+
+    #[test]
+    fn bool_identities_disappear() {
+        let b = bin(Greater, &input(&[4], F32), &fill(0.5, &[4], F32));
+        let rules = [
+            (NotEqual, false),
+            (Equal, true),
+            (LogicalAnd, true),
+            (LogicalOr, false),
+            (LogicalXor, false),
+            (BitwiseAnd, true),
+            (BitwiseOr, false),
+            (BitwiseXor, false),
+        ];
+        for (op, identity) in rules {
+            let c = fill(identity, &[4], Bool);
+            let g = run(&graph(&[&bin(op, &b, &c), &bin(op, &c, &b)]));
+            for o in &g.outputs {
+                assert_eq!(g.node(*o).op, Op::Binary(Greater), "{op:?}: {}", g.dump());
+            }
+            // With the other constant the value changes: the node stays.
+            let g = run(&graph(&[&bin(op, &b, &fill(!identity, &[4], Bool))]));
+            assert_eq!(g.node(g.outputs[0]).op, Op::Binary(op), "{op:?}");
+        }
+        // Only bools: an integer 0 is not an identity of not_equal.
+        let i = input(&[4], I32);
+        let g = run(&graph(&[&bin(NotEqual, &i, &fill(0, &[4], I32))]));
+        assert_eq!(g.node(g.outputs[0]).op, Op::Binary(NotEqual));
     }
 
     #[test]
