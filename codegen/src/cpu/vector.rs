@@ -288,6 +288,7 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
             Instr::Const(_) => float(*dtype) || int(*dtype),
             // An iota of floats (`linspace`, a float `arange`): the lanes' addresses.
             Instr::Index { .. } => float(*dtype),
+            Instr::Unary(op, x) if k.dtype(*x) == DType::Bool => is_mask_not(*op),
             Instr::Unary(op, x) => {
                 let input = k.dtype(*x);
                 float(input)
@@ -331,6 +332,7 @@ fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
     match instr {
         Instr::Load { access } => k.args[k.accesses[*access].arg].dtype == dtype,
         Instr::Const(_) | Instr::Index { .. } => int(dtype),
+        Instr::Unary(op, x) if k.dtype(*x) == DType::Bool => is_mask_not(*op),
         Instr::Unary(op, x) => {
             use UnaryOp::*;
             int(dtype)
@@ -377,9 +379,41 @@ fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
 }
 
 /// Logic over bool lane masks (`and`, `or`).
+/// The operations on two bools that lane masks do in one or two bitwise instructions
+/// (`mask_logic`).
 fn is_mask_logic(op: BinaryOp) -> bool {
     use BinaryOp::*;
-    matches!(op, LogicalAnd | LogicalOr | BitwiseAnd | BitwiseOr)
+    matches!(
+        op,
+        LogicalAnd
+            | LogicalOr
+            | LogicalXor
+            | BitwiseAnd
+            | BitwiseOr
+            | BitwiseXor
+            | Equal
+            | NotEqual
+    )
+}
+
+/// The negation of a bool, on a lane mask.
+fn is_mask_not(op: UnaryOp) -> bool {
+    matches!(op, UnaryOp::LogicalNot | UnaryOp::BitwiseInvert)
+}
+
+/// `op` of two lane masks of the same width (`is_mask_logic`).
+fn mask_logic(e: &mut Emitter, op: BinaryOp, x: Value, y: Value) -> Value {
+    use BinaryOp::*;
+    match op {
+        LogicalAnd | BitwiseAnd => e.b.ins().band(x, y),
+        LogicalOr | BitwiseOr => e.b.ins().bor(x, y),
+        LogicalXor | BitwiseXor | NotEqual => e.b.ins().bxor(x, y),
+        Equal => {
+            let d = e.b.ins().bxor(x, y);
+            e.b.ins().bnot(d)
+        }
+        _ => unreachable!("{op:?} is not mask logic (is_mask_logic)"),
+    }
 }
 
 fn is_comparison(op: BinaryOp) -> bool {
@@ -593,6 +627,8 @@ pub(crate) fn body(
         // Arithmetic and functions: every operation once per copy, in lockstep.
         let lanes = |v: &Vec<Value>| Lanes::new(v);
         match instr {
+            // A bool's negation: `bnot` per copy, below.
+            Instr::Unary(_, x) if k.dtype(*x) == DType::Bool => {}
             Instr::Unary(op, x) if is_integer(dtype) => {
                 let x = &vals[x.0 as usize];
                 vals.push(x.iter().map(|&x| int_unary(e, *op, x)).collect());
@@ -644,12 +680,9 @@ pub(crate) fn body(
                 Instr::Binary(op, xv, yv) => {
                     let (x, y) = (vals[xv.0 as usize][c], vals[yv.0 as usize][c]);
                     let y = mask_as(e, y, mask_bits(*yv), mask_bits(*xv));
-                    match op {
-                        BinaryOp::LogicalAnd | BinaryOp::BitwiseAnd => e.b.ins().band(x, y),
-                        _ => e.b.ins().bor(x, y),
-                    }
+                    mask_logic(e, *op, x, y)
                 }
-                Instr::Unary(..) => unreachable!("emitted in lockstep above"),
+                Instr::Unary(_, xv) => e.b.ins().bnot(vals[xv.0 as usize][c]),
                 Instr::Select(cv, x, y) => {
                     let (cnd, x, y) = (
                         vals[cv.0 as usize][c],
