@@ -124,9 +124,14 @@ fn textbook(a: &Host, b: &Host) -> Host {
     Host { shape, v }
 }
 
-fn check(got: &Array, want: &Host, ctx: &str) {
-    assert_eq!(got.shape(), want.shape.as_slice(), "{ctx}: shape");
+/// `build()`'s values in every mode against `want`. The array is built afresh for each
+/// mode: an array computed once keeps its values, so computing it again in another
+/// mode would only read them back.
+fn check(build: impl Fn() -> Array, want: &Host, ctx: &str) {
     for mode in MODES {
+        let got = build();
+        assert_eq!(got.shape(), want.shape.as_slice(), "{ctx}: shape");
+        assert!(!got.is_evaluated(), "{ctx}: built afresh for {mode:?}");
         let v: Vec<f64> = got.compute_with(mode).unwrap().to_vec().unwrap();
         assert_eq!(v, want.v, "{ctx} in {mode:?}");
     }
@@ -152,13 +157,67 @@ fn matmul_follows_the_standard_for_vectors_batches_and_empty_axes() {
         (&[300, 40], &[40, 3]),
         (&[2, 5, 40], &[1, 40, 1]),
         (&[0, 40], &[40, 2]),
+        // Batches of small matrices: one loop per product (`small`), not gemm.
+        (&[64, 3, 3], &[64, 3, 1]),
+        (&[40, 4, 4], &[4, 4]),
+        (&[3, 2, 0], &[3, 0, 4]),
+        (&[3, 0, 5], &[3, 5, 2]),
+        (&[6, 12, 12], &[6, 12, 12]),
     ];
     for (i, &(sa, sb)) in cases.iter().enumerate() {
         let (a, ha) = make(sa, 2 * i as u64 + 1);
         let (b, hb) = make(sb, 2 * i as u64 + 2);
-        let got = kiln::matmul(&a, &b).unwrap();
-        check(&got, &textbook(&ha, &hb), &format!("{sa:?} @ {sb:?}"));
+        let got = || kiln::matmul(&a, &b).unwrap();
+        check(got, &textbook(&ha, &hb), &format!("{sa:?} @ {sb:?}"));
     }
+}
+
+#[test]
+fn batches_of_small_products_read_transposed_and_flipped_operands() {
+    // Rows of the rhs not contiguous (a transposed batch) and a flipped lhs batch: the
+    // small-product loop's strided path.
+    let (a, ha) = make(&[50, 3, 4], 21);
+    let (b, hb) = make(&[50, 5, 4], 22);
+    let bt = kiln::matrix_transpose(&b).unwrap();
+    let hbt = Host {
+        shape: vec![50, 4, 5],
+        v: (0..1000)
+            .map(|e| {
+                let (i, r, c) = (e / 20, e / 5 % 4, e % 5);
+                hb.v[(i * 5 + c) * 4 + r]
+            })
+            .collect(),
+    };
+    check(
+        || kiln::matmul(&a, &bt).unwrap(),
+        &textbook(&ha, &hbt),
+        "a @ b.mT",
+    );
+    // One transposed matrix for the whole batch (a broadcast view: the same start for
+    // every product, columns 4 apart).
+    let (c, hc) = make(&[5, 4], 23);
+    let ct = kiln::matrix_transpose(&c).unwrap();
+    let hct = Host {
+        shape: vec![4, 5],
+        v: (0..20).map(|e| hc.v[(e % 5) * 4 + e / 5]).collect(),
+    };
+    check(
+        || kiln::matmul(&a, &ct).unwrap(),
+        &textbook(&ha, &hct),
+        "a @ c.T",
+    );
+    let af = kiln::flip(&a, 0).unwrap();
+    let haf = Host {
+        shape: vec![50, 3, 4],
+        v: (0..600)
+            .map(|e| ha.v[(49 - e / 12) * 12 + e % 12])
+            .collect(),
+    };
+    check(
+        || kiln::matmul(&af, &bt).unwrap(),
+        &textbook(&haf, &hbt),
+        "flip(a) @ b.mT",
+    );
 }
 
 #[test]
@@ -172,7 +231,7 @@ fn matmul_reads_transposed_flipped_sliced_and_broadcast_operands_as_views() {
         v: (0..30).map(|i| ha.v[(i % 6) * 5 + i / 6]).collect(),
     };
     check(
-        &kiln::matmul(&at, &b).unwrap(),
+        || kiln::matmul(&at, &b).unwrap(),
         &textbook(&hat, &hb),
         "a.T @ b",
     );
@@ -189,7 +248,7 @@ fn matmul_reads_transposed_flipped_sliced_and_broadcast_operands_as_views() {
         v: (0..24).map(|i| hb.v[(5 - i / 4) * 4 + i % 4]).collect(),
     };
     check(
-        &kiln::matmul(&at, &fl).unwrap(),
+        || kiln::matmul(&at, &fl).unwrap(),
         &textbook(&hat, &hfl),
         "a.T @ flip(b)",
     );
@@ -202,7 +261,7 @@ fn matmul_reads_transposed_flipped_sliced_and_broadcast_operands_as_views() {
     };
     let (c, hc) = make(&[2, 3], 13);
     check(
-        &kiln::matmul(&c, &sl).unwrap(),
+        || kiln::matmul(&c, &sl).unwrap(),
         &textbook(&hc, &hsl),
         "c @ b[1::2]",
     );
@@ -213,8 +272,8 @@ fn matmul_reads_transposed_flipped_sliced_and_broadcast_operands_as_views() {
         shape: vec![20, 2],
         v: (0..40).map(|i| hw.v[(i % 2) * 20 + i / 2]).collect(),
     };
-    let xw = kiln::matmul(&x, &kiln::matrix_transpose(&w).unwrap()).unwrap();
-    check(&xw, &textbook(&hx, &hwt), "X @ W.T with two columns");
+    let xw = || kiln::matmul(&x, &kiln::matrix_transpose(&w).unwrap()).unwrap();
+    check(xw, &textbook(&hx, &hwt), "X @ W.T with two columns");
     // A broadcast operand (stride 0 rows).
     let (r, hr) = make(&[1, 6], 14);
     let wide = kiln::broadcast_to(&r, [3, 6]).unwrap();
@@ -223,7 +282,7 @@ fn matmul_reads_transposed_flipped_sliced_and_broadcast_operands_as_views() {
         v: (0..18).map(|i| hr.v[i % 6]).collect(),
     };
     check(
-        &kiln::matmul(&wide, &b).unwrap(),
+        || kiln::matmul(&wide, &b).unwrap(),
         &textbook(&hw, &hb),
         "broadcast rows @ b",
     );
@@ -246,8 +305,8 @@ fn integer_matmul_wraps_like_numpy_and_f32_goes_through_gemm() {
     let (y, hy) = make(&[65, 31], 22);
     let x32 = kiln::astype(&x, DType::F32).unwrap();
     let y32 = kiln::astype(&y, DType::F32).unwrap();
-    let got = kiln::astype(&kiln::matmul(&x32, &y32).unwrap(), DType::F64).unwrap();
-    check(&got, &textbook(&hx, &hy), "f32 33x65 @ 65x31");
+    let got = || kiln::astype(&kiln::matmul(&x32, &y32).unwrap(), DType::F64).unwrap();
+    check(got, &textbook(&hx, &hy), "f32 33x65 @ 65x31");
     // Mixed dtypes promote: i64 @ f64 is an error (kinds do not mix), i32 @ i64 → i64.
     let i32s = kiln::asarray([[1i32, 2]], ()).unwrap();
     let i64s = kiln::asarray([[3i64], [4]], ()).unwrap();
@@ -282,7 +341,7 @@ fn matmul_errors_name_the_function_and_shapes() {
 fn tensordot_and_vecdot_match_sums_of_products() {
     let (a, ha) = make(&[2, 3, 4], 31);
     let (b, hb) = make(&[3, 4, 5], 32);
-    let got = kiln::tensordot(&a, &b, 2).unwrap();
+    let got = || kiln::tensordot(&a, &b, 2).unwrap();
     let want: Vec<f64> = (0..10)
         .map(|o| {
             let (i, j) = (o / 5, o % 5);
@@ -292,7 +351,7 @@ fn tensordot_and_vecdot_match_sums_of_products() {
         })
         .collect();
     check(
-        &got,
+        got,
         &Host {
             shape: vec![2, 5],
             v: want,
@@ -301,7 +360,7 @@ fn tensordot_and_vecdot_match_sums_of_products() {
     );
     // Explicit pairs: contract a's axis 0 with c's axis 1.
     let (c, hc) = make(&[5, 2], 33);
-    let got = kiln::tensordot(&a, &c, ([0], [1])).unwrap();
+    let got = || kiln::tensordot(&a, &c, ([0], [1])).unwrap();
     let want: Vec<f64> = (0..60)
         .map(|o| {
             let (j, k, l) = (o / 20, (o / 5) % 4, o % 5);
@@ -309,7 +368,7 @@ fn tensordot_and_vecdot_match_sums_of_products() {
         })
         .collect();
     check(
-        &got,
+        got,
         &Host {
             shape: vec![3, 4, 5],
             v: want,
@@ -321,12 +380,12 @@ fn tensordot_and_vecdot_match_sums_of_products() {
     assert!(kiln::tensordot(&a, &b, 3).is_err());
     // vecdot broadcasts [2,3,4] with [4].
     let (v, hv) = make(&[4], 34);
-    let got = kiln::vecdot(&a, &v, -1).unwrap();
+    let got = || kiln::vecdot(&a, &v, -1).unwrap();
     let want: Vec<f64> = (0..6)
         .map(|o| (0..4).map(|p| ha.at(&[o / 3, o % 3, p]) * hv.v[p]).sum())
         .collect();
     check(
-        &got,
+        got,
         &Host {
             shape: vec![2, 3],
             v: want,
@@ -410,6 +469,66 @@ fn large_products_give_the_same_bits_on_pools_of_1_2_3_and_8_threads() {
                     "{sa:?} @ {sb:?}: {g} vs {w}"
                 );
             }
+        }
+    }
+}
+
+#[test]
+fn products_written_into_reused_buffers_show_no_stale_values() {
+    // Library outputs come from the executor's pool of freed buffers (1 MiB and up):
+    // leave one full of NaN (or 7 for integers) of each output's size, then check that
+    // the products that accumulate (small batches, integers) or may write nothing (k =
+    // 0) start from zero.
+    let n = 1 << 17; // 1 MiB of f64 or i64
+    let dirty = |dtype: DType, fill: kiln::Operand| {
+        let junk = kiln::add(kiln::zeros([n], dtype).unwrap(), fill).unwrap();
+        junk.compute_with(Mode::Fused).unwrap();
+        drop(junk);
+    };
+    let (a, ha) = make(&[n / 2, 2, 3], 41);
+    let (b, hb) = make(&[n / 2, 3, 1], 42);
+    let want = textbook(&ha, &hb);
+    for mode in [Mode::Eager, Mode::Fused] {
+        dirty(DType::F64, f64::NAN.into());
+        let v: Vec<f64> = kiln::matmul(&a, &b)
+            .unwrap()
+            .compute_with(mode)
+            .unwrap()
+            .to_vec()
+            .unwrap();
+        assert_eq!(v, want.v, "small batch in {mode:?}");
+        dirty(DType::I64, 7i64.into());
+        let (ai, bi) = (
+            kiln::astype(&a, DType::I64).unwrap(),
+            kiln::astype(&b, DType::I64).unwrap(),
+        );
+        let v: Vec<i64> = kiln::matmul(&ai, &bi)
+            .unwrap()
+            .compute_with(mode)
+            .unwrap()
+            .to_vec()
+            .unwrap();
+        assert!(
+            v.iter().zip(&want.v).all(|(&x, &w)| x as f64 == w),
+            "int64 in {mode:?}"
+        );
+        for (sa, sb) in [
+            (vec![n / 2, 2, 0], vec![n / 2, 0, 1]),
+            (vec![n, 0], vec![0, 1]),
+        ] {
+            dirty(DType::F64, f64::NAN.into());
+            let x = kiln::zeros(&sa, DType::F64).unwrap();
+            let y = kiln::zeros(&sb, DType::F64).unwrap();
+            let v: Vec<f64> = kiln::matmul(&x, &y)
+                .unwrap()
+                .compute_with(mode)
+                .unwrap()
+                .to_vec()
+                .unwrap();
+            assert!(
+                v.iter().all(|&x| x == 0.0),
+                "k = 0, {sa:?} @ {sb:?} in {mode:?}"
+            );
         }
     }
 }

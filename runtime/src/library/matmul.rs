@@ -10,7 +10,7 @@
 
 use crate::error::RuntimeError;
 use kiln_ir::layout::Layout;
-use kiln_ir::{Data, Shape};
+use kiln_ir::{Data, Element, Shape};
 use num_complex::{Complex32, Complex64};
 use num_traits::{One, WrappingAdd, WrappingMul, Zero};
 use rayon::prelude::*;
@@ -69,6 +69,8 @@ pub fn strided((a, la): (&Data, &Layout), (b, lb): (&Data, &Layout)) -> Result<D
     let (oa, ob) = (Operand::of(la), Operand::of(lb));
     let (oa, ob) = (&oa, &ob);
     Ok(match (a, b) {
+        (Data::F32(x), Data::F32(y)) if small(d) => Data::F32(small_products(x, oa, y, ob, d)),
+        (Data::F64(x), Data::F64(y)) if small(d) => Data::F64(small_products(x, oa, y, ob, d)),
         (Data::F32(x), Data::F32(y)) if skinny(oa, d) => Data::F32(row_dots(x, oa, y, ob, d)),
         (Data::F64(x), Data::F64(y)) if skinny(oa, d) => Data::F64(row_dots(x, oa, y, ob, d)),
         (Data::F32(x), Data::F32(y)) => Data::F32(with_gemm(x, oa, y, ob, d)),
@@ -87,16 +89,18 @@ pub fn strided((a, la): (&Data, &Layout), (b, lb): (&Data, &Layout)) -> Result<D
     })
 }
 
-fn with_gemm<T: Copy + Zero + One + Send + Sync + 'static>(
+fn with_gemm<T: Element + Zero + One + Send + Sync + 'static>(
     a: &[T],
     oa: &Operand,
     b: &[T],
     ob: &Operand,
     (batch, m, k, n): (usize, usize, usize, usize),
 ) -> Vec<T> {
-    let mut out = vec![T::zero(); batch * m * n];
-    // With k = 0 the product is the empty sum: the zeros already there.
+    // From the executor's pool (huge pages when fresh): gemm writes every element.
+    let mut out = super::output::<T>(batch * m * n);
+    // With k = 0 the product is the empty sum.
     if m == 0 || n == 0 || k == 0 {
+        out.fill(T::zero());
         return out;
     }
     let tasks = blocks(batch, m, k, n, rayon::current_num_threads());
@@ -225,6 +229,101 @@ fn blocks(batch: usize, m: usize, k: usize, n: usize, threads: usize) -> Vec<Blo
     out
 }
 
+/// The most multiply-adds of one small product (`small`). Batches of f64 products,
+/// this loop against gemm (2026-12-04, 2 cores): 3 × 3, a million: 32 against 152 ms;
+/// 8 × 8: 14.9 against 21.5; 12 × 12: 17.5 against 20.9; 16 × 16: 19.2 against 15.6.
+const SMALL_WORK: usize = 2048;
+
+/// A batch of small matrices (3 × 3 rotations, 4 × 4 transforms): each product is too
+/// small for gemm's packing and dispatch, which cost more than the arithmetic.
+fn small((batch, m, k, n): (usize, usize, usize, usize)) -> bool {
+    batch > 1 && m * k * n <= SMALL_WORK
+}
+
+/// `small`'s products, a loop per matrix: each output row accumulates a·b over k in
+/// order from +0 (with fused multiply-adds where the CPU has them, as `row_dots`), the
+/// matrices in parallel in fixed groups, so the bits do not depend on the threads.
+fn small_products<T: num_traits::Float + Element + Send + Sync>(
+    a: &[T],
+    oa: &Operand,
+    b: &[T],
+    ob: &Operand,
+    (batch, m, k, n): (usize, usize, usize, usize),
+) -> Vec<T> {
+    // Every element is zeroed, then accumulated, by its task (`small_block`).
+    let mut out = super::output::<T>(batch * m * n);
+    if m == 0 || n == 0 {
+        return out;
+    }
+    #[cfg(target_arch = "x86_64")]
+    let fma = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
+    #[cfg(not(target_arch = "x86_64"))]
+    let fma = false;
+    // Groups of about 2^14 multiply-adds per task.
+    let per_task = (1 << 14) / (m * k * n).max(1) + 1;
+    out.par_chunks_mut(per_task * m * n)
+        .enumerate()
+        .for_each(|(t, o)| {
+            let first = t * per_task;
+            #[cfg(target_arch = "x86_64")]
+            if fma {
+                // SAFETY: the CPU has AVX2 and FMA (checked above).
+                unsafe { small_fma(a, oa, b, ob, (first, m, k, n), o) };
+                return;
+            }
+            let _ = fma;
+            small_block::<T, false>(a, oa, b, ob, (first, m, k, n), o);
+        });
+    out
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn small_fma<T: num_traits::Float>(
+    a: &[T],
+    oa: &Operand,
+    b: &[T],
+    ob: &Operand,
+    dims: (usize, usize, usize, usize),
+    out: &mut [T],
+) {
+    small_block::<T, true>(a, oa, b, ob, dims, out)
+}
+
+/// The products of matrices `first..` of the batch into `out` (m × n each).
+#[inline(always)]
+fn small_block<T: num_traits::Float, const FMA: bool>(
+    a: &[T],
+    oa: &Operand,
+    b: &[T],
+    ob: &Operand,
+    (first, m, k, n): (usize, usize, usize, usize),
+    out: &mut [T],
+) {
+    let madd = |x: T, y: T, acc: T| if FMA { x.mul_add(y, acc) } else { acc + x * y };
+    for (p, o) in out.chunks_mut(m * n).enumerate() {
+        o.fill(T::zero());
+        let (sa, sb) = (oa.starts[first + p], ob.starts[first + p]);
+        for (i, row) in o.chunks_mut(n).enumerate() {
+            for q in 0..k {
+                let x = a[(sa + i as isize * oa.rs + q as isize * oa.cs) as usize];
+                let bq = sb + q as isize * ob.rs;
+                if ob.cs == 1 {
+                    // Contiguous rhs rows: a loop the compiler vectorises.
+                    let bq = bq as usize;
+                    for (acc, &y) in row.iter_mut().zip(&b[bq..bq + n]) {
+                        *acc = madd(x, y, *acc);
+                    }
+                } else {
+                    for (j, acc) in row.iter_mut().enumerate() {
+                        *acc = madd(x, b[(bq + j as isize * ob.cs) as usize], *acc);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A product with few output columns and contiguous lhs rows (X @ w, a matrix times a
 /// few vectors) is a stream over the rows of X: each row is read once and dotted with
 /// every column. gemm would pack X into blocks first, which costs as much again.
@@ -237,14 +336,15 @@ fn skinny(oa: &Operand, (_, _, k, n): (usize, usize, usize, usize)) -> bool {
 /// interleaved partial sums combined in a fixed order, so the bits do not depend on the
 /// thread count. Where the CPU has AVX2 and FMA, the loop is compiled for them (fused
 /// multiply-adds: one rounding per term).
-fn row_dots<T: num_traits::Float + Send + Sync>(
+fn row_dots<T: num_traits::Float + Element + Send + Sync>(
     a: &[T],
     oa: &Operand,
     b: &[T],
     ob: &Operand,
     (batch, m, k, n): (usize, usize, usize, usize),
 ) -> Vec<T> {
-    let mut out = vec![T::zero(); batch * m * n];
+    // Every element is written (`block`).
+    let mut out = super::output::<T>(batch * m * n);
     if m == 0 || n == 0 {
         return out;
     }
@@ -368,9 +468,10 @@ fn int_loop<T>(
     (batch, m, k, n): (usize, usize, usize, usize),
 ) -> Vec<T>
 where
-    T: Copy + Zero + WrappingAdd + WrappingMul + Send + Sync,
+    T: Element + Zero + WrappingAdd + WrappingMul + Send + Sync,
 {
-    let mut out = vec![T::zero(); batch * m * n];
+    // Every row is zeroed, then accumulated, by its task.
+    let mut out = super::output::<T>(batch * m * n);
     if n == 0 {
         return out;
     }
@@ -378,6 +479,7 @@ where
         (o.starts[i] + r as isize * o.rs + c as isize * o.cs) as usize
     };
     out.par_chunks_mut(n).enumerate().for_each(|(row, o)| {
+        o.fill(T::zero());
         let (i, r) = (row / m, row % m);
         for p in 0..k {
             let x = a[at(oa, i, r, p)];

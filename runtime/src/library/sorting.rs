@@ -209,9 +209,10 @@ fn comparator<T: Key>(descending: bool) -> impl Fn(&T, &T) -> Ordering + Sync + 
 fn per_lane<T, U>(v: &[T], l: Lanes, f: impl Fn(&[T], &mut [U], bool) + Sync) -> Vec<U>
 where
     T: Copy + Send + Sync,
-    U: Copy + Send + Sync + Default,
+    U: Element + Send + Sync,
 {
-    let mut out = vec![U::default(); v.len()];
+    // From the executor's pool: `f` writes every element of every lane.
+    let mut out = super::output::<U>(v.len());
     if l.len == 0 || v.is_empty() {
         return out;
     }
