@@ -145,6 +145,13 @@ fn patterns() -> Vec<Pattern> {
             let set = kiln::from_vec(vec![3i32, 500, 999], [3])?;
             kiln::isin(z, &set, ())
         }),
+        ("where(~(x > 0.5), x, 0), f64", |x, _, _| {
+            kiln::where_(&kiln::logical_not(&kiln::greater(x, 0.5)?)?, x, 0.0)
+        }),
+        ("[1M, 3, 3] @ [1M, 3, 3] of x[:3600], f64", |x, _, _| {
+            let m = kiln::reshape(&x.slice(s![0..3600, ..])?, [1_000_000, 3, 3])?;
+            kiln::matmul(&m, &m)
+        }),
         ("searchsorted(sort(x[0]), x), f64", |x, _, _| {
             let row = kiln::sort(&x.slice(s![0])?, 0)?;
             kiln::searchsorted(&row, x, ())

@@ -76,9 +76,12 @@ enum Need {
 fn groups(func: &'static str, x: &Array, need: Need, at: Loc) -> Result<Groups> {
     let flat = reshape_at(func, x, &[-1], at)?;
     let n = flat.size();
-    let sort = |call| Op::Library {
-        call: LibCall::Sort(call),
-        output: 0,
+    let sort = |call| {
+        let op = Op::Library {
+            call: LibCall::Sort(call),
+            output: 0,
+        };
+        Array::node(func, op, &[&flat], at)
     };
     let (axis, descending) = (0, false);
     // new[k]: sorted[k + 1] starts a new group (NaN != NaN, so each NaN does).
@@ -99,12 +102,7 @@ fn groups(func: &'static str, x: &Array, need: Need, at: Loc) -> Result<Groups> 
         new.map_or(Ok(Vec::new()), |a| a.to_vec::<bool>())
     };
     if need == Need::Values {
-        let sorted = Array::node(
-            func,
-            sort(SortCall::Sort { axis, descending }),
-            &[&flat],
-            at,
-        )?;
+        let sorted = sort(SortCall::Sort { axis, descending })?;
         let new = starts(&sorted)?;
         eval(&[&sorted].into_iter().chain(&new).collect::<Vec<_>>())?;
         let new = flags(new)?;
@@ -122,12 +120,7 @@ fn groups(func: &'static str, x: &Array, need: Need, at: Loc) -> Result<Groups> 
             inverse: Vec::new(),
         });
     }
-    let order = Array::node(
-        func,
-        sort(SortCall::Argsort { axis, descending }),
-        &[&flat],
-        at,
-    )?;
+    let order = sort(SortCall::Argsort { axis, descending })?;
     let new = starts(&take_at(func, &flat, &order, 0, at)?)?;
     eval(&[&flat, &order].into_iter().chain(&new).collect::<Vec<_>>())?;
     let (order, new) = (order.to_vec::<i64>()?, flags(new)?);

@@ -84,6 +84,9 @@ def numpy_patterns(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> dict:
         "argsort axis 1 (stable), f32": lambda: np.argsort(y, axis=1, kind="stable"),
         "unique_values, i32": lambda: np.unique(z),
         "isin(z, [3, 500, 999]), i32": lambda: np.isin(z, np.array([3, 500, 999], np.int32)),
+        "where(~(x > 0.5), x, 0), f64": lambda: np.where(~(x > 0.5), x, 0.0),
+        "[1M, 3, 3] @ [1M, 3, 3] of x[:3600], f64": lambda: (
+            x[:3600].reshape(1_000_000, 3, 3) @ x[:3600].reshape(1_000_000, 3, 3)),
         "searchsorted(sort(x[0]), x), f64": lambda: np.searchsorted(np.sort(x[0]), x),
     }
 

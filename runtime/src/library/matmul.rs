@@ -229,6 +229,15 @@ fn blocks(batch: usize, m: usize, k: usize, n: usize, threads: usize) -> Vec<Blo
     out
 }
 
+/// Whether the CPU has AVX2 and FMA, for which `row_dots` and `small_products` compile
+/// their loops (fused multiply-adds: one rounding per term).
+fn has_fma() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
 /// The most multiply-adds of one small product (`small`). Batches of f64 products,
 /// this loop against gemm (2026-12-04, 2 cores): 3 × 3, a million: 32 against 152 ms;
 /// 8 × 8: 14.9 against 21.5; 12 × 12: 17.5 against 20.9; 16 × 16: 19.2 against 15.6.
@@ -255,10 +264,7 @@ fn small_products<T: num_traits::Float + Element + Send + Sync>(
     if m == 0 || n == 0 {
         return out;
     }
-    #[cfg(target_arch = "x86_64")]
-    let fma = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
-    #[cfg(not(target_arch = "x86_64"))]
-    let fma = false;
+    let fma = has_fma();
     // Groups of about 2^14 multiply-adds per task.
     let per_task = (1 << 14) / (m * k * n).max(1) + 1;
     out.par_chunks_mut(per_task * m * n)
@@ -396,10 +402,7 @@ fn columns<T: num_traits::Float + Send + Sync, const N: usize>(
     out: &mut [T],
 ) {
     let cols: [&[T]; N] = std::array::from_fn(|c| cols[c].as_slice());
-    #[cfg(target_arch = "x86_64")]
-    let fma = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
-    #[cfg(not(target_arch = "x86_64"))]
-    let fma = false;
+    let fma = has_fma();
     out.par_chunks_mut(ROWS_PER_TASK * N)
         .enumerate()
         .for_each(|(blk, o)| {
