@@ -229,8 +229,8 @@ fn blocks(batch: usize, m: usize, k: usize, n: usize, threads: usize) -> Vec<Blo
     out
 }
 
-/// Whether the CPU has AVX2 and FMA, for which `row_dots` and `small_products` compile
-/// their loops (fused multiply-adds: one rounding per term).
+/// Whether the CPU has AVX2 and FMA, for which `row_dots` compiles its loop (fused
+/// multiply-adds: one rounding per term).
 fn has_fma() -> bool {
     #[cfg(target_arch = "x86_64")]
     return is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
@@ -249,9 +249,12 @@ fn small((batch, m, k, n): (usize, usize, usize, usize)) -> bool {
     batch > 1 && m * k * n <= SMALL_WORK
 }
 
-/// `small`'s products, a loop per matrix: each output row accumulates a·b over k in
-/// order from +0 (with fused multiply-adds where the CPU has them, as `row_dots`), the
-/// matrices in parallel in fixed groups, so the bits do not depend on the threads.
+/// `small`'s products, a loop per matrix: each output element is the textbook sum,
+/// `acc + a·b` over k in order from +0, so the bits are the interpreter's (a fused
+/// multiply-add would round differently, and through a cancelling sum then a power
+/// the difference grows past any tolerance: differential seed 1802506899). The
+/// matrices run in parallel in fixed groups; where the CPU has AVX2 the loop is
+/// compiled for its wider vectors.
 fn small_products<T: num_traits::Float + Element + Send + Sync>(
     a: &[T],
     oa: &Operand,
@@ -264,28 +267,28 @@ fn small_products<T: num_traits::Float + Element + Send + Sync>(
     if m == 0 || n == 0 {
         return out;
     }
-    let fma = has_fma();
+    #[cfg(target_arch = "x86_64")]
+    let avx2 = is_x86_feature_detected!("avx2");
     // Groups of about 2^14 multiply-adds per task.
     let per_task = (1 << 14) / (m * k * n).max(1) + 1;
     out.par_chunks_mut(per_task * m * n)
         .enumerate()
         .for_each(|(t, o)| {
-            let first = t * per_task;
+            let dims = (t * per_task, m, k, n);
             #[cfg(target_arch = "x86_64")]
-            if fma {
-                // SAFETY: the CPU has AVX2 and FMA (checked above).
-                unsafe { small_fma(a, oa, b, ob, (first, m, k, n), o) };
+            if avx2 {
+                // SAFETY: the CPU has AVX2 (checked above).
+                unsafe { small_avx2(a, oa, b, ob, dims, o) };
                 return;
             }
-            let _ = fma;
-            small_block::<T, false>(a, oa, b, ob, (first, m, k, n), o);
+            small_block(a, oa, b, ob, dims, o);
         });
     out
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn small_fma<T: num_traits::Float>(
+#[target_feature(enable = "avx2")]
+unsafe fn small_avx2<T: num_traits::Float>(
     a: &[T],
     oa: &Operand,
     b: &[T],
@@ -293,12 +296,12 @@ unsafe fn small_fma<T: num_traits::Float>(
     dims: (usize, usize, usize, usize),
     out: &mut [T],
 ) {
-    small_block::<T, true>(a, oa, b, ob, dims, out)
+    small_block(a, oa, b, ob, dims, out)
 }
 
 /// The products of matrices `first..` of the batch into `out` (m × n each).
 #[inline(always)]
-fn small_block<T: num_traits::Float, const FMA: bool>(
+fn small_block<T: num_traits::Float>(
     a: &[T],
     oa: &Operand,
     b: &[T],
@@ -306,7 +309,6 @@ fn small_block<T: num_traits::Float, const FMA: bool>(
     (first, m, k, n): (usize, usize, usize, usize),
     out: &mut [T],
 ) {
-    let madd = |x: T, y: T, acc: T| if FMA { x.mul_add(y, acc) } else { acc + x * y };
     for (p, o) in out.chunks_mut(m * n).enumerate() {
         o.fill(T::zero());
         let (sa, sb) = (oa.starts[first + p], ob.starts[first + p]);
@@ -318,11 +320,11 @@ fn small_block<T: num_traits::Float, const FMA: bool>(
                     // Contiguous rhs rows: a loop the compiler vectorises.
                     let bq = bq as usize;
                     for (acc, &y) in row.iter_mut().zip(&b[bq..bq + n]) {
-                        *acc = madd(x, y, *acc);
+                        *acc = *acc + x * y;
                     }
                 } else {
                     for (j, acc) in row.iter_mut().enumerate() {
-                        *acc = madd(x, b[(bq + j as isize * ob.cs) as usize], *acc);
+                        *acc = *acc + x * b[(bq + j as isize * ob.cs) as usize];
                     }
                 }
             }
