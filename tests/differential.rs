@@ -115,6 +115,13 @@ enum Bin {
     MaskEqual,
 }
 
+impl Red {
+    /// Whether the reduction adds or multiplies (its result depends on the order).
+    fn sums(self) -> bool {
+        matches!(self, Red::Sum | Red::Prod | Red::Mean | Red::Var | Red::Std)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Red {
     Sum,
@@ -247,6 +254,7 @@ impl Node {
             Node::Broadcast(s, x) => kiln::broadcast_to(&x.build()?, s)?,
             Node::Reduce(op, axes, keepdims, x) => {
                 let x = x.build()?;
+                let x = if op.sums() { tame(&x)? } else { x };
                 let opts = ReduceOpts::new()
                     .axes(axes.iter().copied())
                     .keepdims(*keepdims);
@@ -277,6 +285,7 @@ impl Node {
             Node::Matmul(a, b) => kiln::matmul(&tame(&a.build()?)?, &b.build()?)?,
             Node::Local(op, red, axis, x) => {
                 let x = x.build()?;
+                let x = if red.sums() { tame(&x)? } else { x };
                 let opts = ReduceOpts::new().axis(*axis).keepdims(true);
                 let r = match red {
                     Red::Sum => kiln::sum(&x, opts)?,
@@ -298,7 +307,8 @@ impl Node {
                 }
             }
             Node::CumSum(axis, x) => {
-                kiln::cumulative_sum(&x.build()?, kiln::CumulativeOpts::new().axis(*axis))?
+                let x = tame(&x.build()?)?;
+                kiln::cumulative_sum(&x, kiln::CumulativeOpts::new().axis(*axis))?
             }
             Node::Concat(axis, a, b) => kiln::concat(&[&a.build()?, &b.build()?], *axis)?,
             Node::Roll(shift, axis, x) => kiln::roll(&x.build()?, [*shift], *axis)?,
@@ -384,16 +394,22 @@ impl Node {
     }
 }
 
-/// Finite elements of a matmul's lhs clipped to ±1e30 (infinities and NaNs kept): a
-/// product beyond the largest float (nextafter(-inf, 0) is -MAX) is +inf rounded on
-/// its own but exact inside an fma, so a dot product holding it and an opposite
-/// infinity is NaN or inf by the evaluation order, both IEEE results (seed
-/// 1802249087, 2026-12-04: gemm's inf against the interpreter's NaN).
+/// Finite elements clipped to ±64 (infinities and NaNs kept), for the operands of
+/// sums whose order differs between backends (matmul's lhs, sum-like reductions,
+/// cumulative sums). With values far beyond the inputs' range (nextafter(-inf, 0) is
+/// -MAX, exp(20) is 5e8), the order decides more than the last bits, and both results
+/// are IEEE sums in some order: a product beyond MAX is +inf rounded on its own but
+/// exact inside an fma, so a dot product holding it and an opposite infinity is NaN or
+/// inf (seed 1802249087, 2026-12-04: gemm's inf, the interpreter's NaN); and big +
+/// small - big is 0 in the interpreter's pairwise f32 sum, small in the compiled f64
+/// accumulation (seed 1802909376: an f32 mean of a column holding MAX and -MAX, then
+/// multiplied by MAX; clipped at 1e30 it still differed by 2e29). At 64 such a
+/// cancellation is within the tolerance.
 fn tame(x: &Array) -> kiln::Result<Array> {
     if !x.dtype().is_real_floating() {
         return Ok(x.clone());
     }
-    let clipped = kiln::clip(x, Some(-1e30), Some(1e30))?;
+    let clipped = kiln::clip(x, Some(-64.0), Some(64.0))?;
     kiln::where_(&kiln::isfinite(x)?, &clipped, x)
 }
 
