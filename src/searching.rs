@@ -172,7 +172,8 @@ pub fn take_along_axis(x: &Array, indices: &Array, axis: i64) -> Result<Array> {
 }
 
 /// The number of nonzero elements over axes (all by default), as int64: a sum of
-/// `x != 0`, so it fuses (counted in float64, exactly). Options: [`ReduceOpts`] (axes, keepdims).
+/// `x != 0`, so it fuses (counted in float64, exactly). Options: [`ReduceOpts`] (axes,
+/// keepdims).
 ///
 /// ```
 /// let x = kiln::asarray([[0.0f64, 2.0, f64::NAN], [0.0, -0.0, 1.0]], ())?;
