@@ -86,13 +86,18 @@ fn identity_arithmetic(out: &mut Graph, node: &Node) -> Option<NodeId> {
     let Op::Binary(op) = node.op else { return None };
     let (a, b) = (node.inputs[0], node.inputs[1]);
     let (va, vb) = (fill_value(out.node(a)), fill_value(out.node(b)));
-    if out.node(a).meta.dtype == DType::Bool && out.node(b).meta.dtype == DType::Bool {
-        use BinaryOp::*;
-        let identity = match op {
-            NotEqual | LogicalOr | LogicalXor | BitwiseOr | BitwiseXor => Scalar::Bool(false),
-            Equal | LogicalAnd | BitwiseAnd => Scalar::Bool(true),
-            _ => return None,
-        };
+    let bools = out.node(a).meta.dtype == DType::Bool && out.node(b).meta.dtype == DType::Bool;
+    let bool_identity = match op {
+        _ if !bools => None,
+        BinaryOp::NotEqual
+        | BinaryOp::LogicalOr
+        | BinaryOp::LogicalXor
+        | BinaryOp::BitwiseOr
+        | BinaryOp::BitwiseXor => Some(Scalar::Bool(false)),
+        BinaryOp::Equal | BinaryOp::LogicalAnd | BinaryOp::BitwiseAnd => Some(Scalar::Bool(true)),
+        _ => None,
+    };
+    if let Some(identity) = bool_identity {
         return if vb == Some(identity) {
             Some(a)
         } else if va == Some(identity) {
