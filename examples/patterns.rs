@@ -156,6 +156,18 @@ fn patterns() -> Vec<Pattern> {
             let row = kiln::sort(&x.slice(s![0])?, 0)?;
             kiln::searchsorted(&row, x, ())
         }),
+        ("any(x > 0.99, axis 1), f64", |x, _, _| {
+            kiln::any(&kiln::greater(x, 0.99)?, 1)
+        }),
+        ("all(x > 0.0005, axis 1), f32", |_, y, _| {
+            kiln::all(&kiln::greater(y, 0.0005)?, 1)
+        }),
+        ("all(x < 2, axis 0), f64", |x, _, _| {
+            kiln::all(&kiln::less(x, 2.0)?, 0)
+        }),
+        ("any(z == 999), i32", |_, _, z| {
+            kiln::any(&kiln::equal(z, 999)?, ())
+        }),
     ]
 }
 

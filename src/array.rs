@@ -123,10 +123,48 @@ impl Array {
     }
 }
 
-/// Compute several arrays together: work they share is done once. Runs in the mode
-/// `KILN_MODE` names (default: fused and compiled).
+/// Compute several arrays together: work they share is done once. Runs in the
+/// default mode (`default_mode`).
 pub fn eval(arrays: &[&Array]) -> Result<()> {
-    eval_with(arrays, Mode::from_env()).map(|_| ())
+    eval_with(arrays, default_mode()).map(|_| ())
+}
+
+thread_local! {
+    /// The mode `with_mode` set for this thread, if any.
+    static SCOPED_MODE: std::cell::Cell<Option<Mode>> = const { std::cell::Cell::new(None) };
+}
+
+/// The mode in which `compute()`, `eval()`, `to_vec()` and the graph boundaries of the
+/// functions with data-dependent shapes (`nonzero`, `mask_select`, the `unique_*`
+/// functions) compute: the one `with_mode` set on this thread, else the one
+/// `KILN_MODE` names (fused | eager | interpreter), else fused.
+pub fn default_mode() -> Mode {
+    SCOPED_MODE.with(|m| m.get()).unwrap_or_else(Mode::from_env)
+}
+
+/// Run `f` with `mode` as this thread's default mode (`default_mode`), then restore
+/// the one before, also when `f` panics. Calls that name their mode (`compute_with`,
+/// `eval_with`) are unaffected.
+///
+/// ```
+/// use kiln::Mode;
+/// let x = kiln::from_vec(vec![0.0, 2.0, 0.0, 3.0], [4])?;
+/// // nonzero computes its input now (its output's length depends on the values):
+/// // here through the reference interpreter.
+/// let idx = kiln::with_mode(Mode::Interpreter, || kiln::nonzero(&x))?;
+/// assert_eq!(idx[0].to_vec::<i64>()?, vec![1, 3]);
+/// assert_eq!(kiln::with_mode(Mode::Eager, kiln::default_mode), Mode::Eager);
+/// # Ok::<(), kiln::Error>(())
+/// ```
+pub fn with_mode<R>(mode: Mode, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Mode>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SCOPED_MODE.with(|m| m.set(self.0));
+        }
+    }
+    let _restore = Restore(SCOPED_MODE.with(|m| m.replace(Some(mode))));
+    f()
 }
 
 /// Compute several arrays in a given mode, and report what it took (kernels launched,

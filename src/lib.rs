@@ -41,7 +41,7 @@ mod sets;
 mod sorting;
 mod utility;
 
-pub use array::{eval, eval_with, Array};
+pub use array::{default_mode, eval, eval_with, with_mode, Array};
 pub use creation::*;
 pub use dlpack::{from_dlpack, from_dlpack_versioned};
 pub use elementwise::*;

@@ -5,8 +5,8 @@
 //!
 //! kiln's graph is statically shaped, so a function whose output shape depends on
 //! values is an explicit graph boundary: it computes what decides the shape (`x != 0`,
-//! the mask) as `compute()` does, in the mode `KILN_MODE` names (compute the input
-//! first with `compute_with` to choose another), and continues from host data. See
+//! the mask) as `compute()` does, in the default mode (`default_mode`: `with_mode`'s,
+//! else `KILN_MODE`'s), and continues from host data. See
 //! "Data-dependent shapes" in docs/architecture.md.
 
 use crate::array::{eval, Array};

@@ -11,8 +11,8 @@
 //! that order, compare, and walk the int64 order beside the flags.
 //!
 //! **Graph boundary**: the number of unique values decides the output shapes, so the
-//! `unique_*` functions compute their input now (as `compute()` does, in the mode
-//! `KILN_MODE` names) and return constant arrays.
+//! `unique_*` functions compute their input now (as `compute()` does, in the default
+//! mode: `with_mode`'s, else `KILN_MODE`'s) and return constant arrays.
 
 use crate::array::{eval, Array};
 use crate::elementwise::binary;

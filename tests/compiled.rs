@@ -2191,3 +2191,131 @@ fn narrow_integer_inputs_cast_to_floats_agree_with_the_interpreter() {
         }
     }
 }
+
+/// Any and all run in vectors of lane masks, along rows (or'ed/and'ed per lane, folded
+/// at the end of the row) and down columns (a mask per position in the scratch, the
+/// rows of a group combined in registers), and split across threads: each must give
+/// the interpreter's result, and the plain definition's, for sparse nonzeros at every
+/// place (the first element, a lane in an unrolled copy, the scalar tail), NaN
+/// (nonzero), -0.0 (zero), integers, loaded bools and comparisons of f32 data in an
+/// f64 kernel, over empty and size-1 axes, rows, columns and everything.
+#[test]
+fn any_and_all_agree_with_the_interpreter() {
+    let shapes: &[&[usize]] = &[
+        &[0],
+        &[1],
+        &[7],
+        &[1001],
+        &[37, 130],
+        &[130, 37],
+        &[3, 0],
+        &[0, 3],
+        &[1, 9],
+        &[9, 1],
+        &[5, 19, 70],
+        // Columns split along the rows across threads; a long row in chunks.
+        &[60_001, 5],
+        &[1, 300_007],
+    ];
+    for (si, &shape) in shapes.iter().enumerate() {
+        let n: usize = shape.iter().product();
+        let noise = data(n, 300 + si as u64);
+        // Mostly zeros with a few nonzeros (any's interesting case) and its complement
+        // (all's): the nonzeros are NaN, ±inf, tiny or ordinary; the zeros ±0.
+        let sparse: Vec<f64> = noise
+            .iter()
+            .enumerate()
+            .map(|(i, &u)| {
+                if i % 97 == 13 || u > 0.29 && (i / 3) % 41 == 0 {
+                    [f64::NAN, f64::INFINITY, 1e-300, -2.5, f64::NEG_INFINITY][i % 5]
+                } else if i % 2 == 0 {
+                    -0.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let dense: Vec<f64> = sparse
+            .iter()
+            .zip(&noise)
+            .map(|(&s, &u)| if s == 0.0 { u + 1.0 } else { 0.0 })
+            .collect();
+        let rank = shape.len() as i64;
+        let mut axes_sets: Vec<Vec<i64>> = vec![(0..rank).collect()];
+        axes_sets.extend((0..rank).map(|a| vec![a]));
+        if rank == 3 {
+            axes_sets.push(vec![0, 1]);
+            axes_sets.push(vec![1, 2]);
+        }
+        for (which, values) in [("sparse", &sparse), ("dense", &dense)] {
+            let inputs: Vec<(String, Array)> = vec![
+                ("f64".into(), typed(values.clone(), shape, DType::F64)),
+                ("f32".into(), typed(values.clone(), shape, DType::F32)),
+                ("i32".into(), {
+                    let ints = values.iter().map(|&x| if x == 0.0 { 0.0 } else { 3.0 });
+                    typed(ints.collect(), shape, DType::I32)
+                }),
+                ("i64".into(), {
+                    let ints = values.iter().map(|&x| if x == 0.0 { 0.0 } else { -7.0 });
+                    typed(ints.collect(), shape, DType::I64)
+                }),
+                ("bool".into(), {
+                    let b = kiln::not_equal(typed(values.clone(), shape, DType::F64), 0.0);
+                    b.unwrap().compute().unwrap()
+                }),
+            ];
+            let x32 = typed(noise.clone(), shape, DType::F32);
+            for axes in &axes_sets {
+                let opts = || ReduceOpts::new().axes(axes.clone());
+                let case = format!("over {axes:?} of {which} {shape:?}");
+                for (dtype, x) in &inputs {
+                    for all in [false, true] {
+                        let name = if all { "all" } else { "any" };
+                        let reduce = |x: &Array| {
+                            if all {
+                                kiln::all(x, opts()).unwrap()
+                            } else {
+                                kiln::any(x, opts()).unwrap()
+                            }
+                        };
+                        agrees_with_interpreter(
+                            &format!("{name} of {dtype} {case}"),
+                            &|| reduce(x),
+                            None,
+                        );
+                        if dtype == "f64" {
+                            // A comparison with f32 data: 32-bit masks in an f64 kernel.
+                            agrees_with_interpreter(
+                                &format!("{name}(x64 != 0 and x32 > 0.2) {case}"),
+                                &|| {
+                                    let c = kiln::greater(&x32, 0.2).unwrap();
+                                    let m = kiln::not_equal(x, 0.0).unwrap();
+                                    reduce(&kiln::logical_and(&m, &c).unwrap())
+                                },
+                                None,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        // The plain definition, for the rows of a matrix (the last axis).
+        if let &[rows, cols] = shape {
+            for (which, values) in [("sparse", &sparse), ("dense", &dense)] {
+                let x = typed(values.clone(), shape, DType::F64);
+                for mode in [Mode::Interpreter, Mode::Fused, Mode::Eager] {
+                    let any = kiln::any(&x, 1).unwrap();
+                    let all = kiln::all(&x, 1).unwrap();
+                    kiln::eval_with(&[&any, &all], mode).unwrap();
+                    let (any, all) = (any.to_vec::<bool>().unwrap(), all.to_vec::<bool>().unwrap());
+                    for r in 0..rows {
+                        let row = &values[r * cols..(r + 1) * cols];
+                        let what = format!("row {r} of {which} {shape:?} ({mode:?})");
+                        assert_eq!(any[r], row.iter().any(|&v| v != 0.0), "any, {what}");
+                        assert_eq!(all[r], row.iter().all(|&v| v != 0.0), "all, {what}");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -133,6 +133,7 @@ enum Red {
     ArgMax,
     ArgMin,
     Any,
+    All,
     Std,
 }
 
@@ -267,6 +268,7 @@ impl Node {
                     Red::Var => kiln::var(&x, opts.correction(1.0))?,
                     Red::Std => kiln::std(&x, opts)?,
                     Red::Any => kiln::any(&x, opts)?,
+                    Red::All => kiln::all(&x, opts)?,
                     Red::ArgMax | Red::ArgMin => {
                         let o = ReduceOpts::new().keepdims(*keepdims);
                         let o = match axes.first() {
@@ -779,6 +781,7 @@ impl Gen {
                         Red::ArgMax,
                         Red::ArgMin,
                         Red::Any,
+                        Red::All,
                         Red::Std,
                     ]
                 } else {
@@ -789,6 +792,7 @@ impl Gen {
                         Red::ArgMax,
                         Red::ArgMin,
                         Red::Any,
+                        Red::All,
                     ]
                 };
                 let op = self.rng.pick(&ops);

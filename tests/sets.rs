@@ -466,12 +466,14 @@ fn nonzero_lists_coordinates_in_row_major_order() {
             })
             .collect();
         for mode in MODES {
-            let x = x.compute_with(mode).unwrap();
-            let got: Vec<Vec<i64>> = kiln::nonzero(&x)
-                .unwrap()
-                .iter()
-                .map(|a| a.to_vec().unwrap())
-                .collect();
+            // nonzero computes `x != 0` in the default mode: `with_mode` sets it.
+            let got: Vec<Vec<i64>> = kiln::with_mode(mode, || {
+                kiln::nonzero(&x)
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.to_vec().unwrap())
+                    .collect()
+            });
             assert_eq!(got, want, "{shape:?} {mode:?}");
         }
     }
@@ -598,38 +600,42 @@ fn naive_unique(data: &[f64]) -> Naive {
     }
 }
 
-/// The unique_* results of `build()`, computed in every mode first. The input is built
-/// afresh for each mode: a computed array keeps its value, so a lazy input (a view)
-/// computed in one mode would not be computed again in the next.
+/// The unique_* results of `build()` in every mode (`with_mode`: the unique functions
+/// compute their graphs in the default mode). The input is built afresh for each mode:
+/// a computed array keeps its value, so a lazy input (a view) computed in one mode
+/// would not be computed again in the next.
 fn check_unique(build: &dyn Fn() -> Array, data: &[f64]) {
-    let want = naive_unique(data);
     for mode in MODES {
-        let x = build().compute_with(mode).unwrap();
-        let all = kiln::unique_all(&x).unwrap();
-        assert_eq!(all.values.dtype(), DType::F64);
-        assert_eq!(all.inverse_indices.shape(), x.shape());
-        let values: Vec<f64> = all.values.to_vec().unwrap();
-        assert_eq!(bits(&values), bits(&want.values), "values {mode:?}");
-        assert_eq!(
-            all.indices.to_vec::<i64>().unwrap(),
-            want.indices,
-            "indices {mode:?}"
-        );
-        assert_eq!(
-            all.counts.to_vec::<i64>().unwrap(),
-            want.counts,
-            "counts {mode:?}"
-        );
-        let inv: Vec<i64> = all.inverse_indices.to_vec().unwrap();
-        assert_eq!(inv, want.inverse, "inverse {mode:?}");
-        let v = kiln::unique_values(&x).unwrap().to_vec::<f64>().unwrap();
-        assert_eq!(bits(&v), bits(&want.values));
-        let c = kiln::unique_counts(&x).unwrap();
-        assert_eq!(bits(&c.values.to_vec::<f64>().unwrap()), bits(&want.values));
-        assert_eq!(c.counts.to_vec::<i64>().unwrap(), want.counts);
-        let i = kiln::unique_inverse(&x).unwrap();
-        assert_eq!(i.inverse_indices.to_vec::<i64>().unwrap(), want.inverse);
+        kiln::with_mode(mode, || check_unique_in(mode, &build(), data));
     }
+}
+
+fn check_unique_in(mode: Mode, x: &Array, data: &[f64]) {
+    let want = naive_unique(data);
+    let all = kiln::unique_all(x).unwrap();
+    assert_eq!(all.values.dtype(), DType::F64);
+    assert_eq!(all.inverse_indices.shape(), x.shape());
+    let values: Vec<f64> = all.values.to_vec().unwrap();
+    assert_eq!(bits(&values), bits(&want.values), "values {mode:?}");
+    assert_eq!(
+        all.indices.to_vec::<i64>().unwrap(),
+        want.indices,
+        "indices {mode:?}"
+    );
+    assert_eq!(
+        all.counts.to_vec::<i64>().unwrap(),
+        want.counts,
+        "counts {mode:?}"
+    );
+    let inv: Vec<i64> = all.inverse_indices.to_vec().unwrap();
+    assert_eq!(inv, want.inverse, "inverse {mode:?}");
+    let v = kiln::unique_values(x).unwrap().to_vec::<f64>().unwrap();
+    assert_eq!(bits(&v), bits(&want.values));
+    let c = kiln::unique_counts(x).unwrap();
+    assert_eq!(bits(&c.values.to_vec::<f64>().unwrap()), bits(&want.values));
+    assert_eq!(c.counts.to_vec::<i64>().unwrap(), want.counts);
+    let i = kiln::unique_inverse(x).unwrap();
+    assert_eq!(i.inverse_indices.to_vec::<i64>().unwrap(), want.inverse);
 }
 
 #[test]
@@ -660,9 +666,8 @@ fn unique_values_of_a_large_float_input_are_its_stable_sort_deduplicated() {
         .collect();
     let x = kiln::from_vec(data, [40_000]).unwrap();
     for mode in MODES {
-        let x = x.compute_with(mode).unwrap();
-        let got = kiln::unique_values(&x).unwrap().to_vec::<f64>().unwrap();
-        assert_eq!(bits(&got), bits(&want), "{mode:?}");
+        let got = kiln::with_mode(mode, || kiln::unique_values(&x).unwrap());
+        assert_eq!(bits(&got.to_vec::<f64>().unwrap()), bits(&want), "{mode:?}");
     }
 }
 
@@ -689,8 +694,7 @@ fn unique_counts_of_integers_match_a_btreemap() {
     }
     let x = kiln::from_vec(data, [20, 25]).unwrap();
     for mode in MODES {
-        let x = x.compute_with(mode).unwrap();
-        let r = kiln::unique_all(&x).unwrap();
+        let r = kiln::with_mode(mode, || kiln::unique_all(&x).unwrap());
         assert_eq!(
             r.values.to_vec::<i32>().unwrap(),
             map.keys().copied().collect::<Vec<_>>()
@@ -715,11 +719,14 @@ fn unique_counts_of_integers_match_a_btreemap() {
     let values: Vec<i32> = map.keys().copied().collect();
     let counts: Vec<i64> = map.values().map(|v| v.1).collect();
     for mode in MODES {
-        let x = x.compute_with(mode).unwrap();
-        let c = kiln::unique_counts(&x).unwrap();
+        let (c, a) = kiln::with_mode(mode, || {
+            (
+                kiln::unique_counts(&x).unwrap(),
+                kiln::unique_all(&x).unwrap(),
+            )
+        });
         assert_eq!(c.values.to_vec::<i32>().unwrap(), values, "{mode:?}");
         assert_eq!(c.counts.to_vec::<i64>().unwrap(), counts, "{mode:?}");
-        let a = kiln::unique_all(&x).unwrap();
         assert_eq!(a.values.to_vec::<i32>().unwrap(), values, "{mode:?}");
         let first: Vec<i64> = map.values().map(|v| v.0).collect();
         assert_eq!(a.indices.to_vec::<i64>().unwrap(), first, "{mode:?}");
@@ -830,28 +837,32 @@ fn complex_values_are_nonzero_unique_and_found_by_either_part() {
         .compute_with(Mode::Interpreter)
         .unwrap();
     assert_eq!(n.item::<i64>().unwrap(), 4);
-    // Data-dependent shapes evaluate `x != 0` in the KILN_MODE mode: the interpreter
-    // gives the values; a compiled mode may instead report that complex kernels are not
-    // written (unless the constant input was folded first).
-    let compiled_limit = |e: Error| {
-        assert!(Mode::from_env() != Mode::Interpreter, "{e}");
-        assert!(
-            matches!(e, Error::Run(_)) && e.to_string().contains("complex"),
-            "{e}"
-        );
-    };
-    match kiln::nonzero(&x) {
-        Ok(nz) => assert_eq!(nz[0].to_vec::<i64>().unwrap(), vec![0, 2, 3, 4]),
-        Err(e) => compiled_limit(e),
-    }
-    match kiln::unique_counts(&x) {
-        Ok(u) => {
-            let values: Vec<Complex64> = u.values.to_vec().unwrap();
-            assert_eq!(values.len(), 4);
-            assert_eq!(&values[..3], &[c(0.0, 0.0), c(0.0, 1.0), c(2.0, 0.0)]);
-            assert!(values[3].re.is_nan());
-            assert_eq!(u.counts.to_vec::<i64>().unwrap(), vec![2, 2, 1, 1]);
-        }
-        Err(e) => compiled_limit(e),
+    // Data-dependent shapes evaluate `x != 0` in the default mode (`with_mode`): the
+    // interpreter gives the values; a compiled mode may instead report that complex
+    // kernels are not written (unless the constant input was folded first).
+    for mode in MODES {
+        let compiled_limit = |e: Error| {
+            assert!(mode != Mode::Interpreter, "{e}");
+            assert!(
+                matches!(e, Error::Run(_)) && e.to_string().contains("complex"),
+                "{e}"
+            );
+        };
+        kiln::with_mode(mode, || {
+            match kiln::nonzero(&x) {
+                Ok(nz) => assert_eq!(nz[0].to_vec::<i64>().unwrap(), vec![0, 2, 3, 4]),
+                Err(e) => compiled_limit(e),
+            }
+            match kiln::unique_counts(&x) {
+                Ok(u) => {
+                    let values: Vec<Complex64> = u.values.to_vec().unwrap();
+                    assert_eq!(values.len(), 4);
+                    assert_eq!(&values[..3], &[c(0.0, 0.0), c(0.0, 1.0), c(2.0, 0.0)]);
+                    assert!(values[3].re.is_nan());
+                    assert_eq!(u.counts.to_vec::<i64>().unwrap(), vec![2, 2, 1, 1]);
+                }
+                Err(e) => compiled_limit(e),
+            }
+        });
     }
 }

@@ -88,6 +88,10 @@ def numpy_patterns(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> dict:
         "[1M, 3, 3] @ [1M, 3, 3] of x[:3600], f64": lambda: (
             x[:3600].reshape(1_000_000, 3, 3) @ x[:3600].reshape(1_000_000, 3, 3)),
         "searchsorted(sort(x[0]), x), f64": lambda: np.searchsorted(np.sort(x[0]), x),
+        "any(x > 0.99, axis 1), f64": lambda: np.any(x > 0.99, axis=1),
+        "all(x > 0.0005, axis 1), f32": lambda: np.all(y > 0.0005, axis=1),
+        "all(x < 2, axis 0), f64": lambda: np.all(x < 2.0, axis=0),
+        "any(z == 999), i32": lambda: np.any(z == 999),
     }
 
 

@@ -18,7 +18,7 @@ use super::clif_math::{bitcast, splat};
 use super::emit::{mem, Emitter, PARTIAL_BYTES};
 use super::ops::Unsupported;
 use super::vector::{self, VectorPlan};
-use cranelift_codegen::ir::condcodes::FloatCC;
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
     types, ConstantData, InstBuilder, StackSlotData, StackSlotKind, Value,
 };
@@ -44,6 +44,11 @@ pub fn has_arg(k: &Kernel) -> bool {
 
 fn is_arg(op: ReduceOp) -> bool {
     matches!(op, ReduceOp::ArgMax | ReduceOp::ArgMin)
+}
+
+/// Whether a reduction is any or all (lane masks in the scratch).
+fn is_logic(op: ReduceOp) -> bool {
+    matches!(op, ReduceOp::Any | ReduceOp::All)
 }
 
 /// What a walk over the reduced axes accumulates.
@@ -146,6 +151,15 @@ impl Emitter<'_, '_> {
                 };
                 for &region in regions {
                     for (p, ty) in e.slots(plan, scratch, i, region, j, r.op) {
+                        if is_logic(r.op) {
+                            // Lane masks: none nonzero yet (any), all so far (all).
+                            let ity = ty.as_int();
+                            let c = i64::from(r.op == ReduceOp::All);
+                            let c = e.b.ins().iconst(ity.lane_type(), -c);
+                            let v = splat(e.b, ity, c);
+                            e.b.ins().store(mem(), v, p, 0);
+                            continue;
+                        }
                         let c = if ty == types::F32X4 {
                             e.b.ins().f32const(init as f32)
                         } else if ty == types::I64X2 {
@@ -181,7 +195,7 @@ impl Emitter<'_, '_> {
             self.column_walk(plan, scratch, at, width, Walk::Deviations)?;
         }
         if let Some(first) = split {
-            return self.column_partials(scratch, count, width, first);
+            return self.column_partials(plan, scratch, count, width, first);
         }
         // Final values, one position at a time.
         self.for_loop_step_imm0(width, 1, |e, j| {
@@ -219,6 +233,7 @@ impl Emitter<'_, '_> {
                         let p = e.slot_address(scratch, i, 1, j, 8);
                         e.b.ins().load(types::I64, mem(), p, 0)
                     }
+                    ReduceOp::Any | ReduceOp::All => e.column_flag(plan, scratch, i, j),
                     _ => unreachable!("excluded by column_plan"),
                 };
                 e.store(r.access, out[r.access], v);
@@ -232,6 +247,7 @@ impl Emitter<'_, '_> {
     /// var (count, mean, M2, 0), max and min (the value as f64, count).
     fn column_partials(
         &mut self,
+        plan: &VectorPlan,
         scratch: Value,
         count: Value,
         width: Value,
@@ -275,6 +291,12 @@ impl Emitter<'_, '_> {
                         // No correction to the mean (see `Emitter::write_partials`).
                         let zero = e.b.ins().f64const(0.0);
                         e.b.ins().store(mem(), zero, base, 24);
+                    }
+                    ReduceOp::Any | ReduceOp::All => {
+                        let flag = e.column_flag(plan, scratch, i, j);
+                        let flag = e.b.ins().uextend(types::I64, flag);
+                        e.b.ins().store(mem(), flag, base, 0);
+                        e.b.ins().store(mem(), count, base, 8);
                     }
                     _ => unreachable!("excluded by column_plan"),
                 }
@@ -359,6 +381,13 @@ impl Emitter<'_, '_> {
             let vals = e.body(&p)?;
             for (i, r) in k.reductions.iter().enumerate() {
                 let x = vals[r.value.0 as usize];
+                if is_logic(r.op) {
+                    if walk == Walk::Values {
+                        let flag = e.nonzero(k.dtype(r.value), x);
+                        e.column_logic(plan, scratch, i, r.op, j, flag);
+                    }
+                    continue;
+                }
                 e.column_accumulate(plan, scratch, i, r.op, walk, j, x)?;
             }
             Ok(())
@@ -392,6 +421,24 @@ impl Emitter<'_, '_> {
             }
             for (i, r) in k.reductions.iter().enumerate() {
                 let xs: Vec<Value> = rows.iter().map(|v| v[r.value.0 as usize][0]).collect();
+                if is_logic(r.op) {
+                    if walk == Walk::Values {
+                        // The group's lane masks, or'ed (and'ed) in registers.
+                        let masks: Vec<Value> = xs
+                            .iter()
+                            .map(|&x| vector::nonzero_mask(e, plan, r.value, x))
+                            .collect();
+                        let m = masks[1..].iter().fold(masks[0], |m, &x| {
+                            if r.op == ReduceOp::Any {
+                                e.b.ins().bor(m, x)
+                            } else {
+                                e.b.ins().band(m, x)
+                            }
+                        });
+                        e.column_logic(plan, scratch, i, r.op, j, m);
+                    }
+                    continue;
+                }
                 if let [x] = xs[..] {
                     e.column_accumulate(plan, scratch, i, r.op, walk, j, x)?;
                     continue;
@@ -604,6 +651,44 @@ impl Emitter<'_, '_> {
         Ok(())
     }
 
+    /// Any's (all's) lane mask `m` of positions j..j + lanes, or in the tail one
+    /// position's flag (an i8 0 or 1), or'ed (and'ed) into reduction `i`'s scratch:
+    /// a lane mask per position, of the plan's lane width.
+    fn column_logic(
+        &mut self,
+        plan: &VectorPlan,
+        scratch: Value,
+        i: usize,
+        op: ReduceOp,
+        j: Value,
+        m: Value,
+    ) {
+        let p = self.slot_address(scratch, i, 0, j, plan.dtype.size_bytes() as i64);
+        let ity = plan.fty.as_int();
+        let (ty, m) = if self.b.func.dfg.value_type(m).is_vector() {
+            (ity, m)
+        } else {
+            // 0 or 1 -> 0 or all ones.
+            let wide = self.b.ins().uextend(ity.lane_type(), m);
+            (ity.lane_type(), self.b.ins().ineg(wide))
+        };
+        let a = self.b.ins().load(ty, mem(), p, 0);
+        let a = if op == ReduceOp::Any {
+            self.b.ins().bor(a, m)
+        } else {
+            self.b.ins().band(a, m)
+        };
+        self.b.ins().store(mem(), a, p, 0);
+    }
+
+    /// Any's (all's) result at position j: whether its lane mask is set (an i8).
+    fn column_flag(&mut self, plan: &VectorPlan, scratch: Value, i: usize, j: Value) -> Value {
+        let p = self.slot_address(scratch, i, 0, j, plan.dtype.size_bytes() as i64);
+        let lane = plan.fty.as_int().lane_type();
+        let m = self.b.ins().load(lane, mem(), p, 0);
+        self.b.ins().icmp_imm_s(IntCC::NotEqual, m, 0)
+    }
+
     /// `x` in f64: a vector of the kernel's dtype as f64 vectors (itself for f64, its
     /// low and high halves widened for f32), an element as one f64.
     fn widened(&mut self, plan: &VectorPlan, x: Value) -> Vec<Value> {
@@ -658,7 +743,8 @@ impl Emitter<'_, '_> {
         j: Value,
         op: ReduceOp,
     ) -> Vec<(Value, cranelift_codegen::ir::Type)> {
-        if matches!(op, ReduceOp::Max | ReduceOp::Min) || is_arg(op) && region == 0 {
+        if matches!(op, ReduceOp::Max | ReduceOp::Min) || is_logic(op) || is_arg(op) && region == 0
+        {
             let p = self.slot_address(scratch, i, region, j, plan.dtype.size_bytes() as i64);
             return vec![(p, plan.fty)];
         }

@@ -787,12 +787,18 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let whole = self.b.ins().imul_imm_s(whole, step);
         let vec_end = self.b.ins().iadd(lo, whole);
         // Vector accumulators, one set per reduction.
+        // Any/all: lane masks of "some (every) element seen was nonzero", integer
+        // lanes of the plan's width.
+        let is_logic = |op| matches!(op, ReduceOp::Any | ReduceOp::All);
         let vaccs: Vec<Vec<Variable>> = accs
             .iter()
-            .map(|_| {
-                (0..plan.unroll)
-                    .map(|_| self.b.declare_var(plan.fty))
-                    .collect()
+            .map(|acc| {
+                let ty = if is_logic(self.k.reductions[acc.r].op) {
+                    plan.fty.as_int()
+                } else {
+                    plan.fty
+                };
+                (0..plan.unroll).map(|_| self.b.declare_var(ty)).collect()
             })
             .collect();
         // Argmax/argmin: the vector lanes keep the block's extreme only (NaNs aside);
@@ -845,7 +851,13 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     _ => 0.0,
                 };
                 for &v in vs {
-                    let c = if integers {
+                    let c = if is_logic(r.op) {
+                        let ity = plan.fty.as_int();
+                        let lane =
+                            e.b.ins()
+                                .iconst(ity.lane_type(), -i64::from(r.op == ReduceOp::All));
+                        splat(e.b, ity, lane)
+                    } else if integers {
                         e.int_identity(plan, r.op)
                     } else {
                         e.vconst(plan, init)
@@ -925,6 +937,14 @@ impl<'a, 'b> Emitter<'a, 'b> {
                         let x = vals[r.value.0 as usize][c];
                         let a = e.b.use_var(v);
                         let next = match (r.op, mean) {
+                            (ReduceOp::Any, None) => {
+                                let m = vector::nonzero_mask(e, plan, r.value, x);
+                                e.b.ins().bor(a, m)
+                            }
+                            (ReduceOp::All, None) => {
+                                let m = vector::nonzero_mask(e, plan, r.value, x);
+                                e.b.ins().band(a, m)
+                            }
                             (ReduceOp::Max | ReduceOp::ArgMax, None) if integers => {
                                 e.b.ins().smax(a, x)
                             }
@@ -1006,6 +1026,31 @@ impl<'a, 'b> Emitter<'a, 'b> {
             reset_residuals(e);
             Ok(())
         })?;
+        // Any/all: fold the lane masks into the scalar accumulator (a bool byte).
+        for (acc, vs) in accs.iter().zip(&vaccs) {
+            let op = self.k.reductions[acc.r].op;
+            if means.is_some() || !is_logic(op) {
+                continue;
+            }
+            let mut m = self.b.use_var(vs[0]);
+            for &v in &vs[1..] {
+                let v = self.b.use_var(v);
+                m = if op == ReduceOp::Any {
+                    self.b.ins().bor(m, v)
+                } else {
+                    self.b.ins().band(m, v)
+                };
+            }
+            let a = self.b.use_var(acc.a);
+            let a = if op == ReduceOp::Any {
+                let t = self.b.ins().vany_true(m);
+                self.b.ins().bor(a, t)
+            } else {
+                let t = self.b.ins().vall_true(m);
+                self.b.ins().band(a, t)
+            };
+            self.b.def_var(acc.a, a);
+        }
         // Max/min: fold the vector lanes into the scalar accumulator.
         if integers {
             for (acc, vs) in accs.iter().zip(&vaccs) {
@@ -1539,7 +1584,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         Ok(self.b.ins().bor(first, better))
     }
 
-    fn nonzero(&mut self, dtype: DType, x: Value) -> Value {
+    pub(super) fn nonzero(&mut self, dtype: DType, x: Value) -> Value {
         if dtype.is_real_floating() {
             let zero = if dtype == DType::F32 {
                 self.b.ins().f32const(0.0)

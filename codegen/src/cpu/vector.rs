@@ -105,9 +105,15 @@ pub fn plan(k: &Kernel) -> Option<VectorPlan> {
     }
     if !k.reductions.is_empty() {
         // The innermost loop must walk a reduced axis, and every reduction must have a
-        // vector accumulator (sum-like, max/min, or argmax/argmin's best and index).
-        let vector_op =
-            |op| vector_reduction(op) || matches!(op, ReduceOp::ArgMax | ReduceOp::ArgMin);
+        // vector accumulator (sum-like, max/min, argmax/argmin's best and index, or
+        // any/all's lane masks).
+        let vector_op = |op| {
+            vector_reduction(op)
+                || matches!(
+                    op,
+                    ReduceOp::ArgMax | ReduceOp::ArgMin | ReduceOp::Any | ReduceOp::All
+                )
+        };
         if k.reduced == 0 || !k.reductions.iter().all(|r| vector_op(r.op)) {
             return None;
         }
@@ -118,7 +124,13 @@ pub fn plan(k: &Kernel) -> Option<VectorPlan> {
         && !k.reductions.iter().all(|r| {
             matches!(
                 r.op,
-                ReduceOp::Sum | ReduceOp::Max | ReduceOp::Min | ReduceOp::ArgMax | ReduceOp::ArgMin
+                ReduceOp::Sum
+                    | ReduceOp::Max
+                    | ReduceOp::Min
+                    | ReduceOp::ArgMax
+                    | ReduceOp::ArgMin
+                    | ReduceOp::Any
+                    | ReduceOp::All
             )
         })
     {
@@ -165,7 +177,11 @@ pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
         || !k.stores.is_empty()
         || !strided_inner
         || !k.reductions.iter().all(|r| {
-            (vector_reduction(r.op) || matches!(r.op, ReduceOp::ArgMax | ReduceOp::ArgMin))
+            (vector_reduction(r.op)
+                || matches!(
+                    r.op,
+                    ReduceOp::ArgMax | ReduceOp::ArgMin | ReduceOp::Any | ReduceOp::All
+                ))
                 && r.phase == 0
         })
         || k.instrs
@@ -180,11 +196,16 @@ pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
         return None;
     }
     // Each reduction's output moves by one element along the walked axis; argmax's
-    // and argmin's are int64 indices along their one reduced axis.
+    // and argmin's are int64 indices along their one reduced axis, any's and all's
+    // bools.
     for r in &k.reductions {
         let a = &k.accesses[r.access];
         let arg = matches!(r.op, ReduceOp::ArgMax | ReduceOp::ArgMin);
-        let dtype = if arg { DType::I64 } else { float };
+        let dtype = match r.op {
+            _ if arg => DType::I64,
+            ReduceOp::Any | ReduceOp::All => DType::Bool,
+            _ => float,
+        };
         if a.strides[axis] != Stride::Unit || k.args[a.arg].dtype != dtype || arg && k.reduced != 1
         {
             return None;
@@ -267,8 +288,10 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
             return None;
         }
     }
+    // Any/all may also reduce bools (their masks): `any(x > 0.99, axis=1)`.
     for r in &k.reductions {
-        if k.dtype(r.value) != plan_dtype {
+        let logic = matches!(r.op, ReduceOp::Any | ReduceOp::All);
+        if k.dtype(r.value) != plan_dtype && !(logic && k.dtype(r.value) == DType::Bool) {
             return None;
         }
     }
@@ -1015,6 +1038,34 @@ macro_rules! with_math {
             $body
         }
     };
+}
+
+/// The lane mask of "value `v` (copy `x`) is nonzero", as integer lanes of the plan's
+/// width: a bool's mask widened or narrowed to them, a float's `x != 0` (NaN is
+/// nonzero), an integer's `x != 0`. Any/all accumulate these with `or`/`and`.
+pub(crate) fn nonzero_mask(
+    e: &mut Emitter,
+    plan: &VectorPlan,
+    v: kiln_ir::kernel::Value,
+    x: Value,
+) -> Value {
+    let ity = plan.fty.as_int();
+    let dtype = e.k.dtype(v);
+    if dtype == DType::Bool {
+        let m = mask_as(e, x, mask_bits(e.k, plan, v), ity.lane_bits());
+        return bitcast(e.b, ity, m);
+    }
+    if is_integer(dtype) {
+        let zero = e.b.ins().iconst(ity.lane_type(), 0);
+        let zero = splat(e.b, ity, zero);
+        return e.b.ins().icmp(IntCC::NotEqual, x, zero);
+    }
+    let zero = e
+        .ops_constant(dtype, kiln_ir::Scalar::Float(0.0))
+        .expect("a float dtype");
+    let zero = splat(e.b, plan.fty, zero);
+    let m = e.b.ins().fcmp(FloatCC::NotEqual, x, zero);
+    bitcast(e.b, ity, m)
 }
 
 /// Bits per lane of the mask of a bool value: those of the floats it was computed
