@@ -168,6 +168,12 @@ fn patterns() -> Vec<Pattern> {
         ("any(z == 999), i32", |_, _, z| {
             kiln::any(&kiln::equal(z, 999)?, ())
         }),
+        ("remainder(x * 10 - 3, 0.7), f64", |x, _, _| {
+            kiln::remainder(&((x * 10.0)? - 3.0)?, 0.7)
+        }),
+        ("remainder(x * 10 - 3, 0.7), f32", |_, y, _| {
+            kiln::remainder(&((y * 10.0)? - 3.0)?, 0.7)
+        }),
     ]
 }
 

@@ -223,7 +223,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.ops().constant(dtype, s)
     }
 
-    fn ops(&mut self) -> Ops<'_, 'b> {
+    pub(super) fn ops(&mut self) -> Ops<'_, 'b> {
         Ops {
             b: self.b,
             libcalls: self.libcalls,

@@ -255,7 +255,7 @@ impl Ops<'_, '_> {
 
     /// Python's %: fmod, then move a nonzero result to the divisor's sign; a zero result
     /// takes the divisor's sign.
-    fn float_remainder(&mut self, dtype: DType, x: Value, y: Value) -> Value {
+    pub fn float_remainder(&mut self, dtype: DType, x: Value, y: Value) -> Value {
         let f = if dtype == DType::F32 {
             self.libcalls.fmodf
         } else {

@@ -11,7 +11,9 @@
 //! reduction the innermost kept axis (`column_plan`). Others run the scalar loop
 //! (`emit.rs`).
 
-use super::clif_math::{bitcast, splat, vector_constant, ClifMath32, ClifMath64};
+use super::clif_math::{
+    bitcast, cold_branch, rejoin, splat, vector_constant, ClifMath, ClifMath32, ClifMath64,
+};
 use super::emit::{mem, Emitter};
 use super::library::MathFn;
 use super::lockstep::{Lanes, Lockstep, MAX_COPIES};
@@ -50,6 +52,7 @@ fn binary_ok(op: BinaryOp) -> bool {
             | Minimum
             | Copysign
             | FloorDivide
+            | Remainder
             | Pow
             | Atan2
             | Hypot
@@ -1146,6 +1149,67 @@ fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x
     }
 }
 
+/// Python's `x % y` on vectors, bit for bit the scalar kernel's (C `fmod`, then the
+/// result moved to the divisor's sign, `Ops::float_remainder`), without a call per
+/// element. Where |x / y| < 2^52 (2^23 for f32), q = trunc(x / y) is the true
+/// truncated quotient or one past it (the rounded division can only reach the next
+/// integer), and r = fma(-q, y, x) is x - q·y exactly: fmod's result, or (q one past)
+/// that minus y toward x's side, which is below |y| in magnitude and a whole number
+/// of y's units. Python's rule then needs no correction of the second case: r has
+/// the other sign than x, so where x and y share a sign r moves by y to fmod's
+/// result, and where they do not r is already fmod + y; both sums exact, so the
+/// scalar kernel's rounded add gives the same bits. Lanes outside that (a larger
+/// quotient, y zero or infinite, x infinite, NaN) send the vector to a cold block
+/// that calls fmod per lane. 10M elements of `remainder(x * 10 - 3, 0.7)`
+/// (2026-12-04): f64 33 -> 12 ms, f32 42 -> 5 ms (NumPy 119, 105).
+fn remainder(e: &mut Emitter, dtype: DType, vty: Type, x: Value, y: Value) -> Value {
+    let limit = if dtype == DType::F32 {
+        2f64.powi(23)
+    } else {
+        2f64.powi(52)
+    };
+    let (result, outside) = {
+        let m = &mut ClifMath {
+            b: &mut *e.b,
+            fty: vty,
+        };
+        let d = m.b.ins().fdiv(x, y);
+        let q = m.b.ins().trunc(d);
+        let nq = m.neg(q);
+        let fmod = m.b.ins().fma(nq, y, x);
+        // Python's rule: a zero takes y's sign; a nonzero of the other sign than y
+        // moves by y (rounded, as the scalar kernel's add).
+        let (zero, izero) = (m.fconst(0.0), m.iconst(0));
+        let signed_zero = m.copysign(zero, y);
+        let is_zero = m.fcmp(FloatCC::Equal, fmod, zero);
+        let (fb, yb) = (m.bits_of(fmod), m.bits_of(y));
+        let flip = m.b.ins().bxor(fb, yb);
+        let differ = m.icmp(IntCC::SignedLessThan, flip, izero);
+        let moved = m.b.ins().fadd(fmod, y);
+        let r = m.select(differ, moved, fmod);
+        let result = m.select(is_zero, signed_zero, r);
+        // Where the fast path holds: |x / y| < limit (false for NaN) and |y| finite.
+        let (ad, ay) = (m.abs(d), m.abs(y));
+        let lim = m.fconst(limit);
+        let small = m.fcmp(FloatCC::LessThan, ad, lim);
+        let inf = m.fconst(f64::INFINITY);
+        let finite = m.fcmp(FloatCC::LessThan, ay, inf);
+        let inside = m.b.ins().band(small, finite);
+        (result, m.b.ins().bnot(inside))
+    };
+    let join = cold_branch(e.b, outside, &[result]);
+    let mut slow = result;
+    for lane in 0..vty.lane_count() as u8 {
+        let (a, b) = (
+            e.b.ins().extractlane(x, lane),
+            e.b.ins().extractlane(y, lane),
+        );
+        let r = e.ops().float_remainder(dtype, a, b);
+        slow = e.b.ins().insertlane(slow, r, lane);
+    }
+    rejoin(e.b, join, &[slow])[0]
+}
+
 /// f32 pow in f64 lanes (`math::pow_f32_in_f64`), rounded once: each four-lane
 /// vector as its two halves widened, at most four halves in lockstep; in a two-lane
 /// plan (f32 in half registers) each vector's low half.
@@ -1388,6 +1452,10 @@ fn vector_binary(
     }
     if op == Pow && dtype == DType::F32 {
         return f32_pow(e, plan, x, y);
+    }
+    if op == Remainder {
+        let vty = plan.vty(dtype);
+        return each(e, &|e, a, b| remainder(e, dtype, vty, a, b));
     }
     let f = MathFn::Binary(op);
     if f.is_library() {
