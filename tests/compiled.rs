@@ -2390,7 +2390,7 @@ fn remainder_agrees_with_the_interpreter_and_the_definition_bit_for_bit() {
                 let k = (next() >> (9 + next() % 50)) as f64;
                 let m = k * y;
                 let step = (next() % 3) as i64 - 1;
-                f64::from_bits((m.to_bits() as i64 + step) as u64)
+                f64::from_bits((m.to_bits() as i64).wrapping_add(step) as u64)
             }
             // Quotients around 2^52 and 2^23.
             2 => y * (2f64.powi(if i % 8 == 2 { 52 } else { 23 }) + (next() % 9) as f64 - 4.0),
