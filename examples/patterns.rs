@@ -168,6 +168,10 @@ fn patterns() -> Vec<Pattern> {
         ("any(z == 999), i32", |_, _, z| {
             kiln::any(&kiln::equal(z, 999)?, ())
         }),
+        ("sum axis 0, i32", |_, _, z| kiln::sum(z, 0)),
+        ("any(z == 999, axis 0), i32", |_, _, z| {
+            kiln::any(&kiln::equal(z, 999)?, 0)
+        }),
         ("remainder(x * 10 - 3, 0.7), f64", |x, _, _| {
             kiln::remainder(&((x * 10.0)? - 3.0)?, 0.7)
         }),

@@ -213,7 +213,8 @@ pub fn count_nonzero(x: &Array, opts: impl Into<ReduceOpts>) -> Result<Array> {
 /// `x[r[0][k], r[1][k], ...]`. A 0-d `x` is an error (the standard's rule).
 ///
 /// **Graph boundary**: the number of nonzero elements decides the output shape, so this
-/// computes `x != 0` now and returns constant arrays.
+/// computes `x != 0` now, in the default mode (`default_mode`, set by `with_mode`), and
+/// returns constant arrays.
 ///
 /// ```
 /// let x = kiln::asarray([[0, 7], [3, 0], [0, 1]], ())?;
@@ -254,9 +255,9 @@ pub fn nonzero(x: &Array) -> Result<Vec<Array>> {
 /// `[count] + x.shape[mask.ndim..]` (a 0-d mask selects all of x, or nothing).
 ///
 /// **Graph boundary** in the mask only: the number of true elements decides the output
-/// shape, so the mask is computed and counted now; the result is a lazy library step
-/// that copies the selected slices of `x` (read once, with the computed mask) and
-/// computes `x` first if it is lazy.
+/// shape, so the mask is computed (in the default mode, `default_mode`) and counted
+/// now; the result is a lazy library step that copies the selected slices of `x`
+/// (read once, with the computed mask) and computes `x` first if it is lazy.
 ///
 /// ```
 /// let x = kiln::asarray([[1.0f64, 2.0], [3.0, 4.0], [5.0, 6.0]], ())?;

@@ -2436,3 +2436,94 @@ fn remainder_agrees_with_the_interpreter_and_the_definition_bit_for_bit() {
         }
     }
 }
+
+/// Integer reductions over outer axes walk columns (wrapping sums, max, min, any,
+/// all in integer lanes): the interpreter's results exactly, on i32 and i64 data with
+/// the types' extremes (sums that wrap), widths past the 512-position block and not a
+/// multiple of the lanes, rank 3, empty axes, a transposed view, and few outputs over
+/// many rows (the split along the rows).
+#[test]
+fn integer_column_reductions_agree_with_the_interpreter() {
+    let shapes: &[&[usize]] = &[
+        &[1000, 1031],
+        &[3, 600],
+        &[7, 3, 517],
+        &[5, 19, 70],
+        &[2, 1],
+        &[0, 5],
+        &[5, 0],
+        &[60_001, 5],
+        &[30_000, 3, 8],
+    ];
+    for dtype in [DType::I32, DType::I64] {
+        let (lo, hi) = if dtype == DType::I32 {
+            (i32::MIN as f64, i32::MAX as f64)
+        } else {
+            // Exactly representable in the f64 the inputs are built from.
+            (-(2f64.powi(62)), 2f64.powi(62))
+        };
+        for (si, &shape) in shapes.iter().enumerate() {
+            let n: usize = shape.iter().product();
+            let v: Vec<f64> = data(n, 500 + si as u64)
+                .iter()
+                .enumerate()
+                .map(|(i, &u)| match i % 13 {
+                    0 if i < 200 => hi,
+                    5 if i < 200 => lo,
+                    7 => 0.0,
+                    // Positive in the first half of the rows, negative after: chunks
+                    // of rows whose partial extremes differ in sign.
+                    _ => (u * 2000.0).round() + if i < n / 2 { 5000.0 } else { -5000.0 },
+                })
+                .collect();
+            let x = &typed(v, shape, dtype);
+            let mut axes_sets: Vec<Vec<i64>> = vec![vec![0]];
+            if shape.len() == 3 {
+                axes_sets.push(vec![0, 1]);
+            }
+            for axes in axes_sets {
+                let case = format!("over {axes:?} of {dtype:?} {shape:?}");
+                let o = || ReduceOpts::new().axes(axes.clone());
+                let reduced: usize = axes.iter().map(|&a| shape[a as usize]).product();
+                let mut builds: Vec<(&str, Build)> = vec![
+                    ("sum", Box::new(|| kiln::sum(x, o().dtype(dtype)).unwrap())),
+                    // The default dtype: int64 (i32 lanes widened in an i64 kernel).
+                    ("sum as i64", Box::new(|| kiln::sum(x, o()).unwrap())),
+                    (
+                        "sum of x * 3 + 1",
+                        Box::new(|| {
+                            let y = (&(x * 3).unwrap() + 1).unwrap();
+                            kiln::sum(&y, o().dtype(dtype)).unwrap()
+                        }),
+                    ),
+                    (
+                        "any(x > 900)",
+                        Box::new(|| kiln::any(&kiln::greater(x, 900).unwrap(), o()).unwrap()),
+                    ),
+                    ("all(x)", Box::new(|| kiln::all(x, o()).unwrap())),
+                ];
+                if reduced > 0 {
+                    builds.push(("max", Box::new(|| kiln::max(x, o()).unwrap())));
+                    builds.push(("min", Box::new(|| kiln::min(x, o()).unwrap())));
+                }
+                for (name, build) in &builds {
+                    // As i64: every integer exactly (f64 would round the large sums).
+                    let want = ints_in(build.as_ref(), Mode::Interpreter);
+                    for mode in [Mode::Fused, Mode::Eager] {
+                        let got = ints_in(build.as_ref(), mode);
+                        assert_eq!(got, want, "{name} {case} ({mode:?})");
+                    }
+                }
+            }
+            if shape.len() == 2 {
+                // Rows of the transpose: the same columns, read through a view.
+                let build = || {
+                    let t = kiln::matrix_transpose(x).unwrap();
+                    kiln::sum(&t, ReduceOpts::new().axis(1).dtype(dtype)).unwrap()
+                };
+                let want = ints_in(&build, Mode::Interpreter);
+                assert_eq!(ints_in(&build, Mode::Fused), want, "{dtype:?} {shape:?}.T");
+            }
+        }
+    }
+}

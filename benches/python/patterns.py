@@ -92,6 +92,8 @@ def numpy_patterns(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> dict:
         "all(x > 0.0005, axis 1), f32": lambda: np.all(y > 0.0005, axis=1),
         "all(x < 2, axis 0), f64": lambda: np.all(x < 2.0, axis=0),
         "any(z == 999), i32": lambda: np.any(z == 999),
+        "sum axis 0, i32": lambda: np.sum(z, axis=0),
+        "any(z == 999, axis 0), i32": lambda: np.any(z == 999, axis=0),
         "remainder(x * 10 - 3, 0.7), f64": lambda: np.remainder(x * 10.0 - 3.0, 0.7),
         "remainder(x * 10 - 3, 0.7), f32": lambda: np.remainder(
             y * np.float32(10.0) - np.float32(3.0), np.float32(0.7)),

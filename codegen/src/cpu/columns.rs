@@ -151,6 +151,11 @@ impl Emitter<'_, '_> {
                 };
                 for &region in regions {
                     for (p, ty) in e.slots(plan, scratch, i, region, j, r.op) {
+                        if vector::is_integer(plan.dtype) && !is_logic(r.op) {
+                            let v = e.int_identity(plan, r.op);
+                            e.b.ins().store(mem(), v, p, 0);
+                            continue;
+                        }
                         if is_logic(r.op) {
                             // Lane masks: none nonzero yet (any), all so far (all).
                             let ity = ty.as_int();
@@ -203,6 +208,9 @@ impl Emitter<'_, '_> {
             for (i, r) in k.reductions.iter().enumerate() {
                 let dtype = k.dtype(r.value);
                 let v = match r.op {
+                    _ if vector::is_integer(plan.dtype) && !is_logic(r.op) => {
+                        e.column_int(plan, scratch, i, j)
+                    }
                     ReduceOp::Max | ReduceOp::Min => {
                         let p = e.slot_address(scratch, i, 0, j, dtype.size_bytes() as i64);
                         let ty = super::ops::clif_type(dtype)?;
@@ -265,6 +273,17 @@ impl Emitter<'_, '_> {
                     e.b.ins()
                         .iadd_imm_s(record, i as i64 * PARTIAL_BYTES as i64);
                 match r.op {
+                    _ if vector::is_integer(plan.dtype) && !is_logic(r.op) => {
+                        // The integer widened (as `Emitter::write_partials` writes it).
+                        let v = e.column_int(plan, scratch, i, j);
+                        let v = if plan.dtype == DType::I32 {
+                            e.b.ins().sextend(types::I64, v)
+                        } else {
+                            v
+                        };
+                        e.b.ins().store(mem(), v, base, 0);
+                        e.b.ins().store(mem(), count, base, 8);
+                    }
                     ReduceOp::Max | ReduceOp::Min => {
                         let p = e.slot_address(scratch, i, 0, j, dtype.size_bytes() as i64);
                         let ty = super::ops::clif_type(dtype)?;
@@ -510,6 +529,12 @@ impl Emitter<'_, '_> {
     /// extreme, or where any lane of a pair is NaN the pair's sum (a NaN, as
     /// `column_accumulate` makes one).
     fn combine_rows(&mut self, op: ReduceOp, xs: &[Value]) -> Value {
+        if self.b.func.dfg.value_type(xs[0]).lane_type().is_int() {
+            // Integers: wrapping sums and extremes, exact in any order.
+            return xs[1..]
+                .iter()
+                .fold(xs[0], |a, &x| self.int_combine(op, a, x));
+        }
         let extreme = matches!(op, ReduceOp::Max | ReduceOp::Min);
         // (value, sum, NaN mask) per subtree.
         let mut level: Vec<(Value, Value, Option<Value>)> =
@@ -563,6 +588,15 @@ impl Emitter<'_, '_> {
         x: Value,
     ) -> Result<(), Unsupported> {
         let vector = self.b.func.dfg.value_type(x).is_vector();
+        if vector::is_integer(plan.dtype) {
+            // Integer lanes, wrapping: exact in any order.
+            let p = self.slot_address(scratch, i, 0, j, plan.dtype.size_bytes() as i64);
+            let ty = self.b.func.dfg.value_type(x);
+            let a = self.b.ins().load(ty, mem(), p, 0);
+            let a = self.int_combine(op, a, x);
+            self.b.ins().store(mem(), a, p, 0);
+            return Ok(());
+        }
         match (op, walk) {
             (ReduceOp::ArgMax | ReduceOp::ArgMin, Walk::Values) => {
                 // As the scalar loop: a strictly better value, or the first NaN, takes
@@ -649,6 +683,21 @@ impl Emitter<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// An integer sum, max or min of two values (vectors or elements).
+    fn int_combine(&mut self, op: ReduceOp, a: Value, x: Value) -> Value {
+        match op {
+            ReduceOp::Max => self.b.ins().smax(a, x),
+            ReduceOp::Min => self.b.ins().smin(a, x),
+            _ => self.b.ins().iadd(a, x),
+        }
+    }
+
+    /// An integer reduction's value at position j (the kernel's dtype).
+    fn column_int(&mut self, plan: &VectorPlan, scratch: Value, i: usize, j: Value) -> Value {
+        let p = self.slot_address(scratch, i, 0, j, plan.dtype.size_bytes() as i64);
+        self.b.ins().load(plan.fty.lane_type(), mem(), p, 0)
     }
 
     /// Any's (all's) lane mask `m` of positions j..j + lanes, or in the tail one
@@ -743,7 +792,10 @@ impl Emitter<'_, '_> {
         j: Value,
         op: ReduceOp,
     ) -> Vec<(Value, cranelift_codegen::ir::Type)> {
-        if matches!(op, ReduceOp::Max | ReduceOp::Min) || is_logic(op) || is_arg(op) && region == 0
+        if matches!(op, ReduceOp::Max | ReduceOp::Min)
+            || is_logic(op)
+            || vector::is_integer(plan.dtype)
+            || is_arg(op) && region == 0
         {
             let p = self.slot_address(scratch, i, region, j, plan.dtype.size_bytes() as i64);
             return vec![(p, plan.fty)];

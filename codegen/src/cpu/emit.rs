@@ -1291,7 +1291,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
 
     /// The identity of an integer reduction's lanes: 0 for sums, the dtype's least
     /// (greatest) value for max (min).
-    fn int_identity(&mut self, plan: &VectorPlan, op: ReduceOp) -> Value {
+    pub(super) fn int_identity(&mut self, plan: &VectorPlan, op: ReduceOp) -> Value {
         let lane = plan.fty.lane_type();
         let least = i64::MIN >> (64 - lane.bits());
         let v = match op {

@@ -195,7 +195,15 @@ pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
     }
     let axis = kept - 1;
     let float = vector_dtype(k, axis)?;
-    if is_integer(float) {
+    // Integer lanes: sums (wrapping, exact in any order), max, min, any, all.
+    if is_integer(float)
+        && !k.reductions.iter().all(|r| {
+            matches!(
+                r.op,
+                ReduceOp::Sum | ReduceOp::Max | ReduceOp::Min | ReduceOp::Any | ReduceOp::All
+            )
+        })
+    {
         return None;
     }
     // Each reduction's output moves by one element along the walked axis; argmax's
