@@ -2222,11 +2222,25 @@ fn any_and_all_agree_with_the_interpreter() {
         let noise = data(n, 300 + si as u64);
         // Mostly zeros with a few nonzeros (any's interesting case) and its complement
         // (all's): the nonzeros are NaN, ±inf, tiny or ordinary; the zeros ±0.
+        // Columns that differ (so that a reduction over the rows, split across
+        // threads or not, gives each position its own answer): with four or more
+        // columns, column 1 is all zeros in the sparse data and free of zeros in the
+        // dense, and column 3 holds its only nonzero (zero) in the last rows.
+        let last = shape.last().copied().unwrap_or(1).max(1);
+        let zero_col_late = |i: usize| (last >= 4 && i % last == 1, last >= 4 && i % last == 3);
         let sparse: Vec<f64> = noise
             .iter()
             .enumerate()
             .map(|(i, &u)| {
-                if i % 97 == 13 || u > 0.29 && (i / 3) % 41 == 0 {
+                let (zero_col, late_col) = zero_col_late(i);
+                let late = i + 2 * last > n;
+                if !zero_col
+                    && (if late_col {
+                        late
+                    } else {
+                        i % 97 == 13 || u > 0.29 && (i / 3) % 41 == 0
+                    })
+                {
                     [f64::NAN, f64::INFINITY, 1e-300, -2.5, f64::NEG_INFINITY][i % 5]
                 } else if i % 2 == 0 {
                     -0.0
@@ -2238,7 +2252,16 @@ fn any_and_all_agree_with_the_interpreter() {
         let dense: Vec<f64> = sparse
             .iter()
             .zip(&noise)
-            .map(|(&s, &u)| if s == 0.0 { u + 1.0 } else { 0.0 })
+            .enumerate()
+            .map(|(i, (&s, &u))| {
+                let (zero_col, late_col) = zero_col_late(i);
+                let late = i + 2 * last > n;
+                if zero_col || s == 0.0 && !(late_col && late) {
+                    u + 1.0
+                } else {
+                    0.0
+                }
+            })
             .collect();
         let rank = shape.len() as i64;
         let mut axes_sets: Vec<Vec<i64>> = vec![(0..rank).collect()];
@@ -2464,13 +2487,16 @@ fn integer_column_reductions_agree_with_the_interpreter() {
         };
         for (si, &shape) in shapes.iter().enumerate() {
             let n: usize = shape.iter().product();
+            let last = shape.last().copied().unwrap_or(1).max(1);
             let v: Vec<f64> = data(n, 500 + si as u64)
                 .iter()
                 .enumerate()
                 .map(|(i, &u)| match i % 13 {
                     0 if i < 200 => hi,
                     5 if i < 200 => lo,
-                    7 => 0.0,
+                    // Zeros in every column but the first (where the row length
+                    // allows): all() differs between columns.
+                    7 if i % last != 0 || last < 4 => 0.0,
                     // Positive in the first half of the rows, negative after: chunks
                     // of rows whose partial extremes differ in sign.
                     _ => (u * 2000.0).round() + if i < n / 2 { 5000.0 } else { -5000.0 },
