@@ -17,7 +17,7 @@
 use super::clif_math::{bitcast, splat};
 use super::emit::{mem, Emitter, PARTIAL_BYTES};
 use super::ops::Unsupported;
-use super::vector::{self, VectorPlan};
+use super::vector::{self, is_logic, VectorPlan};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
     types, ConstantData, InstBuilder, StackSlotData, StackSlotKind, Value,
@@ -44,11 +44,6 @@ pub fn has_arg(k: &Kernel) -> bool {
 
 fn is_arg(op: ReduceOp) -> bool {
     matches!(op, ReduceOp::ArgMax | ReduceOp::ArgMin)
-}
-
-/// Whether a reduction is any or all (lane masks in the scratch).
-fn is_logic(op: ReduceOp) -> bool {
-    matches!(op, ReduceOp::Any | ReduceOp::All)
 }
 
 /// What a walk over the reduced axes accumulates.
@@ -158,10 +153,7 @@ impl Emitter<'_, '_> {
                         }
                         if is_logic(r.op) {
                             // Lane masks: none nonzero yet (any), all so far (all).
-                            let ity = ty.as_int();
-                            let c = i64::from(r.op == ReduceOp::All);
-                            let c = e.b.ins().iconst(ity.lane_type(), -c);
-                            let v = splat(e.b, ity, c);
+                            let v = e.logic_identity(ty.as_int(), r.op);
                             e.b.ins().store(mem(), v, p, 0);
                             continue;
                         }
@@ -447,13 +439,9 @@ impl Emitter<'_, '_> {
                             .iter()
                             .map(|&x| vector::nonzero_mask(e, plan, r.value, x))
                             .collect();
-                        let m = masks[1..].iter().fold(masks[0], |m, &x| {
-                            if r.op == ReduceOp::Any {
-                                e.b.ins().bor(m, x)
-                            } else {
-                                e.b.ins().band(m, x)
-                            }
-                        });
+                        let m = masks[1..]
+                            .iter()
+                            .fold(masks[0], |m, &x| e.any_all(r.op, m, x));
                         e.column_logic(plan, scratch, i, r.op, j, m);
                     }
                     continue;
@@ -722,11 +710,7 @@ impl Emitter<'_, '_> {
             (ity.lane_type(), self.b.ins().ineg(wide))
         };
         let a = self.b.ins().load(ty, mem(), p, 0);
-        let a = if op == ReduceOp::Any {
-            self.b.ins().bor(a, m)
-        } else {
-            self.b.ins().band(a, m)
-        };
+        let a = self.any_all(op, a, m);
         self.b.ins().store(mem(), a, p, 0);
     }
 

@@ -787,13 +787,11 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let whole = self.b.ins().imul_imm_s(whole, step);
         let vec_end = self.b.ins().iadd(lo, whole);
         // Vector accumulators, one set per reduction.
-        // Any/all: lane masks of "some (every) element seen was nonzero", integer
-        // lanes of the plan's width.
-        let is_logic = |op| matches!(op, ReduceOp::Any | ReduceOp::All);
+        // Any/all: lane masks, integer lanes of the plan's width.
         let vaccs: Vec<Vec<Variable>> = accs
             .iter()
             .map(|acc| {
-                let ty = if is_logic(self.k.reductions[acc.r].op) {
+                let ty = if vector::is_logic(self.k.reductions[acc.r].op) {
                     plan.fty.as_int()
                 } else {
                     plan.fty
@@ -851,12 +849,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     _ => 0.0,
                 };
                 for &v in vs {
-                    let c = if is_logic(r.op) {
-                        let ity = plan.fty.as_int();
-                        let lane =
-                            e.b.ins()
-                                .iconst(ity.lane_type(), -i64::from(r.op == ReduceOp::All));
-                        splat(e.b, ity, lane)
+                    let c = if vector::is_logic(r.op) {
+                        e.logic_identity(plan.fty.as_int(), r.op)
                     } else if integers {
                         e.int_identity(plan, r.op)
                     } else {
@@ -937,13 +931,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
                         let x = vals[r.value.0 as usize][c];
                         let a = e.b.use_var(v);
                         let next = match (r.op, mean) {
-                            (ReduceOp::Any, None) => {
+                            (ReduceOp::Any | ReduceOp::All, None) => {
                                 let m = vector::nonzero_mask(e, plan, r.value, x);
-                                e.b.ins().bor(a, m)
-                            }
-                            (ReduceOp::All, None) => {
-                                let m = vector::nonzero_mask(e, plan, r.value, x);
-                                e.b.ins().band(a, m)
+                                e.any_all(r.op, a, m)
                             }
                             (ReduceOp::Max | ReduceOp::ArgMax, None) if integers => {
                                 e.b.ins().smax(a, x)
@@ -1029,26 +1019,21 @@ impl<'a, 'b> Emitter<'a, 'b> {
         // Any/all: fold the lane masks into the scalar accumulator (a bool byte).
         for (acc, vs) in accs.iter().zip(&vaccs) {
             let op = self.k.reductions[acc.r].op;
-            if means.is_some() || !is_logic(op) {
+            if means.is_some() || !vector::is_logic(op) {
                 continue;
             }
             let mut m = self.b.use_var(vs[0]);
             for &v in &vs[1..] {
                 let v = self.b.use_var(v);
-                m = if op == ReduceOp::Any {
-                    self.b.ins().bor(m, v)
-                } else {
-                    self.b.ins().band(m, v)
-                };
+                m = self.any_all(op, m, v);
             }
-            let a = self.b.use_var(acc.a);
-            let a = if op == ReduceOp::Any {
-                let t = self.b.ins().vany_true(m);
-                self.b.ins().bor(a, t)
+            let t = if op == ReduceOp::Any {
+                self.b.ins().vany_true(m)
             } else {
-                let t = self.b.ins().vall_true(m);
-                self.b.ins().band(a, t)
+                self.b.ins().vall_true(m)
             };
+            let a = self.b.use_var(acc.a);
+            let a = self.any_all(op, a, t);
             self.b.def_var(acc.a, a);
         }
         // Max/min: fold the vector lanes into the scalar accumulator.
@@ -1516,11 +1501,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 }
                 ReduceOp::Any | ReduceOp::All => {
                     let nz = self.nonzero(dtype, x);
-                    if r.op == ReduceOp::Any {
-                        self.b.ins().bor(a, nz)
-                    } else {
-                        self.b.ins().band(a, nz)
-                    }
+                    self.any_all(r.op, a, nz)
                 }
                 ReduceOp::ArgMax | ReduceOp::ArgMin => {
                     let take = self.arg_better(r.op == ReduceOp::ArgMax, dtype, x, a, acc)?;
@@ -1582,6 +1563,24 @@ impl<'a, 'b> Emitter<'a, 'b> {
             self.b.ins().icmp(cc, x, best)
         };
         Ok(self.b.ins().bor(first, better))
+    }
+
+    /// Any's (all's) step: `a or x` (`a and x`), on flags or lane masks alike.
+    pub(super) fn any_all(&mut self, op: ReduceOp, a: Value, x: Value) -> Value {
+        if op == ReduceOp::Any {
+            self.b.ins().bor(a, x)
+        } else {
+            self.b.ins().band(a, x)
+        }
+    }
+
+    /// Any's (all's) identity as lane masks of type `ity`: none set (all set).
+    pub(super) fn logic_identity(&mut self, ity: Type, op: ReduceOp) -> Value {
+        let lane = self
+            .b
+            .ins()
+            .iconst(ity.lane_type(), -i64::from(op == ReduceOp::All));
+        splat(self.b, ity, lane)
     }
 
     pub(super) fn nonzero(&mut self, dtype: DType, x: Value) -> Value {

@@ -108,16 +108,8 @@ pub fn plan(k: &Kernel) -> Option<VectorPlan> {
     }
     if !k.reductions.is_empty() {
         // The innermost loop must walk a reduced axis, and every reduction must have a
-        // vector accumulator (sum-like, max/min, argmax/argmin's best and index, or
-        // any/all's lane masks).
-        let vector_op = |op| {
-            vector_reduction(op)
-                || matches!(
-                    op,
-                    ReduceOp::ArgMax | ReduceOp::ArgMin | ReduceOp::Any | ReduceOp::All
-                )
-        };
-        if k.reduced == 0 || !k.reductions.iter().all(|r| vector_op(r.op)) {
+        // vector accumulator.
+        if k.reduced == 0 || !k.reductions.iter().all(|r| has_vector_accumulator(r.op)) {
             return None;
         }
     }
@@ -179,14 +171,10 @@ pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
         || kept == 0
         || !k.stores.is_empty()
         || !strided_inner
-        || !k.reductions.iter().all(|r| {
-            (vector_reduction(r.op)
-                || matches!(
-                    r.op,
-                    ReduceOp::ArgMax | ReduceOp::ArgMin | ReduceOp::Any | ReduceOp::All
-                ))
-                && r.phase == 0
-        })
+        || !k
+            .reductions
+            .iter()
+            .all(|r| has_vector_accumulator(r.op) && r.phase == 0)
         || k.instrs
             .iter()
             .any(|(i, _)| matches!(i, Instr::Reduced { .. }))
@@ -214,7 +202,7 @@ pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
         let arg = matches!(r.op, ReduceOp::ArgMax | ReduceOp::ArgMin);
         let dtype = match r.op {
             _ if arg => DType::I64,
-            ReduceOp::Any | ReduceOp::All => DType::Bool,
+            _ if is_logic(r.op) => DType::Bool,
             _ => float,
         };
         if a.strides[axis] != Stride::Unit || k.args[a.arg].dtype != dtype || arg && k.reduced != 1
@@ -225,11 +213,20 @@ pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
     Some(VectorPlan::new(float, 1, axis))
 }
 
-fn vector_reduction(op: ReduceOp) -> bool {
+/// Whether a reduction has vector accumulators: sum-like, max/min, argmax/argmin's
+/// best and index, or any/all's lane masks (`is_logic`).
+fn has_vector_accumulator(op: ReduceOp) -> bool {
+    use ReduceOp::*;
     matches!(
         op,
-        ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Var | ReduceOp::Max | ReduceOp::Min
+        Sum | Mean | Var | Max | Min | ArgMax | ArgMin | Any | All
     )
+}
+
+/// Whether a reduction is any or all: its vector accumulators are lane masks of
+/// "some (every) element so far was nonzero" (`nonzero_mask`).
+pub(crate) fn is_logic(op: ReduceOp) -> bool {
+    matches!(op, ReduceOp::Any | ReduceOp::All)
 }
 
 /// The dtype a kernel's vectors are planned for when loop axis `axis` is walked in
@@ -301,8 +298,7 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
     }
     // Any/all may also reduce bools (their masks): `any(x > 0.99, axis=1)`.
     for r in &k.reductions {
-        let logic = matches!(r.op, ReduceOp::Any | ReduceOp::All);
-        if k.dtype(r.value) != plan_dtype && !(logic && k.dtype(r.value) == DType::Bool) {
+        if k.dtype(r.value) != plan_dtype && !(is_logic(r.op) && k.dtype(r.value) == DType::Bool) {
             return None;
         }
     }
@@ -412,7 +408,6 @@ fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
     }
 }
 
-/// Logic over bool lane masks (`and`, `or`).
 /// The operations on two bools that lane masks do in one or two bitwise instructions
 /// (`mask_logic`).
 fn is_mask_logic(op: BinaryOp) -> bool {
