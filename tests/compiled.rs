@@ -2553,3 +2553,156 @@ fn integer_column_reductions_agree_with_the_interpreter() {
         }
     }
 }
+
+/// Kernels of bools alone run in the bools' bytes, sixteen to a vector (`in_bytes` in
+/// codegen/src/cpu/vector.rs): logic, negation, comparisons of bools and their stores,
+/// any and all along rows, down columns and over everything, with operands broadcast
+/// along either axis or from a 0-d array, tails of every length modulo the 32 bools of
+/// an unrolled step, and views that fall back to 32-bit masks (strided, transposed).
+#[test]
+fn bool_kernels_in_bytes_agree_with_the_interpreter() {
+    let bools = |shape: &[usize], seed: u64, above: f64| -> Array {
+        let n = shape.iter().product();
+        let v: Vec<f64> = data(n, seed)
+            .iter()
+            .map(|&u| f64::from(u8::from(u > above)))
+            .collect();
+        let a = kiln::not_equal(kiln::from_vec(v, shape).unwrap(), 0.0).unwrap();
+        a.compute().unwrap();
+        a
+    };
+    let shapes: &[&[usize]] = &[
+        &[0],
+        &[1],
+        &[15],
+        &[16],
+        &[17],
+        &[31],
+        &[32],
+        &[33],
+        &[47],
+        &[1000],
+        &[100_003],
+        &[3, 0],
+        &[1, 70],
+        &[70, 1],
+        &[37, 33],
+        &[33, 37],
+        &[60_001, 5],
+        &[5, 40_001],
+    ];
+    for (si, &shape) in shapes.iter().enumerate() {
+        let seed = 900 + 10 * si as u64;
+        // Half true, sparse (about 2% true: any's case) and dense (about 2% false: all's).
+        let a = bools(shape, seed, 0.3);
+        let b = bools(shape, seed + 1, 0.3);
+        let sparse = bools(shape, seed + 2, 1.26);
+        let dense = bools(shape, seed + 3, -0.66);
+        let t = kiln::asarray(true, ()).unwrap();
+        let case = |what: &str| format!("{what} of {shape:?}");
+        let elementwise: Vec<(&str, Build)> = vec![
+            ("a & b", Box::new(|| kiln::logical_and(&a, &b).unwrap())),
+            (
+                "a | ~b",
+                Box::new(|| kiln::logical_or(&a, kiln::logical_not(&b).unwrap()).unwrap()),
+            ),
+            ("a ^ b", Box::new(|| kiln::logical_xor(&a, &b).unwrap())),
+            ("a == b", Box::new(|| kiln::equal(&a, &b).unwrap())),
+            (
+                "a != ~b",
+                Box::new(|| kiln::not_equal(&a, kiln::logical_not(&b).unwrap()).unwrap()),
+            ),
+            ("~a", Box::new(|| kiln::logical_not(&a).unwrap())),
+            (
+                "a & 0-d true",
+                Box::new(|| kiln::logical_and(&a, &t).unwrap()),
+            ),
+            (
+                "sparse | dense",
+                Box::new(|| kiln::logical_or(&sparse, &dense).unwrap()),
+            ),
+        ];
+        for (what, build) in &elementwise {
+            agrees_with_interpreter(&case(what), build, None);
+        }
+        let rank = shape.len() as i64;
+        let mut axes_sets: Vec<Vec<i64>> = vec![(0..rank).collect()];
+        axes_sets.extend((0..rank).map(|x| vec![x]));
+        let inputs: Vec<(&str, Build)> = vec![
+            ("sparse", Box::new(|| sparse.clone())),
+            ("dense", Box::new(|| dense.clone())),
+            (
+                "a & ~b",
+                Box::new(|| kiln::logical_and(&a, kiln::logical_not(&b).unwrap()).unwrap()),
+            ),
+            (
+                "dense ^ sparse",
+                Box::new(|| kiln::logical_xor(&dense, &sparse).unwrap()),
+            ),
+        ];
+        for axes in &axes_sets {
+            let opts = || ReduceOpts::new().axes(axes.clone());
+            for (what, x) in &inputs {
+                agrees_with_interpreter(
+                    &case(&format!("any({what}, axes {axes:?})")),
+                    &|| kiln::any(&x(), opts()).unwrap(),
+                    None,
+                );
+                agrees_with_interpreter(
+                    &case(&format!("all({what}, axes {axes:?})")),
+                    &|| kiln::all(&x(), opts()).unwrap(),
+                    None,
+                );
+            }
+        }
+        if let &[rows, cols] = shape {
+            // Broadcast along the rows (a column, 0 along the vector axis) and down the
+            // columns (a row); a strided and a transposed view.
+            let col = bools(&[rows, 1], seed + 4, 0.3);
+            let row = bools(&[1, cols], seed + 5, 0.3);
+            let views: Vec<(&str, Build)> = vec![
+                (
+                    "a & column",
+                    Box::new(|| kiln::logical_and(&a, &col).unwrap()),
+                ),
+                ("row ^ a", Box::new(|| kiln::logical_xor(&row, &a).unwrap())),
+                (
+                    "column | row",
+                    Box::new(|| kiln::logical_or(&col, &row).unwrap()),
+                ),
+                (
+                    "any(dense & column, axis 1)",
+                    Box::new(|| kiln::any(&kiln::logical_and(&dense, &col).unwrap(), 1).unwrap()),
+                ),
+                (
+                    "all(dense | ~row, axis 0)",
+                    Box::new(|| {
+                        let r = kiln::logical_not(&row).unwrap();
+                        kiln::all(&kiln::logical_or(&dense, &r).unwrap(), 0).unwrap()
+                    }),
+                ),
+                (
+                    "a[:, ::2] & b[:, ::2]",
+                    Box::new(|| {
+                        let every_other = [SliceArg::from(..), SliceArg::from(..).step(2)];
+                        let (x, y) = (a.slice(every_other).unwrap(), b.slice(every_other).unwrap());
+                        kiln::logical_and(&x, &y).unwrap()
+                    }),
+                ),
+                (
+                    "any(a.T ^ b.T, axis 1)",
+                    Box::new(|| {
+                        let (x, y) = (
+                            kiln::matrix_transpose(&a).unwrap(),
+                            kiln::matrix_transpose(&b).unwrap(),
+                        );
+                        kiln::any(&kiln::logical_xor(&x, &y).unwrap(), 1).unwrap()
+                    }),
+                ),
+            ];
+            for (what, build) in &views {
+                agrees_with_interpreter(&case(what), build, None);
+            }
+        }
+    }
+}

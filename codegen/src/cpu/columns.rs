@@ -705,8 +705,13 @@ impl Emitter<'_, '_> {
         let (ty, m) = if self.b.func.dfg.value_type(m).is_vector() {
             (ity, m)
         } else {
-            // 0 or 1 -> 0 or all ones.
-            let wide = self.b.ins().uextend(ity.lane_type(), m);
+            // 0 or 1 -> 0 or all ones (a plan of bytes has i8 lanes already).
+            let lane = ity.lane_type();
+            let wide = if self.b.func.dfg.value_type(m) == lane {
+                m
+            } else {
+                self.b.ins().uextend(lane, m)
+            };
             (ity.lane_type(), self.b.ins().ineg(wide))
         };
         let a = self.b.ins().load(ty, mem(), p, 0);
