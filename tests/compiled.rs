@@ -2706,3 +2706,89 @@ fn bool_kernels_in_bytes_agree_with_the_interpreter() {
         }
     }
 }
+
+/// `x ** 0.5` and `x ** -1` are rewritten (ir `small_integer_pow`) to `sqrt(x) + 0.0`
+/// with +inf at -inf, and to `1 / x`: the correctly rounded results, with pow's special
+/// cases (+0 for -0 and +inf for -inf under 0.5; ±inf for ±0 and ±0 for ±inf under -1).
+/// Checked bit for bit against that definition computed here, in f64 and f32, fused
+/// and eager, and against the interpreter's pow (which is not rewritten) within its
+/// accuracy.
+#[test]
+fn pow_by_a_half_and_by_minus_one_are_exact() {
+    let mut v: Vec<f64> = vec![
+        0.0,
+        -0.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        -1.0,
+        -2.5,
+        1.0,
+        4.0,
+        2.0,
+        f64::MIN_POSITIVE,
+        5e-324,
+        -5e-324,
+        f64::MAX,
+        1e-30,
+        3e38,
+        1e-40,
+    ];
+    v.extend(
+        data(1003, 77)
+            .iter()
+            .map(|&u| (u * 40.0).exp2() * u.signum()),
+    );
+    for dtype in [DType::F64, DType::F32] {
+        let x = typed(v.clone(), &[v.len()], dtype);
+        let xs: Vec<f64> = kiln::astype(&x, DType::F64).unwrap().to_vec().unwrap();
+        let round = |y: f64| {
+            if dtype == DType::F32 {
+                f64::from(y as f32)
+            } else {
+                y
+            }
+        };
+        let half: Vec<f64> = xs
+            .iter()
+            .map(|&x| {
+                if x == f64::NEG_INFINITY {
+                    f64::INFINITY
+                } else if dtype == DType::F32 {
+                    f64::from((x as f32).sqrt() + 0.0)
+                } else {
+                    x.sqrt() + 0.0
+                }
+            })
+            .collect();
+        let inverse: Vec<f64> = xs
+            .iter()
+            .map(|&x| {
+                if dtype == DType::F32 {
+                    f64::from(1.0 / x as f32)
+                } else {
+                    round(1.0 / x)
+                }
+            })
+            .collect();
+        for (what, e, want) in [("x ** 0.5", 0.5, &half), ("x ** -1", -1.0, &inverse)] {
+            for mode in [Mode::Fused, Mode::Eager] {
+                let y = kiln::pow(&x, e).unwrap();
+                y.compute_with(mode).unwrap();
+                let got: Vec<f64> = kiln::astype(&y, DType::F64).unwrap().to_vec().unwrap();
+                for (i, (g, w)) in got.iter().zip(want.iter()).enumerate() {
+                    assert!(
+                        g.to_bits() == w.to_bits() || g.is_nan() && w.is_nan(),
+                        "{what} of {dtype:?} {} ({mode:?}): {g} vs {w}",
+                        xs[i]
+                    );
+                }
+            }
+            agrees_with_interpreter(
+                &format!("{what} of {dtype:?}"),
+                &|| kiln::pow(&x, e).unwrap(),
+                Some(if dtype == DType::F32 { 3e-7 } else { 5e-16 }),
+            );
+        }
+    }
+}

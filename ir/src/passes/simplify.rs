@@ -152,7 +152,12 @@ fn identity_unary(out: &mut Graph, node: &Node) -> Option<NodeId> {
 }
 
 /// pow(x, 1) → x, pow(x, 2) → x*x (one correctly rounded multiply), pow(x, 0) → 1
-/// (the standard: x**±0 is 1 even for NaN x).
+/// (the standard: x**±0 is 1 even for NaN x); for real floats also pow(x, -1) → 1/x
+/// (one correctly rounded division; ±0 gives ±inf and ±inf gives ±0, as pow does) and
+/// pow(x, 0.5) → sqrt(x) + 0.0, or +inf where x is -inf (sqrt gives -0 for -0 and NaN
+/// for -inf, where pow gives +0 and +inf; the sum with +0.0 turns -0 into +0 and
+/// changes nothing else). NumPy makes the same two rewrites; a general pow costs
+/// several times a square root or a division.
 fn small_integer_pow(out: &mut Graph, node: &Node) -> Option<NodeId> {
     if node.op != Op::Binary(BinaryOp::Pow) {
         return None;
@@ -162,10 +167,27 @@ fn small_integer_pow(out: &mut Graph, node: &Node) -> Option<NodeId> {
     if matches!(fill_value(out.node(e))?, Scalar::Complex(_, im) if im != 0.0) {
         return None;
     }
+    let real = node.meta.dtype.is_real_floating();
+    let fill = |out: &mut Graph, v: f64| out.push(derived(node, Op::Fill(Scalar::Float(v)), &[]));
     match exponent {
         1.0 => Some(x),
         2.0 => Some(out.push(derived(node, Op::Binary(BinaryOp::Multiply), &[x, x]))),
         0.0 => Some(out.push(derived(node, Op::Fill(Scalar::Int(1)), &[]))),
+        -1.0 if real => {
+            let one = fill(out, 1.0);
+            Some(out.push(derived(node, Op::Binary(BinaryOp::Divide), &[one, x])))
+        }
+        0.5 if real => {
+            let root = out.push(derived(node, Op::Unary(UnaryOp::Sqrt), &[x]));
+            let zero = fill(out, 0.0);
+            let root = out.push(derived(node, Op::Binary(BinaryOp::Add), &[root, zero]));
+            let minus_inf = fill(out, f64::NEG_INFINITY);
+            let mut at_minus_inf = derived(node, Op::Binary(BinaryOp::Equal), &[x, minus_inf]);
+            at_minus_inf.meta.dtype = DType::Bool;
+            let at_minus_inf = out.push(at_minus_inf);
+            let inf = fill(out, f64::INFINITY);
+            Some(out.push(derived(node, Op::Where, &[at_minus_inf, inf, root])))
+        }
         _ => None,
     }
 }
@@ -298,7 +320,10 @@ mod tests {
         let one = bin(Pow, &x, &fill(1.0, &[3], F64));
         let zero = bin(Pow, &x, &fill(0.0, &[3], F64));
         let half = bin(Pow, &x, &fill(0.5, &[3], F64));
-        insta::assert_snapshot!(run(&graph(&[&two, &one, &zero, &half])).dump());
+        let minus_one = bin(Pow, &x, &fill(-1.0, &[3], F64));
+        let third = bin(Pow, &x, &fill(1.0 / 3.0, &[3], F64));
+        let graph = graph(&[&two, &one, &zero, &half, &minus_one, &third]);
+        insta::assert_snapshot!(run(&graph).dump());
     }
 
     #[test]
