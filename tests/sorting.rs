@@ -430,6 +430,33 @@ fn searchsorted_matches_a_linear_scan_on_both_sides() {
     }
 }
 
+/// Many values (searched in parallel, into a buffer from the executor's pool): every
+/// position is written, also when the pool hands back the buffer of a previous result
+/// of the same length (the second round reads different values).
+#[test]
+fn searchsorted_of_many_values_writes_every_position() {
+    let mut x1 = floats(40, 31);
+    x1.sort_by(|a, b| cmp_f64(*a, *b));
+    let a = array(&x1, &[40]);
+    let n = 50_001;
+    for round in 0..2u64 {
+        let values = floats(n, 32 + round);
+        for side in [Side::Left, Side::Right] {
+            let want: Vec<i64> = values.iter().map(|&v| naive_search(&x1, v, side)).collect();
+            for mode in MODES {
+                let b = array(&values, &[n]);
+                let got: Vec<i64> = kiln::searchsorted(&a, &b, side)
+                    .unwrap()
+                    .compute_with(mode)
+                    .unwrap()
+                    .to_vec()
+                    .unwrap();
+                assert_eq!(got, want, "round {round} {side:?} {mode:?}");
+            }
+        }
+    }
+}
+
 #[test]
 fn searchsorted_takes_0d_values_empty_arrays_and_promotes() {
     let x1 = kiln::asarray([1i32, 3, 3, 8], ()).unwrap();
