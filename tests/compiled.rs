@@ -2581,6 +2581,10 @@ fn bool_kernels_in_bytes_agree_with_the_interpreter() {
         &[32],
         &[33],
         &[47],
+        &[63],
+        &[64],
+        &[65],
+        &[129],
         &[1000],
         &[100_003],
         &[3, 0],
@@ -2590,6 +2594,8 @@ fn bool_kernels_in_bytes_agree_with_the_interpreter() {
         &[33, 37],
         &[60_001, 5],
         &[5, 40_001],
+        // Columns sixteen wide and more, split along the rows across threads.
+        &[200_000, 17],
     ];
     for (si, &shape) in shapes.iter().enumerate() {
         let seed = 900 + 10 * si as u64;
@@ -2703,6 +2709,69 @@ fn bool_kernels_in_bytes_agree_with_the_interpreter() {
             for (what, build) in &views {
                 agrees_with_interpreter(&case(what), build, None);
             }
+        }
+    }
+    // One true (false) bool at the boundaries of vectors, unrolled steps and chunks:
+    // any (all) must find it wherever it is, over everything and along rows.
+    let n = 131_073;
+    for at in [0, 15, 16, 31, 32, 63, 64, 65_536, n - 17, n - 1] {
+        let one: Vec<bool> = (0..n).map(|i| i == at).collect();
+        let one = kiln::asarray(one, ()).unwrap();
+        one.compute().unwrap();
+        let none = kiln::logical_not(&one).unwrap();
+        none.compute().unwrap();
+        agrees_with_interpreter(
+            &format!("any(one true at {at})"),
+            &|| kiln::any(&one, ()).unwrap(),
+            None,
+        );
+        agrees_with_interpreter(
+            &format!("all(one false at {at})"),
+            &|| kiln::all(&none, ()).unwrap(),
+            None,
+        );
+        agrees_with_interpreter(
+            &format!("any(one true at {at}, axis 1) of [3, n/3]"),
+            &|| kiln::any(&kiln::reshape(&one, [3, n / 3]).unwrap(), 1).unwrap(),
+            None,
+        );
+        let found = |mode: Mode| -> bool {
+            let r = kiln::any(&one, ()).unwrap();
+            r.compute_with(mode).unwrap();
+            r.item::<bool>().unwrap()
+        };
+        assert!(
+            found(Mode::Fused) && found(Mode::Eager),
+            "any(one true at {at})"
+        );
+    }
+    // Several bool outputs of one kernel, and a store beside a reduction.
+    let (a, b) = (bools(&[37, 70], 990, 0.3), bools(&[37, 70], 991, 0.3));
+    let want: Vec<Vec<u64>> = {
+        let outs = [
+            kiln::logical_and(&a, &b).unwrap(),
+            kiln::logical_xor(&a, &b).unwrap(),
+            kiln::any(&kiln::logical_and(&a, &b).unwrap(), 1).unwrap(),
+        ];
+        kiln::eval_with(&outs.iter().collect::<Vec<_>>(), Mode::Interpreter).unwrap();
+        outs.iter()
+            .map(|o| bits_in(&|| o.clone(), Mode::Interpreter))
+            .collect()
+    };
+    for mode in [Mode::Fused, Mode::Eager] {
+        let and = kiln::logical_and(&a, &b).unwrap();
+        let outs = [
+            and.clone(),
+            kiln::logical_xor(&a, &b).unwrap(),
+            kiln::any(&and, 1).unwrap(),
+        ];
+        kiln::eval_with(&outs.iter().collect::<Vec<_>>(), mode).unwrap();
+        for (k, o) in outs.iter().enumerate() {
+            assert_eq!(
+                bits_in(&|| o.clone(), mode),
+                want[k],
+                "output {k} of one kernel ({mode:?})"
+            );
         }
     }
 }

@@ -432,13 +432,14 @@ fn searchsorted_matches_a_linear_scan_on_both_sides() {
 
 /// Many values (searched in parallel, into a buffer from the executor's pool): every
 /// position is written, also when the pool hands back the buffer of a previous result
-/// of the same length (the second round reads different values).
+/// of the same length (the second round reads different values; 140,001 int64
+/// positions are above the pool's smallest buffer, 1 MiB).
 #[test]
 fn searchsorted_of_many_values_writes_every_position() {
     let mut x1 = floats(40, 31);
     x1.sort_by(|a, b| cmp_f64(*a, *b));
     let a = array(&x1, &[40]);
-    let n = 50_001;
+    let n = 140_001;
     for round in 0..2u64 {
         let values = floats(n, 32 + round);
         for side in [Side::Left, Side::Right] {
