@@ -214,7 +214,7 @@ pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
 }
 
 /// Whether a kernel of bools alone runs in their bytes (a plan of sixteen 8-bit lanes,
-/// `VectorPlan::bytes`): loads that move by 0 or 1 element along loop axis `axis`,
+/// `VectorPlan::new(DType::Bool, ..)`): loads that move by 0 or 1 element along loop axis `axis`,
 /// negations and logic between them, stores, and any/all as its only reductions.
 /// 10M bools: `any(a)` 0.92 -> 0.35 ms, `a & ~b` 2.0 -> 1.15 (docs/architecture.md).
 fn in_bytes(k: &Kernel, axis: usize) -> bool {

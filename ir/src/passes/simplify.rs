@@ -156,8 +156,9 @@ fn identity_unary(out: &mut Graph, node: &Node) -> Option<NodeId> {
 /// (one correctly rounded division; ±0 gives ±inf and ±inf gives ±0, as pow does) and
 /// pow(x, 0.5) → sqrt(x) + 0.0, or +inf where x is -inf (sqrt gives -0 for -0 and NaN
 /// for -inf, where pow gives +0 and +inf; the sum with +0.0 turns -0 into +0 and
-/// changes nothing else). NumPy makes the same two rewrites; a general pow costs
-/// several times a square root or a division.
+/// changes nothing else). NumPy rewrites both too (its `(-0.0) ** 0.5` is then -0.0,
+/// where the standard asks +0); a general pow costs several times a square root or a
+/// division.
 fn small_integer_pow(out: &mut Graph, node: &Node) -> Option<NodeId> {
     if node.op != Op::Binary(BinaryOp::Pow) {
         return None;

@@ -391,8 +391,8 @@ fn search<T: Key>(sorted: &[T], values: &[T], side: Side) -> Vec<i64> {
 }
 
 /// `f` of every value (in parallel for many values), into an output from the
-/// executor's pool: a fresh vector pays a page fault per 4 KiB page, which for 10M
-/// int64 positions cost about as much as the searches.
+/// executor's pool: a fresh vector pays a page fault per 4 KiB page (searchsorted of
+/// 10M f64 in 2500 sorted values: 66-71 ms with a fresh vector, 49 from the pool).
 fn each<T: Sync, U: Element + Send>(values: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
     let mut out = super::output::<U>(values.len());
     if values.len() >= PARALLEL_MIN {
