@@ -101,6 +101,10 @@ fn patterns() -> Vec<Pattern> {
         ("sum axis 1 of [40, 100, 2500], f64", |x, _, _| {
             kiln::sum(&kiln::reshape(x, [40, 100, 2500])?, 1)
         }),
+        ("sum axis -1 of [40, 100, 2500] to (2, 0, 1), f64", |x, _, _| {
+            let t = kiln::reshape(x, [40, 100, 2500])?;
+            kiln::sum(&kiln::permute_dims(&t, [2, 0, 1])?, -1)
+        }),
         ("[40, 100, 2500] to (2, 0, 1), + 1, f64", |x, _, _| {
             let t = kiln::reshape(x, [40, 100, 2500])?;
             &kiln::permute_dims(&t, [2, 0, 1])? + 1.0

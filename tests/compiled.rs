@@ -713,6 +713,116 @@ fn transposed_and_strided_operands_agree_with_the_interpreter() {
     }
 }
 
+/// Reductions over permuted views loop in memory order (the planner sorts the kept
+/// and the reduced axes by stride), which turns many into column reductions whose
+/// results are written with a stride: every permutation of odd 3-D shapes (with empty
+/// and size-1 axes, lengths past the column block of 512), reduced over each axis,
+/// each pair and all, by sum, mean, var, max, min, argmax, any and an integer sum, and
+/// a row kernel storing beside its reduction, agree with the interpreter; and a
+/// permuted reduction gives the same bits on 1, 2 and 8 threads.
+#[test]
+fn reductions_over_permuted_views_agree_with_the_interpreter() {
+    let shapes: &[&[usize]] = &[
+        &[7, 5, 129],
+        &[1, 300, 7],
+        &[0, 3, 4],
+        &[2, 1, 1031],
+        &[33, 17, 9],
+    ];
+    let perms: [[i64; 3]; 6] = [
+        [0, 1, 2],
+        [0, 2, 1],
+        [1, 0, 2],
+        [1, 2, 0],
+        [2, 0, 1],
+        [2, 1, 0],
+    ];
+    let axis_sets: [&[i64]; 7] = [&[0], &[1], &[2], &[0, 1], &[0, 2], &[1, 2], &[0, 1, 2]];
+    for (si, &shape) in shapes.iter().enumerate() {
+        let n: usize = shape.iter().product();
+        let x = typed(data(n, 90 + si as u64), shape, DType::F64);
+        let z = kiln::astype(&(&x * 1000.0).unwrap(), DType::I32).unwrap();
+        z.compute().unwrap();
+        let (x, z) = (&x, &z);
+        for perm in perms {
+            let t = move || kiln::permute_dims(x, perm).unwrap();
+            let tz = move || kiln::permute_dims(z, perm).unwrap();
+            for axes in axis_sets {
+                let view: Vec<usize> = perm.iter().map(|&p| shape[p as usize]).collect();
+                let empty = axes.iter().any(|&a| view[a as usize] == 0);
+                let opts = move || ReduceOpts::new().axes(axes.to_vec());
+                let mut builds: Vec<(&str, Build, Option<f64>)> = vec![
+                    (
+                        "sum",
+                        Box::new(move || kiln::sum(&t(), opts()).unwrap()),
+                        Some(1e-13),
+                    ),
+                    (
+                        "mean",
+                        Box::new(move || kiln::mean(&t(), opts()).unwrap()),
+                        Some(1e-13),
+                    ),
+                    (
+                        "var",
+                        Box::new(move || kiln::var(&t(), opts()).unwrap()),
+                        Some(1e-12),
+                    ),
+                    (
+                        "any(x > 0.2)",
+                        Box::new(move || {
+                            kiln::any(&kiln::greater(&t(), 0.2).unwrap(), opts()).unwrap()
+                        }),
+                        None,
+                    ),
+                    (
+                        "int32 sum",
+                        Box::new(move || kiln::sum(&tz(), opts()).unwrap()),
+                        None,
+                    ),
+                    (
+                        "x - mean(x, keepdims)",
+                        Box::new(move || {
+                            (&t() - &kiln::mean(&t(), opts().keepdims(true)).unwrap()).unwrap()
+                        }),
+                        Some(1e-13),
+                    ),
+                ];
+                if !empty {
+                    builds.push((
+                        "max",
+                        Box::new(move || kiln::max(&t(), opts()).unwrap()),
+                        None,
+                    ));
+                    builds.push((
+                        "min",
+                        Box::new(move || kiln::min(&t(), opts()).unwrap()),
+                        None,
+                    ));
+                    if axes.len() == 1 {
+                        builds.push((
+                            "argmax",
+                            Box::new(move || {
+                                kiln::argmax(&t(), ReduceOpts::new().axis(axes[0])).unwrap()
+                            }),
+                            None,
+                        ));
+                    }
+                }
+                for (name, build, tol) in &builds {
+                    let what = format!("{name} over {axes:?} of {shape:?} permuted {perm:?}");
+                    agrees_with_interpreter(&what, build.as_ref(), *tol);
+                }
+            }
+        }
+    }
+    let n = 33 * 17 * 513;
+    let x = typed(data(n, 99), &[33, 17, 513], DType::F64);
+    let build = || kiln::sum(&kiln::permute_dims(&x, [2, 0, 1]).unwrap(), -1).unwrap();
+    let one = bits_on_threads(1, &build);
+    assert_eq!(bits_on_threads(2, &build), one);
+    assert_eq!(bits_on_threads(8, &build), one);
+}
+
 /// Loops that compute a transcendental touch their input streams a page ahead
 /// (`prime` in codegen/src/cpu/emit.rs), clamped to the loop's last element, in
 /// page-sized blocks: over rows of several pages, lengths just past a page or a vector

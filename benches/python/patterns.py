@@ -68,6 +68,8 @@ def numpy_patterns(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> dict:
         "(x + 0.5) ** -1, f32": lambda: (y + np.float32(0.5)) ** np.float32(-1.0),
         "x[:, ::2] + x[:, 1::2], f64": lambda: x[:, ::2] + x[:, 1::2],
         "sum axis 1 of [40, 100, 2500], f64": lambda: x.reshape(40, 100, 2500).sum(axis=1),
+        "sum axis -1 of [40, 100, 2500] to (2, 0, 1), f64": lambda: x.reshape(
+            40, 100, 2500).transpose(2, 0, 1).sum(axis=-1),
         "[40, 100, 2500] to (2, 0, 1), + 1, f64": lambda: np.ascontiguousarray(
             x.reshape(40, 100, 2500).transpose(2, 0, 1)) + 1.0,
         "x[:, :1] * x[:1, :], f64": lambda: x[:, :1] * x[:1, :],

@@ -1244,9 +1244,72 @@ impl<'p, 'g> Group<'p, 'g> {
         Ok(())
     }
 
+    /// The loop order: kept axes outside, reduced axes inside (`Domain::loop_order`),
+    /// and within each side the axes ordered by memory: an axis goes outside another
+    /// when every access that reads or writes at each point moves further along it
+    /// (or as far), and some move strictly further, as NumPy's iterator orders its
+    /// operands' axes. The accesses that vote are loads and stores (not a
+    /// reduction's result, written once per row, nor an iota, which reads no memory);
+    /// axes along which an access does not move, or of one element, cast no vote. An
+    /// elementwise kernel's C-order result keeps its order; a reduction of a permuted
+    /// view reads memory in order (`sum(permute_dims(x, (2, 0, 1)), axis=-1)` of
+    /// [250, 200, 200] f64: the kept axes swapped make it a column reduction). The
+    /// reduced axes of an argmax or argmin keep theirs (its index counts in that
+    /// order, and ties go to the first).
+    fn loop_order(&self) -> Vec<usize> {
+        let mut order = self.domain.loop_order();
+        let shape = &self.domain.shape.0;
+        let outputs: Vec<usize> = self.reductions.iter().map(|r| r.2).collect();
+        let voters: Vec<&Layout> = self
+            .accesses
+            .iter()
+            .enumerate()
+            .filter(|(i, (arg, _))| *arg != usize::MAX && !outputs.contains(i))
+            .map(|(_, (_, l))| l)
+            .collect();
+        // Whether axis `b` should go outside axis `a`.
+        let outside = |a: usize, b: usize| {
+            if shape[a] <= 1 || shape[b] <= 1 {
+                return false;
+            }
+            let (mut further, mut nearer) = (false, false);
+            for l in &voters {
+                let (sa, sb) = (l.strides[a].unsigned_abs(), l.strides[b].unsigned_abs());
+                if sa == 0 || sb == 0 {
+                    continue;
+                }
+                further |= sb > sa;
+                nearer |= sb < sa;
+            }
+            further && !nearer
+        };
+        let kept = order.len() - self.domain.reduced.len();
+        let arg = self
+            .reductions
+            .iter()
+            .any(|r| matches!(r.0, ReduceOp::ArgMax | ReduceOp::ArgMin));
+        let sides = if arg {
+            vec![0..kept]
+        } else {
+            vec![0..kept, kept..order.len()]
+        };
+        for side in sides {
+            // A stable insertion sort: an axis moves out past each neighbour it should
+            // go outside of.
+            for i in side.clone() {
+                let mut j = i;
+                while j > side.start && outside(order[j - 1], order[j]) {
+                    order.swap(j - 1, j);
+                    j -= 1;
+                }
+            }
+        }
+        order
+    }
+
     /// Canonicalise the loop nest and produce the kernel and its parameters.
     fn finish(self) -> KernelStep {
-        let order = self.domain.loop_order();
+        let order = self.loop_order();
         let n_reduced = self.domain.reduced.len();
         // Permute every layout into loop order.
         let mut dims: Vec<i64> = order
@@ -1636,6 +1699,50 @@ mod tests {
         let columns = centre(&t);
         let p = plan(&optimize(&graph(&[&columns]), |_, _| {}));
         assert_eq!(p.kernel_count(), 2, "{p}");
+    }
+
+    /// The loop nest of a reduction follows memory, not the view's axis order: the
+    /// row sums of a [6, 5, 4] array permuted to (2, 0, 1) walk the kept axes as
+    /// memory lays them out (the axis of stride 20 outside the axis of stride 1), so
+    /// the kernel is a column reduction; an argmax keeps its reduced axes' order, and
+    /// an elementwise kernel keeps its C-order result's.
+    #[test]
+    fn loops_are_ordered_by_the_strides_of_the_accesses() {
+        let loops = |e: &crate::ExprRef| {
+            let p = plan(&optimize(&graph(&[e]), |_, _| {}));
+            let [super::Step::Kernel(k)] = &p.steps[..] else {
+                panic!("one kernel: {p}")
+            };
+            let strides: Vec<Vec<i64>> = k
+                .params
+                .accesses
+                .iter()
+                .map(|a| a.strides.to_vec())
+                .collect();
+            (k.params.dims.to_vec(), strides)
+        };
+        let x = input(&[6, 5, 4], F64);
+        let t = op(Op::Permute(smallvec![2, 0, 1]), &[&x]);
+        let (dims, strides) = loops(&reduce(ReduceOp::Sum, &t, &[2], false));
+        assert_eq!(dims, [6, 4, 5]);
+        assert!(strides.contains(&vec![20, 1, 4]), "{strides:?}");
+        assert!(strides.contains(&vec![1, 6, 0]), "{strides:?}");
+        // All axes reduced: in memory order, merged into one.
+        let t = op(Op::Permute(smallvec![2, 1, 0]), &[&x]);
+        let (dims, _) = loops(&reduce(ReduceOp::Sum, &t, &[0, 1, 2], false));
+        assert_eq!(dims, [120]);
+        let (dims, _) = loops(&reduce(ReduceOp::ArgMax, &t, &[1], false));
+        assert_eq!(
+            dims,
+            [6, 4, 5],
+            "kept axes in memory order, then the reduced"
+        );
+        // max over (0, 2) of the (2, 1, 0) view: reduced axes of strides 1 and 20.
+        let (dims, strides) = loops(&reduce(ReduceOp::Max, &t, &[0, 2], false));
+        assert_eq!(dims, [5, 6, 4]);
+        assert!(strides.contains(&vec![4, 20, 1]), "{strides:?}");
+        let (dims, _) = loops(&un(Exp, &t));
+        assert_eq!(dims, [4, 5, 6], "the result's order");
     }
 
     #[test]

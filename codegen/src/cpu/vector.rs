@@ -194,9 +194,10 @@ pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
     {
         return None;
     }
-    // Each reduction's output moves by one element along the walked axis; argmax's
-    // and argmin's are int64 indices along their one reduced axis, any's and all's
-    // bools.
+    // Each reduction's output moves along the walked axis (by one element, or by a
+    // stride when the planner put the kept axes in the input's memory order: the
+    // results are written one position at a time); argmax's and argmin's are int64
+    // indices along their one reduced axis, any's and all's bools.
     for r in &k.reductions {
         let a = &k.accesses[r.access];
         let arg = matches!(r.op, ReduceOp::ArgMax | ReduceOp::ArgMin);
@@ -205,7 +206,7 @@ pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
             _ if is_logic(r.op) => DType::Bool,
             _ => float,
         };
-        if a.strides[axis] != Stride::Unit || k.args[a.arg].dtype != dtype || arg && k.reduced != 1
+        if a.strides[axis] == Stride::Zero || k.args[a.arg].dtype != dtype || arg && k.reduced != 1
         {
             return None;
         }
