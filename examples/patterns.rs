@@ -81,6 +81,9 @@ fn patterns() -> Vec<Pattern> {
         ("floor_divide(z, 7), i32", |_, _, z| {
             kiln::floor_divide(z, 7)
         }),
+        ("count_nonzero(z % 7, axis 0), i32", |_, _, z| {
+            kiln::count_nonzero(&kiln::remainder(z, 7)?, 0)
+        }),
         ("take rows (sum(z, 1) % 4000), f64", |x, _, z| {
             let rows = kiln::remainder(&kiln::sum(z, 1)?, 4000)?;
             kiln::take(x, &rows, 0)
@@ -101,10 +104,13 @@ fn patterns() -> Vec<Pattern> {
         ("sum axis 1 of [40, 100, 2500], f64", |x, _, _| {
             kiln::sum(&kiln::reshape(x, [40, 100, 2500])?, 1)
         }),
-        ("sum axis -1 of [40, 100, 2500] to (2, 0, 1), f64", |x, _, _| {
-            let t = kiln::reshape(x, [40, 100, 2500])?;
-            kiln::sum(&kiln::permute_dims(&t, [2, 0, 1])?, -1)
-        }),
+        (
+            "sum axis -1 of [40, 100, 2500] to (2, 0, 1), f64",
+            |x, _, _| {
+                let t = kiln::reshape(x, [40, 100, 2500])?;
+                kiln::sum(&kiln::permute_dims(&t, [2, 0, 1])?, -1)
+            },
+        ),
         ("[40, 100, 2500] to (2, 0, 1), + 1, f64", |x, _, _| {
             let t = kiln::reshape(x, [40, 100, 2500])?;
             &kiln::permute_dims(&t, [2, 0, 1])? + 1.0

@@ -1762,6 +1762,75 @@ fn integer_inputs_cast_to_floats_agree_with_the_interpreter() {
                 (&f(&m, DType::F64) * &f(x, DType::F64)).unwrap()
             }),
         ),
+        // Integer arithmetic between the loads and their conversion or comparison, in
+        // integer lanes of the float plan: wrapping, floor division and remainder (by
+        // zero: 0; MIN // -1: MIN), abs(MIN) = MIN, bitwise logic.
+        (
+            "count_nonzero(i32 % 7)",
+            None,
+            Box::new(|i, _, _| kiln::count_nonzero(&kiln::remainder(i, 7).unwrap(), ()).unwrap()),
+        ),
+        (
+            "astype(i32 * 3 + 1, f64) + x32",
+            None,
+            Box::new(move |i, _, x| {
+                let w = (&(i * 3).unwrap() + 1).unwrap();
+                (&f(&w, DType::F64) + x).unwrap()
+            }),
+        ),
+        (
+            "astype(i32 // -7 - i32 % 5, f32) * x32",
+            None,
+            Box::new(move |i, _, x| {
+                let q = kiln::floor_divide(i, -7).unwrap();
+                let r = kiln::remainder(i, 5).unwrap();
+                (&f(&(&q - &r).unwrap(), DType::F32) * x).unwrap()
+            }),
+        ),
+        (
+            "astype(i32 // (i32 % 3) + i32 % (i32 % 3) + i32 // -1, f64)",
+            None,
+            Box::new(move |i, _, _| {
+                let d = kiln::remainder(i, 3).unwrap();
+                let q = kiln::floor_divide(i, &d).unwrap();
+                let r = kiln::remainder(i, &d).unwrap();
+                let m = kiln::floor_divide(i, -1).unwrap();
+                f(&(&(&q + &r).unwrap() + &m).unwrap(), DType::F64)
+            }),
+        ),
+        (
+            "astype(abs(i32) ^ (i32 & 255), f32) + x32",
+            None,
+            Box::new(move |i, _, x| {
+                let a = kiln::abs(i).unwrap();
+                let b = kiln::bitwise_and(i, 255).unwrap();
+                (&f(&kiln::bitwise_xor(&a, &b).unwrap(), DType::F32) + x).unwrap()
+            }),
+        ),
+        (
+            "astype(i64 * 3 - max(i64, i32), f64) * astype(x32, f64)",
+            None,
+            Box::new(move |i, l, x| {
+                let w =
+                    (&(l * 3).unwrap() - &kiln::maximum(l, &f(i, DType::I64)).unwrap()).unwrap();
+                (&f(&w, DType::F64) * &f(x, DType::F64)).unwrap()
+            }),
+        ),
+        (
+            "where(i32 % 2 == 0, x32, -x32)",
+            None,
+            Box::new(|i, _, x| {
+                let even = kiln::equal(&kiln::remainder(i, 2).unwrap(), 0).unwrap();
+                kiln::where_(&even, x, (-x).unwrap()).unwrap()
+            }),
+        ),
+        (
+            "min(astype(-i64, f64) * 0.5, axis=-1)",
+            None,
+            Box::new(move |_, l, _| {
+                kiln::min(&(&f(&(-l).unwrap(), DType::F64) * 0.5).unwrap(), -1).unwrap()
+            }),
+        ),
     ];
     let views = views_of_1001();
     let x32 = f32_input(1001);

@@ -58,6 +58,7 @@ def numpy_patterns(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> dict:
         "argmax axis 1, i32": lambda: z.argmax(axis=1),
         "where(z > 500, z, 0), i32": lambda: np.where(z > 500, z, np.int32(0)),
         "floor_divide(z, 7), i32": lambda: z // np.int32(7),
+        "count_nonzero(z % 7, axis 0), i32": lambda: np.count_nonzero(z % np.int32(7), axis=0),
         "take rows (sum(z, 1) % 4000), f64": lambda: np.take(
             x, z.sum(axis=1) % 4000, axis=0),
         "mask_select(x, x > 0.5), f64": lambda: x[x > 0.5],

@@ -260,9 +260,10 @@ pub(crate) fn is_logic(op: ReduceOp) -> bool {
 /// z and f32 y 5.4/5.4 -> 3.3/3.1 ms, A/B alternated twice (2026-12-02).
 fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
     let float = |d: DType| matches!(d, DType::F32 | DType::F64);
-    // In float plans, integers only as loads converted to floats (`astype(counts,
+    // In float plans, integers as loads converted to floats (`astype(counts,
     // float64)`: i32 and 8/16-bit integers, see `load_narrow`, to either float, i64 to
-    // f64) or compared into masks; kernels of integers alone get integer plans.
+    // f64), compared into masks, or computed on in between as integer plans compute
+    // (i32 and i64 arithmetic, `int_ok`); kernels of integers alone get integer plans.
     let int = is_integer;
     let floats: Vec<DType> = k
         .instrs
@@ -338,6 +339,10 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
             // An iota of floats (`linspace`, a float `arange`): the lanes' addresses.
             Instr::Index { .. } => float(*dtype),
             Instr::Unary(op, x) if k.dtype(*x) == DType::Bool => is_mask_not(*op),
+            // Integer arithmetic between integer loads and their conversion or
+            // comparison, in integer lanes as an integer plan does it (`int_ok`):
+            // `count_nonzero(z % 7)`, `astype(z * 3 + 1, float64)`.
+            Instr::Unary(_, x) if int(k.dtype(*x)) => int_ok(k, instr, *dtype),
             Instr::Unary(op, x) => {
                 let input = k.dtype(*x);
                 float(input)
@@ -351,6 +356,7 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
                 (float(input) && binary_ok(*op))
                     // `where(labels == k, x, 0)`: masks of the integers' width.
                     || (int(input) && is_comparison(*op))
+                    || (int(input) && int(*dtype) && int_ok(k, instr, *dtype))
                     || (input == DType::Bool && is_mask_logic(*op))
             }
             Instr::Select(c, x, _) => k.dtype(*c) == DType::Bool && float(k.dtype(*x)),
