@@ -1854,6 +1854,71 @@ fn ints_in(build: &dyn Fn() -> Array, mode: Mode) -> Vec<i64> {
     a.to_vec::<i64>().unwrap()
 }
 
+/// int64 floor division and remainder by a constant above 1 multiply by a reciprocal
+/// instead of dividing (`by_constant` in codegen/src/cpu/ops.rs): for divisors from 2
+/// to i64::MAX (powers of two, 2^k ± 1, 10, 2^32 + 1, 2^62 + 1), over the extremes
+/// MIN, MIN + 1, -1, 0, MAX, values around multiples of the divisor and a spread of
+/// magnitudes, the quotient and remainder are Python's (computed here with
+/// `div_euclid`, which floors for positive divisors) and the interpreter's, fused and
+/// eager; constants 1, 0, -1 and -7 keep the division.
+#[test]
+fn int64_division_by_a_constant_is_exact() {
+    let divisors: [i64; 19] = [
+        2,
+        3,
+        4,
+        5,
+        7,
+        10,
+        31,
+        33,
+        641,
+        1 << 20,
+        (1 << 32) + 1,
+        (1 << 32) - 1,
+        1_000_000_007,
+        (1 << 62) + 1,
+        1 << 62,
+        i64::MAX,
+        i64::MAX - 1,
+        1,
+        -7,
+    ];
+    let mut x: Vec<i64> = vec![i64::MIN, i64::MIN + 1, -1, 0, 1, i64::MAX, i64::MAX - 1];
+    let mut s = 12345u64;
+    for k in 0..2000 {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        x.push((s as i64) >> (k % 64));
+    }
+    for &d in &divisors {
+        for m in [-3i64, -1, 1, 2, 1 << 40] {
+            let base = d.wrapping_mul(m);
+            x.extend([base.wrapping_sub(1), base, base.wrapping_add(1)]);
+        }
+    }
+    let n = x.len();
+    let xa = kiln::from_vec(x.clone(), [n]).unwrap();
+    xa.compute().unwrap();
+    for d in divisors.into_iter().chain([0, -1]) {
+        let q = || kiln::floor_divide(&xa, d).unwrap();
+        let r = || kiln::remainder(&xa, d).unwrap();
+        let want_q = ints_in(&q, Mode::Interpreter);
+        let want_r = ints_in(&r, Mode::Interpreter);
+        if d > 0 {
+            let python_q: Vec<i64> = x.iter().map(|v| v.div_euclid(d)).collect();
+            let python_r: Vec<i64> = x.iter().map(|v| v.rem_euclid(d)).collect();
+            assert_eq!(want_q, python_q, "interpreter, x // {d}");
+            assert_eq!(want_r, python_r, "interpreter, x % {d}");
+        }
+        for mode in [Mode::Fused, Mode::Eager] {
+            assert_eq!(ints_in(&q, mode), want_q, "x // {d} ({mode:?})");
+            assert_eq!(ints_in(&r, mode), want_r, "x % {d} ({mode:?})");
+        }
+    }
+}
+
 /// Integer kernels run in vectors (four i32 lanes, or two i64 lanes with i32 values in
 /// half registers): wrapping arithmetic at the extremes (MIN * -1, abs(MIN), i64
 /// products), max/min, bitwise logic, comparisons into bools and selects over masks of
