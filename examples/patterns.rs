@@ -35,6 +35,12 @@ fn patterns() -> Vec<Pattern> {
         }),
         ("var axis 0, f64", |x, _, _| kiln::var(x, 0)),
         ("var axis 1, f64", |x, _, _| kiln::var(x, 1)),
+        ("prod(1 + x / 4000, axis 0), f64", |x, _, _| {
+            kiln::prod(&(&(x / 4000.0)? + 1.0)?, 0)
+        }),
+        ("prod(1 + x / 4000, axis 1), f64", |x, _, _| {
+            kiln::prod(&(&(x / 4000.0)? + 1.0)?, 1)
+        }),
         ("max axis 0, f32", |_, y, _| kiln::max(y, 0)),
         ("argmax axis 1, f32", |_, y, _| {
             kiln::argmax(y, ReduceOpts::new().axis(1))

@@ -530,6 +530,75 @@ fn column_reductions_agree_with_the_interpreter() {
     }
 }
 
+/// Products run in vectors: along rows in f64 lanes (f32 rows stay scalar), along
+/// columns in f64 scratch a row at a time (f32 values widened, never multiplied in
+/// f32), and over the whole array in chunks. They must agree with the
+/// interpreter's f64 products on values near 1 (so that a product of thousands stays
+/// finite and nonzero), with ±0, ±inf, NaN and negative factors in some columns, on
+/// widths that are no multiple of the vector width or of the column block, 3-d
+/// inputs, empty and size-1 axes and few outputs over many rows; and f32 columns of
+/// eight rows 1e30, 1e30, 1e-30, 1e-30, ... (an f32 product of the first two
+/// overflows) give the interpreter's finite product.
+#[test]
+fn products_agree_with_the_interpreter() {
+    let shapes: &[&[usize]] = &[
+        &[1000, 1031],
+        &[3, 600],
+        &[7, 3, 517],
+        &[2, 1],
+        &[1, 9],
+        &[0, 5],
+        &[5, 0],
+        &[60_001, 5],
+        &[100_003],
+    ];
+    for dtype in [DType::F64, DType::F32] {
+        for (si, &shape) in shapes.iter().enumerate() {
+            let n: usize = shape.iter().product();
+            let last = shape.last().copied().unwrap_or(1).max(1);
+            let specials = [f64::NAN, f64::INFINITY, -0.0, 0.0, -2.0, f64::NEG_INFINITY];
+            let v: Vec<f64> = data(n, 60 + si as u64)
+                .iter()
+                .enumerate()
+                .map(|(i, d)| {
+                    let (row, col) = (i / last, i % last);
+                    if col % 13 == 5 && row % 40 == 3 {
+                        specials[(row / 40 + col / 13) % specials.len()]
+                    } else {
+                        1.0 + 0.002 * d
+                    }
+                })
+                .collect();
+            let x = &typed(v, shape, dtype);
+            let rank = shape.len() as i64;
+            let mut axes_sets: Vec<Vec<i64>> = vec![(0..rank).collect(), vec![rank - 1], vec![0]];
+            if rank == 3 {
+                axes_sets.push(vec![0, 1]);
+            }
+            let tol = if dtype == DType::F32 { 1e-6 } else { 1e-12 };
+            for axes in axes_sets {
+                let what = format!("prod over {axes:?} of {dtype:?} {shape:?}");
+                let build = || kiln::prod(x, ReduceOpts::new().axes(axes.clone())).unwrap();
+                agrees_with_interpreter(&what, &build, Some(tol));
+            }
+        }
+    }
+    let v: Vec<f32> = (0..8 * 37)
+        .map(|i| [1e30, 1e30, 1e-30, 1e-30][i / 37 % 4])
+        .collect();
+    let x = kiln::from_vec(v, [8, 37]).unwrap();
+    x.compute().unwrap();
+    let build = || kiln::prod(&x, 0).unwrap();
+    agrees_with_interpreter("prod of 1e30, 1e30, 1e-30, 1e-30 (f32)", &build, Some(1e-6));
+    let p = build();
+    p.compute().unwrap();
+    assert!(p
+        .to_vec::<f32>()
+        .unwrap()
+        .iter()
+        .all(|&v| (v - 1.0).abs() < 1e-5));
+}
+
 /// Argmax and argmin along rows run in vectors, each lane keeping its first best, then
 /// fold the lanes: the index must be the interpreter's (the first maximum; the first
 /// NaN beats every number) for ties across lanes and blocks, ±0, ±inf, NaN at any

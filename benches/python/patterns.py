@@ -37,6 +37,8 @@ def numpy_patterns(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> dict:
         "x - mean(x, axis 0), f64": lambda: x - x.mean(axis=0, keepdims=True),
         "var axis 0, f64": lambda: x.var(axis=0),
         "var axis 1, f64": lambda: x.var(axis=1),
+        "prod(1 + x / 4000, axis 0), f64": lambda: np.prod(1 + x / 4000, axis=0),
+        "prod(1 + x / 4000, axis 1), f64": lambda: np.prod(1 + x / 4000, axis=1),
         "max axis 0, f32": lambda: y.max(axis=0),
         "argmax axis 1, f32": lambda: y.argmax(axis=1),
         "argmax axis 0, f32": lambda: y.argmax(axis=0),

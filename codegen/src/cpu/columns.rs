@@ -9,8 +9,8 @@
 //! and memory is read row after row, in order, as NumPy does. Rows come eight at a
 //! time where the body is light: each vector of positions combines the eight rows in
 //! registers (a pairwise sum in the input's precision, or the extreme), then updates
-//! the scratch once, instead of a load, an add and a store per row. The scratch sums
-//! in f64 (f32 lanes are widened), group after group in the order of the reduced
+//! the scratch once, instead of a load, an add and a store per row (products take a
+//! row at a time). The scratch sums (multiplies) in f64 (f32 lanes are widened), group after group in the order of the reduced
 //! axes, so the result depends on the shape only. Var makes a second walk for the
 //! squared deviations from each column's mean (grouped too, summed in f64).
 
@@ -137,6 +137,7 @@ impl Emitter<'_, '_> {
                     ReduceOp::Min | ReduceOp::ArgMin => f64::INFINITY,
                     // The float sum's identity (see `Emitter::reset_accs`).
                     ReduceOp::Sum | ReduceOp::Mean => -0.0,
+                    ReduceOp::Prod => 1.0,
                     _ => 0.0,
                 };
                 let regions: &[i64] = if matches!(r.op, ReduceOp::Var) || is_arg(r.op) {
@@ -223,6 +224,11 @@ impl Emitter<'_, '_> {
                         };
                         e.narrow_f64(dtype, s)
                     }
+                    ReduceOp::Prod => {
+                        let p = e.slot_address(scratch, i, 0, j, 8);
+                        let v = e.b.ins().load(types::F64, mem(), p, 0);
+                        e.narrow_f64(dtype, v)
+                    }
                     ReduceOp::Var => {
                         let p = e.slot_address(scratch, i, 1, j, 8);
                         let m2 = e.b.ins().load(types::F64, mem(), p, 0);
@@ -234,7 +240,6 @@ impl Emitter<'_, '_> {
                         e.b.ins().load(types::I64, mem(), p, 0)
                     }
                     ReduceOp::Any | ReduceOp::All => e.column_flag(plan, scratch, i, j),
-                    _ => unreachable!("excluded by column_plan"),
                 };
                 e.store(r.access, out[r.access], v);
             }
@@ -284,7 +289,7 @@ impl Emitter<'_, '_> {
                         e.b.ins().store(mem(), v, base, 0);
                         e.b.ins().store(mem(), count, base, 8);
                     }
-                    ReduceOp::Sum | ReduceOp::Mean => {
+                    ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Prod => {
                         let p = e.slot_address(scratch, i, 0, j, 8);
                         let s = e.b.ins().load(types::F64, mem(), p, 0);
                         e.b.ins().store(mem(), s, base, 0);
@@ -354,7 +359,13 @@ impl Emitter<'_, '_> {
         let rows = self.k.rank - 1;
         let (lo, hi) = self.bounds(rows);
         let mut rest = lo;
-        if !self.computes_function() && !has_arg(self.k) {
+        // Products take a row at a time: each position's product is then the
+        // interpreter's, factor after factor in f64, and so are its overflows and
+        // underflows (eight rows multiplied pairwise could overflow where the running
+        // product does not, or give -inf where it gives NaN: inf · 0 after an
+        // underflow).
+        let products = self.k.reductions.iter().any(|r| r.op == ReduceOp::Prod);
+        if !self.computes_function() && !has_arg(self.k) && !products {
             let n = self.b.ins().isub(hi, lo);
             let whole = self.b.ins().sdiv_imm_s(n, ROW_GROUP);
             let whole = self.b.ins().imul_imm_s(whole, ROW_GROUP);
@@ -665,7 +676,11 @@ impl Emitter<'_, '_> {
                 for (c, x) in self.widened(plan, x).into_iter().enumerate() {
                     let (ty, off) = (self.b.func.dfg.value_type(x), 16 * c as i32);
                     let a = self.b.ins().load(ty, mem(), p, off);
-                    let a = self.b.ins().fadd(a, x);
+                    let a = if op == ReduceOp::Prod {
+                        self.b.ins().fmul(a, x)
+                    } else {
+                        self.b.ins().fadd(a, x)
+                    };
                     self.b.ins().store(mem(), a, p, off);
                 }
             }

@@ -834,6 +834,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 let per_block = matches!(
                     r.op,
                     ReduceOp::Sum
+                        | ReduceOp::Prod
                         | ReduceOp::Mean
                         | ReduceOp::Var
                         | ReduceOp::ArgMax
@@ -846,6 +847,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     (ReduceOp::Max | ReduceOp::ArgMax, false) => f64::NEG_INFINITY,
                     (ReduceOp::Min | ReduceOp::ArgMin, false) => f64::INFINITY,
                     (ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Var, false) => -0.0,
+                    (ReduceOp::Prod, false) => 1.0,
                     _ => 0.0,
                 };
                 for &v in vs {
@@ -961,6 +963,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                             // to the block's extreme.
                             (ReduceOp::ArgMax, None) => e.pick_extreme(true, x, a),
                             (ReduceOp::ArgMin, None) => e.pick_extreme(false, x, a),
+                            (ReduceOp::Prod, None) => e.b.ins().fmul(a, x),
                             _ => e.b.ins().fadd(a, x),
                         };
                         e.b.def_var(v, next);
@@ -993,6 +996,17 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     let total = e.hsum_f64(plan, vs);
                     let a = e.b.use_var(acc.a);
                     let a = e.b.ins().fadd(a, total);
+                    e.b.def_var(acc.a, a);
+                } else if r.op == ReduceOp::Prod {
+                    // The block's lanes (f64: `vector::plan`) into the row's product.
+                    let mut a = e.b.use_var(acc.a);
+                    for &v in vs {
+                        let v = e.b.use_var(v);
+                        for lane in 0..plan.lanes {
+                            let x = e.b.ins().extractlane(v, lane as u8);
+                            a = e.b.ins().fmul(a, x);
+                        }
+                    }
                     e.b.def_var(acc.a, a);
                 } else if means.is_some() && r.op == ReduceOp::Var {
                     let total = e.hsum_f64(plan, vs);

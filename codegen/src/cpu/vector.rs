@@ -114,6 +114,11 @@ pub fn plan(k: &Kernel) -> Option<VectorPlan> {
         }
     }
     let float = vector_dtype(k, k.rank - 1)?;
+    // Products multiply in f64 lanes only: an f32 lane's partial product of a block
+    // could overflow (or underflow) where the scalar loop's f64 product does not.
+    if float != DType::F64 && k.reductions.iter().any(|r| r.op == ReduceOp::Prod) {
+        return None;
+    }
     // Integer reductions: sums (exact, wrapping), max/min and argmax/argmin.
     if is_integer(float)
         && !k.reductions.iter().all(|r| {
@@ -143,7 +148,7 @@ pub fn plan(k: &Kernel) -> Option<VectorPlan> {
 /// one element (`sum(x, axis=0)` of a C-order matrix). The kernel then walks the
 /// reduced axes outside and a block of kept positions inside, in vectors, each lane
 /// accumulating its own output (see `columns.rs`). Only plain reductions qualify: one
-/// phase, no elementwise stores, every reduction sum-like or max/min.
+/// phase, no elementwise stores, every reduction sum-like, a product or max/min.
 pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
     let kept = k.rank - k.reduced;
     // Some load moves by a run-time stride along the innermost loop axis (a reduced
@@ -227,13 +232,14 @@ fn in_bytes(k: &Kernel, axis: usize) -> bool {
         })
 }
 
-/// Whether a reduction has vector accumulators: sum-like, max/min, argmax/argmin's
-/// best and index, or any/all's lane masks (`is_logic`).
+/// Whether a reduction has vector accumulators: sum-like, products (rows: of f64
+/// lanes only, see `plan`), max/min, argmax/argmin's best and index, or any/all's lane
+/// masks (`is_logic`).
 fn has_vector_accumulator(op: ReduceOp) -> bool {
     use ReduceOp::*;
     matches!(
         op,
-        Sum | Mean | Var | Max | Min | ArgMax | ArgMin | Any | All
+        Sum | Prod | Mean | Var | Max | Min | ArgMax | ArgMin | Any | All
     )
 }
 
