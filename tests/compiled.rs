@@ -538,7 +538,8 @@ fn column_reductions_agree_with_the_interpreter() {
 /// widths that are no multiple of the vector width or of the column block, 3-d
 /// inputs, empty and size-1 axes and few outputs over many rows; and f32 columns of
 /// eight rows 1e30, 1e30, 1e-30, 1e-30, ... (an f32 product of the first two
-/// overflows) give the interpreter's finite product.
+/// overflows) give the interpreter's finite product. Down the columns of a matrix
+/// the product equals the interpreter's exactly (NaN for NaN).
 #[test]
 fn products_agree_with_the_interpreter() {
     let shapes: &[&[usize]] = &[
@@ -579,7 +580,11 @@ fn products_agree_with_the_interpreter() {
             for axes in axes_sets {
                 let what = format!("prod over {axes:?} of {dtype:?} {shape:?}");
                 let build = || kiln::prod(x, ReduceOpts::new().axes(axes.clone())).unwrap();
-                agrees_with_interpreter(&what, &build, Some(tol));
+                // Down the columns of a matrix (not split along the rows): the
+                // interpreter's running product, equal value for value (NaN for
+                // NaN, whose payload x86 picks by operand order).
+                let column = axes == [0] && rank == 2 && shape[0] < 10_000 && shape[1] > 1;
+                agrees_with_interpreter(&what, &build, Some(if column { 0.0 } else { tol }));
             }
         }
     }
