@@ -302,13 +302,15 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
         return None;
     };
     let integers = int(plan_dtype);
-    // Loads that move by a run-time stride are gathered a lane at a time; everything
-    // else moves by 0 or 1 element.
+    // Loads that move by a run-time stride are gathered a lane at a time; a column
+    // walk writes its results a position at a time (`column_plan`); everything else
+    // moves by 0 or 1 element.
     for (i, a) in k.accesses.iter().enumerate() {
         let loaded = k.instrs.iter().any(|(instr, _)| {
             matches!(instr, Instr::Load { access } | Instr::Index { access } if *access == i)
         });
-        if a.strides[axis] == Stride::Other && !loaded {
+        let result = k.reductions.iter().any(|r| r.access == i);
+        if a.strides[axis] == Stride::Other && !loaded && !result {
             return None;
         }
     }
