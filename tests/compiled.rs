@@ -844,7 +844,7 @@ fn reductions_over_permuted_views_agree_with_the_interpreter() {
                     (
                         "any(x > 0.2)",
                         Box::new(move || {
-                            kiln::any(&kiln::greater(&t(), 0.2).unwrap(), opts()).unwrap()
+                            kiln::any(&kiln::greater(t(), 0.2).unwrap(), opts()).unwrap()
                         }),
                         None,
                     ),
@@ -1885,8 +1885,7 @@ fn integer_inputs_cast_to_floats_agree_with_the_interpreter() {
             "astype(i64 * 3 - max(i64, i32), f64) * astype(x32, f64)",
             None,
             Box::new(move |i, l, x| {
-                let w =
-                    (&(l * 3).unwrap() - &kiln::maximum(l, &f(i, DType::I64)).unwrap()).unwrap();
+                let w = (&(l * 3).unwrap() - &kiln::maximum(l, f(i, DType::I64)).unwrap()).unwrap();
                 (&f(&w, DType::F64) * &f(x, DType::F64)).unwrap()
             }),
         ),
@@ -1894,7 +1893,7 @@ fn integer_inputs_cast_to_floats_agree_with_the_interpreter() {
             "where(i32 % 2 == 0, x32, -x32)",
             None,
             Box::new(|i, _, x| {
-                let even = kiln::equal(&kiln::remainder(i, 2).unwrap(), 0).unwrap();
+                let even = kiln::equal(kiln::remainder(i, 2).unwrap(), 0).unwrap();
                 kiln::where_(&even, x, (-x).unwrap()).unwrap()
             }),
         ),

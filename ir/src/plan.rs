@@ -1288,17 +1288,13 @@ impl<'p, 'g> Group<'p, 'g> {
             .reductions
             .iter()
             .any(|r| matches!(r.0, ReduceOp::ArgMax | ReduceOp::ArgMin));
-        let sides = if arg {
-            vec![0..kept]
-        } else {
-            vec![0..kept, kept..order.len()]
-        };
-        for side in sides {
+        let sides = [(0, kept), (kept, if arg { kept } else { order.len() })];
+        for (start, end) in sides {
             // A stable insertion sort: an axis moves out past each neighbour it should
             // go outside of.
-            for i in side.clone() {
+            for i in start..end {
                 let mut j = i;
-                while j > side.start && outside(order[j - 1], order[j]) {
+                while j > start && outside(order[j - 1], order[j]) {
                     order.swap(j - 1, j);
                     j -= 1;
                 }

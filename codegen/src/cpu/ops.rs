@@ -636,7 +636,7 @@ fn iconst_of(b: &FunctionBuilder, v: Value) -> Option<i64> {
 /// word of t·m shifted right by l - 1. The remainder x - q·d has d's sign, as Python's.
 fn by_constant(b: &mut FunctionBuilder, x: Value, d: i64) -> (Value, Value) {
     let l = 64 - (d as u64 - 1).leading_zeros();
-    let m = ((1u128 << (63 + l)) + d as u128 - 1) / d as u128;
+    let m = (1u128 << (63 + l)).div_ceil(d as u128);
     debug_assert!(m < 1 << 64);
     let s = b.ins().sshr_imm_s(x, 63);
     let t = b.ins().bxor(x, s);
