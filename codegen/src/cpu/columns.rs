@@ -10,9 +10,10 @@
 //! time where the body is light: each vector of positions combines the eight rows in
 //! registers (a pairwise sum in the input's precision, or the extreme), then updates
 //! the scratch once, instead of a load, an add and a store per row (products take a
-//! row at a time). The scratch sums (multiplies) in f64 (f32 lanes are widened), group after group in the order of the reduced
-//! axes, so the result depends on the shape only. Var makes a second walk for the
-//! squared deviations from each column's mean (grouped too, summed in f64).
+//! row at a time). The scratch sums (multiplies) in f64 (f32 lanes are widened),
+//! group after group in the order of the reduced axes, so the result depends on the
+//! shape only. Var makes a second walk for the squared deviations from each column's
+//! mean (grouped too, summed in f64).
 
 use super::clif_math::{bitcast, splat};
 use super::emit::{mem, Emitter, PARTIAL_BYTES};
