@@ -217,6 +217,71 @@ fn det_of_a_transposed_view_and_of_a_singular_matrix() {
     }
 }
 
+/// A batch of many small matrices (each factorised in place in its thread's buffers,
+/// `Lu` in runtime/src/library/linalg.rs): det against the cofactor expansion, inv
+/// times the matrix against the identity, solve's residual, for 3 × 3 and 4 × 4
+/// batches of 10,007 (more than a rayon split's worth), with a singular matrix in the
+/// middle naming itself; and a 40 × 40 matrix (faer's own parallelism) alone and in
+/// a batch with the same bits.
+#[test]
+fn batches_of_many_small_matrices() {
+    let count = 10_007;
+    for n in [3, 4] {
+        let mut a = lcg(70 + n as u64, count * n * n);
+        // Heavy at (r, r + 1 mod n): well conditioned, and every factorisation
+        // permutes its rows by a cycle, which for n > 2 is not its own inverse.
+        for (i, v) in a.iter_mut().enumerate() {
+            let (r, c) = (i % (n * n) / n, i % n);
+            if c == (r + 1) % n {
+                *v += 4.0;
+            }
+        }
+        let b = lcg(80 + n as u64, count * n);
+        let x = arr(&a, &[count, n, n]);
+        let d = get(&linalg::det(&x).unwrap(), Mode::Fused);
+        let y = get(&linalg::inv(&x).unwrap(), Mode::Fused);
+        let z = get(
+            &linalg::solve(&x, &arr(&b, &[count, n, 1])).unwrap(),
+            Mode::Fused,
+        );
+        for i in (0..count).step_by(97).chain([count - 1]) {
+            let m = nth(&a, i, n, n);
+            close(&[d[i]], &[cofactor_det(m, n)], 1e-12);
+            close(&textbook(m, nth(&y, i, n, n), n, n, n), &identity(n), 1e-12);
+            close(
+                &textbook(m, nth(&z, i, n, 1), n, n, 1),
+                nth(&b, i, n, 1),
+                1e-12,
+            );
+        }
+        let mut bad = a.clone();
+        bad[5000 * n * n..5001 * n * n].fill(2.0);
+        let e = linalg::inv(&arr(&bad, &[count, n, n]))
+            .unwrap()
+            .compute_with(Mode::Fused)
+            .unwrap_err();
+        assert!(e.to_string().contains("matrix 5000 of the batch"), "{e}");
+    }
+    let n = 40;
+    let mut a = lcg(90, 3 * n * n);
+    for (i, v) in a.iter_mut().enumerate() {
+        if i % (n * n) % (n + 1) == 0 {
+            *v += 8.0;
+        }
+    }
+    let batch = get(&linalg::inv(&arr(&a, &[3, n, n])).unwrap(), Mode::Fused);
+    let alone = get(
+        &linalg::inv(&arr(nth(&a, 2, n, n), &[n, n])).unwrap(),
+        Mode::Fused,
+    );
+    assert_eq!(&batch[2 * n * n..], &alone[..]);
+    close(
+        &textbook(nth(&a, 2, n, n), &alone, n, n, n),
+        &identity(n),
+        1e-12,
+    );
+}
+
 #[test]
 fn inv_times_the_matrix_is_the_identity() {
     let n = 4;

@@ -8,9 +8,12 @@
 
 use super::Args;
 use crate::error::RuntimeError;
-use faer::linalg::solvers::{DenseSolveCore, PartialPivLu, Solve};
+use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
+use faer::linalg::lu::partial_pivoting::{factor, inverse, solve as lu_solve};
+use faer::perm::PermRef;
+use faer::reborrow::ReborrowMut;
 use faer::traits::ComplexField;
-use faer::{MatRef, Side};
+use faer::{Conj, Mat, MatMut, MatRef, Par, Side};
 use kiln_ir::library::LinalgCall;
 use kiln_ir::{Data, Element, Shape};
 use num_complex::{Complex32, Complex64};
@@ -157,6 +160,27 @@ impl<'a, T: Field> Stack<'a, T> {
         results.into_iter().collect()
     }
 
+    /// `f` of every matrix of the stack into its `len` elements of one output, the
+    /// matrices in parallel on rayon, each thread with its own state from `init` (an
+    /// `Lu`'s buffers): the output, or the error of the first failing matrix in batch
+    /// order.
+    fn each_into<S, R: Clone + Send + Sync>(
+        &self,
+        len: usize,
+        fill: R,
+        init: impl Fn() -> S + Sync + Send,
+        f: impl Fn(&mut S, usize, MatRef<'a, T>, &mut [R]) -> Result<(), RuntimeError> + Sync,
+    ) -> Result<Vec<R>, RuntimeError> {
+        let mut out = vec![fill; self.count * len];
+        let results: Vec<Result<(), RuntimeError>> = out
+            .par_chunks_mut(len.max(1))
+            .enumerate()
+            .map_init(&init, |s, (i, chunk)| f(s, i, self.matrix(i), chunk))
+            .collect();
+        results.into_iter().collect::<Result<(), _>>()?;
+        Ok(out)
+    }
+
     /// A value-dependent failure of matrix `i` of the batch.
     fn failure(&self, i: usize, what: &str) -> RuntimeError {
         let at = if self.count > 1 {
@@ -234,90 +258,193 @@ fn cholesky<T: Field>(x: &Stack<T>, upper: bool) -> Result<Vec<Data>, RuntimeErr
     Ok(vec![T::into_data(parts.concat())])
 }
 
-/// LU with partial pivoting, refusing an exactly zero pivot (LAPACK's getrf test).
-fn nonsingular_lu<T: Field>(
-    x: &Stack<T>,
-    i: usize,
-    a: MatRef<'_, T>,
-) -> Result<PartialPivLu<T>, RuntimeError> {
-    let lu = a.partial_piv_lu();
-    let u = lu.U();
-    match (0..u.nrows()).find(|&p| u[(p, p)] == T::zero()) {
-        Some(p) => Err(x.failure(i, &format!("is singular (pivot {p} is zero)"))),
-        None => Ok(lu),
-    }
+/// The LU with partial pivoting of one n × n matrix after another, factorised in place
+/// in buffers of its own (faer's `lu_in_place`), so that a batch allocates nothing
+/// per matrix: faer's `PartialPivLu` allocated its factors, two permutations and a
+/// scratch for every one, and `inverse` an output and another scratch ([100000, 3,
+/// 3]: docs/benchmarks.md). The unit lower and the upper factor share one matrix;
+/// faer's triangular routines read only their own triangle. Matrices up to
+/// `SMALL` rows factorise on their thread (`Par::Seq`; a batch runs across rayon),
+/// larger ones let faer parallelise within them: the choice depends on n only, so a
+/// matrix gives the same bits alone and in a batch.
+/// The largest matrices `Lu` factorises without faer's own parallelism.
+const SMALL: usize = 32;
+
+struct Lu<T: Field> {
+    lu: Mat<T>,
+    /// An n × k result in faer's column-major layout (an inverse, a solution), copied
+    /// to the row-major output after (faer's routines are slower on row-major
+    /// matrices).
+    work: Mat<T>,
+    forward: Vec<usize>,
+    inverse: Vec<usize>,
+    mem: MemBuffer,
+    par: Par,
+    transpositions: usize,
 }
 
-/// The sign of the row permutation of an LU: +1 for an even number of transpositions.
-fn permutation_sign<T: Field>(lu: &PartialPivLu<T>) -> T {
-    let (forward, _) = lu.P().arrays();
-    let mut seen = vec![false; forward.len()];
-    let mut even = true;
-    for start in 0..forward.len() {
-        let mut p = start;
-        let mut len = 0;
-        while !seen[p] {
-            seen[p] = true;
-            p = forward[p];
-            len += 1;
-        }
-        // A cycle of length l is l - 1 transpositions.
-        if len > 0 && len % 2 == 0 {
-            even = !even;
+impl<T: Field> Lu<T> {
+    /// Buffers for n × n matrices and results of `k` columns.
+    fn new(n: usize, k: usize, par: Par) -> Lu<T> {
+        let req = StackReq::any_of(&[
+            factor::lu_in_place_scratch::<usize, T>(n, n, par, Default::default()),
+            lu_solve::solve_in_place_scratch::<usize, T>(n, k, par),
+            inverse::inverse_scratch::<usize, T>(n, par),
+        ]);
+        Lu {
+            lu: Mat::zeros(n, n),
+            work: Mat::zeros(n, k),
+            forward: vec![0; n],
+            inverse: vec![0; n],
+            mem: MemBuffer::new(req),
+            par,
+            transpositions: 0,
         }
     }
-    if even {
-        T::one()
-    } else {
-        -T::one()
+
+    /// The parallelism of the factorisation of an n × n matrix.
+    fn par_for(n: usize) -> Par {
+        if n <= SMALL {
+            Par::Seq
+        } else {
+            faer::get_global_parallelism()
+        }
+    }
+
+    fn factor(&mut self, a: MatRef<'_, T>) {
+        self.lu.copy_from(a);
+        let (info, _) = factor::lu_in_place(
+            self.lu.as_mut(),
+            &mut self.forward,
+            &mut self.inverse,
+            self.par,
+            MemStack::new(&mut self.mem),
+            Default::default(),
+        );
+        self.transpositions = info.transposition_count;
+    }
+
+    /// The factors (L and U in one matrix), the row permutation, the parallelism and
+    /// the scratch, for faer's solvers.
+    #[allow(clippy::type_complexity)]
+    fn parts(
+        &mut self,
+    ) -> (
+        MatRef<'_, T>,
+        PermRef<'_, usize>,
+        Par,
+        &mut MemStack,
+        MatMut<'_, T>,
+    ) {
+        let n = self.forward.len();
+        // SAFETY: `lu_in_place` wrote a permutation and its inverse of length n.
+        let perm = unsafe { PermRef::new_unchecked(&self.forward, &self.inverse, n) };
+        let stack = MemStack::new(&mut self.mem);
+        (self.lu.as_ref(), perm, self.par, stack, self.work.as_mut())
+    }
+
+    /// The diagonal of U.
+    fn pivots(&self) -> impl Iterator<Item = T> + '_ {
+        (0..self.lu.nrows()).map(|p| self.lu[(p, p)])
+    }
+
+    /// det(P): +1 for an even number of row transpositions.
+    fn sign(&self) -> T {
+        if self.transpositions.is_multiple_of(2) {
+            T::one()
+        } else {
+            -T::one()
+        }
+    }
+
+    /// Refuses an exactly zero pivot (LAPACK's getrf test) of matrix `i` of `x`.
+    fn nonsingular(&self, x: &Stack<T>, i: usize) -> Result<(), RuntimeError> {
+        match self.pivots().position(|d| d == T::zero()) {
+            Some(p) => Err(x.failure(i, &format!("is singular (pivot {p} is zero)"))),
+            None => Ok(()),
+        }
     }
 }
 
 fn det<T: Field>(x: &Stack<T>) -> Result<Vec<Data>, RuntimeError> {
-    let out = x.each(|_, a| {
-        let lu = a.partial_piv_lu();
-        let u = lu.U();
-        Ok((0..u.nrows()).fold(permutation_sign(&lu), |d, p| d * u[(p, p)]))
-    })?;
+    let par = Lu::<T>::par_for(x.rows);
+    let out = x.each_into(
+        1,
+        T::zero(),
+        || Lu::new(x.rows, 0, par),
+        |lu, _, a, out| {
+            lu.factor(a);
+            out[0] = lu.pivots().fold(lu.sign(), |d, p| d * p);
+            Ok(())
+        },
+    )?;
     Ok(vec![T::into_data(out)])
 }
 
 /// sign(det) and ln|det| from the LU's diagonal, so that neither overflows.
 fn slogdet<T: Field>(x: &Stack<T>) -> Result<Vec<Data>, RuntimeError> {
-    let pairs = x.each(|_, a| {
-        let lu = a.partial_piv_lu();
-        let u = lu.U();
-        let mut sign = permutation_sign(&lu);
-        let mut log = T::R::zero();
-        for p in 0..u.nrows() {
-            let d = u[(p, p)];
-            let m = d.modulus();
-            sign = sign * d / T::from_real(m);
-            log = log + m.ln();
-        }
-        if log == T::R::neg_infinity() {
-            sign = T::zero();
-        }
-        Ok((sign, log))
-    })?;
+    let par = Lu::<T>::par_for(x.rows);
+    let fill = (T::zero(), T::R::zero());
+    let pairs = x.each_into(
+        1,
+        fill,
+        || Lu::new(x.rows, 0, par),
+        |lu, _, a, out| {
+            lu.factor(a);
+            let mut sign = lu.sign();
+            let mut log = T::R::zero();
+            for d in lu.pivots() {
+                let m = d.modulus();
+                sign = sign * d / T::from_real(m);
+                log = log + m.ln();
+            }
+            if log == T::R::neg_infinity() {
+                sign = T::zero();
+            }
+            out[0] = (sign, log);
+            Ok(())
+        },
+    )?;
     let (signs, logs): (Vec<T>, Vec<T::R>) = pairs.into_iter().unzip();
     Ok(vec![T::into_data(signs), T::R::into_data(logs)])
 }
 
 fn inv<T: Field>(x: &Stack<T>) -> Result<Vec<Data>, RuntimeError> {
-    let parts = x.each(|i, a| {
-        let lu = nonsingular_lu(x, i, a)?;
-        Ok(rows_of(lu.inverse().as_ref(), false))
-    })?;
-    Ok(vec![T::into_data(parts.concat())])
+    let (n, par) = (x.rows, Lu::<T>::par_for(x.rows));
+    let out = x.each_into(
+        n * n,
+        T::zero(),
+        || Lu::new(n, n, par),
+        |lu, i, a, out| {
+            lu.factor(a);
+            lu.nonsingular(x, i)?;
+            let (factors, perm, par, stack, mut work) = lu.parts();
+            inverse::inverse(work.rb_mut(), factors, factors, perm, par, stack);
+            MatMut::from_row_major_slice_mut(out, n, n).copy_from(work);
+            Ok(())
+        },
+    )?;
+    Ok(vec![T::into_data(out)])
 }
 
 fn solve<T: Field>(a: &Stack<T>, b: &Stack<T>) -> Result<Vec<Data>, RuntimeError> {
-    let parts = a.each(|i, m| {
-        let lu = nonsingular_lu(a, i, m)?;
-        Ok(rows_of(lu.solve(b.matrix(i)).as_ref(), false))
-    })?;
-    Ok(vec![T::into_data(parts.concat())])
+    let (n, k, par) = (a.rows, b.cols, Lu::<T>::par_for(a.rows));
+    let out = a.each_into(
+        n * k,
+        T::zero(),
+        || Lu::new(n, k, par),
+        |lu, i, m, out| {
+            lu.factor(m);
+            lu.nonsingular(a, i)?;
+            let (factors, perm, par, stack, mut work) = lu.parts();
+            work.copy_from(b.matrix(i));
+            let rhs = work.rb_mut();
+            lu_solve::solve_in_place_with_conj(factors, factors, perm, Conj::No, rhs, par, stack);
+            MatMut::from_row_major_slice_mut(out, n, k).copy_from(work);
+            Ok(())
+        },
+    )?;
+    Ok(vec![T::into_data(out)])
 }
 
 fn eigh<T: Field>(x: &Stack<T>, vectors: bool) -> Result<Vec<Data>, RuntimeError> {
