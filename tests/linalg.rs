@@ -946,6 +946,11 @@ fn singular_and_indefinite_matrices_fail_when_computed() {
             "solve",
         );
         run_err(linalg::cholesky(&indefinite, false).unwrap(), "cholesky");
+        // With no right-hand side the matrix is still factorised, and refused.
+        run_err(
+            linalg::solve(&singular, &kiln::zeros([2, 0], DType::F64).unwrap()).unwrap(),
+            "solve: the matrix is singular",
+        );
         // In a batch, the message names the matrix.
         let batch = kiln::stack(&[&indefinite, &singular], 0).unwrap();
         run_err(linalg::inv(&batch).unwrap(), "inv: matrix 1 of the batch");

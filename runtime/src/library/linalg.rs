@@ -171,13 +171,17 @@ impl<'a, T: Field> Stack<'a, T> {
         init: impl Fn() -> S + Sync + Send,
         f: impl Fn(&mut S, usize, MatRef<'a, T>, &mut [R]) -> Result<(), RuntimeError> + Sync,
     ) -> Result<Vec<R>, RuntimeError> {
-        let mut out = vec![fill; self.count * len];
+        // Every matrix is visited (and may fail) even when its result is empty
+        // (`solve` with no right-hand side): chunks of at least one slot.
+        let chunk = len.max(1);
+        let mut out = vec![fill; self.count * chunk];
         let results: Vec<Result<(), RuntimeError>> = out
-            .par_chunks_mut(len.max(1))
+            .par_chunks_mut(chunk)
             .enumerate()
-            .map_init(&init, |s, (i, chunk)| f(s, i, self.matrix(i), chunk))
+            .map_init(&init, |s, (i, c)| f(s, i, self.matrix(i), &mut c[..len]))
             .collect();
         results.into_iter().collect::<Result<(), _>>()?;
+        out.truncate(self.count * len);
         Ok(out)
     }
 
