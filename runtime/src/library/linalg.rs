@@ -262,6 +262,9 @@ fn cholesky<T: Field>(x: &Stack<T>, upper: bool) -> Result<Vec<Data>, RuntimeErr
     Ok(vec![T::into_data(parts.concat())])
 }
 
+/// The largest matrices `Lu` factorises without faer's own parallelism.
+const SMALL: usize = 32;
+
 /// The LU with partial pivoting of one n × n matrix after another, factorised in place
 /// in buffers of its own (faer's `lu_in_place`), so that a batch allocates nothing
 /// per matrix: faer's `PartialPivLu` allocated its factors, two permutations and a
@@ -271,9 +274,6 @@ fn cholesky<T: Field>(x: &Stack<T>, upper: bool) -> Result<Vec<Data>, RuntimeErr
 /// `SMALL` rows factorise on their thread (`Par::Seq`; a batch runs across rayon),
 /// larger ones let faer parallelise within them: the choice depends on n only, so a
 /// matrix gives the same bits alone and in a batch.
-/// The largest matrices `Lu` factorises without faer's own parallelism.
-const SMALL: usize = 32;
-
 struct Lu<T: Field> {
     lu: Mat<T>,
     /// An n × k result in faer's column-major layout (an inverse, a solution), copied
