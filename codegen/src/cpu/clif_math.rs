@@ -196,22 +196,25 @@ clif_math!(ClifMath64, 64);
 /// the one shuffle port.
 pub fn splat(b: &mut FunctionBuilder, ty: Type, scalar: Value) -> Value {
     let lane_bytes = ty.lane_bits() as usize / 8;
-    let bits: Option<u64> = match b.func.dfg.value_def(scalar).inst() {
-        Some(inst) => match b.func.dfg.insts[inst] {
-            InstructionData::UnaryIeee32 { imm, .. } => Some(imm.bits() as u64),
-            InstructionData::UnaryIeee64 { imm, .. } => Some(imm.bits()),
-            InstructionData::UnaryImm { imm, .. } => Some(imm.bits() as u64),
-            _ => None,
-        },
-        None => None,
-    };
-    match bits {
+    match constant_bits(b, scalar) {
         Some(bits) => {
             let lane = &bits.to_le_bytes()[..lane_bytes];
             let bytes: Vec<u8> = (0..ty.lane_count()).flat_map(|_| lane.to_vec()).collect();
             vector_constant(b, ty, bytes)
         }
         None => b.ins().splat(ty, scalar),
+    }
+}
+
+/// The bits of `v` when the function defines it as a constant (`iconst`, `f32const`,
+/// `f64const`; an integer's as its i64 sign-extended).
+pub fn constant_bits(b: &FunctionBuilder, v: Value) -> Option<u64> {
+    let inst = b.func.dfg.value_def(v).inst()?;
+    match b.func.dfg.insts[inst] {
+        InstructionData::UnaryIeee32 { imm, .. } => Some(imm.bits() as u64),
+        InstructionData::UnaryIeee64 { imm, .. } => Some(imm.bits()),
+        InstructionData::UnaryImm { imm, .. } => Some(imm.bits() as u64),
+        _ => None,
     }
 }
 

@@ -7,12 +7,11 @@
 //! zero), shifts by counts outside [0, bits) shift everything out, float → int casts
 //! truncate and saturate with NaN → 0.
 
+use super::clif_math::constant_bits;
 use super::library::{MathCalls, MathFn};
 use super::lockstep::Lanes;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{
-    types, FuncRef, InstBuilder, InstructionData, MemFlagsData, Opcode, Type, Value,
-};
+use cranelift_codegen::ir::{types, FuncRef, InstBuilder, MemFlagsData, Type, Value};
 use cranelift_frontend::FunctionBuilder;
 use kiln_ir::{BinaryOp, DType, Scalar, UnaryOp};
 
@@ -402,7 +401,9 @@ impl Ops<'_, '_> {
         let signed = dtype.is_signed_integer();
         let ty = clif_type(dtype).expect("integer");
         if dtype == DType::I64 {
-            if let Some(d) = iconst_of(self.b, y).filter(|&d| d > 1) {
+            // An i64 value's constant is an `iconst`.
+            let constant = constant_bits(self.b, y).map(|bits| bits as i64);
+            if let Some(d) = constant.filter(|&d| d > 1) {
                 return by_constant(self.b, x, d);
             }
         }
@@ -610,18 +611,6 @@ impl Ops<'_, '_> {
         let clamped = self.b.ins().fmin(clamped, hi_f);
         let wide = self.b.ins().fcvt_to_sint_sat(types::I32, clamped);
         self.b.ins().ireduce(to_ty, wide)
-    }
-}
-
-/// The constant `v` is defined as, if it is an `iconst`.
-fn iconst_of(b: &FunctionBuilder, v: Value) -> Option<i64> {
-    let inst = b.func.dfg.value_def(v).inst()?;
-    match b.func.dfg.insts[inst] {
-        InstructionData::UnaryImm {
-            opcode: Opcode::Iconst,
-            imm,
-        } => Some(imm.bits()),
-        _ => None,
     }
 }
 

@@ -11,7 +11,6 @@ use crate::error::RuntimeError;
 use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
 use faer::linalg::lu::partial_pivoting::{factor, inverse, solve as lu_solve};
 use faer::perm::PermRef;
-use faer::reborrow::ReborrowMut;
 use faer::traits::ComplexField;
 use faer::{Conj, Mat, MatMut, MatRef, Par, Side};
 use kiln_ir::library::LinalgCall;
@@ -328,23 +327,26 @@ impl<T: Field> Lu<T> {
         self.transpositions = info.transposition_count;
     }
 
-    /// The factors (L and U in one matrix), the row permutation, the parallelism and
-    /// the scratch, for faer's solvers.
-    #[allow(clippy::type_complexity)]
-    fn parts(
+    /// Matrix `i` of `x` (`a`) factorised, refused if singular, then `op` of its
+    /// factors (L and U in one matrix), row permutation, parallelism and scratch into
+    /// the work matrix, which is copied to `out` row-major.
+    fn solve_into(
         &mut self,
-    ) -> (
-        MatRef<'_, T>,
-        PermRef<'_, usize>,
-        Par,
-        &mut MemStack,
-        MatMut<'_, T>,
-    ) {
+        x: &Stack<T>,
+        i: usize,
+        a: MatRef<'_, T>,
+        out: &mut [T],
+        op: impl FnOnce(MatRef<'_, T>, PermRef<'_, usize>, Par, &mut MemStack, MatMut<'_, T>),
+    ) -> Result<(), RuntimeError> {
+        self.factor(a);
+        self.nonsingular(x, i)?;
         let n = self.forward.len();
         // SAFETY: `lu_in_place` wrote a permutation and its inverse of length n.
         let perm = unsafe { PermRef::new_unchecked(&self.forward, &self.inverse, n) };
         let stack = MemStack::new(&mut self.mem);
-        (self.lu.as_ref(), perm, self.par, stack, self.work.as_mut())
+        op(self.lu.as_ref(), perm, self.par, stack, self.work.as_mut());
+        MatMut::from_row_major_slice_mut(out, n, self.work.ncols()).copy_from(&self.work);
+        Ok(())
     }
 
     /// The diagonal of U.
@@ -420,12 +422,9 @@ fn inv<T: Field>(x: &Stack<T>) -> Result<Vec<Data>, RuntimeError> {
         T::zero(),
         || Lu::new(n, n, par),
         |lu, i, a, out| {
-            lu.factor(a);
-            lu.nonsingular(x, i)?;
-            let (factors, perm, par, stack, mut work) = lu.parts();
-            inverse::inverse(work.rb_mut(), factors, factors, perm, par, stack);
-            MatMut::from_row_major_slice_mut(out, n, n).copy_from(work);
-            Ok(())
+            lu.solve_into(x, i, a, out, |factors, perm, par, stack, work| {
+                inverse::inverse(work, factors, factors, perm, par, stack)
+            })
         },
     )?;
     Ok(vec![T::into_data(out)])
@@ -438,14 +437,18 @@ fn solve<T: Field>(a: &Stack<T>, b: &Stack<T>) -> Result<Vec<Data>, RuntimeError
         T::zero(),
         || Lu::new(n, k, par),
         |lu, i, m, out| {
-            lu.factor(m);
-            lu.nonsingular(a, i)?;
-            let (factors, perm, par, stack, mut work) = lu.parts();
-            work.copy_from(b.matrix(i));
-            let rhs = work.rb_mut();
-            lu_solve::solve_in_place_with_conj(factors, factors, perm, Conj::No, rhs, par, stack);
-            MatMut::from_row_major_slice_mut(out, n, k).copy_from(work);
-            Ok(())
+            lu.work.copy_from(b.matrix(i));
+            lu.solve_into(a, i, m, out, |factors, perm, par, stack, rhs| {
+                lu_solve::solve_in_place_with_conj(
+                    factors,
+                    factors,
+                    perm,
+                    Conj::No,
+                    rhs,
+                    par,
+                    stack,
+                )
+            })
         },
     )?;
     Ok(vec![T::into_data(out)])
