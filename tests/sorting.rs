@@ -283,8 +283,15 @@ fn empty_and_size_one_axes_sort_to_themselves() {
 
 #[test]
 fn large_inputs_take_the_parallel_paths_and_agree() {
-    // One long lane (a parallel stable sort) and many lanes along axis 0.
-    for (shape, axis) in [(vec![40_000], 0), (vec![300, 70], 0), (vec![70, 300], 1)] {
+    // One long lane (a parallel stable sort), many lanes along axis 0, and lanes of a
+    // middle axis gathered by a parallel transpose with partial tiles both ways.
+    let cases = [
+        (vec![40_000], 0),
+        (vec![300, 70], 0),
+        (vec![70, 300], 1),
+        (vec![2, 333, 111], 1),
+    ];
+    for (shape, axis) in cases {
         let n: usize = shape.iter().product();
         let data = floats(n, 5);
         let x = array(&data, &shape);

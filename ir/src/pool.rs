@@ -4,7 +4,8 @@
 //! 2026-12-01), every time. Two kinds of buffers come back here: intermediates that an
 //! execution has finished with, and the data of a dropped array (`Literal`'s `Drop`),
 //! so a loop that computes arrays of the same shapes again and again writes into warm
-//! pages. Only exact (dtype, length) matches are reused, so a reused buffer holds stale
+//! pages. Only exact (dtype, length) matches are reused (or the same memory seen as
+//! complex numbers or as their real parts), so a reused buffer holds stale
 //! values: whoever takes one must write every element before anything reads it (the
 //! executor's kernels do). Bounded: buffers of at least `MIN_BYTES`, at most
 //! `MAX_BUFFERS` of them and `MAX_BYTES` in all, the oldest dropped first; `clear`
@@ -31,10 +32,37 @@ pub fn take(dtype: DType, n: usize) -> Option<Data> {
         return None;
     }
     let mut pool = POOL.lock().ok()?;
-    let i = pool
+    if let Some(i) = pool
         .iter()
-        .rposition(|d| d.dtype() == dtype && d.len() == n)?;
-    Some(pool.remove(i))
+        .rposition(|d| d.dtype() == dtype && d.len() == n)
+    {
+        return Some(pool.remove(i));
+    }
+    // A complex buffer's memory is its (re, im) pairs: a freed complex64 buffer of n
+    // elements serves float32 ones of 2n, and back (an FFT's result freed as the reals
+    // its `abs` read, then the next FFT's).
+    let i = pool.iter().rposition(|d| recast(d, dtype, n))?;
+    use bytemuck::allocation::cast_vec;
+    Some(match (pool.remove(i), dtype) {
+        (Data::C64(v), DType::F32) => Data::F32(cast_vec(v)),
+        (Data::C128(v), DType::F64) => Data::F64(cast_vec(v)),
+        (Data::F32(v), DType::C64) => Data::C64(cast_vec(v)),
+        (Data::F64(v), DType::C128) => Data::C128(cast_vec(v)),
+        _ => unreachable!("`recast` matched"),
+    })
+}
+
+/// Whether `d` can become a buffer of `n` elements of `dtype` by seeing its memory as
+/// that type: a complex buffer as reals of its precision, or reals (of an even
+/// capacity) as complex numbers.
+fn recast(d: &Data, dtype: DType, n: usize) -> bool {
+    match (d, dtype) {
+        (Data::C64(v), DType::F32) => v.len() * 2 == n,
+        (Data::C128(v), DType::F64) => v.len() * 2 == n,
+        (Data::F32(v), DType::C64) => v.len() == n * 2 && v.capacity() % 2 == 0,
+        (Data::F64(v), DType::C128) => v.len() == n * 2 && v.capacity() % 2 == 0,
+        _ => false,
+    }
 }
 
 /// Keep a buffer for reuse (small and oversized ones are simply dropped).
@@ -65,7 +93,7 @@ mod tests {
     // One test: the pool is process-wide, and this crate's other tests never give it
     // buffers this large, so nothing else touches it meanwhile.
     #[test]
-    fn reuses_exact_matches_only_and_stays_bounded() {
+    fn reuses_exact_matches_and_complex_parts_and_stays_bounded() {
         let n = (MIN_BYTES / 4) + 3; // just over 1 MiB of f32
         clear();
         give(Data::F32(vec![7.5; n]));
@@ -77,6 +105,21 @@ mod tests {
             "the same buffer"
         );
         assert_eq!(take(DType::F32, n), None, "taken once");
+        // The same memory as complex numbers or as their parts, values kept.
+        give(Data::C64(vec![num_complex::Complex32::new(1.5, -2.0); n]));
+        assert_eq!(take(DType::F32, n), None, "n complex numbers are 2n reals");
+        let reals = [1.5f32, -2.0].repeat(n);
+        assert_eq!(take(DType::F32, 2 * n), Some(Data::F32(reals.clone())));
+        give(Data::F32(reals));
+        let pairs = vec![num_complex::Complex32::new(1.5, -2.0); n];
+        assert_eq!(take(DType::C64, n), Some(Data::C64(pairs)));
+        // 2n reals in an allocation of 2n + 1: not a whole number of complex numbers.
+        let mut odd = Vec::with_capacity(2 * n + 1);
+        odd.resize(2 * n, 0.5f64);
+        give(Data::F64(odd));
+        assert_eq!(take(DType::C128, n), None, "an odd capacity");
+        assert!(take(DType::F64, 2 * n).is_some());
+        clear();
         give(Data::F32(vec![0.0; 1000]));
         assert_eq!(take(DType::F32, 1000), None, "small buffers are not kept");
         // The most recently freed buffer of a size comes back first.

@@ -197,6 +197,18 @@ pub fn run(
             } => {
                 stats.library_calls += 1;
                 let results = match call {
+                    // A buffer seen as reals or as complex numbers, read by this step
+                    // only: moved and reinterpreted rather than copied.
+                    LibCall::AsReal | LibCall::AsComplex
+                        if last_use[inputs[0]] == i && matches!(bufs[inputs[0]], Buf::Owned(_)) =>
+                    {
+                        let dtype = plan.buffers[inputs[0]].dtype;
+                        let empty = Buf::Owned(Data::filled(dtype, Scalar::Int(0), 0));
+                        let Buf::Owned(d) = std::mem::replace(&mut bufs[inputs[0]], empty) else {
+                            unreachable!("matched as owned")
+                        };
+                        vec![crate::library::reinterpret(call, d)?]
+                    }
                     LibCall::Matmul => vec![crate::library::matmul::strided(
                         (bufs[inputs[0]].data(), &layouts[0]),
                         (bufs[inputs[1]].data(), &layouts[1]),

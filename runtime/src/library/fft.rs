@@ -5,21 +5,31 @@
 //! Each lane (the values along the axis at one position of the other axes, `inner`
 //! elements apart) is gathered into a scratch buffer, trimmed or padded with zeros to
 //! the transform's input length, transformed, conjugated and scaled as the call says,
-//! and written lane-major; lanes run in parallel on rayon. When the axis is not the
-//! last, a second parallel pass moves the lane-major results to row-major order.
+//! and written to its place in the row-major result. When the axis is the last, lanes
+//! are rows, and tasks take runs of them. Otherwise a task takes a block of `BLOCK`
+//! neighbouring lanes, so it reads and writes runs of `BLOCK` elements instead of one
+//! element per cache line. Tasks run in parallel on rayon.
+//!
+//! Plans are kept (`Plans`): planning a length computes its twiddle factors, which for
+//! long transforms costs as much as the transform (NumPy's pocketfft keeps its plans
+//! too).
 
-use super::{Args, Lanes};
+use super::{Args, Lanes, Scratch, Shared};
 use crate::error::RuntimeError;
 use kiln_ir::library::{FftCall, FftKind};
 use kiln_ir::{Data, Element};
 use num_complex::Complex;
 use num_traits::{Float, Zero};
 use rayon::prelude::*;
-use realfft::RealFftPlanner;
-use rustfft::{FftNum, FftPlanner};
+use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+use rustfft::{Fft, FftNum, FftPlanner};
+use std::sync::{Arc, Mutex};
 
 /// Elements one rayon task should at least handle: smaller arrays run on one thread.
 const GRAIN: usize = 1 << 14;
+
+/// Lanes a task gathers together at most when the axis is not the last.
+const BLOCK: usize = 16;
 
 pub fn run(call: &FftCall, args: &Args) -> Result<Vec<Data>, RuntimeError> {
     let unsupported = |what: String| RuntimeError::Unsupported {
@@ -43,14 +53,94 @@ pub fn run(call: &FftCall, args: &Args) -> Result<Vec<Data>, RuntimeError> {
     Ok(vec![out])
 }
 
+/// A planned transform of one kind and length.
+#[derive(Clone)]
+enum Plan<T> {
+    Complex(Arc<dyn Fft<T>>),
+    RealForward(Arc<dyn RealToComplex<T>>),
+    RealInverse(Arc<dyn ComplexToReal<T>>),
+}
+
+/// Which plan: complex forward or inverse, real to complex, complex to real.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum PlanKind {
+    Forward,
+    Inverse,
+    RealForward,
+    RealInverse,
+}
+
+/// The plans used last, per precision, the newest last. At most `PLANS` of them, of at
+/// most `PLANNED` points together (the newest is kept whatever its length), so a
+/// program that transforms many lengths holds a bounded amount of twiddle factors.
+struct Plans<T> {
+    kept: Vec<(PlanKind, usize, Plan<T>)>,
+}
+
+const PLANS: usize = 16;
+const PLANNED: usize = 1 << 23;
+
+impl<T: FftNum> Plans<T> {
+    const fn new() -> Plans<T> {
+        Plans { kept: Vec::new() }
+    }
+
+    /// The plan for `kind` and length `n`, planned now unless kept.
+    fn get(&mut self, kind: PlanKind, n: usize) -> Plan<T> {
+        let plan = match self.kept.iter().position(|p| p.0 == kind && p.1 == n) {
+            Some(i) => self.kept.remove(i).2,
+            None => match kind {
+                PlanKind::Forward => Plan::Complex(FftPlanner::new().plan_fft_forward(n)),
+                PlanKind::Inverse => Plan::Complex(FftPlanner::new().plan_fft_inverse(n)),
+                PlanKind::RealForward => {
+                    Plan::RealForward(RealFftPlanner::new().plan_fft_forward(n))
+                }
+                PlanKind::RealInverse => {
+                    Plan::RealInverse(RealFftPlanner::new().plan_fft_inverse(n))
+                }
+            },
+        };
+        self.kept.push((kind, n, plan.clone()));
+        while self.kept.len() > PLANS
+            || (self.kept.len() > 1 && self.kept.iter().map(|p| p.1).sum::<usize>() > PLANNED)
+        {
+            self.kept.remove(0);
+        }
+        plan
+    }
+}
+
+/// A precision with its own kept plans.
+trait Planned: FftNum + Float + Element {
+    fn plans() -> &'static Mutex<Plans<Self>>;
+
+    fn plan(kind: PlanKind, n: usize) -> Plan<Self> {
+        // A poisoned lock only means a panic elsewhere; the kept plans are still whole.
+        let mut plans = Self::plans().lock().unwrap_or_else(|e| e.into_inner());
+        plans.get(kind, n)
+    }
+}
+
+macro_rules! planned {
+    ($($t:ty),*) => {$(
+        impl Planned for $t {
+            fn plans() -> &'static Mutex<Plans<$t>> {
+                static PLANS: Mutex<Plans<$t>> = Mutex::new(Plans::new());
+                &PLANS
+            }
+        }
+    )*};
+}
+planned!(f32, f64);
+
 /// An input element of precision `T`, real or complex.
-trait Sample<T>: Copy + Zero + Send + Sync {
+trait Sample<T>: Element + Zero {
     const COMPLEX: bool;
     fn complex(self) -> Complex<T>;
     fn re(self) -> T;
 }
 
-impl<T: Float + Send + Sync> Sample<T> for T {
+impl<T: Float + Element> Sample<T> for T {
     const COMPLEX: bool = false;
     fn complex(self) -> Complex<T> {
         Complex::new(self, T::zero())
@@ -60,7 +150,10 @@ impl<T: Float + Send + Sync> Sample<T> for T {
     }
 }
 
-impl<T: Float + Send + Sync> Sample<T> for Complex<T> {
+impl<T: Float + Element> Sample<T> for Complex<T>
+where
+    Complex<T>: Element,
+{
     const COMPLEX: bool = true;
     fn complex(self) -> Complex<T> {
         self
@@ -70,11 +163,21 @@ impl<T: Float + Send + Sync> Sample<T> for Complex<T> {
     }
 }
 
+/// Multiply `out` by `scale`, conjugated first with `conj` (nothing to do for a scale of
+/// one without conjugation: multiplying by one changes no value).
+fn finish<T: Float>(out: &mut [Complex<T>], conj: bool, scale: T) {
+    match (conj, scale.is_one()) {
+        (false, true) => {}
+        (false, false) => out.iter_mut().for_each(|o| *o = *o * scale),
+        (true, _) => out.iter_mut().for_each(|o| *o = o.conj() * scale),
+    }
+}
+
 /// The call on input `x`; `None` when the kind needs real input and `x` is complex
 /// (which inference rejects before).
 fn transform<T, I>(call: &FftCall, x: &[I], g: Lanes) -> Option<Data>
 where
-    T: FftNum + Float + Element,
+    T: Planned,
     Complex<T>: Element,
     I: Sample<T>,
 {
@@ -83,19 +186,21 @@ where
     let kind = call.kind;
     Some(match kind {
         FftKind::Forward | FftKind::Inverse => {
-            let mut planner = FftPlanner::<T>::new();
-            let fft = match kind {
-                FftKind::Forward => planner.plan_fft_forward(n),
-                _ => planner.plan_fft_inverse(n),
+            let which = match kind {
+                FftKind::Forward => PlanKind::Forward,
+                _ => PlanKind::Inverse,
+            };
+            let Plan::Complex(fft) = T::plan(which, n) else {
+                unreachable!("a complex plan kind gives a complex plan")
             };
             let scratch = fft.get_inplace_scratch_len();
-            let init = || vec![Complex::zero(); scratch];
+            let init = || Scratch::new(scratch);
             Element::into_data(along_axis(x, g, n, n, init, |scratch, lane, out| {
                 for (o, v) in out.iter_mut().zip(lane) {
                     *o = v.complex();
                 }
                 fft.process_with_scratch(out, scratch);
-                out.iter_mut().for_each(|o| *o = *o * scale);
+                finish(out, false, scale);
             }))
         }
         FftKind::RealForward | FftKind::HermitianInverse => {
@@ -103,8 +208,10 @@ where
                 return None;
             }
             let conj = kind == FftKind::HermitianInverse;
-            let r2c = RealFftPlanner::<T>::new().plan_fft_forward(n);
-            let init = || (vec![T::zero(); n], r2c.make_scratch_vec());
+            let Plan::RealForward(r2c) = T::plan(PlanKind::RealForward, n) else {
+                unreachable!("a real forward plan kind gives a real forward plan")
+            };
+            let init = || (Scratch::new(n), Scratch::new(r2c.get_scratch_len()));
             let m = kind.output_len(n);
             Element::into_data(along_axis(
                 x,
@@ -118,17 +225,17 @@ where
                     }
                     r2c.process_with_scratch(real, out, scratch)
                         .expect("the buffers have the lengths of the plan");
-                    for o in out.iter_mut() {
-                        *o = if conj { o.conj() } else { *o } * scale;
-                    }
+                    finish(out, conj, scale);
                 },
             ))
         }
         FftKind::RealInverse | FftKind::HermitianForward => {
             let conj = kind == FftKind::HermitianForward;
-            let c2r = RealFftPlanner::<T>::new().plan_fft_inverse(n);
+            let Plan::RealInverse(c2r) = T::plan(PlanKind::RealInverse, n) else {
+                unreachable!("a real inverse plan kind gives a real inverse plan")
+            };
             let m = kind.input_len(n);
-            let init = || (vec![Complex::zero(); m], c2r.make_scratch_vec());
+            let init = || (Scratch::new(m), Scratch::new(c2r.get_scratch_len()));
             Element::into_data(along_axis(
                 x,
                 g,
@@ -150,17 +257,19 @@ where
                     }
                     c2r.process_with_scratch(spec, out, scratch)
                         .expect("the buffers have the lengths of the plan and real end terms");
-                    out.iter_mut().for_each(|o| *o = *o * scale);
+                    if !scale.is_one() {
+                        out.iter_mut().for_each(|o| *o = *o * scale);
+                    }
                 },
             ))
         }
     })
 }
 
-/// Apply `transform` to every lane of `x` along the axis of `g`: each lane is gathered
-/// into a buffer of `n_in` elements (trimmed or zero-padded), and the transform writes
-/// `n_out` elements. `init` makes the per-task scratch state. Returns the row-major
-/// result, with the axis now of length `n_out`.
+/// Apply `transform` to every lane of `x` along the axis of `g`: each lane is trimmed or
+/// zero-padded to `n_in` elements, and the transform writes `n_out` elements. `init`
+/// makes the per-task scratch state. Returns the row-major result, with the axis now of
+/// length `n_out`.
 fn along_axis<I, O, S>(
     x: &[I],
     g: Lanes,
@@ -170,46 +279,83 @@ fn along_axis<I, O, S>(
     transform: impl Fn(&mut S, &[I], &mut [O]) + Send + Sync,
 ) -> Vec<O>
 where
-    I: Copy + Zero + Send + Sync,
-    O: Copy + Zero + Send + Sync,
+    I: Element + Zero,
+    O: Element + Zero,
     S: Send,
 {
-    let lanes = g.outer * g.inner;
-    let mut by_lane = vec![O::zero(); lanes * n_out];
-    if lanes == 0 {
-        return by_lane;
+    let Lanes { outer, len, inner } = g;
+    let mut out = super::output::<O>(outer * inner * n_out);
+    if out.is_empty() {
+        return out;
     }
-    let take = g.len.min(n_in);
-    by_lane
-        .par_chunks_mut(n_out)
-        .with_min_len((GRAIN / (n_in + n_out)).max(1))
-        .enumerate()
+    let take = len.min(n_in);
+    if inner == 1 {
+        // Lanes are rows: each goes from its input row (copied only to be padded) to
+        // its output row.
+        out.par_chunks_mut(n_out)
+            .with_min_len((GRAIN / (n_in + n_out)).max(1))
+            .enumerate()
+            .for_each_init(
+                || (init(), None),
+                |(state, padded), (l, row)| {
+                    let lane = &x[l * len..][..take];
+                    if take == n_in {
+                        return transform(state, lane, row);
+                    }
+                    let padded = padded.get_or_insert_with(|| Scratch::<I>::new(n_in));
+                    padded[..take].copy_from_slice(lane);
+                    padded[take..].fill(I::zero());
+                    transform(state, padded, row);
+                },
+            );
+        return out;
+    }
+    // Tasks: `block` neighbouring lanes of one outer block (fewer at the end of a row),
+    // as many as keep a task's lanes within about 512 KiB.
+    let block = ((1 << 15) / n_in.max(n_out)).clamp(1, BLOCK);
+    let blocks = inner.div_ceil(block);
+    let ptr = Shared(out.as_mut_ptr());
+    (0..outer * blocks)
+        .into_par_iter()
+        .with_min_len((GRAIN / (block * (n_in + n_out))).max(1))
         .for_each_init(
-            || (init(), vec![I::zero(); n_in]),
-            |(state, lane), (l, out)| {
-                let start = (l / g.inner) * g.len * g.inner + l % g.inner;
-                for (j, v) in lane[..take].iter_mut().enumerate() {
-                    *v = x[start + j * g.inner];
+            || {
+                let lanes = Scratch::<I>::new(block * n_in);
+                (init(), lanes, Scratch::<O>::new(block * n_out))
+            },
+            |(state, lanes, results), t| {
+                let (o, i0) = (t / blocks, (t % blocks) * block);
+                let w = block.min(inner - i0);
+                for j in 0..take {
+                    let run = &x[(o * len + j) * inner + i0..][..w];
+                    for (b, &v) in run.iter().enumerate() {
+                        lanes[b * n_in + j] = v;
+                    }
                 }
-                lane[take..].fill(I::zero());
-                transform(state, lane, out);
+                for (lane, result) in lanes
+                    .chunks_mut(n_in)
+                    .zip(results.chunks_mut(n_out))
+                    .take(w)
+                {
+                    lane[take..].fill(I::zero());
+                    transform(state, lane, result);
+                }
+                for k in 0..n_out {
+                    // SAFETY: the runs [o, k, i0..i0 + w) of distinct tasks are
+                    // disjoint, and within a task distinct k are distinct runs; `out`
+                    // outlives every task.
+                    let run = unsafe {
+                        std::slice::from_raw_parts_mut(
+                            ptr.get().add((o * n_out + k) * inner + i0),
+                            w,
+                        )
+                    };
+                    for (b, r) in run.iter_mut().enumerate() {
+                        *r = results[b * n_out + k];
+                    }
+                }
             },
         );
-    if g.inner == 1 {
-        return by_lane;
-    }
-    // Lane-major [outer, inner, n_out] to row-major [outer, n_out, inner], one output
-    // row (fixed outer and frequency) per item.
-    let mut out = vec![O::zero(); lanes * n_out];
-    out.par_chunks_mut(g.inner)
-        .with_min_len((GRAIN / g.inner).max(1))
-        .enumerate()
-        .for_each(|(r, row)| {
-            let (o, k) = (r / n_out, r % n_out);
-            for (i, v) in row.iter_mut().enumerate() {
-                *v = by_lane[(o * g.inner + i) * n_out + k];
-            }
-        });
     out
 }
 

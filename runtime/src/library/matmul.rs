@@ -8,6 +8,7 @@
 //! arithmetic, as NumPy's integer matmul does. `naive` is the interpreter's independent
 //! version.
 
+use super::Shared;
 use crate::error::RuntimeError;
 use kiln_ir::layout::Layout;
 use kiln_ir::{Data, Element, Shape};
@@ -104,7 +105,7 @@ fn with_gemm<T: Element + Zero + One + Send + Sync + 'static>(
         return out;
     }
     let tasks = blocks(batch, m, k, n, rayon::current_num_threads());
-    let dst = SendPtr(out.as_mut_ptr());
+    let dst = Shared(out.as_mut_ptr());
     let run = |t: &Block| {
         let (rows, cols) = (t.rows.len(), t.cols.len());
         let (r0, c0) = (t.rows.start as isize, t.cols.start as isize);
@@ -119,7 +120,8 @@ fn with_gemm<T: Element + Zero + One + Send + Sync + 'static>(
                 rows,
                 cols,
                 k,
-                dst.at(t.batch * m * n + t.rows.start * n + t.cols.start),
+                dst.get()
+                    .add(t.batch * m * n + t.rows.start * n + t.cols.start),
                 1,
                 n as isize,
                 false,
@@ -153,20 +155,6 @@ fn with_gemm<T: Element + Zero + One + Send + Sync + 'static>(
         }
     }
     out
-}
-
-/// The output pointer, shared by tasks that write disjoint blocks.
-#[derive(Clone, Copy)]
-struct SendPtr<T>(*mut T);
-// SAFETY: each task writes its own block of the output only (see `with_gemm`).
-unsafe impl<T> Send for SendPtr<T> {}
-unsafe impl<T> Sync for SendPtr<T> {}
-
-impl<T> SendPtr<T> {
-    /// The pointer `i` elements on. Safety: `i` is inside the allocation.
-    unsafe fn at(self, i: usize) -> *mut T {
-        unsafe { self.0.add(i) }
-    }
 }
 
 /// One gemm call: a block of rows and columns of one matrix of the batch.

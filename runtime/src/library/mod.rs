@@ -19,12 +19,43 @@ mod sorting;
 use crate::error::RuntimeError;
 pub use indexing::{count_true, true_positions};
 use kiln_ir::{Data, Element, LibCall, Shape};
+use rayon::prelude::*;
 
 /// An output buffer of `n` elements whose every element the caller writes: the
 /// executor's (`cpu::alloc`: a freed buffer of the same dtype and length when the
 /// pool has one, else a fresh zeroed one on huge pages).
 pub(crate) fn output<T: Element>(n: usize) -> Vec<T> {
     T::from_data(crate::cpu::alloc(T::DTYPE, n)).expect("alloc gives T's dtype")
+}
+
+/// A scratch buffer of `n` elements taken from the buffer pool and given back when
+/// dropped: a large one allocated fresh on every call costs a page fault and a zeroed
+/// page per 4 KiB each time. Its contents are stale: write before reading.
+pub(crate) struct Scratch<T: Element>(Vec<T>);
+
+impl<T: Element> Scratch<T> {
+    pub fn new(n: usize) -> Scratch<T> {
+        Scratch(output(n))
+    }
+}
+
+impl<T: Element> std::ops::Deref for Scratch<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
+impl<T: Element> std::ops::DerefMut for Scratch<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        &mut self.0
+    }
+}
+
+impl<T: Element> Drop for Scratch<T> {
+    fn drop(&mut self) {
+        kiln_ir::pool::give(T::into_data(std::mem::take(&mut self.0)));
+    }
 }
 
 /// A row-major array seen as `outer` blocks of `len` (one axis) × `inner` elements:
@@ -49,6 +80,67 @@ impl Lanes {
     /// The number of lanes.
     pub fn count(self) -> usize {
         self.outer * self.inner
+    }
+}
+
+/// A raw pointer to an output that parallel tasks share, each writing its own elements
+/// only (every use says why its tasks' elements are disjoint).
+#[derive(Clone, Copy)]
+pub(crate) struct Shared<T>(pub *mut T);
+// SAFETY: tasks write disjoint elements of an output that outlives them (each use).
+unsafe impl<T> Send for Shared<T> {}
+unsafe impl<T> Sync for Shared<T> {}
+
+impl<T> Shared<T> {
+    /// The pointer (a method, so closures capture the whole Send wrapper).
+    pub fn get(self) -> *mut T {
+        self.0
+    }
+}
+
+/// `src` as `outer` row-major matrices of `rows` × `cols`, transposed into `dst`
+/// (`outer` matrices of `cols` × `rows`): how routines that work on contiguous lanes
+/// (sorts) gather the lanes of an axis that is not the last, and put them back. Tiles of
+/// `TILE` × `TILE` keep the strided side in cache; bands of `TILE` destination rows run
+/// in parallel on large arrays.
+pub(crate) fn transpose<T: Copy + Send + Sync>(
+    src: &[T],
+    dst: &mut [T],
+    outer: usize,
+    rows: usize,
+    cols: usize,
+) {
+    const TILE: usize = 32;
+    let m = rows * cols;
+    assert!(
+        src.len() == outer * m && dst.len() == outer * m,
+        "transpose sizes"
+    );
+    if m == 0 {
+        return;
+    }
+    // Destination rows c0..c0 + band.len() / rows of one matrix `s`.
+    let band = |s: &[T], c0: usize, band: &mut [T]| {
+        for r0 in (0..rows).step_by(TILE) {
+            let r1 = (r0 + TILE).min(rows);
+            for (c, row) in band.chunks_mut(rows).enumerate() {
+                for r in r0..r1 {
+                    row[r] = s[r * cols + c0 + c];
+                }
+            }
+        }
+    };
+    let parallel = outer * m >= 1 << 16;
+    for (s, d) in src.chunks(m).zip(dst.chunks_mut(m)) {
+        if parallel {
+            d.par_chunks_mut(TILE * rows)
+                .enumerate()
+                .for_each(|(b, d)| band(s, b * TILE, d));
+        } else {
+            d.chunks_mut(TILE * rows)
+                .enumerate()
+                .for_each(|(b, d)| band(s, b * TILE, d));
+        }
     }
 }
 
@@ -83,6 +175,26 @@ fn bad_dtype(func: &str, d: &Data) -> RuntimeError {
     }
 }
 
+/// `as_real` or `as_complex` of a buffer nothing else reads: the same memory seen as
+/// the other type (a complex number is its (re, im) pair), without a copy. A real
+/// buffer whose length or capacity is odd is copied.
+pub(crate) fn reinterpret(call: &LibCall, d: Data) -> Result<Data, RuntimeError> {
+    use bytemuck::allocation::{cast_vec, try_cast_vec};
+    Ok(match (call, d) {
+        (LibCall::AsReal, Data::C64(v)) => Data::F32(cast_vec(v)),
+        (LibCall::AsReal, Data::C128(v)) => Data::F64(cast_vec(v)),
+        (LibCall::AsComplex, Data::F32(v)) => match try_cast_vec(v) {
+            Ok(z) => Data::C64(z),
+            Err((_, v)) => as_complex(&Data::F32(v))?,
+        },
+        (LibCall::AsComplex, Data::F64(v)) => match try_cast_vec(v) {
+            Ok(z) => Data::C128(z),
+            Err((_, v)) => as_complex(&Data::F64(v))?,
+        },
+        (call, d) => run(call, &[(&d, &Shape::new(&[d.len()]))])?.remove(0),
+    })
+}
+
 /// Interleaved (re, im) pairs of a complex vector, as reals.
 fn as_real(d: &Data) -> Result<Data, RuntimeError> {
     Ok(match d {
@@ -108,4 +220,31 @@ fn as_complex(d: &Data) -> Result<Data, RuntimeError> {
         ),
         other => return Err(bad_dtype("as_complex", other)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transposes_match_the_index_formula_and_round_trip() {
+        // Partial tiles both ways, one and several matrices, serial and parallel sizes.
+        for (outer, rows, cols) in [(2, 3, 4), (1, 1, 70), (3, 33, 65), (2, 300, 129)] {
+            let n = outer * rows * cols;
+            let v: Vec<u32> = (0..n as u32).collect();
+            let mut t = vec![0; n];
+            transpose(&v, &mut t, outer, rows, cols);
+            for o in 0..outer {
+                for r in 0..rows {
+                    for c in 0..cols {
+                        let (from, to) = ((o * rows + r) * cols + c, (o * cols + c) * rows + r);
+                        assert_eq!(t[to], v[from], "{outer}×{rows}×{cols} at {o}, {r}, {c}");
+                    }
+                }
+            }
+            let mut back = vec![0; n];
+            transpose(&t, &mut back, outer, cols, rows);
+            assert_eq!(back, v);
+        }
+    }
 }

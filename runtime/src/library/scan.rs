@@ -12,7 +12,7 @@ use kiln_ir::{Data, ScanOp};
 use num_complex::{Complex32, Complex64};
 use rayon::prelude::*;
 
-use super::Lanes;
+use super::{Lanes, Shared};
 use crate::error::RuntimeError;
 
 /// Elements of work below which a scan runs on the calling thread.
@@ -83,20 +83,6 @@ pub(crate) fn scan_into(
     Ok(())
 }
 
-/// A raw pointer to the output that tasks may share: each writes its own positions.
-#[derive(Clone, Copy)]
-struct Out<T>(*mut T);
-// SAFETY: tasks write disjoint elements (see `lines`).
-unsafe impl<T> Send for Out<T> {}
-unsafe impl<T> Sync for Out<T> {}
-
-impl<T> Out<T> {
-    /// The pointer (a method, so closures capture the whole Send wrapper).
-    fn get(self) -> *mut T {
-        self.0
-    }
-}
-
 /// Every line of `v`: out[o, 0] = v[o, 0] (after the identity with `include_initial`),
 /// out[o, k] = step(out[o, k - 1], v[o, k]).
 fn lines<T: Copy + Send + Sync>(
@@ -153,7 +139,7 @@ fn lines<T: Copy + Send + Sync>(
     let threads = rayon::current_num_threads().max(1);
     let band = inner.div_ceil(4 * threads).max(256).min(inner);
     let bands = inner.div_ceil(band);
-    let ptr = Out(out.as_mut_ptr());
+    let ptr = Shared(out.as_mut_ptr());
     let task = |t: usize| {
         let (o, b) = (t / bands, t % bands);
         let (i0, i1) = (b * band, ((b + 1) * band).min(inner));

@@ -21,14 +21,13 @@
 //! not). Complex numbers have no key: they take the standard library's stable sort by
 //! comparison.
 
-use super::{Args, Lanes};
+use super::{transpose, Args, Lanes, Scratch};
 use crate::error::RuntimeError;
 use kiln_ir::library::sorting::Side;
 use kiln_ir::library::SortCall;
 use kiln_ir::{with_data, Data, Element};
 use num_complex::{Complex32, Complex64};
 use rayon::prelude::*;
-use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// Below this many elements the pool is not worth waking.
@@ -205,60 +204,42 @@ fn comparator<T: Key>(descending: bool) -> impl Fn(&T, &T) -> Ordering + Sync + 
 
 /// Apply `f(lane, out_lane, parallel)` to every lane of `v`, writing the output lanes
 /// back in `v`'s layout. `parallel` tells `f` that it is the only lane of a large
-/// array and may use the pool itself.
+/// array and may use the pool itself. Lanes of an axis that is not the last are
+/// gathered by a transpose into scratch, and their results transposed back.
 fn per_lane<T, U>(v: &[T], l: Lanes, f: impl Fn(&[T], &mut [U], bool) + Sync) -> Vec<U>
 where
-    T: Copy + Send + Sync,
-    U: Element + Send + Sync,
+    T: Element,
+    U: Element,
 {
     // From the executor's pool: `f` writes every element of every lane.
     let mut out = super::output::<U>(v.len());
     if l.len == 0 || v.is_empty() {
         return out;
     }
-    let lanes: Cow<[T]> = if l.inner == 1 {
-        Cow::Borrowed(v)
-    } else {
-        Cow::Owned(to_lane_major(v, l))
+    let each_lane = |lanes: &[T], out: &mut [U]| {
+        let large = v.len() >= PARALLEL_MIN;
+        if large && l.count() > 1 {
+            lanes
+                .par_chunks(l.len)
+                .zip(out.par_chunks_mut(l.len))
+                .for_each(|(s, o)| f(s, o, false));
+        } else {
+            for (s, o) in lanes.chunks(l.len).zip(out.chunks_mut(l.len)) {
+                f(s, o, large);
+            }
+        }
     };
-    let large = v.len() >= PARALLEL_MIN;
-    if large && l.count() > 1 {
-        lanes
-            .par_chunks(l.len)
-            .zip(out.par_chunks_mut(l.len))
-            .for_each(|(s, o)| f(s, o, false));
-    } else {
-        for (s, o) in lanes.chunks(l.len).zip(out.chunks_mut(l.len)) {
-            f(s, o, large);
-        }
-    }
     if l.inner == 1 {
-        out
-    } else {
-        from_lane_major(&out, l)
+        each_lane(v, &mut out);
+        return out;
     }
-}
-
-/// `[outer, n, inner]` → `[outer, inner, n]`: each lane contiguous.
-fn to_lane_major<T: Copy>(v: &[T], l: Lanes) -> Vec<T> {
-    let mut t = Vec::with_capacity(v.len());
-    for block in v.chunks(l.len * l.inner) {
-        for i in 0..l.inner {
-            t.extend((0..l.len).map(|k| block[k * l.inner + i]));
-        }
-    }
-    t
-}
-
-/// `[outer, inner, n]` → `[outer, n, inner]`.
-fn from_lane_major<T: Copy>(t: &[T], l: Lanes) -> Vec<T> {
-    let mut v = Vec::with_capacity(t.len());
-    for block in t.chunks(l.len * l.inner) {
-        for k in 0..l.len {
-            v.extend((0..l.inner).map(|i| block[i * l.len + k]));
-        }
-    }
-    v
+    // [outer, len, inner] → [outer, inner, len] and back.
+    let mut lanes = Scratch::<T>::new(v.len());
+    transpose(v, &mut lanes, l.outer, l.len, l.inner);
+    let mut results = Scratch::<U>::new(v.len());
+    each_lane(&lanes, &mut results);
+    transpose(&results, &mut out, l.outer, l.inner, l.len);
+    out
 }
 
 fn sort<T: Key>(v: &[T], l: Lanes, descending: bool) -> Vec<T> {
@@ -424,15 +405,6 @@ fn isin<T: Key>(x1: &[T], x2: &[T], invert: bool) -> Vec<bool> {
 mod tests {
     use super::*;
     use kiln_ir::Shape;
-
-    #[test]
-    fn lanes_round_trip_through_lane_major() {
-        let v: Vec<i32> = (0..24).collect();
-        let l = Lanes::of(&Shape::new(&[2, 3, 4]), 1);
-        let t = to_lane_major(&v, l);
-        assert_eq!(&t[..6], &[0, 4, 8, 1, 5, 9]);
-        assert_eq!(from_lane_major(&t, l), v);
-    }
 
     #[test]
     fn floats_order_nan_last_and_signed_zeros_equal() {
