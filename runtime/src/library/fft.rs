@@ -3,18 +3,17 @@
 //! precision (float32 and complex64 compute in f32).
 //!
 //! Each lane (the values along the axis at one position of the other axes, `inner`
-//! elements apart) is gathered into a scratch buffer, trimmed or padded with zeros to
-//! the transform's input length, transformed, conjugated and scaled as the call says,
-//! and written to its place in the row-major result. When the axis is the last, lanes
-//! are rows, and tasks take runs of them. Otherwise a task takes a block of `BLOCK`
-//! neighbouring lanes, so it reads and writes runs of `BLOCK` elements instead of one
-//! element per cache line. Tasks run in parallel on rayon.
+//! elements apart) is trimmed or padded with zeros to the transform's input length
+//! (copied only to be padded), transformed, conjugated and scaled as the call says, and
+//! written to its place in the row-major result. When the axis is the last, lanes
+//! are rows, and tasks take runs of them. Otherwise the lanes are first gathered into
+//! rows by a tiled transpose, and the results transposed back (`super::transpose`).
 //!
 //! Plans are kept (`Plans`): planning a length computes its twiddle factors, which for
 //! long transforms costs as much as the transform (NumPy's pocketfft keeps its plans
 //! too).
 
-use super::{Args, Lanes, Scratch, Shared};
+use super::{transpose, Args, Lanes, Scratch};
 use crate::error::RuntimeError;
 use kiln_ir::library::{FftCall, FftKind};
 use kiln_ir::{Data, Element};
@@ -27,9 +26,6 @@ use std::sync::{Arc, Mutex};
 
 /// Elements one rayon task should at least handle: smaller arrays run on one thread.
 const GRAIN: usize = 1 << 14;
-
-/// Lanes a task gathers together at most when the axis is not the last.
-const BLOCK: usize = 16;
 
 pub fn run(call: &FftCall, args: &Args) -> Result<Vec<Data>, RuntimeError> {
     let unsupported = |what: String| RuntimeError::Unsupported {
@@ -288,75 +284,52 @@ where
     if out.is_empty() {
         return out;
     }
-    let take = len.min(n_in);
     if inner == 1 {
-        // Lanes are rows: each goes from its input row (copied only to be padded) to
-        // its output row.
-        out.par_chunks_mut(n_out)
-            .with_min_len((GRAIN / (n_in + n_out)).max(1))
-            .enumerate()
-            .for_each_init(
-                || (init(), None),
-                |(state, padded), (l, row)| {
-                    let lane = &x[l * len..][..take];
-                    if take == n_in {
-                        return transform(state, lane, row);
-                    }
-                    let padded = padded.get_or_insert_with(|| Scratch::<I>::new(n_in));
-                    padded[..take].copy_from_slice(lane);
-                    padded[take..].fill(I::zero());
-                    transform(state, padded, row);
-                },
-            );
+        rows(x, len, n_in, &mut out, n_out, init, transform);
         return out;
     }
-    // Tasks: `block` neighbouring lanes of one outer block (fewer at the end of a row),
-    // as many as keep a task's lanes within about 512 KiB.
-    let block = ((1 << 15) / n_in.max(n_out)).clamp(1, BLOCK);
-    let blocks = inner.div_ceil(block);
-    let ptr = Shared(out.as_mut_ptr());
-    (0..outer * blocks)
-        .into_par_iter()
-        .with_min_len((GRAIN / (block * (n_in + n_out))).max(1))
+    // [outer, len, inner] → [outer, inner, len], rows transformed, and back.
+    let mut lanes = Scratch::<I>::new(x.len());
+    transpose(x, &mut lanes, outer, len, inner);
+    let mut results = Scratch::<O>::new(out.len());
+    rows(&lanes, len, n_in, &mut results, n_out, init, transform);
+    transpose(&results, &mut out, outer, inner, n_out);
+    out
+}
+
+/// `transform` of every row of `x` (rows of `len`, trimmed or zero-padded to `n_in`)
+/// into the rows of `out` (of `n_out`), runs of rows per task.
+fn rows<I, O, S>(
+    x: &[I],
+    len: usize,
+    n_in: usize,
+    out: &mut [O],
+    n_out: usize,
+    init: impl Fn() -> S + Send + Sync,
+    transform: impl Fn(&mut S, &[I], &mut [O]) + Send + Sync,
+) where
+    I: Element + Zero,
+    O: Element + Zero,
+    S: Send,
+{
+    let take = len.min(n_in);
+    out.par_chunks_mut(n_out)
+        .with_min_len((GRAIN / (n_in + n_out)).max(1))
+        .enumerate()
         .for_each_init(
-            || {
-                let lanes = Scratch::<I>::new(block * n_in);
-                (init(), lanes, Scratch::<O>::new(block * n_out))
-            },
-            |(state, lanes, results), t| {
-                let (o, i0) = (t / blocks, (t % blocks) * block);
-                let w = block.min(inner - i0);
-                for j in 0..take {
-                    let run = &x[(o * len + j) * inner + i0..][..w];
-                    for (b, &v) in run.iter().enumerate() {
-                        lanes[b * n_in + j] = v;
-                    }
+            || (init(), None),
+            |(state, padded), (l, row)| {
+                // Copied only to be padded.
+                let lane = &x[l * len..][..take];
+                if take == n_in {
+                    return transform(state, lane, row);
                 }
-                for (lane, result) in lanes
-                    .chunks_mut(n_in)
-                    .zip(results.chunks_mut(n_out))
-                    .take(w)
-                {
-                    lane[take..].fill(I::zero());
-                    transform(state, lane, result);
-                }
-                for k in 0..n_out {
-                    // SAFETY: the runs [o, k, i0..i0 + w) of distinct tasks are
-                    // disjoint, and within a task distinct k are distinct runs; `out`
-                    // outlives every task.
-                    let run = unsafe {
-                        std::slice::from_raw_parts_mut(
-                            ptr.get().add((o * n_out + k) * inner + i0),
-                            w,
-                        )
-                    };
-                    for (b, r) in run.iter_mut().enumerate() {
-                        *r = results[b * n_out + k];
-                    }
-                }
+                let padded = padded.get_or_insert_with(|| Scratch::<I>::new(n_in));
+                padded[..take].copy_from_slice(lane);
+                padded[take..].fill(I::zero());
+                transform(state, padded, row);
             },
         );
-    out
 }
 
 #[cfg(test)]
