@@ -361,9 +361,9 @@ fn large_arrays_split_over_threads_give_the_same_bits_as_one_thread() {
 }
 
 #[test]
-fn lanes_gathered_in_blocks_cover_every_position() {
-    // Lanes along a first or middle axis are transformed in blocks of neighbouring
-    // lanes: 37 and 19 positions leave partial blocks, with the axis padded and trimmed.
+fn lanes_of_first_and_middle_axes_cover_every_position() {
+    // Lanes along a first or middle axis are gathered into rows by a tiled transpose:
+    // 37 and 19 positions leave partial tiles, with the axis padded and trimmed.
     let cases: [(&[usize], usize); 3] = [(&[150, 37], 0), (&[2, 150, 19], 1), (&[3, 2, 37], 1)];
     for (shape, axis) in cases {
         let (x, xv) = input(shape, DType::F64, 31);
