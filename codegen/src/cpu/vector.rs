@@ -290,10 +290,18 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
         } else {
             DType::F32
         }
-    } else if k.instrs.iter().all(|(_, d)| int(*d) || *d == DType::Bool) {
+    } else if k
+        .instrs
+        .iter()
+        .all(|(_, d)| lane_int(*d) || *d == DType::Bool)
+    {
         // Integer arithmetic (see `int_ok`): i64's two lanes if any value is i64
-        // (i32 values then in half registers), else i32's four.
+        // (i32 values then in half registers), else i32's four, which also hold 8- and
+        // 16-bit integers (`lane_int`).
         if wide_int {
+            if k.instrs.iter().any(|(_, d)| is_narrow(*d)) {
+                return None;
+            }
             DType::I64
         } else {
             DType::I32
@@ -318,7 +326,7 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
         let arg = k.accesses[s.access].arg;
         let dtype = k.dtype(s.value);
         if k.accesses[s.access].strides[axis] != Stride::Unit
-            || !(float(dtype) || dtype == DType::Bool || integers && int(dtype))
+            || !(float(dtype) || dtype == DType::Bool || integers && lane_int(dtype))
             || k.args[arg].dtype != dtype
         {
             return None;
@@ -385,20 +393,22 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
     Some(plan_dtype)
 }
 
-/// Whether an instruction of an integer plan (every value i32, i64 or a bool mask) has
-/// a vector form: wrapping arithmetic, max/min, bitwise logic, comparisons, selects,
+/// Whether an instruction of an integer plan (every value an integer or a bool mask)
+/// has a vector form: wrapping arithmetic, max/min, bitwise logic, comparisons, selects,
 /// i32 <-> i64 and bool <-> integer casts, iotas, i32 floor division and remainder.
-/// i64 division, shifts and pow stay scalar.
+/// i64 division, shifts and pow stay scalar. 8- and 16-bit integers take the
+/// arithmetic, max/min, logic, comparisons and selects, in i32 lanes (`lane_int`).
 fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
     use BinaryOp::*;
     let int = is_integer;
     match instr {
         Instr::Load { access } => k.args[k.accesses[*access].arg].dtype == dtype,
-        Instr::Const(_) | Instr::Index { .. } => int(dtype),
+        Instr::Const(_) => lane_int(dtype),
+        Instr::Index { .. } => int(dtype),
         Instr::Unary(op, x) if k.dtype(*x) == DType::Bool => is_mask_not(*op),
         Instr::Unary(op, x) => {
             use UnaryOp::*;
-            int(dtype)
+            lane_int(dtype)
                 && k.dtype(*x) == dtype
                 && matches!(
                     op,
@@ -419,7 +429,7 @@ fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
             // In f64, as the scalar loop divides them (`int_divmod`).
             DType::I32 if matches!(op, FloorDivide | Remainder) => true,
             input => {
-                int(input)
+                lane_int(input)
                     && (matches!(
                         op,
                         Add | Subtract
@@ -432,7 +442,7 @@ fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
                     ) || is_comparison(*op))
             }
         },
-        Instr::Select(c, x, _) => k.dtype(*c) == DType::Bool && int(k.dtype(*x)),
+        Instr::Select(c, x, _) => k.dtype(*c) == DType::Bool && lane_int(k.dtype(*x)),
         Instr::Cast(x) => {
             let from = k.dtype(*x);
             (int(from) || from == DType::Bool) && (int(dtype) || dtype == DType::Bool)
@@ -497,6 +507,44 @@ pub fn is_integer(dtype: DType) -> bool {
     matches!(dtype, DType::I32 | DType::I64)
 }
 
+/// Whether integer plans compute on values of `dtype`: i32 and i64 in lanes of their
+/// own, and the 8- and 16-bit integers in i32 lanes, each lane holding the sign (zero)
+/// extension of its value: loaded so (`load_narrow`), kept so after arithmetic that
+/// may carry past the value's bits (`renormalise`), truncated when stored. On such
+/// lanes max, min and comparisons are i32's, and wrapping arithmetic is i32's followed
+/// by `renormalise`. 10M int8 `abs`: the scalar loop before.
+fn lane_int(dtype: DType) -> bool {
+    is_integer(dtype) || is_narrow(dtype)
+}
+
+/// A narrow integer's i32 lanes made the sign (zero) extension of their low 8 or 16
+/// bits again; other values unchanged.
+fn renormalise(e: &mut Emitter, dtype: DType, v: Value) -> Value {
+    let bits = match dtype {
+        DType::I8 | DType::U8 => 8,
+        DType::I16 | DType::U16 => 16,
+        _ => return v,
+    };
+    if matches!(dtype, DType::I8 | DType::I16) {
+        let v = e.b.ins().ishl_imm_u(v, 32 - bits);
+        e.b.ins().sshr_imm_u(v, 32 - bits)
+    } else {
+        let low = e.b.ins().iconst(types::I32, (1i64 << bits) - 1);
+        let low = splat(e.b, types::I32X4, low);
+        e.b.ins().band(v, low)
+    }
+}
+
+/// The lane width of a value of `dtype` in vectors: 8- and 16-bit integers are held in
+/// i32 lanes (`lane_int`).
+fn lane_bits(dtype: DType) -> u32 {
+    if is_narrow(dtype) {
+        32
+    } else {
+        dtype.size_bytes() as u32 * 8
+    }
+}
+
 impl VectorPlan {
     fn new(dtype: DType, unroll: usize, axis: usize) -> VectorPlan {
         let (fty, lanes) = match dtype {
@@ -515,12 +563,13 @@ impl VectorPlan {
         }
     }
 
-    /// The vector type holding `plan.lanes` values of `dtype`: F32X4, F64X2, I32X4 or
-    /// I64X2 (f32 and i32 values in a two-lane plan use the low half; see `half`).
+    /// The vector type holding `plan.lanes` values of `dtype`: F32X4, F64X2, I32X4 (also
+    /// for 8- and 16-bit integers, `lane_int`) or I64X2 (f32 and i32 values in a
+    /// two-lane plan use the low half; see `half`).
     pub fn vty(&self, dtype: DType) -> Type {
         match dtype {
             DType::F32 => types::F32X4,
-            DType::I32 => types::I32X4,
+            DType::I32 | DType::I8 | DType::U8 | DType::I16 | DType::U16 => types::I32X4,
             DType::I64 => types::I64X2,
             _ => types::F64X2,
         }
@@ -564,6 +613,24 @@ fn copy_low_half(e: &mut Emitter, v: Value) -> Value {
 
 /// Store the `plan.lanes` values of `v` (of `dtype`) at `p + offset`.
 fn store_vector(e: &mut Emitter, plan: &VectorPlan, dtype: DType, v: Value, p: Value, offset: i32) {
+    if is_narrow(dtype) {
+        // The low byte (two bytes) of each of the four i32 lanes, stored as one integer.
+        let (order, ity): ([u8; 16], _) = if dtype.size_bytes() == 1 {
+            (
+                [0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12],
+                types::I32X4,
+            )
+        } else {
+            (
+                [0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13],
+                types::I64X2,
+            )
+        };
+        let packed = shuffle_bytes(e, ity, v, v, order);
+        let low = e.b.ins().extractlane(packed, 0);
+        e.b.ins().store(mem(), low, p, offset);
+        return;
+    }
     if plan.half(dtype) {
         let wide = bitcast(e.b, types::F64X2, v);
         let low = e.b.ins().extractlane(wide, 0);
@@ -699,9 +766,14 @@ pub(crate) fn body(
         match instr {
             // A bool's negation: `bnot` per copy, below.
             Instr::Unary(_, x) if k.dtype(*x) == DType::Bool => {}
-            Instr::Unary(op, x) if is_integer(dtype) => {
+            Instr::Unary(op, x) if lane_int(dtype) => {
+                // (abs of an unsigned value's zero extension is itself)
                 let x = &vals[x.0 as usize];
-                vals.push(x.iter().map(|&x| int_unary(e, *op, x)).collect());
+                let r = x.iter().map(|&x| {
+                    let r = int_unary(e, *op, x);
+                    renormalise(e, dtype, r)
+                });
+                vals.push(r.collect());
                 continue;
             }
             Instr::Unary(op, x) => {
@@ -721,9 +793,12 @@ pub(crate) fn body(
                 vals.push(r.collect());
                 continue;
             }
-            Instr::Binary(op, x, y) if is_integer(k.dtype(*x)) => {
+            Instr::Binary(op, x, y) if lane_int(k.dtype(*x)) => {
                 let (x, y) = (&vals[x.0 as usize], &vals[y.0 as usize]);
-                let r = x.iter().zip(y).map(|(&x, &y)| int_binary(e, *op, x, y));
+                let r = x.iter().zip(y).map(|(&x, &y)| {
+                    let r = int_binary(e, *op, x, y);
+                    renormalise(e, dtype, r)
+                });
                 vals.push(r.collect());
                 continue;
             }
@@ -744,7 +819,13 @@ pub(crate) fn body(
                     load_vector(e, plan, dtype, p, (lane_off * bytes) as i32)
                 }
                 Instr::Const(s) => {
-                    let x = e.ops_constant(dtype, *s)?;
+                    let mut x = e.ops_constant(dtype, *s)?;
+                    if is_narrow(dtype) {
+                        x = match dtype {
+                            DType::I8 | DType::I16 => e.b.ins().sextend(types::I32, x),
+                            _ => e.b.ins().uextend(types::I32, x),
+                        };
+                    }
                     splat(e.b, plan.vty(dtype), x)
                 }
                 Instr::Binary(op, xv, yv) => {
@@ -759,7 +840,7 @@ pub(crate) fn body(
                         vals[x.0 as usize][c],
                         vals[y.0 as usize][c],
                     );
-                    let m = mask_as(e, cnd, mask_bits(*cv), dtype.size_bytes() as u32 * 8);
+                    let m = mask_as(e, cnd, mask_bits(*cv), lane_bits(dtype));
                     let m = bitcast(e.b, plan.vty(dtype), m);
                     e.b.ins().bitselect(m, x, y)
                 }
@@ -1154,7 +1235,7 @@ fn mask_bits(k: &Kernel, plan: &VectorPlan, v: kiln_ir::kernel::Value) -> u32 {
             if from == DType::Bool {
                 mask_bits(k, plan, *x)
             } else {
-                from.size_bytes() as u32 * 8
+                lane_bits(from)
             }
         }
         other => unreachable!("no vector bool comes from {other:?}"),
