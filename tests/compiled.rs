@@ -2513,8 +2513,9 @@ fn narrow_integer_inputs_cast_to_floats_agree_with_the_interpreter() {
 /// codegen/src/cpu/vector.rs): every result must still wrap as the dtype does (u8 + 100,
 /// abs and negation of the minimum, products past the range), compare as the dtype's
 /// values after a wrap ((v + 100) > 50), take the dtype's order in max/min (u8 200 >
-/// 100) and be stored as the dtype's bits: the interpreter's results, bit for bit, for
-/// i8, u8, i16 and u16, contiguous, step-sliced, transposed, broadcast, empty and 0-d.
+/// 100), cast between the narrow types, i32 and bools with wrapping, and be stored as
+/// the dtype's bits: the interpreter's results, bit for bit, for i8, u8, i16 and u16,
+/// contiguous, step-sliced, transposed, broadcast, empty and 0-d.
 #[test]
 fn narrow_integer_kernels_agree_with_the_interpreter() {
     let n = 1001usize;
@@ -2530,7 +2531,7 @@ fn narrow_integer_kernels_agree_with_the_interpreter() {
         .unwrap()
     };
     type Build = fn(&Array, &Array) -> Array;
-    let builds: [(&str, Build); 10] = [
+    let builds: [(&str, Build); 12] = [
         ("abs(v)", |v, _| kiln::abs(v).unwrap()),
         ("-v + 100", |v, _| (&(-v).unwrap() + 100).unwrap()),
         ("v * 3 - w", |v, w| (&(v * 3).unwrap() - w).unwrap()),
@@ -2554,6 +2555,16 @@ fn narrow_integer_kernels_agree_with_the_interpreter() {
         ("(v == w) | (v >= 100)", |v, w| {
             let a = kiln::equal(v, w).unwrap();
             kiln::logical_or(&a, kiln::greater_equal(v, 100).unwrap()).unwrap()
+        }),
+        ("astype(astype(v, i32) * 3 - 7, v's dtype)", |v, _| {
+            let wide = kiln::astype(v, DType::I32).unwrap();
+            kiln::astype(&(&(&wide * 3).unwrap() - 7).unwrap(), v.dtype()).unwrap()
+        }),
+        ("astype(v, i8) + astype(v > w, u16)", |v, w| {
+            let a = kiln::astype(v, DType::I8).unwrap();
+            let b = kiln::astype(&kiln::greater(v, w).unwrap(), DType::U16).unwrap();
+            (&kiln::astype(&a, DType::I16).unwrap() + &kiln::astype(&b, DType::I16).unwrap())
+                .unwrap()
         }),
         ("any(v * 2 == 0)", |v, _| {
             kiln::any(&kiln::equal((v * 2).unwrap(), 0).unwrap(), ()).unwrap()

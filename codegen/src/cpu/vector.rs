@@ -397,7 +397,8 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
 /// has a vector form: wrapping arithmetic, max/min, bitwise logic, comparisons, selects,
 /// i32 <-> i64 and bool <-> integer casts, iotas, i32 floor division and remainder.
 /// i64 division, shifts and pow stay scalar. 8- and 16-bit integers take the
-/// arithmetic, max/min, logic, comparisons and selects, in i32 lanes (`lane_int`).
+/// arithmetic, max/min, logic, comparisons, selects and casts to and from i32, each
+/// other and bools, in i32 lanes (`lane_int`).
 fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
     use BinaryOp::*;
     let int = is_integer;
@@ -445,7 +446,7 @@ fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
         Instr::Select(c, x, _) => k.dtype(*c) == DType::Bool && lane_int(k.dtype(*x)),
         Instr::Cast(x) => {
             let from = k.dtype(*x);
-            (int(from) || from == DType::Bool) && (int(dtype) || dtype == DType::Bool)
+            (lane_int(from) || from == DType::Bool) && (lane_int(dtype) || dtype == DType::Bool)
         }
         Instr::Reduced { .. } => int(dtype),
     }
@@ -1244,7 +1245,8 @@ fn mask_bits(k: &Kernel, plan: &VectorPlan, v: kiln_ir::kernel::Value) -> u32 {
 
 /// Convert one vector between dtypes (the casts `vector_dtype` admits): f32 <-> f64
 /// in a two-lane plan, a bool mask to 1.0/0.0, a float to `x != 0` (NaN is true);
-/// in integer plans i32 <-> i64 (wrapping), a bool mask to 1/0, an integer to `x != 0`.
+/// in integer plans i32 <-> i64 and i32 <-> 8/16-bit integers (wrapping), a bool mask
+/// to 1/0, an integer to `x != 0`.
 fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x: Value) -> Value {
     let int = is_integer;
     if from == to {
@@ -1253,6 +1255,9 @@ fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x
     // 8/16-bit integers were loaded as i32 lanes (`load_narrow`).
     let from = if is_narrow(from) { DType::I32 } else { from };
     match (from, to) {
+        // Between i32 and the narrow integers, wrapping: the lanes' low bits extended
+        // as the target's (`lane_int`).
+        (DType::I32, _) if is_narrow(to) || to == DType::I32 => renormalise(e, to, x),
         (DType::I32, DType::I64) => e.b.ins().swiden_low(x),
         (DType::I64, DType::I32) => low_halves(e, x),
         (_, DType::Bool) if int(from) => {
@@ -1261,7 +1266,7 @@ fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x
             let zero = splat(e.b, vty, zero);
             e.b.ins().icmp(IntCC::NotEqual, x, zero)
         }
-        (DType::Bool, _) if int(to) => {
+        (DType::Bool, _) if lane_int(to) => {
             let vty = plan.vty(to);
             let m = mask_as(e, x, bits, vty.lane_bits());
             let m = bitcast(e.b, vty, m);
