@@ -157,6 +157,16 @@ fn patterns() -> Vec<Pattern> {
             kiln::count_nonzero(&kiln::greater(x, 0.5)?, ())
         }),
         ("sort axis 1, f64", |x, _, _| kiln::sort(x, 1)),
+        ("sort axis 0, f64", |x, _, _| kiln::sort(x, 0)),
+        ("abs(rfft(x)) axis 1, f64", |x, _, _| {
+            kiln::abs(&kiln::fft::rfft(x, ())?)
+        }),
+        ("abs(rfft(x)) axis 0, f64", |x, _, _| {
+            kiln::abs(&kiln::fft::rfft(x, kiln::fft::FftOpts::new().axis(0))?)
+        }),
+        ("abs(astype(i - 500, i8)) of i32", |_, _, z| {
+            kiln::abs(&kiln::astype(&(z - 500)?, DType::I8)?)
+        }),
         ("argsort axis 1 (stable), f32", |_, y, _| {
             kiln::argsort(y, SortOpts::new().axis(1).stable(true))
         }),
