@@ -100,9 +100,9 @@ impl<T> Shared<T> {
 
 /// `src` as `outer` row-major matrices of `rows` × `cols`, transposed into `dst`
 /// (`outer` matrices of `cols` × `rows`): how routines that work on contiguous lanes
-/// (sorts) gather the lanes of an axis that is not the last, and put them back. Tiles of
-/// `TILE` × `TILE` keep the strided side in cache; bands of `TILE` destination rows run
-/// in parallel on large arrays.
+/// (sorts, FFTs) gather the lanes of an axis that is not the last, and put them back.
+/// Tiles of `TILE` × `TILE` keep the strided side in cache; bands of `TILE` destination
+/// rows run in parallel on large arrays.
 pub(crate) fn transpose<T: Copy + Send + Sync>(
     src: &[T],
     dst: &mut [T],
