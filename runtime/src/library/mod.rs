@@ -195,31 +195,36 @@ pub(crate) fn reinterpret(call: &LibCall, d: Data) -> Result<Data, RuntimeError>
     })
 }
 
-/// Interleaved (re, im) pairs of a complex vector, as reals.
+/// Interleaved (re, im) pairs of a complex vector, as reals (a copy: `reinterpret`
+/// moves a buffer nothing else reads instead).
 fn as_real(d: &Data) -> Result<Data, RuntimeError> {
+    use bytemuck::cast_slice;
     Ok(match d {
-        Data::C64(v) => Data::F32(v.iter().flat_map(|z| [z.re, z.im]).collect()),
-        Data::C128(v) => Data::F64(v.iter().flat_map(|z| [z.re, z.im]).collect()),
+        Data::C64(v) => Data::F32(copied(cast_slice(v))),
+        Data::C128(v) => Data::F64(copied(cast_slice(v))),
         other => return Err(bad_dtype("as_real", other)),
     })
 }
 
-/// Complex numbers from interleaved (re, im) pairs.
+/// Complex numbers from interleaved (re, im) pairs (an odd last real is ignored).
 fn as_complex(d: &Data) -> Result<Data, RuntimeError> {
-    use num_complex::Complex;
+    use bytemuck::cast_slice;
     Ok(match d {
-        Data::F32(v) => Data::C64(
-            v.chunks_exact(2)
-                .map(|p| Complex::new(p[0], p[1]))
-                .collect(),
-        ),
-        Data::F64(v) => Data::C128(
-            v.chunks_exact(2)
-                .map(|p| Complex::new(p[0], p[1]))
-                .collect(),
-        ),
+        Data::F32(v) => Data::C64(copied(cast_slice(&v[..v.len() & !1]))),
+        Data::F64(v) => Data::C128(copied(cast_slice(&v[..v.len() & !1]))),
         other => return Err(bad_dtype("as_complex", other)),
     })
+}
+
+/// A copy of `v` in an output from the pool, in parallel runs for a large `v` (a complex
+/// constant's parts are copied on every computation that reads them).
+fn copied<T: Element>(v: &[T]) -> Vec<T> {
+    const RUN: usize = 1 << 16;
+    let mut out = output::<T>(v.len());
+    out.par_chunks_mut(RUN)
+        .zip(v.par_chunks(RUN))
+        .for_each(|(o, s)| o.copy_from_slice(s));
+    out
 }
 
 #[cfg(test)]
