@@ -29,12 +29,6 @@ const VAR_CHUNK_ELEMENTS: usize = 1 << 12;
 /// so the band must span whole runs of cache lines for the prefetchers to follow.
 const COLUMN_CHUNK: usize = 256;
 
-/// Bytes of each row a column chunk reads at least, where the positions allow two
-/// chunks: 256 positions of f64, 512 of f32 (`max(y, axis=0)` of 4000 × 2500 f32:
-/// bands of 1 KiB ran 3.0–3.6 ms, of 2 KiB 2.6). Chunks split positions only, each of
-/// which walks all its rows alike, so their width changes no result.
-const COLUMN_BAND_BYTES: usize = 2048;
-
 /// A zeroed buffer of `n` elements. Large buffers ask the kernel for transparent huge
 /// pages before anything touches them: a fresh 40 MB output otherwise costs ~10 000
 /// page faults (measured here: 23 ms to fill 10M f32 with 4 KiB pages, 8 ms with 2 MiB
@@ -322,9 +316,7 @@ fn run_kernel(
         CHUNK_ELEMENTS
     };
     let rows = if compiled.walks_columns && kept == 1 {
-        let widest = k.args.iter().map(|a| a.dtype.size_bytes()).max().unwrap_or(8);
-        let band = (COLUMN_BAND_BYTES / widest).min(d0.div_ceil(2));
-        (chunk_elements / inner).max(band).max(COLUMN_CHUNK)
+        (chunk_elements / inner).max(COLUMN_CHUNK)
     } else {
         (chunk_elements / inner).max(1)
     };
