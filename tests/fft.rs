@@ -386,7 +386,7 @@ fn lanes_of_first_and_middle_axes_cover_every_position() {
 
 #[test]
 fn long_lanes_give_the_same_bits_along_any_axis() {
-    // 33,001 points: one lane per task along the first axis, rows along the last; the
+    // 33,001 points down the first axis (gathered by the transpose) and along rows: the
     // same values give the same bits both ways (the naive DFT would be too slow here).
     let n = 33_001;
     let (x, _) = input(&[n, 3], DType::F64, 32);
