@@ -234,6 +234,35 @@ impl Data {
         self.len() == 0
     }
 
+    /// The same memory seen as the partner type, without a copy: complex numbers as
+    /// their interleaved (re, im) reals, reals as complex numbers (when their number
+    /// and their allocation's are even). `Err(self)` otherwise, and for other dtypes.
+    pub fn recast(self) -> Result<Data, Data> {
+        use bytemuck::allocation::{cast_vec, try_cast_vec};
+        match self {
+            Data::C64(v) => Ok(Data::F32(cast_vec(v))),
+            Data::C128(v) => Ok(Data::F64(cast_vec(v))),
+            Data::F32(v) => try_cast_vec(v)
+                .map(Data::C64)
+                .map_err(|(_, v)| Data::F32(v)),
+            Data::F64(v) => try_cast_vec(v)
+                .map(Data::C128)
+                .map_err(|(_, v)| Data::F64(v)),
+            d => Err(d),
+        }
+    }
+
+    /// The dtype `recast` gives data of `dtype`, if any.
+    pub fn recast_dtype(dtype: DType) -> Option<DType> {
+        match dtype {
+            DType::C64 => Some(DType::F32),
+            DType::C128 => Some(DType::F64),
+            DType::F32 => Some(DType::C64),
+            DType::F64 => Some(DType::C128),
+            _ => None,
+        }
+    }
+
     /// `n` copies of `value` converted to `dtype`.
     pub fn filled(dtype: DType, value: Scalar, n: usize) -> Data {
         for_dtype!(dtype, T => T::into_data(vec![T::from_scalar(value); n]))

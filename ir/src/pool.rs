@@ -40,29 +40,18 @@ pub fn take(dtype: DType, n: usize) -> Option<Data> {
     }
     // A complex buffer's memory is its (re, im) pairs: a freed complex64 buffer of n
     // elements serves float32 ones of 2n, and back (an FFT's result freed as the reals
-    // its `abs` read, then the next FFT's).
-    let i = pool.iter().rposition(|d| recast(d, dtype, n))?;
-    use bytemuck::allocation::cast_vec;
-    Some(match (pool.remove(i), dtype) {
-        (Data::C64(v), DType::F32) => Data::F32(cast_vec(v)),
-        (Data::C128(v), DType::F64) => Data::F64(cast_vec(v)),
-        (Data::F32(v), DType::C64) => Data::C64(cast_vec(v)),
-        (Data::F64(v), DType::C128) => Data::C128(cast_vec(v)),
-        _ => unreachable!("`recast` matched"),
-    })
-}
-
-/// Whether `d` can become a buffer of `n` elements of `dtype` by seeing its memory as
-/// that type: a complex buffer as reals of its precision, or reals (of an even
-/// capacity) as complex numbers.
-fn recast(d: &Data, dtype: DType, n: usize) -> bool {
-    match (d, dtype) {
-        (Data::C64(v), DType::F32) => v.len() * 2 == n,
-        (Data::C128(v), DType::F64) => v.len() * 2 == n,
-        (Data::F32(v), DType::C64) => v.len() == n * 2 && v.capacity() % 2 == 0,
-        (Data::F64(v), DType::C128) => v.len() == n * 2 && v.capacity() % 2 == 0,
-        _ => false,
+    // its `abs` read, then the next FFT's). The most recently freed that recasts.
+    for i in (0..pool.len()).rev() {
+        let d = &pool[i];
+        if Data::recast_dtype(d.dtype()) == Some(dtype) && bytes(d) == n * dtype.size_bytes() {
+            match pool.remove(i).recast() {
+                Ok(d) => return Some(d),
+                // Reals of an odd allocation: not whole complex numbers.
+                Err(d) => pool.insert(i, d),
+            }
+        }
     }
+    None
 }
 
 /// Keep a buffer for reuse (small and oversized ones are simply dropped).

@@ -13,7 +13,7 @@
 //! long transforms costs as much as the transform (NumPy's pocketfft keeps its plans
 //! too).
 
-use super::{transpose, Args, Lanes, Scratch};
+use super::{by_lanes, Args, Lanes, Scratch};
 use crate::error::RuntimeError;
 use kiln_ir::library::{FftCall, FftKind};
 use kiln_ir::{Data, Element};
@@ -279,22 +279,9 @@ where
     O: Element + Zero,
     S: Send,
 {
-    let Lanes { outer, len, inner } = g;
-    let mut out = super::output::<O>(outer * inner * n_out);
-    if out.is_empty() {
-        return out;
-    }
-    if inner == 1 {
-        rows(x, len, n_in, &mut out, n_out, init, transform);
-        return out;
-    }
-    // [outer, len, inner] → [outer, inner, len], rows transformed, and back.
-    let mut lanes = Scratch::<I>::new(x.len());
-    transpose(x, &mut lanes, outer, len, inner);
-    let mut results = Scratch::<O>::new(out.len());
-    rows(&lanes, len, n_in, &mut results, n_out, init, transform);
-    transpose(&results, &mut out, outer, inner, n_out);
-    out
+    by_lanes(x, g, n_out, |lanes, out| {
+        rows(lanes, g.len, n_in, out, n_out, init, transform)
+    })
 }
 
 /// `transform` of every row of `x` (rows of `len`, trimmed or zero-padded to `n_in`)

@@ -18,7 +18,7 @@ mod sorting;
 
 use crate::error::RuntimeError;
 pub use indexing::{count_true, true_positions};
-use kiln_ir::{Data, Element, LibCall, Shape};
+use kiln_ir::{DType, Data, Element, LibCall, Shape};
 use rayon::prelude::*;
 
 /// An output buffer of `n` elements whose every element the caller writes: the
@@ -144,6 +144,35 @@ pub(crate) fn transpose<T: Copy + Send + Sync>(
     }
 }
 
+/// The row-major result of `rows` over the lanes of `x` along `g`'s axis, the axis now
+/// of `n_out` elements: `rows(lanes, out)` gets the lanes as contiguous rows of
+/// `g.len` and writes rows of `n_out`. Lanes of the last axis are `x`'s own rows;
+/// others are gathered into rows by `transpose` into scratch and their results
+/// transposed back (sorts, FFTs).
+pub(crate) fn by_lanes<T: Element, U: Element>(
+    x: &[T],
+    g: Lanes,
+    n_out: usize,
+    rows: impl FnOnce(&[T], &mut [U]),
+) -> Vec<U> {
+    // From the executor's pool: `rows` writes every element.
+    let mut out = output::<U>(g.count() * n_out);
+    if out.is_empty() {
+        return out;
+    }
+    if g.inner == 1 {
+        rows(x, &mut out);
+        return out;
+    }
+    // [outer, len, inner] → [outer, inner, len], and back with n_out.
+    let mut lanes = Scratch::<T>::new(x.len());
+    transpose(x, &mut lanes, g.outer, g.len, g.inner);
+    let mut results = Scratch::<U>::new(out.len());
+    rows(&lanes, &mut results);
+    transpose(&results, &mut out, g.outer, g.inner, n_out);
+    out
+}
+
 /// Inputs of a call: contiguous data with its shape.
 pub type Args<'a> = [(&'a Data, &'a Shape)];
 
@@ -176,23 +205,23 @@ fn bad_dtype(func: &str, d: &Data) -> RuntimeError {
 }
 
 /// `as_real` or `as_complex` of a buffer nothing else reads: the same memory seen as
-/// the other type (a complex number is its (re, im) pair), without a copy. A real
-/// buffer whose length or capacity is odd is copied.
+/// the other type (`Data::recast`), without a copy. A real buffer whose length or
+/// capacity is odd is copied.
 pub(crate) fn reinterpret(call: &LibCall, d: Data) -> Result<Data, RuntimeError> {
-    use bytemuck::allocation::{cast_vec, try_cast_vec};
-    Ok(match (call, d) {
-        (LibCall::AsReal, Data::C64(v)) => Data::F32(cast_vec(v)),
-        (LibCall::AsReal, Data::C128(v)) => Data::F64(cast_vec(v)),
-        (LibCall::AsComplex, Data::F32(v)) => match try_cast_vec(v) {
-            Ok(z) => Data::C64(z),
-            Err((_, v)) => as_complex(&Data::F32(v))?,
-        },
-        (LibCall::AsComplex, Data::F64(v)) => match try_cast_vec(v) {
-            Ok(z) => Data::C128(z),
-            Err((_, v)) => as_complex(&Data::F64(v))?,
-        },
-        (call, d) => run(call, &[(&d, &Shape::new(&[d.len()]))])?.remove(0),
-    })
+    let moves = match call {
+        LibCall::AsReal => d.dtype().is_complex(),
+        LibCall::AsComplex => matches!(d.dtype(), DType::F32 | DType::F64),
+        _ => false,
+    };
+    let d = if moves {
+        match d.recast() {
+            Ok(r) => return Ok(r),
+            Err(d) => d,
+        }
+    } else {
+        d
+    };
+    Ok(run(call, &[(&d, &Shape::new(&[d.len()]))])?.remove(0))
 }
 
 /// Interleaved (re, im) pairs of a complex vector, as reals (a copy: `reinterpret`

@@ -21,7 +21,7 @@
 //! not). Complex numbers have no key: they take the standard library's stable sort by
 //! comparison.
 
-use super::{transpose, Args, Lanes, Scratch};
+use super::{by_lanes, Args, Lanes};
 use crate::error::RuntimeError;
 use kiln_ir::library::sorting::Side;
 use kiln_ir::library::SortCall;
@@ -203,21 +203,15 @@ fn comparator<T: Key>(descending: bool) -> impl Fn(&T, &T) -> Ordering + Sync + 
 }
 
 /// Apply `f(lane, out_lane, parallel)` to every lane of `v`, writing the output lanes
-/// back in `v`'s layout. `parallel` tells `f` that it is the only lane of a large
-/// array and may use the pool itself. Lanes of an axis that is not the last are
-/// gathered by a transpose into scratch, and their results transposed back.
+/// back in `v`'s layout (`by_lanes`). `parallel` tells `f` that it is the only lane of
+/// a large array and may use the pool itself.
 fn per_lane<T, U>(v: &[T], l: Lanes, f: impl Fn(&[T], &mut [U], bool) + Sync) -> Vec<U>
 where
     T: Element,
     U: Element,
 {
-    // From the executor's pool: `f` writes every element of every lane.
-    let mut out = super::output::<U>(v.len());
-    if l.len == 0 || v.is_empty() {
-        return out;
-    }
-    let each_lane = |lanes: &[T], out: &mut [U]| {
-        let large = v.len() >= PARALLEL_MIN;
+    let large = v.len() >= PARALLEL_MIN;
+    by_lanes(v, l, l.len, |lanes, out| {
         if large && l.count() > 1 {
             lanes
                 .par_chunks(l.len)
@@ -228,18 +222,7 @@ where
                 f(s, o, large);
             }
         }
-    };
-    if l.inner == 1 {
-        each_lane(v, &mut out);
-        return out;
-    }
-    // [outer, len, inner] → [outer, inner, len] and back.
-    let mut lanes = Scratch::<T>::new(v.len());
-    transpose(v, &mut lanes, l.outer, l.len, l.inner);
-    let mut results = Scratch::<U>::new(v.len());
-    each_lane(&lanes, &mut results);
-    transpose(&results, &mut out, l.outer, l.inner, l.len);
-    out
+    })
 }
 
 fn sort<T: Key>(v: &[T], l: Lanes, descending: bool) -> Vec<T> {
