@@ -418,6 +418,10 @@ fn column_reductions_agree_with_the_interpreter() {
         // Fewer outputs than a chunk's worth over many rows: split along the rows.
         &[60_001, 5],
         &[30_000, 3, 8],
+        // Fewer positions than a chunk's 512 but more than a vector block's: split
+        // along the rows too; and chunks of 512 with a last one of a single position.
+        &[1000, 300],
+        &[300, 1025],
     ];
     for dtype in [DType::F64, DType::F32] {
         for (si, &shape) in shapes.iter().enumerate() {
@@ -2880,6 +2884,10 @@ fn integer_column_reductions_agree_with_the_interpreter() {
         &[5, 0],
         &[60_001, 5],
         &[30_000, 3, 8],
+        // Fewer positions than a chunk's 512 but more than a vector block's: split
+        // along the rows too; and chunks of 512 with a last one of a single position.
+        &[1000, 300],
+        &[300, 1025],
     ];
     for dtype in [DType::I32, DType::I64] {
         let (lo, hi) = if dtype == DType::I32 {
