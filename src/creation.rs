@@ -435,14 +435,16 @@ pub fn arange(
     let len = match (start, stop, step) {
         (_, _, Scalar::Int(0)) => None,
         (Scalar::Int(a), Scalar::Int(b), Scalar::Int(s)) => {
-            // ceil((b - a) / s) in exact integer arithmetic, with a positive divisor.
+            // ceil((b - a) / s) in exact integer arithmetic (i128, which no bound of
+            // a 64-bit type overflows), with a positive divisor.
             let (num, den) = if s > 0 { (b - a, s) } else { (a - b, -s) };
             let n = (num + den - 1).div_euclid(den);
-            Some(n.max(0) as usize)
+            Some(usize::try_from(n.max(0)).unwrap_or(usize::MAX))
         }
         _ => {
             let (a, b, s) = (start.as_f64(), stop.as_f64(), step.as_f64());
             let n = ((b - a) / s).ceil();
+            // Saturates far beyond any array's length; `Expr` rejects such shapes.
             (s != 0.0 && n.is_finite()).then(|| n.max(0.0) as usize)
         }
     }

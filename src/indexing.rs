@@ -73,37 +73,44 @@ impl SliceArg {
 macro_rules! slice_arg_from_int {
     ($($t:ty),*) => {$(
         impl From<$t> for SliceArg {
-            fn from(i: $t) -> SliceArg { SliceArg::Index(i as i64) }
+            fn from(i: $t) -> SliceArg { SliceArg::Index(to_i64(i)) }
         }
         impl From<Range<$t>> for SliceArg {
             fn from(r: Range<$t>) -> SliceArg {
-                SliceArg::Span { start: Some(r.start as i64), end: Some(r.end as i64), step: 1 }
+                SliceArg::Span { start: Some(to_i64(r.start)), end: Some(to_i64(r.end)), step: 1 }
             }
         }
         impl From<RangeFrom<$t>> for SliceArg {
             fn from(r: RangeFrom<$t>) -> SliceArg {
-                SliceArg::Span { start: Some(r.start as i64), end: None, step: 1 }
+                SliceArg::Span { start: Some(to_i64(r.start)), end: None, step: 1 }
             }
         }
         impl From<RangeTo<$t>> for SliceArg {
             fn from(r: RangeTo<$t>) -> SliceArg {
-                SliceArg::Span { start: None, end: Some(r.end as i64), step: 1 }
+                SliceArg::Span { start: None, end: Some(to_i64(r.end)), step: 1 }
             }
         }
         impl From<RangeInclusive<$t>> for SliceArg {
             /// `a..=b` includes b (so `0..=-1` is empty; write `0..` there).
             fn from(r: RangeInclusive<$t>) -> SliceArg {
-                SliceArg::Span { start: Some(*r.start() as i64), end: Some(*r.end() as i64 + 1), step: 1 }
+                SliceArg::Span { start: Some(to_i64(*r.start())), end: Some(to_i64(*r.end()).saturating_add(1)), step: 1 }
             }
         }
         impl From<RangeToInclusive<$t>> for SliceArg {
             fn from(r: RangeToInclusive<$t>) -> SliceArg {
-                SliceArg::Span { start: None, end: Some(r.end as i64 + 1), step: 1 }
+                SliceArg::Span { start: None, end: Some(to_i64(r.end).saturating_add(1)), step: 1 }
             }
         }
     )*};
 }
 slice_arg_from_int!(i32, i64, isize, usize);
+
+/// An index or bound as i64: a usize beyond i64::MAX becomes i64::MAX, which is past
+/// the end of any axis (out of bounds as an index, the end as a bound), never a
+/// negative index counting from the end.
+fn to_i64(i: impl TryInto<i64>) -> i64 {
+    i.try_into().unwrap_or(i64::MAX)
+}
 
 impl From<RangeFull> for SliceArg {
     fn from(_: RangeFull) -> SliceArg {

@@ -522,7 +522,11 @@ fn replicate(func: &'static str, x: &Array, reps: &[usize], outer: bool, at: Loc
         };
         split.extend(s.map(|d| d as i64));
         wide.extend(w);
-        merged.push((n * r) as i64);
+        let size = n.checked_mul(r).and_then(|m| i64::try_from(m).ok());
+        merged.push(size.ok_or_else(|| {
+            let msg = format!("{r} repetitions of an axis of {n} elements are too many");
+            err(IrError::invalid(func, msg), at)
+        })?);
     }
     let x = reshape_at(func, x, &split, at)?;
     let x = broadcast(func, &x, &Shape::new(&wide), at)?;
@@ -603,8 +607,9 @@ pub fn repeat(x: &Array, repeats: impl Into<Repeats>, axis: Option<i64>) -> Resu
         }
     };
     match repeats.into() {
+        // `From<i32>`'s mark of a negative count (as a real count, far too many).
         Repeats::Count(usize::MAX) => Err(err(
-            IrError::invalid(func, "repeats must be non-negative"),
+            IrError::invalid(func, "repeats must be non-negative (and below usize::MAX)"),
             at,
         )),
         Repeats::Count(n) => {
@@ -637,9 +642,19 @@ fn repeat_each(func: &'static str, x: &Array, counts: &Array, a: usize, at: Loc)
             at,
         ));
     }
-    let index: Vec<i64> = (0..n as i64)
-        .flat_map(|i| std::iter::repeat_n(i, c[if c.len() == 1 { 0 } else { i as usize }] as usize))
-        .collect();
+    let count = |i: usize| c[if c.len() == 1 { 0 } else { i }] as usize;
+    // The gathered length must be an array's, and its index one the allocator can
+    // give: checked before the index is built (the result's own size is `take`'s).
+    let total = (0..n).try_fold(0usize, |t, i| t.checked_add(count(i)));
+    let bytes = total.and_then(|t| t.checked_mul(DType::I64.size_bytes()));
+    let mut index: Vec<i64> = Vec::new();
+    if bytes.is_none_or(|b| b > isize::MAX as usize)
+        || index.try_reserve_exact(total.unwrap_or(0)).is_err()
+    {
+        let msg = format!("the repeats sum to more elements than one array can hold (axis of {n})");
+        return Err(err(IrError::invalid(func, msg), at));
+    }
+    index.extend((0..n).flat_map(|i| std::iter::repeat_n(i as i64, count(i))));
     let len = index.len();
     let index = crate::creation::derived_constant(
         func,

@@ -340,3 +340,90 @@ fn a_failed_call_leaves_its_inputs_usable() {
         vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
     );
 }
+
+#[test]
+fn a_shape_too_big_for_one_array_is_an_error_at_the_call_that_makes_it() {
+    // The element count overflows usize, or the bytes exceed isize::MAX.
+    let (e, line) = build_err!(kiln::zeros([1usize << 40, 1 << 40], ()));
+    assert_build_error(
+        &e,
+        line,
+        "zeros",
+        &["[1099511627776, 1099511627776]", "float64", "too big"],
+    );
+    let (e, line) = build_err!(kiln::zeros([1usize << 31, 1 << 31], ()));
+    assert_build_error(&e, line, "zeros", &["too big"]);
+    let one = arr(&[1]);
+    let (e, line) = build_err!(kiln::broadcast_to(&one, [1usize << 62, 4]));
+    assert_build_error(&e, line, "broadcast_to", &["too big"]);
+    // Lengths computed from arguments: no overflow on the way to the error.
+    let (e, line) = build_err!(kiln::arange(i64::MIN, i64::MAX, 1i64, ()));
+    assert_build_error(&e, line, "arange", &["too big"]);
+    let (e, line) = build_err!(kiln::arange(i64::MAX, i64::MIN, -1i64, ()));
+    assert_build_error(&e, line, "arange", &["too big"]);
+    let (e, line) = build_err!(kiln::arange(0.0, 1e30, 1.0, ()));
+    assert_build_error(&e, line, "arange", &["too big"]);
+    let (e, line) = build_err!(kiln::linspace(0.0, 1.0, usize::MAX, true, ()));
+    assert_build_error(&e, line, "linspace", &["too big"]);
+    let (e, line) = build_err!(kiln::tile(&arr(&[3]), [usize::MAX / 2, 2]));
+    assert_build_error(&e, line, "tile", &["too big"]);
+    let counts = kiln::asarray([i64::MAX, i64::MAX], ()).unwrap();
+    let (e, line) = build_err!(kiln::repeat(&arr(&[2]), &counts, None));
+    assert_build_error(&e, line, "repeat", &["repeats sum"]);
+    // The widest ranges that still fit stay exact.
+    let r = kiln::arange(i64::MAX - 2, i64::MAX, 1i64, ()).unwrap();
+    assert_eq!(r.to_vec::<i64>().unwrap(), vec![i64::MAX - 2, i64::MAX - 1]);
+    let r = kiln::arange(i64::MIN, i64::MAX, i64::MAX, ()).unwrap();
+    assert_eq!(r.to_vec::<i64>().unwrap(), vec![i64::MIN, -1, i64::MAX - 1]);
+}
+
+#[test]
+fn a_result_no_allocator_can_give_is_a_run_time_error_in_every_mode() {
+    // 2^60 bytes: addressable in principle, beyond any machine's address space (so no
+    // overcommit setting lets the allocation succeed).
+    for mode in [
+        kiln::Mode::Fused,
+        kiln::Mode::Eager,
+        kiln::Mode::Interpreter,
+    ] {
+        let z = kiln::zeros([1usize << 57], ()).unwrap();
+        let e = z.compute_with(mode).expect_err("2^60 bytes");
+        assert!(matches!(e, Error::Run(_)), "{e:?}");
+        let msg = e.to_string();
+        for n in [
+            "zeros",
+            "cannot allocate",
+            "[144115188075855872]",
+            "float64",
+            "tests/errors.rs",
+        ] {
+            assert!(msg.contains(n), "{mode:?}: {msg:?} should contain {n:?}");
+        }
+        assert!(!z.is_evaluated());
+    }
+    // A library call's result too; and a view of that size that is only sliced
+    // (never materialised in the compiled modes) still computes.
+    let p = kiln::matmul(
+        &kiln::ones([1usize << 28, 1], ()).unwrap(),
+        &kiln::ones([1, 1usize << 29], ()).unwrap(),
+    )
+    .unwrap();
+    let msg = p.compute().expect_err("2^60 bytes").to_string();
+    assert!(msg.contains("matmul: cannot allocate"), "{msg}");
+    let wide = kiln::broadcast_to(&kiln::ones([1], ()).unwrap(), [1usize << 28, 1 << 29]).unwrap();
+    let corner = (&wide.slice(s![..2, ..3]).unwrap() * 2.0).unwrap();
+    assert_eq!(corner.to_vec::<f64>().unwrap(), vec![2.0; 6]);
+}
+
+#[test]
+fn indices_beyond_i64_never_wrap_to_negative_ones() {
+    let x = kiln::arange(0i64, 5, 1, ()).unwrap();
+    // usize::MAX as i64 would be -1, the last element: it is out of bounds instead.
+    let (e, line) = build_err!(x.slice(s![usize::MAX]));
+    assert_build_error(&e, line, "slice", &["out of bounds", "[5]"]);
+    // As bounds they clamp to the axis, as Python's slices do.
+    let tail = x.slice(s![1..usize::MAX]).unwrap();
+    assert_eq!(tail.to_vec::<i64>().unwrap(), vec![1, 2, 3, 4]);
+    let all = x.slice(s![0..=i64::MAX]).unwrap();
+    assert_eq!(all.to_vec::<i64>().unwrap(), vec![0, 1, 2, 3, 4]);
+}

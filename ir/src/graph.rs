@@ -34,6 +34,28 @@ pub struct Expr {
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
+/// Every node's array must fit in one allocation, at most `isize::MAX` bytes (Rust's
+/// limit, and NumPy's "array is too big"), views and broadcasts included: a larger
+/// one could never be computed, and its size would overflow the index arithmetic.
+fn addressable(func: &'static str, meta: &Meta) -> Result<(), IrError> {
+    let bytes = meta
+        .shape
+        .checked_size()
+        .and_then(|n| n.checked_mul(meta.dtype.size_bytes()));
+    match bytes {
+        Some(b) if b <= isize::MAX as usize => Ok(()),
+        _ => Err(IrError::invalid(
+            func,
+            format!(
+                "an array of shape {} and dtype {} is too big: one array holds at most {} bytes",
+                meta.shape,
+                meta.dtype,
+                isize::MAX
+            ),
+        )),
+    }
+}
+
 impl Expr {
     /// A node whose `Meta` is inferred from its inputs; errors name `func`.
     pub fn new(
@@ -44,6 +66,7 @@ impl Expr {
     ) -> Result<ExprRef, IrError> {
         let metas: Vec<&Meta> = inputs.iter().map(|e| &e.meta).collect();
         let meta = op.infer(func, &metas)?;
+        addressable(func, &meta)?;
         Ok(Self::make(func, op, inputs, meta, loc))
     }
 
@@ -52,6 +75,7 @@ impl Expr {
         if !op.is_leaf() {
             return Err(IrError::invalid(func, format!("{op} is not a leaf")));
         }
+        addressable(func, &meta)?;
         if let (Op::Constant(l), n) = (&op, meta.shape.size()) {
             if l.data().len() != n || l.data().dtype() != meta.dtype {
                 return Err(IrError::invalid(

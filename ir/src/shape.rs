@@ -29,6 +29,10 @@ impl Shape {
     pub fn size(&self) -> usize {
         self.0.iter().product()
     }
+    /// Number of elements, or None where the product overflows `usize`.
+    pub fn checked_size(&self) -> Option<usize> {
+        self.0.iter().try_fold(1usize, |n, &d| n.checked_mul(d))
+    }
     /// Row-major strides in elements.
     pub fn strides(&self) -> SmallVec<[usize; 4]> {
         let mut strides = SmallVec::from_elem(0, self.rank());

@@ -16,4 +16,14 @@ pub enum RuntimeError {
     /// The values make the call impossible (an index out of bounds, a singular matrix).
     #[error("{func}: {msg}")]
     Value { func: &'static str, msg: String },
+
+    /// The allocator refused the buffer of a result (checked before anything runs).
+    #[error("{func}: cannot allocate {bytes} bytes for a result of shape {shape} and dtype {dtype} (built at {at})")]
+    Memory {
+        func: &'static str,
+        bytes: usize,
+        shape: String,
+        dtype: String,
+        at: String,
+    },
 }

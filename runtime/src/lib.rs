@@ -66,6 +66,12 @@ pub fn execute(graph: &Graph, mode: Mode) -> Result<(Vec<Arc<Data>>, ExecStats),
         });
     }
     if mode == Mode::Interpreter {
+        // The interpreter materialises every node but the constants.
+        for n in graph.nodes.iter() {
+            if !matches!(n.op, kiln_ir::Op::Constant(_)) {
+                allocatable(n, &n.meta.shape, n.meta.dtype)?;
+            }
+        }
         return Ok((interp::run(graph)?, ExecStats::default()));
     }
     let log = log::Log::get();
@@ -81,7 +87,38 @@ pub fn execute(graph: &Graph, mode: Mode) -> Result<(Vec<Arc<Data>>, ExecStats),
     if log.plan {
         log.plan(&plan.to_string());
     }
+    for b in plan.buffers.iter().filter(|b| b.constant.is_none()) {
+        allocatable(optimised.node(b.node), &b.shape, b.dtype)?;
+    }
     cpu::run(&plan, cache()?, log)
+}
+
+/// Buffers from this size up are tried with the allocator before a computation runs.
+const PROBE_BYTES: usize = 1 << 30;
+
+/// An error naming the function whose result the allocator refuses, before anything
+/// runs: Rust aborts the process when an allocation fails, so a result larger than the
+/// machine can hold (`zeros([1 << 40])`: 8 TiB) must be caught ahead of time. Only
+/// large buffers are tried, each alone (an allocation of untouched memory, freed at
+/// once: a few µs); buffers that each fit but not together can still exhaust memory
+/// as they are filled, as in NumPy.
+fn allocatable(
+    node: &kiln_ir::Node,
+    shape: &kiln_ir::Shape,
+    dtype: kiln_ir::DType,
+) -> Result<(), RuntimeError> {
+    // Every node's bytes fit in an isize (`Expr`'s check), so this cannot overflow.
+    let bytes = shape.size() * dtype.size_bytes();
+    if bytes < PROBE_BYTES || Vec::<u8>::new().try_reserve_exact(bytes).is_ok() {
+        return Ok(());
+    }
+    Err(RuntimeError::Memory {
+        func: node.func,
+        bytes,
+        shape: shape.to_string(),
+        dtype: dtype.to_string(),
+        at: node.loc.to_string(),
+    })
 }
 
 /// After complex lowering, complex values may only be constants and library-call
