@@ -8,8 +8,8 @@
 use crate::data::Literal;
 use crate::error::IrError;
 use crate::op::{Meta, Op};
+use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
-use std::collections::HashMap;
 use std::fmt;
 use std::panic::Location;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -209,7 +209,7 @@ impl Graph {
     /// so computed work is never redone; shared nodes appear once.
     pub fn from_exprs(roots: &[&ExprRef]) -> Graph {
         let mut graph = Graph::default();
-        let mut ids: HashMap<u64, NodeId> = HashMap::new();
+        let mut ids: FxHashMap<u64, NodeId> = FxHashMap::default();
         // Iterative post-order: (expr, inputs_done).
         let mut stack: Vec<(&ExprRef, bool)> = roots.iter().rev().map(|r| (*r, false)).collect();
         while let Some((e, done)) = stack.pop() {

@@ -26,8 +26,8 @@ use crate::layout::Layout;
 use crate::library::LibCall;
 use crate::op::{Op, ReduceOp, ScanOp, UnaryOp};
 use crate::shape::Shape;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use smallvec::SmallVec;
-use std::collections::HashMap;
 use std::fmt;
 
 /// A materialised array.
@@ -326,7 +326,7 @@ impl<'g> Planner<'g> {
             }
             let root = NodeId(i as u32);
             let mut stack: Vec<NodeId> = self.g.nodes[i].inputs.to_vec();
-            let mut seen = std::collections::HashSet::new();
+            let mut seen = HashSet::default();
             while let Some(id) = stack.pop() {
                 if self.materialised[id.index()] || !seen.insert(id) {
                     continue;
@@ -383,7 +383,7 @@ impl<'g> Planner<'g> {
         let mut group: Option<Group> = None;
         // The step of each library call already placed: outputs of one call (same
         // routine, same inputs) share it.
-        let mut calls: HashMap<(LibCall, Vec<NodeId>), usize> = HashMap::new();
+        let mut calls: HashMap<(LibCall, Vec<NodeId>), usize> = HashMap::default();
         for (i, n) in self.g.nodes.iter().enumerate() {
             let id = NodeId(i as u32);
             if !self.materialised[i] || matches!(n.op, Op::Constant(_)) {
@@ -559,7 +559,7 @@ fn library_view(g: &Graph, call: &LibCall, x: NodeId) -> (NodeId, Layout) {
 /// readers that ended up in its own kernel (softmax's exp, shared by the row's passes):
 /// drop the stores to it, and the arguments and accesses that served them.
 fn drop_dead_stores(steps: &mut [Step], outputs: &[usize]) {
-    let read: std::collections::HashSet<usize> = steps.iter().flat_map(Step::reads).collect();
+    let read: HashSet<usize> = steps.iter().flat_map(Step::reads).collect();
     for s in steps.iter_mut() {
         if let Step::Kernel(k) = s {
             let dead = |arg: usize| {
@@ -690,7 +690,7 @@ fn operands(instr: &Instr) -> Vec<Value> {
 /// Whether `v`'s computation includes a transcendental (worth not computing twice).
 fn costly(k: &Kernel, v: Value) -> bool {
     let mut stack = vec![v];
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::default();
     while let Some(v) = stack.pop() {
         if !seen.insert(v) {
             continue;
@@ -740,7 +740,7 @@ fn stash_row_values(k: &mut Kernel) {
         let out_dtype = k.args[k.accesses[store.access].arg].dtype;
         // The costly value nearest the stored one (largest index in its cone).
         let mut cone = vec![store.value];
-        let mut seen: std::collections::HashSet<Value> = cone.iter().copied().collect();
+        let mut seen: HashSet<Value> = cone.iter().copied().collect();
         let mut i = 0;
         while i < cone.len() {
             for o in operands(&k.instrs[cone[i].0 as usize].0) {
@@ -892,9 +892,9 @@ impl<'p, 'g> Group<'p, 'g> {
             domain,
             roots: Vec::new(),
             fused: Vec::new(),
-            memo: HashMap::new(),
+            memo: HashMap::default(),
             instrs: Vec::new(),
-            instr_ids: HashMap::new(),
+            instr_ids: HashMap::default(),
             accesses: Vec::new(),
             args: Vec::new(),
             stores: Vec::new(),

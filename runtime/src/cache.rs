@@ -6,7 +6,7 @@ use crate::error::RuntimeError;
 use crate::log::Log;
 use kiln_codegen::cpu::{CompiledKernel, CpuCompiler, Inspect, Parallel};
 use kiln_ir::kernel::Kernel;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::{Arc, Mutex};
 
 const CAPACITY: usize = 1024;

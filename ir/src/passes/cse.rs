@@ -5,11 +5,11 @@
 
 use crate::graph::{Graph, NodeId};
 use crate::op::{Meta, Op};
+use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
-use std::collections::HashMap;
 
 pub fn run(graph: &Graph) -> Graph {
-    let mut seen: HashMap<(Op, SmallVec<[NodeId; 3]>, Meta), NodeId> = HashMap::new();
+    let mut seen: FxHashMap<(Op, SmallVec<[NodeId; 3]>, Meta), NodeId> = FxHashMap::default();
     let mut out = Graph::default();
     let mut map: Vec<NodeId> = Vec::with_capacity(graph.nodes.len());
     for node in &graph.nodes {

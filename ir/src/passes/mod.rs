@@ -43,13 +43,12 @@ pub fn rewrite_once(graph: &Graph, rules: &[&dyn Rule]) -> (Graph, bool) {
 
 /// Apply `rules` until none fires (at most `limit` rounds), then drop dead nodes.
 pub fn rewrite(graph: &Graph, rules: &[&dyn Rule]) -> Graph {
-    let mut g = graph.clone();
-    for _ in 0..16 {
-        let (next, changed) = rewrite_once(&g, rules);
-        g = next;
+    let (mut g, mut changed) = rewrite_once(graph, rules);
+    for _ in 1..16 {
         if !changed {
             break;
         }
+        (g, changed) = rewrite_once(&g, rules);
     }
     dce::run(&g)
 }
@@ -86,8 +85,9 @@ pub const PIPELINE: &[Pass] = &[
 
 /// Run the pipeline; `observe` sees the graph after each pass (for KILN_LOG=passes).
 pub fn optimize(graph: &Graph, mut observe: impl FnMut(&str, &Graph)) -> Graph {
-    let mut g = graph.clone();
-    for pass in PIPELINE {
+    let mut g = (PIPELINE[0].run)(graph);
+    observe(PIPELINE[0].name, &g);
+    for pass in &PIPELINE[1..] {
         g = (pass.run)(&g);
         observe(pass.name, &g);
     }
