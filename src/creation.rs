@@ -627,6 +627,9 @@ pub enum Indexing {
 pub fn meshgrid(arrays: &[&Array], indexing: Indexing) -> Result<Vec<Array>> {
     let at = Location::caller();
     let func = "meshgrid";
+    if arrays.is_empty() {
+        return Ok(Vec::new()); // as NumPy's meshgrid(): no arrays in, none out
+    }
     if let Some(bad) = arrays.iter().find(|a| a.ndim() != 1) {
         return Err(err(
             IrError::invalid(

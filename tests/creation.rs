@@ -694,6 +694,13 @@ fn meshgrid_xy_puts_the_first_array_along_columns() {
 }
 
 #[test]
+fn meshgrid_of_no_arrays_is_no_arrays() {
+    for indexing in [Indexing::Xy, Indexing::Ij] {
+        assert!(kiln::meshgrid(&[], indexing).unwrap().is_empty());
+    }
+}
+
+#[test]
 fn meshgrid_ij_follows_the_input_order() {
     let x = kiln::asarray([1.0f64, 2.0, 3.0], ()).unwrap();
     let y = kiln::asarray([10.0f64, 20.0], ()).unwrap();

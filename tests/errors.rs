@@ -138,7 +138,21 @@ fn an_axis_beyond_the_rank_is_an_axis_error_naming_axis_and_rank() {
     let (e, line) = build_err!(kiln::flip(&x, -3));
     assert_build_error(&e, line, "flip", &["axis -3", "rank 2"]);
     let (e, line) = build_err!(kiln::expand_dims(&x, 3));
-    assert_build_error(&e, line, "expand_dims", &["axis 3", "rank 3"]);
+    assert_build_error(
+        &e,
+        line,
+        "expand_dims",
+        &["axis 3", "rank 3", "valid: -3 to 2"],
+    );
+    // A 0-d array has no axis to name (not "valid: -0 to -1").
+    let scalar = kiln::asarray(1.0, ()).unwrap();
+    let (e, line) = build_err!(kiln::concat(&[&scalar, &scalar], 0));
+    assert_build_error(
+        &e,
+        line,
+        "concat",
+        &["axis 0", "rank 0", "a 0-d array has no axes"],
+    );
 }
 
 #[test]

@@ -51,7 +51,7 @@ pub enum IrError {
         dtype: DType,
     },
 
-    #[error("{func}: axis {axis} is out of range for an array of rank {rank} (valid: -{rank} to {})", *.rank as i64 - 1)]
+    #[error("{func}: axis {axis} is out of range for an array of rank {rank} ({})", valid_axes(*.rank))]
     Axis {
         func: &'static str,
         axis: i64,
@@ -103,6 +103,14 @@ impl IrError {
             func,
             msg: msg.into(),
         }
+    }
+}
+
+/// The axes an array of `rank` accepts, for `IrError::Axis`.
+fn valid_axes(rank: usize) -> String {
+    match rank {
+        0 => "a 0-d array has no axes".into(),
+        r => format!("valid: -{r} to {}", r - 1),
     }
 }
 
