@@ -148,6 +148,46 @@ impl Kernel {
     pub fn dtype(&self, v: Value) -> DType {
         self.instrs[v.0 as usize].1
     }
+
+    /// A rough cost of the body per loop point, in units of a cheap operation (an add,
+    /// a load, a store): a division or square root counts 4, a transcendental function
+    /// 40 (sin and exp take tens of cheap operations' time). The runtime sizes an
+    /// elementwise kernel's chunks by it, so that a costly body on a modest array still
+    /// runs on every core.
+    pub fn work_per_point(&self) -> u64 {
+        use crate::op::{BinaryOp as B, UnaryOp as U};
+        let instr = |i: &Instr| -> u64 {
+            match i {
+                Instr::Unary(
+                    U::Abs
+                    | U::BitwiseInvert
+                    | U::Ceil
+                    | U::Conj
+                    | U::Floor
+                    | U::Imag
+                    | U::IsFinite
+                    | U::IsInf
+                    | U::IsNan
+                    | U::LogicalNot
+                    | U::Negative
+                    | U::Positive
+                    | U::Real
+                    | U::Round
+                    | U::Sign
+                    | U::Signbit
+                    | U::Square
+                    | U::Trunc,
+                    _,
+                ) => 1,
+                Instr::Unary(U::Sqrt | U::Reciprocal, _) => 4,
+                Instr::Unary(..) => 40,
+                Instr::Binary(B::Divide | B::FloorDivide | B::Remainder, ..) => 4,
+                Instr::Binary(B::Pow | B::Atan2 | B::Hypot | B::Logaddexp, ..) => 40,
+                _ => 1,
+            }
+        };
+        self.instrs.iter().map(|(i, _)| instr(i)).sum::<u64>() + self.stores.len() as u64
+    }
 }
 
 fn strides_text(s: &[Stride]) -> String {

@@ -1614,6 +1614,28 @@ mod tests {
     }
 
     #[test]
+    fn a_kernel_s_work_counts_functions_divisions_and_cheap_ops() {
+        let x = input(&[1000], F64);
+        // load, 2 fills, multiply, add, store: 6 units
+        let cheap = bin(
+            Add,
+            &bin(Multiply, &x, &fill(2.0, &[1000], F64)),
+            &fill(1.0, &[1000], F64),
+        );
+        // load, sin (40), sqrt (4), a fill and a division (1 + 4), store
+        let costly = bin(Divide, &un(Sqrt, &un(Sin, &x)), &fill(3.0, &[1000], F64));
+        let work = |e: &crate::ExprRef| {
+            let p = plan(&optimize(&graph(&[e]), |_, _| {}));
+            let [super::Step::Kernel(k)] = &p.steps[..] else {
+                panic!("one kernel: {p}");
+            };
+            k.kernel.work_per_point()
+        };
+        assert_eq!(work(&cheap), 6);
+        assert_eq!(work(&costly), 51);
+    }
+
+    #[test]
     fn zscore_is_one_reduction_pass_and_one_elementwise_pass() {
         let x = input(&[1000], F64);
         let mean = reduce(ReduceOp::Mean, &x, &[0], false);
