@@ -158,31 +158,11 @@ impl Kernel {
         use crate::op::{BinaryOp as B, UnaryOp as U};
         let instr = |i: &Instr| -> u64 {
             match i {
-                Instr::Unary(
-                    U::Abs
-                    | U::BitwiseInvert
-                    | U::Ceil
-                    | U::Conj
-                    | U::Floor
-                    | U::Imag
-                    | U::IsFinite
-                    | U::IsInf
-                    | U::IsNan
-                    | U::LogicalNot
-                    | U::Negative
-                    | U::Positive
-                    | U::Real
-                    | U::Round
-                    | U::Sign
-                    | U::Signbit
-                    | U::Square
-                    | U::Trunc,
-                    _,
-                ) => 1,
+                Instr::Unary(u, _) if u.is_cheap() => 1,
                 Instr::Unary(U::Sqrt | U::Reciprocal, _) => 4,
                 Instr::Unary(..) => 40,
+                Instr::Binary(b, ..) if b.is_function() => 40,
                 Instr::Binary(B::Divide | B::FloorDivide | B::Remainder, ..) => 4,
-                Instr::Binary(B::Pow | B::Atan2 | B::Hypot | B::Logaddexp, ..) => 40,
                 _ => 1,
             }
         };

@@ -136,6 +136,35 @@ op_table! {
     }
 }
 
+impl UnaryOp {
+    /// Whether the op is a few machine instructions (no transcendental, root or
+    /// reciprocal): the planner recomputes such values rather than storing them, and
+    /// `Kernel::work_per_point` counts them as one unit.
+    pub fn is_cheap(self) -> bool {
+        use UnaryOp::*;
+        matches!(
+            self,
+            Abs | BitwiseInvert
+                | Ceil
+                | Conj
+                | Floor
+                | Imag
+                | IsFinite
+                | IsInf
+                | IsNan
+                | LogicalNot
+                | Negative
+                | Positive
+                | Real
+                | Round
+                | Sign
+                | Signbit
+                | Square
+                | Trunc
+        )
+    }
+}
+
 op_table! {
     /// Elementwise functions of two arguments, named as in the standard.
     BinaryOp {
@@ -167,6 +196,14 @@ op_table! {
         Pow => "pow", Numeric, Same;
         Remainder => "remainder", RealNumeric, Same;
         Subtract => "subtract", Numeric, Same;
+    }
+}
+
+impl BinaryOp {
+    /// Whether the op is a transcendental function of two arguments (costly).
+    pub fn is_function(self) -> bool {
+        use BinaryOp::*;
+        matches!(self, Pow | Atan2 | Hypot | Logaddexp)
     }
 }
 

@@ -24,7 +24,7 @@ use crate::kernel::{
 };
 use crate::layout::Layout;
 use crate::library::LibCall;
-use crate::op::{Op, ReduceOp, ScanOp, UnaryOp};
+use crate::op::{Op, ReduceOp, ScanOp};
 use crate::shape::Shape;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use smallvec::SmallVec;
@@ -124,21 +124,11 @@ pub struct FusionPlan {
 /// Cost weight of an op in a fused subtree: transcendentals and divisions are
 /// expensive, the rest cheap. Used to decide recompute versus materialise.
 fn op_cost(op: &Op) -> u32 {
-    use UnaryOp::*;
     match op {
-        Op::Unary(
-            Abs | BitwiseInvert | Ceil | Conj | Floor | Imag | IsFinite | IsInf | IsNan
-            | LogicalNot | Negative | Positive | Real | Round | Sign | Signbit | Square | Trunc,
-        ) => 1,
+        Op::Unary(u) if u.is_cheap() => 1,
         Op::Unary(_) => 8,
-        Op::Binary(b) => match b {
-            crate::op::BinaryOp::Pow
-            | crate::op::BinaryOp::Atan2
-            | crate::op::BinaryOp::Hypot
-            | crate::op::BinaryOp::Logaddexp => 8,
-            _ => 1,
-        },
-        Op::Where | Op::Cast(_) => 1,
+        Op::Binary(b) if b.is_function() => 8,
+        Op::Binary(_) | Op::Where | Op::Cast(_) => 1,
         _ => 0,
     }
 }

@@ -359,7 +359,7 @@ const MIN_CHUNK_ELEMENTS: usize = 1 << 12;
 /// memory-bound loop, where larger chunks stream best), fewer for a costly one, so that
 /// chunks take about as long as a light body's and a modest array of costly work still
 /// runs on every core (a 100-op chain of sin and arithmetic on 100 000 f64 was one chunk
-/// on one thread: 20.5 ms, against 11 with four chunks). Elementwise results do not
+/// on one thread: 22.5 ms, against 13.1 with four chunks). Elementwise results do not
 /// depend on chunk boundaries; reductions keep theirs (their partial sums do).
 fn elementwise_chunk(k: &kiln_ir::kernel::Kernel) -> usize {
     let work = k.work_per_point().max(1);
