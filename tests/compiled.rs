@@ -3273,11 +3273,12 @@ fn pow_by_a_half_and_by_minus_one_are_exact() {
     }
 }
 
-/// A costly elementwise body runs in smaller chunks than a light one (so that a modest
-/// array of it uses every core): 30 sines on 100 003 elements and 10 on 300 × 1001 make
-/// four chunks each, the last one ragged. Results must not depend on the chunks.
+/// A costly body runs in smaller chunks than a light one (so that a modest array of it
+/// uses every core): 30 sines on 100 003 elements and 10 on 300 × 1001 make four chunks
+/// each, the last one ragged; and so do row and column reductions of them. Results must
+/// not depend on the chunks.
 #[test]
-fn costly_elementwise_kernels_in_small_chunks_agree_with_the_interpreter() {
+fn costly_kernels_in_small_chunks_agree_with_the_interpreter() {
     for (shape, steps) in [
         (vec![100_003usize], 30),
         (vec![300, 1001], 10),
@@ -3300,5 +3301,13 @@ fn costly_elementwise_kernels_in_small_chunks_agree_with_the_interpreter() {
             y
         };
         agrees_with_interpreter(&format!("{steps} sines on {shape:?}"), &build, None);
+        if shape.len() == 2 {
+            // Row and column reductions of the costly body: their chunks are whole rows
+            // or positions, as small.
+            let rows = || kiln::sum(&build(), 1).unwrap();
+            agrees_with_interpreter(&format!("row sums of {steps} sines"), &rows, Some(1e-12));
+            let columns = || kiln::max(&build(), 0).unwrap();
+            agrees_with_interpreter(&format!("column maxima of {steps} sines"), &columns, None);
+        }
     }
 }

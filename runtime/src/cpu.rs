@@ -315,12 +315,15 @@ fn run_kernel(
     }
     // A full var makes two passes over each chunk; chunks that fit in L1 let the
     // second pass run while the prefetchers keep streaming the next one in.
+    // A full reduction's chunks are the order of its partial sums: they keep their
+    // size. Other kernels' chunks are sets of whole output points, so their sizes
+    // change no result.
     let chunk_elements = if full_reduction && k.reductions.iter().any(|r| r.op == ReduceOp::Var) {
         VAR_CHUNK_ELEMENTS
-    } else if k.reductions.is_empty() {
-        elementwise_chunk(k)
-    } else {
+    } else if full_reduction {
         CHUNK_ELEMENTS
+    } else {
+        chunk_for_work(k)
     };
     let rows = if compiled.walks_columns && kept == 1 {
         (chunk_elements / inner).max(COLUMN_CHUNK)
@@ -345,23 +348,24 @@ fn run_kernel(
     Ok(())
 }
 
-/// Work units (`Kernel::work_per_point`) per point up to which an elementwise kernel
-/// keeps chunks of `CHUNK_ELEMENTS`; a costlier body gets proportionally smaller ones.
+/// Work units (`Kernel::work_per_point`) per point up to which a kernel keeps chunks
+/// of `CHUNK_ELEMENTS` loop points; a costlier body gets proportionally smaller ones.
 /// At 64, chain's kernel (about 145 units: exp, log1p, tanh, a square root, a division)
 /// went from 77 to 173 chunks over 10M and ran 15.6, 15.6 → 15.7–18.8 ms (A/B,
 /// 2026-12-04); at 256 it keeps its chunks.
 const CHUNK_WORK: u64 = 256;
 
-/// Least points per chunk of a costly elementwise kernel.
+/// Least points per chunk of a costly kernel.
 const MIN_CHUNK_ELEMENTS: usize = 1 << 12;
 
-/// Points per chunk of an elementwise kernel: `CHUNK_ELEMENTS` for a light body (a
-/// memory-bound loop, where larger chunks stream best), fewer for a costly one, so that
-/// chunks take about as long as a light body's and a modest array of costly work still
-/// runs on every core (a 100-op chain of sin and arithmetic on 100 000 f64 was one chunk
-/// on one thread: 22.5 ms, against 13.1 with four chunks). Elementwise results do not
-/// depend on chunk boundaries; reductions keep theirs (their partial sums do).
-fn elementwise_chunk(k: &kiln_ir::kernel::Kernel) -> usize {
+/// Loop points per chunk of a kernel other than a full reduction: `CHUNK_ELEMENTS` for
+/// a light body (a memory-bound loop, where larger chunks stream best), fewer for a
+/// costly one, so that chunks take about as long as a light body's and a modest array
+/// of costly work still runs on every core (a 100-op chain of sin and arithmetic on
+/// 100 000 f64 was one chunk on one thread: 22.5 ms, against 13.1 with four chunks).
+/// Such chunks hold whole output points (elements, rows of a row reduction, positions
+/// of a column reduction), so their size changes no result.
+fn chunk_for_work(k: &kiln_ir::kernel::Kernel) -> usize {
     let work = k.work_per_point().max(1);
     if work <= CHUNK_WORK {
         return CHUNK_ELEMENTS;
