@@ -59,6 +59,29 @@ def problem(name):
 
         h = mp.log(2) / 2
         return g, w, -h, h
+    if name in ("sin_half", "sin_quarter", "cos_quarter"):
+        # In z = r^2: sin(r) = r·(1 + z Q(z)) on |r| <= π/2 or π/4 (sin and cos of f32
+        # arguments in f64, codegen/src/math/trig.rs), cos(r) = 1 + z Q(z) on |r| <= π/4;
+        # the error relative to sin or cos. The end is a hair past π/2 or π/4 (the
+        # rounded quotient can be off by one there).
+        cos = name == "cos_quarter"
+        end = (mp.pi / 2 if name == "sin_half" else mp.pi / 4) + mp.mpf("1e-6")
+
+        def f(z):
+            r = mp.sqrt(z)
+            return mp.cos(r) if cos else mp.sin(r) / r
+
+        def g(z):
+            if abs(z) < mp.mpf("1e-20"):
+                return mp.mpf(-0.5) + z / 24 if cos else mp.mpf(-1) / 6 + z / 120
+            return (f(z) - 1) / z
+
+        def w(z):
+            if abs(z) < mp.mpf("1e-20"):
+                return abs(z)
+            return abs(z / f(z))
+
+        return g, w, mp.mpf(0), end**2
     raise SystemExit(f"unknown function {name}")
 
 

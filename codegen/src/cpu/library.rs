@@ -43,7 +43,7 @@ use super::clif_math::{ClifMath32, ClifMath64};
 use super::lockstep::{Lanes, Lockstep, Outline, MAX_COPIES};
 use super::CodegenError;
 use crate::math;
-use crate::math::{Cold, MathBuilder};
+use crate::math::{Cold, MathBuilder, Trig};
 use cranelift_codegen::ir::{
     types, AbiParam, InstBuilder, MemFlagsData, Signature, StackSlot, StackSlotData, StackSlotKind,
     Type, UserFuncName, Value,
@@ -88,6 +88,9 @@ pub enum MathFn {
     Binary(BinaryOp),
     /// f32 `pow` on f64 lanes (`math::pow_f32_in_f64`), for 64-bit types only.
     PowF32InF64,
+    /// f32 sin, cos or tan on f64 lanes (`math::trig_f32_in_f64`), for 64-bit types
+    /// only.
+    TrigF32InF64(Trig),
     /// Cold code (`math::cold`: the Payne–Hanek side of sin, cos and tan), called and
     /// compiled on first use (`is_cold`).
     Cold(Cold),
@@ -99,13 +102,16 @@ impl MathFn {
             MathFn::Unary(op) => op.name(),
             MathFn::Binary(op) => op.name(),
             MathFn::PowF32InF64 => "pow (f32, in f64)",
+            MathFn::TrigF32InF64(Trig::Sin) => "sin (f32, in f64)",
+            MathFn::TrigF32InF64(Trig::Cos) => "cos (f32, in f64)",
+            MathFn::TrigF32InF64(Trig::Tan) => "tan (f32, in f64)",
             MathFn::Cold(c) => c.name(),
         }
     }
 
     pub fn arity(self) -> usize {
         match self {
-            MathFn::Unary(_) => 1,
+            MathFn::Unary(_) | MathFn::TrigF32InF64(_) => 1,
             MathFn::Binary(_) | MathFn::PowF32InF64 | MathFn::Cold(_) => 2,
         }
     }
@@ -116,8 +122,24 @@ impl MathFn {
         match self {
             MathFn::Unary(op) => LIBRARY_UNARY.contains(&op),
             MathFn::Binary(op) => LIBRARY_BINARY.contains(&op),
-            MathFn::PowF32InF64 => true,
+            MathFn::PowF32InF64 | MathFn::TrigF32InF64(_) => true,
             MathFn::Cold(_) => false,
+        }
+    }
+
+    /// The function that computes this one's f32 values in f64 lanes, for the caller
+    /// to widen the arguments and round the result once, where the CPU backend does
+    /// so: pow (`math::pow_f32_in_f64`), sin, cos and tan (`math::trig_f32_in_f64`).
+    /// In f64 these need none of the double-word steps their f32-width algorithms take
+    /// to stay within an ulp, so two halves of an f32 vector cost less: 10M f32 sin
+    /// 11.7 -> 5.x ms (docs/benchmarks.md).
+    pub fn for_f32_in_f64(self) -> Option<MathFn> {
+        match self {
+            MathFn::Binary(BinaryOp::Pow) => Some(MathFn::PowF32InF64),
+            MathFn::Unary(UnaryOp::Sin) => Some(MathFn::TrigF32InF64(Trig::Sin)),
+            MathFn::Unary(UnaryOp::Cos) => Some(MathFn::TrigF32InF64(Trig::Cos)),
+            MathFn::Unary(UnaryOp::Tan) => Some(MathFn::TrigF32InF64(Trig::Tan)),
+            _ => None,
         }
     }
 
@@ -186,6 +208,7 @@ impl MathFn {
                 }
             }
             MathFn::PowF32InF64 => math::pow_f32_in_f64(m, a[0], a[1]),
+            MathFn::TrigF32InF64(kind) => math::trig_f32_in_f64(m, kind, a[0]),
             MathFn::Cold(c) => math::cold(m, c, a),
         }
     }
@@ -301,15 +324,14 @@ impl MathCalls {
             };
             let f = match *instr {
                 Instr::Unary(op, _) => MathFn::Unary(op),
-                Instr::Binary(BinaryOp::Pow, _, _) if bits == 32 => MathFn::PowF32InF64,
                 Instr::Binary(op, _, _) => MathFn::Binary(op),
                 _ => continue,
             };
             if f.is_library() {
-                let size = if f == MathFn::PowF32InF64 {
-                    2 * inline_size(&isa, f, 64) // two f64 halves per f32 vector
-                } else {
-                    inline_size(&isa, f, bits)
+                let (f, size) = match f.for_f32_in_f64().filter(|_| bits == 32) {
+                    // two f64 halves per f32 vector
+                    Some(wide) => (wide, 2 * inline_size(&isa, wide, 64)),
+                    None => (f, inline_size(&isa, f, bits)),
                 };
                 uses.push((f, size, is_large(&isa, size, bits)));
             }
@@ -733,7 +755,9 @@ mod tests {
         let op = match f {
             MathFn::Unary(op) => Instr::Unary(op, x),
             MathFn::Binary(op) => Instr::Binary(op, KValue(0), KValue(1)),
-            MathFn::PowF32InF64 | MathFn::Cold(_) => unreachable!("not an op of its own"),
+            MathFn::PowF32InF64 | MathFn::TrigF32InF64(_) | MathFn::Cold(_) => {
+                unreachable!("not an op of its own")
+            }
         };
         instrs.push((op, dtype));
         Kernel {

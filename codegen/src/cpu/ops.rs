@@ -238,15 +238,15 @@ impl Ops<'_, '_> {
     }
 
     /// A function of the math library on one value of `dtype`, called or inline
-    /// (`MathCalls::emit`). f32 `pow` is computed in f64 and rounded once (see
-    /// `math::pow_f32_in_f64`).
+    /// (`MathCalls::emit`). f32 `pow`, sin, cos and tan are computed in f64 and
+    /// rounded once (`MathFn::for_f32_in_f64`), as the vector loop computes them.
     fn library(&mut self, f: MathFn, dtype: DType, args: &[Value]) -> Value {
-        if f == MathFn::Binary(BinaryOp::Pow) && dtype == DType::F32 {
-            let wide: Vec<Value> = args
+        if let Some(wide) = f.for_f32_in_f64().filter(|_| dtype == DType::F32) {
+            let wide_args: Vec<Value> = args
                 .iter()
                 .map(|&a| self.b.ins().fpromote(types::F64, a))
                 .collect();
-            let r = self.library(MathFn::PowF32InF64, DType::F64, &wide);
+            let r = self.library(wide, DType::F64, &wide_args);
             return self.b.ins().fdemote(types::F32, r);
         }
         let ty = clif_type(dtype).expect("a float dtype");

@@ -29,7 +29,7 @@ pub use exp_log::{exp, expm1, log, log10, log1p, log2};
 pub use hyperbolic::{acosh, asinh, atanh, cosh, sinh, tanh};
 pub use inverse_trig::{acos, asin, atan, atan2};
 pub use pow::{pow, pow_f32_in_f64};
-pub use trig::{cos, sin, tan, Trig};
+pub use trig::{cos, sin, tan, trig_f32_in_f64, Trig};
 
 /// The cold code of the math library: the rare side of a function's branch, large and
 /// seldom run, which a builder may emit out of line (`MathBuilder::cold`). Only code
@@ -41,6 +41,9 @@ pub enum Cold {
     /// sin, cos or tan of arguments beyond the Cody–Waite range (`trig::trig_huge`);
     /// arguments x and the fast path's result.
     TrigHuge(Trig),
+    /// sin, cos or tan of f32 arguments in f64 lanes beyond the f32 fast range
+    /// (`trig::trig_f32_wide`); arguments x and the fast path's result.
+    TrigF32Wide(Trig),
 }
 
 impl Cold {
@@ -49,14 +52,20 @@ impl Cold {
             Cold::TrigHuge(Trig::Sin) => "sin of huge arguments",
             Cold::TrigHuge(Trig::Cos) => "cos of huge arguments",
             Cold::TrigHuge(Trig::Tan) => "tan of huge arguments",
+            Cold::TrigF32Wide(Trig::Sin) => "sin of large f32 arguments",
+            Cold::TrigF32Wide(Trig::Cos) => "cos of large f32 arguments",
+            Cold::TrigF32Wide(Trig::Tan) => "tan of large f32 arguments",
         }
     }
 
     /// Every cold code.
-    pub const ALL: [Cold; 3] = [
+    pub const ALL: [Cold; 6] = [
         Cold::TrigHuge(Trig::Sin),
         Cold::TrigHuge(Trig::Cos),
         Cold::TrigHuge(Trig::Tan),
+        Cold::TrigF32Wide(Trig::Sin),
+        Cold::TrigF32Wide(Trig::Cos),
+        Cold::TrigF32Wide(Trig::Tan),
     ];
 }
 
@@ -65,6 +74,7 @@ impl Cold {
 pub fn cold<B: MathBuilder>(b: &mut B, c: Cold, a: &[B::V]) -> B::V {
     match c {
         Cold::TrigHuge(kind) => trig::trig_huge(b, kind, a[0], a[1]),
+        Cold::TrigF32Wide(kind) => trig::trig_f32_wide(b, kind, a[0], a[1]),
     }
 }
 

@@ -425,6 +425,154 @@ pub fn tan<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     b.select(is_zero, x, y)
 }
 
+// ---- f32 arguments in f64 lanes ------------------------------------------------------
+
+// sin(r) = r·(1 + z·Q(z)), z = r², on |r| <= π/2 (+ a hair where n is off by one):
+// kiln's own minimax fit (`python3 tools/remez.py sin_half 4 f64`), 2^-35.3 relative,
+// 0.0004 ulp of an f32 result; Taylor's polynomial needs two terms more for 2^-37.
+// Evaluated in f64, so rounding adds nothing that shows in an f32 result.
+const SIN_HALF_PERIOD: [f64; 6] = [
+    1.0,
+    -0.1666666662614917,
+    0.008333331108583327,
+    -0.00019840868207310328,
+    2.752538429122475e-06,
+    -2.3888906913826722e-08,
+];
+// tan(r) = sin(r) / cos(r) on |r| <= π/4 (+ a hair), sin as above and cos(r) =
+// 1 + z·Q(z): `tools/remez.py sin_quarter 3 f64` and `cos_quarter 4 f64`, 2^-37.5 and
+// 2^-43.6 relative.
+const SIN_QUARTER: [f64; 5] = [
+    1.0,
+    -0.1666666664079678,
+    0.008333329304811645,
+    -0.00019839312259504108,
+    2.7181215323770246e-06,
+];
+const COS_QUARTER: [f64; 6] = [
+    1.0,
+    -0.49999999999489375,
+    0.041666666553426254,
+    -0.0013888880659368137,
+    2.4798960721347445e-05,
+    -2.7174788930654276e-07,
+];
+// π and π/2 as f64 pairs (hi + lo within ~2^-107 relative).
+const PI_LO: f64 = 1.2246467991473532e-16;
+const PIO2_LO: f64 = 6.123233995736766e-17;
+
+/// `kind` of an f32 argument x (exactly representable in f64; a 64-bit builder),
+/// computed in f64 for the caller to round to f32 once. The CPU backend's f32 sin, cos
+/// and tan: in f64 a reduction needs no double-word steps and a polynomial no
+/// correction terms, so two f64 halves of an f32 vector cost less than the f32-width
+/// algorithm (`sin`, which stays for builders whose f64 is slow) and round better.
+///
+/// For |x| <= 3.1e6 (`TRIG_LIMIT_32`): sin and cos reduce by half periods, n =
+/// round(x/π) (cos: round(x/π - 1/2), r = x - (n + 1/2)·π), so one odd polynomial
+/// serves every lane and the sign is n's parity; tan by quadrants, sin(r)/cos(r) or
+/// -cos(r)/sin(r). x - n·π_hi is exact (fma; n·π_hi lies on a grid of 2^-51 and the
+/// result below 2), and n·π_lo's rounding and the missing 2^-107·n·π are far below
+/// any |r| an f32 argument in range can give. The f64 value is within about 2^-35 of
+/// the true one (relative), so the rounded f32 is within 0.501 ulp (measured: 0.500). Larger finite
+/// arguments take the cold side (`trig_f32_wide`): the f64 algorithm in full. NaN and
+/// ±inf give NaN; ±0 gives ±0 (sin, tan) and 1 (cos).
+pub fn trig_f32_in_f64<B: MathBuilder>(b: &mut B, kind: Trig, x: B::V) -> B::V {
+    debug_assert!(is64::<B>(), "trig_f32_in_f64 needs a 64-bit builder");
+    let y = match kind {
+        Trig::Sin => sin_by_half_periods(b, x, false),
+        Trig::Cos => sin_by_half_periods(b, x, true),
+        Trig::Tan => tan_by_quadrants(b, x),
+    };
+    let lim = b.c(TRIG_LIMIT_32);
+    let ax = b.abs(x);
+    let big = b.gt(ax, lim); // ±inf too: they keep the NaN the reduction gives
+    b.unless_any(big, y, |b, y| {
+        b.cold(Cold::TrigF32Wide(kind), &[x, y], |b| {
+            trig_f32_wide(b, kind, x, y)
+        })
+    })
+}
+
+/// sin(x), or with `cos` cos(x) = sin(x - (n + 1/2)·π)·(-1)^(n+1), by one half-period
+/// reduction and `SIN_HALF_PERIOD` (see `trig_f32_in_f64`).
+fn sin_by_half_periods<B: MathBuilder>(b: &mut B, x: B::V, cos: bool) -> B::V {
+    let ipi = b.c(std::f64::consts::FRAC_1_PI);
+    // s = n + the magic constant: n's parity is the low bit of its bits
+    let (s, nh) = if cos {
+        let (m, _) = magic::<B>();
+        let mv = b.c(m);
+        let mhalf = b.c(-0.5);
+        let t = b.fma(x, ipi, mhalf);
+        let s = b.add(t, mv);
+        let n = b.sub(s, mv);
+        let half = b.c(0.5);
+        (s, b.add(n, half))
+    } else {
+        let (n, s) = round_mul_shiftable(b, x, ipi);
+        (b.from_bits(s), n)
+    };
+    let ph = b.c(-std::f64::consts::PI);
+    let pl = b.c(-PI_LO);
+    let r = b.fma(nh, ph, x); // exact
+    let r = b.fma(nh, pl, r);
+    let z = b.mul(r, r);
+    let p = horner_sequential(b, z, &SIN_HALF_PERIOD);
+    // r·P rather than r + r·(P - 1): keeps sin(-0) = -0
+    let y = b.mul(r, p);
+    let mut sb = b.to_bits(s);
+    if cos {
+        let one = b.ci(1);
+        sb = b.iadd(sb, one);
+    }
+    flip_if_odd(b, y, sb)
+}
+
+/// tan(x) = tan(r) or -1/tan(r) with r = x - n·π/2, by n's parity.
+fn tan_by_quadrants<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    let tpi = b.c(std::f64::consts::FRAC_2_PI);
+    let (n, s) = round_mul_shiftable(b, x, tpi);
+    let ph = b.c(-std::f64::consts::FRAC_PI_2);
+    let pl = b.c(-PIO2_LO);
+    let r = b.fma(n, ph, x); // exact
+    let r = b.fma(n, pl, r);
+    let z = b.mul(r, r);
+    let ps = horner_sequential(b, z, &SIN_QUARTER);
+    let sin = b.mul(r, ps);
+    let cos = horner_sequential(b, z, &COS_QUARTER);
+    let one = b.ci(1);
+    let low = b.iand(s, one);
+    let odd = b.ieq(low, one);
+    let num = b.select(odd, cos, sin);
+    let den = b.select(odd, sin, cos);
+    let t = b.div(num, den);
+    flip_if_odd(b, t, s)
+}
+
+/// y with its sign flipped where the integer `k`'s low bit is set (adding it at the
+/// sign bit; NaN stays NaN).
+fn flip_if_odd<B: MathBuilder>(b: &mut B, y: B::V, k: B::I) -> B::V {
+    let flip = b.shl(k, 63);
+    let yb = b.to_bits(y);
+    let yb = b.iadd(yb, flip);
+    b.from_bits(yb)
+}
+
+/// The cold side of `trig_f32_in_f64`: the finite lanes of x beyond `TRIG_LIMIT_32`
+/// by the f64 algorithm in full (Cody–Waite up to 2^50, Payne–Hanek beyond); the other
+/// lanes keep `y`.
+pub fn trig_f32_wide<B: MathBuilder>(b: &mut B, kind: Trig, x: B::V, y: B::V) -> B::V {
+    let (rh, rl, q) = reduce(b, x);
+    let w = kind.finish(b, rh, rl, q);
+    let w = trig_huge(b, kind, x, w);
+    let lim = b.c(TRIG_LIMIT_32);
+    let ax = b.abs(x);
+    let big = b.gt(ax, lim);
+    let i = inf(b);
+    let finite = b.lt(ax, i);
+    let wide = b.and(big, finite);
+    b.select(wide, w, y)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::scalar::{Eval32, Eval64};
@@ -500,6 +648,62 @@ mod tests {
     trig_test!(sin_f32_ulp, sin_f64_ulp, "sin", sin, ref_sin, 1.0, 1.0);
     trig_test!(cos_f32_ulp, cos_f64_ulp, "cos", cos, ref_cos, 1.0, 1.0);
     trig_test!(tan_f32_ulp, tan_f64_ulp, "tan", tan, ref_tan, 1.0, 1.0);
+
+    /// `kind` of an f32 value by the CPU backend's route: in f64, rounded once.
+    fn in_f64(kind: super::Trig, x: f64) -> f64 {
+        super::trig_f32_in_f64(&mut Eval64, kind, x as f32 as f64) as f32 as f64
+    }
+
+    /// f32 sin, cos and tan in f64 (`trig_f32_in_f64`): within 0.501 ulp of the true
+    /// value over the fast range (the f32-width algorithm's bound is 1), next to
+    /// multiples of π/2 too; beyond it, the f64 algorithm's cold side.
+    #[test]
+    fn trig_f32_in_f64_ulp() {
+        use super::Trig;
+        let rfs: [(&str, Trig, fn(f64, &mut Consts) -> Ref); 3] = [
+            ("sin in f64", Trig::Sin, ref_sin),
+            ("cos in f64", Trig::Cos, ref_cos),
+            ("tan in f64", Trig::Tan, ref_tan),
+        ];
+        for (name, kind, rf) in rfs {
+            let g = |rng: &mut Rng, w: W| (trig_sample(rng, w), 0.0);
+            let ff = move |x: f64, _: f64| in_f64(kind, x);
+            let r = move |x: f64, _: f64, cc: &mut Consts| rf(x, cc);
+            check_binary(name, W::F32, samples(N), &g, &ff, &r, 0.501);
+            // beyond the fast range, up to the largest f32
+            let big = |rng: &mut Rng, w: W| (gen(rng, G::Log(TRIG_LIMIT_32, w.max(), 0), w), 0.0);
+            let label = format!("{name} huge");
+            check_binary(&label, W::F32, samples(N / 10), &big, &ff, &r, 0.501);
+        }
+    }
+
+    #[test]
+    fn trig_f32_in_f64_specials() {
+        use super::Trig;
+        for (kind, zero) in [(Trig::Sin, None), (Trig::Cos, Some(1.0)), (Trig::Tan, None)] {
+            for x in [NAN, INF, -INF] {
+                assert!(in_f64(kind, x).is_nan(), "{kind:?}({x})");
+            }
+            for x in [0.0, -0.0, 1e-30, -1e-40, 1.4e-45] {
+                let y = in_f64(kind, x);
+                let want = zero.unwrap_or(x as f32 as f64);
+                assert!(same(y, want), "{kind:?}({x:e}) = {y:e}, want {want:e}");
+            }
+        }
+        // the fast range's edge and the largest f32, each way of it
+        for x in [3_099_999.75f32, 3_100_000.25, f32::MAX, -f32::MAX] {
+            let x = x as f64;
+            let mut cc = Consts::new().expect("constants");
+            for (kind, rf) in [
+                (Trig::Sin, ref_sin as fn(f64, &mut Consts) -> Ref),
+                (Trig::Cos, ref_cos),
+                (Trig::Tan, ref_tan),
+            ] {
+                let e = ulp_err(in_f64(kind, x), &rf(x, &mut cc), W::F32);
+                assert!(e <= 0.501, "{kind:?}({x:e}): {e} ulp");
+            }
+        }
+    }
 
     const INF: f64 = f64::INFINITY;
     const NAN: f64 = f64::NAN;
