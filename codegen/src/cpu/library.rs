@@ -131,8 +131,10 @@ impl MathFn {
     /// to widen the arguments and round the result once, where the CPU backend does
     /// so: pow (`math::pow_f32_in_f64`), sin, cos and tan (`math::trig_f32_in_f64`).
     /// In f64 these need none of the double-word steps their f32-width algorithms take
-    /// to stay within an ulp, so two halves of an f32 vector cost less: 10M f32 sin
-    /// 11.7 -> 5.x ms (docs/benchmarks.md).
+    /// to stay within an ulp, so two halves of an f32 vector cost less (10M f32, AMD
+    /// EPYC, 2 cores: sin 11.7–12.4 -> 7.0–8.3 ms, tan 16.2–18.4 -> 11.4–12.2; see
+    /// docs/architecture.md). Not atan and atan2: in f64 they ran slower (10.5 against
+    /// 9.0 ms, 20.0 against 18.8), their f64 divisions costing more than f32's.
     pub fn for_f32_in_f64(self) -> Option<MathFn> {
         match self {
             MathFn::Binary(BinaryOp::Pow) => Some(MathFn::PowF32InF64),
