@@ -16,7 +16,7 @@ use super::clif_math::{
 };
 use super::emit::{mem, Emitter};
 use super::library::MathFn;
-use super::lockstep::{Lanes, Lockstep, MAX_COPIES};
+use super::lockstep::{Lanes, Lockstep};
 use super::ops::Unsupported;
 use crate::math::MathBuilder;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -1367,9 +1367,9 @@ fn remainder(e: &mut Emitter, dtype: DType, vty: Type, x: Value, y: Value) -> Va
 }
 
 /// An f32 function in f64 lanes (`MathFn::for_f32_in_f64`: pow, sin, cos, tan),
-/// rounded once: each four-lane vector as its two halves widened, at most
-/// `MAX_COPIES` halves in lockstep; in a two-lane plan (f32 in half registers) each
-/// vector's low half.
+/// rounded once: each four-lane vector as its two halves widened, `f.lockstep()`
+/// halves in lockstep; in a two-lane plan (f32 in half registers) each vector's low
+/// half.
 fn f32_in_f64(e: &mut Emitter, plan: &VectorPlan, f: MathFn, args: &[Lanes]) -> Lanes {
     let four = !plan.half(DType::F32);
     // the vector's high half moved to the low one
@@ -1395,7 +1395,7 @@ fn f32_in_f64(e: &mut Emitter, plan: &VectorPlan, f: MathFn, args: &[Lanes]) -> 
     // in groups of the function's lockstep (pow four, the others two: 10M f32 at
     // four against two, 2026-12-04, two alternations: sin 6.7 against 7.0 ms, cos 8.6
     // against 7.9, tan 11.3 against 11.4, and four copies compile slower)
-    let group = f.lockstep().min(MAX_COPIES);
+    let group = f.lockstep();
     let mut wide = Vec::new();
     for start in (0..wide_args[0].len()).step_by(group) {
         let part: Vec<Lanes> = (wide_args.iter())

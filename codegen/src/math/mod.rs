@@ -58,6 +58,11 @@ impl Cold {
         }
     }
 
+    /// Whether 32-bit builders use it (the f32 route of `TrigF32Wide` runs in f64).
+    pub fn f32_ok(self) -> bool {
+        !matches!(self, Cold::TrigF32Wide(_))
+    }
+
     /// Every cold code.
     pub const ALL: [Cold; 6] = [
         Cold::TrigHuge(Trig::Sin),

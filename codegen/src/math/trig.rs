@@ -23,6 +23,12 @@
 //! top two bits are q mod 4, the next 4h - 2 the fraction. NaN and ±inf give NaN.
 //! Measured errors (docs/accuracy.md): <= 0.84 ulp within the Cody–Waite range,
 //! asserted <= 1 everywhere.
+//!
+//! The CPU backend computes f32 sin, cos and tan in f64 instead (`trig_f32_in_f64`, at
+//! the end): one half-period or quadrant reduction and one polynomial, no double
+//! words, rounded once to f32 (0.500 ulp measured). No CPU kernel runs the f32-width
+//! functions above; they stay, tested, for a backend whose f64 is slow (the CUDA
+//! backend of DESIGN.md would be one).
 
 use super::common::*;
 use super::{Cold, MathBuilder};
@@ -470,12 +476,15 @@ const PIO2_LO: f64 = 6.123233995736766e-17;
 /// For |x| <= 3.1e6 (`TRIG_LIMIT_32`): sin and cos reduce by half periods, n =
 /// round(x/π) (cos: round(x/π - 1/2), r = x - (n + 1/2)·π), so one odd polynomial
 /// serves every lane and the sign is n's parity; tan by quadrants, sin(r)/cos(r) or
-/// -cos(r)/sin(r). x - n·π_hi is exact (fma; n·π_hi lies on a grid of 2^-51 and the
-/// result below 2), and n·π_lo's rounding and the missing 2^-107·n·π are far below
-/// any |r| an f32 argument in range can give. The f64 value is within about 2^-35 of
-/// the true one (relative), so the rounded f32 is within 0.501 ulp (measured: 0.500). Larger finite
-/// arguments take the cold side (`trig_f32_wide`): the f64 algorithm in full. NaN and
-/// ±inf give NaN; ±0 gives ±0 (sin, tan) and 1 (cos).
+/// -cos(r)/sin(r). x - n·π_hi is exact wherever n != 0 (fma; n·π_hi lies on a grid of
+/// 2^-51, or 2^-52 for cos's n + 1/2 and tan's π/2, x on a coarser one, the result
+/// below 2) and for sin and tan at n = 0 (x itself); cos of |x| < 2^-29 rounds it by
+/// 2^-53 next to π/2, where sin is flat. The second fma's one rounding and the missing
+/// 2^-107·n·π are far below any |r| an f32 argument in range can give. The f64 value
+/// is within about 2^-35 of the true one (relative), so the rounded f32 is within
+/// 0.501 ulp (measured: 0.500). Larger arguments take the cold side
+/// (`trig_f32_wide`): the f64 algorithm. NaN and ±inf give NaN; ±0 gives ±0 (sin,
+/// tan) and 1 (cos).
 pub fn trig_f32_in_f64<B: MathBuilder>(b: &mut B, kind: Trig, x: B::V) -> B::V {
     debug_assert!(is64::<B>(), "trig_f32_in_f64 needs a 64-bit builder");
     let y = match kind {
@@ -497,8 +506,8 @@ pub fn trig_f32_in_f64<B: MathBuilder>(b: &mut B, kind: Trig, x: B::V) -> B::V {
 /// reduction and `SIN_HALF_PERIOD` (see `trig_f32_in_f64`).
 fn sin_by_half_periods<B: MathBuilder>(b: &mut B, x: B::V, cos: bool) -> B::V {
     let ipi = b.c(std::f64::consts::FRAC_1_PI);
-    // s = n + the magic constant: n's parity is the low bit of its bits
-    let (s, nh) = if cos {
+    // sb: the bits of n + the magic constant, whose low bit is n's parity
+    let (sb, nh) = if cos {
         let (m, _) = magic::<B>();
         let mv = b.c(m);
         let mhalf = b.c(-0.5);
@@ -506,10 +515,10 @@ fn sin_by_half_periods<B: MathBuilder>(b: &mut B, x: B::V, cos: bool) -> B::V {
         let s = b.add(t, mv);
         let n = b.sub(s, mv);
         let half = b.c(0.5);
-        (s, b.add(n, half))
+        (b.to_bits(s), b.add(n, half))
     } else {
-        let (n, s) = round_mul_shiftable(b, x, ipi);
-        (b.from_bits(s), n)
+        let (n, sb) = round_mul_shiftable(b, x, ipi);
+        (sb, n)
     };
     let ph = b.c(-std::f64::consts::PI);
     let pl = b.c(-PI_LO);
@@ -519,7 +528,7 @@ fn sin_by_half_periods<B: MathBuilder>(b: &mut B, x: B::V, cos: bool) -> B::V {
     let p = horner_sequential(b, z, &SIN_HALF_PERIOD);
     // r·P rather than r + r·(P - 1): keeps sin(-0) = -0
     let y = b.mul(r, p);
-    let mut sb = b.to_bits(s);
+    let mut sb = sb;
     if cos {
         let one = b.ci(1);
         sb = b.iadd(sb, one);
@@ -539,9 +548,7 @@ fn tan_by_quadrants<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let ps = horner_sequential(b, z, &SIN_QUARTER);
     let sin = b.mul(r, ps);
     let cos = horner_sequential(b, z, &COS_QUARTER);
-    let one = b.ci(1);
-    let low = b.iand(s, one);
-    let odd = b.ieq(low, one);
+    let (odd, _) = quadrant_bits(b, s);
     let num = b.select(odd, cos, sin);
     let den = b.select(odd, sin, cos);
     let t = b.div(num, den);
@@ -557,20 +564,16 @@ fn flip_if_odd<B: MathBuilder>(b: &mut B, y: B::V, k: B::I) -> B::V {
     b.from_bits(yb)
 }
 
-/// The cold side of `trig_f32_in_f64`: the finite lanes of x beyond `TRIG_LIMIT_32`
-/// by the f64 algorithm in full (Cody–Waite up to 2^50, Payne–Hanek beyond); the other
-/// lanes keep `y`.
-pub fn trig_f32_wide<B: MathBuilder>(b: &mut B, kind: Trig, x: B::V, y: B::V) -> B::V {
-    let (rh, rl, q) = reduce(b, x);
-    let w = kind.finish(b, rh, rl, q);
-    let w = trig_huge(b, kind, x, w);
+/// The cold side of `trig_f32_in_f64`: the lanes of x beyond `TRIG_LIMIT_32` by the
+/// f64 algorithm (`reduced`: Cody–Waite up to 2^50, then its own cold Payne–Hanek
+/// side); the other lanes keep `y`. ±inf lanes get NaN either way.
+pub(crate) fn trig_f32_wide<B: MathBuilder>(b: &mut B, kind: Trig, x: B::V, y: B::V) -> B::V {
+    debug_assert!(is64::<B>(), "trig_f32_wide needs a 64-bit builder");
+    let w = reduced(b, x, kind);
     let lim = b.c(TRIG_LIMIT_32);
     let ax = b.abs(x);
     let big = b.gt(ax, lim);
-    let i = inf(b);
-    let finite = b.lt(ax, i);
-    let wide = b.and(big, finite);
-    b.select(wide, w, y)
+    b.select(big, w, y)
 }
 
 #[cfg(test)]
