@@ -2222,6 +2222,19 @@ fn integer_kernels_agree_with_the_interpreter() {
     }
 }
 
+/// Ulps between two f32 values: 0 for the same bits or two NaNs, the distance of their
+/// bits for finite values of one sign, and u32::MAX otherwise (an infinity, or a sign
+/// that differs, -0 against +0 included).
+fn f32_ulps(got: f32, want: f32) -> u32 {
+    if got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()) {
+        return 0;
+    }
+    if got.is_sign_negative() != want.is_sign_negative() || !got.is_finite() || !want.is_finite() {
+        return u32::MAX;
+    }
+    got.to_bits().abs_diff(want.to_bits())
+}
+
 /// Compiled f32 sin, cos and tan (computed in f64 halves and rounded once) are within
 /// 1 ulp of the reference (f64 `sin` rounded to f32; the kernels' own bound is 0.501 ulp
 /// of the true value, the reference's double rounding can add up to half an ulp) over
@@ -2268,18 +2281,6 @@ fn f32_sin_cos_tan_are_within_an_ulp_and_the_same_in_every_lane() {
             (sign * x) as f32
         })
         .collect();
-    let ulps = |got: f32, want: f32| -> u32 {
-        if got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()) {
-            return 0;
-        }
-        if got.is_sign_negative() != want.is_sign_negative()
-            || !got.is_finite()
-            || !want.is_finite()
-        {
-            return u32::MAX;
-        }
-        got.to_bits().abs_diff(want.to_bits())
-    };
     let x = kiln::from_vec(xs.clone(), [n]).unwrap();
     let shifted = x.slice(kiln::s![1..]).unwrap();
     let one64 = kiln::ones([n], DType::F64).unwrap(); // times 1 keeps -0
@@ -2303,7 +2304,7 @@ fn f32_sin_cos_tan_are_within_an_ulp_and_the_same_in_every_lane() {
         let half = run(&kiln::astype(&wide, DType::F32).unwrap());
         for (what, got) in [("four lanes", &four), ("half registers", &half)] {
             let (worst, i) = (0..n)
-                .map(|i| (ulps(got[i], reference(xs[i] as f64) as f32), i))
+                .map(|i| (f32_ulps(got[i], reference(xs[i] as f64) as f32), i))
                 .max()
                 .unwrap();
             eprintln!("f32 {name}, {what}: at most {worst} ulp from the reference");
@@ -2354,24 +2355,12 @@ fn f32_pow_is_within_an_ulp() {
         xs.push(x);
         ys.push(y);
     }
-    let ulps = |got: f32, want: f32| -> u32 {
-        if got == want || (got.is_nan() && want.is_nan()) {
-            return 0;
-        }
-        if got.is_sign_negative() != want.is_sign_negative()
-            || !got.is_finite()
-            || !want.is_finite()
-        {
-            return u32::MAX;
-        }
-        got.to_bits().abs_diff(want.to_bits())
-    };
     let x = kiln::from_vec(xs.clone(), [n]).unwrap();
     let y = kiln::from_vec(ys.clone(), [n]).unwrap();
-    let x64 = kiln::zeros([n], DType::F64).unwrap();
-    // Four f32 lanes; then f32 values in half registers beside f64 ones.
+    let one64 = kiln::ones([n], DType::F64).unwrap(); // times 1 keeps -0
+                                                      // Four f32 lanes; then f32 values in half registers beside f64 ones.
     let four = kiln::pow(&x, &y).unwrap();
-    let half = (&kiln::astype(&kiln::pow(&x, &y).unwrap(), DType::F64).unwrap() + &x64).unwrap();
+    let half = (&kiln::astype(&kiln::pow(&x, &y).unwrap(), DType::F64).unwrap() * &one64).unwrap();
     let half = kiln::astype(&half, DType::F32).unwrap();
     for (what, a) in [("four lanes", four), ("half registers", half)] {
         let got = a
@@ -2382,7 +2371,7 @@ fn f32_pow_is_within_an_ulp() {
         let mut worst = (0, 0usize);
         for (i, (&g, (&xv, &yv))) in got.iter().zip(xs.iter().zip(&ys)).enumerate() {
             let want = (xv as f64).powf(yv as f64) as f32;
-            let u = ulps(g, want);
+            let u = f32_ulps(g, want);
             if u > worst.0 {
                 worst = (u, i);
             }

@@ -520,10 +520,7 @@ fn sin_by_half_periods<B: MathBuilder>(b: &mut B, x: B::V, cos: bool) -> B::V {
         let (n, sb) = round_mul_shiftable(b, x, ipi);
         (sb, n)
     };
-    let ph = b.c(-std::f64::consts::PI);
-    let pl = b.c(-PI_LO);
-    let r = b.fma(nh, ph, x); // exact
-    let r = b.fma(nh, pl, r);
+    let r = minus_multiple(b, x, nh, std::f64::consts::PI, PI_LO);
     let z = b.mul(r, r);
     let p = horner_sequential(b, z, &SIN_HALF_PERIOD);
     // r·P rather than r + r·(P - 1): keeps sin(-0) = -0
@@ -540,10 +537,7 @@ fn sin_by_half_periods<B: MathBuilder>(b: &mut B, x: B::V, cos: bool) -> B::V {
 fn tan_by_quadrants<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let tpi = b.c(std::f64::consts::FRAC_2_PI);
     let (n, s) = round_mul_shiftable(b, x, tpi);
-    let ph = b.c(-std::f64::consts::FRAC_PI_2);
-    let pl = b.c(-PIO2_LO);
-    let r = b.fma(n, ph, x); // exact
-    let r = b.fma(n, pl, r);
+    let r = minus_multiple(b, x, n, std::f64::consts::FRAC_PI_2, PIO2_LO);
     let z = b.mul(r, r);
     let ps = horner_sequential(b, z, &SIN_QUARTER);
     let sin = b.mul(r, ps);
@@ -553,6 +547,14 @@ fn tan_by_quadrants<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let den = b.select(odd, sin, cos);
     let t = b.div(num, den);
     flip_if_odd(b, t, s)
+}
+
+/// x - n·(hi + lo) by two fmas, the first exact (see `trig_f32_in_f64`).
+fn minus_multiple<B: MathBuilder>(b: &mut B, x: B::V, n: B::V, hi: f64, lo: f64) -> B::V {
+    let nh = b.c(-hi);
+    let nl = b.c(-lo);
+    let r = b.fma(n, nh, x);
+    b.fma(n, nl, r)
 }
 
 /// y with its sign flipped where the integer `k`'s low bit is set (adding it at the
