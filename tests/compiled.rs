@@ -2222,6 +2222,16 @@ fn integer_kernels_agree_with_the_interpreter() {
     }
 }
 
+/// A xorshift64 stream from `seed` (nonzero): test data that is the same on every run.
+fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}
+
 /// Ulps between two f32 values: 0 for the same bits or two NaNs, the distance of their
 /// bits for finite values of one sign, and u32::MAX otherwise (an infinity, or a sign
 /// that differs, -0 against +0 included).
@@ -2246,13 +2256,7 @@ fn f32_ulps(got: f32, want: f32) -> u32 {
 #[test]
 fn f32_sin_cos_tan_are_within_an_ulp_and_the_same_in_every_lane() {
     let n = 100_003usize;
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
     let mut unit = || (next() >> 11) as f64 / (1u64 << 53) as f64;
     let specials = [
         0.0,
@@ -2337,13 +2341,7 @@ fn f32_sin_cos_tan_are_within_an_ulp_and_the_same_in_every_lane() {
 #[test]
 fn f32_pow_is_within_an_ulp() {
     let n = 100_003usize;
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = xorshift(0x2545_f491_4f6c_dd1d);
     let (mut xs, mut ys) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for i in 0..n {
         // x = ±m·2^e, e over f32's whole range; y a fraction or an integer.

@@ -525,11 +525,13 @@ fn sin_by_half_periods<B: MathBuilder>(b: &mut B, x: B::V, cos: bool) -> B::V {
     let p = horner_sequential(b, z, &SIN_HALF_PERIOD);
     // r·P rather than r + r·(P - 1): keeps sin(-0) = -0
     let y = b.mul(r, p);
-    let mut sb = sb;
-    if cos {
+    // sin flips where n is odd, cos where n is even
+    let sb = if cos {
         let one = b.ci(1);
-        sb = b.iadd(sb, one);
-    }
+        b.iadd(sb, one)
+    } else {
+        sb
+    };
     flip_if_odd(b, y, sb)
 }
 
