@@ -481,15 +481,16 @@ impl<'a, 'b> Emitter<'a, 'b> {
     }
 
     /// Prefetch elements [j, j + n) of the innermost axis, for every stream the kernel
-    /// reads along it, at the same point of the next row or chunk. A row kernel (one
-    /// reduced axis, the last): the next row, one step along the last kept axis, into
-    /// L1 (past the last row this asks for lines the kernel never reads, which is
+    /// reads along it, at the same point of the next row or chunk, into L2. A row
+    /// kernel (one reduced axis, the last): the next row, one step along the last kept
+    /// axis (past the last row this asks for lines the kernel never reads, which is
     /// harmless). A full reduction whose second pass re-reads its chunk from L1 (var):
     /// the next chunk, `end - begin` steps further along the chunked axis, the chunk a
     /// thread usually runs next (rayon hands each thread a run of neighbouring
-    /// chunks), so that memory keeps streaming while the pass runs; into L2 only, as
-    /// into L1 the next chunk would evict the part of this one the pass has yet to
-    /// read.
+    /// chunks). Memory keeps streaming while the pass runs. Into L2, not L1: the
+    /// current row or chunk and what the pass stashes already fill a 32 KiB L1 (a
+    /// 4096-long f32 row and its stashed exp are 32 KiB), so a fetch into L1 evicts
+    /// what the pass has yet to read (docs/architecture.md, *Fetching the next row*).
     fn prefetch_next_row(&mut self, bases: &[Value], j: Value, n: i64) {
         let rank = self.k.rank;
         // The axis to step along, how far (None: one step), and the helper.
@@ -497,7 +498,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             let len = self.b.ins().isub(self.end, self.begin);
             (self.chunked, Some(len), self.libcalls.prefetch_l2)
         } else if self.k.reduced == 1 && rank >= 2 {
-            (rank - 2, None, self.libcalls.prefetch)
+            (rank - 2, None, self.libcalls.prefetch_l2)
         } else {
             return;
         };
