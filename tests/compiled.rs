@@ -2285,9 +2285,6 @@ fn f32_sin_cos_tan_are_within_an_ulp_and_the_same_in_every_lane() {
             (sign * x) as f32
         })
         .collect();
-    let x = kiln::from_vec(xs.clone(), [n]).unwrap();
-    let shifted = x.slice(kiln::s![1..]).unwrap();
-    let one64 = kiln::ones([n], DType::F64).unwrap(); // times 1 keeps -0
     type F = fn(&Array) -> kiln::Result<Array>;
     type Reference = fn(f64) -> f64;
     let fns: [(&str, F, Reference); 3] = [
@@ -2296,40 +2293,87 @@ fn f32_sin_cos_tan_are_within_an_ulp_and_the_same_in_every_lane() {
         ("tan", kiln::tan, f64::tan),
     ];
     for (name, f, reference) in fns {
-        let run = |a: &Array| {
-            a.compute_with(Mode::Fused)
-                .unwrap()
-                .to_vec::<f32>()
-                .unwrap()
-        };
-        let four = run(&f(&x).unwrap());
-        // f32 values in half registers beside f64 ones
-        let wide = (&kiln::astype(&f(&x).unwrap(), DType::F64).unwrap() * &one64).unwrap();
-        let half = run(&kiln::astype(&wide, DType::F32).unwrap());
-        for (what, got) in [("four lanes", &four), ("half registers", &half)] {
-            let (worst, i) = (0..n)
-                .map(|i| (f32_ulps(got[i], reference(xs[i] as f64) as f32), i))
-                .max()
-                .unwrap();
-            eprintln!("f32 {name}, {what}: at most {worst} ulp from the reference");
-            assert!(
-                worst <= 1,
-                "{name}, {what}: {name}({:e}) = {:e}, reference {:e} ({worst} ulp)",
-                xs[i],
-                got[i],
-                reference(xs[i] as f64) as f32
-            );
-        }
-        let moved = run(&f(&shifted).unwrap());
-        for i in 0..n - 1 {
-            assert_eq!(
-                moved[i].to_bits(),
-                four[i + 1].to_bits(),
-                "{name}({:e}) differs between positions {} and {i}",
-                xs[i + 1],
-                i + 1
-            );
-        }
+        f32_unary_within_an_ulp_in_every_lane(name, &xs, f, reference);
+    }
+}
+
+/// Compiled f32 acosh (computed in f64 halves and rounded once) is within 1 ulp of the
+/// reference (f64 `acosh` rounded to f32), as sin's test above: next to 1, across
+/// every binade up to the largest f32, below 1 and the special cases.
+#[test]
+fn f32_acosh_is_within_an_ulp_and_the_same_in_every_lane() {
+    let n = 100_003usize;
+    let mut next = xorshift(0x6a09_e667_f3bc_c909);
+    let mut unit = || (next() >> 11) as f64 / (1u64 << 53) as f64;
+    let specials = [
+        1.0,
+        0.5,
+        -0.0,
+        -1.0,
+        -3.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
+    ];
+    let xs: Vec<f32> = (0..n)
+        .map(|i| match i % 4 {
+            0 => (1.0 + unit() * 4.0) as f32,
+            1 => (1.0 + 10f64.powf(-7.0 + unit() * 6.0)) as f32, // next to 1
+            2 => 10f64.powf(unit() * 38.5) as f32,               // up to f32::MAX
+            _ => specials[i / 4 % specials.len()],
+        })
+        .collect();
+    f32_unary_within_an_ulp_in_every_lane("acosh", &xs, kiln::acosh, f64::acosh);
+}
+
+/// The f32 function `f` of the compiled kernels at `xs` is within 1 ulp of `reference`
+/// (in f64, rounded to f32) in four-lane vectors and in the half registers of a kernel
+/// that also computes in f64, and an element gets the same bits wherever it falls: the
+/// array shifted by one (each element in another lane, some in the tail) agrees bit
+/// for bit.
+fn f32_unary_within_an_ulp_in_every_lane(
+    name: &str,
+    xs: &[f32],
+    f: fn(&Array) -> kiln::Result<Array>,
+    reference: fn(f64) -> f64,
+) {
+    let n = xs.len();
+    let x = kiln::from_vec(xs.to_vec(), [n]).unwrap();
+    let shifted = x.slice(kiln::s![1..]).unwrap();
+    let one64 = kiln::ones([n], DType::F64).unwrap(); // times 1 keeps -0
+    let run = |a: &Array| {
+        a.compute_with(Mode::Fused)
+            .unwrap()
+            .to_vec::<f32>()
+            .unwrap()
+    };
+    let four = run(&f(&x).unwrap());
+    // f32 values in half registers beside f64 ones
+    let wide = (&kiln::astype(&f(&x).unwrap(), DType::F64).unwrap() * &one64).unwrap();
+    let half = run(&kiln::astype(&wide, DType::F32).unwrap());
+    for (what, got) in [("four lanes", &four), ("half registers", &half)] {
+        let (worst, i) = (0..n)
+            .map(|i| (f32_ulps(got[i], reference(xs[i] as f64) as f32), i))
+            .max()
+            .unwrap();
+        eprintln!("f32 {name}, {what}: at most {worst} ulp from the reference");
+        assert!(
+            worst <= 1,
+            "{name}, {what}: {name}({:e}) = {:e}, reference {:e} ({worst} ulp)",
+            xs[i],
+            got[i],
+            reference(xs[i] as f64) as f32
+        );
+    }
+    let moved = run(&f(&shifted).unwrap());
+    for i in 0..n - 1 {
+        assert_eq!(
+            moved[i].to_bits(),
+            four[i + 1].to_bits(),
+            "{name}({:e}) differs between positions {} and {i}",
+            xs[i + 1],
+            i + 1
+        );
     }
 }
 

@@ -1366,7 +1366,7 @@ fn remainder(e: &mut Emitter, dtype: DType, vty: Type, x: Value, y: Value) -> Va
     rejoin(e.b, join, &[slow])[0]
 }
 
-/// An f32 function in f64 lanes (`MathFn::for_f32_in_f64`: pow, sin, cos, tan),
+/// An f32 function in f64 lanes (`MathFn::for_f32_in_f64`: pow, sin, cos, tan, acosh),
 /// rounded once: each four-lane vector as its two halves widened, `f.lockstep()`
 /// halves in lockstep; in a two-lane plan (f32 in half registers) each vector's low
 /// half.

@@ -287,6 +287,80 @@ pub fn atanh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     b.copysign(y, x)
 }
 
+/// atanh(s)/s - 1 = s²·(1/3 + s²/5 + ... + s¹²/15) (Taylor): for |s| <= 0.1716 (ln of
+/// [√½, √2)) the first term left out, s¹⁶/17, is below 2^-44 of the sum.
+const ATANH_SERIES: [f64; 7] = [
+    1.0 / 3.0,
+    1.0 / 5.0,
+    1.0 / 7.0,
+    1.0 / 9.0,
+    1.0 / 11.0,
+    1.0 / 13.0,
+    1.0 / 15.0,
+];
+
+/// ln w for w >= 1, as f32 needs it: w = 2^k·m with m in [√½, √2), s = (m - 1)/(m + 1)
+/// (m - 1 exact, s within 2^-52 relative), ln w = k·ln2 + 2s + 2s·s²·P(s²). Relative
+/// error about 2^-44, 2^-52 near w = 1. No table and no double words: one division. w
+/// that is not in [1, inf) (inf, NaN, below 1) gives inf for inf and NaN otherwise
+/// (rarely taken).
+fn ln_at_least_one<B: MathBuilder>(b: &mut B, w: B::V) -> B::V {
+    let ix = b.to_bits(w);
+    let off = b.ci(std::f64::consts::FRAC_1_SQRT_2.to_bits() as i64);
+    let t = b.isub(ix, off);
+    let k = b.sshr(t, 52);
+    let kb = b.shl(k, 52);
+    let im = b.isub(ix, kb);
+    let m = b.from_bits(im);
+    let one = b.c(1.0);
+    let f = b.sub(m, one);
+    let d = b.add(m, one);
+    let s = b.div(f, d);
+    let z = b.mul(s, s);
+    let p = horner(b, z, &ATANH_SERIES);
+    let s2 = b.add(s, s);
+    let s2z = b.mul(s2, z);
+    let lm = b.fma(s2z, p, s2);
+    let kd = int_to_float(b, k);
+    let ln2 = b.c(std::f64::consts::LN_2);
+    let y = b.fma(kd, ln2, lm);
+    let i = inf(b);
+    let not_finite = b.nlt(w, i); // inf or NaN
+    let below = b.lt(w, one);
+    let bad = b.or(not_finite, below);
+    b.unless_any(bad, y, |b, y| {
+        let i = inf(b);
+        let is_inf = b.eq(w, i);
+        let n = nan(b);
+        let y = b.select(below, n, y);
+        let y = b.select(not_finite, n, y);
+        b.select(is_inf, i, y)
+    })
+}
+
+/// acosh of an f32 held in f64 (its exact value), for the caller to round once to
+/// f32: within 0.5 + 2^-16 ulp of the true value (errors before the rounding below
+/// 2^-43 relative). acosh x = ln(x + √((x - 1)(x + 1))) in f64, where x - 1 is exact,
+/// (x - 1)(x + 1) cannot overflow, and w = x + √.. is at least 1 + 2^-11.5 for x > 1,
+/// so ln w keeps 2^-41 relative accuracy without log1p or double words (the f32-width
+/// `acosh` carries double words through a square root, a division and log1p). Special
+/// cases as `acosh`: NaN → NaN, x < 1 → NaN (w is then NaN or below 1), 1 → +0, +inf
+/// → +inf.
+///
+/// asinh and atanh by the same identities in f64 measured slower than their f32-width
+/// functions (docs/architecture.md, *f32 acosh in f64*): each f64 half pays for its
+/// square root or second division on the divider.
+pub fn acosh_f32_in_f64<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    debug_assert!(is64::<B>(), "acosh_f32_in_f64 needs a 64-bit builder");
+    let one = b.c(1.0);
+    let xm = b.sub(x, one);
+    let xp = b.add(x, one);
+    let t = b.mul(xm, xp);
+    let r = b.sqrt(t);
+    let w = b.add(x, r);
+    ln_at_least_one(b, w)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::scalar::{Eval32, Eval64};
@@ -460,6 +534,51 @@ mod tests {
         1.0,
         1.0
     );
+
+    /// f32 acosh computed in f64 and rounded once, as compiled kernels compute it.
+    fn acosh_in_f64(x: f64) -> f64 {
+        super::acosh_f32_in_f64(&mut Eval64, x as f32 as f64) as f32 as f64
+    }
+
+    /// f32 acosh in f64 (`acosh_f32_in_f64`): within 0.501 ulp of the true value (the
+    /// f32-width function's bound is 1), over the f32-width test's generators (near 1,
+    /// near its range edges, up to the largest f32, every bit pattern).
+    #[test]
+    fn acosh_f32_in_f64_ulp() {
+        let f = |x: f64| acosh_in_f64(x);
+        check_unary(
+            "acosh in f64",
+            W::F32,
+            samples(N),
+            &acosh_gens(W::F32),
+            &f,
+            &ref_acosh,
+            0.501,
+        );
+    }
+
+    #[test]
+    fn acosh_f32_in_f64_specials() {
+        let table = [
+            (NAN, NAN),
+            (0.5, NAN),
+            (-0.0, NAN),
+            (-1.0, NAN),
+            (-3.0, NAN),
+            (-INF, NAN),
+            (1.0, 0.0),
+            (INF, INF),
+        ];
+        for (x, want) in table {
+            let y = acosh_in_f64(x);
+            assert!(same(y, want), "acosh({x:e}) = {y:e}, want {want:e}");
+        }
+        let mut cc = Consts::new().expect("constants");
+        for x in [1.0 + f32::EPSILON as f64, f32::MAX as f64] {
+            let e = ulp_err(acosh_in_f64(x), &ref_acosh(x, &mut cc), W::F32);
+            assert!(e <= 0.501, "acosh({x:e}): {e} ulp");
+        }
+    }
 
     const INF: f64 = f64::INFINITY;
     const NAN: f64 = f64::NAN;
