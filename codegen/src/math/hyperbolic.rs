@@ -11,6 +11,8 @@
 //! `e_acosh.c`, `e_atanh.c`), all funnelled into one `log1p` evaluation per lane
 //! (branch-free: the argument is selected), with log(2x) for huge x done by adding 1 to
 //! log1p's exponent instead of overflowing 2x.
+//! Compiled f32 acosh runs `acosh_f32_in_f64` instead (ln(x + √((x - 1)(x + 1))) in
+//! f64 lanes, rounded once); the f32-width `acosh` stays for builders whose f64 is slow.
 
 use super::common::*;
 use super::exp_log::{exp_parts_dw, log1p_core};
@@ -348,7 +350,7 @@ fn ln_at_least_one<B: MathBuilder>(b: &mut B, w: B::V) -> B::V {
 /// → +inf.
 ///
 /// asinh and atanh by the same identities in f64 measured slower than their f32-width
-/// functions (docs/architecture.md, *f32 acosh in f64*): each f64 half pays for its
+/// functions (docs/architecture.md, *f32 acosh in f64 halves*): each f64 half pays for its
 /// square root or second division on the divider.
 pub fn acosh_f32_in_f64<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     debug_assert!(is64::<B>(), "acosh_f32_in_f64 needs a 64-bit builder");
