@@ -72,6 +72,10 @@ pub(crate) struct Emitter<'a, 'b> {
     /// Whether the current pass, a second one over a row or a full reduction's chunk,
     /// prefetches the next row or chunk (`prefetch_next_row`).
     pub prefetch_next: bool,
+    /// Whether the current pass over a row is the final one that stores elementwise
+    /// values (`prefetch_next_row` fetches the next row into L1 there, into L2 from a
+    /// reduction pass).
+    pub store_pass: bool,
 }
 
 /// Accumulator variables of one reduction.
@@ -481,16 +485,18 @@ impl<'a, 'b> Emitter<'a, 'b> {
     }
 
     /// Prefetch elements [j, j + n) of the innermost axis, for every stream the kernel
-    /// reads along it, at the same point of the next row or chunk, into L2. A row
-    /// kernel (one reduced axis, the last): the next row, one step along the last kept
-    /// axis (past the last row this asks for lines the kernel never reads, which is
-    /// harmless). A full reduction whose second pass re-reads its chunk from L1 (var):
-    /// the next chunk, `end - begin` steps further along the chunked axis, the chunk a
-    /// thread usually runs next (rayon hands each thread a run of neighbouring
-    /// chunks). Memory keeps streaming while the pass runs. Into L2, not L1: the
-    /// current row or chunk and what the pass stashes already fill a 32 KiB L1 (a
-    /// 4096-long f32 row and its stashed exp are 32 KiB), so a fetch into L1 evicts
-    /// what the pass has yet to read (docs/architecture.md, *Fetching the next row*).
+    /// reads along it, at the same point of the next row or chunk. A row kernel (one
+    /// reduced axis, the last): the next row, one step along the last kept axis (past
+    /// the last row this asks for lines the kernel never reads, which is harmless); into
+    /// L2 from a reduction pass (softmax's exp and sum, var's deviations), whose row and
+    /// stashed values already fill a 32 KiB L1 (a 4096-long f32 row and its stashed exp
+    /// are 32 KiB), so that a fetch into L1 evicted what the pass had yet to read; into
+    /// L1 from the final store pass (`x - mean(x)`), where L2 measured slower
+    /// (docs/architecture.md, *Fetching the next row*). A full reduction whose second
+    /// pass re-reads its chunk from L1 (var): the next chunk, `end - begin` steps
+    /// further along the chunked axis, the chunk a thread usually runs next (rayon
+    /// hands each thread a run of neighbouring chunks), into L2. Memory keeps streaming
+    /// while the pass runs.
     fn prefetch_next_row(&mut self, bases: &[Value], j: Value, n: i64) {
         let rank = self.k.rank;
         // The axis to step along, how far (None: one step), and the helper.
@@ -498,7 +504,12 @@ impl<'a, 'b> Emitter<'a, 'b> {
             let len = self.b.ins().isub(self.end, self.begin);
             (self.chunked, Some(len), self.libcalls.prefetch_l2)
         } else if self.k.reduced == 1 && rank >= 2 {
-            (rank - 2, None, self.libcalls.prefetch_l2)
+            let helper = if self.store_pass {
+                self.libcalls.prefetch
+            } else {
+                self.libcalls.prefetch_l2
+            };
+            (rank - 2, None, helper)
         } else {
             return;
         };
@@ -682,6 +693,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     .map(|s| s.value),
             );
             self.prefetch_next = passes == 1;
+            self.store_pass = true;
             match &vplan {
                 Some(plan) => self.nest(kept, rank - 1, bases.to_vec(), &mut |e, addrs| {
                     e.vector_inner(plan, addrs)
@@ -691,6 +703,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 })?,
             }
             self.prefetch_next = false;
+            self.store_pass = false;
         }
         Ok(())
     }

@@ -198,6 +198,7 @@ impl CpuCompiler {
     ) -> Result<CompiledKernel, CodegenError> {
         let start = Instant::now();
         let mut builder = JITBuilder::with_isa(self.isa.clone(), default_libcall_names());
+        builder.symbol("kiln_prefetch", kiln_prefetch as *const u8);
         builder.symbol("kiln_prefetch_l2", kiln_prefetch_l2 as *const u8);
         builder.symbol("kiln_prefetch_strided", kiln_prefetch_strided as *const u8);
         let mut module = JITModule::new(builder);
@@ -271,6 +272,7 @@ impl CpuCompiler {
                 stash: Vec::new(),
                 chunked: 0,
                 prefetch_next: false,
+                store_pass: false,
                 column_row: None,
                 vectors: self.vectors,
             };
@@ -337,6 +339,9 @@ fn declare_libcalls(
     }
     sig.params.push(AbiParam::new(types::I64));
     sig.params.push(AbiParam::new(types::I64));
+    let prefetch = module
+        .declare_function("kiln_prefetch", Linkage::Import, &sig)
+        .map_err(|e| CodegenError::Cranelift(e.to_string()))?;
     let prefetch_l2 = module
         .declare_function("kiln_prefetch_l2", Linkage::Import, &sig)
         .map_err(|e| CodegenError::Cranelift(e.to_string()))?;
@@ -354,6 +359,7 @@ fn declare_libcalls(
         fmodf,
         fmod,
         prefetch_strided: module.declare_func_in_func(prefetch_strided, &mut ctx.func),
+        prefetch: module.declare_func_in_func(prefetch, &mut ctx.func),
         prefetch_l2: module.declare_func_in_func(prefetch_l2, &mut ctx.func),
         math,
     })
@@ -376,34 +382,40 @@ fn declare_libcalls(
 /// helpers below); elsewhere with the platform's own convention.
 const PREFETCH_PRESERVES_ALL: bool = cfg!(all(target_arch = "x86_64", not(windows)));
 
-/// `kiln_prefetch_l2(start, bytes)`: ask L2 for the lines of `bytes` bytes from
-/// `start` (`prefetcht1`), for data needed after the current working set (the next row
-/// or chunk), which a fetch into L1 would evict before the current one's later passes
-/// read it; `kiln_prefetch_strided(start, stride, count)`: `count` lines `stride` bytes
+/// `kiln_prefetch(start, bytes)`: ask L1 for the lines of `bytes` bytes from
+/// `start`; `kiln_prefetch_l2(start, bytes)` the same into L2 only, for data needed
+/// after the current working set, which a fetch into L1 would evict before its second
+/// pass; `kiln_prefetch_strided(start, stride, count)`: `count` lines `stride` bytes
 /// apart into L1 (a column of a row-major array, which the hardware prefetchers do not
 /// follow; `Emitter::prefetch_columns`). Each saves and restores the registers it
 /// uses (arguments in rdi, rsi, rdx).
 #[cfg(all(target_arch = "x86_64", not(windows)))]
 mod prefetch {
-    #[unsafe(naked)]
-    pub extern "C" fn kiln_prefetch_l2(_start: usize, _bytes: usize) {
-        core::arch::naked_asm!(
-            "push rdi",
-            "push rsi",
-            "add rsi, 63",
-            "shr rsi, 6",
-            "jz 3f",
-            "2:",
-            "prefetcht1 byte ptr [rdi]",
-            "add rdi, 64",
-            "dec rsi",
-            "jnz 2b",
-            "3:",
-            "pop rsi",
-            "pop rdi",
-            "ret",
-        )
+    macro_rules! prefetch_run {
+        ($name:ident, $hint:literal) => {
+            #[unsafe(naked)]
+            pub extern "C" fn $name(_start: usize, _bytes: usize) {
+                core::arch::naked_asm!(
+                    "push rdi",
+                    "push rsi",
+                    "add rsi, 63",
+                    "shr rsi, 6",
+                    "jz 3f",
+                    "2:",
+                    concat!($hint, " byte ptr [rdi]"),
+                    "add rdi, 64",
+                    "dec rsi",
+                    "jnz 2b",
+                    "3:",
+                    "pop rsi",
+                    "pop rdi",
+                    "ret",
+                )
+            }
+        };
     }
+    prefetch_run!(kiln_prefetch, "prefetcht0");
+    prefetch_run!(kiln_prefetch_l2, "prefetcht1");
 
     #[unsafe(naked)]
     pub extern "C" fn kiln_prefetch_strided(_start: usize, _stride: isize, _count: usize) {
@@ -430,6 +442,9 @@ mod prefetch {
 /// prefetchers alone).
 #[cfg(not(all(target_arch = "x86_64", not(windows))))]
 mod prefetch {
+    pub extern "C" fn kiln_prefetch(start: usize, bytes: usize) {
+        lines::<0>(start, 64, bytes.div_ceil(64));
+    }
     pub extern "C" fn kiln_prefetch_l2(start: usize, bytes: usize) {
         lines::<1>(start, 64, bytes.div_ceil(64));
     }
@@ -460,7 +475,7 @@ mod prefetch {
     }
 }
 
-use prefetch::{kiln_prefetch_l2, kiln_prefetch_strided};
+use prefetch::{kiln_prefetch, kiln_prefetch_l2, kiln_prefetch_strided};
 
 #[cfg(test)]
 mod tests {
@@ -569,7 +584,7 @@ mod tests {
     }
 
     /// A row kernel's second pass over the row (here `x - max`'s store pass, reading the
-    /// row from cache) calls `kiln_prefetch_l2` for the next row; a single-pass row
+    /// row from cache) calls `kiln_prefetch` for the next row; a single-pass row
     /// reduction, which reads from memory anyway, calls nothing.
     #[test]
     fn only_a_second_pass_over_a_row_prefetches_the_next_row() {
@@ -687,8 +702,10 @@ mod tests {
     fn prefetch_helpers_preserve_every_register() {
         let data = [1u8; 4096];
         let start = data.as_ptr() as u64;
-        let helpers: [(&str, extern "C" fn(usize, usize)); 1] =
-            [("kiln_prefetch_l2", kiln_prefetch_l2)];
+        let helpers: [(&str, extern "C" fn(usize, usize)); 2] = [
+            ("kiln_prefetch", kiln_prefetch),
+            ("kiln_prefetch_l2", kiln_prefetch_l2),
+        ];
         let strided = kiln_prefetch_strided as extern "C" fn(usize, isize, usize) as usize;
         let calls = helpers
             .iter()
@@ -860,9 +877,11 @@ mod tests {
     #[test]
     fn prefetching_any_address_is_harmless() {
         let data = [1u8; 256];
-        kiln_prefetch_l2(data.as_ptr() as usize, data.len());
-        kiln_prefetch_l2(0, 4096);
-        kiln_prefetch_l2(usize::MAX - 100, 1 << 20);
+        for prefetch in [kiln_prefetch, kiln_prefetch_l2] {
+            prefetch(data.as_ptr() as usize, data.len());
+            prefetch(0, 4096);
+            prefetch(usize::MAX - 100, 1 << 20);
+        }
         kiln_prefetch_strided(data.as_ptr() as usize, 64, 4);
         kiln_prefetch_strided(data.as_ptr() as usize, -20_000, 100);
         kiln_prefetch_strided(usize::MAX - 100, 1 << 20, 100);

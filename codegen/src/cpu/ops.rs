@@ -44,7 +44,9 @@ pub fn clif_type(dtype: DType) -> Result<Type, Unsupported> {
 pub struct Libcalls {
     pub fmodf: FuncRef,
     pub fmod: FuncRef,
-    /// `kiln_prefetch_l2(address, bytes)`: the lines of those bytes into L2.
+    /// `kiln_prefetch(address, bytes)`.
+    pub prefetch: FuncRef,
+    /// `kiln_prefetch_l2(address, bytes)`: the same into L2 only.
     pub prefetch_l2: FuncRef,
     /// `kiln_prefetch_strided(address, stride_bytes, count)`.
     pub prefetch_strided: FuncRef,
@@ -236,7 +238,7 @@ impl Ops<'_, '_> {
     }
 
     /// A function of the math library on one value of `dtype`, called or inline
-    /// (`MathCalls::emit`). f32 `pow`, sin, cos, tan and acosh are computed in f64 and
+    /// (`MathCalls::emit`). f32 `pow`, sin, cos and tan are computed in f64 and
     /// rounded once (`MathFn::for_f32_in_f64`), as the vector loop computes them.
     fn library(&mut self, f: MathFn, dtype: DType, args: &[Value]) -> Value {
         if let Some(wide) = f.for_f32_in_f64().filter(|_| dtype == DType::F32) {
