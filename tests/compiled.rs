@@ -2299,7 +2299,8 @@ fn f32_sin_cos_tan_are_within_an_ulp_and_the_same_in_every_lane() {
 
 /// Compiled f32 acosh (computed in f64 halves and rounded once) is within 1 ulp of the
 /// reference (f64 `acosh` rounded to f32), as sin's test above: next to 1, across
-/// every binade up to the largest f32, below 1 and the special cases.
+/// every binade up to the largest f32, below 1 (zeros and subnormals included) and the
+/// special cases.
 #[test]
 fn f32_acosh_is_within_an_ulp_and_the_same_in_every_lane() {
     let n = 100_003usize;
@@ -2307,20 +2308,29 @@ fn f32_acosh_is_within_an_ulp_and_the_same_in_every_lane() {
     let mut unit = || (next() >> 11) as f64 / (1u64 << 53) as f64;
     let specials = [
         1.0,
+        1.0 + f32::EPSILON,
+        f32::MAX,
         0.5,
+        0.999,
+        0.0,
         -0.0,
+        1e-45,
+        -1e-40,
         -1.0,
         -3.0,
         f32::INFINITY,
         f32::NEG_INFINITY,
         f32::NAN,
     ];
+    // a period of 5, so that every kind of argument meets every lane and both f64
+    // halves of a vector
     let xs: Vec<f32> = (0..n)
-        .map(|i| match i % 4 {
+        .map(|i| match i % 5 {
             0 => (1.0 + unit() * 4.0) as f32,
             1 => (1.0 + 10f64.powf(-7.0 + unit() * 6.0)) as f32, // next to 1
-            2 => 10f64.powf(unit() * 38.5) as f32,               // up to f32::MAX
-            _ => specials[i / 4 % specials.len()],
+            2 => 10f64.powf(unit() * 38.53) as f32,              // up to f32::MAX
+            3 => (unit() * 2.0 - 1.0) as f32,                    // below 1: NaN
+            _ => specials[i / 5 % specials.len()],
         })
         .collect();
     f32_unary_within_an_ulp_in_every_lane("acosh", &xs, kiln::acosh, f64::acosh);

@@ -177,8 +177,8 @@ impl MathFn {
     ///
     /// # Panics
     /// If `self` is an op that is not a library function (`is_library`). The f32 routes
-    /// in f64 (`PowF32InF64`, `TrigF32InF64`) need a 64-bit builder (a debug
-    /// assertion).
+    /// in f64 (`PowF32InF64`, `TrigF32InF64`, `AcoshF32InF64`) need a 64-bit builder (a
+    /// debug assertion).
     pub fn apply<B: MathBuilder>(self, m: &mut B, a: &[B::V]) -> B::V {
         use BinaryOp::*;
         use UnaryOp::*;

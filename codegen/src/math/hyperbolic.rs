@@ -289,8 +289,8 @@ pub fn atanh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     b.copysign(y, x)
 }
 
-/// atanh(s)/s - 1 = s²·(1/3 + s²/5 + ... + s¹²/15) (Taylor): for |s| <= 0.1716 (ln of
-/// [√½, √2)) the first term left out, s¹⁶/17, is below 2^-44 of the sum.
+/// atanh(s)/s - 1 = s²·(1/3 + s²/5 + ... + s¹²/15) (Taylor): for |s| <= 0.1716 (s =
+/// (m - 1)/(m + 1) for m in [√½, √2)) the first term left out, s¹⁶/17, is below 2^-44 of the sum.
 const ATANH_SERIES: [f64; 7] = [
     1.0 / 3.0,
     1.0 / 5.0,
@@ -342,16 +342,17 @@ fn ln_at_least_one<B: MathBuilder>(b: &mut B, w: B::V) -> B::V {
 
 /// acosh of an f32 held in f64 (its exact value), for the caller to round once to
 /// f32: within 0.5 + 2^-16 ulp of the true value (errors before the rounding below
-/// 2^-43 relative). acosh x = ln(x + √((x - 1)(x + 1))) in f64, where x - 1 is exact,
+/// about 2^-41 relative). acosh x = ln(x + √((x - 1)(x + 1))) in f64, where x - 1 is
+/// exact (below 2^53; beyond, its rounding is far below the result's ulp),
 /// (x - 1)(x + 1) cannot overflow, and w = x + √.. is at least 1 + 2^-11.5 for x > 1,
 /// so ln w keeps 2^-41 relative accuracy without log1p or double words (the f32-width
 /// `acosh` carries double words through a square root, a division and log1p). Special
 /// cases as `acosh`: NaN → NaN, x < 1 → NaN (w is then NaN or below 1), 1 → +0, +inf
 /// → +inf.
 ///
-/// asinh and atanh by the same identities in f64 measured slower than their f32-width
-/// functions (docs/architecture.md, *f32 acosh in f64 halves*): each f64 half pays for its
-/// square root or second division on the divider.
+/// asinh and atanh by the same identities in f64 measured slower than their
+/// f32-width functions (docs/architecture.md, *f32 acosh in f64 halves*): each f64
+/// half pays for its square root or second division on the divider.
 pub fn acosh_f32_in_f64<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     debug_assert!(is64::<B>(), "acosh_f32_in_f64 needs a 64-bit builder");
     let one = b.c(1.0);
