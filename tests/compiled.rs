@@ -2232,6 +2232,11 @@ fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
     }
 }
 
+/// The top 53 bits of a draw as a float uniform in [0, 1) (exact in f64).
+fn to_unit(bits: u64) -> f64 {
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
 /// Ulps between two f32 values: 0 for the same bits or two NaNs, the distance of their
 /// bits for finite values of one sign, and u32::MAX otherwise (an infinity, or a sign
 /// that differs, -0 against +0 included).
@@ -2257,7 +2262,7 @@ fn f32_ulps(got: f32, want: f32) -> u32 {
 fn f32_sin_cos_tan_are_within_an_ulp_and_the_same_in_every_lane() {
     let n = 100_003usize;
     let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
-    let mut unit = || (next() >> 11) as f64 / (1u64 << 53) as f64;
+    let mut unit = || to_unit(next());
     let specials = [
         0.0,
         -0.0,
@@ -2305,7 +2310,7 @@ fn f32_sin_cos_tan_are_within_an_ulp_and_the_same_in_every_lane() {
 fn f32_acosh_is_within_an_ulp_and_the_same_in_every_lane() {
     let n = 100_003usize;
     let mut next = xorshift(0x6a09_e667_f3bc_c909);
-    let mut unit = || (next() >> 11) as f64 / (1u64 << 53) as f64;
+    let mut unit = || to_unit(next());
     let specials = [
         1.0,
         1.0 + f32::EPSILON,
@@ -2399,10 +2404,10 @@ fn f32_pow_is_within_an_ulp() {
     let (mut xs, mut ys) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for i in 0..n {
         // x = ±m·2^e, e over f32's whole range; y a fraction or an integer.
-        let m = 1.0 + (next() >> 11) as f64 / (1u64 << 53) as f64;
+        let m = 1.0 + to_unit(next());
         let e = (next() % 277) as i32 - 149;
         let x = (m * 2f64.powi(e)) as f32;
-        let y = ((next() >> 11) as f64 / (1u64 << 53) as f64 * 80.0 - 40.0) as f32;
+        let y = (to_unit(next()) * 80.0 - 40.0) as f32;
         let (x, y) = if i % 4 == 0 { (-x, y.round()) } else { (x, y) };
         xs.push(x);
         ys.push(y);

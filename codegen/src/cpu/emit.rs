@@ -16,7 +16,7 @@ use super::clif_math::{bitcast, splat};
 use super::ops::{clif_type, unsupported, Libcalls, Ops, Unsupported};
 use super::vector::{self, VectorPlan};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Type, Value};
+use cranelift_codegen::ir::{types, FuncRef, InstBuilder, MemFlagsData, Type, Value};
 use cranelift_codegen::packed_option::ReservedValue;
 use cranelift_frontend::{FunctionBuilder, Variable};
 use kiln_ir::kernel::{Instr, Kernel, Store, Stride};
@@ -69,13 +69,11 @@ pub(crate) struct Emitter<'a, 'b> {
     pub column_row: Option<Value>,
     /// Whether the host allows vector kernels (`CpuCompiler::vectors`).
     pub vectors: bool,
-    /// Whether the current pass, a second one over a row or a full reduction's chunk,
-    /// prefetches the next row or chunk (`prefetch_next_row`).
-    pub prefetch_next: bool,
-    /// Whether the current pass over a row is the final one that stores elementwise
-    /// values (`prefetch_next_row` fetches the next row into L1 there, into L2 from a
-    /// reduction pass).
-    pub store_pass: bool,
+    /// The helper with which the current pass, a second one over a row or a full
+    /// reduction's chunk, prefetches the next row or chunk (`prefetch_next_row`), if
+    /// it does: `prefetch_l2` from a reduction pass, `prefetch` (into L1) from a row
+    /// kernel's final store pass.
+    pub prefetch_next: Option<FuncRef>,
 }
 
 /// Accumulator variables of one reduction.
@@ -423,7 +421,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             })
         };
         let streams = self.streams(axis);
-        if streams.is_empty() && !self.prefetch_next {
+        if streams.is_empty() && self.prefetch_next.is_none() {
             steps(self, lo, vec_end)?;
         } else {
             // Page by page, each priming the next one's prefetch (and fetching the
@@ -436,8 +434,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 if !streams.is_empty() {
                     e.prime(&streams, bases, p_end, last);
                 }
-                if e.prefetch_next {
-                    e.prefetch_next_row(bases, p, page);
+                if let Some(helper) = e.prefetch_next {
+                    e.prefetch_next_row(helper, bases, p, page);
                 }
                 steps(e, p, p_end)
             })?;
@@ -485,10 +483,10 @@ impl<'a, 'b> Emitter<'a, 'b> {
     }
 
     /// Prefetch elements [j, j + n) of the innermost axis, for every stream the kernel
-    /// reads along it, at the same point of the next row or chunk. A row kernel (one
-    /// reduced axis, the last): the next row, one step along the last kept axis (past
-    /// the last row this asks for lines the kernel never reads, which is harmless); into
-    /// L2 from a reduction pass (softmax's exp and sum, var's deviations), whose row and
+    /// reads along it, at the same point of the next row or chunk, with `helper` (the
+    /// pass's `prefetch_next`). A row kernel (one reduced axis, the last): the next
+    /// row, one step along the last kept axis (past the last row this asks for lines
+    /// the kernel never reads, which is harmless); into L2 from a reduction pass (softmax's exp and sum, var's deviations), whose row and
     /// stashed values already fill a 32 KiB L1 (a 4096-long f32 row and its stashed exp
     /// are 32 KiB), so that a fetch into L1 evicted what the pass had yet to read; into
     /// L1 from the final store pass (`x - mean(x)`), where L2 measured slower
@@ -497,19 +495,14 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// further along the chunked axis, the chunk a thread usually runs next (rayon
     /// hands each thread a run of neighbouring chunks), into L2. Memory keeps streaming
     /// while the pass runs.
-    fn prefetch_next_row(&mut self, bases: &[Value], j: Value, n: i64) {
+    fn prefetch_next_row(&mut self, helper: FuncRef, bases: &[Value], j: Value, n: i64) {
         let rank = self.k.rank;
-        // The axis to step along, how far (None: one step), and the helper.
-        let (axis, steps, helper) = if self.k.reduced == rank {
+        // The axis to step along and how far (None: one step).
+        let (axis, steps) = if self.k.reduced == rank {
             let len = self.b.ins().isub(self.end, self.begin);
-            (self.chunked, Some(len), self.libcalls.prefetch_l2)
+            (self.chunked, Some(len))
         } else if self.k.reduced == 1 && rank >= 2 {
-            let helper = if self.store_pass {
-                self.libcalls.prefetch
-            } else {
-                self.libcalls.prefetch_l2
-            };
-            (rank - 2, None, helper)
+            (rank - 2, None)
         } else {
             return;
         };
@@ -637,7 +630,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 .as_ref()
                 .map(|p| vector::for_pass(p, self.computes_function()));
             // Pass 1: every reduction (var accumulates its sum here).
-            self.prefetch_next = passes == 1;
+            self.prefetch_next = (passes == 1).then_some(self.libcalls.prefetch_l2);
             passes += 1;
             self.reduce_pass(kept, bases, &accs, None, pass_plan.as_ref())?;
             // Pass 2 for var: squared deviations from this chunk's (or row's) mean,
@@ -666,7 +659,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     })
                     .collect();
                 let centres: Vec<Option<Value>> = means.iter().map(|m| m.map(|m| m.1)).collect();
-                self.prefetch_next = passes == 1;
+                self.prefetch_next = (passes == 1).then_some(self.libcalls.prefetch_l2);
                 passes += 1;
                 self.reduce_pass(kept, bases, &accs, Some(&centres), pass_plan.as_ref())?;
                 for (acc, m) in accs.iter().zip(&means) {
@@ -683,7 +676,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             }
         }
         self.stash = Vec::new();
-        self.prefetch_next = false;
+        self.prefetch_next = None;
         if self.k.stores.iter().any(|s| s.phase.is_none()) {
             self.needed = self.needs(
                 self.k
@@ -692,8 +685,15 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     .filter(|s| s.phase.is_none())
                     .map(|s| s.value),
             );
-            self.prefetch_next = passes == 1;
-            self.store_pass = true;
+            // A row kernel's store pass fetches the next row into L1, where L2
+            // measured slower (`prefetch_next_row`); a full reduction's, its next chunk
+            // into L2, as its reduction passes do.
+            let helper = if self.k.reduced == rank {
+                self.libcalls.prefetch_l2
+            } else {
+                self.libcalls.prefetch
+            };
+            self.prefetch_next = (passes == 1).then_some(helper);
             match &vplan {
                 Some(plan) => self.nest(kept, rank - 1, bases.to_vec(), &mut |e, addrs| {
                     e.vector_inner(plan, addrs)
@@ -702,8 +702,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     e.store_point(addrs)
                 })?,
             }
-            self.prefetch_next = false;
-            self.store_pass = false;
+            self.prefetch_next = None;
         }
         Ok(())
     }
@@ -927,8 +926,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 let at = e.b.ins().iadd_imm_s(j, ahead);
                 e.prime(&streams, bases, at, last);
             }
-            if e.prefetch_next {
-                e.prefetch_next_row(bases, j, block_step);
+            if let Some(helper) = e.prefetch_next {
+                e.prefetch_next_row(helper, bases, j, block_step);
             }
             e.for_loop_step(j, j_end, step, |e, i| {
                 let addrs = e.advance(bases, axis, i);

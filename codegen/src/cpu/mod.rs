@@ -271,8 +271,7 @@ impl CpuCompiler {
                 needed: Vec::new(),
                 stash: Vec::new(),
                 chunked: 0,
-                prefetch_next: false,
-                store_pass: false,
+                prefetch_next: None,
                 column_row: None,
                 vectors: self.vectors,
             };
