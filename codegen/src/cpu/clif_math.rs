@@ -404,34 +404,20 @@ impl ClifMath<'_, '_> {
     /// Row `i` of a table of f64 constants (see `MathBuilder::lookup`). The table is a
     /// Rust static, addressed by its absolute address (kernels run in this process); a
     /// vector index is read lane by lane (x64 has no gather before AVX2, and Cranelift
-    /// none at all), each lane's row loaded and the columns built lane by lane.
+    /// none at all). F64X2 rows of two or more columns are read two columns per load
+    /// (`lookup_pairs`); otherwise each lane's row is loaded value by value and the
+    /// columns built lane by lane.
     pub fn lookup<const K: usize>(&mut self, table: &'static [[f64; K]], i: Value) -> [Value; K] {
         let base = self.b.ins().iconst(types::I64, table.as_ptr() as i64);
         let lanes = self.fty.lane_count() as u8;
         let narrow = self.fty.lane_bits() == 32;
         let flags = MemFlagsData::new().with_notrap().with_readonly();
+        if self.fty == types::F64X2 && K >= 2 {
+            return self.lookup_pairs(base, i, flags);
+        }
         let mut cols: [Option<Value>; K] = [None; K];
         for lane in 0..lanes {
-            let idx = if self.is_vector() {
-                self.b.ins().extractlane(i, lane)
-            } else {
-                i
-            };
-            let idx = if narrow {
-                self.b.ins().uextend(types::I64, idx)
-            } else {
-                idx
-            };
-            let row_bytes = 8 * K as u64;
-            let off = if row_bytes.is_power_of_two() {
-                // a shift (by up to 3 it folds into the load's address)
-                self.b
-                    .ins()
-                    .ishl_imm_s(idx, row_bytes.trailing_zeros() as i64)
-            } else {
-                self.b.ins().imul_imm_s(idx, row_bytes as i64)
-            };
-            let row = self.b.ins().iadd(base, off);
+            let row = self.row_address::<K>(base, i, lane);
             for (k, col) in cols.iter_mut().enumerate() {
                 let v = self.b.ins().load(types::F64, flags, row, 8 * k as i32);
                 let v = if narrow {
@@ -447,6 +433,76 @@ impl ClifMath<'_, '_> {
             }
         }
         cols.map(|c| c.expect("at least one lane"))
+    }
+
+    /// The address of the row of a table of `K`-column rows at `base` indexed by lane
+    /// `lane` of `i` (by `i` itself in a scalar builder).
+    fn row_address<const K: usize>(&mut self, base: Value, i: Value, lane: u8) -> Value {
+        let idx = if self.is_vector() {
+            self.b.ins().extractlane(i, lane)
+        } else {
+            i
+        };
+        let idx = if self.fty.lane_bits() == 32 {
+            self.b.ins().uextend(types::I64, idx)
+        } else {
+            idx
+        };
+        let row_bytes = 8 * K as u64;
+        let off = if row_bytes.is_power_of_two() {
+            // a shift (by up to 3 it folds into the load's address)
+            self.b
+                .ins()
+                .ishl_imm_s(idx, row_bytes.trailing_zeros() as i64)
+        } else {
+            self.b.ins().imul_imm_s(idx, row_bytes as i64)
+        };
+        self.b.ins().iadd(base, off)
+    }
+
+    /// `lookup` for F64X2 and rows of K >= 2 columns: columns c and c + 1 of both
+    /// lanes' rows come from one 16-byte load per lane (within the row), and the two
+    /// loads interleave into the two columns (`unpcklpd`/`unpckhpd`): per pair of
+    /// columns two loads and two shuffles, where value by value takes four loads,
+    /// two zeroings, two merges and two lane inserts (Cranelift cannot fold a load
+    /// into `scalar_to_vector` when the column's value has several uses). An odd last
+    /// column comes from the load of the last two columns.
+    fn lookup_pairs<const K: usize>(
+        &mut self,
+        base: Value,
+        i: Value,
+        flags: MemFlagsData,
+    ) -> [Value; K] {
+        let rows = [
+            self.row_address::<K>(base, i, 0),
+            self.row_address::<K>(base, i, 1),
+        ];
+        let low: [u8; 16] = std::array::from_fn(|j| if j < 8 { j } else { j + 8 } as u8);
+        let high: [u8; 16] = std::array::from_fn(|j| if j < 8 { j + 8 } else { j + 16 } as u8);
+        let mut cols: [Option<Value>; K] = [None; K];
+        let mut first = 0;
+        while first < K {
+            let c = first.min(K - 2);
+            let [a, b] = rows.map(|row| {
+                self.b
+                    .ins()
+                    .load(types::I8X16, flags, row, 8 * c as i32)
+            });
+            for (col, order) in [(c, low), (c + 1, high)] {
+                if cols[col].is_none() {
+                    let imm = self
+                        .b
+                        .func
+                        .dfg
+                        .immediates
+                        .push(ConstantData::from(order.to_vec()));
+                    let v = self.b.ins().shuffle(a, b, imm);
+                    cols[col] = Some(self.bitcast(types::F64X2, v));
+                }
+            }
+            first = c + 2;
+        }
+        cols.map(|c| c.expect("every column is read"))
     }
 
     pub fn float_to_int(&mut self, a: Value) -> Value {
