@@ -483,11 +483,7 @@ impl ClifMath<'_, '_> {
         let mut first = 0;
         while first < K {
             let c = first.min(K - 2);
-            let [a, b] = rows.map(|row| {
-                self.b
-                    .ins()
-                    .load(types::I8X16, flags, row, 8 * c as i32)
-            });
+            let [a, b] = rows.map(|row| self.b.ins().load(types::I8X16, flags, row, 8 * c as i32));
             for (col, order) in [(c, low), (c + 1, high)] {
                 if cols[col].is_none() {
                     let imm = self

@@ -136,16 +136,20 @@ fn log_table<B: MathBuilder>(b: &mut B, ax: B::V) -> Dw<B::V> {
     // t2's rounding error: |t1| > |r| unless t1 = 0
     let d = b.sub(t1, t2);
     let lo2 = b.add(d, r);
+    // The low terms are summed as they come (few values live at once: every one is
+    // one register per unrolled copy)
+    let lo = b.add(lo1, lo2);
     let mhalf = b.c(-0.5);
     let ar = b.mul(r, mhalf);
     let ar2 = b.mul(r, ar);
-    let ar3 = b.mul(r, ar2);
     let hi = b.add(t2, ar2);
     // ar2's and hi's rounding errors
     let nar2 = b.neg(ar2);
     let lo3 = b.fma(ar, r, nar2);
+    let lo = b.add(lo, lo3);
     let d = b.sub(t2, hi);
     let lo4 = b.add(d, ar2);
+    let lo = b.add(lo, lo4);
     let c = |b: &mut B, v: f64| b.c(v);
     let (a1, a2, a3, a4, a5, a6, a7) = (
         c(b, A1),
@@ -162,10 +166,8 @@ fn log_table<B: MathBuilder>(b: &mut B, ax: B::V) -> Dw<B::V> {
     let mid = b.fma(ar2, inner, mid);
     let outer = b.fma(r, a2, a1);
     let outer = b.fma(ar2, mid, outer);
+    let ar3 = b.mul(r, ar2);
     let p = b.mul(ar3, outer);
-    let lo = b.add(lo1, lo2);
-    let lo = b.add(lo, lo3);
-    let lo = b.add(lo, lo4);
     let lo = b.add(lo, p);
     // renormalised: y·lo must stay a correction of ~ulp(y·hi), within exp's reduced range
     let (hi, lo) = fast_two_sum(b, hi, lo);
