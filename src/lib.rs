@@ -57,6 +57,30 @@ pub use kiln_runtime::{ExecStats, Mode};
 pub fn free_cached_buffers() -> usize {
     kiln_runtime::free_cached_buffers()
 }
+/// The size from which a kernel's outputs are written past the caches, with
+/// non-temporal stores (a plain store first reads the line it writes: memory-bound
+/// kernels with large outputs run up to ~1.3× faster without that read). The default
+/// is the last-level cache's size (32 MiB where unknown), or the environment variable
+/// `KILN_STREAM_MIN_BYTES`. Only light elementwise kernels are streamed
+/// (docs/architecture.md, *Streaming large outputs*); the results are the same bits
+/// either way.
+///
+/// ```
+/// let default = kiln::stream_min_bytes();
+/// kiln::set_stream_min_bytes(usize::MAX); // never stream
+/// assert_eq!(kiln::stream_min_bytes(), usize::MAX);
+/// kiln::set_stream_min_bytes(0); // back to the default
+/// assert_eq!(kiln::stream_min_bytes(), default);
+/// ```
+pub fn stream_min_bytes() -> usize {
+    kiln_runtime::stream_min_bytes()
+}
+
+/// Set `stream_min_bytes` for this process: `usize::MAX` never streams, 0 restores the
+/// default.
+pub fn set_stream_min_bytes(bytes: usize) {
+    kiln_runtime::set_stream_min_bytes(bytes)
+}
 pub use linalg::{matmul, tensordot, vecdot, TensordotAxes};
 pub use manipulation::*;
 pub use operand::Operand;

@@ -991,6 +991,25 @@ fn random_graphs_agree_with_the_interpreter_in_fused_and_eager_modes() {
     eprintln!("{n} random graphs agreed (seeds {base}..{})", base + n);
 }
 
+/// Random graphs again, with the outputs of every light elementwise kernel staged and
+/// streamed (runtime's `stream.rs`; by default only outputs larger than the last-level
+/// cache are): odd shapes, size-1 axes and every dtype through the redirected output
+/// pointers. (Tests running beside this one in the same process stream too, with the
+/// same results.)
+#[test]
+fn random_graphs_agree_with_the_interpreter_with_outputs_streamed() {
+    kiln::set_stream_min_bytes(1);
+    let n = cases().div_ceil(4);
+    let base = 0x7374_7265;
+    for i in 0..n {
+        check_case(base + i);
+    }
+    eprintln!(
+        "{n} random graphs agreed with outputs streamed (seeds {base}..{})",
+        base + n
+    );
+}
+
 /// Every real unary function and the binary math functions on extreme arguments
 /// (±MAX, huge, just past the ranges of the fast reductions, the smallest normals,
 /// subnormals, ±0, ±inf, NaN), in vectors with a scalar tail, fused and eager against

@@ -92,6 +92,8 @@ pub struct ExecStats {
     pub compiled: usize,
     pub cache_hits: usize,
     pub compile_ms: f64,
+    /// Kernels whose outputs went to memory through non-temporal stores (`stream.rs`).
+    pub streamed: usize,
 }
 
 /// A buffer while the plan runs: constants are shared, the rest owned.
@@ -337,8 +339,18 @@ fn run_kernel(
         0
     };
     let mut partials = vec![0u8; record * chunks.len()];
+    let staging = crate::stream::plan(k, &step.params);
+    stats.streamed += usize::from(staging.is_some());
     if !any_kept_empty || full_reduction {
-        run_chunks(&compiled, &args, &params, &chunks, &mut partials, record);
+        run_chunks(
+            &compiled,
+            &args,
+            &params,
+            &chunks,
+            &mut partials,
+            record,
+            staging.as_ref(),
+        );
     }
     if full_reduction {
         let records: Vec<&[u8]> = partials.chunks(record.max(1)).take(chunks.len()).collect();
@@ -382,7 +394,8 @@ fn chunk_ranges(n: usize, rows: usize) -> Vec<(i64, i64)> {
 
 /// Run the kernel on every chunk, in parallel where there are several chunks and
 /// threads. Chunk i gets bytes [i·record, (i+1)·record) of `partials` for its states,
-/// or a null pointer when `record` is 0 (the kernel then writes its outputs itself).
+/// or a null pointer when `record` is 0 (the kernel then writes its outputs itself,
+/// through the scratch area of `staging` if there is one: `stream.rs`).
 fn run_chunks(
     compiled: &kiln_codegen::cpu::CompiledKernel,
     args: &[SendPtr],
@@ -390,6 +403,7 @@ fn run_chunks(
     chunks: &[(i64, i64)],
     partials: &mut [u8],
     record: usize,
+    staging: Option<&crate::stream::Staging>,
 ) {
     debug_assert!(partials.len() >= record * chunks.len());
     let partial_ptr = SendPtr(partials.as_mut_ptr());
@@ -402,8 +416,16 @@ fn run_chunks(
             std::ptr::null_mut()
         };
         // SAFETY: buffers are sized by the plan for every address the params give;
-        // chunks write disjoint output elements.
-        unsafe { compiled.call(arg_ptrs.as_ptr(), params.as_ptr(), begin, end, p) };
+        // chunks write disjoint output elements (staged or not).
+        let run = |ptrs: &[*mut u8], begin, end| unsafe {
+            compiled.call(ptrs.as_ptr(), params.as_ptr(), begin, end, p)
+        };
+        match staging {
+            // SAFETY: `run` runs the kernel over the positions it is given, and this
+            // chunk's outputs are its own.
+            Some(s) if record == 0 => unsafe { s.run(&arg_ptrs, begin, end, run) },
+            _ => run(&arg_ptrs, begin, end),
+        }
     };
     if chunks.len() <= 1 || rayon::current_num_threads() == 1 {
         chunks.iter().enumerate().for_each(|(i, &c)| call(i, c));
@@ -460,7 +482,7 @@ fn split_columns(
     // Each chunk's states: one record per position.
     let region = positions * record;
     let mut partials = vec![0u8; region * chunks.len()];
-    run_chunks(compiled, args, params, &chunks, &mut partials, region);
+    run_chunks(compiled, args, params, &chunks, &mut partials, region, None);
     for position in 0..positions {
         let records: Vec<&[u8]> = partials
             .chunks(region)

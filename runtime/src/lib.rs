@@ -13,9 +13,11 @@ pub mod interp;
 pub mod library;
 pub mod log;
 mod partials;
+mod stream;
 
 pub use cpu::{free_cached_buffers, huge_pages, ExecStats};
 pub use error::RuntimeError;
+pub use stream::{min_bytes as stream_min_bytes, set_min_bytes as set_stream_min_bytes};
 
 use kiln_ir::{Data, Device, Graph};
 use std::sync::{Arc, OnceLock};
