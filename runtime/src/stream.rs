@@ -19,7 +19,7 @@
 //! streaming through): hence the small `STAGE_BYTES`. Which kernels gain, and from
 //! what size: `STREAM_BYTES_PER_WORK`, `min_bytes`.
 
-use kiln_ir::kernel::{Kernel, KernelParams};
+use kiln_ir::kernel::{Instr, Kernel, KernelParams, Stride};
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
@@ -154,6 +154,14 @@ pub fn plan(k: &Kernel, params: &KernelParams) -> Option<Staging> {
         .map(|&d| d as usize)
         .product::<usize>()
         .max(1);
+    // The accesses that touch memory (an index value's access reads none).
+    let loads = k.instrs.iter().filter_map(|(i, _)| match *i {
+        Instr::Load { access } => Some(access),
+        _ => None,
+    });
+    let mut memory: Vec<usize> = loads.chain(k.stores.iter().map(|s| s.access)).collect();
+    memory.sort_unstable();
+    memory.dedup();
     let mut outputs = Vec::new();
     let mut out_bytes = 0;
     let mut scratch_bytes = 0;
@@ -161,11 +169,9 @@ pub fn plan(k: &Kernel, params: &KernelParams) -> Option<Staging> {
         if !a.output {
             continue;
         }
-        // exactly one access, a store, dense in loop order
-        let accesses: Vec<usize> = (0..k.accesses.len())
-            .filter(|&i| k.accesses[i].arg == arg)
-            .collect();
-        let [access] = accesses[..] else {
+        // written through one access, read through none, dense in loop order
+        let mut uses = memory.iter().filter(|&&m| k.accesses[m].arg == arg);
+        let (Some(&access), None) = (uses.next(), uses.next()) else {
             return None;
         };
         if !k.stores.iter().any(|s| s.access == access)
@@ -186,15 +192,10 @@ pub fn plan(k: &Kernel, params: &KernelParams) -> Option<Staging> {
         return None;
     }
     // Bytes per loop point: the outputs, and every input that moves.
-    let in_bytes: usize = k
-        .accesses
+    let in_bytes: usize = memory
         .iter()
-        .filter(|a| {
-            !k.args[a.arg].output
-                && a.strides
-                    .iter()
-                    .any(|&s| s != kiln_ir::kernel::Stride::Zero)
-        })
+        .map(|&m| &k.accesses[m])
+        .filter(|a| !k.args[a.arg].output && a.strides.iter().any(|&s| s != Stride::Zero))
         .map(|a| k.args[a.arg].dtype.size_bytes())
         .sum();
     // Cheap operations only (each counts 1), and little work per byte.
