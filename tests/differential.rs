@@ -994,16 +994,22 @@ fn random_graphs_agree_with_the_interpreter_in_fused_and_eager_modes() {
 /// Random graphs again, with the outputs of every light elementwise kernel staged and
 /// streamed (runtime's `stream.rs`; by default only outputs larger than the last-level
 /// cache are): odd shapes, size-1 axes and every dtype through the redirected output
-/// pointers. (Tests running beside this one in the same process stream too, with the
-/// same results.)
+/// pointers. (Tests running beside this one in the same process, under `cargo test`,
+/// stream too while it runs, with the same results; it restores the default.)
 #[test]
 fn random_graphs_agree_with_the_interpreter_with_outputs_streamed() {
     kiln::set_stream_min_bytes(1);
+    // The setting reaches graphs this small: a light kernel of 85 points is streamed.
+    let x = kiln::from_vec(vec![0.5f64; 85], [17, 5]).unwrap();
+    let y = (&x + 1.0).unwrap();
+    let stats = kiln::eval_with(&[&y], Mode::Fused).unwrap();
+    assert_eq!(stats.streamed, 1, "{stats:?}");
     let n = cases().div_ceil(4);
     let base = 0x7374_7265;
     for i in 0..n {
         check_case(base + i);
     }
+    kiln::set_stream_min_bytes(0);
     eprintln!(
         "{n} random graphs agreed with outputs streamed (seeds {base}..{})",
         base + n

@@ -41,7 +41,8 @@ static MIN_BYTES: AtomicUsize = AtomicUsize::new(0);
 
 /// Least bytes of a kernel's outputs for them to be streamed past the caches: the
 /// size of the last-level cache (Linux's sysfs; 32 MiB where unknown), or
-/// `KILN_STREAM_MIN_BYTES`, or what `set_min_bytes` set. Smaller outputs may still be
+/// `KILN_STREAM_MIN_BYTES` (a positive number of bytes; anything else is ignored), or
+/// what `set_min_bytes` set. Smaller outputs may still be
 /// in the cache when the next step reads them, which a non-temporal store would
 /// forfeit: on the machine of docs/benchmarks.md (32 MiB of L3), eager `(x + 1) * 2`
 /// over f64 took 1.29 ms streamed against 1.05 plain at 2M elements (16 MiB per
@@ -54,6 +55,7 @@ pub fn min_bytes() -> usize {
                 std::env::var("KILN_STREAM_MIN_BYTES")
                     .ok()
                     .and_then(|v| v.trim().parse().ok())
+                    .filter(|&b| b > 0)
                     .or_else(last_level_cache_bytes)
                     .unwrap_or(DEFAULT_MIN_BYTES)
             })
@@ -149,6 +151,10 @@ pub fn plan(k: &Kernel, params: &KernelParams) -> Option<Staging> {
     }
     let dims = &params.dims;
     let points: usize = dims.iter().map(|&d| d as usize).product();
+    let outputs_size = k.args.iter().filter(|a| a.output);
+    if outputs_size.map(|a| a.dtype.size_bytes()).sum::<usize>() * points < min_bytes() {
+        return None;
+    }
     let inner: usize = dims[1..]
         .iter()
         .map(|&d| d as usize)
@@ -188,7 +194,7 @@ pub fn plan(k: &Kernel, params: &KernelParams) -> Option<Staging> {
         });
         out_bytes += bytes;
     }
-    if outputs.is_empty() || out_bytes * points < min_bytes() {
+    if outputs.is_empty() {
         return None;
     }
     // Bytes per loop point: the outputs, and every input that moves.

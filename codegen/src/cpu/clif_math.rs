@@ -477,8 +477,14 @@ impl ClifMath<'_, '_> {
             self.row_address::<K>(base, i, 0),
             self.row_address::<K>(base, i, 1),
         ];
-        let low: [u8; 16] = std::array::from_fn(|j| if j < 8 { j } else { j + 8 } as u8);
-        let high: [u8; 16] = std::array::from_fn(|j| if j < 8 { j + 8 } else { j + 16 } as u8);
+        let mut mask = |order: [u8; 16]| {
+            let data = ConstantData::from(order.to_vec());
+            self.b.func.dfg.immediates.push(data)
+        };
+        let low = mask(std::array::from_fn(|j| if j < 8 { j } else { j + 8 } as u8));
+        let high = mask(std::array::from_fn(
+            |j| if j < 8 { j + 8 } else { j + 16 } as u8,
+        ));
         let mut cols: [Option<Value>; K] = [None; K];
         let mut first = 0;
         while first < K {
@@ -486,13 +492,7 @@ impl ClifMath<'_, '_> {
             let [a, b] = rows.map(|row| self.b.ins().load(types::I8X16, flags, row, 8 * c as i32));
             for (col, order) in [(c, low), (c + 1, high)] {
                 if cols[col].is_none() {
-                    let imm = self
-                        .b
-                        .func
-                        .dfg
-                        .immediates
-                        .push(ConstantData::from(order.to_vec()));
-                    let v = self.b.ins().shuffle(a, b, imm);
+                    let v = self.b.ins().shuffle(a, b, order);
                     cols[col] = Some(self.bitcast(types::F64X2, v));
                 }
             }
