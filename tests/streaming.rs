@@ -14,18 +14,8 @@ fn setup() {
     kiln::set_stream_min_bytes(STREAMED);
 }
 
-fn data(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed;
-    (0..n)
-        .map(|_| {
-            s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = s;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 0.7
-        })
-        .collect()
-}
+mod common;
+use common::data;
 
 /// Every element of `a` as bits (floats) or as a number (integers and bools), through
 /// the interpreter.
