@@ -406,6 +406,10 @@ fn run_chunks(
     staging: Option<&crate::stream::Staging>,
 ) {
     debug_assert!(partials.len() >= record * chunks.len());
+    debug_assert!(
+        staging.is_none() || record == 0,
+        "staged kernels have no partials"
+    );
     let partial_ptr = SendPtr(partials.as_mut_ptr());
     let call = |i: usize, (begin, end): (i64, i64)| {
         let arg_ptrs: Vec<*mut u8> = args.iter().map(|p| p.get()).collect();
@@ -422,9 +426,10 @@ fn run_chunks(
         };
         match staging {
             // SAFETY: `run` runs the kernel over the positions it is given, and this
-            // chunk's outputs are its own.
-            Some(s) if record == 0 => unsafe { s.run(&arg_ptrs, begin, end, run) },
-            _ => run(&arg_ptrs, begin, end),
+            // chunk's outputs are its own (a staged kernel has no reductions, so no
+            // partial states: `stream::plan`).
+            Some(s) => unsafe { s.run(&arg_ptrs, begin, end, run) },
+            None => run(&arg_ptrs, begin, end),
         }
     };
     if chunks.len() <= 1 || rayon::current_num_threads() == 1 {

@@ -43,8 +43,8 @@ static MIN_BYTES: AtomicUsize = AtomicUsize::new(0);
 /// size of the last-level cache (Linux's sysfs; 32 MiB where unknown), or
 /// `KILN_STREAM_MIN_BYTES` (a positive number of bytes; anything else is ignored), or
 /// what `set_min_bytes` set. Smaller outputs may still be in the cache when the next
-/// step reads them, which a non-temporal store would forfeit: on the machine of docs/benchmarks.md (32 MiB of L3), eager `(x + 1) * 2`
-/// over f64 took 1.29 ms streamed against 1.05 plain at 2M elements (16 MiB per
+/// step reads them, which a non-temporal store would forfeit: on the machine of
+/// docs/benchmarks.md (32 MiB of L3), eager `(x + 1) * 2` over f64 took 1.29 ms streamed against 1.05 plain at 2M elements (16 MiB per
 /// array), 2.60 against 2.83–2.89 at 4M (32 MiB) and 6.35 against 8.15 at 10M.
 pub fn min_bytes() -> usize {
     match MIN_BYTES.load(Ordering::Relaxed) {
@@ -173,7 +173,6 @@ pub fn plan(k: &Kernel, params: &KernelParams) -> Option<Staging> {
     memory.sort_unstable();
     memory.dedup();
     let mut outputs = Vec::new();
-    let mut out_bytes = 0;
     let mut scratch_bytes = 0;
     for (arg, a) in k.args.iter().enumerate() {
         if !a.output {
@@ -196,12 +195,12 @@ pub fn plan(k: &Kernel, params: &KernelParams) -> Option<Staging> {
             offset: params.accesses[access].offset,
             at: 0,
         });
-        out_bytes += bytes;
     }
     if outputs.is_empty() {
         return None;
     }
-    // Bytes per loop point: the outputs, and every input that moves.
+    // Bytes per loop point: the outputs (every one is staged), and every input that
+    // moves.
     let in_bytes: usize = memory
         .iter()
         .map(|&m| &k.accesses[m])
@@ -211,10 +210,11 @@ pub fn plan(k: &Kernel, params: &KernelParams) -> Option<Staging> {
     // Cheap operations only (each counts 1), and little work per byte.
     let work = k.work_per_point();
     let cheap = work == (k.instrs.len() + k.stores.len()) as u64;
-    if !cheap || work * STREAM_BYTES_PER_WORK > (out_bytes + in_bytes) as u64 {
+    let traffic = output_bytes + in_bytes;
+    if !cheap || work * STREAM_BYTES_PER_WORK > traffic as u64 {
         return None;
     }
-    let rows = STAGE_BYTES / (inner * (out_bytes + in_bytes));
+    let rows = STAGE_BYTES / (inner * traffic);
     if rows == 0 || rows * inner < MIN_STAGE_POINTS.min(points) {
         return None;
     }
