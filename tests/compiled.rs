@@ -3453,3 +3453,82 @@ fn costly_kernels_in_small_chunks_agree_with_the_interpreter() {
         }
     }
 }
+
+/// A row kernel's store pass runs one row late, inside the next row's last reduction
+/// pass, and the chunk's last row's after its rows (`Carry` in
+/// codegen/src/cpu/emit.rs). Over rows in several chunks (a ragged last one), rank 3,
+/// single rows, empty rows and rows shorter than a vector step, with an [N, 1] partner
+/// and a strided view: exact ops give the interpreter's bits, fused and eager, and
+/// softmax the same bits on 1, 2 and 8 threads.
+#[test]
+fn deferred_row_store_passes_agree_with_the_interpreter() {
+    let shapes: &[&[usize]] = &[
+        &[5000, 53],
+        &[3, 5, 300],
+        &[1, 9],
+        &[4, 0],
+        &[0, 4],
+        &[2, 3],
+        &[7, 13],
+    ];
+    for dtype in [DType::F64, DType::F32] {
+        for (si, &shape) in shapes.iter().enumerate() {
+            let n: usize = shape.iter().product();
+            let x = typed(data(n, 120 + si as u64), shape, dtype);
+            let last = shape.len() - 1;
+            let mut col_shape = shape.to_vec();
+            col_shape[last] = 1;
+            let c = typed(data(col_shape.iter().product(), 130), &col_shape, dtype);
+            let (x, c) = (&x, &c);
+            let rows = || ReduceOpts::new().axis(-1).keepdims(true);
+            // Every other row: rows a run-time stride apart.
+            let strided = move || {
+                let mut idx = vec![SliceArg::python(None, None, 2)];
+                idx.extend(vec![SliceArg::from(..); last]);
+                x.slice(&idx).unwrap()
+            };
+            let builds: Vec<(&str, Build)> = vec![
+                (
+                    "x - max(x) + c",
+                    Box::new(move || {
+                        let m = kiln::max(x, rows()).unwrap();
+                        ((x - &m).unwrap() + c).unwrap()
+                    }),
+                ),
+                (
+                    "x / max(|x|), every other row",
+                    Box::new(move || {
+                        let t = strided();
+                        let m = kiln::max(&kiln::abs(&t).unwrap(), rows()).unwrap();
+                        (&t / &m).unwrap()
+                    }),
+                ),
+                (
+                    "(x - min(x)) * (max(x) - x)",
+                    Box::new(move || {
+                        let lo = kiln::min(x, rows()).unwrap();
+                        let hi = kiln::max(x, rows()).unwrap();
+                        ((x - &lo).unwrap() * (&hi - x).unwrap()).unwrap()
+                    }),
+                ),
+            ];
+            for (name, build) in &builds {
+                if shape[last] == 0 {
+                    continue; // max over an empty row is an error, not a value
+                }
+                let what = format!("{name} of {dtype:?} {shape:?}");
+                agrees_with_interpreter(&what, build.as_ref(), None);
+            }
+            if shape[last] > 0 {
+                let softmax = move || {
+                    let m = kiln::max(x, rows()).unwrap();
+                    let e = kiln::exp(&(x - &m).unwrap()).unwrap();
+                    (&e / &kiln::sum(&e, rows()).unwrap()).unwrap()
+                };
+                let one = bits_on_threads(1, &softmax);
+                assert_eq!(one, bits_on_threads(2, &softmax), "softmax {shape:?}");
+                assert_eq!(one, bits_on_threads(8, &softmax), "softmax {shape:?}");
+            }
+        }
+    }
+}

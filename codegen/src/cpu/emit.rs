@@ -74,6 +74,26 @@ pub(crate) struct Emitter<'a, 'b> {
     /// it does: `prefetch_l2` from a reduction pass, `prefetch` (into L1) from a row
     /// kernel's final store pass.
     pub prefetch_next: Option<FuncRef>,
+    /// A row kernel's deferred store pass (`Carry`), where it has one.
+    pub carry: Option<Carry>,
+    /// Whether the current pass also runs the previous row's store pass (`Carry`).
+    pub carry_now: bool,
+}
+
+/// A row kernel's store pass, deferred by one row: row j's store pass runs inside the
+/// first pass of row j + 1's last phase, step for step (softmax: the division and the
+/// stores of row j beside the exponentials of row j + 1), and the chunk's last row's
+/// after the rows. The store pass of a row reads only what its earlier passes left
+/// (the stashed values, its inputs, its reductions' results), and writes only its own
+/// row, so moving it changes no value; what it gains is overlap: one pass's division
+/// and stores run on other units than the next pass's arithmetic.
+pub struct Carry {
+    /// Per access, the previous row's base.
+    bases: Vec<Variable>,
+    /// Per reduction, the previous row's result.
+    values: Vec<Variable>,
+    /// Whether a previous row waits for its store pass (an i8, 0 or 1).
+    pending: Variable,
 }
 
 /// Accumulator variables of one reduction.
@@ -589,7 +609,115 @@ impl<'a, 'b> Emitter<'a, 'b> {
         }
         let kept = self.k.rank - self.k.reduced;
         let bases = self.root_bases();
-        self.nest(0, kept, bases, &mut |e, addrs| e.reduce_point(kept, addrs))
+        self.carry = if self.carries(kept) {
+            Some(self.new_carry()?)
+        } else {
+            None
+        };
+        self.nest(0, kept, bases, &mut |e, addrs| e.reduce_point(kept, addrs))?;
+        if self.carry.is_some() {
+            self.carried_store(None)?;
+            self.carry = None;
+        }
+        Ok(())
+    }
+
+    /// Whether a reduction kernel defers its store pass by one row (`Carry`): a row
+    /// kernel (one reduced axis, the last, at least one kept) in vectors, with a store
+    /// pass.
+    fn carries(&self, kept: usize) -> bool {
+        kept >= 1
+            && self.k.reduced == 1
+            && self.vector_plan().is_some()
+            && self.k.stores.iter().any(|s| s.phase.is_none())
+    }
+
+    fn new_carry(&mut self) -> Result<Carry, Unsupported> {
+        let bases = (0..self.k.accesses.len())
+            .map(|_| self.b.declare_var(types::I64))
+            .collect();
+        let mut values = Vec::new();
+        for r in &self.k.reductions {
+            let ty = clif_type(self.k.args[self.k.accesses[r.access].arg].dtype)?;
+            values.push(self.b.declare_var(ty));
+        }
+        let pending = self.b.declare_var(types::I8);
+        let no = self.b.ins().iconst(types::I8, 0);
+        self.b.def_var(pending, no);
+        Ok(Carry {
+            bases,
+            values,
+            pending,
+        })
+    }
+
+    /// The previous row's store pass, if one waits: at position `at` of the reduced
+    /// axis (`Some((plan, i, vector))`: the vectors at i, or the element at i), or the
+    /// whole row (`None`, after the last row of the chunk).
+    fn carried_store(&mut self, at: Option<(&VectorPlan, Value, bool)>) -> Result<(), Unsupported> {
+        let carry = self.carry.as_ref().expect("a carrying kernel");
+        let (base_vars, value_vars, pending) =
+            (carry.bases.clone(), carry.values.clone(), carry.pending);
+        let go = self.b.create_block();
+        let done = self.b.create_block();
+        let waits = self.b.use_var(pending);
+        self.b.ins().brif(waits, go, &[], done, &[]);
+        self.b.switch_to_block(go);
+        let bases: Vec<Value> = base_vars.iter().map(|&v| self.b.use_var(v)).collect();
+        let values = value_vars
+            .iter()
+            .map(|&v| Some(self.b.use_var(v)))
+            .collect();
+        let needed = self.needs(
+            self.k
+                .stores
+                .iter()
+                .filter(|s| s.phase.is_none())
+                .map(|s| s.value),
+        );
+        let saved_values = std::mem::replace(&mut self.row_values, values);
+        let saved_needed = std::mem::replace(&mut self.needed, needed);
+        let saved_splats = std::mem::take(&mut self.row_splats);
+        let saved_prefetch = self.prefetch_next.take();
+        let axis = self.k.rank - 1;
+        let result = match at {
+            Some((plan, i, true)) => {
+                let addrs = self.advance(&bases, axis, i);
+                vector::emit_unrolled(self, plan, &addrs)
+            }
+            Some((_, i, false)) => {
+                let addrs = self.advance(&bases, axis, i);
+                self.store_point(&addrs)
+            }
+            None => {
+                let plan = self.vector_plan().expect("a carrying kernel is vectorised");
+                self.vector_inner(&plan, &bases)
+            }
+        };
+        self.row_values = saved_values;
+        self.needed = saved_needed;
+        self.row_splats = saved_splats;
+        self.prefetch_next = saved_prefetch;
+        result?;
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+        Ok(())
+    }
+
+    /// Hand this row's store pass to the next row (`Carry`).
+    fn defer_store(&mut self, bases: &[Value]) {
+        let carry = self.carry.as_ref().expect("a carrying kernel");
+        let (base_vars, value_vars, pending) =
+            (carry.bases.clone(), carry.values.clone(), carry.pending);
+        for (&v, &x) in base_vars.iter().zip(bases) {
+            self.b.def_var(v, x);
+        }
+        for (r, &v) in value_vars.iter().enumerate() {
+            let x = self.row_values[r].expect("every phase is finished");
+            self.b.def_var(v, x);
+        }
+        let yes = self.b.ins().iconst(types::I8, 1);
+        self.b.def_var(pending, yes);
     }
 
     /// All kept indices fixed: reduce over the trailing axes, phase by phase (a
@@ -632,7 +760,10 @@ impl<'a, 'b> Emitter<'a, 'b> {
             // Pass 1: every reduction (var accumulates its sum here).
             self.prefetch_next = (passes == 1).then_some(self.libcalls.prefetch_l2);
             passes += 1;
-            self.reduce_pass(kept, bases, &accs, None, pass_plan.as_ref())?;
+            self.carry_now = self.carry.is_some() && phase + 1 == phases;
+            let pass = self.reduce_pass(kept, bases, &accs, None, pass_plan.as_ref());
+            self.carry_now = false;
+            pass?;
             // Pass 2 for var: squared deviations from this chunk's (or row's) mean,
             // over data that pass 1 just brought into cache.
             if accs
@@ -677,7 +808,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
         }
         self.stash = Vec::new();
         self.prefetch_next = None;
-        if self.k.stores.iter().any(|s| s.phase.is_none()) {
+        if self.carry.is_some() {
+            self.defer_store(bases);
+        } else if self.k.stores.iter().any(|s| s.phase.is_none()) {
             self.needed = self.needs(
                 self.k
                     .stores
@@ -991,6 +1124,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
                         e.b.def_var(nan, seen);
                     }
                 }
+                if e.carry_now {
+                    e.carried_store(Some((plan, i, true)))?;
+                }
                 Ok(())
             })?;
             // Flush the sums of this block into the f64 accumulators, and the best
@@ -1106,7 +1242,11 @@ impl<'a, 'b> Emitter<'a, 'b> {
             if means.is_none() {
                 e.stash_point(&addrs, &vals);
             }
-            e.accumulate_point(accs, &vals, means)
+            e.accumulate_point(accs, &vals, means)?;
+            if e.carry_now {
+                e.carried_store(Some((plan, i, false)))?;
+            }
+            Ok(())
         })
     }
 

@@ -274,6 +274,8 @@ impl CpuCompiler {
                 prefetch_next: None,
                 column_row: None,
                 vectors: self.vectors,
+                carry: None,
+                carry_now: false,
             };
             e.emit()?;
             math_calls = libcalls.math.called_names();
