@@ -71,8 +71,7 @@ pub(crate) struct Emitter<'a, 'b> {
     pub vectors: bool,
     /// The helper with which the current pass, a second one over a row or a full
     /// reduction's chunk, prefetches the next row or chunk (`prefetch_next_row`), if
-    /// it does: `prefetch_l2` from a reduction pass, `prefetch` (into L1) from a row
-    /// kernel's final store pass.
+    /// it does: `prefetch_l2`, into L2.
     pub prefetch_next: Option<FuncRef>,
     /// A row kernel's deferred store pass (`Carry`), where it has one.
     pub carry: Option<Carry>,
@@ -508,9 +507,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// row, one step along the last kept axis (past the last row this asks for lines
     /// the kernel never reads, which is harmless); into L2 from a reduction pass (softmax's exp and sum, var's deviations), whose row and
     /// stashed values already fill a 32 KiB L1 (a 4096-long f32 row and its stashed exp
-    /// are 32 KiB), so that a fetch into L1 evicted what the pass had yet to read; into
-    /// L1 from the final store pass (`x - mean(x)`), where L2 measured slower
-    /// (docs/architecture.md, *Fetching the next row*). A full reduction whose second
+    /// are 32 KiB), so that a fetch into L1 evicted what the pass had yet to read
+    /// (docs/architecture.md, *Fetching the next row*; a row's store pass, which fetched
+    /// the next row into L1, now runs inside the next row's last pass, `Carry`). A full reduction whose second
     /// pass re-reads its chunk from L1 (var): the next chunk, `end - begin` steps
     /// further along the chunked axis, the chunk a thread usually runs next (rayon
     /// hands each thread a run of neighbouring chunks), into L2. Memory keeps streaming
@@ -818,15 +817,11 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     .filter(|s| s.phase.is_none())
                     .map(|s| s.value),
             );
-            // A row kernel's store pass fetches the next row into L1, where L2
-            // measured slower (`prefetch_next_row`); a full reduction's, its next chunk
-            // into L2, as its reduction passes do.
-            let helper = if self.k.reduced == rank {
-                self.libcalls.prefetch_l2
-            } else {
-                self.libcalls.prefetch
-            };
-            self.prefetch_next = (passes == 1).then_some(helper);
+            // A full reduction's store pass fetches its next chunk into L2, as its
+            // reduction passes do. (A vector row kernel's store pass is deferred into
+            // the next row's last pass, `Carry`, and fetches nothing.)
+            self.prefetch_next =
+                (passes == 1 && self.k.reduced == rank).then_some(self.libcalls.prefetch_l2);
             match &vplan {
                 Some(plan) => self.nest(kept, rank - 1, bases.to_vec(), &mut |e, addrs| {
                     e.vector_inner(plan, addrs)

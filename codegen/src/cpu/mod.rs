@@ -198,7 +198,6 @@ impl CpuCompiler {
     ) -> Result<CompiledKernel, CodegenError> {
         let start = Instant::now();
         let mut builder = JITBuilder::with_isa(self.isa.clone(), default_libcall_names());
-        builder.symbol("kiln_prefetch", kiln_prefetch as *const u8);
         builder.symbol("kiln_prefetch_l2", kiln_prefetch_l2 as *const u8);
         builder.symbol("kiln_prefetch_strided", kiln_prefetch_strided as *const u8);
         let mut module = JITModule::new(builder);
@@ -340,9 +339,6 @@ fn declare_libcalls(
     }
     sig.params.push(AbiParam::new(types::I64));
     sig.params.push(AbiParam::new(types::I64));
-    let prefetch = module
-        .declare_function("kiln_prefetch", Linkage::Import, &sig)
-        .map_err(|e| CodegenError::Cranelift(e.to_string()))?;
     let prefetch_l2 = module
         .declare_function("kiln_prefetch_l2", Linkage::Import, &sig)
         .map_err(|e| CodegenError::Cranelift(e.to_string()))?;
@@ -360,7 +356,6 @@ fn declare_libcalls(
         fmodf,
         fmod,
         prefetch_strided: module.declare_func_in_func(prefetch_strided, &mut ctx.func),
-        prefetch: module.declare_func_in_func(prefetch, &mut ctx.func),
         prefetch_l2: module.declare_func_in_func(prefetch_l2, &mut ctx.func),
         math,
     })
@@ -383,10 +378,9 @@ fn declare_libcalls(
 /// helpers below); elsewhere with the platform's own convention.
 const PREFETCH_PRESERVES_ALL: bool = cfg!(all(target_arch = "x86_64", not(windows)));
 
-/// `kiln_prefetch(start, bytes)`: ask L1 for the lines of `bytes` bytes from
-/// `start`; `kiln_prefetch_l2(start, bytes)` the same into L2 only, for data needed
-/// after the current working set, which a fetch into L1 would evict before its second
-/// pass; `kiln_prefetch_strided(start, stride, count)`: `count` lines `stride` bytes
+/// `kiln_prefetch_l2(start, bytes)`: ask L2 (not L1) for the lines of `bytes` bytes
+/// from `start`, for data needed after the current working set, which a fetch into L1
+/// would evict before its second pass; `kiln_prefetch_strided(start, stride, count)`: `count` lines `stride` bytes
 /// apart into L1 (a column of a row-major array, which the hardware prefetchers do not
 /// follow; `Emitter::prefetch_columns`). Each saves and restores the registers it
 /// uses (arguments in rdi, rsi, rdx).
@@ -415,7 +409,6 @@ mod prefetch {
             }
         };
     }
-    prefetch_run!(kiln_prefetch, "prefetcht0");
     prefetch_run!(kiln_prefetch_l2, "prefetcht1");
 
     #[unsafe(naked)]
@@ -443,9 +436,6 @@ mod prefetch {
 /// prefetchers alone).
 #[cfg(not(all(target_arch = "x86_64", not(windows))))]
 mod prefetch {
-    pub extern "C" fn kiln_prefetch(start: usize, bytes: usize) {
-        lines::<0>(start, 64, bytes.div_ceil(64));
-    }
     pub extern "C" fn kiln_prefetch_l2(start: usize, bytes: usize) {
         lines::<1>(start, 64, bytes.div_ceil(64));
     }
@@ -476,7 +466,7 @@ mod prefetch {
     }
 }
 
-use prefetch::{kiln_prefetch, kiln_prefetch_l2, kiln_prefetch_strided};
+use prefetch::{kiln_prefetch_l2, kiln_prefetch_strided};
 
 #[cfg(test)]
 mod tests {
@@ -487,6 +477,12 @@ mod tests {
     /// max over each row of a [rows, n] f32 input (strided rows), and, with
     /// `subtract`, `x - max` stored in a second pass.
     fn row_max_kernel(subtract: bool) -> Kernel {
+        row_kernel(ReduceOp::Max, subtract)
+    }
+
+    /// `op` over each row of a [rows, n] f32 input (strided rows), and, with
+    /// `subtract`, `x - op(x)` stored in a store pass.
+    fn row_kernel(op: ReduceOp, subtract: bool) -> Kernel {
         use Stride::{Other, Unit, Zero};
         let f32_arg = |output| Arg {
             dtype: DType::F32,
@@ -525,7 +521,7 @@ mod tests {
             instrs,
             stores,
             reductions: vec![Reduction {
-                op: ReduceOp::Max,
+                op,
                 value: Value(0),
                 access: 1,
                 correction_bits: 0,
@@ -584,18 +580,22 @@ mod tests {
             .expect("kept")
     }
 
-    /// A row kernel's second pass over the row (here `x - max`'s store pass, reading the
-    /// row from cache) calls `kiln_prefetch` for the next row; a single-pass row
-    /// reduction, which reads from memory anyway, calls nothing.
+    /// A row kernel's second pass over the row (here var's squared deviations, reading
+    /// the row from cache) calls a prefetch helper for the next row; a single-pass row
+    /// reduction, which reads from memory anyway, calls nothing, and neither does `x -
+    /// max`, whose store pass runs inside the next row's max pass (`Carry` in emit.rs),
+    /// its first.
     #[test]
     fn only_a_second_pass_over_a_row_prefetches_the_next_row() {
         if !vectors_here("only_a_second_pass_over_a_row_prefetches_the_next_row") {
             return;
         }
-        let two_pass = clif_of(&row_max_kernel(true));
+        let two_pass = clif_of(&row_kernel(ReduceOp::Var, false));
         let one_pass = clif_of(&row_max_kernel(false));
+        let deferred = clif_of(&row_max_kernel(true));
         assert!(two_pass.contains(" call "), "{two_pass}");
         assert!(!one_pass.contains(" call "), "{one_pass}");
+        assert!(!deferred.contains(" call "), "{deferred}");
     }
 
     /// `out = x.T` of f64 (`transposed`) or `out = x`: the transposed read walks tiles
@@ -703,10 +703,8 @@ mod tests {
     fn prefetch_helpers_preserve_every_register() {
         let data = [1u8; 4096];
         let start = data.as_ptr() as u64;
-        let helpers: [(&str, extern "C" fn(usize, usize)); 2] = [
-            ("kiln_prefetch", kiln_prefetch),
-            ("kiln_prefetch_l2", kiln_prefetch_l2),
-        ];
+        let helpers: [(&str, extern "C" fn(usize, usize)); 1] =
+            [("kiln_prefetch_l2", kiln_prefetch_l2)];
         let strided = kiln_prefetch_strided as extern "C" fn(usize, isize, usize) as usize;
         let calls = helpers
             .iter()
@@ -878,11 +876,9 @@ mod tests {
     #[test]
     fn prefetching_any_address_is_harmless() {
         let data = [1u8; 256];
-        for prefetch in [kiln_prefetch, kiln_prefetch_l2] {
-            prefetch(data.as_ptr() as usize, data.len());
-            prefetch(0, 4096);
-            prefetch(usize::MAX - 100, 1 << 20);
-        }
+        kiln_prefetch_l2(data.as_ptr() as usize, data.len());
+        kiln_prefetch_l2(0, 4096);
+        kiln_prefetch_l2(usize::MAX - 100, 1 << 20);
         kiln_prefetch_strided(data.as_ptr() as usize, 64, 4);
         kiln_prefetch_strided(data.as_ptr() as usize, -20_000, 100);
         kiln_prefetch_strided(usize::MAX - 100, 1 << 20, 100);

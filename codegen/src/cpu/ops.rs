@@ -44,9 +44,8 @@ pub fn clif_type(dtype: DType) -> Result<Type, Unsupported> {
 pub struct Libcalls {
     pub fmodf: FuncRef,
     pub fmod: FuncRef,
-    /// `kiln_prefetch(address, bytes)`.
-    pub prefetch: FuncRef,
-    /// `kiln_prefetch_l2(address, bytes)`: the same into L2 only.
+    /// `kiln_prefetch_l2(address, bytes)`: the lines of `bytes` bytes from `address`
+    /// into L2.
     pub prefetch_l2: FuncRef,
     /// `kiln_prefetch_strided(address, stride_bytes, count)`.
     pub prefetch_strided: FuncRef,
