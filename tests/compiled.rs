@@ -3457,9 +3457,11 @@ fn costly_kernels_in_small_chunks_agree_with_the_interpreter() {
 /// A row kernel's store pass runs one row late, inside the next row's last reduction
 /// pass, and the chunk's last row's after its rows (`Carry` in
 /// codegen/src/cpu/emit.rs). Over rows in several chunks (a ragged last one), rank 3,
-/// single rows, empty rows and rows shorter than a vector step, with an [N, 1] partner
-/// and a strided view: exact ops give the interpreter's bits, fused and eager, and
-/// softmax the same bits on 1, 2 and 8 threads.
+/// single rows, empty rows (sums only: a max over none is an error), no rows and rows
+/// shorter than a vector step, with an [N, 1] partner, a strided view, int32 rows and a
+/// store pass that computes exp: exact ops give the interpreter's bits, fused and
+/// eager, sums and exp agree within rounding, and softmax gives the same bits on 1, 2
+/// and 8 threads.
 #[test]
 fn deferred_row_store_passes_agree_with_the_interpreter() {
     let shapes: &[&[usize]] = &[
@@ -3487,6 +3489,28 @@ fn deferred_row_store_passes_agree_with_the_interpreter() {
                 idx.extend(vec![SliceArg::from(..); last]);
                 x.slice(&idx).unwrap()
             };
+            let tol = if dtype == DType::F32 { 1e-6 } else { 1e-13 };
+            // Any row length, empty ones too (a sum over none is 0), and a store pass
+            // that computes a function.
+            let close: Vec<(&str, Build)> = vec![
+                (
+                    "x - sum(x)",
+                    Box::new(move || (x - &kiln::sum(x, rows()).unwrap()).unwrap()),
+                ),
+                (
+                    "exp(x - mean(x))",
+                    Box::new(move || {
+                        let m = kiln::mean(x, rows()).unwrap();
+                        kiln::exp(&(x - &m).unwrap()).unwrap()
+                    }),
+                ),
+            ];
+            for (name, build) in &close {
+                let what = format!("{name} of {dtype:?} {shape:?}");
+                agrees_with_interpreter(&what, build.as_ref(), Some(tol));
+            }
+            let ints = typed(data(n, 140 + si as u64), shape, DType::I32);
+            let ints = &ints;
             let builds: Vec<(&str, Build)> = vec![
                 (
                     "x - max(x) + c",
@@ -3494,6 +3518,10 @@ fn deferred_row_store_passes_agree_with_the_interpreter() {
                         let m = kiln::max(x, rows()).unwrap();
                         ((x - &m).unwrap() + c).unwrap()
                     }),
+                ),
+                (
+                    "i - max(i), int32",
+                    Box::new(move || (ints - &kiln::max(ints, rows()).unwrap()).unwrap()),
                 ),
                 (
                     "x / max(|x|), every other row",

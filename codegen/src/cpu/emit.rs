@@ -667,13 +667,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             .iter()
             .map(|&v| Some(self.b.use_var(v)))
             .collect();
-        let needed = self.needs(
-            self.k
-                .stores
-                .iter()
-                .filter(|s| s.phase.is_none())
-                .map(|s| s.value),
-        );
+        let needed = self.store_needed();
         let saved_values = std::mem::replace(&mut self.row_values, values);
         let saved_needed = std::mem::replace(&mut self.needed, needed);
         let saved_splats = std::mem::take(&mut self.row_splats);
@@ -701,6 +695,23 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
         Ok(())
+    }
+
+    /// The instructions the store pass (the stores of no phase) needs.
+    fn store_needed(&self) -> Vec<bool> {
+        self.needs(
+            self.k
+                .stores
+                .iter()
+                .filter(|s| s.phase.is_none())
+                .map(|s| s.value),
+        )
+    }
+
+    /// Whether the store pass (the stores of no phase) computes a transcendental.
+    fn store_computes_function(&self) -> bool {
+        let needed = self.store_needed();
+        (0..self.k.instrs.len()).any(|i| needed[i] && vector::is_function(&self.k.instrs[i].0))
     }
 
     /// Hand this row's store pass to the next row (`Carry`).
@@ -753,13 +764,16 @@ impl<'a, 'b> Emitter<'a, 'b> {
             );
             self.stash = stash;
             let accs = self.init_accs(&sel)?;
-            let pass_plan = vplan
-                .as_ref()
-                .map(|p| vector::for_pass(p, self.computes_function()));
+            // The pass that carries the previous row's store pass (`Carry`) emits that
+            // body too, at the pass's unroll: two where either computes a function.
+            let carries_here = self.carry.is_some() && phase + 1 == phases;
+            let function =
+                self.computes_function() || carries_here && self.store_computes_function();
+            let pass_plan = vplan.as_ref().map(|p| vector::for_pass(p, function));
             // Pass 1: every reduction (var accumulates its sum here).
             self.prefetch_next = (passes == 1).then_some(self.libcalls.prefetch_l2);
             passes += 1;
-            self.carry_now = self.carry.is_some() && phase + 1 == phases;
+            self.carry_now = carries_here;
             let pass = self.reduce_pass(kept, bases, &accs, None, pass_plan.as_ref());
             self.carry_now = false;
             pass?;
@@ -810,13 +824,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         if self.carry.is_some() {
             self.defer_store(bases);
         } else if self.k.stores.iter().any(|s| s.phase.is_none()) {
-            self.needed = self.needs(
-                self.k
-                    .stores
-                    .iter()
-                    .filter(|s| s.phase.is_none())
-                    .map(|s| s.value),
-            );
+            self.needed = self.store_needed();
             // A full reduction's store pass fetches its next chunk into L2, as its
             // reduction passes do. (A vector row kernel's store pass is deferred into
             // the next row's last pass, `Carry`, and fetches nothing.)
