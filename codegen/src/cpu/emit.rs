@@ -505,15 +505,16 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// reads along it, at the same point of the next row or chunk, with `helper` (the
     /// pass's `prefetch_next`). A row kernel (one reduced axis, the last): the next
     /// row, one step along the last kept axis (past the last row this asks for lines
-    /// the kernel never reads, which is harmless); into L2 from a reduction pass (softmax's exp and sum, var's deviations), whose row and
-    /// stashed values already fill a 32 KiB L1 (a 4096-long f32 row and its stashed exp
-    /// are 32 KiB), so that a fetch into L1 evicted what the pass had yet to read
-    /// (docs/architecture.md, *Fetching the next row*; a row's store pass, which fetched
-    /// the next row into L1, now runs inside the next row's last pass, `Carry`). A full reduction whose second
-    /// pass re-reads its chunk from L1 (var): the next chunk, `end - begin` steps
-    /// further along the chunked axis, the chunk a thread usually runs next (rayon
-    /// hands each thread a run of neighbouring chunks), into L2. Memory keeps streaming
-    /// while the pass runs.
+    /// the kernel never reads, which is harmless), into L2 from a second reduction pass
+    /// (softmax's exp and sum, var's deviations), whose row and stashed values already
+    /// fill a 32 KiB L1 (a 4096-long f32 row and its stashed exp are 32 KiB), so that a
+    /// fetch into L1 evicted what the pass had yet to read (docs/architecture.md,
+    /// *Fetching the next row*; a row's store pass, which fetched the next row into L1,
+    /// now runs inside the next row's last pass, `Carry`). A full reduction whose
+    /// second pass re-reads its chunk from L1 (var): the next chunk, `end - begin`
+    /// steps further along the chunked axis, the chunk a thread usually runs next
+    /// (rayon hands each thread a run of neighbouring chunks), into L2. Memory keeps
+    /// streaming while the pass runs.
     fn prefetch_next_row(&mut self, helper: FuncRef, bases: &[Value], j: Value, n: i64) {
         let rank = self.k.rank;
         // The axis to step along and how far (None: one step).
