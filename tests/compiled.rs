@@ -3511,17 +3511,13 @@ fn deferred_row_store_passes_agree_with_the_interpreter() {
             }
             let ints = typed(data(n, 140 + si as u64), shape, DType::I32);
             let ints = &ints;
-            let builds: Vec<(&str, Build)> = vec![
+            let mut builds: Vec<(&str, Build)> = vec![
                 (
                     "x - max(x) + c",
                     Box::new(move || {
                         let m = kiln::max(x, rows()).unwrap();
                         ((x - &m).unwrap() + c).unwrap()
                     }),
-                ),
-                (
-                    "i - max(i), int32",
-                    Box::new(move || (ints - &kiln::max(ints, rows()).unwrap()).unwrap()),
                 ),
                 (
                     "x / max(|x|), every other row",
@@ -3540,6 +3536,13 @@ fn deferred_row_store_passes_agree_with_the_interpreter() {
                     }),
                 ),
             ];
+            if dtype == DType::F64 {
+                // int32 rows do not depend on the float dtype: once.
+                builds.push((
+                    "i - max(i), int32",
+                    Box::new(move || (ints - &kiln::max(ints, rows()).unwrap()).unwrap()),
+                ));
+            }
             for (name, build) in &builds {
                 if shape[last] == 0 {
                     continue; // max over an empty row is an error, not a value

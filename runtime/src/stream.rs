@@ -44,8 +44,9 @@ static MIN_BYTES: AtomicUsize = AtomicUsize::new(0);
 /// `KILN_STREAM_MIN_BYTES` (a positive number of bytes; anything else is ignored), or
 /// what `set_min_bytes` set. Smaller outputs may still be in the cache when the next
 /// step reads them, which a non-temporal store would forfeit: on the machine of
-/// docs/benchmarks.md (32 MiB of L3), eager `(x + 1) * 2` over f64 took 1.29 ms streamed against 1.05 plain at 2M elements (16 MiB per
-/// array), 2.60 against 2.83–2.89 at 4M (32 MiB) and 6.35 against 8.15 at 10M.
+/// docs/benchmarks.md (32 MiB of L3), eager `(x + 1) * 2` over f64 took 1.29 ms
+/// streamed against 1.05 plain at 2M elements (16 MiB per array), 2.60 against
+/// 2.83–2.89 at 4M (32 MiB) and 6.35 against 8.15 at 10M.
 pub fn min_bytes() -> usize {
     match MIN_BYTES.load(Ordering::Relaxed) {
         0 => {

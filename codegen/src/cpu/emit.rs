@@ -86,6 +86,7 @@ pub(crate) struct Emitter<'a, 'b> {
 /// (the stashed values, its inputs, its reductions' results), and writes only its own
 /// row, so moving it changes no value; what it gains is overlap: one pass's division
 /// and stores run on other units than the next pass's arithmetic.
+#[derive(Clone)]
 pub struct Carry {
     /// Per access, the previous row's base.
     bases: Vec<Variable>,
@@ -550,7 +551,12 @@ impl<'a, 'b> Emitter<'a, 'b> {
 
     /// Whether the values this pass needs include a transcendental function.
     pub(super) fn computes_function(&self) -> bool {
-        (0..self.k.instrs.len()).any(|i| self.needed[i] && vector::is_function(&self.k.instrs[i].0))
+        self.any_function(&self.needed)
+    }
+
+    /// Whether the instructions marked in `needed` include a transcendental function.
+    fn any_function(&self, needed: &[bool]) -> bool {
+        (0..self.k.instrs.len()).any(|i| needed[i] && vector::is_function(&self.k.instrs[i].0))
     }
 
     /// Touch `PRIME_LINES` cache lines of every stream (`streams`: loads that move by
@@ -655,16 +661,15 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// axis (`Some((plan, i, vector))`: the vectors at i, or the element at i), or the
     /// whole row (`None`, after the last row of the chunk).
     fn carried_store(&mut self, at: Option<(&VectorPlan, Value, bool)>) -> Result<(), Unsupported> {
-        let carry = self.carry.as_ref().expect("a carrying kernel");
-        let (base_vars, value_vars, pending) =
-            (carry.bases.clone(), carry.values.clone(), carry.pending);
+        let carry = self.carry.clone().expect("a carrying kernel");
         let go = self.b.create_block();
         let done = self.b.create_block();
-        let waits = self.b.use_var(pending);
+        let waits = self.b.use_var(carry.pending);
         self.b.ins().brif(waits, go, &[], done, &[]);
         self.b.switch_to_block(go);
-        let bases: Vec<Value> = base_vars.iter().map(|&v| self.b.use_var(v)).collect();
-        let values = value_vars
+        let bases: Vec<Value> = carry.bases.iter().map(|&v| self.b.use_var(v)).collect();
+        let values = carry
+            .values
             .iter()
             .map(|&v| Some(self.b.use_var(v)))
             .collect();
@@ -711,24 +716,21 @@ impl<'a, 'b> Emitter<'a, 'b> {
 
     /// Whether the store pass (the stores of no phase) computes a transcendental.
     fn store_computes_function(&self) -> bool {
-        let needed = self.store_needed();
-        (0..self.k.instrs.len()).any(|i| needed[i] && vector::is_function(&self.k.instrs[i].0))
+        self.any_function(&self.store_needed())
     }
 
     /// Hand this row's store pass to the next row (`Carry`).
     fn defer_store(&mut self, bases: &[Value]) {
-        let carry = self.carry.as_ref().expect("a carrying kernel");
-        let (base_vars, value_vars, pending) =
-            (carry.bases.clone(), carry.values.clone(), carry.pending);
-        for (&v, &x) in base_vars.iter().zip(bases) {
+        let carry = self.carry.clone().expect("a carrying kernel");
+        for (&v, &x) in carry.bases.iter().zip(bases) {
             self.b.def_var(v, x);
         }
-        for (r, &v) in value_vars.iter().enumerate() {
+        for (r, &v) in carry.values.iter().enumerate() {
             let x = self.row_values[r].expect("every phase is finished");
             self.b.def_var(v, x);
         }
         let yes = self.b.ins().iconst(types::I8, 1);
-        self.b.def_var(pending, yes);
+        self.b.def_var(carry.pending, yes);
     }
 
     /// All kept indices fixed: reduce over the trailing axes, phase by phase (a

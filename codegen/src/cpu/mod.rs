@@ -380,10 +380,10 @@ const PREFETCH_PRESERVES_ALL: bool = cfg!(all(target_arch = "x86_64", not(window
 
 /// `kiln_prefetch_l2(start, bytes)`: ask L2 (not L1) for the lines of `bytes` bytes
 /// from `start`, for data needed after the current working set, which a fetch into L1
-/// would evict before its second pass; `kiln_prefetch_strided(start, stride, count)`: `count` lines `stride` bytes
-/// apart into L1 (a column of a row-major array, which the hardware prefetchers do not
-/// follow; `Emitter::prefetch_columns`). Each saves and restores the registers it
-/// uses (arguments in rdi, rsi, rdx).
+/// would evict before its second pass; `kiln_prefetch_strided(start, stride, count)`:
+/// `count` lines `stride` bytes apart into L1 (a column of a row-major array, which
+/// the hardware prefetchers do not follow; `Emitter::prefetch_columns`). Each saves
+/// and restores the registers it uses (arguments in rdi, rsi, rdx).
 #[cfg(all(target_arch = "x86_64", not(windows)))]
 mod prefetch {
     macro_rules! prefetch_run {
