@@ -230,7 +230,7 @@ fn a_special_value_in_one_unrolled_vector_leaves_the_other_lanes_alone() {
     // every vector of the step through the slow path, which must give the other lanes
     // exactly their fast-path values.
     type F = fn(&Array) -> kiln::Result<Array>;
-    let funcs: [(&str, F); 10] = [
+    let funcs: [(&str, F); 14] = [
         // Kernels that call pow unroll four vectors, the others two.
         ("pow(x, 1.7)", |a| kiln::pow(a, 1.7)),
         ("pow(2.3, x)", |a| kiln::pow(2.3, a)),
@@ -244,6 +244,12 @@ fn a_special_value_in_one_unrolled_vector_leaves_the_other_lanes_alone() {
         ("tanh", kiln::tanh),
         ("sin", kiln::sin),
         ("asinh", kiln::asinh),
+        // sinh and cosh skip their exponential where no lane is at least 1: x - 1 puts
+        // the other lanes below 1 and most specials above.
+        ("sinh", kiln::sinh),
+        ("cosh", kiln::cosh),
+        ("sinh(x - 1)", |a| kiln::sinh(&(a - 1.0)?)),
+        ("cosh(x - 1)", |a| kiln::cosh(&(a - 1.0)?)),
     ];
     let specials = [
         f64::NAN,
