@@ -52,6 +52,14 @@ fn sum_mean_and_var_are_bitwise_equal_on_1_2_and_8_threads() {
         Box::new(move || {
             kiln::sum(&kiln::reshape(&f32_input(n - 1), [750_000, 4]).unwrap(), 0).unwrap()
         }),
+        // A costly body: a modest array in several smaller chunks (`chunk_for_work`).
+        Box::new(move || {
+            let mut y = kiln::astype(&f32_input(100_003), DType::F64).unwrap();
+            for _ in 0..8 {
+                y = (&kiln::sin(&y).unwrap() + 0.25).unwrap();
+            }
+            kiln::sum(&y, ()).unwrap()
+        }),
     ];
     for build in &builds {
         let one = bits_on_threads(1, build.as_ref());

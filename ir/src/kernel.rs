@@ -152,8 +152,8 @@ impl Kernel {
     /// A rough cost of the body per loop point, in units of a cheap operation (an add,
     /// a load, a store): a division or square root counts 4, a transcendental function
     /// 40 (sin and exp take tens of cheap operations' time). The runtime sizes the
-    /// chunks of every kernel but a full reduction by it, so that a costly body on a
-    /// modest array still runs on every core.
+    /// chunks of every kernel but a full var by it, so that a costly body on a modest
+    /// array still runs on every core.
     pub fn work_per_point(&self) -> u64 {
         use crate::op::{BinaryOp as B, UnaryOp as U};
         let instr = |i: &Instr| -> u64 {

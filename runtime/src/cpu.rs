@@ -316,14 +316,12 @@ fn run_kernel(
         return Ok(());
     }
     // A full var makes two passes over each chunk; chunks that fit in L1 let the
-    // second pass run while the prefetchers keep streaming the next one in.
-    // A full reduction's chunks are the order of its partial sums: they keep their
-    // size. Other kernels' chunks are sets of whole output points, so their sizes
-    // change no result.
+    // second pass run while the prefetchers keep streaming the next one in. Other
+    // kernels get chunks sized by their body's work (`chunk_for_work`). A full
+    // reduction's chunks order its partial sums, so their size, like everything else
+    // about them, depends on the kernel and the sizes only, never on the threads.
     let chunk_elements = if full_reduction && k.reductions.iter().any(|r| r.op == ReduceOp::Var) {
         VAR_CHUNK_ELEMENTS
-    } else if full_reduction {
-        CHUNK_ELEMENTS
     } else {
         chunk_for_work(k)
     };
@@ -370,13 +368,15 @@ const CHUNK_WORK: u64 = 256;
 /// Least points per chunk of a costly kernel.
 const MIN_CHUNK_ELEMENTS: usize = 1 << 12;
 
-/// Loop points per chunk of a kernel other than a full reduction: `CHUNK_ELEMENTS` for
+/// Loop points per chunk of a kernel (but a full var): `CHUNK_ELEMENTS` for
 /// a light body (a memory-bound loop, where larger chunks stream best), fewer for a
 /// costly one, so that chunks take about as long as a light body's and a modest array
 /// of costly work still runs on every core (a 100-op chain of sin and arithmetic on
 /// 100 000 f64 was one chunk on one thread: 22.5 ms, against 13.1 with four chunks).
 /// Such chunks hold whole output points (elements, rows of a row reduction, positions
-/// of a column reduction), so their size changes no result.
+/// of a column reduction), so their size changes no result, except a full
+/// reduction's: its chunks order its partial sums, and a costly body sums in more
+/// (smaller) chunks than a light one, in the same fixed pairwise order.
 fn chunk_for_work(k: &kiln_ir::kernel::Kernel) -> usize {
     let work = k.work_per_point().max(1);
     if work <= CHUNK_WORK {
