@@ -3577,3 +3577,86 @@ fn deferred_row_store_passes_agree_with_the_interpreter() {
         }
     }
 }
+
+/// i64 values read only to become f32 (`astype(arange(n), float32)`) are loaded four
+/// to a vector in an f32 plan, each converted on its own: bit for bit the
+/// interpreter's conversion (rounded once) for values at the edges of f32's and f64's
+/// integers (ties at 2^25 + 2, 2^53 ± 1, MIN, MAX), in contiguous, strided,
+/// broadcast and [N, 1] operands, fused with f32 arithmetic, summed, and beside an
+/// i64 that is also used otherwise (which keeps the kernel off this path).
+#[test]
+fn i64_to_f32_in_f32_lanes_agrees_with_the_interpreter() {
+    let mut edges: Vec<i64> = vec![
+        i64::MIN,
+        i64::MIN + 1,
+        i64::MAX,
+        i64::MAX - 1,
+        0,
+        1,
+        -1,
+        (1 << 24) + 1,
+        (1 << 25) + 2,
+        (1 << 25) + 6,
+        -((1 << 25) + 2),
+        (1 << 53) + 1,
+        (1 << 53) - 1,
+        -(1 << 53) - 1,
+        (1 << 62) + (1 << 38) + 1,
+        123_456_789_123,
+    ];
+    edges.extend(data(83, 91).iter().map(|x| (x * 1e15) as i64));
+    for n in [0usize, 1, 3, 4, 5, 8, 9, 17, 37, edges.len()] {
+        let v: Vec<i64> = edges.iter().cycle().take(n).copied().collect();
+        let x = kiln::from_vec(v, [n]).unwrap();
+        let y = typed(data(n, 92), &[n], DType::F32);
+        let f32_of = |a: &Array| kiln::astype(a, DType::F32).unwrap();
+        let cases: Vec<(&str, Build)> = vec![
+            ("astype", Box::new(|| f32_of(&x))),
+            (
+                "astype * 1.5 + y",
+                Box::new(|| ((&f32_of(&x) * 1.5).unwrap() + &y).unwrap()),
+            ),
+            (
+                "every other element",
+                Box::new(|| f32_of(&x.slice([SliceArg::from(..).step(2)]).unwrap())),
+            ),
+            (
+                "a 0-d i64 beside y",
+                Box::new(|| {
+                    let s = kiln::from_vec(vec![(1i64 << 25) + 2], []).unwrap();
+                    (&f32_of(&s) + &y).unwrap()
+                }),
+            ),
+            (
+                "i64 also added in i64",
+                Box::new(|| {
+                    let z = (&x + &x).unwrap();
+                    (&f32_of(&x) + &f32_of(&z)).unwrap()
+                }),
+            ),
+        ];
+        for (what, build) in &cases {
+            agrees_with_interpreter(&format!("{what}, n = {n}"), build.as_ref(), None);
+        }
+        if n > 0 {
+            let m = 4.min(n);
+            let col = kiln::reshape(
+                &x.slice([SliceArg::from(..m as i64)]).unwrap(),
+                [m as i64, 1],
+            );
+            let col = col.unwrap();
+            let row = typed(data(37, 93), &[1, 37], DType::F32);
+            agrees_with_interpreter(
+                &format!("[{m}, 1] i64 column times an f32 row, n = {n}"),
+                &|| (&f32_of(&col) * &row).unwrap(),
+                None,
+            );
+            // A float sum is not an exact op: within its accuracy of the interpreter's.
+            agrees_with_interpreter(
+                &format!("sum, n = {n}"),
+                &|| kiln::sum(&(&f32_of(&x) * 1e-12).unwrap(), ()).unwrap(),
+                Some(1e-6),
+            );
+        }
+    }
+}
