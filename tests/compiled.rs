@@ -3579,11 +3579,11 @@ fn deferred_row_store_passes_agree_with_the_interpreter() {
 }
 
 /// i64 values read only to become f32 (`astype(arange(n), float32)`) are loaded four
-/// to a vector in an f32 plan, each converted on its own: bit for bit the
-/// interpreter's conversion (rounded once) for values at the edges of f32's and f64's
-/// integers (ties at 2^25 + 2, 2^53 ± 1, MIN, MAX), in contiguous, strided,
-/// broadcast and [N, 1] operands, fused with f32 arithmetic, summed, and beside an
-/// i64 that is also used otherwise (which keeps the kernel off this path).
+/// to a vector in an f32 plan, each converted on its own; in an f64 plan (an i64 also
+/// used otherwise, or f64 values beside) each lane pair is converted the same way:
+/// bit for bit the interpreter's conversion (rounded once) for values at the edges of
+/// f32's and f64's integers (ties at 2^25 + 2, 2^53 ± 1, MIN, MAX), in contiguous,
+/// strided, broadcast and [N, 1] operands, fused with f32 arithmetic, and summed.
 #[test]
 fn i64_to_f32_in_f32_lanes_agrees_with_the_interpreter() {
     let mut edges: Vec<i64> = vec![
@@ -3632,6 +3632,13 @@ fn i64_to_f32_in_f32_lanes_agrees_with_the_interpreter() {
                 Box::new(|| {
                     let z = (&x + &x).unwrap();
                     (&f32_of(&x) + &f32_of(&z)).unwrap()
+                }),
+            ),
+            (
+                "beside f64",
+                Box::new(|| {
+                    let w = kiln::astype(&x, DType::F64).unwrap();
+                    (&kiln::astype(&f32_of(&x), DType::F64).unwrap() - &w).unwrap()
                 }),
             ),
         ];

@@ -388,8 +388,7 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
                     || (float(from) || from == DType::Bool)
                         && (float(*dtype) || *dtype == DType::Bool)
                     || ((from == DType::I32 || is_narrow(from)) && float(*dtype))
-                    || (from == DType::I64 && *dtype == DType::F64)
-                    || (from == DType::I64 && *dtype == plan_dtype && plan_dtype == DType::F32)
+                    || (from == DType::I64 && float(*dtype))
             }
             Instr::Reduced { .. } => *dtype == plan_dtype,
         };
@@ -1351,6 +1350,20 @@ fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x
         (DType::I32, DType::F64) => {
             let wide = e.b.ins().swiden_low(x);
             e.b.ins().fcvt_from_sint(types::F64X2, wide)
+        }
+        // i64 to f32 in an f64 plan: each lane rounded once (`cvtsi2ss`), the pair in
+        // the low half (`VectorPlan::half`).
+        (DType::I64, DType::F32) => {
+            let mut v = None;
+            for lane in 0..2 {
+                let x = e.b.ins().extractlane(x, lane);
+                let x = e.b.ins().fcvt_from_sint(types::F32, x);
+                v = Some(match v {
+                    None => e.b.ins().scalar_to_vector(types::F32X4, x),
+                    Some(v) => e.b.ins().insertlane(v, x, lane),
+                });
+            }
+            copy_low_half(e, v.expect("two lanes"))
         }
         (DType::I32 | DType::I64, _) => e.b.ins().fcvt_from_sint(plan.vty(to), x),
         (DType::Bool, _) => {
