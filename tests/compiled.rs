@@ -3667,3 +3667,87 @@ fn i64_to_f32_in_f32_lanes_agrees_with_the_interpreter() {
         }
     }
 }
+
+/// Floats converted to i32 and i64 in vectors (four f32 lanes to i32 at once, other
+/// pairs lane by lane): truncated toward zero and saturated, NaN to 0, bit for bit the
+/// interpreter's, for values at the edges of both integer ranges (±2^31 and ±2^63 and
+/// their neighbours, ±0.5, ±inf, NaN, huge, subnormal), at lengths around the vector
+/// steps, from strided and [N, 1] operands, and with arithmetic before and after.
+#[test]
+fn float_to_int_casts_in_vectors_agree_with_the_interpreter() {
+    let mut edges: Vec<f64> = vec![
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        0.0,
+        -0.0,
+        0.5,
+        -0.5,
+        0.99,
+        -1.5,
+        2147483647.0,
+        2147483647.5,
+        2147483648.0,
+        -2147483648.0,
+        -2147483648.5,
+        -2147483649.0,
+        9.223372036854775e18,
+        9.223372036854776e18,
+        -9.223372036854776e18,
+        -9.3e18,
+        1e300,
+        -1e300,
+        5e-324,
+        16777217.0,
+    ];
+    edges.extend(data(61, 94).iter().map(|x| x * 3e9));
+    let ints = |a: &Array, mode: Mode| -> Vec<i64> {
+        a.compute_with(mode).unwrap();
+        kiln::astype(a, DType::I64)
+            .unwrap()
+            .compute_with(Mode::Interpreter)
+            .unwrap()
+            .to_vec::<i64>()
+            .unwrap()
+    };
+    for from in [DType::F32, DType::F64] {
+        for to in [DType::I32, DType::I64] {
+            for n in [1usize, 3, 4, 5, 8, 9, 17, edges.len()] {
+                let v: Vec<f64> = edges.iter().cycle().take(n).copied().collect();
+                let x = typed(v, &[n], from);
+                let cases: Vec<(&str, Build)> = vec![
+                    ("astype", Box::new(|| kiln::astype(&x, to).unwrap())),
+                    (
+                        "astype(x * 0.75) + 3",
+                        Box::new(|| {
+                            let y = kiln::astype(&(&x * 0.75).unwrap(), to).unwrap();
+                            (&y + 3i64).unwrap()
+                        }),
+                    ),
+                    (
+                        "every other element",
+                        Box::new(|| {
+                            let y = x.slice([SliceArg::from(..).step(2)]).unwrap();
+                            kiln::astype(&y, to).unwrap()
+                        }),
+                    ),
+                    (
+                        "an [N, 1] column beside a row",
+                        Box::new(|| {
+                            let col = kiln::reshape(&x, [n as i64, 1]).unwrap();
+                            let row = typed(vec![0.25, -3.5, 7.0], &[1, 3], from);
+                            kiln::astype(&(&col + &row).unwrap(), to).unwrap()
+                        }),
+                    ),
+                ];
+                for (what, build) in &cases {
+                    let want = ints(&build(), Mode::Interpreter);
+                    for mode in [Mode::Fused, Mode::Eager] {
+                        let got = ints(&build(), mode);
+                        assert_eq!(got, want, "{what}: {from} -> {to}, n = {n} ({mode:?})");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -332,7 +332,7 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
         let arg = k.accesses[s.access].arg;
         let dtype = k.dtype(s.value);
         if k.accesses[s.access].strides[axis] != Stride::Unit
-            || !(float(dtype) || dtype == DType::Bool || integers && lane_int(dtype))
+            || !(float(dtype) || dtype == DType::Bool || int(dtype) || integers && lane_int(dtype))
             || k.args[arg].dtype != dtype
         {
             return None;
@@ -389,6 +389,7 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
                         && (float(*dtype) || *dtype == DType::Bool)
                     || ((from == DType::I32 || is_narrow(from)) && float(*dtype))
                     || (from == DType::I64 && float(*dtype))
+                    || (float(from) && int(*dtype))
             }
             Instr::Reduced { .. } => *dtype == plan_dtype,
         };
@@ -1366,6 +1367,29 @@ fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x
             copy_low_half(e, v.expect("two lanes"))
         }
         (DType::I32 | DType::I64, _) => e.b.ins().fcvt_from_sint(plan.vty(to), x),
+        // Floats to i32 or i64: truncated toward zero and saturated, NaN to 0 (Rust's
+        // `as`, the scalar loop's `fcvt_to_sint_sat`): four f32 lanes to i32 at once
+        // (`cvttps2dq` and its fix-ups), else lane by lane (x64 has no packed form of
+        // the others before AVX-512).
+        (DType::F32, DType::I32) if plan.lanes == 4 => e.b.ins().fcvt_to_sint_sat(types::I32X4, x),
+        (DType::F32 | DType::F64, DType::I32 | DType::I64) => {
+            let vty = plan.vty(to);
+            let mut v = None;
+            for lane in 0..plan.lanes as u8 {
+                let y = e.b.ins().extractlane(x, lane);
+                let y = e.b.ins().fcvt_to_sint_sat(vty.lane_type(), y);
+                v = Some(match v {
+                    None => e.b.ins().scalar_to_vector(vty, y),
+                    Some(v) => e.b.ins().insertlane(v, y, lane),
+                });
+            }
+            let v = v.expect("at least one lane");
+            if plan.half(to) {
+                copy_low_half(e, v)
+            } else {
+                v
+            }
+        }
         (DType::Bool, _) => {
             let vty = plan.vty(to);
             let m = mask_as(e, x, bits, vty.lane_bits());
