@@ -52,9 +52,10 @@ fn sum_mean_and_var_are_bitwise_equal_on_1_2_and_8_threads() {
         Box::new(move || {
             kiln::sum(&kiln::reshape(&f32_input(n - 1), [750_000, 4]).unwrap(), 0).unwrap()
         }),
-        // A costly body: a modest array in several smaller chunks (`chunk_for_work`).
+        // A costly body (about 330 work units a point): chunks of about 101 000 points
+        // (`chunk_for_work`), four of them here, the last ragged.
         Box::new(move || {
-            let mut y = kiln::astype(&f32_input(100_003), DType::F64).unwrap();
+            let mut y = kiln::astype(&f32_input(400_003), DType::F64).unwrap();
             for _ in 0..8 {
                 y = (&kiln::sin(&y).unwrap() + 0.25).unwrap();
             }
@@ -253,7 +254,8 @@ fn a_special_value_in_one_unrolled_vector_leaves_the_other_lanes_alone() {
         ("sin", kiln::sin),
         ("asinh", kiln::asinh),
         // sinh and cosh skip their exponential where no lane is at least 1: x - 1 puts
-        // the other lanes below 1 and most specials above.
+        // most other lanes below 1 (the data lie in [-0.7, 1.3)), and most specials
+        // at or above it.
         ("sinh", kiln::sinh),
         ("cosh", kiln::cosh),
         ("sinh(x - 1)", |a| kiln::sinh(&(a - 1.0)?)),
@@ -271,13 +273,14 @@ fn a_special_value_in_one_unrolled_vector_leaves_the_other_lanes_alone() {
     let n = 37; // several unrolled steps and a scalar tail, for both widths
     let base: Vec<f64> = data(n, 21).into_iter().map(|x| x + 1.0).collect();
     for dtype in [DType::F32, DType::F64] {
-        let arr = |v: &[f64]| {
-            let a = kiln::from_vec(v.to_vec(), [v.len()]).unwrap();
-            kiln::astype(&a, dtype).unwrap()
-        };
+        // The input computed, and the result widened by the interpreter, so that the
+        // kernel under test is the function alone in its dtype's lanes (four f32 lanes,
+        // not f32 values in an f64 kernel's halves).
+        let arr = |v: &[f64]| typed(v.to_vec(), &[v.len()], dtype);
         let values = |a: Array, mode: Mode| -> Vec<f64> {
-            let a = kiln::astype(&a, DType::F64).unwrap();
             a.compute_with(mode).unwrap();
+            let a = kiln::astype(&a, DType::F64).unwrap();
+            a.compute_with(Mode::Interpreter).unwrap();
             a.to_vec::<f64>().unwrap()
         };
         for (name, f) in funcs {
@@ -3665,6 +3668,24 @@ fn i64_to_f32_in_f32_lanes_agrees_with_the_interpreter() {
                 Some(1e-6),
             );
         }
+        if n == edges.len() {
+            // Row and column reductions and argmax of the converted random values.
+            let m = x.slice([SliceArg::from(16..96)]).unwrap();
+            let m = kiln::reshape(&m, [8, 10]).unwrap();
+            let scaled = || (&f32_of(&m) * 1e-12).unwrap();
+            for axis in [0, 1] {
+                agrees_with_interpreter(
+                    &format!("sum over axis {axis}"),
+                    &|| kiln::sum(&scaled(), axis).unwrap(),
+                    Some(1e-6),
+                );
+                agrees_with_interpreter(
+                    &format!("argmax over axis {axis}"),
+                    &|| kiln::argmax(&f32_of(&m), ReduceOpts::new().axis(axis)).unwrap(),
+                    None,
+                );
+            }
+        }
     }
 }
 
@@ -3732,10 +3753,31 @@ fn float_to_int_casts_in_vectors_agree_with_the_interpreter() {
                         }),
                     ),
                     (
+                        "beside f64, and back to a float",
+                        Box::new(|| {
+                            let i = kiln::astype(&x, to).unwrap();
+                            let w = kiln::astype(&i, DType::F64).unwrap();
+                            let f = kiln::astype(&i, DType::F32).unwrap();
+                            let f = kiln::astype(&f, DType::F64).unwrap();
+                            let y = (&w + &f).unwrap();
+                            kiln::astype(&(&y * 0.5).unwrap(), to).unwrap()
+                        }),
+                    ),
+                    (
+                        "compared, then selecting f64",
+                        Box::new(|| {
+                            let i = kiln::astype(&x, to).unwrap();
+                            let big = kiln::greater(&i, 3i64).unwrap();
+                            let w = kiln::astype(&x, DType::F64).unwrap();
+                            let y = kiln::where_(&big, &w, 0.0).unwrap();
+                            kiln::astype(&y, to).unwrap()
+                        }),
+                    ),
+                    (
                         "an [N, 1] column beside a row",
                         Box::new(|| {
                             let col = kiln::reshape(&x, [n as i64, 1]).unwrap();
-                            let row = typed(vec![0.25, -3.5, 7.0], &[1, 3], from);
+                            let row = typed(data(37, 95), &[1, 37], from);
                             kiln::astype(&(&col + &row).unwrap(), to).unwrap()
                         }),
                     ),

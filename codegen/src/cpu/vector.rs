@@ -257,8 +257,9 @@ pub(crate) fn is_logic(op: ReduceOp) -> bool {
 /// by 1.
 ///
 /// f32 and f64 may meet through casts (`astype(x, float64)` of f32 data, a result
-/// cast back to f32), as may i64 loads converted to f64: the plan is then f64's, two
-/// lanes, and f32 (i32) values use the low half of an F32X4 (I32X4), loaded and
+/// cast back to f32), as may i64 values converted to floats and floats converted to
+/// i32 or i64: the plan is then f64's, two lanes (except for i64 loads only converted
+/// to f32, `only_to_f32`), and f32 (i32) values use the low half of an F32X4 (I32X4), loaded and
 /// stored 8 bytes at a time. Reductions must then be over f64 values. Bools (loaded,
 /// stored, or cast from and to floats) need no mixing: their masks take the width of
 /// the floats (or integers) they compare, or of the plan's lanes. Integer loads may
@@ -267,9 +268,10 @@ pub(crate) fn is_logic(op: ReduceOp) -> bool {
 fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
     let float = |d: DType| matches!(d, DType::F32 | DType::F64);
     // In float plans, integers as loads converted to floats (`astype(counts,
-    // float64)`: i32 and 8/16-bit integers, see `load_narrow`, to either float, i64 to
-    // f64), compared into masks, or computed on in between as integer plans compute
-    // (i32 and i64 arithmetic, `int_ok`); kernels of integers alone get integer plans.
+    // float64)`: i32, i64 and 8/16-bit integers, see `load_narrow`, to either float),
+    // compared into masks, computed on in between as integer plans compute (i32 and i64
+    // arithmetic, `int_ok`), or made from floats (`astype(floor(x), int64)`); kernels
+    // of integers alone get integer plans.
     let int = is_integer;
     let floats: Vec<DType> = k
         .instrs
@@ -1310,7 +1312,8 @@ fn mask_bits(k: &Kernel, plan: &VectorPlan, v: kiln_ir::kernel::Value) -> u32 {
 }
 
 /// Convert one vector between dtypes (the casts `vector_dtype` admits): f32 <-> f64
-/// in a two-lane plan, a bool mask to 1.0/0.0, a float to `x != 0` (NaN is true);
+/// in a two-lane plan, integers to floats, floats to i32 or i64 (truncated,
+/// saturated, NaN to 0), a bool mask to 1.0/0.0, a float to `x != 0` (NaN is true);
 /// in integer plans i32 <-> i64 and i32 <-> 8/16-bit integers (wrapping), a bool mask
 /// to 1/0, an integer to `x != 0`.
 fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x: Value) -> Value {
