@@ -66,6 +66,23 @@ fn overflow_cut<B: MathBuilder>(b: &mut B) -> B::V {
     cw(b, 90.0, 711.0)
 }
 
+/// The side of sinh (`minus`) and cosh for |x| >= 1: H - 1/(4H) or H + 1/(4H), where
+/// lanes below 1 keep `ys` (their polynomial) and lanes past the overflow cut get inf.
+fn exp_side<B: MathBuilder>(b: &mut B, a: B::V, ys: B::V, minus: bool) -> B::V {
+    let (hh, hl) = half_exp(b, a);
+    let q = b.c(0.25);
+    let inv = b.div(q, hh);
+    let lo = if minus { b.sub(hl, inv) } else { b.add(hl, inv) };
+    let yb = b.add(hh, lo);
+    let one = b.c(1.0);
+    let small = b.lt(a, one);
+    let y = b.select(small, ys, yb);
+    let cut = overflow_cut(b);
+    let over = b.gt(a, cut);
+    let i = inf(b);
+    b.select(over, i, y)
+}
+
 /// Hyperbolic sine. Special cases: NaN → NaN, ±0 → ±0, ±inf → ±inf.
 pub fn sinh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let a = b.abs(x);
@@ -82,20 +99,7 @@ pub fn sinh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     // of moderate size) the exponential and its division are skipped.
     let one = b.c(1.0);
     let big = b.nlt(a, one);
-    let y = b.unless_any(big, ys, |b, ys| {
-        let (hh, hl) = half_exp(b, a);
-        let q = b.c(0.25);
-        let inv = b.div(q, hh);
-        let lo = b.sub(hl, inv);
-        let yb = b.add(hh, lo);
-        let one = b.c(1.0);
-        let small = b.lt(a, one);
-        let y = b.select(small, ys, yb);
-        let cut = overflow_cut(b);
-        let over = b.gt(a, cut);
-        let i = inf(b);
-        b.select(over, i, y)
-    });
+    let y = b.unless_any(big, ys, |b, ys| exp_side(b, a, ys, true));
     b.copysign(y, x)
 }
 
@@ -118,20 +122,7 @@ pub fn cosh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let ys = b.add(s, t);
     // |x| >= 1 (or NaN) in some lane: H + 1/(4H) there (see `sinh`).
     let big = b.nlt(a, one);
-    b.unless_any(big, ys, |b, ys| {
-        let (hh, hl) = half_exp(b, a);
-        let q = b.c(0.25);
-        let inv = b.div(q, hh);
-        let lo = b.add(hl, inv);
-        let yb = b.add(hh, lo);
-        let one = b.c(1.0);
-        let small = b.lt(a, one);
-        let y = b.select(small, ys, yb);
-        let cut = overflow_cut(b);
-        let over = b.gt(a, cut);
-        let i = inf(b);
-        b.select(over, i, y)
-    })
+    b.unless_any(big, ys, |b, ys| exp_side(b, a, ys, false))
 }
 
 /// Hyperbolic tangent. Special cases: NaN → NaN, ±0 → ±0, ±inf → ±1; tanh(-x) =
