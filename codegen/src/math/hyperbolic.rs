@@ -72,7 +72,11 @@ fn exp_side<B: MathBuilder>(b: &mut B, a: B::V, ys: B::V, minus: bool) -> B::V {
     let (hh, hl) = half_exp(b, a);
     let q = b.c(0.25);
     let inv = b.div(q, hh);
-    let lo = if minus { b.sub(hl, inv) } else { b.add(hl, inv) };
+    let lo = if minus {
+        b.sub(hl, inv)
+    } else {
+        b.add(hl, inv)
+    };
     let yb = b.add(hh, lo);
     let one = b.c(1.0);
     let small = b.lt(a, one);
