@@ -259,11 +259,11 @@ pub(crate) fn is_logic(op: ReduceOp) -> bool {
 /// f32 and f64 may meet through casts (`astype(x, float64)` of f32 data, a result
 /// cast back to f32), as may i64 values converted to floats and floats converted to
 /// i32 or i64: the plan is then f64's, two lanes (except for i64 loads only converted
-/// to f32, `only_to_f32`), and f32 (i32) values use the low half of an F32X4 (I32X4), loaded and
-/// stored 8 bytes at a time. Reductions must then be over f64 values. Bools (loaded,
-/// stored, or cast from and to floats) need no mixing: their masks take the width of
-/// the floats (or integers) they compare, or of the plan's lanes. Integer loads may
-/// also be compared (`where(labels == k, x, 0)`): 10M, `where(z == 7, y32, 1)` of i32
+/// to f32, `only_to_f32`), and f32 (i32) values use the low half of an F32X4
+/// (I32X4), loaded and stored 8 bytes at a time. Reductions must then be over f64
+/// values. Bools (loaded, stored, or cast from and to floats) need no mixing: their
+/// masks take the width of the floats (or integers) they compare, or of the plan's
+/// lanes. Integer loads may also be compared (`where(labels == k, x, 0)`): 10M, `where(z == 7, y32, 1)` of i32
 /// z and f32 y 5.4/5.4 -> 3.3/3.1 ms, A/B alternated twice (2026-12-02).
 fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
     let float = |d: DType| matches!(d, DType::F32 | DType::F64);
