@@ -3690,10 +3690,12 @@ fn i64_to_f32_in_f32_lanes_agrees_with_the_interpreter() {
 }
 
 /// Floats converted to i32 and i64 in vectors (four f32 lanes to i32 at once, other
-/// pairs lane by lane): truncated toward zero and saturated, NaN to 0, bit for bit the
-/// interpreter's, for values at the edges of both integer ranges (±2^31 and ±2^63 and
-/// their neighbours, ±0.5, ±inf, NaN, huge, subnormal), at lengths around the vector
-/// steps, from strided and [N, 1] operands, and with arithmetic before and after.
+/// pairs lane by lane), and f32 to 8/16-bit integers (clamped, then four lanes at
+/// once): truncated toward zero and saturated, NaN to 0, bit for bit the
+/// interpreter's, for values at the edges of the integer ranges (±2^31 and ±2^63 and
+/// their neighbours, ±0.5, ±inf, NaN, huge, subnormal, and the data's spread over
+/// ±3·10^9), at lengths around the vector steps, from strided and [N, 1] operands,
+/// and with arithmetic before and after (f64 and narrow targets: the scalar loop).
 #[test]
 fn float_to_int_casts_in_vectors_agree_with_the_interpreter() {
     let mut edges: Vec<f64> = vec![
@@ -3720,8 +3722,18 @@ fn float_to_int_casts_in_vectors_agree_with_the_interpreter() {
         -1e300,
         5e-324,
         16777217.0,
+        255.9,
+        256.0,
+        300.0,
+        -1.0,
+        -128.7,
+        127.5,
+        -32768.9,
+        65535.5,
+        70000.0,
     ];
     edges.extend(data(61, 94).iter().map(|x| x * 3e9));
+    edges.extend(data(40, 96).iter().map(|x| x * 300.0));
     let ints = |a: &Array, mode: Mode| -> Vec<i64> {
         a.compute_with(mode).unwrap();
         kiln::astype(a, DType::I64)
@@ -3731,8 +3743,16 @@ fn float_to_int_casts_in_vectors_agree_with_the_interpreter() {
             .to_vec::<i64>()
             .unwrap()
     };
+    let targets = [
+        DType::I32,
+        DType::I64,
+        DType::I8,
+        DType::U8,
+        DType::I16,
+        DType::U16,
+    ];
     for from in [DType::F32, DType::F64] {
-        for to in [DType::I32, DType::I64] {
+        for to in targets {
             for n in [1usize, 3, 4, 5, 8, 9, 17, edges.len()] {
                 let v: Vec<f64> = edges.iter().cycle().take(n).copied().collect();
                 let x = typed(v, &[n], from);

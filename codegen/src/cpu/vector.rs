@@ -334,7 +334,10 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
         let arg = k.accesses[s.access].arg;
         let dtype = k.dtype(s.value);
         if k.accesses[s.access].strides[axis] != Stride::Unit
-            || !(float(dtype) || dtype == DType::Bool || int(dtype) || integers && lane_int(dtype))
+            || !(float(dtype)
+                || dtype == DType::Bool
+                || int(dtype)
+                || (integers || plan_dtype == DType::F32) && lane_int(dtype))
             || k.args[arg].dtype != dtype
         {
             return None;
@@ -392,6 +395,7 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
                     || ((from == DType::I32 || is_narrow(from)) && float(*dtype))
                     || (from == DType::I64 && float(*dtype))
                     || (float(from) && int(*dtype))
+                    || (from == DType::F32 && is_narrow(*dtype) && plan_dtype == DType::F32)
             }
             Instr::Reduced { .. } => *dtype == plan_dtype,
         };
@@ -1375,6 +1379,18 @@ fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x
         // (`cvttps2dq` and its fix-ups), else lane by lane (x64 has no packed form of
         // the others before AVX-512).
         (DType::F32, DType::I32) if plan.lanes == 4 => e.b.ins().fcvt_to_sint_sat(types::I32X4, x),
+        // f32 to 8/16-bit integers, four lanes: clamped in f32 to the target's range
+        // (NaN stays NaN), then converted (NaN to 0), as the scalar loop does; the
+        // lanes then hold the target's values, as `lane_int` wants.
+        (DType::F32, _) if is_narrow(to) && plan.lanes == 4 => {
+            let (lo, hi) = to.int_range().expect("an integer dtype");
+            let lo = e.b.ins().f32const(lo as f32);
+            let hi = e.b.ins().f32const(hi as f32);
+            let (lo, hi) = (splat(e.b, types::F32X4, lo), splat(e.b, types::F32X4, hi));
+            let y = e.b.ins().fmax(x, lo);
+            let y = e.b.ins().fmin(y, hi);
+            e.b.ins().fcvt_to_sint_sat(types::I32X4, y)
+        }
         (DType::F32 | DType::F64, DType::I32 | DType::I64) => {
             let vty = plan.vty(to);
             let mut v = None;
