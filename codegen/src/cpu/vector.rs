@@ -1089,18 +1089,32 @@ fn load_i64_as_f32(e: &mut Emitter, plan: &VectorPlan, access: usize, at: Value)
     let mut elem = at;
     (0..plan.unroll)
         .map(|_| {
-            let mut v = None;
-            for lane in 0..plan.lanes {
+            from_lanes(e, types::F32X4, plan.lanes, |e, _| {
                 let x = convert(e, elem);
-                v = Some(match v {
-                    None => e.b.ins().scalar_to_vector(types::F32X4, x),
-                    Some(v) => e.b.ins().insertlane(v, x, lane as u8),
-                });
                 elem = e.b.ins().iadd(elem, stride);
-            }
-            v.expect("at least one lane")
+                x
+            })
         })
         .collect()
+}
+
+/// A vector of `vty` built lane by lane: lane i is `lane_value(e, i)`, for the first
+/// `lanes` lanes (the conversions and gathers x64 has no packed form of).
+fn from_lanes(
+    e: &mut Emitter,
+    vty: Type,
+    lanes: usize,
+    mut lane_value: impl FnMut(&mut Emitter, u8) -> Value,
+) -> Value {
+    let mut v = None;
+    for lane in 0..lanes as u8 {
+        let x = lane_value(e, lane);
+        v = Some(match v {
+            None => e.b.ins().scalar_to_vector(vty, x),
+            Some(v) => e.b.ins().insertlane(v, x, lane),
+        });
+    }
+    v.expect("at least one lane")
 }
 
 /// `plan.unroll` vectors of an access that moves by a run-time stride along the
@@ -1117,17 +1131,11 @@ fn gather(
     let mut elem = at;
     (0..plan.unroll)
         .map(|_| {
-            let mut v = None;
-            for lane in 0..plan.lanes {
+            let v = from_lanes(e, vty, plan.lanes, |e, _| {
                 let p = e.address(access, elem);
-                let x = e.b.ins().load(vty.lane_type(), mem(), p, 0);
-                v = Some(match v {
-                    None => e.b.ins().scalar_to_vector(vty, x),
-                    Some(v) => e.b.ins().insertlane(v, x, lane as u8),
-                });
                 elem = e.b.ins().iadd(elem, stride);
-            }
-            let v = v.expect("at least one lane");
+                e.b.ins().load(vty.lane_type(), mem(), p, 0)
+            });
             if plan.half(dtype) {
                 copy_low_half(e, v)
             } else {
@@ -1359,25 +1367,9 @@ fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x
             let wide = e.b.ins().swiden_low(x);
             e.b.ins().fcvt_from_sint(types::F64X2, wide)
         }
-        // i64 to f32 in an f64 plan: each lane rounded once (`cvtsi2ss`), the pair in
-        // the low half (`VectorPlan::half`).
-        (DType::I64, DType::F32) => {
-            let mut v = None;
-            for lane in 0..2 {
-                let x = e.b.ins().extractlane(x, lane);
-                let x = e.b.ins().fcvt_from_sint(types::F32, x);
-                v = Some(match v {
-                    None => e.b.ins().scalar_to_vector(types::F32X4, x),
-                    Some(v) => e.b.ins().insertlane(v, x, lane),
-                });
-            }
-            copy_low_half(e, v.expect("two lanes"))
-        }
-        (DType::I32 | DType::I64, _) => e.b.ins().fcvt_from_sint(plan.vty(to), x),
         // Floats to i32 or i64: truncated toward zero and saturated, NaN to 0 (Rust's
         // `as`, the scalar loop's `fcvt_to_sint_sat`): four f32 lanes to i32 at once
-        // (`cvttps2dq` and its fix-ups), else lane by lane (x64 has no packed form of
-        // the others before AVX-512).
+        // (`cvttps2dq` and its fix-ups), the others lane by lane (below).
         (DType::F32, DType::I32) if plan.lanes == 4 => e.b.ins().fcvt_to_sint_sat(types::I32X4, x),
         // f32 to 8/16-bit integers, four lanes: clamped in f32 to the target's range
         // (NaN stays NaN), then converted (NaN to 0), as the scalar loop does; the
@@ -1391,24 +1383,28 @@ fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x
             let y = e.b.ins().fmin(y, hi);
             e.b.ins().fcvt_to_sint_sat(types::I32X4, y)
         }
-        (DType::F32 | DType::F64, DType::I32 | DType::I64) => {
+        // What x64 has no packed form of before AVX-512, lane by lane: i64 to f32 in
+        // an f64 plan (each lane rounded once, `cvtsi2ss`), floats to i32 or i64 other
+        // than four f32 lanes to i32. Four-byte results fill the low half
+        // (`VectorPlan::half`).
+        (DType::I64, DType::F32) | (DType::F32 | DType::F64, DType::I32 | DType::I64) => {
             let vty = plan.vty(to);
-            let mut v = None;
-            for lane in 0..plan.lanes as u8 {
+            let v = from_lanes(e, vty, plan.lanes, |e, lane| {
                 let y = e.b.ins().extractlane(x, lane);
-                let y = e.b.ins().fcvt_to_sint_sat(vty.lane_type(), y);
-                v = Some(match v {
-                    None => e.b.ins().scalar_to_vector(vty, y),
-                    Some(v) => e.b.ins().insertlane(v, y, lane),
-                });
-            }
-            let v = v.expect("at least one lane");
+                if int(to) {
+                    e.b.ins().fcvt_to_sint_sat(vty.lane_type(), y)
+                } else {
+                    e.b.ins().fcvt_from_sint(vty.lane_type(), y)
+                }
+            });
             if plan.half(to) {
                 copy_low_half(e, v)
             } else {
                 v
             }
         }
+        // i32 to f32 and i64 to f64, as (i32, f64) above.
+        (DType::I32 | DType::I64, _) => e.b.ins().fcvt_from_sint(plan.vty(to), x),
         (DType::Bool, _) => {
             let vty = plan.vty(to);
             let m = mask_as(e, x, bits, vty.lane_bits());
