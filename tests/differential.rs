@@ -4,7 +4,8 @@
 //! tolerance where the order of a floating sum differs or a transcendental is involved.
 //!
 //! Graphs mix elementwise ops, broadcasting (including [N,1] heads), views (permute,
-//! flip, strided and reversed slices, reshape, expand_dims), casts and reductions over
+//! flip, strided and reversed slices, reshape, expand_dims), casts (floats to every
+//! integer dtype, some scaled to saturate, where the float is exact) and reductions over
 //! random axes, on odd shapes: 0-d, empty, size-1 axes, lengths that are not a multiple
 //! of the vector width. Inputs include ±0, ±inf and NaN.
 //!
@@ -809,11 +810,32 @@ impl Gen {
                 Node::Reduce(op, axes, self.rng.chance(0.3), Box::new(child))
             }
             11 => {
-                let to = if float {
+                let to = if float && exact && self.rng.chance(0.4) {
+                    // Float to integer truncates, so one last-bit difference could
+                    // change a whole unit: only exact children convert.
+                    self.rng.pick(&[
+                        DType::I32,
+                        DType::I64,
+                        DType::I8,
+                        DType::U8,
+                        DType::I16,
+                        DType::U16,
+                        DType::U32,
+                        DType::U64,
+                    ])
+                } else if float {
+                    self.rng.pick(&[DType::F32, DType::F64])
+                } else if self.rng.chance(0.3) {
                     self.rng.pick(&[DType::F32, DType::F64])
                 } else {
                     self.rng.pick(&[DType::I32, DType::I64])
                 };
+                if float && to.is_integer() && self.rng.chance(0.5) {
+                    // Scaled (exactly rounded, so still exact) to reach the targets'
+                    // bounds: saturation, and fractions that truncate.
+                    let scale = self.rng.pick(&[37.5, 1e4, 3e9, 1e19]);
+                    child = Node::Scalar(Bin::Mul, Box::new(child), scale);
+                }
                 Node::Cast(to, Box::new(child))
             }
             12 if rank >= 1 => {
