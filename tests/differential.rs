@@ -823,9 +823,8 @@ impl Gen {
                         DType::U32,
                         DType::U64,
                     ])
-                } else if float {
-                    self.rng.pick(&[DType::F32, DType::F64])
-                } else if self.rng.chance(0.3) {
+                } else if float || self.rng.chance(0.3) {
+                    // (`||` draws the chance only for integer children, as before.)
                     self.rng.pick(&[DType::F32, DType::F64])
                 } else {
                     self.rng.pick(&[DType::I32, DType::I64])
