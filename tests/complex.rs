@@ -197,6 +197,54 @@ fn casts_between_real_and_complex_agree() {
     );
 }
 
+/// A complex `linspace` is an index along an axis (iota) of a complex dtype: the
+/// lowering makes it a real iota with a zero imaginary part. Before, the compiled modes
+/// rejected it (found by tests/api_fuzz.rs). Values typed from the definition
+/// start + i·(stop - start)/(num - 1), exact here.
+#[test]
+fn complex_linspace_computes_in_every_mode() {
+    for dtype in [DType::C64, DType::C128] {
+        for mode in [Mode::Interpreter, Mode::Eager, Mode::Fused] {
+            let z = kiln::linspace(
+                Complex64::new(0.0, 8.0),
+                Complex64::new(4.0, 0.0),
+                5,
+                true,
+                dtype,
+            )
+            .unwrap();
+            let want: Vec<Complex64> = (0..5)
+                .map(|i| Complex64::new(i as f64, 8.0 - 2.0 * i as f64))
+                .collect();
+            assert_eq!(read(&z, mode), want, "{dtype} {mode:?}");
+            // Real bounds, a complex dtype, no endpoint: 0, 0.5, .., 2.5 with im 0.
+            let z = kiln::linspace(0.0, 3.0, 6, false, dtype).unwrap();
+            let want: Vec<Complex64> = (0..6)
+                .map(|i| Complex64::new(i as f64 * 0.5, 0.0))
+                .collect();
+            assert_eq!(read(&z, mode), want, "{dtype} {mode:?}, real bounds");
+            let z = kiln::linspace(Complex64::new(1.0, 1.0), 2.0, 0, true, dtype).unwrap();
+            assert_eq!(read(&z, mode), vec![], "{dtype} {mode:?}, empty");
+        }
+        // Fused into a consumer.
+        agree(
+            &|| {
+                let z = kiln::linspace(
+                    Complex64::new(-1.0, 2.0),
+                    Complex64::new(3.0, -1.5),
+                    37,
+                    true,
+                    dtype,
+                )
+                .unwrap();
+                kiln::exp(&z).unwrap()
+            },
+            tol(dtype),
+            &format!("exp(linspace) {dtype}"),
+        );
+    }
+}
+
 #[test]
 fn complex_matmul_agrees() {
     for dtype in [DType::C64, DType::C128] {

@@ -279,6 +279,19 @@ impl Lowering<'_> {
                 };
                 C((mk(self, re), mk(self, im)))
             }
+            // The index along an axis: real, with a zero imaginary part (`linspace`
+            // with a complex dtype builds one).
+            Op::Iota { .. } => {
+                let re = self.out.push(Node {
+                    meta: Meta {
+                        dtype: node.meta.dtype.real_part(),
+                        ..node.meta.clone()
+                    },
+                    ..node.clone()
+                });
+                let im = self.fill_as(0.0, re, None);
+                C((re, im))
+            }
             Op::Cast(to) => self.cast(x?, *to)?,
             Op::Reshape(_) | Op::Permute(_) | Op::Broadcast(_) | Op::Slice(_) => {
                 let parts = self.parts(x?);
