@@ -1,0 +1,922 @@
+//! Robustness: random calls of the public API, with valid and invalid arguments mixed
+//! (axes out of range, negative counts, mismatched shapes, every dtype, complex
+//! included), never panic. Each call either fails where it is made, with an `Err`, or
+//! builds arrays that every mode (fused, eager, the interpreter) then computes without
+//! a panic; the three modes must agree on whether the computation succeeds, and on the
+//! bits of the results of exact functions (views and manipulation, indexing, sorting,
+//! sets, searching, comparisons, max/min, integer arithmetic, creation). The values of
+//! floating-point functions whose order of operations or math library differs between
+//! the modes (sums, transcendentals, linear algebra, FFT) are not compared here:
+//! `differential.rs` and the suites of each family compare those within tolerances.
+//!
+//! Inputs: ranks 0 to 3, axes of 0 to 4 elements, values with ±0, ±inf, NaN, huge and
+//! small numbers (saturated on the way to integers), and views (transposed, flipped,
+//! strided) as well as plain arrays.
+//!
+//! Some calls take the lazy result of an earlier random call as their input (two deep),
+//! so that families meet in one graph: a take of a sort of a clip, an FFT of a cumulative
+//! sum. Calls that build more than 2^20 elements (`arange(-3e9, 3e9, 10)` is valid) are
+//! counted, not computed.
+//!
+//! CI runs `KILN_FUZZ_CASES` calls (default 20,000, a few seconds); a longer run:
+//! `KILN_FUZZ_CASES=1000000 cargo test --release --test api_fuzz -- --nocapture`.
+//! `KILN_FUZZ_FIRST` sets the first seed, `KILN_FUZZ_TRACE=1` prints each seed before
+//! its call (to find one that never returns).
+
+use kiln::fft::{FftNorm, FftOpts, FftnOpts};
+use kiln::linalg::{MatrixNorm, QrMode};
+use kiln::{
+    Array, CumulativeOpts, DType, Indexing, IsinOpts, Mode, ReduceOpts, SearchOpts, Side, SliceArg,
+    SortOpts,
+};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// SplitMix64 (as in differential.rs): seedable, independent of any crate's stream.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 * (1.0 / (1u64 << 53) as f64) < p
+    }
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.below(xs.len())]
+    }
+    /// An axis argument: mostly in range (either sign), sometimes one past it.
+    fn axis(&mut self, ndim: usize) -> i64 {
+        let n = ndim as i64;
+        self.below(2 * ndim + 3) as i64 - n - 1
+    }
+    /// A small count that is sometimes zero or beyond the data.
+    fn count(&mut self) -> usize {
+        self.pick(&[0, 1, 1, 2, 2, 3, 4, 5, 7])
+    }
+    fn int(&mut self) -> i64 {
+        self.below(11) as i64 - 5
+    }
+}
+
+const DTYPES: [DType; 13] = [
+    DType::Bool,
+    DType::I8,
+    DType::I16,
+    DType::I32,
+    DType::I64,
+    DType::U8,
+    DType::U16,
+    DType::U32,
+    DType::U64,
+    DType::F32,
+    DType::F64,
+    DType::C64,
+    DType::C128,
+];
+
+fn value(rng: &mut Rng) -> f64 {
+    match rng.below(12) {
+        0 => rng.pick(&[0.0, -0.0, f64::INFINITY, f64::NEG_INFINITY, f64::NAN]),
+        1 => rng.pick(&[1e30, -1e30, 3e9, -3e9, 1e-30, 255.0, 256.0, -129.0]),
+        2..=5 => rng.int() as f64,
+        _ => (rng.next() >> 11) as f64 / (1u64 << 53) as f64 * 8.0 - 4.0,
+    }
+}
+
+fn shape(rng: &mut Rng, rank: usize) -> Vec<usize> {
+    (0..rank)
+        .map(|_| rng.pick(&[0, 1, 1, 2, 3, 3, 4]))
+        .collect()
+}
+
+/// A random array of `dtype` and `shape`: computed data, sometimes seen through a view
+/// (transposed, flipped or strided) of a larger or permuted array.
+fn array_of(rng: &mut Rng, dtype: DType, shape: &[usize]) -> Array {
+    let view = !shape.is_empty() && rng.chance(0.3);
+    let base_shape: Vec<usize> = match (view, rng.below(3)) {
+        (false, _) => shape.to_vec(),
+        (true, 0) => shape.iter().rev().copied().collect(),
+        (true, 1) => shape.to_vec(),
+        (true, _) => shape.iter().map(|&d| 2 * d).collect(),
+    };
+    let n: usize = base_shape.iter().product();
+    let values: Vec<f64> = (0..n).map(|_| value(rng)).collect();
+    let x = kiln::from_vec(values, &base_shape).expect("f64 input");
+    let x = if dtype.is_complex() {
+        let im: Vec<f64> = (0..n).map(|_| value(rng)).collect();
+        let im = kiln::from_vec(im, &base_shape).expect("f64 input");
+        let j = kiln::asarray(kiln::Complex64::new(0.0, 1.0), ()).expect("0-d complex");
+        let z = kiln::add(&x, kiln::multiply(&im, &j).expect("i·im")).expect("re + i·im");
+        kiln::astype(&z, dtype).expect("complex cast")
+    } else {
+        kiln::astype(&x, dtype).expect("cast")
+    };
+    let x = x.compute_with(Mode::Interpreter).expect("input");
+    if !view {
+        return x;
+    }
+    let ndim = shape.len() as i64;
+    match base_shape == shape {
+        true if rng.chance(0.5) => kiln::flip(&x, ()).expect("flip"),
+        true => {
+            // A permutation of equal axes, or the identity.
+            let axes: Vec<i64> = (0..ndim).collect();
+            kiln::permute_dims(&x, &axes).expect("permute")
+        }
+        false if base_shape.iter().rev().copied().eq(shape.iter().copied()) => {
+            let axes: Vec<i64> = (0..ndim).rev().collect();
+            kiln::permute_dims(&x, &axes).expect("permute")
+        }
+        false => {
+            let index: Vec<SliceArg> = shape
+                .iter()
+                .map(|_| SliceArg::Range {
+                    start: None,
+                    stop: None,
+                    step: 2,
+                })
+                .collect();
+            x.slice(index).expect("strided slice")
+        }
+    }
+}
+
+fn array(rng: &mut Rng) -> Array {
+    let dtype = rng.pick(&DTYPES);
+    let rank = rng.pick(&[0, 1, 1, 2, 2, 3]);
+    let s = shape(rng, rank);
+    array_of(rng, dtype, &s)
+}
+
+/// An array like `x` in shape (broadcast-compatible most of the time), of a random dtype.
+fn partner(rng: &mut Rng, x: &Array) -> Array {
+    let dtype = if rng.chance(0.6) {
+        x.dtype()
+    } else {
+        rng.pick(&DTYPES)
+    };
+    let mut s = x.shape().to_vec();
+    if rng.chance(0.3) && !s.is_empty() {
+        let i = rng.below(s.len());
+        s[i] = 1;
+    }
+    if rng.chance(0.15) {
+        let rank = rng.below(4);
+        s = shape(rng, rank);
+    }
+    array_of(rng, dtype, &s)
+}
+
+fn int_array(rng: &mut Rng, len_hint: usize) -> Array {
+    let n = rng.pick(&[0, 1, 2, 3, 5]);
+    let hi = len_hint as i64 + 2;
+    let v: Vec<i64> = (0..n)
+        .map(|_| rng.below(2 * hi as usize + 1) as i64 - hi)
+        .collect();
+    let a = kiln::from_vec(v, [n]).expect("indices");
+    if rng.chance(0.2) {
+        kiln::astype(
+            &a,
+            rng.pick(&[DType::I32, DType::U8, DType::F64, DType::Bool]),
+        )
+        .expect("cast")
+    } else {
+        a
+    }
+}
+
+type Built = kiln::Result<Vec<Array>>;
+
+const UNARY: [fn(&Array) -> kiln::Result<Array>; 39] = [
+    kiln::abs,
+    kiln::acos,
+    kiln::acosh,
+    kiln::asin,
+    kiln::asinh,
+    kiln::atan,
+    kiln::atanh,
+    kiln::bitwise_invert,
+    kiln::ceil,
+    kiln::conj,
+    kiln::cos,
+    kiln::cosh,
+    kiln::exp,
+    kiln::expm1,
+    kiln::floor,
+    kiln::imag,
+    kiln::isfinite,
+    kiln::isinf,
+    kiln::isnan,
+    kiln::log,
+    kiln::log1p,
+    kiln::log2,
+    kiln::log10,
+    kiln::logical_not,
+    kiln::negative,
+    kiln::positive,
+    kiln::real,
+    kiln::reciprocal,
+    kiln::round,
+    kiln::sign,
+    kiln::signbit,
+    kiln::sin,
+    kiln::sinh,
+    kiln::square,
+    kiln::sqrt,
+    kiln::tan,
+    kiln::tanh,
+    kiln::trunc,
+    kiln::matrix_transpose,
+];
+
+/// Exact unary functions: the three modes agree bit for bit.
+fn exact_unary(i: usize) -> bool {
+    let inexact = [
+        1, 2, 3, 4, 5, 6, 10, 11, 12, 13, 19, 20, 21, 22, 31, 32, 34, 35, 36,
+    ];
+    !inexact.contains(&i)
+}
+
+type Bin = fn(&Array, &Array) -> kiln::Result<Array>;
+
+const BINARY: [(Bin, bool); 28] = [
+    (|a, b| kiln::add(a, b), false),
+    (|a, b| kiln::atan2(a, b), false),
+    (|a, b| kiln::bitwise_and(a, b), true),
+    (|a, b| kiln::bitwise_left_shift(a, b), true),
+    (|a, b| kiln::bitwise_or(a, b), true),
+    (|a, b| kiln::bitwise_right_shift(a, b), true),
+    (|a, b| kiln::bitwise_xor(a, b), true),
+    (|a, b| kiln::copysign(a, b), true),
+    (|a, b| kiln::divide(a, b), false),
+    (|a, b| kiln::equal(a, b), true),
+    (|a, b| kiln::floor_divide(a, b), false),
+    (|a, b| kiln::greater(a, b), true),
+    (|a, b| kiln::greater_equal(a, b), true),
+    (|a, b| kiln::hypot(a, b), false),
+    (|a, b| kiln::less(a, b), true),
+    (|a, b| kiln::less_equal(a, b), true),
+    (|a, b| kiln::logaddexp(a, b), false),
+    (|a, b| kiln::logical_and(a, b), true),
+    (|a, b| kiln::logical_or(a, b), true),
+    (|a, b| kiln::logical_xor(a, b), true),
+    (|a, b| kiln::maximum(a, b), true),
+    (|a, b| kiln::minimum(a, b), true),
+    (|a, b| kiln::multiply(a, b), false),
+    (|a, b| kiln::nextafter(a, b), true),
+    (|a, b| kiln::not_equal(a, b), true),
+    (|a, b| kiln::pow(a, b), false),
+    (|a, b| kiln::remainder(a, b), false),
+    (|a, b| kiln::subtract(a, b), false),
+];
+
+/// Integer and bool inputs make add, multiply, subtract, remainder, floor_divide exact.
+fn exact_for(dtype: DType) -> bool {
+    !dtype.is_floating()
+}
+
+fn opt_axis(rng: &mut Rng, ndim: usize) -> Option<i64> {
+    rng.chance(0.8).then(|| rng.axis(ndim))
+}
+
+fn reduce_opts(rng: &mut Rng, ndim: usize) -> ReduceOpts {
+    let mut o = ReduceOpts::new().keepdims(rng.chance(0.3));
+    match rng.below(4) {
+        0 => {}
+        1 | 2 => o = o.axis(rng.axis(ndim)),
+        _ => o = o.axes((0..rng.below(3)).map(|_| rng.axis(ndim))),
+    }
+    if rng.chance(0.15) {
+        o = o.dtype(rng.pick(&DTYPES));
+    }
+    if rng.chance(0.15) {
+        o = o.correction(rng.pick(&[0.0, 1.0, 2.5, -1.0, 10.0]));
+    }
+    o
+}
+
+fn fft_opts(rng: &mut Rng, ndim: usize) -> FftOpts {
+    let mut o = FftOpts::new().axis(rng.axis(ndim));
+    if rng.chance(0.4) {
+        o = o.n(rng.count());
+    }
+    o.norm(rng.pick(&[FftNorm::Backward, FftNorm::Ortho, FftNorm::Forward]))
+}
+
+fn fftn_opts(rng: &mut Rng, ndim: usize) -> FftnOpts {
+    let mut o = FftnOpts::new();
+    if rng.chance(0.5) {
+        o = o.axes((0..rng.below(3)).map(|_| rng.axis(ndim)));
+    }
+    if rng.chance(0.4) {
+        let k = o.axes.as_ref().map_or(ndim, |a| a.len());
+        let k = if rng.chance(0.2) { k + 1 } else { k };
+        o = o.s((0..k).map(|_| rng.count() as i64 - i64::from(rng.chance(0.1))));
+    }
+    o
+}
+
+/// One random call: its description, whether its results are exact, and what it built.
+fn call(rng: &mut Rng, depth: u32) -> (String, bool, Built) {
+    // Sometimes x is the (lazy) result of an earlier call, so that calls of different
+    // families meet in one graph and fuse.
+    let (x, d, exact_x) = match depth > 0 && rng.chance(0.4) {
+        true => match call(rng, depth - 1) {
+            (name, exact, Ok(mut arrays)) if !arrays.is_empty() && arrays[0].size() <= 4096 => {
+                let x = arrays.swap_remove(0);
+                let d = format!("x: {:?} {:?} = {name}", x.dtype(), x.shape());
+                (x, d, exact)
+            }
+            _ => {
+                let x = array(rng);
+                let d = format!("x: {:?} {:?}", x.dtype(), x.shape());
+                (x, d, true)
+            }
+        },
+        false => {
+            let x = array(rng);
+            let d = format!("x: {:?} {:?}", x.dtype(), x.shape());
+            (x, d, true)
+        }
+    };
+    let nd = x.ndim();
+    let which = rng.below(62);
+    macro_rules! go {
+        ($exact:expr, $name:expr, $e:expr) => {{
+            let r: Built = $e;
+            (format!("{} ({d})", $name), $exact && exact_x, r)
+        }};
+    }
+    let one = |r: kiln::Result<Array>| r.map(|a| vec![a]);
+    match which {
+        0..=7 => {
+            let i = rng.below(UNARY.len());
+            // On complex values only the parts, conjugation, negation and the
+            // classifications are exact (abs, sign, reciprocal, square, .. divide or
+            // multiply).
+            let exact = exact_unary(i)
+                && (!x.dtype().is_complex() || [9, 15, 16, 17, 18, 24, 25, 26].contains(&i));
+            go!(exact, format!("unary #{i}"), one(UNARY[i](&x)))
+        }
+        8..=15 => {
+            let y = partner(rng, &x);
+            let i = rng.below(BINARY.len());
+            let (f, exact) = BINARY[i];
+            let exact = exact || (exact_for(x.dtype()) && exact_for(y.dtype()));
+            let name = format!("binary #{i} with y: {:?} {:?}", y.dtype(), y.shape());
+            go!(exact, name, one(f(&x, &y)))
+        }
+        16 => {
+            let y = partner(rng, &x);
+            let c = partner(rng, &x);
+            let c = kiln::greater(&c, 0).unwrap_or(c);
+            go!(true, "where", one(kiln::where_(&c, &x, &y)))
+        }
+        17 => {
+            let lo = rng.chance(0.7).then(|| partner(rng, &x));
+            let hi = rng.chance(0.7).then(|| partner(rng, &x));
+            go!(true, "clip", one(kiln::clip(&x, lo.as_ref(), hi.as_ref())))
+        }
+        18..=21 => {
+            let o = reduce_opts(rng, nd);
+            let name = format!("reduction {which} {o:?}");
+            let r = match rng.below(11) {
+                0 => kiln::sum(&x, o),
+                1 => kiln::prod(&x, o),
+                2 => kiln::max(&x, o),
+                3 => kiln::min(&x, o),
+                4 => kiln::mean(&x, o),
+                5 => kiln::any(&x, o),
+                6 => kiln::all(&x, o),
+                7 => kiln::var(&x, o),
+                8 => kiln::std(&x, o),
+                9 => kiln::argmax(&x, o),
+                _ => kiln::count_nonzero(&x, o),
+            };
+            // max, min, any, all, argmax, count_nonzero are exact; integer sums too.
+            let exact = !x.dtype().is_floating();
+            go!(exact, name, one(r))
+        }
+        22 => {
+            let mut o = CumulativeOpts::new().include_initial(rng.chance(0.3));
+            if let Some(a) = opt_axis(rng, nd) {
+                o = o.axis(a);
+            }
+            let r = if rng.chance(0.5) {
+                kiln::cumulative_sum(&x, o)
+            } else {
+                kiln::cumulative_prod(&x, o)
+            };
+            go!(exact_for(x.dtype()), "cumulative", one(r))
+        }
+        23 => {
+            let s: Vec<i64> = (0..rng.below(4))
+                .map(|_| rng.pick(&[-1, 0, 1, 2, 3, 4, 6, 12]))
+                .collect();
+            go!(true, format!("reshape {s:?}"), one(kiln::reshape(&x, &s)))
+        }
+        24 => {
+            let a: Vec<i64> = (0..nd + rng.below(2)).map(|_| rng.axis(nd)).collect();
+            go!(
+                true,
+                format!("permute_dims {a:?}"),
+                one(kiln::permute_dims(&x, &a))
+            )
+        }
+        25 => {
+            let (s, t) = (rng.axis(nd), rng.axis(nd));
+            go!(
+                true,
+                format!("moveaxis {s} {t}"),
+                one(kiln::moveaxis(&x, [s], [t]))
+            )
+        }
+        26 => {
+            let rank = rng.below(4);
+            let s = shape(rng, rank);
+            go!(
+                true,
+                format!("broadcast_to {s:?}"),
+                one(kiln::broadcast_to(&x, &s))
+            )
+        }
+        27 => {
+            let y = partner(rng, &x);
+            go!(true, "broadcast_arrays", kiln::broadcast_arrays(&[&x, &y]))
+        }
+        28 => {
+            let a = rng.axis(nd + 1);
+            go!(
+                true,
+                format!("expand_dims {a}"),
+                one(kiln::expand_dims(&x, [a]))
+            )
+        }
+        29 => {
+            let a = opt_axis(rng, nd);
+            go!(true, format!("squeeze {a:?}"), one(kiln::squeeze(&x, a)))
+        }
+        30 => {
+            let a = opt_axis(rng, nd);
+            go!(true, format!("flip {a:?}"), one(kiln::flip(&x, a)))
+        }
+        31 => {
+            let shift = rng.int() * 3;
+            let a = opt_axis(rng, nd);
+            go!(
+                true,
+                format!("roll {shift} {a:?}"),
+                one(kiln::roll(&x, [shift], a))
+            )
+        }
+        32 => {
+            let y = partner(rng, &x);
+            let a = opt_axis(rng, nd);
+            let r = if rng.chance(0.5) {
+                kiln::concat(&[&x, &y], a)
+            } else {
+                kiln::stack(&[&x, &y], a.unwrap_or(0))
+            };
+            go!(true, format!("concat/stack {a:?}"), one(r))
+        }
+        33 => {
+            let t = rng.pick(&DTYPES);
+            go!(true, format!("astype {t:?}"), one(kiln::astype(&x, t)))
+        }
+        34 => {
+            let a = rng.axis(nd);
+            go!(true, format!("unstack {a}"), kiln::unstack(&x, a))
+        }
+        35 => {
+            let reps: Vec<usize> = (0..rng.below(4)).map(|_| rng.count()).collect();
+            go!(true, format!("tile {reps:?}"), one(kiln::tile(&x, &reps)))
+        }
+        36 => {
+            let a = opt_axis(rng, nd);
+            let r = if rng.chance(0.5) {
+                kiln::repeat(&x, rng.count(), a)
+            } else {
+                let n = x
+                    .shape()
+                    .get(a.unwrap_or(0).rem_euclid(nd.max(1) as i64) as usize);
+                let len = if a.is_none() {
+                    x.size()
+                } else {
+                    n.copied().unwrap_or(1)
+                };
+                let len = if rng.chance(0.2) { len + 1 } else { len };
+                let v: Vec<i64> = (0..len).map(|_| rng.int().abs() - 1).collect();
+                let counts = kiln::from_vec(v, [len]).expect("counts");
+                kiln::repeat(&x, kiln::Repeats::Each(counts), a)
+            };
+            go!(true, format!("repeat {a:?}"), one(r))
+        }
+        37 => {
+            let a = rng.axis(nd);
+            let n = rng.count();
+            let pre = rng.chance(0.3).then(|| partner(rng, &x));
+            let r = kiln::diff(&x, a, n, pre.as_ref(), None);
+            go!(exact_for(x.dtype()), format!("diff {a} {n}"), one(r))
+        }
+        38 => {
+            let len = x.shape().first().copied().unwrap_or(1);
+            let idx = int_array(rng, len);
+            let a = opt_axis(rng, nd);
+            go!(true, format!("take {a:?}"), one(kiln::take(&x, &idx, a)))
+        }
+        39 => {
+            let len = x.shape().last().copied().unwrap_or(1);
+            let idx = int_array(rng, len);
+            let idx = if nd > 1 && rng.chance(0.7) {
+                let mut s = x.shape().to_vec();
+                *s.last_mut().expect("rank") = idx.size();
+                kiln::broadcast_to(&kiln::reshape(&idx, [-1]).expect("1-d"), &s).unwrap_or(idx)
+            } else {
+                idx
+            };
+            let a = rng.axis(nd);
+            go!(
+                true,
+                format!("take_along_axis {a}"),
+                one(kiln::take_along_axis(&x, &idx, a))
+            )
+        }
+        40 => go!(true, "nonzero", kiln::nonzero(&x)),
+        41 => {
+            let m = partner(rng, &x);
+            let m = kiln::greater(&m, 0).unwrap_or(m);
+            go!(true, "mask_select", one(kiln::mask_select(&x, &m)))
+        }
+        42 => {
+            let r = match rng.below(4) {
+                0 => kiln::unique_values(&x).map(|u| vec![u]),
+                1 => kiln::unique_counts(&x).map(|u| vec![u.values, u.counts]),
+                2 => kiln::unique_inverse(&x).map(|u| vec![u.values, u.inverse_indices]),
+                _ => kiln::unique_all(&x).map(|u| vec![u.values, u.indices, u.inverse_indices]),
+            };
+            go!(true, "unique", r)
+        }
+        43 => {
+            let y = partner(rng, &x);
+            let r = kiln::isin(&x, &y, IsinOpts::new().invert(rng.chance(0.5)));
+            go!(true, "isin", one(r))
+        }
+        44 => {
+            let o = SortOpts::new()
+                .axis(rng.axis(nd))
+                .descending(rng.chance(0.5))
+                .stable(rng.chance(0.5));
+            let r = if rng.chance(0.5) {
+                kiln::sort(&x, o)
+            } else {
+                kiln::argsort(&x, o)
+            };
+            // An unstable argsort may order equal keys differently in each mode.
+            go!(o.stable, format!("sort {o:?}"), one(r))
+        }
+        45 => {
+            let y = partner(rng, &x);
+            let mut o = SearchOpts::new().side(rng.pick(&[Side::Left, Side::Right]));
+            if rng.chance(0.2) {
+                o = o.sorter(&int_array(rng, x.size()));
+            }
+            go!(true, "searchsorted", one(kiln::searchsorted(&x, &y, o)))
+        }
+        46 => {
+            let y = partner(rng, &x);
+            let r = match rng.below(4) {
+                0 => kiln::matmul(&x, &y),
+                1 => kiln::vecdot(&x, &y, rng.axis(nd)),
+                2 => kiln::tensordot(&x, &y, rng.below(3)),
+                _ => kiln::linalg::outer(&x, &y),
+            };
+            go!(false, "products", one(r))
+        }
+        47 => {
+            let y = partner(rng, &x);
+            let r = kiln::linalg::cross(&x, &y, rng.axis(nd));
+            go!(exact_for(x.dtype()), "cross", one(r))
+        }
+        48..=49 => {
+            use kiln::linalg as la;
+            let r = match rng.below(16) {
+                0 => la::cholesky(&x, rng.chance(0.5)).map(|a| vec![a]),
+                1 => la::det(&x).map(|a| vec![a]),
+                2 => la::eigh(&x).map(|e| vec![e.eigenvalues, e.eigenvectors]),
+                3 => la::eigvalsh(&x).map(|a| vec![a]),
+                4 => la::inv(&x).map(|a| vec![a]),
+                5 => {
+                    let ord = rng.pick(&[
+                        MatrixNorm::Fro,
+                        MatrixNorm::Nuc,
+                        MatrixNorm::One,
+                        MatrixNorm::NegOne,
+                        MatrixNorm::Two,
+                        MatrixNorm::NegTwo,
+                        MatrixNorm::Inf,
+                        MatrixNorm::NegInf,
+                    ]);
+                    la::matrix_norm(&x, rng.chance(0.5), ord).map(|a| vec![a])
+                }
+                6 => {
+                    let ord = rng.pick(&[2.0, 1.0, 0.0, -1.0, f64::INFINITY, 3.5]);
+                    la::vector_norm(&x, opt_axis(rng, nd), rng.chance(0.5), ord).map(|a| vec![a])
+                }
+                7 => la::matrix_power(&x, rng.int()).map(|a| vec![a]),
+                8 => la::matrix_rank(&x, None).map(|a| vec![a]),
+                9 => la::pinv(&x, None).map(|a| vec![a]),
+                10 => {
+                    let m = rng.pick(&[QrMode::Reduced, QrMode::Complete]);
+                    la::qr(&x, m).map(|q| vec![q.q, q.r])
+                }
+                11 => la::slogdet(&x).map(|s| vec![s.sign, s.logabsdet]),
+                12 => {
+                    let y = partner(rng, &x);
+                    la::solve(&x, &y).map(|a| vec![a])
+                }
+                13 => la::svd(&x, rng.chance(0.5)).map(|s| vec![s.u, s.s, s.vh]),
+                14 => la::svdvals(&x).map(|a| vec![a]),
+                _ => la::trace(&x, rng.int(), None).map(|a| vec![a]),
+            };
+            go!(false, "linalg", r)
+        }
+        50 => {
+            let k = rng.int();
+            let r = match rng.below(3) {
+                0 => kiln::linalg::diagonal(&x, k),
+                1 => kiln::tril(&x, k),
+                _ => kiln::triu(&x, k),
+            };
+            go!(true, format!("diagonal/tril/triu {k}"), one(r))
+        }
+        51..=52 => {
+            use kiln::fft as f;
+            let o = fft_opts(rng, nd);
+            let on = fftn_opts(rng, nd);
+            let name = format!("fft {o:?} {on:?}");
+            let r = match rng.below(10) {
+                0 => f::fft(&x, o),
+                1 => f::ifft(&x, o),
+                2 => f::rfft(&x, o),
+                3 => f::irfft(&x, o),
+                4 => f::hfft(&x, o),
+                5 => f::ihfft(&x, o),
+                6 => f::fftn(&x, on),
+                7 => f::ifftn(&x, on),
+                8 => f::rfftn(&x, on),
+                _ => f::irfftn(&x, on),
+            };
+            go!(false, name, one(r))
+        }
+        53 => {
+            let a = opt_axis(rng, nd);
+            let r = if rng.chance(0.5) {
+                kiln::fft::fftshift(&x, a)
+            } else {
+                kiln::fft::ifftshift(&x, a)
+            };
+            go!(true, "fftshift", one(r))
+        }
+        54 => {
+            let index: Vec<SliceArg> = (0..rng.below(nd + 2))
+                .map(|_| match rng.below(6) {
+                    0 => SliceArg::Index(rng.int()),
+                    1 => SliceArg::NewAxis,
+                    2 if rng.chance(0.3) => SliceArg::Ellipsis,
+                    _ => SliceArg::Range {
+                        start: rng.chance(0.5).then(|| rng.int()),
+                        stop: rng.chance(0.5).then(|| rng.int()),
+                        step: rng.pick(&[1, 1, 2, -1, -2, 3, 0]),
+                    },
+                })
+                .collect();
+            let name = format!("slice {index:?}");
+            go!(true, name, one(x.slice(index)))
+        }
+        55 => {
+            let t = rng.pick(&DTYPES);
+            let rank = rng.below(3);
+            let s = shape(rng, rank);
+            let r = match rng.below(8) {
+                0 => kiln::zeros(&s, t),
+                1 => kiln::ones(&s, t),
+                2 => kiln::full(&s, value(rng), t),
+                3 => kiln::zeros_like(&x, t),
+                4 => kiln::full_like(&x, rng.int(), ()),
+                5 => kiln::arange(value(rng), value(rng), value(rng), ()),
+                6 => kiln::linspace(value(rng), value(rng), rng.count(), rng.chance(0.5), t),
+                _ => kiln::eye(
+                    rng.count(),
+                    rng.chance(0.5).then(|| rng.count()),
+                    rng.int(),
+                    t,
+                ),
+            };
+            go!(true, format!("creation {t:?} {s:?}"), one(r))
+        }
+        56 => {
+            let y = partner(rng, &x);
+            let ix = rng.pick(&[Indexing::Xy, Indexing::Ij]);
+            go!(true, "meshgrid", kiln::meshgrid(&[&x, &y], ix))
+        }
+        57 => {
+            let n = rng.count();
+            let dd = rng.pick(&[1.0, 0.5, 0.0, -2.0]);
+            let r = if rng.chance(0.5) {
+                kiln::fft::fftfreq(n, dd, ())
+            } else {
+                kiln::fft::rfftfreq(n, dd, ())
+            };
+            go!(true, format!("fftfreq {n} {dd}"), one(r))
+        }
+        58 => {
+            let o = reduce_opts(rng, nd);
+            let name = format!("argmin {o:?}");
+            go!(true, name, one(kiln::argmin(&x, o)))
+        }
+        59 => {
+            // Composites of the above in one graph.
+            let y = partner(rng, &x);
+            let r = kiln::add(&x, &y).and_then(|s| {
+                let a = rng.axis(s.ndim());
+                kiln::sort(&s, SortOpts::new().axis(a)).and_then(|t| kiln::cumulative_sum(&t, a))
+            });
+            go!(
+                exact_for(x.dtype()) && exact_for(y.dtype()),
+                "add-sort-cumsum",
+                one(r)
+            )
+        }
+        60 => go!(true, "matrix_transpose", one(kiln::matrix_transpose(&x))),
+        _ => {
+            let y = partner(rng, &x);
+            let r = kiln::equal(&x, &y).and_then(|m| kiln::mask_select(&x, &m));
+            go!(true, "mask_select of equal", one(r))
+        }
+    }
+}
+
+/// The bits of a computed array, as one i128 per element (complex: two), or the error.
+fn bits(a: &Array) -> kiln::Result<Vec<i128>> {
+    let d = a.dtype();
+    if d.is_complex() {
+        let mut re = bits(&kiln::real(a)?.compute_with(Mode::Interpreter)?)?;
+        re.extend(bits(&kiln::imag(a)?.compute_with(Mode::Interpreter)?)?);
+        return Ok(re);
+    }
+    Ok(if d == DType::Bool {
+        a.to_vec::<bool>()?.into_iter().map(i128::from).collect()
+    } else if d == DType::U64 {
+        a.to_vec::<u64>()?.into_iter().map(i128::from).collect()
+    } else if !d.is_floating() {
+        kiln::astype(a, DType::I64)?
+            .compute_with(Mode::Interpreter)?
+            .to_vec::<i64>()?
+            .into_iter()
+            .map(i128::from)
+            .collect()
+    } else {
+        // Every NaN is the same NaN (their signs and payloads are unspecified).
+        kiln::astype(a, DType::F64)?
+            .compute_with(Mode::Interpreter)?
+            .to_vec::<f64>()?
+            .into_iter()
+            .map(|x| if x.is_nan() { -1 } else { x.to_bits() as i128 })
+            .collect()
+    })
+}
+
+type Outcome = Result<Vec<(Vec<usize>, Vec<i128>)>, String>;
+
+/// What one mode made of the built arrays: their shapes and bits, or the error.
+fn outcome(arrays: &[Array], mode: Mode, tally: &mut Tally) -> Outcome {
+    let refs: Vec<&Array> = arrays.iter().collect();
+    let stats = kiln::eval_with(&refs, mode).map_err(|e| e.to_string())?;
+    if mode == Mode::Fused {
+        tally.fused_kernels += stats.kernels as u64;
+        tally.library_calls += stats.library_calls as u64;
+    }
+    arrays
+        .iter()
+        .map(|a| Ok((a.shape().to_vec(), bits(a).map_err(|e| e.to_string())?)))
+        .collect()
+}
+
+/// How a call went: failed where it was made, or computed (and compared bit for bit).
+#[derive(Default, Debug)]
+struct Tally {
+    rejected: u64,
+    too_large: u64,
+    computed: u64,
+    failed_in_every_mode: u64,
+    compared: u64,
+    fused_kernels: u64,
+    library_calls: u64,
+}
+
+fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
+    // The call is built afresh for each mode (the same seed, the same call): a computed
+    // array keeps its data, so a second mode would otherwise only read the first's.
+    let build = || catch_unwind(AssertUnwindSafe(|| call(&mut Rng(seed), 2)));
+    let (name, exact, built) = build().map_err(|_| format!("seed {seed}: building panicked"))?;
+    match &built {
+        Err(_) => {
+            tally.rejected += 1; // an error where the call was made: what bad arguments give
+            return Ok(());
+        }
+        // A valid call can ask for more memory than this machine has (`arange(-3e9,
+        // 3e9, 10)`: 6e8 elements): built, not computed.
+        Ok(arrays) if arrays.iter().any(|a| a.size() > 1 << 20) => {
+            tally.too_large += 1;
+            return Ok(());
+        }
+        Ok(_) => tally.computed += 1,
+    }
+    let mut outcomes = Vec::new();
+    for mode in [Mode::Interpreter, Mode::Fused, Mode::Eager] {
+        let (_, _, built) = build().map_err(|_| format!("seed {seed}: building panicked"))?;
+        let arrays =
+            built.map_err(|e| format!("seed {seed}: {name}: failed to build again: {e}"))?;
+        let o = catch_unwind(AssertUnwindSafe(|| outcome(&arrays, mode, tally)))
+            .map_err(|_| format!("seed {seed}: {name}: computing in {mode:?} panicked"))?;
+        outcomes.push((mode, o));
+    }
+    let (_, want) = &outcomes[0];
+    for (mode, got) in &outcomes[1..] {
+        match (want, got) {
+            (Ok(w), Ok(g)) => {
+                for ((ws, wb), (gs, gb)) in w.iter().zip(g) {
+                    if ws != gs {
+                        return Err(format!(
+                            "seed {seed}: {name}: {mode:?} shape {gs:?}, interpreter {ws:?}"
+                        ));
+                    }
+                    tally.compared += u64::from(exact);
+                    if exact && wb != gb {
+                        return Err(format!(
+                            "seed {seed}: {name}: {mode:?} values differ from the interpreter's"
+                        ));
+                    }
+                }
+            }
+            (Err(_), Err(_)) => tally.failed_in_every_mode += u64::from(*mode == Mode::Eager),
+            (Ok(_), Err(e)) => {
+                return Err(format!(
+                    "seed {seed}: {name}: {mode:?} failed ({e}) where the interpreter succeeded"
+                ))
+            }
+            (Err(e), Ok(_)) => {
+                return Err(format!(
+                    "seed {seed}: {name}: the interpreter failed ({e}) where {mode:?} succeeded"
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn random_api_calls_never_panic_and_the_modes_agree() {
+    let cases: u64 = std::env::var("KILN_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let first: u64 = std::env::var("KILN_FUZZ_FIRST")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4_110_000_000);
+    let trace = std::env::var_os("KILN_FUZZ_TRACE").is_some();
+    // Panics are caught and reported with their seed; keep the default hook's message
+    // (which names the file and line) for the report.
+    let mut failures = Vec::new();
+    let mut tally = Tally::default();
+    for seed in first..first + cases {
+        if trace {
+            eprintln!("seed {seed}");
+        }
+        if let Err(e) = check(seed, &mut tally) {
+            eprintln!("{e}");
+            failures.push(e);
+            if failures.len() >= 20 {
+                break;
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures, first: {}",
+        failures.len(),
+        failures[0]
+    );
+    println!(
+        "{cases} random API calls, no panic, modes agree (seeds {first}..{}): {tally:?}",
+        first + cases
+    );
+}
