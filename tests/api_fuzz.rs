@@ -26,8 +26,8 @@
 use kiln::fft::{FftNorm, FftOpts, FftnOpts};
 use kiln::linalg::{MatrixNorm, QrMode};
 use kiln::{
-    Array, CumulativeOpts, DType, Indexing, IsinOpts, Mode, ReduceOpts, SearchOpts, Side, SliceArg,
-    SortOpts,
+    Array, CumulativeOpts, DType, Indexing, IsinOpts, Mode, Operand, ReduceOpts, Scalar,
+    SearchOpts, Side, SliceArg, SortOpts,
 };
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -244,7 +244,7 @@ fn exact_unary(i: usize) -> bool {
     !inexact.contains(&i)
 }
 
-type Bin = fn(&Array, &Array) -> kiln::Result<Array>;
+type Bin = fn(Operand, Operand) -> kiln::Result<Array>;
 
 const BINARY: [(Bin, bool); 28] = [
     (|a, b| kiln::add(a, b), false),
@@ -370,8 +370,31 @@ fn call(rng: &mut Rng, depth: u32) -> (String, bool, Built) {
             let i = rng.below(BINARY.len());
             let (f, exact) = BINARY[i];
             let exact = exact || (exact_for(x.dtype()) && exact_for(y.dtype()));
-            let name = format!("binary #{i} with y: {:?} {:?}", y.dtype(), y.shape());
-            go!(exact, name, one(f(&x, &y)))
+            // Sometimes one side is a Rust scalar (it takes the array's dtype, or fails
+            // to: a float scalar with integers, an integer beyond the dtype's range).
+            let scalar = match rng.below(4) {
+                0 => Scalar::Float(value(rng)),
+                1 => Scalar::Int(rng.pick(&[0, 1, -1, 7, 255, 256, -129, i64::MAX as i128])),
+                2 => Scalar::Bool(rng.chance(0.5)),
+                _ => Scalar::Complex(value(rng), value(rng)),
+            };
+            let (a, b, name): (Operand, Operand, String) = match rng.below(8) {
+                0 => (
+                    (&x).into(),
+                    scalar.into(),
+                    format!("binary #{i} with {scalar:?}"),
+                ),
+                1 => (
+                    scalar.into(),
+                    (&x).into(),
+                    format!("binary #{i}, {scalar:?} first"),
+                ),
+                _ => {
+                    let name = format!("binary #{i} with y: {:?} {:?}", y.dtype(), y.shape());
+                    ((&x).into(), (&y).into(), name)
+                }
+            };
+            go!(exact, name, one(f(a, b)))
         }
         16 => {
             let y = partner(rng, &x);
