@@ -14,10 +14,11 @@
 //! values with ±0, ±inf, NaN, huge and small numbers (saturated on the way to
 //! integers), and views (transposed, flipped, strided) as well as plain arrays.
 //!
-//! Some calls take the lazy result of an earlier random call as their input (two deep),
-//! so that families meet in one graph: a take of a sort of a clip, an FFT of a cumulative
-//! sum. Calls that build more than 2^20 elements (`arange(-3e9, 3e9, 10)` is valid) are
-//! counted, not computed.
+//! Some calls take the result of an earlier random call as their input (two deep; a
+//! quarter of them computed first, in a mode drawn at random), so that families meet in
+//! one graph: a take of a sort of a clip, an FFT of a cumulative sum. Calls that build
+//! more than 2^20 elements (`arange(-3e9, 3e9, 10)` is valid) are counted, not
+//! computed.
 //!
 //! CI runs `KILN_FUZZ_CASES` calls (default 20,000, a few seconds); a longer run:
 //! `KILN_FUZZ_CASES=1000000 cargo test --release --test api_fuzz -- --nocapture`.
@@ -339,7 +340,16 @@ fn call(rng: &mut Rng, depth: u32) -> (String, bool, Built) {
         true => match call(rng, depth - 1) {
             (name, exact, Ok(mut arrays)) if !arrays.is_empty() && arrays[0].size() <= 4096 => {
                 let x = arrays.swap_remove(0);
+                // Sometimes computed first, in a mode of its own: later graphs then read
+                // its buffer (a result of any mode) as data.
+                let mode = rng.pick(&[Mode::Interpreter, Mode::Fused, Mode::Eager]);
+                let early = rng.chance(0.25) && x.compute_with(mode).is_ok();
                 let d = format!("x: {:?} {:?} = {name}", x.dtype(), x.shape());
+                let d = if early {
+                    format!("{d}, computed {mode:?}")
+                } else {
+                    d
+                };
                 (x, d, exact)
             }
             _ => {
