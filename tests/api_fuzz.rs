@@ -365,7 +365,7 @@ fn call(rng: &mut Rng, depth: u32) -> (String, bool, Built) {
         }
     };
     let nd = x.ndim();
-    let which = rng.below(62);
+    let which = rng.below(63);
     macro_rules! go {
         ($exact:expr, $name:expr, $e:expr) => {{
             let r: Built = $e;
@@ -819,6 +819,31 @@ fn call(rng: &mut Rng, depth: u32) -> (String, bool, Built) {
             )
         }
         60 => go!(true, "matrix_transpose", one(kiln::matrix_transpose(&x))),
+        61 => {
+            // The dtype utilities: answers or errors, never panics (no arrays built).
+            let (a, b) = (rng.pick(&DTYPES), rng.pick(&DTYPES));
+            let some: Vec<DType> = (0..rng.below(4)).map(|_| rng.pick(&DTYPES)).collect();
+            let kind = rng.pick(&[
+                "bool",
+                "signed integer",
+                "unsigned integer",
+                "integral",
+                "real floating",
+                "complex floating",
+                "numeric",
+                "bogus",
+                "",
+            ]);
+            let _ = kiln::result_type(&some);
+            let _ = kiln::can_cast(a, b);
+            let _ = kiln::finfo(a);
+            let _ = kiln::iinfo(a);
+            let _ = kiln::isdtype(a, kind);
+            let shapes: Vec<Vec<usize>> = (0..rng.below(4)).map(|_| shape(rng, 2)).collect();
+            let refs: Vec<&[usize]> = shapes.iter().map(|s| s.as_slice()).collect();
+            let _ = kiln::broadcast_shapes(&refs);
+            go!(true, "dtype utilities", Ok(vec![]))
+        }
         _ => {
             let y = partner(rng, &x);
             let r = kiln::equal(&x, &y).and_then(|m| kiln::mask_select(&x, &m));
