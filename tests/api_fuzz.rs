@@ -2,7 +2,8 @@
 //! (axes out of range, negative counts, mismatched shapes, every dtype, complex
 //! included), never panic. Each call either fails where it is made, with an `Err`, or
 //! builds arrays that every mode (fused, eager, the interpreter) then computes (and
-//! the interpreter's results print) without a panic; the three modes must agree on
+//! the interpreter's results print) without a panic; every error names the file and
+//! line of the call that caused it; the three modes must agree on
 //! whether the computation succeeds, on the shapes, and on the bits of the results of
 //! exact functions (views and manipulation, indexing, sorting, sets, searching,
 //! comparisons, max/min, integer arithmetic, creation). The values of floating-point
@@ -428,6 +429,7 @@ fn call(rng: &mut Rng, depth: u32) -> (String, bool, Built) {
         18..=21 => {
             let o = reduce_opts(rng, nd);
             let k = rng.below(11);
+            let float_acc = o.dtype.is_some_and(|t| t.is_floating());
             let names = [
                 "sum",
                 "prod",
@@ -456,8 +458,8 @@ fn call(rng: &mut Rng, depth: u32) -> (String, bool, Built) {
                 _ => kiln::count_nonzero(&x, o),
             };
             // max, min, any, all, argmax, count_nonzero are exact on any real dtype;
-            // sums and products on integers.
-            let exact = !x.dtype().is_floating()
+            // sums and products on integers, unless they accumulate in a float dtype.
+            let exact = (!x.dtype().is_floating() && !float_acc)
                 || (!x.dtype().is_complex() && [2, 3, 5, 6, 9, 10].contains(&k));
             go!(exact, name, one(r))
         }
@@ -905,6 +907,15 @@ fn outcome(arrays: &[Array], mode: Mode, tally: &mut Tally) -> Outcome {
         .collect()
 }
 
+/// An error must say where the call that caused it was written (a file and line), even
+/// when it comes from computing (an index out of bounds, a singular matrix).
+fn located(msg: &str) -> Result<(), String> {
+    match msg.contains(".rs:") {
+        true => Ok(()),
+        false => Err(format!("the error does not say where: {msg}")),
+    }
+}
+
 /// How a call went: failed where it was made, or computed (and compared bit for bit).
 #[derive(Default, Debug)]
 struct Tally {
@@ -923,9 +934,9 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
     let build = || catch_unwind(AssertUnwindSafe(|| call(&mut Rng(seed), 2)));
     let (name, exact, built) = build().map_err(|_| format!("seed {seed}: building panicked"))?;
     match &built {
-        Err(_) => {
+        Err(e) => {
             tally.rejected += 1; // an error where the call was made: what bad arguments give
-            return Ok(());
+            return located(&e.to_string()).map_err(|e| format!("seed {seed}: {name}: {e}"));
         }
         // A valid call can ask for more memory than this machine has (`arange(-3e9,
         // 3e9, 10)`: 6e8 elements): built, not computed.
@@ -962,7 +973,10 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
                     }
                 }
             }
-            (Err(_), Err(_)) => tally.failed_in_every_mode += u64::from(*mode == Mode::Eager),
+            (Err(e), Err(_)) => {
+                tally.failed_in_every_mode += u64::from(*mode == Mode::Eager);
+                located(e).map_err(|e| format!("seed {seed}: {name}: {e}"))?;
+            }
             (Ok(_), Err(e)) => {
                 return Err(format!(
                     "seed {seed}: {name}: {mode:?} failed ({e}) where the interpreter succeeded"

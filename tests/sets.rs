@@ -219,10 +219,13 @@ fn take_out_of_bounds_is_an_error_from_compute_in_every_mode() {
     ] {
         let idx = kiln::asarray([0i64, bad], ()).unwrap();
         for mode in MODES {
-            let y = kiln::take(&x, &idx, -1).unwrap();
+            let (y, line) = (kiln::take(&x, &idx, -1).unwrap(), line!());
             let e = y.compute_with(mode).unwrap_err();
             assert!(matches!(e, Error::Run(_)), "{e}");
             assert!(e.to_string().contains(msg), "{e}");
+            // And where the take was written, though the error comes from compute.
+            let at = format!("(at tests/sets.rs:{line}:");
+            assert!(e.to_string().contains(&at), "{e}");
         }
     }
     // An empty axis has no valid index.

@@ -74,6 +74,9 @@ pub enum Step {
         /// How each input reads its buffer: contiguous unless the call takes views.
         layouts: Vec<Layout>,
         outputs: Vec<Option<usize>>,
+        /// Where the user's call that made it was written, for errors its values cause
+        /// (an index out of bounds, a singular matrix).
+        loc: crate::graph::Loc,
     },
 }
 
@@ -421,6 +424,7 @@ impl<'g> Planner<'g> {
                                     .collect(),
                                 layouts: views.into_iter().map(|(_, l)| l).collect(),
                                 outputs: vec![None; n_out],
+                                loc: n.loc,
                             });
                             calls.insert(key, steps.len() - 1);
                             steps.len() - 1
@@ -1531,6 +1535,7 @@ impl fmt::Display for FusionPlan {
                     inputs,
                     layouts,
                     outputs,
+                    ..
                 } => {
                     let ins: Vec<String> = inputs
                         .iter()

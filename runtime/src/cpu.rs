@@ -201,36 +201,42 @@ pub fn run(
                 inputs,
                 layouts,
                 outputs,
+                loc,
             } => {
                 stats.library_calls += 1;
-                let results = match call {
-                    // A buffer seen as reals or as complex numbers, read by this step
-                    // only: moved and reinterpreted rather than copied.
-                    LibCall::AsReal | LibCall::AsComplex
-                        if last_use[inputs[0]] == i && matches!(bufs[inputs[0]], Buf::Owned(_)) =>
-                    {
-                        let dtype = plan.buffers[inputs[0]].dtype;
-                        let empty = Buf::Owned(Data::filled(dtype, Scalar::Int(0), 0));
-                        let Buf::Owned(d) = std::mem::replace(&mut bufs[inputs[0]], empty) else {
-                            unreachable!("matched as owned")
-                        };
-                        vec![crate::library::reinterpret(call, d)?]
-                    }
-                    LibCall::Matmul => vec![crate::library::matmul::strided(
-                        (bufs[inputs[0]].data(), &layouts[0]),
-                        (bufs[inputs[1]].data(), &layouts[1]),
-                    )?],
-                    _ => {
-                        // Each input is contiguous data of the shape its layout gives
-                        // (a reshaped view reads its base's buffer).
-                        let args: Vec<(&Data, &kiln_ir::Shape)> = inputs
-                            .iter()
-                            .zip(layouts)
-                            .map(|(&b, l)| (bufs[b].data(), &l.shape))
-                            .collect();
-                        crate::library::run(call, &args)?
-                    }
+                let mut results = || -> Result<Vec<Data>, RuntimeError> {
+                    Ok(match call {
+                        // A buffer seen as reals or as complex numbers, read by this step
+                        // only: moved and reinterpreted rather than copied.
+                        LibCall::AsReal | LibCall::AsComplex
+                            if last_use[inputs[0]] == i
+                                && matches!(bufs[inputs[0]], Buf::Owned(_)) =>
+                        {
+                            let dtype = plan.buffers[inputs[0]].dtype;
+                            let empty = Buf::Owned(Data::filled(dtype, Scalar::Int(0), 0));
+                            let Buf::Owned(d) = std::mem::replace(&mut bufs[inputs[0]], empty)
+                            else {
+                                unreachable!("matched as owned")
+                            };
+                            vec![crate::library::reinterpret(call, d)?]
+                        }
+                        LibCall::Matmul => vec![crate::library::matmul::strided(
+                            (bufs[inputs[0]].data(), &layouts[0]),
+                            (bufs[inputs[1]].data(), &layouts[1]),
+                        )?],
+                        _ => {
+                            // Each input is contiguous data of the shape its layout gives
+                            // (a reshaped view reads its base's buffer).
+                            let args: Vec<(&Data, &kiln_ir::Shape)> = inputs
+                                .iter()
+                                .zip(layouts)
+                                .map(|(&b, l)| (bufs[b].data(), &l.shape))
+                                .collect();
+                            crate::library::run(call, &args)?
+                        }
+                    })
                 };
+                let results = results().map_err(|e| e.at(loc))?;
                 for (out, data) in outputs.iter().zip(results) {
                     if let Some(b) = *out {
                         debug_assert_eq!(data.len(), plan.buffers[b].shape.size());

@@ -27,3 +27,17 @@ pub enum RuntimeError {
         at: String,
     },
 }
+
+impl RuntimeError {
+    /// A value error (index out of bounds, singular matrix) told where the call that
+    /// raised it was written; other errors say so already or have no single call.
+    pub fn at(self, loc: &std::panic::Location<'_>) -> RuntimeError {
+        match self {
+            RuntimeError::Value { func, msg } => RuntimeError::Value {
+                func,
+                msg: format!("{msg} (at {loc})"),
+            },
+            other => other,
+        }
+    }
+}

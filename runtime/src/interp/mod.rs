@@ -54,7 +54,8 @@ pub fn run(graph: &Graph) -> Result<Vec<Arc<Data>>, RuntimeError> {
                         .map(|d| d.as_ref())
                         .zip(in_shapes.iter().copied())
                         .collect();
-                    let results = crate::library::reference(call, &args)?;
+                    let results =
+                        crate::library::reference(call, &args).map_err(|e| e.at(node.loc))?;
                     library_results
                         .insert(key.clone(), results.into_iter().map(Arc::new).collect());
                 }
