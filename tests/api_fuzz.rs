@@ -1030,3 +1030,63 @@ fn random_api_calls_never_panic_and_the_modes_agree() {
         first + cases
     );
 }
+
+/// Calls computed from several threads at once (a user's own threads, or their rayon
+/// pool, sharing kiln's kernel cache, buffer pool and thread pool) give the same shapes,
+/// bits and errors as the same calls computed one after another, in each compiled mode:
+/// every value, transcendental, linear algebra and FFT included, since the graph and
+/// the mode are the same. `KILN_FUZZ_THREADED` calls (default 3,000), four threads.
+#[test]
+fn calls_from_several_threads_at_once_match_the_same_calls_one_by_one() {
+    let cases: u64 = std::env::var("KILN_FUZZ_THREADED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000);
+    let first = 4_200_000_000u64;
+    type Runs = Vec<(Mode, Outcome)>;
+    let run = |seed: u64| -> Runs {
+        let (_, _, built) = call(&mut Rng(seed), 2);
+        match built {
+            Ok(a) if a.iter().all(|a| a.size() <= 1 << 20) => {}
+            _ => return Vec::new(),
+        }
+        [Mode::Fused, Mode::Eager]
+            .into_iter()
+            .map(|mode| {
+                let (_, _, built) = call(&mut Rng(seed), 2);
+                let arrays = built.expect("built once already");
+                (mode, outcome(&arrays, mode, &mut Tally::default()))
+            })
+            .collect()
+    };
+    let serial: Vec<Runs> = (first..first + cases).map(run).collect();
+    let threads = 4;
+    let concurrent: Vec<Vec<(u64, Runs)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                s.spawn(move || {
+                    (first + t..first + cases)
+                        .step_by(threads as usize)
+                        .map(|seed| (seed, run(seed)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a thread panicked"))
+            .collect()
+    });
+    let mut checked = 0;
+    for (seed, got) in concurrent.into_iter().flatten() {
+        let want = &serial[(seed - first) as usize];
+        for ((mode, w), (_, g)) in want.iter().zip(&got) {
+            assert_eq!(
+                w, g,
+                "seed {seed}, {mode:?}: concurrent and serial runs differ"
+            );
+            checked += 1;
+        }
+    }
+    println!("{checked} computations from {threads} threads at once matched the serial ones");
+}
