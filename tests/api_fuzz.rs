@@ -17,7 +17,9 @@
 //!
 //! Some calls take the result of an earlier random call as their input (two deep; a
 //! quarter of them computed first, in a mode drawn at random), so that families meet in
-//! one graph: a take of a sort of a clip, an FFT of a cumulative sum. Calls that build
+//! one graph: a take of a sort of a clip, an FFT of a cumulative sum; a fifth of the
+//! cases also request the earlier results, which the plan must then keep as outputs
+//! while they feed later kernels and library calls. Calls that build
 //! more than 2^20 elements (`arange(-3e9, 3e9, 10)` is valid) are counted, not
 //! computed.
 //!
@@ -335,35 +337,75 @@ fn fftn_opts(rng: &mut Rng, ndim: usize) -> FftnOpts {
 
 /// One random call: its description, whether its results are exact, and what it built.
 fn call(rng: &mut Rng, depth: u32) -> (String, bool, Built) {
+    call_on(rng, depth, None)
+}
+
+/// One random call or, a fifth of the time, two: the second on the first one's first
+/// result, and every result of both requested together, so that a value the plan
+/// must keep as an output also feeds later kernels and library calls.
+fn calls(rng: &mut Rng) -> (String, bool, Built) {
+    if !rng.chance(0.2) {
+        return call(rng, 2);
+    }
+    let (name, exact, first) = call(rng, 1);
+    let mut outputs = match first {
+        Ok(a) if !a.is_empty() && a[0].size() <= 4096 => a,
+        other => return (name, exact, other),
+    };
+    let given = (outputs[0].clone(), name.clone(), exact);
+    let (name2, exact2, second) = call_on(rng, 1, Some(given));
+    let name = format!("{name2}, requested with its input");
+    match second {
+        Ok(more) => {
+            outputs.extend(more);
+            (name, exact2, Ok(outputs))
+        }
+        Err(e) => (name, exact2, Err(e)),
+    }
+}
+
+/// A random call on `given` (an earlier call's result, its name and exactness) or on a
+/// fresh input.
+fn call_on(
+    rng: &mut Rng,
+    depth: u32,
+    given: Option<(Array, String, bool)>,
+) -> (String, bool, Built) {
     // Sometimes x is the (lazy) result of an earlier call, so that calls of different
     // families meet in one graph and fuse.
-    let (x, d, exact_x) = match depth > 0 && rng.chance(0.4) {
-        true => match call(rng, depth - 1) {
-            (name, exact, Ok(mut arrays)) if !arrays.is_empty() && arrays[0].size() <= 4096 => {
-                let x = arrays.swap_remove(0);
-                // Sometimes computed first, in a mode of its own: later graphs then read
-                // its buffer (a result of any mode) as data.
-                let mode = rng.pick(&[Mode::Interpreter, Mode::Fused, Mode::Eager]);
-                let early = rng.chance(0.25) && x.compute_with(mode).is_ok();
-                let d = format!("x: {:?} {:?} = {name}", x.dtype(), x.shape());
-                let d = if early {
-                    format!("{d}, computed {mode:?}")
-                } else {
-                    d
-                };
-                (x, d, exact)
-            }
-            _ => {
+    let (x, d, exact_x) = match given {
+        Some((x, name, exact)) => {
+            let d = format!("x: {:?} {:?} = {name}", x.dtype(), x.shape());
+            (x, d, exact)
+        }
+        None => match depth > 0 && rng.chance(0.4) {
+            true => match call(rng, depth - 1) {
+                (name, exact, Ok(mut arrays)) if !arrays.is_empty() && arrays[0].size() <= 4096 => {
+                    let x = arrays.swap_remove(0);
+                    // Sometimes computed first, in a mode of its own: later graphs then read
+                    // its buffer (a result of any mode) as data.
+                    let mode = rng.pick(&[Mode::Interpreter, Mode::Fused, Mode::Eager]);
+                    let early = rng.chance(0.25) && x.compute_with(mode).is_ok();
+                    let d = format!("x: {:?} {:?} = {name}", x.dtype(), x.shape());
+                    let d = if early {
+                        format!("{d}, computed {mode:?}")
+                    } else {
+                        d
+                    };
+                    (x, d, exact)
+                }
+                _ => {
+                    let x = array(rng);
+                    let d = format!("x: {:?} {:?}", x.dtype(), x.shape());
+                    (x, d, true)
+                }
+            },
+            false => {
                 let x = array(rng);
                 let d = format!("x: {:?} {:?}", x.dtype(), x.shape());
                 (x, d, true)
             }
         },
-        false => {
-            let x = array(rng);
-            let d = format!("x: {:?} {:?}", x.dtype(), x.shape());
-            (x, d, true)
-        }
     };
     let nd = x.ndim();
     let which = rng.below(63);
@@ -931,7 +973,7 @@ struct Tally {
 fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
     // The call is built afresh for each mode (the same seed, the same call): a computed
     // array keeps its data, so a second mode would otherwise only read the first's.
-    let build = || catch_unwind(AssertUnwindSafe(|| call(&mut Rng(seed), 2)));
+    let build = || catch_unwind(AssertUnwindSafe(|| calls(&mut Rng(seed))));
     let (name, exact, built) = build().map_err(|_| format!("seed {seed}: building panicked"))?;
     match &built {
         Err(e) => {
@@ -1045,7 +1087,7 @@ fn calls_from_several_threads_at_once_match_the_same_calls_one_by_one() {
     let first = 4_200_000_000u64;
     type Runs = Vec<(Mode, Outcome)>;
     let run = |seed: u64| -> Runs {
-        let (_, _, built) = call(&mut Rng(seed), 2);
+        let (_, _, built) = calls(&mut Rng(seed));
         match built {
             Ok(a) if a.iter().all(|a| a.size() <= 1 << 20) => {}
             _ => return Vec::new(),
@@ -1053,7 +1095,7 @@ fn calls_from_several_threads_at_once_match_the_same_calls_one_by_one() {
         [Mode::Fused, Mode::Eager]
             .into_iter()
             .map(|mode| {
-                let (_, _, built) = call(&mut Rng(seed), 2);
+                let (_, _, built) = calls(&mut Rng(seed));
                 let arrays = built.expect("built once already");
                 (mode, outcome(&arrays, mode, &mut Tally::default()))
             })
