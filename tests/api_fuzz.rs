@@ -19,9 +19,8 @@
 //! quarter of them computed first, in a mode drawn at random), so that families meet in
 //! one graph: a take of a sort of a clip, an FFT of a cumulative sum; a fifth of the
 //! cases also request the earlier results, which the plan must then keep as outputs
-//! while they feed later kernels and library calls. Calls that build
-//! more than 2^20 elements (`arange(-3e9, 3e9, 10)` is valid) are counted, not
-//! computed.
+//! while they feed later kernels and library calls. Calls that build more than 2^20
+//! elements (`arange(-3e9, 3e9, 10)` is valid) are counted, not computed.
 //!
 //! CI runs `KILN_FUZZ_CASES` calls (default 20,000, a few seconds); a longer run:
 //! `KILN_FUZZ_CASES=1000000 cargo test --release --test api_fuzz -- --nocapture`.
