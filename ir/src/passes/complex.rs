@@ -601,11 +601,47 @@ impl Lowering<'_> {
                 let h = if op == Asin { Asinh } else { Atanh };
                 self.of_iz(z, |l, w| l.inverse(h, w))
             }
-            _ => {
+            Atanh => {
                 let base = self.inverse_formula(op, z);
                 self.inverse_specials(op, z, base)
             }
+            _ => {
+                let base = self.inverse_folded(op, z);
+                self.inverse_specials(op, z, base)
+            }
         }
+    }
+
+    /// asinh, acosh and acos of finite z as the interpreter's `complex_inverse` takes
+    /// them: the formula on |a| + i|b| (asinh) or a + i|b| (acosh, acos), where its
+    /// sum's two terms lie in one quadrant and cannot cancel (`inverse_specials` puts
+    /// the signs back); past 2^27 (f64) or 2^13 (f32) in either part, ln(2z) (acos:
+    /// -i·ln(2z)), whose neglected term is below the precision and where z² would
+    /// overflow.
+    fn inverse_folded(&mut self, op: UnaryOp, (a, b): Pair) -> Pair {
+        use UnaryOp::*;
+        let abs_a = self.un(Abs, a);
+        let abs_b = self.un(Abs, b);
+        let q = match op {
+            Asinh => (abs_a, abs_b),
+            _ => (a, abs_b),
+        };
+        let near = self.inverse_formula(op, q);
+        let far = match self.out.node(a).meta.dtype {
+            DType::F32 => 8192.0,
+            _ => 134_217_728.0,
+        };
+        let far = self.fill_as(far, a, None);
+        let big = self.bin(BinaryOp::Maximum, abs_a, abs_b);
+        let is_far = self.bin(BinaryOp::Greater, big, far);
+        let (lr, li) = self.clog(q);
+        let ln2 = self.fill_as(std::f64::consts::LN_2, a, None);
+        let lr = self.add(lr, ln2);
+        let far_value = match op {
+            Acos => (li, self.un(Negative, lr)),
+            _ => (lr, li),
+        };
+        self.select(is_far, far_value, near)
     }
 
     /// `base` where a and b are finite; elsewhere the standard's tables (C99 Annex G) for

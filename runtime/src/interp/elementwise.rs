@@ -208,14 +208,52 @@ fn complex_log1p<T: RealFloat + Float>(z: C<T>) -> C<T> {
 /// principal branch has them (the formula loses the sign of a zero: asinh(-0 + 0j) came
 /// out +0 + 0j): the real part of asinh and atanh takes a's sign, the imaginary part of
 /// asinh, atanh and acosh takes b's, and acos's takes the opposite of b's.
+///
+/// asinh, acosh and acos take the formula on a folded argument, |a| + i|b| for asinh
+/// and a + i|b| for the other two (the signs come back through `branch_signs`): there
+/// the two terms of each formula's sum lie in one quadrant and cannot cancel, where
+/// in other quadrants they did (asin(-1e30 + 2j) gave -0 + 31.7j, NumPy's is
+/// -π/2 + 69.77j). Past `inverse_far` they are ln(2z) (acos: -i·ln(2z)), whose
+/// neglected term is below the precision, and z² would overflow.
 fn complex_inverse<T: RealFloat + Float>(f: Inverse, z: C<T>) -> C<T> {
-    let w = inverse_special(f, z).unwrap_or_else(|| match f {
-        Inverse::Asinh => z.asinh(),
-        Inverse::Atanh => z.atanh(),
-        Inverse::Acosh => z.acosh(),
-        Inverse::Acos => z.acos(),
+    let w = inverse_special(f, z).unwrap_or_else(|| {
+        let abs = RealFloat::abs;
+        let q = match f {
+            Inverse::Asinh => C::new(abs(z.re), abs(z.im)),
+            Inverse::Atanh => z,
+            Inverse::Acosh | Inverse::Acos => C::new(z.re, abs(z.im)),
+        };
+        let far = <T as RealFloat>::from_f64(inverse_far(std::mem::size_of::<T>() == 4));
+        if f != Inverse::Atanh && (abs(q.re) > far || abs(q.im) > far) {
+            let ln2 = <T as RealFloat>::from_f64(std::f64::consts::LN_2);
+            let l = C::new(
+                RealFloat::ln(RealFloat::hypot(q.re, q.im)) + ln2,
+                RealFloat::atan2(q.im, q.re),
+            );
+            return match f {
+                Inverse::Acos => C::new(l.im, -l.re),
+                _ => l,
+            };
+        }
+        match f {
+            Inverse::Asinh => q.asinh(),
+            Inverse::Atanh => q.atanh(),
+            Inverse::Acosh => q.acosh(),
+            Inverse::Acos => q.acos(),
+        }
     });
     branch_signs(f, z, w)
+}
+
+/// Where asinh, acosh and acos of a complex number become ln(2z): the formulas'
+/// neglected term is about 1/(4z²), below the precision from |z| = 2^27 (f64) or 2^13
+/// (f32). The complex lowering (`ir/src/passes/complex.rs`) uses the same bound.
+fn inverse_far(f32: bool) -> f64 {
+    if f32 {
+        8192.0
+    } else {
+        134_217_728.0
+    }
 }
 
 /// `w` with the signs the principal branch of `f` gives its parts: the real part of
