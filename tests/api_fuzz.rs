@@ -35,32 +35,24 @@ use kiln::{
 };
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// SplitMix64 (as in differential.rs): seedable, independent of any crate's stream.
-struct Rng(u64);
+mod common;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        (self.next() >> 11) as f64 * (1.0 / (1u64 << 53) as f64) < p
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len())]
-    }
+use common::Rng;
+
+/// The draws of this fuzz beyond the shared generator's.
+trait Draws {
     /// An axis argument: mostly in range (either sign), sometimes one past it.
+    fn axis(&mut self, ndim: usize) -> i64;
+    /// A small count that is sometimes zero or beyond the data.
+    fn count(&mut self) -> usize;
+    fn int(&mut self) -> i64;
+}
+
+impl Draws for Rng {
     fn axis(&mut self, ndim: usize) -> i64 {
         let n = ndim as i64;
         self.below(2 * ndim + 3) as i64 - n - 1
     }
-    /// A small count that is sometimes zero or beyond the data.
     fn count(&mut self) -> usize {
         self.pick(&[0, 1, 1, 2, 2, 3, 4, 5, 7])
     }
@@ -68,22 +60,6 @@ impl Rng {
         self.below(11) as i64 - 5
     }
 }
-
-const DTYPES: [DType; 13] = [
-    DType::Bool,
-    DType::I8,
-    DType::I16,
-    DType::I32,
-    DType::I64,
-    DType::U8,
-    DType::U16,
-    DType::U32,
-    DType::U64,
-    DType::F32,
-    DType::F64,
-    DType::C64,
-    DType::C128,
-];
 
 fn value(rng: &mut Rng) -> f64 {
     match rng.below(12) {
@@ -160,7 +136,7 @@ fn array_of(rng: &mut Rng, dtype: DType, shape: &[usize]) -> Array {
 }
 
 fn array(rng: &mut Rng) -> Array {
-    let dtype = rng.pick(&DTYPES);
+    let dtype = rng.pick(&DType::ALL);
     let rank = rng.pick(&[0, 1, 1, 2, 2, 3]);
     let s = shape(rng, rank);
     array_of(rng, dtype, &s)
@@ -171,7 +147,7 @@ fn partner(rng: &mut Rng, x: &Array) -> Array {
     let dtype = if rng.chance(0.6) {
         x.dtype()
     } else {
-        rng.pick(&DTYPES)
+        rng.pick(&DType::ALL)
     };
     let mut s = x.shape().to_vec();
     if rng.chance(0.3) && !s.is_empty() {
@@ -305,7 +281,7 @@ fn reduce_opts(rng: &mut Rng, ndim: usize) -> ReduceOpts {
         _ => o = o.axes((0..rng.below(3)).map(|_| rng.axis(ndim))),
     }
     if rng.chance(0.15) {
-        o = o.dtype(rng.pick(&DTYPES));
+        o = o.dtype(rng.pick(&DType::ALL));
     }
     if rng.chance(0.15) {
         o = o.correction(rng.pick(&[0.0, 1.0, 2.5, -1.0, 10.0]));
@@ -586,7 +562,7 @@ fn call_on(
             go!(true, format!("concat/stack {a:?}"), one(r))
         }
         33 => {
-            let t = rng.pick(&DTYPES);
+            let t = rng.pick(&DType::ALL);
             go!(true, format!("astype {t:?}"), one(kiln::astype(&x, t)))
         }
         34 => {
@@ -806,7 +782,7 @@ fn call_on(
             go!(true, name, one(x.slice(index)))
         }
         55 => {
-            let t = rng.pick(&DTYPES);
+            let t = rng.pick(&DType::ALL);
             let rank = rng.below(3);
             let s = shape(rng, rank);
             let r = match rng.below(8) {
@@ -864,8 +840,8 @@ fn call_on(
         60 => go!(true, "matrix_transpose", one(kiln::matrix_transpose(&x))),
         61 => {
             // The dtype utilities: answers or errors, never panics (no arrays built).
-            let (a, b) = (rng.pick(&DTYPES), rng.pick(&DTYPES));
-            let some: Vec<DType> = (0..rng.below(4)).map(|_| rng.pick(&DTYPES)).collect();
+            let (a, b) = (rng.pick(&DType::ALL), rng.pick(&DType::ALL));
+            let some: Vec<DType> = (0..rng.below(4)).map(|_| rng.pick(&DType::ALL)).collect();
             let kind = rng.pick(&[
                 "bool",
                 "signed integer",
