@@ -871,36 +871,6 @@ fn call_on(
     }
 }
 
-/// The bits of a computed array, as one i128 per element (complex: two), or the error.
-fn bits(a: &Array) -> kiln::Result<Vec<i128>> {
-    let d = a.dtype();
-    if d.is_complex() {
-        let mut re = bits(&kiln::real(a)?.compute_with(Mode::Interpreter)?)?;
-        re.extend(bits(&kiln::imag(a)?.compute_with(Mode::Interpreter)?)?);
-        return Ok(re);
-    }
-    Ok(if d == DType::Bool {
-        a.to_vec::<bool>()?.into_iter().map(i128::from).collect()
-    } else if d == DType::U64 {
-        a.to_vec::<u64>()?.into_iter().map(i128::from).collect()
-    } else if !d.is_floating() {
-        kiln::astype(a, DType::I64)?
-            .compute_with(Mode::Interpreter)?
-            .to_vec::<i64>()?
-            .into_iter()
-            .map(i128::from)
-            .collect()
-    } else {
-        // Every NaN is the same NaN (their signs and payloads are unspecified).
-        kiln::astype(a, DType::F64)?
-            .compute_with(Mode::Interpreter)?
-            .to_vec::<f64>()?
-            .into_iter()
-            .map(|x| if x.is_nan() { -1 } else { x.to_bits() as i128 })
-            .collect()
-    })
-}
-
 type Outcome = Result<Vec<(Vec<usize>, Vec<i128>)>, String>;
 
 /// What one mode made of the built arrays: their shapes and bits, or the error.
@@ -920,7 +890,12 @@ fn outcome(arrays: &[Array], mode: Mode, tally: &mut Tally) -> Outcome {
     }
     arrays
         .iter()
-        .map(|a| Ok((a.shape().to_vec(), bits(a).map_err(|e| e.to_string())?)))
+        .map(|a| {
+            Ok((
+                a.shape().to_vec(),
+                common::bits(a, true).map_err(|e| e.to_string())?,
+            ))
+        })
         .collect()
 }
 

@@ -1223,26 +1223,7 @@ fn integer_edges_agree_with_the_interpreter() {
     // The bits of any result, as i128 through an i64/u64/f64/bool read.
     let read = |a: &Array, mode: Mode| -> kiln::Result<Vec<i128>> {
         a.compute_with(mode)?;
-        let d = a.dtype();
-        Ok(if d == DType::Bool {
-            a.to_vec::<bool>()?.into_iter().map(i128::from).collect()
-        } else if d == DType::U64 {
-            a.to_vec::<u64>()?.into_iter().map(i128::from).collect()
-        } else if d.is_integer() {
-            kiln::astype(a, DType::I64)?
-                .compute_with(Mode::Interpreter)?
-                .to_vec::<i64>()?
-                .into_iter()
-                .map(i128::from)
-                .collect()
-        } else {
-            kiln::astype(a, DType::F64)?
-                .compute_with(Mode::Interpreter)?
-                .to_vec::<f64>()?
-                .into_iter()
-                .map(|x| x.to_bits() as i128)
-                .collect()
-        })
+        common::bits(a, false)
     };
     let mut bad = Vec::new();
     let mut check = |what: String, build: &dyn Fn() -> kiln::Result<Array>, inputs: &[String]| {

@@ -40,3 +40,41 @@ impl Rng {
         xs[self.below(xs.len())]
     }
 }
+
+/// The bits of a computed array, one i128 per element (complex: the real parts, then
+/// the imaginary ones), read through bool, u64, i64 or f64; with `same_nans` every NaN
+/// reads as -1 (NaN signs and payloads are unspecified).
+pub fn bits(a: &kiln::Array, same_nans: bool) -> kiln::Result<Vec<i128>> {
+    use kiln::{DType, Mode};
+    let d = a.dtype();
+    if d.is_complex() {
+        let mut re = bits(&kiln::real(a)?.compute_with(Mode::Interpreter)?, same_nans)?;
+        re.extend(bits(
+            &kiln::imag(a)?.compute_with(Mode::Interpreter)?,
+            same_nans,
+        )?);
+        return Ok(re);
+    }
+    Ok(if d == DType::Bool {
+        a.to_vec::<bool>()?.into_iter().map(i128::from).collect()
+    } else if d == DType::U64 {
+        a.to_vec::<u64>()?.into_iter().map(i128::from).collect()
+    } else if !d.is_floating() {
+        kiln::astype(a, DType::I64)?
+            .compute_with(Mode::Interpreter)?
+            .to_vec::<i64>()?
+            .into_iter()
+            .map(i128::from)
+            .collect()
+    } else {
+        kiln::astype(a, DType::F64)?
+            .compute_with(Mode::Interpreter)?
+            .to_vec::<f64>()?
+            .into_iter()
+            .map(|x| match x.is_nan() && same_nans {
+                true => -1,
+                false => x.to_bits() as i128,
+            })
+            .collect()
+    })
+}
