@@ -181,55 +181,78 @@ fn int_array(rng: &mut Rng, len_hint: usize) -> Array {
 
 type Built = kiln::Result<Vec<Array>>;
 
-const UNARY: [fn(&Array) -> kiln::Result<Array>; 39] = [
-    kiln::abs,
-    kiln::acos,
-    kiln::acosh,
-    kiln::asin,
-    kiln::asinh,
-    kiln::atan,
-    kiln::atanh,
-    kiln::bitwise_invert,
-    kiln::ceil,
-    kiln::conj,
-    kiln::cos,
-    kiln::cosh,
-    kiln::exp,
-    kiln::expm1,
-    kiln::floor,
-    kiln::imag,
-    kiln::isfinite,
-    kiln::isinf,
-    kiln::isnan,
-    kiln::log,
-    kiln::log1p,
-    kiln::log2,
-    kiln::log10,
-    kiln::logical_not,
-    kiln::negative,
-    kiln::positive,
-    kiln::real,
-    kiln::reciprocal,
-    kiln::round,
-    kiln::sign,
-    kiln::signbit,
-    kiln::sin,
-    kiln::sinh,
-    kiln::square,
-    kiln::sqrt,
-    kiln::tan,
-    kiln::tanh,
-    kiln::trunc,
-    kiln::matrix_transpose,
+/// Which results of a function the three modes must give bit for bit.
+#[derive(Clone, Copy, PartialEq)]
+enum Exact {
+    /// None (a math library, or sums in different orders).
+    No,
+    /// Those of real inputs: on complex values the function divides or multiplies
+    /// (abs, sign, reciprocal, square, ..).
+    Real,
+    /// Every one: the parts, conjugation, negation, the classifications.
+    Always,
+}
+
+type Unary = fn(&Array) -> kiln::Result<Array>;
+
+const UNARY: [(&str, Unary, Exact); 39] = [
+    ("abs", kiln::abs, Exact::Real),
+    ("acos", kiln::acos, Exact::No),
+    ("acosh", kiln::acosh, Exact::No),
+    ("asin", kiln::asin, Exact::No),
+    ("asinh", kiln::asinh, Exact::No),
+    ("atan", kiln::atan, Exact::No),
+    ("atanh", kiln::atanh, Exact::No),
+    ("bitwise_invert", kiln::bitwise_invert, Exact::Real),
+    ("ceil", kiln::ceil, Exact::Real),
+    ("conj", kiln::conj, Exact::Always),
+    ("cos", kiln::cos, Exact::No),
+    ("cosh", kiln::cosh, Exact::No),
+    ("exp", kiln::exp, Exact::No),
+    ("expm1", kiln::expm1, Exact::No),
+    ("floor", kiln::floor, Exact::Real),
+    ("imag", kiln::imag, Exact::Always),
+    ("isfinite", kiln::isfinite, Exact::Always),
+    ("isinf", kiln::isinf, Exact::Always),
+    ("isnan", kiln::isnan, Exact::Always),
+    ("log", kiln::log, Exact::No),
+    ("log1p", kiln::log1p, Exact::No),
+    ("log2", kiln::log2, Exact::No),
+    ("log10", kiln::log10, Exact::No),
+    ("logical_not", kiln::logical_not, Exact::Real),
+    ("negative", kiln::negative, Exact::Always),
+    ("positive", kiln::positive, Exact::Always),
+    ("real", kiln::real, Exact::Always),
+    ("reciprocal", kiln::reciprocal, Exact::Real),
+    ("round", kiln::round, Exact::Real),
+    ("sign", kiln::sign, Exact::Real),
+    ("signbit", kiln::signbit, Exact::Real),
+    ("sin", kiln::sin, Exact::No),
+    ("sinh", kiln::sinh, Exact::No),
+    ("square", kiln::square, Exact::Real),
+    ("sqrt", kiln::sqrt, Exact::No),
+    ("tan", kiln::tan, Exact::No),
+    ("tanh", kiln::tanh, Exact::No),
+    ("trunc", kiln::trunc, Exact::Real),
+    ("matrix_transpose", kiln::matrix_transpose, Exact::Real),
 ];
 
-/// Exact unary functions: the three modes agree bit for bit.
-fn exact_unary(i: usize) -> bool {
-    let inexact = [
-        1, 2, 3, 4, 5, 6, 10, 11, 12, 13, 19, 20, 21, 22, 31, 32, 34, 35, 36,
-    ];
-    !inexact.contains(&i)
-}
+type Reduction = fn(&Array, ReduceOpts) -> kiln::Result<Array>;
+
+/// The reductions, and whether they are exact on real dtypes whatever the order.
+const REDUCTIONS: [(&str, Reduction, bool); 11] = [
+    ("sum", |x, o| kiln::sum(x, o), false),
+    ("prod", |x, o| kiln::prod(x, o), false),
+    ("max", |x, o| kiln::max(x, o), true),
+    ("min", |x, o| kiln::min(x, o), true),
+    ("mean", |x, o| kiln::mean(x, o), false),
+    ("any", |x, o| kiln::any(x, o), true),
+    ("all", |x, o| kiln::all(x, o), true),
+    ("var", |x, o| kiln::var(x, o), false),
+    ("std", |x, o| kiln::std(x, o), false),
+    ("argmax", |x, o| kiln::argmax(x, o), true),
+    ("count_nonzero", |x, o| kiln::count_nonzero(x, o), true),
+];
 
 type Bin = fn(Operand, Operand) -> kiln::Result<Array>;
 
@@ -393,13 +416,13 @@ fn call_on(
     let one = |r: kiln::Result<Array>| r.map(|a| vec![a]);
     match which {
         0..=7 => {
-            let i = rng.below(UNARY.len());
-            // On complex values only the parts, conjugation, negation and the
-            // classifications are exact (abs, sign, reciprocal, square, .. divide or
-            // multiply).
-            let exact = exact_unary(i)
-                && (!x.dtype().is_complex() || [9, 15, 16, 17, 18, 24, 25, 26].contains(&i));
-            go!(exact, format!("unary #{i}"), one(UNARY[i](&x)))
+            let (name, f, exact) = UNARY[rng.below(UNARY.len())];
+            let exact = match exact {
+                Exact::No => false,
+                Exact::Real => !x.dtype().is_complex(),
+                Exact::Always => true,
+            };
+            go!(exact, name, one(f(&x)))
         }
         8..=15 => {
             let y = partner(rng, &x);
@@ -445,39 +468,15 @@ fn call_on(
         }
         18..=21 => {
             let o = reduce_opts(rng, nd);
-            let k = rng.below(11);
+            let k = rng.below(REDUCTIONS.len());
             let float_acc = o.dtype.is_some_and(|t| t.is_floating());
-            let names = [
-                "sum",
-                "prod",
-                "max",
-                "min",
-                "mean",
-                "any",
-                "all",
-                "var",
-                "std",
-                "argmax",
-                "count_nonzero",
-            ];
-            let name = format!("{} {o:?}", names[k]);
-            let r = match k {
-                0 => kiln::sum(&x, o),
-                1 => kiln::prod(&x, o),
-                2 => kiln::max(&x, o),
-                3 => kiln::min(&x, o),
-                4 => kiln::mean(&x, o),
-                5 => kiln::any(&x, o),
-                6 => kiln::all(&x, o),
-                7 => kiln::var(&x, o),
-                8 => kiln::std(&x, o),
-                9 => kiln::argmax(&x, o),
-                _ => kiln::count_nonzero(&x, o),
-            };
+            let (fname, f, exact_on_reals) = REDUCTIONS[k];
+            let name = format!("{fname} {o:?}");
+            let r = f(&x, o);
             // max, min, any, all, argmax, count_nonzero are exact on any real dtype;
             // sums and products on integers, unless they accumulate in a float dtype.
             let exact = (!x.dtype().is_floating() && !float_acc)
-                || (!x.dtype().is_complex() && [2, 3, 5, 6, 9, 10].contains(&k));
+                || (!x.dtype().is_complex() && exact_on_reals);
             go!(exact, name, one(r))
         }
         22 => {
