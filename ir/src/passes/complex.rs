@@ -66,6 +66,17 @@ struct Lowering<'g> {
     at: usize,
 }
 
+/// Where complex asinh, acosh and acos become ln(2z) (acos: -i·ln(2z)), for parts of
+/// `real` dtype: the formulas' neglected term is about 1/(4z²), below the precision
+/// from |z| = 2^27 (f64) or 2^13 (f32). The interpreter's `complex_inverse` uses the
+/// same bound, so both take the same branch.
+pub fn inverse_far(real: DType) -> f64 {
+    match real {
+        DType::F32 => 8192.0,
+        _ => 134_217_728.0,
+    }
+}
+
 impl Lowering<'_> {
     fn src_node(&self) -> &Node {
         &self.src.nodes[self.at]
@@ -627,10 +638,7 @@ impl Lowering<'_> {
             _ => (a, abs_b),
         };
         let near = self.inverse_formula(op, q);
-        let far = match self.out.node(a).meta.dtype {
-            DType::F32 => 8192.0,
-            _ => 134_217_728.0,
-        };
+        let far = inverse_far(self.out.node(a).meta.dtype);
         let far = self.fill_as(far, a, None);
         let big = self.bin(BinaryOp::Maximum, abs_a, abs_b);
         let is_far = self.bin(BinaryOp::Greater, big, far);

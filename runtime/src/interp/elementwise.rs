@@ -213,8 +213,8 @@ fn complex_log1p<T: RealFloat + Float>(z: C<T>) -> C<T> {
 /// and a + i|b| for the other two (the signs come back through `branch_signs`): there
 /// the two terms of each formula's sum lie in one quadrant and cannot cancel, where
 /// in other quadrants they did (asin(-1e30 + 2j) gave -0 + 31.7j, NumPy's is
-/// -π/2 + 69.77j). Past `inverse_far` they are ln(2z) (acos: -i·ln(2z)), whose
-/// neglected term is below the precision, and z² would overflow.
+/// -π/2 + 69.77j). Past the lowering's `inverse_far` they are ln(2z) (acos:
+/// -i·ln(2z)), whose neglected term is below the precision, and z² would overflow.
 fn complex_inverse<T: RealFloat + Float>(f: Inverse, z: C<T>) -> C<T> {
     let w = inverse_special(f, z).unwrap_or_else(|| {
         let abs = RealFloat::abs;
@@ -223,7 +223,11 @@ fn complex_inverse<T: RealFloat + Float>(f: Inverse, z: C<T>) -> C<T> {
             Inverse::Atanh => z,
             Inverse::Acosh | Inverse::Acos => C::new(z.re, abs(z.im)),
         };
-        let far = <T as RealFloat>::from_f64(inverse_far(std::mem::size_of::<T>() == 4));
+        let real = match std::mem::size_of::<T>() {
+            4 => kiln_ir::DType::F32,
+            _ => kiln_ir::DType::F64,
+        };
+        let far = <T as RealFloat>::from_f64(kiln_ir::passes::complex::inverse_far(real));
         if f != Inverse::Atanh && (abs(q.re) > far || abs(q.im) > far) {
             let ln2 = <T as RealFloat>::from_f64(std::f64::consts::LN_2);
             let l = C::new(
@@ -243,17 +247,6 @@ fn complex_inverse<T: RealFloat + Float>(f: Inverse, z: C<T>) -> C<T> {
         }
     });
     branch_signs(f, z, w)
-}
-
-/// Where asinh, acosh and acos of a complex number become ln(2z): the formulas'
-/// neglected term is about 1/(4z²), below the precision from |z| = 2^27 (f64) or 2^13
-/// (f32). The complex lowering (`ir/src/passes/complex.rs`) uses the same bound.
-fn inverse_far(f32: bool) -> f64 {
-    if f32 {
-        8192.0
-    } else {
-        134_217_728.0
-    }
 }
 
 /// `w` with the signs the principal branch of `f` gives its parts: the real part of
