@@ -77,6 +77,27 @@ pub fn inverse_far(real: DType) -> f64 {
     }
 }
 
+/// Where complex atanh takes re = x/|z|² (scaled) and im = π/2: past 2^500 (f64) or
+/// 2^60 (f32) in a part, the main formulas' (1 - x)² + y² could overflow, while the
+/// neglected terms are far below the precision. Shared with the interpreter's
+/// `atanh_first_quadrant`.
+pub fn atanh_far(real: DType) -> f64 {
+    match real {
+        DType::F32 => 2f64.powi(60),
+        _ => 2f64.powi(500),
+    }
+}
+
+/// Where complex atanh's real part becomes ln(4x)/4 - ln|1 - z|/2: within 2^-27 (f64)
+/// or 2^-13 (f32) of 1, where (1 - x)² + y² may underflow and log1p(4x/that) equals
+/// ln(4x/that) to within the precision.
+pub fn atanh_close(real: DType) -> f64 {
+    match real {
+        DType::F32 => 2f64.powi(-13),
+        _ => 2f64.powi(-27),
+    }
+}
+
 impl Lowering<'_> {
     fn src_node(&self) -> &Node {
         &self.src.nodes[self.at]
@@ -387,18 +408,35 @@ impl Lowering<'_> {
         (self.sub(ac, bd), self.add(ad, bc))
     }
 
-    /// (a + bi)/(c + di) = ((ac + bd) + (bc - ad)i) / (c² + d²), as num_complex does.
+    /// (a + bi)/(c + di) by Smith's algorithm (the interpreter's `complex_div`): with
+    /// p the divisor's larger part and q the smaller, r = q/p and den = p + q·r, so
+    /// nothing overflows or underflows where the quotient does not; u, v are a, b in
+    /// the order that matches. A zero divisor divides each part by +0 (NumPy's rule).
     fn cdiv(&mut self, (a, b): Pair, (c, d): Pair) -> Pair {
-        let (cc, dd) = (self.mul(c, c), self.mul(d, d));
-        let n = self.add(cc, dd);
-        let (ac, bd, bc, ad) = (
-            self.mul(a, c),
-            self.mul(b, d),
-            self.mul(b, c),
-            self.mul(a, d),
-        );
-        let (re, im) = (self.add(ac, bd), self.sub(bc, ad));
-        (self.div(re, n), self.div(im, n))
+        let (abs_c, abs_d) = (self.un(UnaryOp::Abs, c), self.un(UnaryOp::Abs, d));
+        let c_big = self.bin(BinaryOp::GreaterEqual, abs_c, abs_d);
+        let (p, q) = self.select(c_big, (c, d), (d, c));
+        let (u, v) = self.select(c_big, (a, b), (b, a));
+        let r = self.div(q, p);
+        let qr = self.mul(q, r);
+        let den = self.add(p, qr);
+        let vr = self.mul(v, r);
+        let re = self.add(u, vr);
+        let re = self.div(re, den);
+        let ur = self.mul(u, r);
+        let im = self.sub(v, ur);
+        let im = self.div(im, den);
+        let neg_im = self.un(UnaryOp::Negative, im);
+        let im = self.pick(c_big, im, neg_im);
+        let zero = self.fill_as(0.0, a, None);
+        let by_zero = self.bin(BinaryOp::Equal, p, zero);
+        let at_zero = (self.div(a, abs_c), self.div(b, abs_c));
+        self.select(by_zero, at_zero, (re, im))
+    }
+
+    /// where(c, x, y) of one real node.
+    fn pick(&mut self, c: NodeId, x: NodeId, y: NodeId) -> NodeId {
+        self.push(Op::Where, &[c, x, y])
     }
 
     /// e^a·(cos b, sin b), with the standard's special cases (C99 cexp) where those
@@ -497,23 +535,83 @@ impl Lowering<'_> {
         self.bin(BinaryOp::Equal, x, c)
     }
 
+    /// ln|z| + i·arg z; for |z| in [0.71, 1.73], ln|z| = log1p(m² - 1 + n²)/2 from
+    /// exact squares of the larger and smaller magnitude (the interpreter's
+    /// `complex_log`, step for step).
     fn clog(&mut self, (a, b): Pair) -> Pair {
+        use UnaryOp::*;
         let h = self.bin(BinaryOp::Hypot, a, b);
-        (self.un(UnaryOp::Log, h), self.bin(BinaryOp::Atan2, b, a))
+        let far = self.un(Log, h);
+        let (abs_a, abs_b) = (self.un(Abs, a), self.un(Abs, b));
+        let a_big = self.bin(BinaryOp::GreaterEqual, abs_a, abs_b);
+        let (m, n) = self.select(a_big, (abs_a, abs_b), (abs_b, abs_a));
+        let (m2, m2_lo) = self.square_exact(m);
+        let (n2, n2_lo) = self.square_exact(n);
+        let one = self.fill_as(1.0, a, None);
+        let u = self.sub(m2, one);
+        let s = self.add(u, n2);
+        let bb = self.sub(s, u);
+        let sb = self.sub(s, bb);
+        let e1 = self.sub(u, sb);
+        let e2 = self.sub(n2, bb);
+        let e = self.add(e1, e2);
+        let e = self.add(e, m2_lo);
+        let e = self.add(e, n2_lo);
+        let t = self.add(s, e);
+        let l = self.un(Log1p, t);
+        let half = self.fill_as(0.5, a, None);
+        let near = self.mul(l, half);
+        let (lo, hi) = (self.fill_as(0.71, a, None), self.fill_as(1.73, a, None));
+        let above = self.bin(BinaryOp::GreaterEqual, h, lo);
+        let below = self.bin(BinaryOp::LessEqual, h, hi);
+        let within = self.bin(BinaryOp::LogicalAnd, above, below);
+        let re = self.pick(within, near, far);
+        (re, self.bin(BinaryOp::Atan2, b, a))
     }
 
-    /// sinh(z)/cosh(z) computed as (sinh 2a + i sin 2b) / (cosh 2a + cos 2b), and for
-    /// |a| > 20 as (sign(a), 2 sin(2b) e^(-2|a|)) where both overflow (the interpreter's
-    /// complex_tanh).
+    /// x² = hi + lo exactly by Veltkamp's split and Dekker's product, no fma (the
+    /// interpreter's `square_exact`).
+    fn square_exact(&mut self, x: NodeId) -> Pair {
+        let split = match self.out.node(x).meta.dtype {
+            DType::F32 => 4097.0,
+            _ => 134_217_729.0,
+        };
+        let split = self.fill_as(split, x, None);
+        let p = self.mul(split, x);
+        let px = self.sub(p, x);
+        let xh = self.sub(p, px);
+        let xl = self.sub(x, xh);
+        let hi = self.mul(x, x);
+        let cross = self.mul(xh, xl);
+        let hh = self.mul(xh, xh);
+        let lo = self.sub(hh, hi);
+        let cross2 = self.add(cross, cross);
+        let lo = self.add(lo, cross2);
+        let ll = self.mul(xl, xl);
+        (hi, self.add(lo, ll))
+    }
+
+    /// tanh(z) by Kahan's form (below), and for |a| > 20 as (sign(a), 2 sin(2b)
+    /// e^(-2|a|)), where sinh and cosh overflow (the interpreter's complex_tanh).
     fn ctanh(&mut self, (a, b): Pair) -> Pair {
-        let two_a = self.add(a, a);
+        // Kahan's form: t = tan b, s = sinh a, β = 1 + t², tanh z = (β·s·sqrt(1 + s²) +
+        // i·t)/(1 + β·s²), whose denominator cannot cancel.
+        let one = self.fill_as(1.0, a, None);
+        let t = self.un(UnaryOp::Tan, b);
+        let sh = self.un(UnaryOp::Sinh, a);
+        let tt = self.mul(t, t);
+        let beta = self.add(one, tt);
+        let ss = self.mul(sh, sh);
+        let rho = self.add(one, ss);
+        let rho = self.un(UnaryOp::Sqrt, rho);
+        let bs = self.mul(beta, sh);
+        let bss = self.mul(bs, sh);
+        let den = self.add(one, bss);
+        let re = self.mul(beta, rho);
+        let re = self.mul(re, sh);
+        let (re, im) = (self.div(re, den), self.div(t, den));
         let two_b = self.add(b, b);
-        let ch = self.un(UnaryOp::Cosh, two_a);
-        let cb = self.un(UnaryOp::Cos, two_b);
-        let d = self.add(ch, cb);
-        let sh = self.un(UnaryOp::Sinh, two_a);
         let sb = self.un(UnaryOp::Sin, two_b);
-        let (re, im) = (self.div(sh, d), self.div(sb, d));
         let abs_a = self.un(UnaryOp::Abs, a);
         let twenty = self.fill_as(20.0, a, None);
         let far = self.bin(BinaryOp::Greater, abs_a, twenty);
@@ -541,15 +639,15 @@ impl Lowering<'_> {
         self.select(nan_zero, (a, b), z)
     }
 
-    /// t = sqrt((|a| + |z|)/2); a ≥ 0: (t, b/2t); a < 0: (|b|/2t, ±t with b's sign);
-    /// z = 0: (0, b). The principal root, as num_complex's.
+    /// t = sqrt(|a|/2 + |z|/2); a ≥ 0: (t, b/2t); a < 0: (|b|/2t, ±t with b's sign);
+    /// z = 0: (0, b). The principal root (the interpreter's `complex_sqrt`).
     fn csqrt(&mut self, (a, b): Pair) -> Pair {
         use UnaryOp::*;
         let h = self.bin(BinaryOp::Hypot, a, b);
         let abs_a = self.un(Abs, a);
-        let s = self.add(abs_a, h);
         let half = self.fill_as(0.5, a, None);
-        let s = self.mul(s, half);
+        let (ha, hh) = (self.mul(abs_a, half), self.mul(h, half));
+        let s = self.add(ha, hh);
         let t = self.un(Sqrt, s);
         let two_t = self.add(t, t);
         let b_over = self.div(b, two_t);
@@ -588,20 +686,6 @@ impl Lowering<'_> {
         (self.add(x.0, y.0), self.add(x.1, y.1))
     }
 
-    fn csub(&mut self, x: Pair, y: Pair) -> Pair {
-        (self.sub(x.0, y.0), self.sub(x.1, y.1))
-    }
-
-    /// i·(x + yi) = -y + xi.
-    fn times_i(&mut self, (x, y): Pair) -> Pair {
-        (self.un(UnaryOp::Negative, y), x)
-    }
-
-    /// -i·(x + yi) = y - xi.
-    fn times_minus_i(&mut self, (x, y): Pair) -> Pair {
-        (y, self.un(UnaryOp::Negative, x))
-    }
-
     /// The inverse trigonometric and hyperbolic functions: num_complex's formulas where
     /// both parts are finite, the standard's special-case tables elsewhere; asin and atan
     /// as the standard defines them, -i·asinh(iz) and -i·atanh(iz).
@@ -613,7 +697,9 @@ impl Lowering<'_> {
                 self.of_iz(z, |l, w| l.inverse(h, w))
             }
             Atanh => {
-                let base = self.inverse_formula(op, z);
+                let abs_a = self.un(UnaryOp::Abs, z.0);
+                let abs_b = self.un(UnaryOp::Abs, z.1);
+                let base = self.atanh_first_quadrant((abs_a, abs_b));
                 self.inverse_specials(op, z, base)
             }
             _ => {
@@ -624,25 +710,24 @@ impl Lowering<'_> {
     }
 
     /// asinh, acosh and acos of finite z as the interpreter's `complex_inverse` takes
-    /// them: the formula on |a| + i|b| (asinh) or a + i|b| (acosh, acos), where its
-    /// sum's two terms lie in one quadrant and cannot cancel (`inverse_specials` puts
-    /// the signs back); past 2^27 (f64) or 2^13 (f32) in either part, ln(2z) (acos:
-    /// -i·ln(2z)), whose neglected term is below the precision and where z² would
-    /// overflow.
+    /// them: Kahan's formulas on |a| + i|b| (asinh) or a + i|b| (acosh, acos), where
+    /// the terms of each sum of products have one sign (`inverse_specials` puts the
+    /// signs back); past 2^27 (f64) or 2^13 (f32) in either part, ln(2z) (acos:
+    /// -i·ln(2z)), whose neglected term is below the precision.
     fn inverse_folded(&mut self, op: UnaryOp, (a, b): Pair) -> Pair {
         use UnaryOp::*;
         let abs_a = self.un(Abs, a);
         let abs_b = self.un(Abs, b);
-        let q = match op {
+        let (x, y) = match op {
             Asinh => (abs_a, abs_b),
             _ => (a, abs_b),
         };
-        let near = self.inverse_formula(op, q);
+        let near = self.kahan(op, (x, y));
         let far = inverse_far(self.out.node(a).meta.dtype);
         let far = self.fill_as(far, a, None);
         let big = self.bin(BinaryOp::Maximum, abs_a, abs_b);
         let is_far = self.bin(BinaryOp::Greater, big, far);
-        let (lr, li) = self.clog(q);
+        let (lr, li) = self.clog((x, y));
         let ln2 = self.fill_as(std::f64::consts::LN_2, a, None);
         let lr = self.add(lr, ln2);
         let far_value = match op {
@@ -650,6 +735,99 @@ impl Lowering<'_> {
             _ => (lr, li),
         };
         self.select(is_far, far_value, near)
+    }
+
+    /// Kahan's formulas for finite (x, y), y >= 0 (and x >= 0 for asinh), from two
+    /// square roots s1, s2:
+    /// asinh: s1 = sqrt(1 + y - ix), s2 = sqrt(1 - y + ix),
+    ///        (asinh(s1.re·s2.im - s2.re·s1.im), atan2(y, s1.re·s2.re - s1.im·s2.im));
+    /// acosh: s1 = sqrt(x - 1 + iy), s2 = sqrt(x + 1 + iy),
+    ///        (asinh(s1.re·s2.re + s1.im·s2.im), 2·atan2(s1.im, s2.re));
+    /// acos:  s1 = sqrt(1 - x - iy), s2 = sqrt(1 + x + iy),
+    ///        (2·atan2(s1.re, s2.re), asinh(s2.re·s1.im - s2.im·s1.re)).
+    fn kahan(&mut self, op: UnaryOp, (x, y): Pair) -> Pair {
+        use UnaryOp::*;
+        let one = self.fill_as(1.0, x, None);
+        let (nx, ny) = (self.un(Negative, x), self.un(Negative, y));
+        let (s1, s2) = match op {
+            Asinh => ((self.add(one, y), nx), (self.sub(one, y), x)),
+            Acosh => ((self.sub(x, one), y), (self.add(x, one), y)),
+            _ => ((self.sub(one, x), ny), (self.add(one, x), y)),
+        };
+        let (s1, s2) = (self.csqrt(s1), self.csqrt(s2));
+        // p·q ± r·s, each product rounded once
+        let dot = |l: &mut Self, p, q, r, s, plus: bool| {
+            let (pq, rs) = (l.mul(p, q), l.mul(r, s));
+            if plus {
+                l.add(pq, rs)
+            } else {
+                l.sub(pq, rs)
+            }
+        };
+        match op {
+            Asinh => {
+                let re = dot(self, s1.0, s2.1, s2.0, s1.1, false);
+                let im = dot(self, s1.0, s2.0, s1.1, s2.1, false);
+                (self.un(Asinh, re), self.bin(BinaryOp::Atan2, y, im))
+            }
+            Acosh => {
+                let re = dot(self, s1.0, s2.0, s1.1, s2.1, true);
+                let im = self.bin(BinaryOp::Atan2, s1.1, s2.0);
+                (self.un(Asinh, re), self.add(im, im))
+            }
+            _ => {
+                let re = self.bin(BinaryOp::Atan2, s1.0, s2.0);
+                let im = dot(self, s2.0, s1.1, s2.1, s1.0, false);
+                (self.add(re, re), self.un(Asinh, im))
+            }
+        }
+    }
+
+    /// atanh of finite (x, y), both >= 0 (the interpreter's `atanh_first_quadrant`):
+    /// re = log1p(4x / ((1 - x)² + y²))/4, or ln(4x)/4 - ln|1 - z|/2 within
+    /// `atanh_close` of 1; im = atan2(2y, (1 - x)(1 + x) - y²)/2; past `atanh_far`,
+    /// (x/|z|² scaled, π/2).
+    fn atanh_first_quadrant(&mut self, (x, y): Pair) -> Pair {
+        use UnaryOp::*;
+        let real = self.out.node(x).meta.dtype;
+        let c = |l: &mut Self, v: f64| l.fill_as(v, x, None);
+        let (one, four, quarter, half) = (c(self, 1.0), c(self, 4.0), c(self, 0.25), c(self, 0.5));
+        let omx = self.sub(one, x);
+        let h = self.bin(BinaryOp::Hypot, omx, y);
+        let x4 = self.mul(four, x);
+        // re near 1
+        let l4x = self.un(Log, x4);
+        let l4x = self.mul(l4x, quarter);
+        let lh = self.un(Log, h);
+        let lh = self.mul(lh, half);
+        let close_re = self.sub(l4x, lh);
+        // re elsewhere
+        let oo = self.mul(omx, omx);
+        let yy = self.mul(y, y);
+        let den = self.add(oo, yy);
+        let t = self.div(x4, den);
+        let t = self.un(Log1p, t);
+        let main_re = self.mul(t, quarter);
+        let close = c(self, atanh_close(real));
+        let is_close = self.bin(BinaryOp::Less, h, close);
+        let re = self.pick(is_close, close_re, main_re);
+        let opx = self.add(one, x);
+        let d = self.mul(omx, opx);
+        let d = self.sub(d, yy);
+        let y2 = self.add(y, y);
+        let im = self.bin(BinaryOp::Atan2, y2, d);
+        let im = self.mul(im, half);
+        // far: x/|z|², scaled by m = max(x, y); im = π/2
+        let m = self.bin(BinaryOp::Maximum, x, y);
+        let (xs, ys) = (self.div(x, m), self.div(y, m));
+        let (xx, yy) = (self.mul(xs, xs), self.mul(ys, ys));
+        let n = self.add(xx, yy);
+        let far_re = self.div(xs, n);
+        let far_re = self.div(far_re, m);
+        let pi2 = c(self, std::f64::consts::FRAC_PI_2);
+        let far = c(self, atanh_far(real));
+        let is_far = self.bin(BinaryOp::Greater, m, far);
+        self.select(is_far, (far_re, pi2), (re, im))
     }
 
     /// `base` where a and b are finite; elsewhere the standard's tables (C99 Annex G) for
@@ -731,72 +909,6 @@ impl Lowering<'_> {
             _ => {
                 let nb = self.un(UnaryOp::Negative, b);
                 (r, sign(self, i, nb))
-            }
-        }
-    }
-
-    /// The inverse functions by num_complex's formulas (finite arguments).
-    fn inverse_formula(&mut self, op: UnaryOp, z: Pair) -> Pair {
-        use UnaryOp::*;
-        let one = self.cconst(1.0, 0.0, z.0);
-        match op {
-            // asin(z) = -i·ln(sqrt(1 - z²) + iz); acos(z) = -i·ln(i·sqrt(1 - z²) + z).
-            Asin | Acos => {
-                let zz = self.cmul(z, z);
-                let d = self.csub(one, zz);
-                let r = self.csqrt(d);
-                let arg = match op {
-                    Asin => {
-                        let iz = self.times_i(z);
-                        self.cadd(r, iz)
-                    }
-                    _ => {
-                        let ir = self.times_i(r);
-                        self.cadd(ir, z)
-                    }
-                };
-                let l = self.clog(arg);
-                self.times_minus_i(l)
-            }
-            // atan(z) = (ln(1 + iz) - ln(1 - iz)) / 2i.
-            Atan => {
-                let iz = self.times_i(z);
-                let p = self.cadd(one, iz);
-                let m = self.csub(one, iz);
-                let (lp, lm) = (self.clog(p), self.clog(m));
-                let w = self.csub(lp, lm);
-                let half = self.fill_as(0.5, z.0, None);
-                let w = (self.mul(w.0, half), self.mul(w.1, half));
-                self.times_minus_i(w)
-            }
-            // asinh(z) = ln(z + sqrt(1 + z²)).
-            Asinh => {
-                let zz = self.cmul(z, z);
-                let s = self.cadd(one, zz);
-                let r = self.csqrt(s);
-                let arg = self.cadd(z, r);
-                self.clog(arg)
-            }
-            // acosh(z) = 2·ln(sqrt((z + 1)/2) + sqrt((z - 1)/2)).
-            Acosh => {
-                let half = self.fill_as(0.5, z.0, None);
-                let p = self.cadd(z, one);
-                let m = self.csub(z, one);
-                let p = (self.mul(p.0, half), self.mul(p.1, half));
-                let m = (self.mul(m.0, half), self.mul(m.1, half));
-                let (rp, rm) = (self.csqrt(p), self.csqrt(m));
-                let s = self.cadd(rp, rm);
-                let l = self.clog(s);
-                (self.add(l.0, l.0), self.add(l.1, l.1))
-            }
-            // atanh(z) = (ln(1 + z) - ln(1 - z)) / 2.
-            _ => {
-                let p = self.cadd(one, z);
-                let m = self.csub(one, z);
-                let (lp, lm) = (self.clog(p), self.clog(m));
-                let w = self.csub(lp, lm);
-                let half = self.fill_as(0.5, z.0, None);
-                (self.mul(w.0, half), self.mul(w.1, half))
             }
         }
     }

@@ -137,15 +137,21 @@ where
         Conj => map(v, |z| z.conj()),
         Cos => map(v, |z| complex_cosh(C::new(-z.im, z.re))),
         Cosh => map(v, complex_cosh),
-        Exp => map(v, |z| z.exp()),
+        Exp => map(v, complex_exp),
         Expm1 => map(v, complex_expm1),
-        Log => map(v, |z| z.ln()),
+        Log => map(v, complex_log),
         Log1p => map(v, complex_log1p),
-        Log2 => map(v, |z| z.log2()),
-        Log10 => map(v, |z| z.log10()),
+        Log2 | Log10 => {
+            let base: f64 = if op == Log2 { 2.0 } else { 10.0 };
+            let k = <T as RealFloat>::from_f64(base.ln());
+            map(v, |z| {
+                let l = complex_log(z);
+                C::new(l.re / k, l.im / k)
+            })
+        }
         Negative => map(v, |z| -z),
         Positive => map(v, |z| z),
-        Reciprocal => map(v, |z| C::new(T::ONE, T::ZERO) / z),
+        Reciprocal => map(v, |z| complex_div(C::new(T::ONE, T::ZERO), z)),
         Round => map(v, |z| {
             C::new(
                 RealFloat::round_ties_even(z.re),
@@ -166,6 +172,26 @@ where
             })
         }
     })
+}
+
+/// e^a·(cos b, sin b) with the standard's special cases (C99 cexp) where those
+/// products are NaN (the lowering's `cexp`): b = ±0 gives (e^a, b), so 1e5 + 0j gives
+/// inf + 0j (num_complex's gave inf + NaN j); a = -inf with b infinite or NaN gives
+/// +0 + 0j, a = +inf gives +inf + NaN j.
+fn complex_exp<T: RealFloat + Float>(z: C<T>) -> C<T> {
+    let (a, b) = (z.re, z.im);
+    let r = RealFloat::exp(a);
+    if b == T::ZERO {
+        return C::new(r, b);
+    }
+    if Float::is_infinite(a) && !RealFloat::is_finite(b) {
+        return if a < T::ZERO {
+            C::new(T::ZERO, T::ZERO)
+        } else {
+            C::new(a, T::NAN)
+        };
+    }
+    C::new(r * RealFloat::cos(b), r * RealFloat::sin(b))
 }
 
 /// exp(z) - 1 without the cancellation of `exp(z) - 1` near 0 (the standard asks for
@@ -199,54 +225,105 @@ fn complex_log1p<T: RealFloat + Float>(z: C<T>) -> C<T> {
         let t = a * (T::ONE + T::ONE + a) + b * b;
         C::new(half * RealFloat::ln_1p(t), RealFloat::atan2(b, T::ONE + a))
     } else {
-        (z + C::new(T::ONE, T::ZERO)).ln()
+        complex_log(z + C::new(T::ONE, T::ZERO))
     }
 }
 
 /// An inverse function: the standard's tables where a part is infinite or NaN;
-/// num_complex's formula elsewhere, with the signs of the result's parts put where the
-/// principal branch has them (the formula loses the sign of a zero: asinh(-0 + 0j) came
-/// out +0 + 0j): the real part of asinh and atanh takes a's sign, the imaginary part of
-/// asinh, atanh and acosh takes b's, and acos's takes the opposite of b's.
+/// elsewhere a formula on a folded argument, with the signs of the result's parts put
+/// where the principal branch has them: the real part of asinh and atanh takes a's
+/// sign, the imaginary part of asinh, atanh and acosh takes b's, and acos's takes the
+/// opposite of b's.
 ///
-/// asinh, acosh and acos take the formula on a folded argument, |a| + i|b| for asinh
-/// and a + i|b| for the other two (the signs come back through `branch_signs`): there
-/// the two terms of each formula's sum lie in one quadrant and cannot cancel, where
-/// in other quadrants they did (asin(-1e30 + 2j) gave -0 + 31.7j, NumPy's is
-/// -π/2 + 69.77j). Past the lowering's `inverse_far` they are ln(2z) (acos:
-/// -i·ln(2z)), whose neglected term is below the precision, and z² would overflow.
+/// asinh, acosh and acos take Kahan's formulas ("Branch cuts for complex elementary
+/// functions", 1987; CPython's cmath takes the same) on |a| + i|b| (asinh) or a + i|b|
+/// (acosh, acos): two square roots whose products' terms have one sign, so nothing
+/// cancels, and the real asinh and atan2 of them. num_complex's ln(z + sqrt(1 + z²))
+/// and its kin gave asinh(1e-300) = 0 and acos(1e5) off in the 7th digit. Past the
+/// lowering's `inverse_far` they are ln(2z) (acos: -i·ln(2z)), whose neglected term
+/// is below the precision. atanh: `atanh_first_quadrant`. The lowering's `inverse`
+/// builds the same formulas from nodes.
 fn complex_inverse<T: RealFloat + Float>(f: Inverse, z: C<T>) -> C<T> {
     let w = inverse_special(f, z).unwrap_or_else(|| {
         let abs = RealFloat::abs;
-        let q = match f {
-            Inverse::Asinh => C::new(abs(z.re), abs(z.im)),
-            Inverse::Atanh => z,
-            Inverse::Acosh | Inverse::Acos => C::new(z.re, abs(z.im)),
-        };
         let real = match std::mem::size_of::<T>() {
             4 => kiln_ir::DType::F32,
             _ => kiln_ir::DType::F64,
         };
+        let (x, y) = match f {
+            Inverse::Asinh | Inverse::Atanh => (abs(z.re), abs(z.im)),
+            Inverse::Acosh | Inverse::Acos => (z.re, abs(z.im)),
+        };
+        if f == Inverse::Atanh {
+            return atanh_first_quadrant(x, y, real);
+        }
         let far = <T as RealFloat>::from_f64(kiln_ir::passes::complex::inverse_far(real));
-        if f != Inverse::Atanh && (abs(q.re) > far || abs(q.im) > far) {
+        if abs(x) > far || y > far {
             let ln2 = <T as RealFloat>::from_f64(std::f64::consts::LN_2);
             let l = C::new(
-                RealFloat::ln(RealFloat::hypot(q.re, q.im)) + ln2,
-                RealFloat::atan2(q.im, q.re),
+                RealFloat::ln(RealFloat::hypot(x, y)) + ln2,
+                RealFloat::atan2(y, x),
             );
             return match f {
                 Inverse::Acos => C::new(l.im, -l.re),
                 _ => l,
             };
         }
+        let one = T::ONE;
+        let two = one + one;
         match f {
-            Inverse::Asinh => q.asinh(),
-            Inverse::Atanh => q.atanh(),
-            Inverse::Acosh => q.acosh(),
-            Inverse::Acos => q.acos(),
+            Inverse::Asinh => {
+                let s1 = complex_sqrt(C::new(one + y, -x));
+                let s2 = complex_sqrt(C::new(one - y, x));
+                C::new(
+                    s::asinh(s1.re * s2.im - s2.re * s1.im),
+                    RealFloat::atan2(y, s1.re * s2.re - s1.im * s2.im),
+                )
+            }
+            Inverse::Acosh => {
+                let s1 = complex_sqrt(C::new(x - one, y));
+                let s2 = complex_sqrt(C::new(x + one, y));
+                C::new(
+                    s::asinh(s1.re * s2.re + s1.im * s2.im),
+                    two * RealFloat::atan2(s1.im, s2.re),
+                )
+            }
+            _ => {
+                let s1 = complex_sqrt(C::new(one - x, -y));
+                let s2 = complex_sqrt(C::new(one + x, y));
+                C::new(
+                    two * RealFloat::atan2(s1.re, s2.re),
+                    s::asinh(s2.re * s1.im - s2.im * s1.re),
+                )
+            }
         }
     });
     branch_signs(f, z, w)
+}
+
+/// atanh(x + yi) for finite x, y >= 0, as FreeBSD's catanh and Hull et al. take it:
+/// re = log1p(4x / ((1 - x)² + y²))/4 and im = atan2(2y, (1 - x)(1 + x) - y²)/2, both
+/// without cancellation; within `atanh_close` of 1, re = ln(4x)/4 - ln|1 - z|/2
+/// (where (1 - x)² + y² underflows); past `atanh_far`, re = x/|z|² (scaled) and im =
+/// π/2. num_complex's (ln(1 + z) - ln(1 - z))/2 lost the real part for small and large
+/// z (atanh(1e-20 + 1e-20j) gave 0 + 1e-20j). The lowering's `atanh_first_quadrant`.
+fn atanh_first_quadrant<T: RealFloat + Float>(x: T, y: T, real: kiln_ir::DType) -> C<T> {
+    use kiln_ir::passes::complex::{atanh_close, atanh_far};
+    let c = |v: f64| <T as RealFloat>::from_f64(v);
+    let m = if x >= y { x } else { y };
+    if m > c(atanh_far(real)) {
+        let (xs, ys) = (x / m, y / m);
+        return C::new(xs / (xs * xs + ys * ys) / m, c(FRAC_PI_2));
+    }
+    let omx = T::ONE - x;
+    let h = RealFloat::hypot(omx, y);
+    let re = if h < c(atanh_close(real)) {
+        RealFloat::ln(c(4.0) * x) * c(0.25) - RealFloat::ln(h) * c(0.5)
+    } else {
+        RealFloat::ln_1p(c(4.0) * x / (omx * omx + y * y)) * c(0.25)
+    };
+    let im = RealFloat::atan2(y + y, omx * (T::ONE + x) - y * y) * c(0.5);
+    C::new(re, im)
 }
 
 /// `w` with the signs the principal branch of `f` gives its parts: the real part of
@@ -437,7 +514,20 @@ fn complex_sqrt<T: RealFloat + Float>(z: C<T>) -> C<T> {
             C::new(T::NAN, <T as Float>::infinity())
         };
     }
-    z.sqrt()
+    // t = sqrt(|a|/2 + |z|/2) (halved first, so |a| + |z| cannot overflow); a ≥ 0:
+    // (t, b/2t), a < 0: (|b|/2t, ±t with b's sign); the lowering's `csqrt`. num_complex
+    // takes the polar form, whose cos(θ/2) lost a small real part (sqrt(-1 + 1e-20j)).
+    let h = RealFloat::hypot(a, b);
+    if h == T::ZERO {
+        return C::new(T::ZERO, b);
+    }
+    let half = <T as RealFloat>::from_f64(0.5);
+    let t = RealFloat::sqrt(RealFloat::abs(a) * half + h * half);
+    if RealFloat::is_sign_negative(a) {
+        C::new(RealFloat::abs(b) / (t + t), RealFloat::copysign(t, b))
+    } else {
+        C::new(t, b / (t + t))
+    }
 }
 
 /// tanh(z) that stays finite for a large real part (where sinh and cosh overflow and
@@ -462,7 +552,16 @@ fn complex_tanh<T: RealFloat + Float>(z: C<T>) -> C<T> {
     if Float::is_nan(a) && b == T::ZERO {
         return z;
     }
-    z.tanh()
+    // Kahan's form (as FreeBSD's ctanh): t = tan b, s = sinh a, β = 1 + t²,
+    // tanh z = (β·s·sqrt(1 + s²) + i·t)/(1 + β·s²), whose denominator has no
+    // cancellation; num_complex's (sinh 2a + i sin 2b)/(cosh 2a + cos 2b) lost digits
+    // near the poles, where cos 2b ≈ -1 (the lowering's `ctanh`).
+    let t = RealFloat::tan(b);
+    let sh = RealFloat::sinh(a);
+    let beta = T::ONE + t * t;
+    let rho = RealFloat::sqrt(T::ONE + sh * sh);
+    let den = T::ONE + beta * sh * sh;
+    C::new(beta * rho * sh / den, t / den)
 }
 
 /// tan(z) = -i·tanh(iz), so a large imaginary part stays finite too.
@@ -586,7 +685,7 @@ where
         Add => zip(x, y, |a, b| a + b),
         Subtract => zip(x, y, |a, b| a - b),
         Multiply => zip(x, y, |a, b| a * b),
-        Divide => zip(x, y, |a, b| a / b),
+        Divide => zip(x, y, complex_div),
         Pow => zip(x, y, complex_pow),
         Equal => zip(x, y, |a, b| a == b),
         NotEqual => zip(x, y, |a, b| a != b),
@@ -599,7 +698,75 @@ fn complex_pow<T: RealFloat + Float>(z: C<T>, w: C<T>) -> C<T> {
     if w.re == T::ZERO && w.im == T::ZERO {
         return C::new(T::ONE, T::ZERO);
     }
-    z.powc(w)
+    complex_exp(w * complex_log(z))
+}
+
+/// x / y by Smith's algorithm (as NumPy divides): the divisor's smaller part is scaled
+/// by the larger, so neither |y|² nor the products overflow or underflow where the
+/// quotient does not (the textbook formula gave 0 for 1/1e200 and inf + NaN j for
+/// 1/1e-300). A zero divisor divides each part of x by +0 (NumPy's rule).
+fn complex_div<T: RealFloat + Float>(x: C<T>, y: C<T>) -> C<T> {
+    let (a, b, c, d) = (x.re, x.im, y.re, y.im);
+    let abs = RealFloat::abs;
+    let c_big = abs(c) >= abs(d);
+    // p the larger part of the divisor, q the smaller; u, v the dividend's parts in
+    // the matching order (the lowering's `cdiv`, step for step).
+    let (p, q, u, v) = if c_big { (c, d, a, b) } else { (d, c, b, a) };
+    if p == T::ZERO {
+        return C::new(a / abs(c), b / abs(c));
+    }
+    let r = q / p;
+    let den = p + q * r;
+    let im = (v - u * r) / den;
+    C::new((u + v * r) / den, if c_big { im } else { -im })
+}
+
+/// ln|z| + i·arg z. Near the unit circle (|z| in [0.71, 1.73], as CPython's cmath)
+/// ln|z| = log1p(m² - 1 + n²)/2, m the larger part's magnitude and n the smaller,
+/// with m² and n² exact pairs (`square_exact`) and m² - 1 exact, so only the last sum
+/// rounds: ln(hypot) lost the digits of a small result there (log(1 + 1e-10j) gave
+/// 0 + 1e-10j, its real part is 5e-21; log(0.8 - 0.6000001j) is 6.0000001e-8 + ..).
+fn complex_log<T: RealFloat + Float>(z: C<T>) -> C<T> {
+    let (a, b) = (z.re, z.im);
+    let abs = RealFloat::abs;
+    let h = RealFloat::hypot(a, b);
+    let c = |v: f64| <T as RealFloat>::from_f64(v);
+    let re = if h >= c(0.71) && h <= c(1.73) {
+        let (m, n) = if abs(a) >= abs(b) {
+            (abs(a), abs(b))
+        } else {
+            (abs(b), abs(a))
+        };
+        let (m2, m2_lo) = square_exact(m);
+        let (n2, n2_lo) = square_exact(n);
+        let u = m2 - T::ONE;
+        // u + n2 = s + e exactly (two-sum)
+        let s = u + n2;
+        let bb = s - u;
+        let e = (u - (s - bb)) + (n2 - bb);
+        let t = s + ((e + m2_lo) + n2_lo);
+        RealFloat::ln_1p(t) * c(0.5)
+    } else {
+        RealFloat::ln(h)
+    };
+    C::new(re, RealFloat::atan2(b, a))
+}
+
+/// x² = hi + lo exactly, without an fma: Veltkamp's split of x into halves of 26 (f64)
+/// or 12 (f32) bits, whose products are exact (Dekker 1971). For |x| well inside the
+/// range (the lowering's `square_exact` builds the same steps).
+fn square_exact<T: RealFloat + Float>(x: T) -> (T, T) {
+    let split = match std::mem::size_of::<T>() {
+        4 => 4097.0,
+        _ => 134_217_729.0,
+    };
+    let p = <T as RealFloat>::from_f64(split) * x;
+    let xh = p - (p - x);
+    let xl = x - xh;
+    let hi = x * x;
+    let cross = xh * xl;
+    let lo = ((xh * xh - hi) + (cross + cross)) + xl * xl;
+    (hi, lo)
 }
 
 /// where(cond, x, y) over equal-length vectors.
