@@ -490,13 +490,13 @@ fn inverse_functions_of_large_arguments_match_cmath() {
 
 /// Arguments where the textbook formulas lose the digits of a result's part, against
 /// values from mpmath at 400 digits (`(function, re, im, want re, want im)`, complex64
-/// rows on the f32 grid and rounded to it): atanh and atan near 0 and far out (the
-/// real part of (ln(1 + z) - ln(1 - z))/2 cancelled to 0), asinh and asin near 0,
-/// acos and acosh near 1 and on the real axis beyond it, log near the unit circle,
-/// reciprocals whose |z|² overflows or underflows, tan and tanh near a pole, sqrt near
-/// the negative real axis, exp of a large real. Each part within 16 ulp of its own
-/// magnitude, in every mode.
-/// The values are mpmath's, digit for digit, π/2 and π/4 among them.
+/// rows on the f32 grid and rounded to it; π/2 and π/4 among them, digit for digit):
+/// atanh and atan near 0 and far out (the real part of (ln(1 + z) - ln(1 - z))/2
+/// cancelled to 0), asinh and asin near 0, acos and acosh near 1 and on the real axis
+/// beyond it, log near the unit circle, log1p near |1 + z| = 1, reciprocals whose |z|²
+/// overflows or underflows, tan and tanh near a pole, sqrt near the negative real
+/// axis, exp of a large real. Each part within 16 ulp of its own magnitude, in every
+/// mode.
 #[allow(clippy::approx_constant, clippy::excessive_precision)]
 const HARD_C128: &[(&str, f64, f64, f64, f64)] = &[
     ("atanh", 1e-20, 1e-20, 1e-20, 1e-20),
@@ -621,6 +621,27 @@ const HARD_C128: &[(&str, f64, f64, f64, f64)] = &[
         1e-300,
         0.049787068367863944,
         4.978706836786394e-302,
+    ),
+    (
+        "log1p",
+        -0.3745321528924282,
+        0.8183676841431136,
+        0.02957562456913762,
+        0.9182140156583706,
+    ),
+    (
+        "log1p",
+        -0.2,
+        0.6,
+        -2.2204460492503132e-17,
+        0.6435011087932844,
+    ),
+    (
+        "log1p",
+        1e-10,
+        -2e-05,
+        2.9999999991500006e-10,
+        -1.9999999995333335e-05,
     ),
 ];
 #[allow(clippy::approx_constant, clippy::excessive_precision)]
@@ -808,14 +829,36 @@ const HARD_C64: &[(&str, f64, f64, f64, f64)] = &[
         -2.0,
     ),
     ("exp", 100000.0, 0.0, f64::INFINITY, 0.0),
+    (
+        "log1p",
+        -0.37453216314315796,
+        0.8183676600456238,
+        0.02957559935748577,
+        0.9182140231132507,
+    ),
+    (
+        "log1p",
+        -0.20000000298023224,
+        0.6000000238418579,
+        1.1920929132713809e-08,
+        0.6435011029243469,
+    ),
+    (
+        "log1p",
+        1.000000013351432e-10,
+        -1.9999999494757503e-05,
+        2.999999970665357e-10,
+        -1.9999999494757503e-05,
+    ),
 ];
 
 #[test]
 fn hard_arguments_keep_every_part_accurate() {
     type F = fn(&Array) -> kiln::Result<Array>;
-    let fs: [(&str, F); 12] = [
+    let fs: [(&str, F); 13] = [
         ("exp", kiln::exp),
         ("log", kiln::log),
+        ("log1p", kiln::log1p),
         ("sqrt", kiln::sqrt),
         ("tan", kiln::tan),
         ("tanh", kiln::tanh),

@@ -545,19 +545,9 @@ impl Lowering<'_> {
         let (abs_a, abs_b) = (self.un(Abs, a), self.un(Abs, b));
         let a_big = self.bin(BinaryOp::GreaterEqual, abs_a, abs_b);
         let (m, n) = self.select(a_big, (abs_a, abs_b), (abs_b, abs_a));
-        let (m2, m2_lo) = self.square_exact(m);
-        let (n2, n2_lo) = self.square_exact(n);
-        let one = self.fill_as(1.0, a, None);
-        let u = self.sub(m2, one);
-        let s = self.add(u, n2);
-        let bb = self.sub(s, u);
-        let sb = self.sub(s, bb);
-        let e1 = self.sub(u, sb);
-        let e2 = self.sub(n2, bb);
-        let e = self.add(e1, e2);
-        let e = self.add(e, m2_lo);
-        let e = self.add(e, n2_lo);
-        let t = self.add(s, e);
+        let (m2, n2) = (self.square_exact(m), self.square_exact(n));
+        let minus_one = self.fill_as(-1.0, a, None);
+        let t = self.sum_exact(minus_one, m2, n2);
         let l = self.un(Log1p, t);
         let half = self.fill_as(0.5, a, None);
         let near = self.mul(l, half);
@@ -913,29 +903,46 @@ impl Lowering<'_> {
         }
     }
 
-    /// log(1 + z): near 0 (|a|, |b| < 1/2) as (log1p(2a + a² + b²)/2, atan2(b, 1 + a)),
-    /// else log(z + 1) (the interpreter's complex_log1p).
+    /// log(1 + z): where t = 2a + a² + b² (from exact squares) is in [-3/4, 2],
+    /// (log1p(t)/2, atan2(b, 1 + a)); else log(z + 1) (the interpreter's
+    /// complex_log1p).
     fn clog1p(&mut self, z: Pair) -> Pair {
         use UnaryOp::*;
         let (a, b) = z;
         let one = self.cconst(1.0, 0.0, a);
         let shifted = self.cadd(z, one);
         let far = self.clog(shifted);
-        let two = self.fill_as(2.0, a, None);
-        let t = self.add(two, a);
-        let t = self.mul(a, t);
-        let bb = self.mul(b, b);
-        let t = self.add(t, bb);
+        let two_a = self.add(a, a);
+        let (aa, bb) = (self.square_exact(a), self.square_exact(b));
+        let t = self.sum_exact(two_a, aa, bb);
         let l = self.un(Log1p, t);
         let half = self.fill_as(0.5, a, None);
-        let near = (self.mul(half, l), self.bin(BinaryOp::Atan2, b, shifted.0));
-        let (abs_a, abs_b) = (self.un(Abs, a), self.un(Abs, b));
-        let (sa, sb) = (
-            self.bin(BinaryOp::Less, abs_a, half),
-            self.bin(BinaryOp::Less, abs_b, half),
-        );
-        let small = self.bin(BinaryOp::LogicalAnd, sa, sb);
-        self.select(small, near, far)
+        let near = (self.mul(l, half), self.bin(BinaryOp::Atan2, b, shifted.0));
+        let (lo, hi) = (self.fill_as(-0.75, a, None), self.fill_as(2.0, a, None));
+        let above = self.bin(BinaryOp::GreaterEqual, t, lo);
+        let below = self.bin(BinaryOp::LessEqual, t, hi);
+        let within = self.bin(BinaryOp::LogicalAnd, above, below);
+        self.select(within, near, far)
+    }
+
+    /// u + p + q for pairs (hi, lo) by two two-sums (the interpreter's `sum_exact`).
+    fn sum_exact(&mut self, u: NodeId, p: Pair, q: Pair) -> NodeId {
+        let (s1, e1) = self.two_sum(u, p.0);
+        let (s2, e2) = self.two_sum(s1, q.0);
+        let e = self.add(e1, e2);
+        let e = self.add(e, p.1);
+        let e = self.add(e, q.1);
+        self.add(s2, e)
+    }
+
+    /// x + y = s + e exactly (Knuth's two-sum).
+    fn two_sum(&mut self, x: NodeId, y: NodeId) -> Pair {
+        let s = self.add(x, y);
+        let bb = self.sub(s, x);
+        let sb = self.sub(s, bb);
+        let e1 = self.sub(x, sb);
+        let e2 = self.sub(y, bb);
+        (s, self.add(e1, e2))
     }
 
     fn unary(&mut self, op: UnaryOp, x: NodeId) -> Option<Lowered> {
