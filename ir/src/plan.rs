@@ -355,6 +355,33 @@ impl<'g> Planner<'g> {
         }
     }
 
+    /// A concat whose parts all have one shape as one kernel that stores every part
+    /// into its slice: the parts share their loads and common work, which separate
+    /// kernels each recomputed (a complex value's two parts, packed by a concat, come
+    /// from one formula). None where the parts differ in shape or one cannot join.
+    fn concat_in_one_kernel(
+        &self,
+        buffer_of: &[Option<usize>],
+        id: NodeId,
+        axis: usize,
+    ) -> Result<Option<KernelStep>, Retry> {
+        let parts = &self.g.node(id).inputs;
+        let shape = &self.g.node(parts[0]).meta.shape;
+        if parts.len() < 2 || parts.iter().any(|&p| self.g.node(p).meta.shape != *shape) {
+            return Ok(None);
+        }
+        let mut g = Group::new(self, buffer_of, Domain::of_shape(shape));
+        let len = shape.0[axis];
+        for (k, &part) in parts.iter().enumerate() {
+            match g.add_concat_part(id, part, axis, k * len) {
+                Ok(()) => {}
+                Err(Stop::Retry(r)) => return Err(r),
+                Err(Stop::Forbidden) => return Ok(None),
+            }
+        }
+        Ok(Some(g.finish()))
+    }
+
     fn build(&self) -> Result<FusionPlan, Retry> {
         let mut buffers: Vec<Buffer> = Vec::new();
         let mut buffer_of: Vec<Option<usize>> = vec![None; self.g.nodes.len()];
@@ -436,6 +463,10 @@ impl<'g> Planner<'g> {
                 }
                 Op::Concat { axis } => {
                     flush(&mut group, &mut steps);
+                    if let Some(k) = self.concat_in_one_kernel(&buffer_of, id, *axis)? {
+                        steps.push(Step::Kernel(Box::new(k)));
+                        continue;
+                    }
                     let mut start = 0;
                     for &part in &n.inputs {
                         let len = self.g.node(part).meta.shape.0[*axis];
@@ -1234,7 +1265,9 @@ impl<'p, 'g> Group<'p, 'g> {
         layout.shape = part_shape.clone();
         let access = self.access(out, layout);
         self.stores.push((access, value));
-        self.roots.push(concat);
+        if !self.roots.contains(&concat) {
+            self.roots.push(concat);
+        }
         Ok(())
     }
 
@@ -1774,5 +1807,27 @@ mod tests {
         let c = op(Op::Concat { axis: 1 }, &[&un(Exp, &x), &y]);
         let p = plan(&optimize(&graph(&[&c]), |_, _| {}));
         insta::assert_snapshot!(p.to_string());
+    }
+
+    /// Parts of one shape (a complex value's real and imaginary parts, packed by a
+    /// concat) are one kernel that loads x once, computes exp(x) once and stores both
+    /// parts; parts of different shapes stay a kernel each.
+    #[test]
+    fn concat_parts_of_one_shape_are_one_kernel() {
+        let x = input(&[4, 1], F64);
+        let e = un(Exp, &x);
+        let c = op(Op::Concat { axis: 1 }, &[&un(Sin, &e), &un(Cos, &e)]);
+        let p = plan(&optimize(&graph(&[&c]), |_, _| {}));
+        let [super::Step::Kernel(k)] = &p.steps[..] else {
+            panic!("one kernel expected:\n{p}");
+        };
+        let text = k.kernel.to_string();
+        assert_eq!(text.matches("exp").count(), 1, "{text}");
+        assert_eq!(text.matches("load").count(), 1, "{text}");
+        assert_eq!(text.matches("store").count(), 2, "{text}");
+        let y = input(&[4, 2], F64);
+        let c = op(Op::Concat { axis: 1 }, &[&un(Sin, &x), &y]);
+        let p = plan(&optimize(&graph(&[&c]), |_, _| {}));
+        assert_eq!(p.kernel_count(), 2, "{p}");
     }
 }

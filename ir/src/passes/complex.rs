@@ -411,7 +411,9 @@ impl Lowering<'_> {
     /// (a + bi)/(c + di) by Smith's algorithm (the interpreter's `complex_div`): with
     /// p the divisor's larger part and q the smaller, r = q/p and den = p + q·r, so
     /// nothing overflows or underflows where the quotient does not; u, v are a, b in
-    /// the order that matches. A zero divisor divides each part by +0 (NumPy's rule).
+    /// the order that matches, and both parts are multiplied by 1/den (as NumPy does:
+    /// two divisions, not three). A zero divisor gives (a·inf, b·inf), each part
+    /// divided by +0 (NumPy's rule).
     fn cdiv(&mut self, (a, b): Pair, (c, d): Pair) -> Pair {
         let (abs_c, abs_d) = (self.un(UnaryOp::Abs, c), self.un(UnaryOp::Abs, d));
         let c_big = self.bin(BinaryOp::GreaterEqual, abs_c, abs_d);
@@ -420,17 +422,20 @@ impl Lowering<'_> {
         let r = self.div(q, p);
         let qr = self.mul(q, r);
         let den = self.add(p, qr);
+        let one = self.fill_as(1.0, a, None);
+        let inv = self.div(one, den);
         let vr = self.mul(v, r);
         let re = self.add(u, vr);
-        let re = self.div(re, den);
+        let re = self.mul(re, inv);
         let ur = self.mul(u, r);
         let im = self.sub(v, ur);
-        let im = self.div(im, den);
+        let im = self.mul(im, inv);
         let neg_im = self.un(UnaryOp::Negative, im);
         let im = self.pick(c_big, im, neg_im);
         let zero = self.fill_as(0.0, a, None);
         let by_zero = self.bin(BinaryOp::Equal, p, zero);
-        let at_zero = (self.div(a, abs_c), self.div(b, abs_c));
+        let inf = self.fill_as(f64::INFINITY, a, None);
+        let at_zero = (self.mul(a, inf), self.mul(b, inf));
         self.select(by_zero, at_zero, (re, im))
     }
 

@@ -724,7 +724,8 @@ fn complex_pow<T: RealFloat + Float>(z: C<T>, w: C<T>) -> C<T> {
 /// x / y by Smith's algorithm (as NumPy divides): the divisor's smaller part is scaled
 /// by the larger, so neither |y|² nor the products overflow or underflow where the
 /// quotient does not (the textbook formula gave 0 for 1/1e200 and inf + NaN j for
-/// 1/1e-300). A zero divisor divides each part of x by +0 (NumPy's rule).
+/// 1/1e-300); both parts are multiplied by one reciprocal, as NumPy's are. A zero
+/// divisor gives (a·inf, b·inf), each part divided by +0 (NumPy's rule).
 fn complex_div<T: RealFloat + Float>(x: C<T>, y: C<T>) -> C<T> {
     let (a, b, c, d) = (x.re, x.im, y.re, y.im);
     let abs = RealFloat::abs;
@@ -733,12 +734,13 @@ fn complex_div<T: RealFloat + Float>(x: C<T>, y: C<T>) -> C<T> {
     // the matching order (the lowering's `cdiv`, step for step).
     let (p, q, u, v) = if c_big { (c, d, a, b) } else { (d, c, b, a) };
     if p == T::ZERO {
-        return C::new(a / abs(c), b / abs(c));
+        let inf = <T as Float>::infinity();
+        return C::new(a * inf, b * inf);
     }
     let r = q / p;
-    let den = p + q * r;
-    let im = (v - u * r) / den;
-    C::new((u + v * r) / den, if c_big { im } else { -im })
+    let inv = T::ONE / (p + q * r);
+    let im = (v - u * r) * inv;
+    C::new((u + v * r) * inv, if c_big { im } else { -im })
 }
 
 /// ln|z| + i·arg z. Near the unit circle (|z| in [0.71, 1.73], as CPython's cmath)
