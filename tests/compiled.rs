@@ -3813,3 +3813,46 @@ fn float_to_int_casts_in_vectors_agree_with_the_interpreter() {
         }
     }
 }
+
+/// A stack or concat along the last axis stores each part at a run-time stride into
+/// its result (a complex value's two parts too): those stores are scattered a lane at
+/// a time from vectors (`vector::scatter`). Bit for bit the interpreter's, over
+/// lengths around the vector widths and unroll, with the parts' shared work, a
+/// broadcast head, a transposed part, and parts of another shape beside them.
+#[test]
+fn stores_at_a_stride_agree_with_the_interpreter() {
+    for dtype in [DType::F32, DType::F64] {
+        for n in (0..=19).chain([1001]) {
+            let x = typed(data(3 * n, 5), &[3, n], dtype);
+            let col = typed(data(3, 6), &[3, 1], dtype);
+            let a = || (&(&x * 2.0).unwrap() + 1.0).unwrap();
+            let cases: Vec<(&str, Build)> = vec![
+                (
+                    "stack([2x + 1, 2x + 1 - col], -1)",
+                    Box::new(|| kiln::stack(&[&a(), &(&a() - &col).unwrap()], -1).unwrap()),
+                ),
+                (
+                    "stack([x, -x, x * x], -1)",
+                    Box::new(|| {
+                        let neg = kiln::negative(&x).unwrap();
+                        kiln::stack(&[&x, &neg, &(&x * &x).unwrap()], -1).unwrap()
+                    }),
+                ),
+                (
+                    "stack([x.T, x.T + 1], -1)",
+                    Box::new(|| {
+                        let t = kiln::permute_dims(&x, [1, 0]).unwrap();
+                        kiln::stack(&[&t, &(&t + 1.0).unwrap()], -1).unwrap()
+                    }),
+                ),
+                (
+                    "concat([x, col], -1)",
+                    Box::new(|| kiln::concat(&[&x, &col], -1).unwrap()),
+                ),
+            ];
+            for (what, build) in &cases {
+                agrees_with_interpreter(&format!("{what}, {dtype}[3, {n}]"), build, None);
+            }
+        }
+    }
+}

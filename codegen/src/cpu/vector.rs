@@ -321,19 +321,28 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
     // Loads that move by a run-time stride are gathered a lane at a time; a column
     // walk writes its results a position at a time (`column_plan`); everything else
     // moves by 0 or 1 element.
+    // Stores of the plan's floats that move by a run-time stride are scattered a lane
+    // at a time (`scatter`): a complex result's parts, written at stride 2 into
+    // interleaved storage, or any concat along the last axis.
+    let scattered = |s: &Store| {
+        k.accesses[s.access].strides[axis] == Stride::Other
+            && float(k.dtype(s.value))
+            && k.dtype(s.value) == plan_dtype
+    };
     for (i, a) in k.accesses.iter().enumerate() {
         let loaded = k.instrs.iter().any(|(instr, _)| {
             matches!(instr, Instr::Load { access } | Instr::Index { access } if *access == i)
         });
         let result = k.reductions.iter().any(|r| r.access == i);
-        if a.strides[axis] == Stride::Other && !loaded && !result {
+        let stored = k.stores.iter().any(|s| s.access == i && scattered(s));
+        if a.strides[axis] == Stride::Other && !loaded && !result && !stored {
             return None;
         }
     }
     for s in &k.stores {
         let arg = k.accesses[s.access].arg;
         let dtype = k.dtype(s.value);
-        if k.accesses[s.access].strides[axis] != Stride::Unit
+        if k.accesses[s.access].strides[axis] != Stride::Unit && !scattered(s)
             || !(float(dtype)
                 || dtype == DType::Bool
                 || int(dtype)
@@ -1213,6 +1222,16 @@ pub(crate) fn store_copies(
     for s in stores {
         let dtype = e.k.dtype(s.value);
         let bytes = dtype.size_bytes() as i64;
+        if e.k.accesses[s.access].strides[plan.axis] == Stride::Other {
+            scatter(
+                e,
+                plan,
+                s.access,
+                addrs[s.access],
+                &vals[s.value.0 as usize],
+            );
+            continue;
+        }
         let p = e.address(s.access, addrs[s.access]);
         let bits = mask_bits(e.k, plan, s.value);
         for c in 0..plan.unroll {
@@ -1236,6 +1255,22 @@ pub(crate) fn store_copies(
                 p,
                 lane_off as i32,
             );
+        }
+    }
+}
+
+/// Store `plan.unroll` vectors at an access that moves by a run-time stride along the
+/// vector axis, one lane at a time (the mirror of `gather`; `vector_dtype` admits only
+/// stores of the plan's own floats here, whose vectors are full).
+fn scatter(e: &mut Emitter, plan: &VectorPlan, access: usize, at: Value, copies: &[Value]) {
+    let stride = e.strides[access][plan.axis];
+    let mut elem = at;
+    for &v in &copies[..plan.unroll] {
+        for lane in 0..plan.lanes as u8 {
+            let p = e.address(access, elem);
+            let x = e.b.ins().extractlane(v, lane);
+            e.b.ins().store(mem(), x, p, 0);
+            elem = e.b.ins().iadd(elem, stride);
         }
     }
 }
