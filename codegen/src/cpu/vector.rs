@@ -5,7 +5,8 @@
 //! A kernel qualifies when its values are floats (f32 and f64 may meet through
 //! casts), bools used as masks and integers loaded for conversions or comparisons (see
 //! `vector_dtype`), or integers and masks only (I32X4/I64X2 lanes, `int_ok`); every
-//! store moves by 1 element along the vector axis, and every op has a vector form.
+//! store moves by 1 element along the vector axis (or, for the plan's own floats, by a
+//! run-time stride: scattered a lane at a time), and every op has a vector form.
 //! Loads that move by 0 are splat, by 1 loaded whole, by a run-time stride gathered a
 //! lane at a time. The vector axis is the innermost one, or for a column
 //! reduction the innermost kept axis (`column_plan`). Others run the scalar loop
@@ -38,7 +39,7 @@ pub struct VectorPlan {
 
 fn unary_ok(op: UnaryOp) -> bool {
     use UnaryOp::*;
-    !matches!(op, BitwiseInvert | LogicalNot | Imag | Signbit)
+    !matches!(op, BitwiseInvert | LogicalNot | Imag)
 }
 
 fn binary_ok(op: BinaryOp) -> bool {
@@ -254,7 +255,7 @@ pub(crate) fn is_logic(op: ReduceOp) -> bool {
 /// value must be a float (f32 or f64), a bool lane mask or an integer loaded for a
 /// conversion or a comparison, every op must have a vector form, accesses must move by
 /// 0 or 1 element along the axis (loads also by a run-time stride: gathered), stores
-/// by 1.
+/// by 1 (stores of the plan's floats also by a run-time stride: scattered).
 ///
 /// f32 and f64 may meet through casts (`astype(x, float64)` of f32 data, a result
 /// cast back to f32), as may i64 values converted to floats and floats converted to
@@ -385,7 +386,13 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
                     && unary_ok(*op)
                     && (*dtype == input
                         || (*dtype == DType::Bool
-                            && matches!(op, UnaryOp::IsNan | UnaryOp::IsInf | UnaryOp::IsFinite)))
+                            && matches!(
+                                op,
+                                UnaryOp::IsNan
+                                    | UnaryOp::IsInf
+                                    | UnaryOp::IsFinite
+                                    | UnaryOp::Signbit
+                            )))
             }
             Instr::Binary(op, x, _) => {
                 let input = k.dtype(*x);
@@ -1743,7 +1750,9 @@ fn vector_unary(e: &mut Emitter, plan: &VectorPlan, dtype: DType, op: UnaryOp, x
             let inf = m.c(f64::INFINITY);
             m.lt(a, inf)
         }
-        Imag | BitwiseInvert | LogicalNot | Signbit => unreachable!("excluded by plan()"),
+        // The lane's integer bits below zero (-0 and negative NaNs too).
+        Signbit => crate::math::sign_bit(m, x),
+        Imag | BitwiseInvert | LogicalNot => unreachable!("excluded by plan()"),
         _ => unreachable!("every unary op is matched above"),
     })
 }

@@ -15,6 +15,7 @@ pub mod scalar;
 
 pub mod binary;
 mod common;
+pub(crate) use common::sign_bit;
 pub mod exp_log;
 pub mod hyperbolic;
 pub mod inverse_trig;
