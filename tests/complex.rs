@@ -67,43 +67,47 @@ fn tol(dtype: DType) -> f64 {
     }
 }
 
+type F = fn(&Array) -> kiln::Result<Array>;
+
+/// The unary functions that take complex input, by name.
+const UNARY: &[(&str, F)] = &[
+    ("abs", kiln::abs),
+    ("real", kiln::real),
+    ("imag", kiln::imag),
+    ("conj", kiln::conj),
+    ("negative", kiln::negative),
+    ("positive", kiln::positive),
+    ("square", kiln::square),
+    ("exp", kiln::exp),
+    ("expm1", kiln::expm1),
+    ("log", kiln::log),
+    ("log2", kiln::log2),
+    ("log10", kiln::log10),
+    ("reciprocal", kiln::reciprocal),
+    ("sign", kiln::sign),
+    ("sqrt", kiln::sqrt),
+    ("sin", kiln::sin),
+    ("cos", kiln::cos),
+    ("sinh", kiln::sinh),
+    ("cosh", kiln::cosh),
+    ("tanh", kiln::tanh),
+    ("tan", kiln::tan),
+    ("round", kiln::round),
+    ("log1p", kiln::log1p),
+    ("asin", kiln::asin),
+    ("acos", kiln::acos),
+    ("atan", kiln::atan),
+    ("asinh", kiln::asinh),
+    ("acosh", kiln::acosh),
+    ("atanh", kiln::atanh),
+    ("isnan", kiln::isnan),
+    ("isinf", kiln::isinf),
+    ("isfinite", kiln::isfinite),
+];
+
 #[test]
 fn elementwise_functions_agree_with_the_interpreter() {
-    type F = fn(&Array) -> kiln::Result<Array>;
-    let unary: &[(&str, F)] = &[
-        ("abs", kiln::abs),
-        ("real", kiln::real),
-        ("imag", kiln::imag),
-        ("conj", kiln::conj),
-        ("negative", kiln::negative),
-        ("positive", kiln::positive),
-        ("square", kiln::square),
-        ("exp", kiln::exp),
-        ("expm1", kiln::expm1),
-        ("log", kiln::log),
-        ("log2", kiln::log2),
-        ("log10", kiln::log10),
-        ("reciprocal", kiln::reciprocal),
-        ("sign", kiln::sign),
-        ("sqrt", kiln::sqrt),
-        ("sin", kiln::sin),
-        ("cos", kiln::cos),
-        ("sinh", kiln::sinh),
-        ("cosh", kiln::cosh),
-        ("tanh", kiln::tanh),
-        ("tan", kiln::tan),
-        ("round", kiln::round),
-        ("log1p", kiln::log1p),
-        ("asin", kiln::asin),
-        ("acos", kiln::acos),
-        ("atan", kiln::atan),
-        ("asinh", kiln::asinh),
-        ("acosh", kiln::acosh),
-        ("atanh", kiln::atanh),
-        ("isnan", kiln::isnan),
-        ("isinf", kiln::isinf),
-        ("isfinite", kiln::isfinite),
-    ];
+    let unary = UNARY;
     for dtype in [DType::C64, DType::C128] {
         for &n in &[0usize, 1, 3, 7, 33] {
             let mut v = values(n, n as u64 + 1, 3.0);
@@ -466,8 +470,7 @@ const NARROW: [Case<f64>; 8] = [
 /// argument and ln(2z) past 2^27 (2^13 for complex64), where z² would also overflow.
 #[test]
 fn inverse_functions_of_large_arguments_match_cmath() {
-    let fs: [fn(&Array) -> kiln::Result<Array>; 4] =
-        [kiln::asin, kiln::acos, kiln::asinh, kiln::acosh];
+    let fs: [F; 4] = [kiln::asin, kiln::acos, kiln::asinh, kiln::acosh];
     let close = |got: f64, want: f64, tol: f64| (got - want).abs() <= tol * want.abs() + 1e-300;
     let sets: [(&[Case<f64>], DType, f64); 2] =
         [(&WIDE, DType::C128, 1e-13), (&NARROW, DType::C64, 4e-6)];
@@ -854,29 +857,13 @@ const HARD_C64: &[(&str, f64, f64, f64, f64)] = &[
 
 #[test]
 fn hard_arguments_keep_every_part_accurate() {
-    type F = fn(&Array) -> kiln::Result<Array>;
-    let fs: [(&str, F); 13] = [
-        ("exp", kiln::exp),
-        ("log", kiln::log),
-        ("log1p", kiln::log1p),
-        ("sqrt", kiln::sqrt),
-        ("tan", kiln::tan),
-        ("tanh", kiln::tanh),
-        ("asin", kiln::asin),
-        ("acos", kiln::acos),
-        ("atan", kiln::atan),
-        ("asinh", kiln::asinh),
-        ("acosh", kiln::acosh),
-        ("atanh", kiln::atanh),
-        ("reciprocal", kiln::reciprocal),
-    ];
     let mut wrong = vec![];
     for (rows, dtype, eps) in [
         (HARD_C128, DType::C128, f64::EPSILON),
         (HARD_C64, DType::C64, f32::EPSILON as f64),
     ] {
         for &(name, re, im, want_re, want_im) in rows {
-            let f = fs.iter().find(|(n, _)| *n == name).unwrap().1;
+            let f = UNARY.iter().find(|(n, _)| *n == name).unwrap().1;
             let z = array(&[Complex64::new(re, im)], &[1], dtype);
             for mode in [Mode::Interpreter, Mode::Eager, Mode::Fused] {
                 let got = read(&f(&z).unwrap(), mode)[0];
