@@ -358,7 +358,8 @@ impl<'g> Planner<'g> {
     /// A concat whose parts all have one shape as one kernel that stores every part
     /// into its slice: the parts share their loads and common work, which separate
     /// kernels each recomputed (a complex value's two parts, packed by a concat, come
-    /// from one formula). None where the parts differ in shape or one cannot join.
+    /// from one formula). None where the parts differ in shape, one cannot join, or the
+    /// body grows past `MAX_GROUP_INSTRS` before the last part.
     fn concat_in_one_kernel(
         &self,
         buffer_of: &[Option<usize>],
@@ -373,6 +374,11 @@ impl<'g> Planner<'g> {
         let mut g = Group::new(self, buffer_of, Domain::of_shape(shape));
         let len = shape.0[axis];
         for (k, &part) in parts.iter().enumerate() {
+            // As a group takes roots: not past this length (a stack of many parts
+            // stays a kernel each, quick to compile).
+            if k > 0 && g.instrs.len() >= MAX_GROUP_INSTRS {
+                return Ok(None);
+            }
             match g.add_concat_part(id, part, axis, k * len) {
                 Ok(()) => {}
                 Err(Stop::Retry(r)) => return Err(r),
@@ -1829,5 +1835,10 @@ mod tests {
         let c = op(Op::Concat { axis: 1 }, &[&un(Sin, &x), &y]);
         let p = plan(&optimize(&graph(&[&c]), |_, _| {}));
         assert_eq!(p.kernel_count(), 2, "{p}");
+        // 300 parts would pass MAX_GROUP_INSTRS: a kernel each.
+        let parts: Vec<_> = (0..300).map(|_| un(Sin, &input(&[4, 1], F64))).collect();
+        let c = op(Op::Concat { axis: 1 }, &parts.iter().collect::<Vec<_>>());
+        let p = plan(&optimize(&graph(&[&c]), |_, _| {}));
+        assert_eq!(p.kernel_count(), 300);
     }
 }
