@@ -10,9 +10,10 @@
 //! complex (library calls such as FFTs, and the functions without a formula here,
 //! which the compiler then reports as not compilable, by name).
 //!
-//! The formulas follow the reference interpreter's (`num_complex` and its own special
-//! cases), so the two agree to within the ULP of the real functions involved, for
-//! finite inputs; at infinities and NaNs the two may differ (docs/accuracy.md).
+//! The formulas are the reference interpreter's, step for step (Smith's division,
+//! Kahan's inverse functions and tanh, FreeBSD's catanh, log from exact squares near
+//! the unit circle, the standard's special-case tables), so the two agree to within
+//! the ulp of the real functions involved (docs/accuracy.md).
 
 use crate::dtype::DType;
 use crate::graph::{Graph, Node, NodeId};
@@ -397,7 +398,7 @@ impl Lowering<'_> {
         })
     }
 
-    /// (a + bi)(c + di) = (ac - bd) + (ad + bc)i, as num_complex computes it.
+    /// (a + bi)(c + di) = (ac - bd) + (ad + bc)i, as num_complex (and NumPy) compute it.
     fn cmul(&mut self, (a, b): Pair, (c, d): Pair) -> Pair {
         let (ac, bd, ad, bc) = (
             self.mul(a, c),
@@ -681,9 +682,9 @@ impl Lowering<'_> {
         (self.add(x.0, y.0), self.add(x.1, y.1))
     }
 
-    /// The inverse trigonometric and hyperbolic functions: num_complex's formulas where
-    /// both parts are finite, the standard's special-case tables elsewhere; asin and atan
-    /// as the standard defines them, -i·asinh(iz) and -i·atanh(iz).
+    /// The inverse trigonometric and hyperbolic functions: the interpreter's formulas
+    /// where both parts are finite, the standard's special-case tables elsewhere; asin
+    /// and atan as the standard defines them, -i·asinh(iz) and -i·atanh(iz).
     fn inverse(&mut self, op: UnaryOp, z: Pair) -> Pair {
         use UnaryOp::*;
         match op {

@@ -367,7 +367,7 @@ enum Inverse {
 }
 
 /// The standard's special cases (C99 Annex G) of the inverse functions where a part of
-/// z is infinite or NaN (None where both are finite: num_complex's formulas hold
+/// z is infinite or NaN (None where both are finite: `complex_inverse`'s formulas hold
 /// there), as the magnitudes of the tables' first quadrant; `branch_signs` puts the
 /// signs from a and b (asinh and atanh are odd, all four conjugate-symmetric).
 fn inverse_special<T: RealFloat + Float>(f: Inverse, z: C<T>) -> Option<C<T>> {
@@ -507,8 +507,7 @@ fn complex_cosh<T: RealFloat + Float>(z: C<T>) -> C<T> {
     )
 }
 
-/// The principal square root (num_complex's) with the standard's special cases that
-/// num_complex does not give (C99 csqrt): a + inf j → +inf + inf j for every a (NaN
+/// The principal square root, with the standard's special cases (C99 csqrt): a + inf j → +inf + inf j for every a (NaN
 /// included), NaN + bj → NaN + NaN j, ±inf + bj for finite b → +inf + 0j or +0 + inf j,
 /// +inf + NaN j → +inf + NaN j, -inf + NaN j → NaN + inf j.
 fn complex_sqrt<T: RealFloat + Float>(z: C<T>) -> C<T> {
