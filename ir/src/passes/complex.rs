@@ -99,6 +99,28 @@ pub fn atanh_close(real: DType) -> f64 {
     }
 }
 
+/// x^n for n >= 1 by squaring: the product of x^(2^k) over the set bits k of n, lowest
+/// first, each new factor multiplied on the right (`mul(result, x^(2^k))`). The
+/// lowering's and the interpreter's complex `pow` both use it, so both multiply in the
+/// same order.
+pub fn powi_by_squaring<V: Copy>(n: u32, x: V, mut mul: impl FnMut(V, V) -> V) -> V {
+    debug_assert!(n >= 1, "powi_by_squaring needs n >= 1");
+    let (mut n, mut p, mut result) = (n, x, None);
+    loop {
+        if n & 1 == 1 {
+            result = Some(match result {
+                None => p,
+                Some(r) => mul(r, p),
+            });
+        }
+        n >>= 1;
+        if n == 0 {
+            return result.expect("n >= 1 has a set bit");
+        }
+        p = mul(p, p);
+    }
+}
+
 impl Lowering<'_> {
     fn src_node(&self) -> &Node {
         &self.src.nodes[self.at]
@@ -438,6 +460,24 @@ impl Lowering<'_> {
         let inf = self.fill_as(f64::INFINITY, a, None);
         let at_zero = (self.mul(a, inf), self.mul(b, inf));
         self.select(by_zero, at_zero, (re, im))
+    }
+
+    /// The exponent y as an integer n, 1 <= |n| <= 100, where both its parts are
+    /// constants (fills, through broadcasts and reshapes) with a zero imaginary part
+    /// and the base x already has the result's shape; None otherwise.
+    fn integer_exponent(&self, x: Pair, y: Pair) -> Option<i32> {
+        let constant = |mut id: NodeId| loop {
+            let n = self.out.node(id);
+            match &n.op {
+                Op::Fill(s) => return Some(s.as_f64()),
+                Op::Broadcast(_) | Op::Reshape(_) => id = n.inputs[0],
+                _ => return None,
+            }
+        };
+        let (re, im) = (constant(y.0)?, constant(y.1)?);
+        let same_shape = self.out.node(x.0).meta.shape == self.src_node().meta.shape;
+        (im == 0.0 && re.fract() == 0.0 && (1.0..=100.0).contains(&re.abs()) && same_shape)
+            .then_some(re as i32)
     }
 
     /// where(c, x, y) of one real node.
@@ -1053,6 +1093,19 @@ impl Lowering<'_> {
             NotEqual => {
                 let (p, q) = (self.bin(NotEqual, x.0, y.0), self.bin(NotEqual, x.1, y.1));
                 R(self.bin(LogicalOr, p, q))
+            }
+            Pow if self.integer_exponent(x, y).is_some() => {
+                // NumPy's case: an integer exponent, |n| <= 100, as products by
+                // squaring, and 1/that for a negative one (the interpreter's
+                // `complex_pow`): (1 + 1j)**3 is -2 + 2j exactly, not exp(3·log z).
+                let n = self.integer_exponent(x, y).expect("checked by the guard");
+                let r = powi_by_squaring(n.unsigned_abs(), x, |a, b| self.cmul(a, b));
+                if n > 0 {
+                    C(r)
+                } else {
+                    let one = self.cconst(1.0, 0.0, x.0);
+                    C(self.cdiv(one, r))
+                }
             }
             Pow => {
                 // z^w = exp(w·log z), and z^0 = 1 for every z.

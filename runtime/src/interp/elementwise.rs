@@ -712,10 +712,24 @@ where
     })
 }
 
-/// z^w; z^0 = 1 for every z (the standard's first special case for pow).
+/// z^w; z^0 = 1 for every z (the standard's first special case for pow). An integer w
+/// with |w| <= 100 is NumPy's case: products by squaring (`powi_by_squaring`, which
+/// the lowering uses for a constant exponent), and 1/that for negative w; others
+/// exp(w·log z). The compiled modes multiply only for a constant exponent, and take
+/// exp(w·log z) for an integer-valued array (the two agree to pow's rounding).
 fn complex_pow<T: RealFloat + Float>(z: C<T>, w: C<T>) -> C<T> {
     if w.re == T::ZERO && w.im == T::ZERO {
         return C::new(T::ONE, T::ZERO);
+    }
+    let n = w.re;
+    if w.im == T::ZERO && Float::fract(n) == T::ZERO && RealFloat::abs(n) <= T::from_f64(100.0) {
+        let k = RealFloat::abs(n).to_f64() as u32;
+        let r = kiln_ir::passes::complex::powi_by_squaring(k, z, |a, b| a * b);
+        return if n > T::ZERO {
+            r
+        } else {
+            complex_div(C::new(T::ONE, T::ZERO), r)
+        };
     }
     complex_exp(w * complex_log(z))
 }
