@@ -581,13 +581,22 @@ impl Lowering<'_> {
         self.bin(BinaryOp::Equal, x, c)
     }
 
+    /// ln(hypot(a, b)) + i·atan2(b, a): the log where |z| is known to be away from 1
+    /// (past `inverse_far`, or log1p's z + 1 outside [0.5, 1.73]), where `clog`'s
+    /// near-circle side would be computed for every element and never selected.
+    fn clog_far(&mut self, (a, b): Pair) -> Pair {
+        let h = self.bin(BinaryOp::Hypot, a, b);
+        (self.un(UnaryOp::Log, h), self.bin(BinaryOp::Atan2, b, a))
+    }
+
     /// ln|z| + i·arg z; for |z| in [0.71, 1.73], ln|z| = log1p(m² - 1 + n²)/2 from
     /// exact squares of the larger and smaller magnitude (the interpreter's
     /// `complex_log`, step for step).
     fn clog(&mut self, (a, b): Pair) -> Pair {
         use UnaryOp::*;
+        let (far, angle) = self.clog_far((a, b));
+        // the same hypot node as clog_far's, once CSE has run
         let h = self.bin(BinaryOp::Hypot, a, b);
-        let far = self.un(Log, h);
         let (abs_a, abs_b) = (self.un(Abs, a), self.un(Abs, b));
         let a_big = self.bin(BinaryOp::GreaterEqual, abs_a, abs_b);
         let (m, n) = self.select(a_big, (abs_a, abs_b), (abs_b, abs_a));
@@ -601,8 +610,7 @@ impl Lowering<'_> {
         let above = self.bin(BinaryOp::GreaterEqual, h, lo);
         let below = self.bin(BinaryOp::LessEqual, h, hi);
         let within = self.bin(BinaryOp::LogicalAnd, above, below);
-        let re = self.pick(within, near, far);
-        (re, self.bin(BinaryOp::Atan2, b, a))
+        (self.pick(within, near, far), angle)
     }
 
     /// x² = hi + lo exactly by Veltkamp's split and Dekker's product, no fma (the
@@ -763,7 +771,7 @@ impl Lowering<'_> {
         let far = self.fill_as(far, a, None);
         let big = self.bin(BinaryOp::Maximum, abs_a, abs_b);
         let is_far = self.bin(BinaryOp::Greater, big, far);
-        let (lr, li) = self.clog((x, y));
+        let (lr, li) = self.clog_far((x, y));
         let ln2 = self.fill_as(std::f64::consts::LN_2, a, None);
         let lr = self.add(lr, ln2);
         let far_value = match op {
@@ -957,7 +965,9 @@ impl Lowering<'_> {
         let (a, b) = z;
         let one = self.cconst(1.0, 0.0, a);
         let shifted = self.cadd(z, one);
-        let far = self.clog(shifted);
+        // t outside [-3/4, 2] is |1 + z| outside [1/2, 1.732]: clog's near-circle
+        // side (|w| in [0.71, 1.73]) would never be selected there.
+        let far = self.clog_far(shifted);
         let two_a = self.add(a, a);
         let (aa, bb) = (self.square_exact(a), self.square_exact(b));
         let t = self.sum_exact(two_a, aa, bb);
