@@ -1104,32 +1104,36 @@ impl Lowering<'_> {
                 let (p, q) = (self.bin(NotEqual, x.0, y.0), self.bin(NotEqual, x.1, y.1));
                 R(self.bin(LogicalOr, p, q))
             }
-            Pow if self.integer_exponent(x, y).is_some() => {
+            Pow => match self.integer_exponent(x, y) {
                 // NumPy's case: an integer exponent, |n| <= 100, as products by
                 // squaring, and 1/that for a negative one (the interpreter's
                 // `complex_pow`): (1 + 1j)**3 is -2 + 2j exactly, not exp(3·log z).
-                let n = self.integer_exponent(x, y).expect("checked by the guard");
-                let r = powi_by_squaring(n.unsigned_abs(), x, |a, b| self.cmul(a, b));
-                if n > 0 {
-                    C(r)
-                } else {
-                    let one = self.cconst(1.0, 0.0, x.0);
-                    C(self.cdiv(one, r))
+                Some(n) => {
+                    let r = powi_by_squaring(n.unsigned_abs(), x, |a, b| self.cmul(a, b));
+                    if n > 0 {
+                        C(r)
+                    } else {
+                        let one = self.cconst(1.0, 0.0, x.0);
+                        C(self.cdiv(one, r))
+                    }
                 }
-            }
-            Pow => {
-                // z^w = exp(w·log z), and z^0 = 1 for every z.
-                let l = self.clog(x);
-                let p = self.cmul(y, l);
-                let e = self.cexp(p);
-                let zero = self.fill_as(0.0, y.0, None);
-                let one = self.fill_as(1.0, y.0, None);
-                let (r0, i0) = (self.bin(Equal, y.0, zero), self.bin(Equal, y.1, zero));
-                let w0 = self.bin(LogicalAnd, r0, i0);
-                C(self.select(w0, (one, zero), e))
-            }
+                None => C(self.cpow(x, y)),
+            },
             _ => return None,
         })
+    }
+
+    /// z^w = exp(w·log z), and z^0 = 1 for every z.
+    fn cpow(&mut self, x: Pair, y: Pair) -> Pair {
+        use BinaryOp::{Equal, LogicalAnd};
+        let l = self.clog(x);
+        let p = self.cmul(y, l);
+        let e = self.cexp(p);
+        let zero = self.fill_as(0.0, y.0, None);
+        let one = self.fill_as(1.0, y.0, None);
+        let (r0, i0) = (self.bin(Equal, y.0, zero), self.bin(Equal, y.1, zero));
+        let w0 = self.bin(LogicalAnd, r0, i0);
+        self.select(w0, (one, zero), e)
     }
 
     fn reduce(
