@@ -3690,12 +3690,14 @@ fn i64_to_f32_in_f32_lanes_agrees_with_the_interpreter() {
 }
 
 /// Floats converted to i32 and i64 in vectors (four f32 lanes to i32 at once, other
-/// pairs lane by lane), and f32 to 8/16-bit integers (clamped, then four lanes at
-/// once): truncated toward zero and saturated, NaN to 0, bit for bit the
-/// interpreter's, for values at the edges of the integer ranges (±2^31 and ±2^63 and
-/// their neighbours, ±0.5, ±inf, NaN, huge, subnormal, and the data's spread over
-/// ±3·10^9), at lengths around the vector steps, from strided and [N, 1] operands,
-/// and with arithmetic before and after (f64 and narrow targets: the scalar loop).
+/// pairs lane by lane), and to 8/16-bit integers (clamped, then four f32 lanes at
+/// once, or two f64 lanes truncated and read from the bits of t + 1.5·2^52):
+/// truncated toward zero and saturated, NaN to 0, bit for bit the interpreter's, for
+/// values at the edges of the integer ranges (±2^31 and ±2^63 and their neighbours,
+/// ±0.5, ±inf, NaN, huge, subnormal, and the data's spread over ±3·10^9), at lengths
+/// around the vector steps (odd counts of vectors leave a copy without a partner for
+/// the paired narrow stores), from strided and [N, 1] operands, and with arithmetic
+/// before and after.
 #[test]
 fn float_to_int_casts_in_vectors_agree_with_the_interpreter() {
     let mut edges: Vec<f64> = vec![

@@ -818,6 +818,35 @@ mod tests {
         }
     }
 
+    /// Floats become 8- and 16-bit integers in vectors: f64 in two lanes, truncated
+    /// (`trunc`), each pair of vectors stored as one integer; f32 in four; both
+    /// clamped with selects that x64 lowers to `maxp*`/`minp*`.
+    #[test]
+    fn floats_to_narrow_integers_vectorise() {
+        if !vectors_here("floats_to_narrow_integers_vectorise") {
+            return;
+        }
+        let load = |d| (Instr::Load { access: 0 }, d);
+        for (from, to, lanes) in [
+            (DType::F64, DType::U8, 2),
+            (DType::F64, DType::I8, 2),
+            (DType::F64, DType::U16, 2),
+            (DType::F64, DType::I16, 2),
+            (DType::F32, DType::U8, 4),
+            (DType::F32, DType::I16, 4),
+        ] {
+            let k = elementwise_kernel(from, to, vec![load(from), (Instr::Cast(Value(0)), to)]);
+            let plan = vector::plan(&k).expect("vectorises");
+            assert_eq!(plan.lanes, lanes, "{from:?} to {to:?}");
+            // (the scalar tail clamps with fmax and fmin)
+            let clif = clif_of(&k);
+            assert!(clif.contains("bitselect"), "{clif}");
+            if from == DType::F64 {
+                assert!(clif.contains("trunc"), "{clif}");
+            }
+        }
+    }
+
     /// Integer kernels run in vectors: four i32 lanes (`z * 3`), or two i64 lanes when
     /// i32 values are widened (`astype(z, int64) * 3`); i64 division stays scalar.
     #[test]
