@@ -69,6 +69,12 @@ fn patterns() -> Vec<Pattern> {
             kiln::astype(&kiln::exp(x)?, DType::F32)
         }),
         ("x > 0.5 into bools, f32", |_, y, _| kiln::greater(y, 0.5)),
+        ("astype(x * 255, uint8), f64", |x, _, _| {
+            kiln::astype(&(x * 255.0)?, DType::U8)
+        }),
+        ("astype(x * 255, uint8), f32", |_, y, _| {
+            kiln::astype(&(y * 255.0)?, DType::U8)
+        }),
         ("exp(-linspace(0, 4, n)), f32", |_, y, _| {
             let n = y.shape().iter().product();
             kiln::exp(&(-&kiln::linspace(0.0, 4.0, n, true, DType::F32)?)?)

@@ -51,6 +51,8 @@ def numpy_patterns(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> dict:
         "exp(astype(x, f64)) of f32": lambda: np.exp(y.astype(np.float64)),
         "astype(exp(x), f32) of f64": lambda: np.exp(x).astype(np.float32),
         "x > 0.5 into bools, f32": lambda: y > 0.5,
+        "astype(x * 255, uint8), f64": lambda: (x * 255.0).astype(np.uint8),
+        "astype(x * 255, uint8), f32": lambda: (y * np.float32(255.0)).astype(np.uint8),
         "exp(-linspace(0, 4, n)), f32": lambda: np.exp(
             -np.linspace(0.0, 4.0, ROWS * COLS, dtype=np.float32)),
         "exp(astype(i, f32) * 1e-3) of i32": lambda: np.exp(
