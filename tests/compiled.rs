@@ -2676,8 +2676,8 @@ fn narrow_integer_inputs_cast_to_floats_agree_with_the_interpreter() {
 /// codegen/src/cpu/vector.rs): every result must still wrap as the dtype does (u8 + 100,
 /// abs and negation of the minimum, products past the range), compare as the dtype's
 /// values after a wrap ((v + 100) > 50), take the dtype's order in max/min (u8 200 >
-/// 100), cast between the narrow types, i32 and bools with wrapping, and be stored as
-/// the dtype's bits: the interpreter's results, bit for bit, for i8, u8, i16 and u16,
+/// 100), cast between the narrow types, i32, i64 and bools with wrapping, and be stored
+/// as the dtype's bits: the interpreter's results, bit for bit, for i8, u8, i16 and u16,
 /// contiguous, step-sliced, transposed, broadcast, empty and 0-d.
 #[test]
 fn narrow_integer_kernels_agree_with_the_interpreter() {
@@ -2694,7 +2694,7 @@ fn narrow_integer_kernels_agree_with_the_interpreter() {
         .unwrap()
     };
     type Build = fn(&Array, &Array) -> Array;
-    let builds: [(&str, Build); 12] = [
+    let builds: [(&str, Build); 15] = [
         ("abs(v)", |v, _| kiln::abs(v).unwrap()),
         ("-v + 100", |v, _| (&(-v).unwrap() + 100).unwrap()),
         ("v * 3 - w", |v, w| (&(v * 3).unwrap() - w).unwrap()),
@@ -2731,6 +2731,26 @@ fn narrow_integer_kernels_agree_with_the_interpreter() {
         }),
         ("any(v * 2 == 0)", |v, _| {
             kiln::any(&kiln::equal((v * 2).unwrap(), 0).unwrap(), ()).unwrap()
+        }),
+        // with i64, in two-lane i64 kernels (since 2026-12-05): widened exactly,
+        // and i64 values past the range wrapped back
+        ("astype(astype(v, i64) * 1000003 - w, v's dtype)", |v, w| {
+            let wide = kiln::astype(v, DType::I64).unwrap();
+            let big = (&(&wide * 1_000_003i64).unwrap() - w).unwrap();
+            kiln::astype(&big, v.dtype()).unwrap()
+        }),
+        (
+            "astype(astype(v, i64) * 1000003, v's dtype) > 10",
+            |v, _| {
+                let wide = kiln::astype(v, DType::I64).unwrap();
+                let big = (&wide * 1_000_003i64).unwrap();
+                kiln::greater(kiln::astype(&big, v.dtype()).unwrap(), 10).unwrap()
+            },
+        ),
+        ("astype(v, i64) * -3 + astype(w, i64)", |v, w| {
+            let a = kiln::astype(v, DType::I64).unwrap();
+            let b = kiln::astype(w, DType::I64).unwrap();
+            (&(&a * -3i64).unwrap() + &b).unwrap()
         }),
     ];
     for dtype in ["u8", "i8", "u16", "i16"] {

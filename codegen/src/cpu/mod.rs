@@ -848,7 +848,8 @@ mod tests {
     }
 
     /// Integer kernels run in vectors: four i32 lanes (`z * 3`), or two i64 lanes when
-    /// i32 values are widened (`astype(z, int64) * 3`); i64 division stays scalar.
+    /// i32 or 8-bit values are widened (`astype(z, int64) * 3`) or i64 values
+    /// narrowed to 8 bits; i64 division stays scalar.
     #[test]
     fn integer_kernels_vectorise() {
         if !vectors_here("integer_kernels_vectorise") {
@@ -888,7 +889,27 @@ mod tests {
                 ),
             ],
         );
-        for (k, lanes, op) in [(&narrow, 4, "imul"), (&widened, 2, "swiden_low")] {
+        // 8-bit integers beside i64 (since 2026-12-05): u8 -> i64 and i64 -> u8
+        let bytes_widened = {
+            let mut instrs = vec![load(DType::U8), (Instr::Cast(Value(0)), DType::I64)];
+            instrs.extend(times3(DType::I64));
+            instrs[3] = (
+                Instr::Binary(BinaryOp::Multiply, Value(1), Value(2)),
+                DType::I64,
+            );
+            elementwise_kernel(DType::U8, DType::I64, instrs)
+        };
+        let to_bytes = elementwise_kernel(
+            DType::I64,
+            DType::U8,
+            vec![load(DType::I64), (Instr::Cast(Value(0)), DType::U8)],
+        );
+        for (k, lanes, op) in [
+            (&narrow, 4, "imul"),
+            (&widened, 2, "swiden_low"),
+            (&bytes_widened, 2, "swiden_low"),
+            (&to_bytes, 2, "shuffle"),
+        ] {
             let plan = vector::plan(k).expect("vectorises");
             assert_eq!(plan.lanes, lanes);
             let clif = clif_of(k);

@@ -305,12 +305,10 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
         .all(|(_, d)| lane_int(*d) || *d == DType::Bool)
     {
         // Integer arithmetic (see `int_ok`): i64's two lanes if any value is i64
-        // (i32 values then in half registers), else i32's four, which also hold 8- and
-        // 16-bit integers (`lane_int`).
+        // (i32 values, and the 8- and 16-bit integers held as i32, then in half
+        // registers), else i32's four, which also hold 8- and 16-bit integers
+        // (`lane_int`).
         if wide_int {
-            if k.instrs.iter().any(|(_, d)| is_narrow(*d)) {
-                return None;
-            }
             DType::I64
         } else {
             DType::I32
@@ -1447,6 +1445,11 @@ fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x
         (DType::I32, _) if is_narrow(to) || to == DType::I32 => renormalise(e, to, x),
         (DType::I32, DType::I64) => e.b.ins().swiden_low(x),
         (DType::I64, DType::I32) => low_halves(e, x),
+        // to 8/16-bit integers: the low halves, wrapped to the target (`lane_int`)
+        (DType::I64, _) if is_narrow(to) => {
+            let x = low_halves(e, x);
+            renormalise(e, to, x)
+        }
         (_, DType::Bool) if int(from) => {
             let vty = plan.vty(from);
             let zero = e.b.ins().iconst(vty.lane_type(), 0);
