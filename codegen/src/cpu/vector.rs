@@ -748,6 +748,19 @@ fn clamp_keeping_nan(e: &mut Emitter, ty: Type, x: Value, lo: Value, hi: Value) 
     e.b.ins().bitselect(above, hi, y)
 }
 
+/// Float vector `x` (F32X4 or F64X2) clamped to the range of integer dtype `to`, NaN
+/// left NaN (`clamp_keeping_nan`).
+fn clamp_to_range_of(e: &mut Emitter, to: DType, ty: Type, x: Value) -> Value {
+    let (lo, hi) = to.int_range().expect("an integer dtype");
+    let (lo, hi) = if ty == types::F32X4 {
+        (e.b.ins().f32const(lo as f32), e.b.ins().f32const(hi as f32))
+    } else {
+        (e.b.ins().f64const(lo as f64), e.b.ins().f64const(hi as f64))
+    };
+    let (lo, hi) = (splat(e.b, ty, lo), splat(e.b, ty, hi));
+    clamp_keeping_nan(e, ty, x, lo, hi)
+}
+
 /// Bytes of `a` (indices 0-15) and `b` (16-31) in `order`, as a vector of type `ty`.
 fn shuffle_bytes(e: &mut Emitter, ty: Type, a: Value, b: Value, order: [u8; 16]) -> Value {
     let (a, b) = (bitcast(e.b, types::I8X16, a), bitcast(e.b, types::I8X16, b));
@@ -1480,11 +1493,7 @@ fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x
         // (NaN stays NaN), then converted (NaN to 0), as the scalar loop does; the
         // lanes then hold the target's values, as `lane_int` wants.
         (DType::F32, _) if is_narrow(to) && plan.lanes == 4 => {
-            let (lo, hi) = to.int_range().expect("an integer dtype");
-            let lo = e.b.ins().f32const(lo as f32);
-            let hi = e.b.ins().f32const(hi as f32);
-            let (lo, hi) = (splat(e.b, types::F32X4, lo), splat(e.b, types::F32X4, hi));
-            let y = clamp_keeping_nan(e, types::F32X4, x, lo, hi);
+            let y = clamp_to_range_of(e, to, types::F32X4, x);
             e.b.ins().fcvt_to_sint_sat(types::I32X4, y)
         }
         // f64 to 8/16-bit integers, two lanes: clamped and truncated in f64 (NaN to 0),
@@ -1492,11 +1501,7 @@ fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x
         // t + 1.5·2^52 (exact: |t| < 2^16, so the sum's ulp is 1) into i32 lanes, the
         // high half a copy of the low (`VectorPlan::half`).
         (DType::F64, _) if is_narrow(to) && plan.lanes == 2 => {
-            let (lo, hi) = to.int_range().expect("an integer dtype");
-            let lo = e.b.ins().f64const(lo as f64);
-            let hi = e.b.ins().f64const(hi as f64);
-            let (lo, hi) = (splat(e.b, types::F64X2, lo), splat(e.b, types::F64X2, hi));
-            let y = clamp_keeping_nan(e, types::F64X2, x, lo, hi);
+            let y = clamp_to_range_of(e, to, types::F64X2, x);
             let t = e.b.ins().trunc(y);
             let number = e.b.ins().fcmp(FloatCC::Equal, t, t);
             let number = bitcast(e.b, types::F64X2, number);
