@@ -1246,9 +1246,9 @@ pub(crate) fn emit_unrolled(
 
 /// The unrolled copies of a two-lane plan's 8/16-bit values (i32 lanes, `lane_int`),
 /// stored at `p`: each pair of copies packed into one 4- or 8-byte integer (a last
-/// copy without a partner alone, 2 or 4 bytes). One store per two values measured
-/// twice as slow (`astype(x * 255, uint8)` of 10M f64: 11.7 ms against 7.6, and 18-20
-/// for the scalar loop this replaces; 2026-12-05).
+/// copy without a partner alone, 2 or 4 bytes). A store per vector (2 or 4 bytes)
+/// measured much slower (`astype(x * 255, uint8)` of 10M f64: 11.7 ms against 7.6,
+/// and 18-20 for the scalar loop this replaces; 2026-12-05).
 fn store_narrow_pairs(
     e: &mut Emitter,
     plan: &VectorPlan,
