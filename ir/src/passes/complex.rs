@@ -594,9 +594,9 @@ impl Lowering<'_> {
     /// `complex_log`, step for step).
     fn clog(&mut self, (a, b): Pair) -> Pair {
         use UnaryOp::*;
-        let (far, angle) = self.clog_far((a, b));
-        // the same hypot node as clog_far's, once CSE has run
+        // clog_far's two parts, from the hypot that the near-circle test reads too
         let h = self.bin(BinaryOp::Hypot, a, b);
+        let (far, angle) = (self.un(Log, h), self.bin(BinaryOp::Atan2, b, a));
         let (abs_a, abs_b) = (self.un(Abs, a), self.un(Abs, b));
         let a_big = self.bin(BinaryOp::GreaterEqual, abs_a, abs_b);
         let (m, n) = self.select(a_big, (abs_a, abs_b), (abs_b, abs_a));

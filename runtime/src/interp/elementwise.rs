@@ -507,9 +507,10 @@ fn complex_cosh<T: RealFloat + Float>(z: C<T>) -> C<T> {
     )
 }
 
-/// The principal square root, with the standard's special cases (C99 csqrt): a + inf j → +inf + inf j for every a (NaN
-/// included), NaN + bj → NaN + NaN j, ±inf + bj for finite b → +inf + 0j or +0 + inf j,
-/// +inf + NaN j → +inf + NaN j, -inf + NaN j → NaN + inf j.
+/// The principal square root, with the standard's special cases (C99 csqrt): a + inf j
+/// → +inf + inf j for every a (NaN included), NaN + bj → NaN + NaN j, ±inf + bj for
+/// finite b → +inf + 0j or +0 + inf j, +inf + NaN j → +inf + NaN j, -inf + NaN j → NaN
+/// + inf j.
 fn complex_sqrt<T: RealFloat + Float>(z: C<T>) -> C<T> {
     let (a, b) = (z.re, z.im);
     if Float::is_infinite(b) {
