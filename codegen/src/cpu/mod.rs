@@ -868,15 +868,17 @@ mod tests {
             instrs.extend(times3(DType::I32));
             elementwise_kernel(DType::I32, DType::I32, instrs)
         };
-        let widened = {
-            let mut instrs = vec![load(DType::I32), (Instr::Cast(Value(0)), DType::I64)];
+        // astype(z, int64) * 3 of `from` data
+        let widened_times3 = |from| {
+            let mut instrs = vec![load(from), (Instr::Cast(Value(0)), DType::I64)];
             instrs.extend(times3(DType::I64));
             instrs[3] = (
                 Instr::Binary(BinaryOp::Multiply, Value(1), Value(2)),
                 DType::I64,
             );
-            elementwise_kernel(DType::I32, DType::I64, instrs)
+            elementwise_kernel(from, DType::I64, instrs)
         };
+        let widened = widened_times3(DType::I32);
         let divided = elementwise_kernel(
             DType::I64,
             DType::I64,
@@ -890,15 +892,7 @@ mod tests {
             ],
         );
         // 8-bit integers beside i64 (since 2026-12-05): u8 -> i64 and i64 -> u8
-        let bytes_widened = {
-            let mut instrs = vec![load(DType::U8), (Instr::Cast(Value(0)), DType::I64)];
-            instrs.extend(times3(DType::I64));
-            instrs[3] = (
-                Instr::Binary(BinaryOp::Multiply, Value(1), Value(2)),
-                DType::I64,
-            );
-            elementwise_kernel(DType::U8, DType::I64, instrs)
-        };
+        let bytes_widened = widened_times3(DType::U8);
         let to_bytes = elementwise_kernel(
             DType::I64,
             DType::U8,

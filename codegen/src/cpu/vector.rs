@@ -1257,29 +1257,30 @@ fn store_narrow_pairs(
     p: Value,
 ) {
     let size = dtype.size_bytes();
-    // the bytes of lanes 0 and 1 of the first copy, then of the second (from 16 on)
-    let lane = |l: usize, copy: usize| (0..size).map(move |b| (16 * copy + 4 * l + b) as u8);
-    let mut order = [0u8; 16];
-    let picked: Vec<u8> = (0..2)
-        .flat_map(|copy| (0..2).flat_map(move |l| lane(l, copy)))
-        .collect();
-    for (o, b) in order.iter_mut().zip(picked.iter().cycle()) {
-        *o = *b;
-    }
+    // the low byte (two bytes) of lanes 0 and 1 of the first copy, then of the second
+    let order: [u8; 16] = if size == 1 {
+        [0, 4, 16, 20, 0, 4, 16, 20, 0, 4, 16, 20, 0, 4, 16, 20]
+    } else {
+        [0, 1, 4, 5, 16, 17, 20, 21, 0, 1, 4, 5, 16, 17, 20, 21]
+    };
     for (pair, vs) in copies[..plan.unroll].chunks(2).enumerate() {
         let offset = (pair * 2 * plan.lanes * size) as i32;
         let partner = *vs.get(1).unwrap_or(&vs[0]);
         let packed = shuffle_bytes(e, types::I64X2, vs[0], partner, order);
-        let (ty, store_bytes) = match (size, vs.len()) {
-            (2, 2) => (types::I64X2, 8),
-            _ => (types::I32X4, size * vs.len() * 2),
-        };
-        let packed = bitcast(e.b, ty, packed);
-        let w = e.b.ins().extractlane(packed, 0);
-        if store_bytes == 2 {
-            e.b.ins().istore16(mem(), w, p, offset);
-        } else {
-            e.b.ins().store(mem(), w, p, offset);
+        match 2 * size * vs.len() {
+            8 => {
+                let w = e.b.ins().extractlane(packed, 0);
+                e.b.ins().store(mem(), w, p, offset);
+            }
+            bytes => {
+                let packed = bitcast(e.b, types::I32X4, packed);
+                let w = e.b.ins().extractlane(packed, 0);
+                if bytes == 2 {
+                    e.b.ins().istore16(mem(), w, p, offset);
+                } else {
+                    e.b.ins().store(mem(), w, p, offset);
+                }
+            }
         }
     }
 }
