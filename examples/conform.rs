@@ -1,0 +1,313 @@
+//! The kiln side of `tools/conform.py`, a conformance check against `array_api_strict`
+//! (the standard's reference implementation on NumPy): reads one call per line on
+//! stdin, computes it in the default (fused) mode, and prints the result or the error.
+//!
+//! A line is tab-separated: `id`, the function's name, its arguments, then options as
+//! `key=value`. An argument is an array `a|dtype|d0,d1,..|v0,v1,..` (row-major; an
+//! empty shape is 0-d; a complex value is `re;im`) or a Python scalar `s|int|5`,
+//! `s|float|1.5`, `s|bool|1`. The answer is `id ok dtype shape values` or
+//! `id err message`, tab-separated, floats printed so that they read back exactly.
+//!
+//! ```text
+//! cargo run --release --example conform < cases.txt
+//! ```
+
+use kiln::{Array, CumulativeOpts, DType, Operand, ReduceOpts, Result, Scalar};
+use kiln::{Complex32, Complex64};
+use std::io::{BufRead, Write};
+
+fn dtype(name: &str) -> DType {
+    DType::ALL
+        .into_iter()
+        .find(|d| d.name() == name)
+        .unwrap_or_else(|| panic!("unknown dtype {name}"))
+}
+
+fn parse_complex(v: &str) -> (f64, f64) {
+    let (re, im) = v.split_once(';').expect("a complex value is re;im");
+    (re.parse().expect("re"), im.parse().expect("im"))
+}
+
+fn array(dtype_name: &str, shape: &str, values: &str) -> Array {
+    let shape: Vec<usize> = match shape {
+        "" => vec![],
+        s => s.split(',').map(|d| d.parse().expect("a length")).collect(),
+    };
+    let vals: Vec<&str> = match values {
+        "" => vec![],
+        v => v.split(',').collect(),
+    };
+    fn ints<T: TryFrom<i128>>(v: &[&str]) -> Vec<T> {
+        v.iter()
+            .map(|s| {
+                let i: i128 = s.parse().expect("an integer");
+                T::try_from(i).ok().expect("in range")
+            })
+            .collect()
+    }
+    let floats =
+        |v: &[&str]| -> Vec<f64> { v.iter().map(|s| s.parse().expect("a float")).collect() };
+    let built = match dtype(dtype_name) {
+        DType::Bool => kiln::from_vec(vals.iter().map(|s| *s == "1").collect(), &shape),
+        DType::I8 => kiln::from_vec(ints::<i8>(&vals), &shape),
+        DType::I16 => kiln::from_vec(ints::<i16>(&vals), &shape),
+        DType::I32 => kiln::from_vec(ints::<i32>(&vals), &shape),
+        DType::I64 => kiln::from_vec(ints::<i64>(&vals), &shape),
+        DType::U8 => kiln::from_vec(ints::<u8>(&vals), &shape),
+        DType::U16 => kiln::from_vec(ints::<u16>(&vals), &shape),
+        DType::U32 => kiln::from_vec(ints::<u32>(&vals), &shape),
+        DType::U64 => kiln::from_vec(ints::<u64>(&vals), &shape),
+        DType::F32 => kiln::from_vec(floats(&vals).iter().map(|&x| x as f32).collect(), &shape),
+        DType::F64 => kiln::from_vec(floats(&vals), &shape),
+        DType::C64 => kiln::from_vec(
+            vals.iter()
+                .map(|s| {
+                    let (re, im) = parse_complex(s);
+                    Complex32::new(re as f32, im as f32)
+                })
+                .collect(),
+            &shape,
+        ),
+        DType::C128 => kiln::from_vec(
+            vals.iter()
+                .map(|s| {
+                    let (re, im) = parse_complex(s);
+                    Complex64::new(re, im)
+                })
+                .collect(),
+            &shape,
+        ),
+    };
+    built.expect("the case's array")
+}
+
+/// An argument: `n` is an absent optional one (clip's bounds).
+fn operand(arg: &str) -> Option<Operand> {
+    let parts: Vec<&str> = arg.splitn(4, '|').collect();
+    Some(match parts[0] {
+        "n" => return None,
+        "a" => array(parts[1], parts[2], parts[3]).into(),
+        "s" => match parts[1] {
+            "int" => Scalar::Int(parts[2].parse().expect("an int scalar")),
+            "float" => Scalar::Float(parts[2].parse().expect("a float scalar")),
+            "bool" => Scalar::Bool(parts[2] == "1"),
+            "complex" => {
+                let (re, im) = parse_complex(parts[2]);
+                Scalar::Complex(re, im)
+            }
+            k => panic!("unknown scalar kind {k}"),
+        }
+        .into(),
+        k => panic!("unknown argument kind {k}"),
+    })
+}
+
+fn the_array(o: &Operand) -> &Array {
+    match o {
+        Operand::Array(a) => a,
+        Operand::Scalar(_) => panic!("this argument must be an array"),
+    }
+}
+
+/// Options of a call: `axis=1`, `axis=0,2`, `keepdims=1`, `correction=1`, ...
+struct Opts(Vec<(String, String)>);
+
+impl Opts {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+    fn reduce(&self) -> ReduceOpts {
+        let mut o = ReduceOpts::new();
+        if let Some(a) = self.get("axis") {
+            o = o.axes(a.split(',').map(|s| s.parse::<i64>().expect("an axis")));
+        }
+        if let Some(k) = self.get("keepdims") {
+            o = o.keepdims(k == "1");
+        }
+        if let Some(c) = self.get("correction") {
+            o = o.correction(c.parse().expect("a correction"));
+        }
+        if let Some(d) = self.get("dtype") {
+            o = o.dtype(dtype(d));
+        }
+        o
+    }
+    fn cumulative(&self) -> CumulativeOpts {
+        let mut o = CumulativeOpts::new();
+        if let Some(a) = self.get("axis") {
+            o = o.axis(a.parse().expect("an axis"));
+        }
+        if let Some(k) = self.get("include_initial") {
+            o = o.include_initial(k == "1");
+        }
+        if let Some(d) = self.get("dtype") {
+            o = o.dtype(dtype(d));
+        }
+        o
+    }
+    fn axis(&self) -> kiln::AxisArg {
+        match self.get("axis") {
+            None => kiln::AxisArg(None),
+            Some(a) => kiln::AxisArg(Some(
+                a.split(',').map(|s| s.parse().expect("an axis")).collect(),
+            )),
+        }
+    }
+}
+
+type Unary = fn(&Array) -> Result<Array>;
+
+fn unary(name: &str) -> Option<Unary> {
+    macro_rules! table {
+        ($($f:ident)*) => {
+            match name {
+                $(stringify!($f) => Some(kiln::$f as Unary),)*
+                _ => None,
+            }
+        };
+    }
+    table!(abs acos acosh asin asinh atan atanh bitwise_invert ceil conj cos cosh exp expm1
+        floor imag isfinite isinf isnan log log1p log2 log10 logical_not negative positive
+        real reciprocal round sign signbit sin sinh square sqrt tan tanh trunc)
+}
+
+fn binary(name: &str, a: Operand, b: Operand) -> Option<Result<Array>> {
+    macro_rules! table {
+        ($($f:ident)*) => {
+            match name {
+                $(stringify!($f) => Some(kiln::$f(a, b)),)*
+                _ => None,
+            }
+        };
+    }
+    table!(add atan2 bitwise_and bitwise_left_shift bitwise_or bitwise_right_shift bitwise_xor
+        copysign divide equal floor_divide greater greater_equal hypot less less_equal logaddexp
+        logical_and logical_or logical_xor maximum minimum multiply nextafter not_equal pow
+        remainder subtract)
+}
+
+fn call(name: &str, args: Vec<Option<Operand>>, opts: &Opts) -> Result<Array> {
+    if name == "clip" {
+        let mut args = args.into_iter();
+        let x = args.next().flatten().expect("clip's x");
+        return kiln::clip(the_array(&x), args.next().flatten(), args.next().flatten());
+    }
+    let mut args: Vec<Operand> = args.into_iter().map(|a| a.expect("an argument")).collect();
+    if args.len() == 1 {
+        if let Some(f) = unary(name) {
+            return f(the_array(&args[0]));
+        }
+    }
+    if args.len() == 2 {
+        let b = args.pop().expect("two");
+        let a = args.pop().expect("two");
+        if let Some(r) = binary(name, a.clone(), b.clone()) {
+            return r;
+        }
+        args = vec![a, b];
+    }
+    let x = || the_array(&args[0]);
+    match name {
+        "sum" => kiln::sum(x(), opts.reduce()),
+        "prod" => kiln::prod(x(), opts.reduce()),
+        "max" => kiln::max(x(), opts.reduce()),
+        "min" => kiln::min(x(), opts.reduce()),
+        "mean" => kiln::mean(x(), opts.reduce()),
+        "var" => kiln::var(x(), opts.reduce()),
+        "std" => kiln::std(x(), opts.reduce()),
+        "all" => kiln::all(x(), opts.reduce()),
+        "any" => kiln::any(x(), opts.reduce()),
+        "argmax" => kiln::argmax(x(), opts.reduce()),
+        "argmin" => kiln::argmin(x(), opts.reduce()),
+        "count_nonzero" => kiln::count_nonzero(x(), opts.reduce()),
+        "cumulative_sum" => kiln::cumulative_sum(x(), opts.cumulative()),
+        "cumulative_prod" => kiln::cumulative_prod(x(), opts.cumulative()),
+        "flip" => kiln::flip(x(), opts.axis()),
+        "astype" => kiln::astype(x(), dtype(opts.get("dtype").expect("astype's dtype"))),
+        "where" => kiln::r#where(x(), args[1].clone(), args[2].clone()),
+        "matmul" => kiln::matmul(x(), the_array(&args[1])),
+        "sort" | "argsort" => {
+            let mut o = kiln::SortOpts::new();
+            if let Some(a) = opts.get("axis") {
+                o = o.axis(a.parse().expect("an axis"));
+            }
+            if let Some(d) = opts.get("descending") {
+                o = o.descending(d == "1");
+            }
+            match name {
+                "sort" => kiln::sort(x(), o),
+                _ => kiln::argsort(x(), o),
+            }
+        }
+        _ => panic!("unknown function {name}"),
+    }
+}
+
+fn values(a: &Array) -> Result<String> {
+    fn join<T>(v: Vec<T>, f: impl Fn(&T) -> String) -> String {
+        v.iter().map(f).collect::<Vec<_>>().join(",")
+    }
+    Ok(match a.dtype() {
+        DType::Bool => join(a.to_vec::<bool>()?, |b| (*b as u8).to_string()),
+        DType::I8 => join(a.to_vec::<i8>()?, |v| v.to_string()),
+        DType::I16 => join(a.to_vec::<i16>()?, |v| v.to_string()),
+        DType::I32 => join(a.to_vec::<i32>()?, |v| v.to_string()),
+        DType::I64 => join(a.to_vec::<i64>()?, |v| v.to_string()),
+        DType::U8 => join(a.to_vec::<u8>()?, |v| v.to_string()),
+        DType::U16 => join(a.to_vec::<u16>()?, |v| v.to_string()),
+        DType::U32 => join(a.to_vec::<u32>()?, |v| v.to_string()),
+        DType::U64 => join(a.to_vec::<u64>()?, |v| v.to_string()),
+        DType::F32 => join(a.to_vec::<f32>()?, |v| format!("{v:?}")),
+        DType::F64 => join(a.to_vec::<f64>()?, |v| format!("{v:?}")),
+        DType::C64 => join(a.to_vec::<Complex32>()?, |v| {
+            format!("{:?};{:?}", v.re, v.im)
+        }),
+        DType::C128 => join(a.to_vec::<Complex64>()?, |v| {
+            format!("{:?};{:?}", v.re, v.im)
+        }),
+    })
+}
+
+fn answer(line: &str) -> String {
+    let fields: Vec<&str> = line.split('\t').collect();
+    let (id, name) = (fields[0], fields[1]);
+    let mut args = Vec::new();
+    let mut opts = Opts(Vec::new());
+    for f in &fields[2..] {
+        match f.split_once('=') {
+            Some((k, v)) if !f.contains('|') => opts.0.push((k.to_string(), v.to_string())),
+            _ => args.push(operand(f)),
+        }
+    }
+    let result = call(name, args, &opts).and_then(|r| {
+        let shape: Vec<String> = r.shape().iter().map(|d| d.to_string()).collect();
+        Ok(format!(
+            "ok\t{}\t{}\t{}",
+            r.dtype().name(),
+            shape.join(","),
+            values(&r)?
+        ))
+    });
+    match result {
+        Ok(s) => format!("{id}\t{s}"),
+        Err(e) => format!("{id}\terr\t{}", e.to_string().replace(['\n', '\t'], " ")),
+    }
+}
+
+fn main() {
+    let stdin = std::io::stdin();
+    let mut out = std::io::BufWriter::new(std::io::stdout());
+    for line in stdin.lock().lines() {
+        let line = line.expect("a line of input");
+        if line.trim().is_empty() {
+            continue;
+        }
+        let id = line.split('\t').next().unwrap_or("?").to_string();
+        let reply = std::panic::catch_unwind(|| answer(&line))
+            .unwrap_or_else(|_| format!("{id}\tpanic\tthe call panicked"));
+        writeln!(out, "{reply}").expect("stdout");
+    }
+}
