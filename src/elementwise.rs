@@ -111,7 +111,7 @@ binary_fns! {
     copysign => Copysign: "The magnitude of x1 with the sign of x2.";
     divide => Divide: "x1 / x2 (floating-point dtypes; use floor_divide for integers).";
     equal => Equal: "x1 == x2, as bool.";
-    floor_divide => FloorDivide: "floor(x1 / x2); integer division by zero gives 0, and MIN // -1 wraps to MIN.";
+    floor_divide => FloorDivide: "The floor of x1 / x2: for floats Python's `//` (the floor of the exact quotient, so 1.0 // 0.1 is 9, as NumPy), with the standard's special cases for infinite operands; integer division by zero gives 0, and MIN // -1 wraps to MIN.";
     greater => Greater: "x1 > x2, as bool.";
     greater_equal => GreaterEqual: "x1 >= x2, as bool.";
     hypot => Hypot: "sqrt(x1² + x2²) without undue overflow or underflow.";

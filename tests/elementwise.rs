@@ -431,6 +431,126 @@ fn floor_divide_rounds_the_quotient_down_for_floats() {
     check_binary("floor_divide", bin!(floor_divide), &tab);
 }
 
+/// floor_divide of floats is Python's `//` (NumPy's, and the Array API test suite's
+/// reference): the floor of the exact quotient, which floor(x1 / x2) misses where the
+/// rounded quotient lands on an integer (0.1 is a little above 1/10, so 1.0 // 0.1 is 9)
+/// or a tiny negative quotient rounds to -0. Each want is NumPy 2.4's
+/// `np.floor_divide` of the same f32 and f64 values (Python's `//` agrees on f64), not
+/// kiln's; the last rows are the standard's special cases for infinite operands, where
+/// Python's `//` differs from the standard and kiln follows the standard.
+#[test]
+fn floor_divide_of_floats_is_the_floor_of_the_exact_quotient() {
+    let cases: [(f64, f64, f64, f64); 16] = [
+        // (x1, x2, want in f32, want in f64)
+        (1.0, 0.1, 9.0, 9.0),
+        (0.3, 0.1, 3.0, 2.0),
+        (-1.0, 0.1, -10.0, -10.0),
+        (0.7, 0.1, 6.0, 6.0),
+        (2.0, 0.2, 9.0, 9.0),
+        (-0.5, 0.1, -5.0, -5.0),
+        (0.5, -3.0, -1.0, -1.0),
+        (-0.0, 3.0, -0.0, -0.0),
+        (7.0, -2.0, -4.0, -4.0),
+        (1e-30, -1e30, -1.0, -1.0),
+        (1.401298464324817e-45, -3.72, -1.0, -1.0),
+        (5e-324, -0.9, -0.0, -1.0),
+        (3.5, f64::NEG_INFINITY, -0.0, -0.0),
+        (-3.5, f64::INFINITY, -0.0, -0.0),
+        (f64::INFINITY, 2.0, f64::INFINITY, f64::INFINITY),
+        (5.0, 0.0, f64::INFINITY, f64::INFINITY),
+    ];
+    let x1: Vec<f64> = cases.iter().map(|c| c.0).collect();
+    let x2: Vec<f64> = cases.iter().map(|c| c.1).collect();
+    for mode in [
+        kiln::Mode::Fused,
+        kiln::Mode::Eager,
+        kiln::Mode::Interpreter,
+    ] {
+        for dtype in FLOATS {
+            let got = kiln::with_mode(mode, || {
+                let y = kiln::floor_divide(&floats(&x1, dtype), &floats(&x2, dtype)).unwrap();
+                values_f64(&y)
+            });
+            for (c, got) in cases.iter().zip(got) {
+                let want = if dtype == DType::F32 { c.2 } else { c.3 };
+                assert!(
+                    got == want && got.is_sign_negative() == want.is_sign_negative(),
+                    "floor_divide({:?}, {:?}) in {dtype}, {mode:?}: got {got:?}, want {want:?}",
+                    c.0,
+                    c.1
+                );
+            }
+        }
+    }
+}
+
+/// The exact floor of a / b for finite dyadic a, b (b != 0) whose exponents are close:
+/// both as integers over one power of two, divided in i128 (rounding toward -inf).
+fn exact_floor_of_quotient(a: f64, b: f64) -> f64 {
+    fn parts(x: f64) -> (i128, i32) {
+        let bits = x.to_bits();
+        let exp = ((bits >> 52) & 0x7ff) as i32;
+        let frac = (bits & ((1 << 52) - 1)) as i128;
+        let (m, e) = match exp {
+            0 => (frac, -1074),
+            _ => (frac | 1 << 52, exp - 1075),
+        };
+        (if x < 0.0 { -m } else { m }, e)
+    }
+    if a == 0.0 {
+        return 0.0;
+    }
+    let ((ma, ea), (mb, eb)) = (parts(a), parts(b));
+    let e = ea.min(eb);
+    assert!(
+        ea - e < 60 && eb - e < 60,
+        "exponents too far apart for i128"
+    );
+    let (n, d) = (ma << (ea - e), mb << (eb - e));
+    n.div_euclid(d) as f64
+        - if d < 0 && n.rem_euclid(d) != 0 {
+            1.0
+        } else {
+            0.0
+        }
+}
+
+/// floor_divide of many quotients that land on or next to an integer (multiples of 0.1,
+/// 0.3, 0.7 by those steps, both signs), in every mode and both float dtypes, against the
+/// exact floor worked out in integers; the compiled modes run them through the vector
+/// loop, strided and broadcast.
+#[test]
+fn floor_divide_of_floats_near_integer_quotients_is_exact() {
+    let steps = [0.1, -0.1, 0.3, -0.7, 0.7, 1.1];
+    let n: Vec<f64> = (-400..400).map(|i| i as f64).collect();
+    for dtype in FLOATS {
+        for &step in &steps {
+            let x1: Vec<f64> = n.iter().map(|&i| i * step).collect();
+            let x1 = floats(&x1, dtype);
+            let x1s = x1.slice(kiln::s![..;2]).unwrap();
+            let b = floats(&[step], dtype);
+            let bv = values_f64(&b)[0];
+            let a = values_f64(&x1s);
+            let want: Vec<f64> = a.iter().map(|&a| exact_floor_of_quotient(a, bv)).collect();
+            for mode in [
+                kiln::Mode::Fused,
+                kiln::Mode::Eager,
+                kiln::Mode::Interpreter,
+            ] {
+                let got =
+                    kiln::with_mode(mode, || values_f64(&kiln::floor_divide(&x1s, &b).unwrap()));
+                for ((&a, &w), g) in a.iter().zip(&want).zip(got) {
+                    // -0.0 where a is -0.0 or the exact floor is 0 of a negative quotient
+                    assert!(
+                        g == w,
+                        "floor_divide({a:?}, {bv:?}) in {dtype}, {mode:?}: got {g:?}, want {w:?}"
+                    );
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn remainder_matches_python_modulo_for_floats() {
     // Values printed by CPython's `%`.

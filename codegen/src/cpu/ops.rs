@@ -7,9 +7,10 @@
 //! zero), shifts by counts outside [0, bits) shift everything out, float → int casts
 //! truncate and saturate with NaN → 0.
 
-use super::clif_math::constant_bits;
+use super::clif_math::{constant_bits, ClifMath32, ClifMath64};
 use super::library::{MathCalls, MathFn};
 use super::lockstep::Lanes;
+use crate::math;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, FuncRef, InstBuilder, MemFlagsData, Type, Value};
 use cranelift_frontend::FunctionBuilder;
@@ -217,8 +218,11 @@ impl Ops<'_, '_> {
             Minimum => b.ins().fmin(x, y),
             Copysign => b.ins().fcopysign(x, y),
             FloorDivide => {
-                let q = b.ins().fdiv(x, y);
-                b.ins().floor(q)
+                let fty = clif_type(dtype).expect("a float dtype");
+                match dtype {
+                    DType::F32 => math::floor_divide(&mut ClifMath32::new(b, fty), x, y),
+                    _ => math::floor_divide(&mut ClifMath64::new(b, fty), x, y),
+                }
             }
             Remainder => self.float_remainder(dtype, x, y),
             Nextafter => self.nextafter(dtype, x, y),

@@ -1892,10 +1892,7 @@ fn vector_binary(
         Multiply => m.mul(x, y),
         Divide => m.div(x, y),
         Copysign => m.copysign(x, y),
-        FloorDivide => {
-            let q = m.div(x, y);
-            m.floor(q)
-        }
+        FloorDivide => crate::math::floor_divide(m, x, y),
         _ => unreachable!("excluded by plan()"),
     })
 }

@@ -1,4 +1,5 @@
-//! Two-argument functions other than `pow`/`atan2`: `hypot`, `logaddexp`.
+//! Two-argument functions other than `pow`/`atan2`: `hypot`, `logaddexp`,
+//! `floor_divide`.
 //!
 //! hypot: the larger and smaller magnitude are scaled by a power of two when the larger
 //! is very large or very small (so no intermediate overflows or underflows, as the Array
@@ -15,6 +16,37 @@
 use super::common::*;
 use super::exp_log::{exp_parts_dw, log1p_core_dw};
 use super::MathBuilder;
+
+/// Python's `x // y` for floats: the floor of the exact quotient, where the standard's
+/// floor(x / y) floors the rounded one (1.0 // 0.1 is 9, floor(1.0 / 0.1) is 10, and a
+/// tiny negative quotient that rounds to -0 floors to -1). The rounded quotient is at
+/// most one integer too high (rounding cannot cross a representable integer downward),
+/// so q = floor(x / y) drops by one where the residual x - q·y, exact in one fma (x and
+/// q·y are multiples of the smallest subnormal, so it cannot round to 0), has the other
+/// sign than y. Where |q| reaches 2^52 (f32: 2^23) every float is an integer and q
+/// stands; infinities, NaN and division by zero keep floor(x / y) and the standard's
+/// special cases (the residual is NaN there, so no comparison holds).
+pub fn floor_divide<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
+    let q = b.div(x, y);
+    let q = b.floor(q);
+    let nq = b.neg(q);
+    let r = b.fma(nq, y, x);
+    let zero = b.c(0.0);
+    let r_neg = b.lt(r, zero);
+    let r_pos = b.gt(r, zero);
+    let y_neg = b.lt(y, zero);
+    let y_pos = b.gt(y, zero);
+    let below = b.and(r_neg, y_pos);
+    let above = b.and(r_pos, y_neg);
+    let over = b.or(below, above);
+    let aq = b.abs(q);
+    let limit = cw(b, 2f64.powi(23), 2f64.powi(52));
+    let small = b.lt(aq, limit);
+    let fix = b.and(over, small);
+    let one = b.c(1.0);
+    let q1 = b.sub(q, one);
+    b.select(fix, q1, q)
+}
 
 /// sqrt(x² + y²) without undue overflow or underflow. Special cases: ±inf in either →
 /// +inf (even with NaN), otherwise NaN in either → NaN; hypot(±0, y) = |y|.

@@ -25,7 +25,7 @@ mod pow_tables;
 pub(crate) mod testutil;
 pub mod trig;
 
-pub use binary::{hypot, logaddexp};
+pub use binary::{floor_divide, hypot, logaddexp};
 pub use exp_log::{exp, expm1, log, log10, log1p, log2};
 pub use hyperbolic::{acosh, acosh_f32_in_f64, asinh, atanh, cosh, sinh, tanh};
 pub use inverse_trig::{acos, asin, atan, atan2};

@@ -4,7 +4,8 @@
 //! on the platform libm (which follows C99 Annex F, whose special cases the standard's
 //! tables repeat) and, where the standard differs from C or Rust, on the standard's text:
 //! NaN-propagating maximum/minimum, round half to even, sign(±0) = 0, Python-style
-//! remainder, floor_divide as floor(x1 / x2).
+//! remainder, floor_divide as Python's // (the floor of the exact quotient; floor(x1 / x2)
+//! for infinite operands, as the standard's special cases).
 
 use num_complex::Complex;
 
@@ -14,6 +15,8 @@ pub trait RealFloat: Copy + PartialOrd + std::fmt::Debug + Send + Sync + 'static
     const ONE: Self;
     const NAN: Self;
     const LN_2: Self;
+    /// From here on every float is an integer: 2^52 (f64), 2^23 (f32).
+    const INTEGER_FLOATS: f64;
     fn add(self, o: Self) -> Self;
     fn sub(self, o: Self) -> Self;
     fn mul(self, o: Self) -> Self;
@@ -65,6 +68,7 @@ macro_rules! real_float {
             const ONE: Self = 1.0;
             const NAN: Self = $t::NAN;
             const LN_2: Self = std::$t::consts::LN_2;
+            const INTEGER_FLOATS: f64 = (1u64 << ($t::MANTISSA_DIGITS - 1)) as f64;
             fn add(self, o: Self) -> Self {
                 self + o
             }
@@ -259,9 +263,31 @@ pub fn minimum<T: RealFloat>(a: T, b: T) -> T {
     }
 }
 
-/// floor_divide as the standard prefers it: floor(x1 / x2).
+/// floor_divide: Python's `a // b` where it is finite, the standard's floor(a / b) elsewhere.
 pub fn floor_divide<T: RealFloat>(a: T, b: T) -> T {
-    a.div(b).floor()
+    let q = a.div(b).floor();
+    // Where every float is an integer (|q| >= 2^52, f32 2^23), and where an operand
+    // is infinite or NaN or b is zero, floor(a / b) and the standard's special cases.
+    if !(q.is_finite() && a.is_finite() && b.is_finite() && b != T::ZERO)
+        || q.abs().to_f64() >= T::INTEGER_FLOATS
+    {
+        return q;
+    }
+    // Python's `a // b`, the floor of the exact quotient: fmod is exact, a - m is an
+    // integer multiple of b, and a remainder of the other sign than b means one less.
+    let m = a.rem_c(b);
+    let mut div = a.sub(m).div(b);
+    if m != T::ZERO && (b < T::ZERO) != (m < T::ZERO) {
+        div = div.sub(T::ONE);
+    }
+    if div == T::ZERO {
+        return T::ZERO.copysign(a.div(b));
+    }
+    let mut f = div.floor();
+    if div.sub(f).to_f64() > 0.5 {
+        f = f.add(T::ONE);
+    }
+    f
 }
 
 /// Python's `%`: the result has the sign of the divisor (standard, remainder).
