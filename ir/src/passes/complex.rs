@@ -485,17 +485,19 @@ impl Lowering<'_> {
         self.push(Op::Where, &[c, x, y])
     }
 
-    /// e^a·(cos b, sin b), with the standard's special cases (C99 cexp) where those
-    /// products are NaN: b = ±0 gives (e^a, b) (so +inf + 0j → +inf + 0j, NaN + 0j →
-    /// NaN + 0j); a = -inf with b infinite or NaN gives +0 + 0j, a = +inf gives
-    /// +inf + NaN j.
+    /// e^a·(cos b, sin b) (e^a split as `exp_split`'s r·m, so a part stays finite where
+    /// it is), with the standard's special cases (C99 cexp) where those products are
+    /// NaN: b = ±0 gives (e^a, b) (so +inf + 0j → +inf + 0j, NaN + 0j → NaN + 0j);
+    /// a = -inf with b infinite or NaN gives +0 + 0j, a = +inf gives +inf + NaN j.
     fn cexp(&mut self, (a, b): Pair) -> Pair {
-        let r = self.un(UnaryOp::Exp, a);
+        let (r, m) = self.exp_split(a);
         let (c, s) = (self.un(UnaryOp::Cos, b), self.un(UnaryOp::Sin, b));
-        let z = (self.mul(r, c), self.mul(r, s));
+        let (rc, rs) = (self.mul(r, c), self.mul(r, s));
+        let z = (self.mul(rc, m), self.mul(rs, m));
         let z = self.infinite_real_part((a, b), z, (0.0, 0.0));
         let b_zero = self.is_value(b, 0.0);
-        self.select(b_zero, (r, b), z)
+        let e = self.mul(r, m);
+        self.select(b_zero, (e, b), z)
     }
 
     /// sinh(a)·cos(b) + i·cosh(a)·sin(b), with the standard's special cases (C99 csinh)
@@ -581,12 +583,62 @@ impl Lowering<'_> {
         self.bin(BinaryOp::Equal, x, c)
     }
 
+    /// (big, a·s, b·s) with s = 1/2 where a part's magnitude passes 2^500 (f32: 2^60),
+    /// else 1: halving is exact there, and hypot(a·s, b·s) = |z|·s stays finite when |z|
+    /// itself passes the largest float (|max + max·i| is √2·max), so ln|z| and z/|z|
+    /// come out finite (the interpreter's `half_scale`).
+    fn half_scale(&mut self, (a, b): Pair) -> (NodeId, Pair) {
+        let limit = match self.out.node(a).meta.dtype {
+            DType::F32 => 2f64.powi(60),
+            _ => 2f64.powi(500),
+        };
+        let limit = self.fill_as(limit, a, None);
+        let (abs_a, abs_b) = (self.un(UnaryOp::Abs, a), self.un(UnaryOp::Abs, b));
+        let big_a = self.bin(BinaryOp::Greater, abs_a, limit);
+        let big_b = self.bin(BinaryOp::Greater, abs_b, limit);
+        let big = self.bin(BinaryOp::LogicalOr, big_a, big_b);
+        let (half, one) = (self.fill_as(0.5, a, None), self.fill_as(1.0, a, None));
+        let s = self.pick(big, half, one);
+        (big, (self.mul(a, s), self.mul(b, s)))
+    }
+
+    /// (hypot of the half-scaled z, ln|z|) (`half_scale`).
+    fn log_abs(&mut self, z: Pair) -> (NodeId, NodeId) {
+        let (big, (sa, sb)) = self.half_scale(z);
+        let h = self.bin(BinaryOp::Hypot, sa, sb);
+        let l = self.un(UnaryOp::Log, h);
+        let (ln2, zero) = (
+            self.fill_as(std::f64::consts::LN_2, h, None),
+            self.fill_as(0.0, h, None),
+        );
+        let fix = self.pick(big, ln2, zero);
+        (h, self.add(l, fix))
+    }
+
+    /// e^a as r·m, finite wherever e^a is: past 700 (f32: 85) r = m = e^(a/2), else
+    /// r = e^a and m = 1, so (r·c)·m of a factor |c| <= 1 stays finite where e^a·c is
+    /// (e^89·cos 8 is -6.5e37 in f32, e^89 alone overflows); the interpreter's
+    /// `exp_split`.
+    fn exp_split(&mut self, a: NodeId) -> (NodeId, NodeId) {
+        let limit = match self.out.node(a).meta.dtype {
+            DType::F32 => 85.0,
+            _ => 700.0,
+        };
+        let limit = self.fill_as(limit, a, None);
+        let big = self.bin(BinaryOp::Greater, a, limit);
+        let (half, one) = (self.fill_as(0.5, a, None), self.fill_as(1.0, a, None));
+        let ha = self.mul(a, half);
+        let arg = self.pick(big, ha, a);
+        let r = self.un(UnaryOp::Exp, arg);
+        (r, self.pick(big, r, one))
+    }
+
     /// ln(hypot(a, b)) + i·atan2(b, a): the log where |z| is known to be away from 1
     /// (past `inverse_far`, or log1p's z + 1 outside [0.5, 1.73]), where `clog`'s
     /// near-circle side would be computed for every element and never selected.
     fn clog_far(&mut self, (a, b): Pair) -> Pair {
-        let h = self.bin(BinaryOp::Hypot, a, b);
-        (self.un(UnaryOp::Log, h), self.bin(BinaryOp::Atan2, b, a))
+        let (_, l) = self.log_abs((a, b));
+        (l, self.bin(BinaryOp::Atan2, b, a))
     }
 
     /// ln|z| + i·arg z; for |z| in [0.71, 1.73], ln|z| = log1p(m² - 1 + n²)/2 from
@@ -595,8 +647,9 @@ impl Lowering<'_> {
     fn clog(&mut self, (a, b): Pair) -> Pair {
         use UnaryOp::*;
         // clog_far's two parts, from the hypot that the near-circle test reads too
-        let h = self.bin(BinaryOp::Hypot, a, b);
-        let (far, angle) = (self.un(Log, h), self.bin(BinaryOp::Atan2, b, a));
+        // (half-scaled past 2^500, where it is far from the circle anyway)
+        let (h, far) = self.log_abs((a, b));
+        let angle = self.bin(BinaryOp::Atan2, b, a);
         let (abs_a, abs_b) = (self.un(Abs, a), self.un(Abs, b));
         let a_big = self.bin(BinaryOp::GreaterEqual, abs_a, abs_b);
         let (m, n) = self.select(a_big, (abs_a, abs_b), (abs_b, abs_a));
@@ -636,7 +689,8 @@ impl Lowering<'_> {
     }
 
     /// tanh(z) by Kahan's form (below), and for |a| > 20 as (sign(a), 2 sin(2b)
-    /// e^(-2|a|)), where sinh and cosh overflow (the interpreter's complex_tanh).
+    /// e^(-2|a|)), where sinh and cosh overflow, unless b is infinite or NaN with a
+    /// finite (the interpreter's complex_tanh).
     fn ctanh(&mut self, (a, b): Pair) -> Pair {
         // Kahan's form: t = tan b, s = sinh a, β = 1 + t², tanh z = (β·s·sqrt(1 + s²) +
         // i·t)/(1 + β·s²), whose denominator cannot cancel.
@@ -654,11 +708,19 @@ impl Lowering<'_> {
         let re = self.mul(beta, rho);
         let re = self.mul(re, sh);
         let (re, im) = (self.div(re, den), self.div(t, den));
-        let two_b = self.add(b, b);
-        let sb = self.un(UnaryOp::Sin, two_b);
+        // sin 2b as 2 sin b cos b: 2b overflows for |b| past half the largest float
+        let (sb1, cb1) = (self.un(UnaryOp::Sin, b), self.un(UnaryOp::Cos, b));
+        let sc = self.mul(sb1, cb1);
+        let sb = self.add(sc, sc);
         let abs_a = self.un(UnaryOp::Abs, a);
         let twenty = self.fill_as(20.0, a, None);
         let far = self.bin(BinaryOp::Greater, abs_a, twenty);
+        // A finite a with b infinite or NaN is NaN + NaN j (the standard), which
+        // Kahan's form gives (tan b is NaN); only an infinite a gives ±1 + 0j there.
+        let finite_b = self.un(UnaryOp::IsFinite, b);
+        let a_inf = self.un(UnaryOp::IsInf, a);
+        let settles = self.bin(BinaryOp::LogicalOr, finite_b, a_inf);
+        let far = self.bin(BinaryOp::LogicalAnd, far, settles);
         let one = self.fill_as(1.0, a, None);
         let far_re = self.bin(BinaryOp::Copysign, one, a);
         let minus_two_abs = self.add(abs_a, abs_a);
@@ -666,7 +728,6 @@ impl Lowering<'_> {
         let decay = self.un(UnaryOp::Exp, minus_two_abs);
         let sb2 = self.add(sb, sb);
         let far_im = self.mul(sb2, decay);
-        let finite_b = self.un(UnaryOp::IsFinite, b);
         let zero = self.fill_as(0.0, a, None);
         let far_im = self.push(Op::Where, &[finite_b, far_im, zero]);
         let z = self.select(far, (far_re, far_im), (re, im));
@@ -724,10 +785,6 @@ impl Lowering<'_> {
     /// The constant re + im·i, shaped like `like`.
     fn cconst(&mut self, re: f64, im: f64, like: NodeId) -> Pair {
         (self.fill_as(re, like, None), self.fill_as(im, like, None))
-    }
-
-    fn cadd(&mut self, x: Pair, y: Pair) -> Pair {
-        (self.add(x.0, y.0), self.add(x.1, y.1))
     }
 
     /// The inverse trigonometric and hyperbolic functions: the interpreter's formulas
@@ -963,8 +1020,10 @@ impl Lowering<'_> {
     fn clog1p(&mut self, z: Pair) -> Pair {
         use UnaryOp::*;
         let (a, b) = z;
-        let one = self.cconst(1.0, 0.0, a);
-        let shifted = self.cadd(z, one);
+        // 1 + z as (1 + a, b): adding 1 + 0j would turn b = -0 into +0, the other
+        // side of the branch cut
+        let one = self.fill_as(1.0, a, None);
+        let shifted = (self.add(one, a), b);
         // t outside [-3/4, 2] is |1 + z| outside [1/2, 1.732]: clog's near-circle
         // side (|w| in [0.71, 1.73]) would never be selected there.
         let far = self.clog_far(shifted);
@@ -1025,8 +1084,9 @@ impl Lowering<'_> {
             Square => C(self.cmul(z, z)),
             Exp => C(self.cexp(z)),
             Expm1 => {
-                // re = expm1(a)·cos(b) - 2·sin²(b/2), im = exp(a)·sin(b); b = 0 keeps
-                // the real expm1 (the interpreter's complex_expm1).
+                // re = expm1(a)·cos(b) - 2·sin²(b/2), im = exp(a)·sin(b) (e^a as
+                // exp_split's r·m); b = 0 keeps the real expm1 (the interpreter's
+                // complex_expm1).
                 let half = self.fill_as(0.5, b, None);
                 let hb = self.mul(b, half);
                 let h = self.un(Sin, hb);
@@ -1036,9 +1096,18 @@ impl Lowering<'_> {
                 let cb = self.un(Cos, b);
                 let t = self.mul(em, cb);
                 let re = self.sub(t, hh2);
-                let ea = self.un(Exp, a);
+                // Past exp_split's limit, e^a·cos b - 1 (the same value) from r·m.
+                let (r, m) = self.exp_split(a);
+                let rc = self.mul(r, cb);
+                let big_re = self.mul(rc, m);
+                let one = self.fill_as(1.0, a, None);
+                let big_re = self.sub(big_re, one);
+                // m is 1 below the limit (and r is e^a there)
+                let below = self.bin(BinaryOp::Equal, m, one);
+                let re = self.pick(below, re, big_re);
                 let sb = self.un(Sin, b);
-                let im = self.mul(ea, sb);
+                let rs = self.mul(r, sb);
+                let im = self.mul(rs, m);
                 let zero = self.fill_as(0.0, b, None);
                 let real_axis = self.bin(BinaryOp::Equal, b, zero);
                 let z = self.select(real_axis, (em, b), (re, im));
@@ -1059,9 +1128,11 @@ impl Lowering<'_> {
                 C(self.cdiv((one, zero), z))
             }
             Sign => {
-                // z/|z|; 0 for 0; NaN + NaN·i when a part is NaN.
-                let h = self.bin(BinaryOp::Hypot, a, b);
-                let q = (self.div(a, h), self.div(b, h));
+                // z/|z| as z·s/(|z|·s) (half_scale: finite past the largest float);
+                // 0 for 0; NaN + NaN·i when a part is NaN.
+                let (_, (sa, sb)) = self.half_scale(z);
+                let h = self.bin(BinaryOp::Hypot, sa, sb);
+                let q = (self.div(sa, h), self.div(sb, h));
                 let zero = self.fill_as(0.0, a, None);
                 let is_zero = self.bin(BinaryOp::Equal, h, zero);
                 let q = self.select(is_zero, (zero, zero), q);

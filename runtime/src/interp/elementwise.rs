@@ -180,9 +180,9 @@ where
 /// +0 + 0j, a = +inf gives +inf + NaN j.
 fn complex_exp<T: RealFloat + Float>(z: C<T>) -> C<T> {
     let (a, b) = (z.re, z.im);
-    let r = RealFloat::exp(a);
+    let (r, m) = exp_split(a);
     if b == T::ZERO {
-        return C::new(r, b);
+        return C::new(r * m, b);
     }
     if Float::is_infinite(a) && !RealFloat::is_finite(b) {
         return if a < T::ZERO {
@@ -191,11 +191,45 @@ fn complex_exp<T: RealFloat + Float>(z: C<T>) -> C<T> {
             C::new(a, T::NAN)
         };
     }
-    C::new(r * RealFloat::cos(b), r * RealFloat::sin(b))
+    C::new(r * RealFloat::cos(b) * m, r * RealFloat::sin(b) * m)
+}
+
+/// e^a as r·m, finite wherever e^a is: past 700 (f32: 85) r = m = e^(a/2), else r =
+/// e^a and m = 1, so (r·c)·m of a factor |c| <= 1 stays finite where e^a·c is (e^89·cos
+/// 8 is -6.5e37 in f32, e^89 alone overflows). The lowering's `exp_split`.
+fn exp_split<T: RealFloat + Float>(a: T) -> (T, T) {
+    let limit = if std::mem::size_of::<T>() == 4 {
+        85.0
+    } else {
+        700.0
+    };
+    if a > <T as RealFloat>::from_f64(limit) {
+        let r = RealFloat::exp(a * <T as RealFloat>::from_f64(0.5));
+        (r, r)
+    } else {
+        (RealFloat::exp(a), T::ONE)
+    }
+}
+
+/// (big, a·s, b·s) with s = 1/2 where a part's magnitude passes 2^500 (f32: 2^60),
+/// else 1: halving is exact there, and hypot(a·s, b·s) = |z|·s stays finite when |z|
+/// itself passes the largest float, so ln|z| and z/|z| come out finite. The lowering's
+/// `half_scale`.
+fn half_scale<T: RealFloat + Float>(z: C<T>) -> (bool, T, T) {
+    let limit = if std::mem::size_of::<T>() == 4 {
+        2f64.powi(60)
+    } else {
+        2f64.powi(500)
+    };
+    let limit = <T as RealFloat>::from_f64(limit);
+    let big = RealFloat::abs(z.re) > limit || RealFloat::abs(z.im) > limit;
+    let s = <T as RealFloat>::from_f64(if big { 0.5 } else { 1.0 });
+    (big, z.re * s, z.im * s)
 }
 
 /// exp(z) - 1 without the cancellation of `exp(z) - 1` near 0 (the standard asks for
-/// accuracy there): re = expm1(a)·cos(b) - 2·sin²(b/2), im = exp(a)·sin(b).
+/// accuracy there): re = expm1(a)·cos(b) - 2·sin²(b/2), im = exp(a)·sin(b), e^a as
+/// `exp_split`'s r·m.
 fn complex_expm1<T: RealFloat + Float>(z: C<T>) -> C<T> {
     let (a, b) = (z.re, z.im);
     if b == T::ZERO {
@@ -213,8 +247,14 @@ fn complex_expm1<T: RealFloat + Float>(z: C<T>) -> C<T> {
     }
     let two = <T as RealFloat>::from_f64(2.0);
     let h = RealFloat::sin(b / two);
-    let re = RealFloat::exp_m1(a) * RealFloat::cos(b) - two * h * h;
-    C::new(re, RealFloat::exp(a) * RealFloat::sin(b))
+    let (r, m) = exp_split(a);
+    let re = if m == T::ONE {
+        RealFloat::exp_m1(a) * RealFloat::cos(b) - two * h * h
+    } else {
+        // past exp_split's limit: e^a·cos b - 1, the same value, from r·m
+        r * RealFloat::cos(b) * m - T::ONE
+    };
+    C::new(re, r * RealFloat::sin(b) * m)
 }
 
 /// log(1 + z). Where |1 + z|² - 1 = 2a + a² + b² is in [-3/4, 2], the real part is
@@ -232,7 +272,8 @@ fn complex_log1p<T: RealFloat + Float>(z: C<T>) -> C<T> {
             RealFloat::atan2(b, T::ONE + a),
         )
     } else {
-        complex_log(z + C::new(T::ONE, T::ZERO))
+        // (1 + a, b): adding 1 + 0j would turn b = -0 into +0, across the branch cut
+        complex_log(C::new(T::ONE + a, b))
     }
 }
 
@@ -555,10 +596,15 @@ fn complex_sqrt<T: RealFloat + Float>(z: C<T>) -> C<T> {
 /// is 2·sin(2b)·exp(-2|a|).
 fn complex_tanh<T: RealFloat + Float>(z: C<T>) -> C<T> {
     let (a, b) = (z.re, z.im);
-    if RealFloat::abs(a) > <T as RealFloat>::from_f64(20.0) {
+    // A finite a with b infinite or NaN is NaN + NaN j (the standard), which Kahan's
+    // form below gives (tan b is NaN); only an infinite a settles to ±1 + 0j there.
+    let settles = RealFloat::is_finite(b) || Float::is_infinite(a);
+    if RealFloat::abs(a) > <T as RealFloat>::from_f64(20.0) && settles {
         let two = <T as RealFloat>::from_f64(2.0);
         let im = if RealFloat::is_finite(b) {
-            two * RealFloat::sin(two * b) * RealFloat::exp(-(two * RealFloat::abs(a)))
+            // sin 2b as 2 sin b cos b: 2b overflows past half the largest float
+            let sin_2b = two * (RealFloat::sin(b) * RealFloat::cos(b));
+            two * sin_2b * RealFloat::exp(-(two * RealFloat::abs(a)))
         } else {
             T::ZERO
         };
@@ -604,7 +650,10 @@ fn complex_sign<T: RealFloat + Float>(z: C<T>) -> C<T> {
     if z.re == T::ZERO && z.im == T::ZERO {
         return C::new(T::ZERO, T::ZERO);
     }
-    z / z.norm()
+    // z·s/(|z|·s), finite past the largest float (`half_scale`)
+    let (_, a, b) = half_scale(z);
+    let h = RealFloat::hypot(a, b);
+    C::new(a / h, b / h)
 }
 
 pub fn binary(op: BinaryOp, a: &Data, b: &Data) -> R {
@@ -765,7 +814,9 @@ fn complex_div<T: RealFloat + Float>(x: C<T>, y: C<T>) -> C<T> {
 fn complex_log<T: RealFloat + Float>(z: C<T>) -> C<T> {
     let (a, b) = (z.re, z.im);
     let abs = RealFloat::abs;
-    let h = RealFloat::hypot(a, b);
+    // |z| half-scaled past 2^500 (then far from the circle): ln|z| = ln(|z|/2) + ln 2
+    let (big, sa, sb) = half_scale(z);
+    let h = RealFloat::hypot(sa, sb);
     let c = |v: f64| <T as RealFloat>::from_f64(v);
     let re = if h >= c(0.71) && h <= c(1.73) {
         let (m, n) = if abs(a) >= abs(b) {
@@ -775,6 +826,8 @@ fn complex_log<T: RealFloat + Float>(z: C<T>) -> C<T> {
         };
         let t = sum_exact(-T::ONE, square_exact(m), square_exact(n));
         RealFloat::ln_1p(t) * c(0.5)
+    } else if big {
+        RealFloat::ln(h) + <T as RealFloat>::LN_2
     } else {
         RealFloat::ln(h)
     };
