@@ -411,6 +411,12 @@ def undefined(name, args, opts):
     if name in ("sum", "prod") and opts.get("dtype") in INTS and \
             arrays[0].dtype.kind == "f":
         return True  # float to integer casts of out-of-range values are unspecified
+    if name in ("var", "std") and arrays[0].ndim and "correction" in opts:
+        axes = [int(a) for a in opts["axis"].split(",")] if "axis" in opts else \
+            list(range(arrays[0].ndim))
+        n = int(np.prod([arrays[0].shape[a] for a in axes]))
+        if n - float(opts["correction"]) <= 0:
+            return True  # the standard says NaN, NumPy gives inf
     if name in ("floor_divide", "remainder") and any(
             a.dtype.kind == "f" and np.any(np.isinf(a)) for a in arrays):
         # NumPy pairs // with % where an operand is infinite; the standard's table says

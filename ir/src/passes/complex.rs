@@ -708,10 +708,10 @@ impl Lowering<'_> {
         let re = self.mul(beta, rho);
         let re = self.mul(re, sh);
         let (re, im) = (self.div(re, den), self.div(t, den));
-        // sin 2b as 2 sin b cos b: 2b overflows for |b| past half the largest float
-        let (sb1, cb1) = (self.un(UnaryOp::Sin, b), self.un(UnaryOp::Cos, b));
-        let sc = self.mul(sb1, cb1);
-        let sb = self.add(sc, sc);
+        // sin 2b as 2 tan b/(1 + tan² b), from Kahan's t and β: 2b overflows for |b|
+        // past half the largest float
+        let tt2 = self.add(t, t);
+        let sb = self.div(tt2, beta);
         let abs_a = self.un(UnaryOp::Abs, a);
         let twenty = self.fill_as(20.0, a, None);
         let far = self.bin(BinaryOp::Greater, abs_a, twenty);

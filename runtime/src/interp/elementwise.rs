@@ -602,8 +602,10 @@ fn complex_tanh<T: RealFloat + Float>(z: C<T>) -> C<T> {
     if RealFloat::abs(a) > <T as RealFloat>::from_f64(20.0) && settles {
         let two = <T as RealFloat>::from_f64(2.0);
         let im = if RealFloat::is_finite(b) {
-            // sin 2b as 2 sin b cos b: 2b overflows past half the largest float
-            let sin_2b = two * (RealFloat::sin(b) * RealFloat::cos(b));
+            // sin 2b as 2 tan b/(1 + tan² b) (Kahan's t and β below): 2b overflows
+            // past half the largest float
+            let t = RealFloat::tan(b);
+            let sin_2b = two * t / (T::ONE + t * t);
             two * sin_2b * RealFloat::exp(-(two * RealFloat::abs(a)))
         } else {
             T::ZERO
