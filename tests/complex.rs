@@ -694,6 +694,14 @@ const HARD_C128: &[(&str, f64, f64, f64, f64)] = &[
         0.7071067811865476,
         0.7071067811865476,
     ),
+    // square's a² - b² where |a| ≈ |b| (now (a - b)(a + b))
+    (
+        "square",
+        -3.518331397998245,
+        3.5673355509187727,
+        -0.34722710670865947,
+        -25.10213735198577,
+    ),
 ];
 #[allow(clippy::approx_constant, clippy::excessive_precision)]
 const HARD_C64: &[(&str, f64, f64, f64, f64)] = &[
@@ -732,6 +740,14 @@ const HARD_C64: &[(&str, f64, f64, f64, f64)] = &[
         3.0000000054977558e+38,
         1.0,
         -1.4840949602743736e-26,
+    ),
+    // a² - b² overflowed to inf - inf (NaN); the difference 8.7e40 overflows to +inf
+    (
+        "square",
+        -3.1155036686595706e+20,
+        1.0000000200408773e+20,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
     ),
     (
         "atanh",

@@ -342,7 +342,7 @@ impl Op {
             Op::Binary(op) => {
                 let (a, b) = (inputs[0], inputs[1]);
                 same_operands(func, a, b)?;
-                check_category(func, "x1", a.dtype, op.info().accepts)?;
+                check_category(func, "x1 and x2 (promoted)", a.dtype, op.info().accepts)?;
                 Ok(meta(a.shape.clone(), op.info().result.apply(a.dtype)))
             }
             Op::Where => {

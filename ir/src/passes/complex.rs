@@ -1081,7 +1081,14 @@ impl Lowering<'_> {
             Negative => C((self.un(Negative, a), self.un(Negative, b))),
             Positive => C(z),
             Round => C((self.un(Round, a), self.un(Round, b))),
-            Square => C(self.cmul(z, z)),
+            Square => {
+                // (a - b)(a + b) + 2ab·i: a² - b² overflows to inf - inf (NaN) where
+                // the difference is still large, and cancels where |a| ≈ |b| (the
+                // interpreter's, step for step)
+                let (d, s) = (self.sub(a, b), self.add(a, b));
+                let ab = self.mul(a, b);
+                C((self.mul(d, s), self.add(ab, ab)))
+            }
             Exp => C(self.cexp(z)),
             Expm1 => {
                 // re = expm1(a)·cos(b) - 2·sin²(b/2), im = exp(a)·sin(b) (e^a as

@@ -162,7 +162,12 @@ where
         // As the standard defines them: sin(z) = -i·sinh(iz), cos(z) = cosh(iz).
         Sin => map(v, |z| of_iz(z, complex_sinh)),
         Sinh => map(v, complex_sinh),
-        Square => map(v, |z| z * z),
+        // (a - b)(a + b) + 2ab·i: z·z's a² - b² overflows to inf - inf (NaN) where the
+        // difference is still large, and cancels where |a| ≈ |b| (the lowering's).
+        Square => map(v, |z| {
+            let ab = z.re * z.im;
+            C::new((z.re - z.im) * (z.re + z.im), ab + ab)
+        }),
         Sqrt => map(v, complex_sqrt),
         Tan => map(v, complex_tan),
         Tanh => map(v, complex_tanh),
