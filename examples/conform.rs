@@ -148,6 +148,21 @@ impl Opts {
         }
         o
     }
+    fn ints(&self, key: &str) -> Vec<i64> {
+        match self.get(key) {
+            None | Some("") => vec![],
+            Some(v) => v
+                .split(',')
+                .map(|s| s.parse().expect("an integer"))
+                .collect(),
+        }
+    }
+    fn int(&self, key: &str) -> i64 {
+        self.get(key)
+            .expect("an integer option")
+            .parse()
+            .expect("an integer")
+    }
     fn axis(&self) -> kiln::AxisArg {
         match self.get("axis") {
             None => kiln::AxisArg(None),
@@ -229,6 +244,48 @@ fn call(name: &str, args: Vec<Option<Operand>>, opts: &Opts) -> Result<Array> {
         "astype" => kiln::astype(x(), dtype(opts.get("dtype").expect("astype's dtype"))),
         "where" => kiln::r#where(x(), args[1].clone(), args[2].clone()),
         "matmul" => kiln::matmul(x(), the_array(&args[1])),
+        "vecdot" => kiln::vecdot(x(), the_array(&args[1]), opts.int("axis")),
+        "concat" | "stack" => {
+            let arrays: Vec<&Array> = args.iter().map(the_array).collect();
+            match name {
+                "concat" => kiln::concat(&arrays, opts.axis()),
+                _ => kiln::stack(&arrays, opts.int("axis")),
+            }
+        }
+        "roll" => kiln::roll(x(), opts.ints("shift"), opts.axis()),
+        "tile" => {
+            let reps: Vec<usize> = opts.ints("reps").iter().map(|&r| r as usize).collect();
+            kiln::tile(x(), reps)
+        }
+        "repeat" => {
+            let axis = opts.get("axis").map(|a| a.parse().expect("an axis"));
+            match args.get(1) {
+                Some(r) => kiln::repeat(x(), kiln::Repeats::Each(the_array(r).clone()), axis),
+                None => kiln::repeat(x(), opts.int("repeats") as i32, axis),
+            }
+        }
+        "squeeze" => kiln::squeeze(x(), opts.axis()),
+        "expand_dims" => kiln::expand_dims(x(), opts.axis()),
+        "moveaxis" => kiln::moveaxis(x(), opts.ints("source"), opts.ints("destination")),
+        "reshape" => kiln::reshape(x(), opts.ints("shape")),
+        "permute_dims" => kiln::permute_dims(x(), opts.ints("axes")),
+        "matrix_transpose" => kiln::matrix_transpose(x()),
+        "take" => kiln::take(x(), the_array(&args[1]), opts.axis()),
+        "searchsorted" => {
+            let side = match opts.get("side") {
+                Some("right") => kiln::Side::Right,
+                _ => kiln::Side::Left,
+            };
+            kiln::searchsorted(x(), the_array(&args[1]), side)
+        }
+        "diff" => {
+            let n = opts.get("n").map_or(1, |n| n.parse().expect("n"));
+            kiln::diff(x(), opts.int("axis"), n, None, None)
+        }
+        "tril" => kiln::tril(x(), opts.int("k")),
+        "triu" => kiln::triu(x(), opts.int("k")),
+        "unique_values" => kiln::unique_values(x()),
+        "unique_counts" => kiln::unique_counts(x()).map(|r| r.counts),
         "sort" | "argsort" => {
             let mut o = kiln::SortOpts::new();
             if let Some(a) = opts.get("axis") {

@@ -288,7 +288,10 @@ pub fn vecdot(x1: &Array, x2: &Array, axis: i64) -> Result<Array> {
         a
     };
     let prod = crate::multiply(&a, &b)?;
-    crate::sum(&prod, ReduceOpts::new().axis(ax as i64))
+    // In the operands' promoted dtype, as the standard's type promotion says (sum
+    // alone would widen int8..int32 to int64); integers wrap as their products do.
+    let dtype = prod.dtype();
+    crate::sum(&prod, ReduceOpts::new().axis(ax as i64).dtype(dtype))
 }
 
 // The rest of the linalg extension. Factorisations (Cholesky, LU, QR, SVD, self-adjoint

@@ -395,6 +395,36 @@ fn tensordot_and_vecdot_match_sums_of_products() {
     assert!(kiln::vecdot(&a, &b, -1).is_err(), "shapes do not broadcast");
 }
 
+/// vecdot's dtype is the operands' promoted one (the standard's type promotion), not
+/// sum's widened int64: int16 and uint8 products add and wrap in their own width, as
+/// array_api_strict computes them (tools/conform.py found int64).
+#[test]
+fn vecdot_of_small_integers_keeps_their_dtype_and_wraps() {
+    for mode in [Mode::Interpreter, Mode::Eager, Mode::Fused] {
+        let a = kiln::asarray([[12i16, 31, 2, 2], [7, 8, 7, 63]], ()).unwrap();
+        let b = kiln::asarray([[16i16, -17, 0, -17], [-1, -6, 32766, -18]], ()).unwrap();
+        let got = kiln::vecdot(&a, &b, -1).unwrap();
+        assert_eq!(got.dtype(), DType::I16);
+        // 7·(-1) + 8·(-6) + 7·32766 + 63·(-18) = 228_173, which wraps to 31_565.
+        let want = vec![12 * 16 - 31 * 17 - 2 * 17, (228_173i64 - 3 * 65_536) as i16];
+        assert_eq!(
+            got.compute_with(mode).unwrap().to_vec::<i16>().unwrap(),
+            want,
+            "{mode:?}"
+        );
+        let u = kiln::asarray([200u8, 3], ()).unwrap();
+        let w = kiln::asarray([2u8, 1], ()).unwrap();
+        let got = kiln::vecdot(&u, &w, 0).unwrap();
+        assert_eq!(got.dtype(), DType::U8);
+        // 400 + 3 = 403 wraps to 147
+        assert_eq!(
+            got.compute_with(mode).unwrap().to_vec::<u8>().unwrap(),
+            vec![147],
+            "{mode:?}"
+        );
+    }
+}
+
 #[test]
 fn an_all_negative_zero_product_sums_to_positive_zero_in_every_mode() {
     // The textbook sum 0 + Σ a·b: a single product -0.0 gives +0.0 (gemm's k = 1 path
