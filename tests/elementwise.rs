@@ -551,6 +551,28 @@ fn floor_divide_of_floats_near_integer_quotients_is_exact() {
     }
 }
 
+/// Quotients between 2^52 and 2^53, where every float is an integer but a / b can still
+/// round up past the exact floor (Python's `//` is off by one or two there too), against
+/// the exact floor worked out in integers, in every mode.
+#[test]
+fn floor_divide_of_quotients_below_2_pow_53_is_exact() {
+    let a = [0.6377849953369505, 1.0, -1.0, 3.0, 0.3];
+    let b = [7.958197536372295e-17, 1.3e-16, 1.2e-16, 5.1e-16, 6.1e-17];
+    let (xa, xb) = (floats(&a, DType::F64), floats(&b, DType::F64));
+    for mode in [
+        kiln::Mode::Fused,
+        kiln::Mode::Eager,
+        kiln::Mode::Interpreter,
+    ] {
+        let got = kiln::with_mode(mode, || values_f64(&kiln::floor_divide(&xa, &xb).unwrap()));
+        for ((&a, &b), g) in a.iter().zip(&b).zip(got) {
+            let want = exact_floor_of_quotient(a, b);
+            assert!(want.abs() < 2f64.powi(53), "a case below 2^53");
+            assert_eq!(g, want, "floor_divide({a:?}, {b:?}) in {mode:?}");
+        }
+    }
+}
+
 #[test]
 fn remainder_matches_python_modulo_for_floats() {
     // Values printed by CPython's `%`.

@@ -23,7 +23,7 @@ use super::MathBuilder;
 /// most one integer too high (rounding cannot cross a representable integer downward),
 /// so q = floor(x / y) drops by one where the residual x - q·y, exact in one fma (x and
 /// q·y are multiples of the smallest subnormal, so it cannot round to 0), has the other
-/// sign than y. Where |q| reaches 2^52 (f32: 2^23) every float is an integer and q
+/// sign than y. Where |q| reaches 2^53 (f32: 2^24) q - 1 may not be a float and q
 /// stands; infinities, NaN and division by zero keep floor(x / y) and the standard's
 /// special cases (the residual is NaN there, so no comparison holds).
 pub fn floor_divide<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
@@ -40,7 +40,7 @@ pub fn floor_divide<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
     let above = b.and(r_pos, y_neg);
     let over = b.or(below, above);
     let aq = b.abs(q);
-    let limit = cw(b, 2f64.powi(23), 2f64.powi(52));
+    let limit = cw(b, 2f64.powi(24), 2f64.powi(53));
     let small = b.lt(aq, limit);
     let fix = b.and(over, small);
     let one = b.c(1.0);

@@ -4,7 +4,7 @@
 //! on the platform libm (which follows C99 Annex F, whose special cases the standard's
 //! tables repeat) and, where the standard differs from C or Rust, on the standard's text:
 //! NaN-propagating maximum/minimum, round half to even, sign(±0) = 0, Python-style
-//! remainder, floor_divide as Python's // (the floor of the exact quotient; floor(x1 / x2)
+//! remainder, floor_divide as the floor of the exact quotient (Python's //; floor(x1 / x2)
 //! for infinite operands, as the standard's special cases).
 
 use num_complex::Complex;
@@ -15,7 +15,7 @@ pub trait RealFloat: Copy + PartialOrd + std::fmt::Debug + Send + Sync + 'static
     const ONE: Self;
     const NAN: Self;
     const LN_2: Self;
-    /// From here on every float is an integer: 2^52 (f64), 2^23 (f32).
+    /// From here on not every integer is a float: 2^53 (f64), 2^24 (f32).
     const INTEGER_FLOATS: f64;
     fn add(self, o: Self) -> Self;
     fn sub(self, o: Self) -> Self;
@@ -55,6 +55,8 @@ pub trait RealFloat: Copy + PartialOrd + std::fmt::Debug + Send + Sync + 'static
     fn hypot(self, o: Self) -> Self;
     fn powf(self, o: Self) -> Self;
     fn rem_c(self, o: Self) -> Self;
+    /// self·a + b with one rounding (IEEE fma).
+    fn mul_add(self, a: Self, b: Self) -> Self;
     fn next_up(self) -> Self;
     fn next_down(self) -> Self;
     fn to_f64(self) -> f64;
@@ -68,7 +70,7 @@ macro_rules! real_float {
             const ONE: Self = 1.0;
             const NAN: Self = $t::NAN;
             const LN_2: Self = std::$t::consts::LN_2;
-            const INTEGER_FLOATS: f64 = (1u64 << ($t::MANTISSA_DIGITS - 1)) as f64;
+            const INTEGER_FLOATS: f64 = (1u64 << $t::MANTISSA_DIGITS) as f64;
             fn add(self, o: Self) -> Self {
                 self + o
             }
@@ -180,6 +182,9 @@ macro_rules! real_float {
             fn powf(self, o: Self) -> Self {
                 $t::powf(self, o)
             }
+            fn mul_add(self, a: Self, b: Self) -> Self {
+                $t::mul_add(self, a, b)
+            }
             fn rem_c(self, o: Self) -> Self {
                 self % o
             }
@@ -263,31 +268,25 @@ pub fn minimum<T: RealFloat>(a: T, b: T) -> T {
     }
 }
 
-/// floor_divide: Python's `a // b` where it is finite, the standard's floor(a / b) elsewhere.
+/// floor_divide: the floor of the exact quotient (Python's `a // b`, exactly) where it
+/// is finite, the standard's floor(a / b) elsewhere.
 pub fn floor_divide<T: RealFloat>(a: T, b: T) -> T {
     let q = a.div(b).floor();
-    // Where every float is an integer (|q| >= 2^52, f32 2^23), and where an operand
-    // is infinite or NaN or b is zero, floor(a / b) and the standard's special cases.
+    // Where integers are no longer all floats (|q| >= 2^53, f32 2^24), and where an
+    // operand is infinite or NaN or b is zero, floor(a / b) and the standard's cases.
     if !(q.is_finite() && a.is_finite() && b.is_finite() && b != T::ZERO)
         || q.abs().to_f64() >= T::INTEGER_FLOATS
     {
         return q;
     }
-    // Python's `a // b`, the floor of the exact quotient: fmod is exact, a - m is an
-    // integer multiple of b, and a remainder of the other sign than b means one less.
-    let m = a.rem_c(b);
-    let mut div = a.sub(m).div(b);
-    if m != T::ZERO && (b < T::ZERO) != (m < T::ZERO) {
-        div = div.sub(T::ONE);
+    // a / b rounds at most across one integer, upward: q is one too high exactly where
+    // the residual a - q·b (exact in one fma) has the other sign than b.
+    let r = q.neg().mul_add(b, a);
+    if (r < T::ZERO && b > T::ZERO) || (r > T::ZERO && b < T::ZERO) {
+        q.sub(T::ONE)
+    } else {
+        q
     }
-    if div == T::ZERO {
-        return T::ZERO.copysign(a.div(b));
-    }
-    let mut f = div.floor();
-    if div.sub(f).to_f64() > 0.5 {
-        f = f.add(T::ONE);
-    }
-    f
 }
 
 /// Python's `%`: the result has the sign of the divisor (standard, remainder).
