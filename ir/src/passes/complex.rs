@@ -508,6 +508,10 @@ impl Lowering<'_> {
         let (sha, cha) = (self.un(Sinh, a), self.un(Cosh, a));
         let (sb, cb) = (self.un(Sin, b), self.un(Cos, b));
         let z = (self.mul(sha, cb), self.mul(cha, sb));
+        let ((hs, hc), m, below) = self.half_exp_abs(a);
+        let (re, im) = (self.mul(hs, cb), self.mul(hc, sb));
+        let big = (self.mul(re, m), self.mul(im, m));
+        let z = self.select(below, z, big);
         let b_bad = self.not_finite(b);
         let a_zero = self.is_value(a, 0.0);
         let a_inf = self.un(IsInf, a);
@@ -527,6 +531,10 @@ impl Lowering<'_> {
         let (sha, cha) = (self.un(Sinh, a), self.un(Cosh, a));
         let (sb, cb) = (self.un(Sin, b), self.un(Cos, b));
         let z = (self.mul(cha, cb), self.mul(sha, sb));
+        let ((hs, hc), m, below) = self.half_exp_abs(a);
+        let (re, im) = (self.mul(hc, cb), self.mul(hs, sb));
+        let big = (self.mul(re, m), self.mul(im, m));
+        let z = self.select(below, z, big);
         let b_bad = self.not_finite(b);
         let nan = self.fill_as(f64::NAN, a, None);
         let a_zero = self.is_value(a, 0.0);
@@ -631,6 +639,22 @@ impl Lowering<'_> {
         let arg = self.pick(big, ha, a);
         let r = self.un(UnaryOp::Exp, arg);
         (r, self.pick(big, r, one))
+    }
+
+    /// For sinh and cosh past exp_split's limit, where they overflow before their
+    /// product with a cosine or sine does: ((sign(a)·r/2, r/2), m, below) with r·m =
+    /// e^|a|, so sinh(a)·c = ((sign(a)·r/2)·c)·m and cosh(a)·c = ((r/2)·c)·m (e^-|a| is
+    /// below the precision there); `below` marks the elements under the limit (m = 1),
+    /// where the callers keep sinh(a) and cosh(a).
+    fn half_exp_abs(&mut self, a: NodeId) -> ((NodeId, NodeId), NodeId, NodeId) {
+        let abs_a = self.un(UnaryOp::Abs, a);
+        let (r, m) = self.exp_split(abs_a);
+        let half = self.fill_as(0.5, a, None);
+        let hr = self.mul(r, half);
+        let signed = self.bin(BinaryOp::Copysign, hr, a);
+        let one = self.fill_as(1.0, a, None);
+        let below = self.bin(BinaryOp::Equal, m, one);
+        ((signed, hr), m, below)
     }
 
     /// ln(hypot(a, b)) + i·atan2(b, a): the log where |z| is known to be away from 1
@@ -746,8 +770,13 @@ impl Lowering<'_> {
 
     /// t = sqrt(|a|/2 + |z|/2); a ≥ 0: (t, b/2t); a < 0: (|b|/2t, ±t with b's sign);
     /// z = 0: (0, b). The principal root (the interpreter's `complex_sqrt`).
-    fn csqrt(&mut self, (a, b): Pair) -> Pair {
+    fn csqrt(&mut self, (a0, b0): Pair) -> Pair {
         use UnaryOp::*;
+        // Scaled by 4^k first and the root by 2^-k: past 2^500 (f32 2^60) by 1/4, so
+        // |a|/2 + |z|/2 stays finite, and below 2^-500 (f32 2^-60) by 2^600 (f32 2^80),
+        // so |z|/2 of a subnormal z does not round to 0 (sqrt(1e-45j) was inf + 0j)
+        // (the interpreter's `sqrt_scale`).
+        let (k_out, (a, b)) = self.sqrt_scale((a0, b0));
         let h = self.bin(BinaryOp::Hypot, a, b);
         let abs_a = self.un(Abs, a);
         let half = self.fill_as(0.5, a, None);
@@ -764,6 +793,8 @@ impl Lowering<'_> {
         let zero = self.fill_as(0.0, a, None);
         let is_zero = self.bin(BinaryOp::Equal, h, zero);
         let z = self.select(is_zero, (zero, b), r);
+        let z = (self.mul(z.0, k_out), self.mul(z.1, k_out));
+        let (a, b) = (a0, b0);
         // The standard's cases the formula misses (C99 csqrt), lowest precedence first:
         // NaN + bj → NaN + NaN j; +inf + NaN j → +inf + NaN j; -inf + NaN j → NaN + inf j;
         // a + inf j → +inf + inf j for every a, NaN included.
@@ -780,6 +811,39 @@ impl Lowering<'_> {
         let z = self.select(ninf_nan, (nan, inf), z);
         let b_inf = self.un(IsInf, b);
         self.select(b_inf, (inf, b), z)
+    }
+
+    /// (k_out, z·k_in) for `csqrt`: k_in = 1/4 and k_out = 2 where a part's
+    /// magnitude passes 2^500 (f32 2^60); 2^600 and 2^-300 (f32 2^80, 2^-40) where both
+    /// are below 2^-500 (f32 2^-60); else 1 and 1. Powers of two: exact both ways.
+    fn sqrt_scale(&mut self, (a, b): Pair) -> (NodeId, Pair) {
+        let (big, small, up, down) = match self.out.node(a).meta.dtype {
+            DType::F32 => (2f64.powi(60), 2f64.powi(-60), 2f64.powi(80), 2f64.powi(-40)),
+            _ => (
+                2f64.powi(500),
+                2f64.powi(-500),
+                2f64.powi(600),
+                2f64.powi(-300),
+            ),
+        };
+        let (abs_a, abs_b) = (self.un(UnaryOp::Abs, a), self.un(UnaryOp::Abs, b));
+        let m = self.bin(BinaryOp::Maximum, abs_a, abs_b);
+        let (big, small) = (self.fill_as(big, a, None), self.fill_as(small, a, None));
+        let is_big = self.bin(BinaryOp::Greater, m, big);
+        let is_small = self.bin(BinaryOp::Less, m, small);
+        let c = |l: &mut Self, v: f64| l.fill_as(v, a, None);
+        let (one, quarter, two, up, down) = (
+            c(self, 1.0),
+            c(self, 0.25),
+            c(self, 2.0),
+            c(self, up),
+            c(self, down),
+        );
+        let k_in = self.pick(is_small, up, one);
+        let k_in = self.pick(is_big, quarter, k_in);
+        let k_out = self.pick(is_small, down, one);
+        let k_out = self.pick(is_big, two, k_out);
+        (k_out, (self.mul(a, k_in), self.mul(b, k_in)))
     }
 
     /// The constant re + im·i, shaped like `like`.

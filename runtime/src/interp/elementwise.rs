@@ -525,10 +525,22 @@ fn complex_sinh<T: RealFloat + Float>(z: C<T>) -> C<T> {
     if (a == T::ZERO || Float::is_infinite(a)) && !RealFloat::is_finite(b) {
         return C::new(a, T::NAN);
     }
+    if let Some((hs, hc, m)) = half_exp_abs(a) {
+        return C::new(hs * RealFloat::cos(b) * m, hc * RealFloat::sin(b) * m);
+    }
     C::new(
         RealFloat::sinh(a) * RealFloat::cos(b),
         RealFloat::cosh(a) * RealFloat::sin(b),
     )
+}
+
+/// Past `exp_split`'s limit, where sinh a and cosh a overflow before their products
+/// with a cosine or sine do: (sign(a)·r/2, r/2, m) with r·m = e^|a| (e^-|a| is below
+/// the precision there). The lowering's `half_exp_abs`.
+fn half_exp_abs<T: RealFloat + Float>(a: T) -> Option<(T, T, T)> {
+    let (r, m) = exp_split(RealFloat::abs(a));
+    let hr = r * <T as RealFloat>::from_f64(0.5);
+    (m != T::ONE).then(|| (RealFloat::copysign(hr, a), hr, m))
 }
 
 /// cosh(a)·cos(b) + i·sinh(a)·sin(b) with the standard's special cases (C99 ccosh):
@@ -546,6 +558,9 @@ fn complex_cosh<T: RealFloat + Float>(z: C<T>) -> C<T> {
         if Float::is_infinite(a) {
             return C::new(RealFloat::abs(a), T::NAN);
         }
+    }
+    if let Some((hs, hc, m)) = half_exp_abs(a) {
+        return C::new(hc * RealFloat::cos(b) * m, hs * RealFloat::sin(b) * m);
     }
     C::new(
         RealFloat::cosh(a) * RealFloat::cos(b),
@@ -583,17 +598,51 @@ fn complex_sqrt<T: RealFloat + Float>(z: C<T>) -> C<T> {
     // t = sqrt(|a|/2 + |z|/2) (halved first, so |a| + |z| cannot overflow); a ≥ 0:
     // (t, b/2t), a < 0: (|b|/2t, ±t with b's sign); the lowering's `csqrt`. num_complex
     // takes the polar form, whose cos(θ/2) lost a small real part (sqrt(-1 + 1e-20j)).
+    // Scaled by 4^k first and the root by 2^-k (`sqrt_scale`): |a|/2 + |z|/2 stays
+    // finite past 2^500, and |z|/2 of a subnormal z does not round to 0.
+    let (k_in, k_out) = sqrt_scale(a, b);
+    let (a, b) = (a * k_in, b * k_in);
     let h = RealFloat::hypot(a, b);
     if h == T::ZERO {
-        return C::new(T::ZERO, b);
+        return C::new(T::ZERO, b * k_out);
     }
     let half = <T as RealFloat>::from_f64(0.5);
     let t = RealFloat::sqrt(RealFloat::abs(a) * half + h * half);
-    if RealFloat::is_sign_negative(a) {
+    let r = if RealFloat::is_sign_negative(a) {
         C::new(RealFloat::abs(b) / (t + t), RealFloat::copysign(t, b))
     } else {
         C::new(t, b / (t + t))
-    }
+    };
+    C::new(r.re * k_out, r.im * k_out)
+}
+
+/// (k_in, k_out) for complex_sqrt: 1/4 and 2 where a part's magnitude passes 2^500
+/// (f32 2^60); 2^600 and 2^-300 (f32 2^80, 2^-40) where both are below 2^-500 (f32
+/// 2^-60); else 1 and 1. The lowering's `sqrt_scale`.
+fn sqrt_scale<T: RealFloat + Float>(a: T, b: T) -> (T, T) {
+    let f32 = std::mem::size_of::<T>() == 4;
+    let (big, small, up, down) = if f32 {
+        (2f64.powi(60), 2f64.powi(-60), 2f64.powi(80), 2f64.powi(-40))
+    } else {
+        (
+            2f64.powi(500),
+            2f64.powi(-500),
+            2f64.powi(600),
+            2f64.powi(-300),
+        )
+    };
+    let m = RealFloat::abs(a).to_f64().max(RealFloat::abs(b).to_f64());
+    let (k_in, k_out) = if m > big {
+        (0.25, 2.0)
+    } else if m < small {
+        (up, down)
+    } else {
+        (1.0, 1.0)
+    };
+    (
+        <T as RealFloat>::from_f64(k_in),
+        <T as RealFloat>::from_f64(k_out),
+    )
 }
 
 /// tanh(z) that stays finite for a large real part (where sinh and cosh overflow and
