@@ -745,6 +745,8 @@ const HARD_C128: &[(&str, f64, f64, f64, f64)] = &[
         1.4600362375236074e+308,
         1.4180085113617112e+308,
     ),
+    // a reciprocal whose 1/den overflows: 0·inf gave a NaN part
+    ("reciprocal", 5e-324, 0.0, f64::INFINITY, 0.0),
     // square's a² - b² where |a| ≈ |b| (now (a - b)(a + b))
     (
         "square",
@@ -834,6 +836,7 @@ const HARD_C64: &[(&str, f64, f64, f64, f64)] = &[
         2.8497377739491024e+38,
         2.934200015085685e+38,
     ),
+    ("reciprocal", 1.401298464324817e-45, 0.0, f64::INFINITY, 0.0),
     // a² - b² overflowed to inf - inf (NaN); the difference 8.7e40 overflows to +inf
     (
         "square",

@@ -449,10 +449,10 @@ impl Lowering<'_> {
         let inv = self.div(one, den);
         let vr = self.mul(v, r);
         let re = self.add(u, vr);
-        let re = self.mul(re, inv);
+        let re = self.times_inverse(re, inv);
         let ur = self.mul(u, r);
         let im = self.sub(v, ur);
-        let im = self.mul(im, inv);
+        let im = self.times_inverse(im, inv);
         let neg_im = self.un(UnaryOp::Negative, im);
         let im = self.pick(c_big, im, neg_im);
         let zero = self.fill_as(0.0, a, None);
@@ -460,6 +460,18 @@ impl Lowering<'_> {
         let inf = self.fill_as(f64::INFINITY, a, None);
         let at_zero = (self.mul(a, inf), self.mul(b, inf));
         self.select(by_zero, at_zero, (re, im))
+    }
+
+    /// n·inv, except that a zero n gives a zero (signed as the product would be) where
+    /// inv = 1/den overflowed: 0·inf is NaN, and 1/(5e-324 + 0j) had a NaN imaginary
+    /// part (the interpreter's `complex_div`).
+    fn times_inverse(&mut self, n: NodeId, inv: NodeId) -> NodeId {
+        let zero = self.fill_as(0.0, n, None);
+        let one = self.fill_as(1.0, n, None);
+        let is_zero = self.bin(BinaryOp::Equal, n, zero);
+        let sign = self.bin(BinaryOp::Copysign, one, inv);
+        let (signed, product) = (self.mul(n, sign), self.mul(n, inv));
+        self.pick(is_zero, signed, product)
     }
 
     /// The exponent y as an integer n, 1 <= |n| <= 100, where both its parts are

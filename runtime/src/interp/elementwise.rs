@@ -858,8 +858,17 @@ fn complex_div<T: RealFloat + Float>(x: C<T>, y: C<T>) -> C<T> {
     }
     let r = q / p;
     let inv = T::ONE / (p + q * r);
-    let im = (v - u * r) * inv;
-    C::new((u + v * r) * inv, if c_big { im } else { -im })
+    // A zero numerator gives a signed zero even where 1/den overflows (0·inf is NaN:
+    // 1/(5e-324 + 0j) had a NaN imaginary part); the lowering's `times_inverse`.
+    let times = |n: T| {
+        if n == T::ZERO {
+            n * RealFloat::copysign(T::ONE, inv)
+        } else {
+            n * inv
+        }
+    };
+    let im = times(v - u * r);
+    C::new(times(u + v * r), if c_big { im } else { -im })
 }
 
 /// ln|z| + i·arg z. Near the unit circle (|z| in [0.71, 1.73], as CPython's cmath)
