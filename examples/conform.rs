@@ -102,6 +102,13 @@ fn operand(arg: &str) -> Option<Operand> {
     })
 }
 
+fn the_scalar(o: &Operand) -> Scalar {
+    match o {
+        Operand::Scalar(s) => *s,
+        Operand::Array(_) => panic!("this argument must be a scalar"),
+    }
+}
+
 fn the_array(o: &Operand) -> &Array {
     match o {
         Operand::Array(a) => a,
@@ -211,6 +218,33 @@ fn call(name: &str, args: Vec<Option<Operand>>, opts: &Opts) -> Result<Array> {
         return kiln::clip(the_array(&x), args.next().flatten(), args.next().flatten());
     }
     let mut args: Vec<Operand> = args.into_iter().map(|a| a.expect("an argument")).collect();
+    let create = || {
+        let mut o = kiln::CreateOpts::new();
+        if let Some(d) = opts.get("dtype") {
+            o = o.dtype(dtype(d));
+        }
+        o
+    };
+    match name {
+        "arange" => {
+            let s: Vec<Scalar> = args.iter().map(the_scalar).collect();
+            return kiln::arange(s[0], s[1], s[2], create());
+        }
+        "linspace" => {
+            let s: Vec<Scalar> = args.iter().map(the_scalar).collect();
+            let num = opts.int("num") as usize;
+            return kiln::linspace(s[0], s[1], num, opts.get("endpoint") != Some("0"), create());
+        }
+        "eye" => {
+            let n_cols = opts.get("n_cols").map(|n| n.parse().expect("n_cols"));
+            return kiln::eye(opts.int("n_rows") as usize, n_cols, opts.int("k"), create());
+        }
+        "full" => {
+            let shape: Vec<usize> = opts.ints("shape").iter().map(|&d| d as usize).collect();
+            return kiln::full(shape, the_scalar(&args[0]), create());
+        }
+        _ => {}
+    }
     if args.len() == 1 {
         if let Some(f) = unary(name) {
             return f(the_array(&args[0]));

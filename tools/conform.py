@@ -67,7 +67,7 @@ EXACT = set("""abs bitwise_invert ceil conj floor imag isfinite isinf isnan logi
     logical_xor maximum minimum multiply nextafter not_equal remainder subtract max min
     all any argmax argmin count_nonzero flip astype where clip sort argsort concat stack
     roll tile repeat squeeze expand_dims moveaxis reshape permute_dims matrix_transpose
-    take searchsorted diff tril triu unique_values unique_counts""".split())
+    take searchsorted diff tril triu unique_values unique_counts eye full""".split())
 ULP_TOL = 8
 
 SHAPES = [(), (0,), (1,), (5,), (7,), (3, 1), (1, 4), (2, 3), (2, 0), (3, 4), (2, 1, 3),
@@ -229,6 +229,8 @@ def case(rng):
         return name, [x], opts
     if kind < 0.96:
         return structural(rng)
+    if kind < 0.975:
+        return creation(rng)
     name = rng.choice(CUMULATIVE + ["clip", "where", "astype", "sort", "argsort", "flip"])
     d = pick_dtype(rng, name)
     shape = rng.choice(SHAPES)
@@ -359,6 +361,64 @@ def structural(rng):
     return name, [arr(rng.choice(SHAPES), rng.choice(FLOATS + INTS + ["bool"]))], {}
 
 
+CREATION = "arange linspace eye full".split()
+
+
+def creation(rng):
+    """A call of a creation function: Python scalars and options."""
+    name = rng.choice(CREATION)
+    opts = {}
+    num = lambda: rng.choice([rng.randint(-20, 20), rng.uniform(-10, 10),
+                              float(rng.randint(-5, 5)) + 0.5])
+    if name == "arange":
+        start, step = num(), rng.choice([1, 2, -1, -3, 0.5, -0.25, 0.1, 3])
+        stop = start + step * rng.uniform(-2, 40)
+        if all(isinstance(v, int) for v in (start, step)) and rng.random() < 0.6:
+            stop = int(round(stop))
+        if rng.random() < 0.3:
+            opts["dtype"] = rng.choice(FLOATS + ["int64", "int32", "int16"])
+        return name, [start, stop, step], opts
+    if name == "linspace":
+        a, b = num(), num()
+        if rng.random() < 0.15:
+            a, b = complex(a, num()), complex(b, num())
+        opts["num"] = str(rng.randint(0, 9))
+        if rng.random() < 0.4:
+            opts["endpoint"] = "0"
+        if rng.random() < 0.3:
+            opts["dtype"] = rng.choice(FLOATS + COMPLEX)
+        return name, [a, b], opts
+    if name == "eye":
+        opts["n_rows"] = str(rng.randint(0, 5))
+        if rng.random() < 0.6:
+            opts["n_cols"] = str(rng.randint(0, 5))
+        opts["k"] = str(rng.randint(-3, 3))
+        if rng.random() < 0.5:
+            opts["dtype"] = rng.choice(DTYPES)
+        return name, [], opts
+    value = rng.choice([rng.randint(-5, 300), float(num()), rng.random() < 0.5,
+                        complex(num(), num())])
+    opts["shape"] = ",".join(map(str, rng.choice(SHAPES)))
+    if rng.random() < 0.5:
+        opts["dtype"] = rng.choice(DTYPES)
+    return name, [value], opts
+
+
+def creation_strict(name, args, opts):
+    """The array_api_strict call of a `creation` case."""
+    kw = {"dtype": getattr(xp, opts["dtype"])} if "dtype" in opts else {}
+    if name == "arange":
+        return xp.arange(*args, **kw)
+    if name == "linspace":
+        return xp.linspace(*args, int(opts["num"]), endpoint=opts.get("endpoint") != "0",
+                           **kw)
+    if name == "eye":
+        n_cols = int(opts["n_cols"]) if "n_cols" in opts else None
+        return xp.eye(int(opts["n_rows"]), n_cols, k=int(opts["k"]), **kw)
+    shape = tuple(int(d) for d in opts["shape"].split(",")) if opts["shape"] else ()
+    return xp.full(shape, args[0], **kw)
+
+
 def structural_strict(name, xa, opts):
     """The array_api_strict call of a `structural` case."""
     ints = lambda k: tuple(int(v) for v in opts[k].split(",")) if opts.get(k) else ()
@@ -408,6 +468,8 @@ def strict_call(name, args, opts):
     xargs = [xp.asarray(a) if isinstance(a, np.ndarray) else a for a in args]
     if name in STRUCTURAL:
         return structural_strict(name, xargs, opts)
+    if name in CREATION:
+        return creation_strict(name, args, opts)
     kw = {}
     if "axis" in opts:
         axes = tuple(int(a) for a in opts["axis"].split(","))
@@ -504,16 +566,23 @@ def close(name, got, want, dtype):
         return (close(name, got.real, want.real, part) and close(name, got.imag, want.imag, part))
     if dtype not in FLOATS:
         return bool(np.array_equal(got, want))
-    if name in ("sort", "unique_values"):
+    if name in ("sort", "unique_values", "min", "max"):
         # -0.0 and 0.0 are equal keys; a stable sort keeps them in input order, which
-        # NumPy's descending sort (a flip) does not
+        # NumPy's descending sort (a flip) does not; which zero min/max return is open
         g, w = got.reshape(-1), want.reshape(-1)
         return bool(np.all((g == w) | (np.isnan(g) & np.isnan(w))))
     if name in EXACT:
         return same_bits(got, want)
     if name.startswith("complex "):
         name = name[len("complex "):]
-    if name in REDUCTIONS + CUMULATIVE + ["matmul", "vecdot"]:
+    if name == "arange":
+        # start + i·step rounded once (kiln) or NumPy's running delta: equal to within
+        # a few ulp of the larger of start and i·step, not of a value near 0
+        g, w = got.reshape(-1).astype(np.float64), want.reshape(-1).astype(np.float64)
+        scale = np.maximum(np.abs(w), np.max(np.abs(w), initial=0.0))
+        tol = 1e-6 if dtype == "float32" else 1e-14
+        return bool(np.all(np.abs(g - w) <= tol * scale))
+    if name in REDUCTIONS + CUMULATIVE + ["matmul", "vecdot", "linspace"]:
         g, w = got.reshape(-1).astype(np.float64), want.reshape(-1).astype(np.float64)
         nan = np.isnan(g) & np.isnan(w)
         tol = 1e-5 if dtype == "float32" else 1e-12
@@ -651,6 +720,16 @@ def undefined(name, args, opts):
             any(isinstance(a, complex) or (isinstance(a, np.ndarray) and a.dtype.kind == "c")
                 for a in args):
         return True  # real-valued only: kiln refuses, array_api_strict lets NumPy order
+    kind = lambda v: ("b" if isinstance(v, bool) else "i" if isinstance(v, int) else
+                      "f" if isinstance(v, float) else "c")
+    order = "bifc"
+    if name in ("arange", "full") and "dtype" in opts and any(
+            order.index(kind(v)) > order.index(np.dtype(opts["dtype"]).kind.replace("u", "i"))
+            or (kind(v) == "b") != (opts["dtype"] == "bool") for v in args):
+        return True  # a Python scalar of another kind than dtype (the standard's rules)
+    if name == "linspace" and "dtype" in opts and opts["dtype"] in FLOATS and any(
+            isinstance(v, complex) for v in args):
+        return True  # complex bounds need a complex dtype
     if name == "vecdot" and any(a.ndim == 0 for a in arrays):
         return True  # no axis to contract in a 0-d operand: kiln refuses
     if name in ("argsort", "sort", "cumulative_sum", "cumulative_prod") and \
