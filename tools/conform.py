@@ -172,10 +172,11 @@ def pick_dtype(rng, name):
         return "bool"
     if name.startswith("bitwise"):
         return rng.choice(["bool"] + INTS) if "shift" not in name else rng.choice(INTS)
-    if name in ("atan2", "copysign", "hypot", "logaddexp", "nextafter", "ceil", "floor",
-                "trunc", "round", "signbit", "std", "var", "mean", "maximum", "minimum"):
-        return rng.choice(FLOATS + INTS[:2]) if name in ("ceil", "floor", "trunc", "round",
-                                                        "maximum", "minimum") else rng.choice(FLOATS)
+    if name in ("ceil", "floor", "trunc", "round", "maximum", "minimum"):
+        return rng.choice(FLOATS + INTS[:2])
+    if name in ("atan2", "copysign", "hypot", "logaddexp", "nextafter", "signbit", "std",
+                "var", "mean"):
+        return rng.choice(FLOATS)
     return rng.choice(FLOATS * 3 + INTS + COMPLEX + ["bool"])
 
 
@@ -473,11 +474,9 @@ def strict_call(name, args, opts):
     kw = {}
     if "axis" in opts:
         axes = tuple(int(a) for a in opts["axis"].split(","))
-        kw["axis"] = axes[0] if (len(axes) == 1 and name not in ("sum", "prod", "max", "min",
-                                                                 "mean", "var", "std", "all",
-                                                                 "any", "count_nonzero", "flip")) else axes
-        if len(axes) == 1 and name == "flip":
-            kw["axis"] = axes[0]
+        takes_tuple = name in ("sum", "prod", "max", "min", "mean", "var", "std", "all",
+                               "any", "count_nonzero")
+        kw["axis"] = axes if takes_tuple or len(axes) > 1 else axes[0]
     if opts.get("keepdims") == "1":
         kw["keepdims"] = True
     if "correction" in opts:
