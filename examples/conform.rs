@@ -333,8 +333,233 @@ fn call(name: &str, args: Vec<Option<Operand>>, opts: &Opts) -> Result<Array> {
                 _ => kiln::argsort(x(), o),
             }
         }
-        _ => panic!("unknown function {name}"),
+        _ => more(name, &args, opts),
     }
+}
+
+/// Python's `k`, `start:stop:step` (parts may be empty), `N` (None) or `E` (`...`).
+fn index_entry(token: &str) -> kiln::SliceArg {
+    let int = |s: &str| (!s.is_empty()).then(|| s.parse().expect("an index"));
+    match token {
+        "N" => kiln::SliceArg::NewAxis,
+        "E" => kiln::SliceArg::Ellipsis,
+        t if t.contains(':') => {
+            let p: Vec<&str> = t.split(':').collect();
+            let step = p.get(2).and_then(|s| int(s)).unwrap_or(1);
+            kiln::SliceArg::python(int(p[0]), int(p[1]), step)
+        }
+        t => kiln::SliceArg::Index(t.parse().expect("an index")),
+    }
+}
+
+fn matrix_norm(ord: &str) -> kiln::linalg::MatrixNorm {
+    use kiln::linalg::MatrixNorm as M;
+    match ord {
+        "fro" => M::Fro,
+        "nuc" => M::Nuc,
+        "1" => M::One,
+        "-1" => M::NegOne,
+        "2" => M::Two,
+        "-2" => M::NegTwo,
+        "inf" => M::Inf,
+        "-inf" => M::NegInf,
+        o => panic!("unknown matrix norm {o}"),
+    }
+}
+
+fn fft_norm(opts: &Opts) -> kiln::fft::FftNorm {
+    use kiln::fft::FftNorm as N;
+    match opts.get("norm") {
+        None | Some("backward") => N::Backward,
+        Some("ortho") => N::Ortho,
+        Some("forward") => N::Forward,
+        Some(n) => panic!("unknown fft norm {n}"),
+    }
+}
+
+/// The functions of the second group of `tools/conform.py` (linear algebra, FFT,
+/// indexing, sets, several outputs). A function with several outputs answers the one
+/// `part` names; `abs=1` answers its magnitudes (the parts that are unique up to a
+/// sign or phase: QR's factors, singular and eigen vectors).
+fn more(name: &str, args: &[Operand], opts: &Opts) -> Result<Array> {
+    use kiln::{fft, linalg};
+    let x = || the_array(&args[0]);
+    let y = || the_array(&args[1]);
+    let part = opts.get("part").map_or(0, |p| p.parse().expect("a part"));
+    let pick = |v: Vec<Array>| v.into_iter().nth(part).expect("the part");
+    let rtol = opts.get("rtol").map(|r| r.parse().expect("rtol"));
+    let create = || {
+        let mut o = kiln::CreateOpts::new();
+        if let Some(d) = opts.get("dtype") {
+            o = o.dtype(dtype(d));
+        }
+        o
+    };
+    let shape = || -> Vec<usize> { opts.ints("shape").iter().map(|&d| d as usize).collect() };
+    let fft1 = || {
+        let mut o = fft::FftOpts::new().norm(fft_norm(opts));
+        if let Some(n) = opts.get("n") {
+            o = o.n(n.parse().expect("n"));
+        }
+        if let Some(a) = opts.get("axis") {
+            o = o.axis(a.parse().expect("an axis"));
+        }
+        o
+    };
+    let fftn = || {
+        let mut o = fft::FftnOpts::new().norm(fft_norm(opts));
+        if opts.get("s").is_some() {
+            o = o.s(opts.ints("s"));
+        }
+        if opts.get("axes").is_some() {
+            o = o.axes(opts.ints("axes"));
+        }
+        o
+    };
+    let result = match name {
+        "nonzero" => kiln::nonzero(x()).map(pick),
+        "isin" => kiln::isin(
+            x(),
+            y(),
+            kiln::IsinOpts::new().invert(opts.get("invert") == Some("1")),
+        ),
+        "take_along_axis" => kiln::take_along_axis(x(), y(), opts.int("axis")),
+        "unique_inverse" => {
+            kiln::unique_inverse(x()).map(|r| pick(vec![r.values, r.inverse_indices]))
+        }
+        "unique_all" => kiln::unique_all(x())
+            .map(|r| pick(vec![r.values, r.indices, r.inverse_indices, r.counts])),
+        "broadcast_to" => kiln::broadcast_to(x(), shape()),
+        "broadcast_arrays" | "meshgrid" => {
+            let arrays: Vec<&Array> = args.iter().map(the_array).collect();
+            match name {
+                "broadcast_arrays" => kiln::broadcast_arrays(&arrays),
+                _ => {
+                    let ij = opts.get("indexing") == Some("ij");
+                    kiln::meshgrid(
+                        &arrays,
+                        if ij {
+                            kiln::Indexing::Ij
+                        } else {
+                            kiln::Indexing::Xy
+                        },
+                    )
+                }
+            }
+            .map(pick)
+        }
+        "unstack" => kiln::unstack(x(), opts.int("axis")).map(pick),
+        "searchsorted_sorter" => {
+            let side = match opts.get("side") {
+                Some("right") => kiln::Side::Right,
+                _ => kiln::Side::Left,
+            };
+            let o = kiln::SearchOpts::new()
+                .side(side)
+                .sorter(the_array(&args[2]));
+            kiln::searchsorted(x(), y(), o)
+        }
+        "zeros" => kiln::zeros(shape(), create()),
+        "ones" => kiln::ones(shape(), create()),
+        "zeros_like" => kiln::zeros_like(x(), create()),
+        "ones_like" => kiln::ones_like(x(), create()),
+        "full_like" => kiln::full_like(x(), the_scalar(&args[1]), create()),
+        "tensordot" => match opts.get("axes") {
+            Some(a) if a.contains(';') => {
+                let (p, q) = a.split_once(';').expect("two lists");
+                let list = |s: &str| -> Vec<i64> {
+                    s.split(',')
+                        .filter(|t| !t.is_empty())
+                        .map(|t| t.parse().expect("an axis"))
+                        .collect()
+                };
+                kiln::tensordot(x(), y(), (list(p), list(q)))
+            }
+            Some(a) => kiln::tensordot(x(), y(), a.parse::<usize>().expect("a count")),
+            None => kiln::tensordot(x(), y(), 2usize),
+        },
+        "getitem" => {
+            let index: Vec<kiln::SliceArg> = match opts.get("index") {
+                None | Some("") => vec![],
+                Some(i) => i.split(',').map(index_entry).collect(),
+            };
+            x().slice(index)
+        }
+        "mask_select" => kiln::mask_select(x(), y()),
+        "cholesky" => linalg::cholesky(x(), opts.get("upper") == Some("1")),
+        "det" => linalg::det(x()),
+        "eigvalsh" => linalg::eigvalsh(x()),
+        "eigh" => linalg::eigh(x()).map(|r| pick(vec![r.eigenvalues, r.eigenvectors])),
+        "inv" => linalg::inv(x()),
+        "matrix_norm" => linalg::matrix_norm(
+            x(),
+            opts.get("keepdims") == Some("1"),
+            matrix_norm(opts.get("ord").unwrap_or("fro")),
+        ),
+        "vector_norm" => linalg::vector_norm(
+            x(),
+            opts.axis(),
+            opts.get("keepdims") == Some("1"),
+            opts.get("ord").map_or(2.0, |o| o.parse().expect("an ord")),
+        ),
+        "matrix_power" => linalg::matrix_power(x(), opts.int("n")),
+        "matrix_rank" => linalg::matrix_rank(x(), rtol),
+        "outer" => linalg::outer(x(), y()),
+        "pinv" => linalg::pinv(x(), rtol),
+        "qr" => {
+            let mode = match opts.get("mode") {
+                Some("complete") => linalg::QrMode::Complete,
+                _ => linalg::QrMode::Reduced,
+            };
+            linalg::qr(x(), mode).map(|r| pick(vec![r.q, r.r]))
+        }
+        "slogdet" => linalg::slogdet(x()).map(|r| pick(vec![r.sign, r.logabsdet])),
+        "solve" => linalg::solve(x(), y()),
+        "svd" => linalg::svd(x(), opts.get("full_matrices") == Some("1"))
+            .map(|r| pick(vec![r.u, r.s, r.vh])),
+        "svdvals" => linalg::svdvals(x()),
+        "trace" => linalg::trace(
+            x(),
+            opts.get("offset").map_or(0, |o| o.parse().expect("offset")),
+            opts.get("dtype").map(dtype),
+        ),
+        "diagonal" => linalg::diagonal(
+            x(),
+            opts.get("offset").map_or(0, |o| o.parse().expect("offset")),
+        ),
+        "cross" => linalg::cross(
+            x(),
+            y(),
+            opts.get("axis").map_or(-1, |a| a.parse().expect("an axis")),
+        ),
+        "fft" => fft::fft(x(), fft1()),
+        "ifft" => fft::ifft(x(), fft1()),
+        "rfft" => fft::rfft(x(), fft1()),
+        "irfft" => fft::irfft(x(), fft1()),
+        "hfft" => fft::hfft(x(), fft1()),
+        "ihfft" => fft::ihfft(x(), fft1()),
+        "fftn" => fft::fftn(x(), fftn()),
+        "ifftn" => fft::ifftn(x(), fftn()),
+        "rfftn" => fft::rfftn(x(), fftn()),
+        "irfftn" => fft::irfftn(x(), fftn()),
+        "fftfreq" | "rfftfreq" => {
+            let (n, d) = (
+                opts.int("n") as usize,
+                opts.get("d").map_or(1.0, |d| d.parse().expect("d")),
+            );
+            match name {
+                "fftfreq" => fft::fftfreq(n, d, create()),
+                _ => fft::rfftfreq(n, d, create()),
+            }
+        }
+        "fftshift" => fft::fftshift(x(), opts.axis()),
+        "ifftshift" => fft::ifftshift(x(), opts.axis()),
+        _ => panic!("unknown function {name}"),
+    }?;
+    if opts.get("abs") == Some("1") {
+        return kiln::abs(&result);
+    }
+    Ok(result)
 }
 
 fn values(a: &Array) -> Result<String> {

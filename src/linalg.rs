@@ -383,6 +383,21 @@ fn reduce(
     Array::node(func, op, &[x], at)
 }
 
+/// The largest of magnitudes (x ≥ 0 or NaN) over `axes`: 0 where the axes hold no
+/// element (the norm of the empty vector or matrix), as the sum, which is then all
+/// zeros, gives it. NumPy's norms give 0 there too.
+fn max_magnitude(
+    func: &'static str,
+    x: &Array,
+    axes: &[usize],
+    keepdims: bool,
+    at: Loc,
+) -> Result<Array> {
+    let empty = axes.iter().any(|&a| x.shape()[a] == 0);
+    let op = if empty { ReduceOp::Sum } else { ReduceOp::Max };
+    reduce(func, op, x, axes, keepdims, at)
+}
+
 fn binary(
     func: &'static str,
     op: BinaryOp,
@@ -571,7 +586,8 @@ pub enum MatrixNorm {
 /// Matrix norms of `[..., M, N]` over the last two axes, in the real dtype: `[...]`,
 /// or `[..., 1, 1]` with `keepdims`. Fro, 1, -1, inf and -inf are sums and maxima of
 /// magnitudes (they fuse); 2, -2 and nuc come from the singular values. The norms that
-/// take a maximum or minimum need at least one element.
+/// take a minimum (-1, -2, -inf) need at least one column, singular value or row; the
+/// others are 0 for an empty matrix (the zero map).
 ///
 /// ```
 /// use kiln::linalg::{matrix_norm, MatrixNorm};
@@ -586,10 +602,7 @@ pub fn matrix_norm(x: &Array, keepdims: bool, ord: MatrixNorm) -> Result<Array> 
     let x = floating_matrices(func, x, false, at)?;
     let r = x.ndim();
     let (rows, cols) = (r - 2, r - 1);
-    let from_svd = |op: ReduceOp| -> Result<Array> {
-        let s = factor(func, LinalgCall::Svdvals, &[&x], 0, at)?;
-        reduce(func, op, &s, &[r - 2], true, at)
-    };
+    let singular_values = || factor(func, LinalgCall::Svdvals, &[&x], 0, at);
     // With keepdims the result is [..., 1, 1]; the svd-based ones are [..., 1] here.
     let kept = match ord {
         MatrixNorm::Fro => {
@@ -604,16 +617,15 @@ pub fn matrix_norm(x: &Array, keepdims: bool, ord: MatrixNorm) -> Result<Array> 
                 MatrixNorm::One | MatrixNorm::NegOne => (rows, cols),
                 _ => (cols, rows),
             };
-            let op = match ord {
-                MatrixNorm::One | MatrixNorm::Inf => ReduceOp::Max,
-                _ => ReduceOp::Min,
-            };
             let s = reduce(func, ReduceOp::Sum, &a, &[summed], true, at)?;
-            reduce(func, op, &s, &[across], true, at)?
+            match ord {
+                MatrixNorm::One | MatrixNorm::Inf => max_magnitude(func, &s, &[across], true, at)?,
+                _ => reduce(func, ReduceOp::Min, &s, &[across], true, at)?,
+            }
         }
-        MatrixNorm::Two => from_svd(ReduceOp::Max)?,
-        MatrixNorm::NegTwo => from_svd(ReduceOp::Min)?,
-        MatrixNorm::Nuc => from_svd(ReduceOp::Sum)?,
+        MatrixNorm::Two => max_magnitude(func, &singular_values()?, &[r - 2], true, at)?,
+        MatrixNorm::NegTwo => reduce(func, ReduceOp::Min, &singular_values()?, &[r - 2], true, at)?,
+        MatrixNorm::Nuc => reduce(func, ReduceOp::Sum, &singular_values()?, &[r - 2], true, at)?,
     };
     let shape = if keepdims {
         batch_and(&x, &[1, 1])
@@ -626,7 +638,9 @@ pub fn matrix_norm(x: &Array, keepdims: bool, ord: MatrixNorm) -> Result<Array> 
 /// Vector p-norms over `axis` (`()`: the whole array flattened; one axis or several) in
 /// the real dtype: `ord` is any real p (sum(|x|^p)^(1/p); 0 counts the nonzero
 /// elements), or `f64::INFINITY` / `f64::NEG_INFINITY` for the largest / smallest
-/// magnitude. Compositions of abs, powers and reductions: they fuse.
+/// magnitude. Compositions of abs, powers and reductions: they fuse. Over axes that
+/// hold no element every norm is 0, but -inf (the smallest of no magnitudes) is an
+/// error and a negative p gives inf (0^(1/p)).
 ///
 /// ```
 /// let v = kiln::asarray([3.0f64, -4.0], ())?;
@@ -654,7 +668,7 @@ pub fn vector_norm(x: &Array, axis: impl Into<AxisArg>, keepdims: bool, ord: f64
     let a = unary(UnaryOp::Abs, &x, at)?;
     let sum = |y: &Array| reduce(func, ReduceOp::Sum, y, &axes, keepdims, at);
     match ord {
-        f64::INFINITY => reduce(func, ReduceOp::Max, &a, &axes, keepdims, at),
+        f64::INFINITY => max_magnitude(func, &a, &axes, keepdims, at),
         f64::NEG_INFINITY => reduce(func, ReduceOp::Min, &a, &axes, keepdims, at),
         0.0 => {
             let nonzero = binary(func, BinaryOp::NotEqual, &a, 0.0, at)?;

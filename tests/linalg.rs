@@ -922,7 +922,7 @@ fn shape_and_dtype_mistakes_are_errors_at_the_call() {
     build_err(linalg::diagonal(&vector, 0), "diagonal");
     build_err(linalg::trace(&flags, 0, None), "trace");
     build_err(
-        linalg::matrix_norm(&arr(&[], &[2, 0]), false, MatrixNorm::One),
+        linalg::matrix_norm(&arr(&[], &[2, 0]), false, MatrixNorm::NegOne),
         "matrix_norm",
     );
 }
@@ -1029,5 +1029,113 @@ fn batches_run_in_parallel_with_the_bits_and_errors_of_one_thread() {
             .install(|| linalg::inv(&bad).unwrap().compute_with(Mode::Fused))
             .unwrap_err();
         assert!(e.to_string().contains("matrix 2 of the batch"), "{e}");
+    }
+}
+
+#[test]
+fn norms_of_empty_vectors_and_matrices_are_zero_or_an_error() {
+    for mode in MODES {
+        let empty = arr(&[], &[2, 0]);
+        // The largest of no magnitudes: the norm of the empty vector is 0 (NumPy too).
+        let inf = linalg::vector_norm(&empty, 1, false, f64::INFINITY).unwrap();
+        assert_eq!(get(&inf, mode), vec![0.0, 0.0]);
+        let two = linalg::vector_norm(&empty, 1, false, 2.0).unwrap();
+        assert_eq!(get(&two, mode), vec![0.0, 0.0]);
+        // The smallest of none has no value.
+        let e = linalg::vector_norm(&empty, 1, false, f64::NEG_INFINITY).unwrap_err();
+        assert!(e.to_string().contains("no identity"), "{e}");
+        // Norms of 0 × 3 and 3 × 0 matrices: the zero map.
+        for shape in [[0usize, 3], [3, 0]] {
+            let m = arr(&[], &shape);
+            for ord in [
+                MatrixNorm::Fro,
+                MatrixNorm::Nuc,
+                MatrixNorm::One,
+                MatrixNorm::Two,
+                MatrixNorm::Inf,
+            ] {
+                let n = linalg::matrix_norm(&m, false, ord).unwrap();
+                assert_eq!(get(&n, mode), vec![0.0], "{ord:?} of {shape:?}");
+            }
+            assert!(linalg::matrix_norm(&m, false, MatrixNorm::NegTwo).is_err());
+        }
+        // -1 of 0 × 3: three columns, each summing to 0; -inf has no row.
+        let m = arr(&[], &[0, 3]);
+        assert_eq!(
+            get(
+                &linalg::matrix_norm(&m, false, MatrixNorm::NegOne).unwrap(),
+                mode
+            ),
+            vec![0.0]
+        );
+        assert!(linalg::matrix_norm(&m, false, MatrixNorm::NegInf).is_err());
+    }
+}
+
+#[test]
+fn decompositions_of_matrices_with_infinities_or_nan_are_nan() {
+    // faer's iterations do not converge on them; NaN propagates as elementwise.
+    for mode in MODES {
+        for bad in [f64::NAN, f64::INFINITY] {
+            // Batch of two: the finite matrix keeps its values.
+            let x = arr(&[2.0, 0.0, 0.0, 1.0, 1.0, bad, bad, 2.0], &[2, 2, 2]);
+            let s = get(&linalg::svdvals(&x).unwrap(), mode);
+            assert_eq!(&s[..2], &[2.0, 1.0]);
+            assert!(s[2].is_nan() && s[3].is_nan(), "{s:?}");
+            let f = linalg::svd(&x, true).unwrap();
+            assert!(get(&f.u, mode)[4..].iter().all(|v| v.is_nan()));
+            assert!(get(&f.vh, mode)[4..].iter().all(|v| v.is_nan()));
+            let e = linalg::eigh(&x).unwrap();
+            let values = get(&e.eigenvalues, mode);
+            assert_eq!(&values[..2], &[1.0, 2.0]);
+            assert!(values[2..].iter().all(|v| v.is_nan()), "{values:?}");
+            assert!(get(&e.eigenvectors, mode)[4..].iter().all(|v| v.is_nan()));
+            assert!(get(&linalg::eigvalsh(&x).unwrap(), mode)[2..]
+                .iter()
+                .all(|v| v.is_nan()));
+            let two = get(
+                &linalg::matrix_norm(&x, false, MatrixNorm::Two).unwrap(),
+                mode,
+            );
+            assert_eq!(two[0], 2.0);
+            assert!(two[1].is_nan());
+        }
+    }
+}
+
+#[test]
+fn singular_values_of_float32_matrices_of_wide_range() {
+    // Norm 1e20: its square passes f32's range; faer's f32 SVD did not converge on it.
+    let a = [1.5f32, 0.0, 1.0380511, 1.5, 0.0, 8.5, 1e20, 89.0];
+    // The reference in f64 (well inside f64's range).
+    let wide = arr(&a.map(f64::from), &[2, 4]);
+    let want = get(&linalg::svdvals(&wide).unwrap(), Mode::Fused);
+    for mode in MODES {
+        let x = kiln::from_vec(a.to_vec(), [2, 4]).unwrap();
+        let s = linalg::svdvals(&x).unwrap().compute_with(mode).unwrap();
+        let s = s.to_vec::<f32>().unwrap();
+        // The largest within f32's rounding; the smallest is below eps·‖A‖ ≈ 6e12, so
+        // any value there is backward stable: finite and no larger is what can be asked.
+        assert!(
+            (f64::from(s[0]) - want[0]).abs() <= 1e-6 * want[0],
+            "{s:?} {want:?}"
+        );
+        assert!(s[1].is_finite() && f64::from(s[1]) <= 6e12, "{s:?}");
+        // Tiny matrices are scaled up, and the values scaled back.
+        let tiny = kiln::from_vec(vec![3e-40f32, 0.0, 0.0, 4e-40], [2, 2]).unwrap();
+        let t = linalg::svdvals(&tiny).unwrap().compute_with(mode).unwrap();
+        let t = t.to_vec::<f32>().unwrap();
+        assert!(
+            (t[0] - 4e-40).abs() <= 1e-45 && (t[1] - 3e-40).abs() <= 1e-45,
+            "{t:?}"
+        );
+        let e = linalg::eigvalsh(&x.slice(kiln::s![.., ..2]).unwrap()).unwrap();
+        assert!(e
+            .compute_with(mode)
+            .unwrap()
+            .to_vec::<f32>()
+            .unwrap()
+            .iter()
+            .all(|v| v.is_finite()));
     }
 }

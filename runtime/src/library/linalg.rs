@@ -16,7 +16,7 @@ use faer::{Conj, Mat, MatMut, MatRef, Par, Side};
 use kiln_ir::library::LinalgCall;
 use kiln_ir::{Data, Element, Shape};
 use num_complex::{Complex32, Complex64};
-use num_traits::{Float, Zero};
+use num_traits::{Float, One, Zero};
 use rayon::prelude::*;
 
 pub fn run(call: &LinalgCall, args: &Args) -> Result<Vec<Data>, RuntimeError> {
@@ -62,6 +62,7 @@ trait Field:
     /// faer's real type for `Self` is `Self::R`; the compiler cannot see it generically.
     fn from_faer_real(r: <Self as ComplexField>::Real) -> Self::R;
     fn real_part(self) -> Self::R;
+    fn is_finite(self) -> bool;
 }
 
 macro_rules! real_field {
@@ -82,6 +83,9 @@ macro_rules! real_field {
             }
             fn real_part(self) -> $t {
                 self
+            }
+            fn is_finite(self) -> bool {
+                <$t>::is_finite(self)
             }
         }
     };
@@ -107,6 +111,9 @@ macro_rules! complex_field {
             }
             fn real_part(self) -> $r {
                 self.re
+            }
+            fn is_finite(self) -> bool {
+                self.re.is_finite() && self.im.is_finite()
             }
         }
     };
@@ -237,6 +244,40 @@ fn without_elements<T: Field>(call: &LinalgCall, x: &Stack<T>) -> Vec<Data> {
 }
 
 /// A matrix in row-major order, conjugate-transposed when `adjoint`.
+/// Whether every entry of `m` is finite. The iterative decompositions (eigh, svd) do
+/// not converge on an infinity or NaN; such a matrix's outputs are all NaN instead, as
+/// NaN propagates through the elementwise functions.
+fn all_finite<T: Field>(m: MatRef<'_, T>) -> bool {
+    (0..m.ncols()).all(|j| (0..m.nrows()).all(|i| m[(i, j)].is_finite()))
+}
+
+/// `a` scaled into the range where the iterative decompositions neither overflow nor
+/// lose digits to underflow, as LAPACK's drivers do: a copy times `f` when the largest
+/// magnitude lies outside [sqrt(min positive)/eps, its inverse], and the factor 1/f to
+/// multiply the singular values or eigenvalues by (faer's f32 SVD fails to converge on
+/// a matrix of norm 1e20, which squares past f32's range).
+fn in_range<T: Field>(a: MatRef<'_, T>) -> (Option<Mat<T>>, T::R) {
+    let largest = (0..a.ncols())
+        .flat_map(|j| (0..a.nrows()).map(move |i| a[(i, j)].modulus()))
+        .fold(T::R::zero(), |m, v| if v > m { v } else { m });
+    let small = T::R::min_positive_value().sqrt() / T::R::epsilon();
+    let big = T::R::one() / small;
+    let target = if largest > big {
+        big
+    } else if largest > T::R::zero() && largest < small {
+        small
+    } else {
+        return (None, T::R::one());
+    };
+    let f = T::from_real(target / largest);
+    let scaled = Mat::from_fn(a.nrows(), a.ncols(), |i, j| a[(i, j)] * f);
+    (Some(scaled), largest / target)
+}
+
+fn nans<T: Element + Float>(len: usize) -> Vec<T> {
+    vec![T::nan(); len]
+}
+
 fn rows_of<T: Field>(m: MatRef<'_, T>, adjoint: bool) -> Vec<T> {
     let mut out = Vec::with_capacity(m.nrows() * m.ncols());
     if adjoint {
@@ -456,19 +497,33 @@ fn solve<T: Field>(a: &Stack<T>, b: &Stack<T>) -> Result<Vec<Data>, RuntimeError
 
 fn eigh<T: Field>(x: &Stack<T>, vectors: bool) -> Result<Vec<Data>, RuntimeError> {
     let no_convergence = |i| x.failure(i, "did not converge");
+    let n = x.rows;
     let parts = x.each(|i, a| {
+        if !all_finite(a) {
+            let basis = if vectors {
+                vec![T::from_real(T::R::nan()); n * n]
+            } else {
+                Vec::new()
+            };
+            return Ok((nans(n), basis));
+        }
+        let (scaled, back) = in_range(a);
+        let a = scaled.as_ref().map_or(a, |m| m.as_ref());
         if vectors {
             let evd = a
                 .self_adjoint_eigen(Side::Lower)
                 .map_err(|_| no_convergence(i))?;
             let s = evd.S().column_vector();
-            let values: Vec<T::R> = (0..s.nrows()).map(|p| s[p].real_part()).collect();
+            let values: Vec<T::R> = (0..s.nrows()).map(|p| s[p].real_part() * back).collect();
             Ok((values, rows_of(evd.U(), false)))
         } else {
             let s = a
                 .self_adjoint_eigenvalues(Side::Lower)
                 .map_err(|_| no_convergence(i))?;
-            Ok((s.into_iter().map(T::from_faer_real).collect(), Vec::new()))
+            Ok((
+                s.into_iter().map(|v| T::from_faer_real(v) * back).collect(),
+                Vec::new(),
+            ))
         }
     })?;
     let (values, basis): (Vec<Vec<T::R>>, Vec<Vec<T>>) = parts.into_iter().unzip();
@@ -500,11 +555,20 @@ fn qr<T: Field>(x: &Stack<T>, complete: bool) -> Result<Vec<Data>, RuntimeError>
 }
 
 fn svd<T: Field>(x: &Stack<T>, full_matrices: bool) -> Result<Vec<Data>, RuntimeError> {
+    let (m, n) = (x.rows, x.cols);
+    let k = m.min(n);
     let parts = x.each(|i, a| {
+        if !all_finite(a) {
+            let (uc, vr) = if full_matrices { (m, n) } else { (k, k) };
+            let nan = T::from_real(T::R::nan());
+            return Ok((vec![nan; m * uc], nans(k), vec![nan; vr * n]));
+        }
+        let (scaled, back) = in_range(a);
+        let a = scaled.as_ref().map_or(a, |m| m.as_ref());
         let f = if full_matrices { a.svd() } else { a.thin_svd() }
             .map_err(|_| x.failure(i, "did not converge"))?;
         let d = f.S().column_vector();
-        let s: Vec<T::R> = (0..d.nrows()).map(|p| d[p].real_part()).collect();
+        let s: Vec<T::R> = (0..d.nrows()).map(|p| d[p].real_part() * back).collect();
         Ok((rows_of(f.U(), false), s, rows_of(f.V(), true)))
     })?;
     let (mut u, mut s, mut vh) = (Vec::new(), Vec::new(), Vec::new());
@@ -517,13 +581,19 @@ fn svd<T: Field>(x: &Stack<T>, full_matrices: bool) -> Result<Vec<Data>, Runtime
 }
 
 fn svdvals<T: Field>(x: &Stack<T>) -> Result<Vec<Data>, RuntimeError> {
+    let k = x.rows.min(x.cols);
     let parts = x.each(|i, a| {
+        if !all_finite(a) {
+            return Ok(nans(k));
+        }
+        let (scaled, back) = in_range(a);
+        let a = scaled.as_ref().map_or(a, |m| m.as_ref());
         let values = a
             .singular_values()
             .map_err(|_| x.failure(i, "did not converge"))?;
         Ok(values
             .into_iter()
-            .map(T::from_faer_real)
+            .map(|v| T::from_faer_real(v) * back)
             .collect::<Vec<T::R>>())
     })?;
     Ok(vec![T::R::into_data(parts.concat())])
