@@ -587,9 +587,39 @@ fn values(a: &Array) -> Result<String> {
     })
 }
 
+/// The data type functions (`tools/conform.py --tables`): `id info text` or `id err`.
+fn data_type_function(name: &str, fields: &[&str]) -> Option<Result<String>> {
+    let dtypes = || fields.iter().map(|d| dtype(d)).collect::<Vec<_>>();
+    Some(match name {
+        "result_type" => kiln::result_type(&dtypes()).map(|d| d.name().to_string()),
+        "can_cast" => Ok((kiln::can_cast(dtype(fields[0]), dtype(fields[1])) as u8).to_string()),
+        "isdtype" => kiln::isdtype(dtype(fields[0]), fields[1]).map(|b| (b as u8).to_string()),
+        "finfo" => kiln::finfo(dtype(fields[0])).map(|f| {
+            format!(
+                "{} {:?} {:?} {:?} {:?} {}",
+                f.bits,
+                f.eps,
+                f.max,
+                f.min,
+                f.smallest_normal,
+                f.dtype.name()
+            )
+        }),
+        "iinfo" => kiln::iinfo(dtype(fields[0]))
+            .map(|i| format!("{} {} {} {}", i.bits, i.max, i.min, i.dtype.name())),
+        _ => return None,
+    })
+}
+
 fn answer(line: &str) -> String {
     let fields: Vec<&str> = line.split('\t').collect();
     let (id, name) = (fields[0], fields[1]);
+    if let Some(r) = data_type_function(name, &fields[2..]) {
+        return match r {
+            Ok(text) => format!("{id}\tinfo\t{text}"),
+            Err(e) => format!("{id}\terr\t{}", e.to_string().replace(['\n', '\t'], " ")),
+        };
+    }
     let mut args = Vec::new();
     let mut opts = Opts(Vec::new());
     for f in &fields[2..] {

@@ -1175,6 +1175,52 @@ def undefined(name, args, opts):
     return False
 
 
+def tables(binary):
+    """Every dtype (pair, triple) through result_type, can_cast, isdtype, finfo and
+    iinfo, against array_api_strict; returns the number of disagreements."""
+    kinds = ["bool", "signed integer", "unsigned integer", "integral", "real floating",
+             "complex floating", "numeric"]
+    calls = [("result_type", [a, b]) for a in DTYPES for b in DTYPES]
+    calls += [("result_type", [a, b, c]) for a in DTYPES for b in DTYPES for c in DTYPES]
+    calls += [("can_cast", [a, b]) for a in DTYPES for b in DTYPES]
+    calls += [("isdtype", [d, k]) for d in DTYPES for k in kinds]
+    calls += [("finfo", [d]) for d in DTYPES] + [("iinfo", [d]) for d in DTYPES]
+    lines = ["\t".join([str(i), name] + args) for i, (name, args) in enumerate(calls)]
+    out = subprocess.run([binary], input="\n".join(lines) + "\n", capture_output=True,
+                         text=True, check=True).stdout.splitlines()
+    bad = 0
+    for (name, args), reply in zip(calls, out):
+        got = reply.split("\t")
+        got = None if got[1] == "err" else got[2]
+        dt = lambda d: getattr(xp, d)
+        try:
+            if name == "result_type":
+                want = str(xp.result_type(*map(dt, args))).split(".")[-1]
+            elif name == "can_cast":
+                want = str(int(xp.can_cast(dt(args[0]), dt(args[1]))))
+            elif name == "isdtype":
+                want = str(int(xp.isdtype(dt(args[0]), args[1])))
+            elif name == "finfo":
+                f = xp.finfo(dt(args[0]))
+                want = " ".join([str(f.bits)] + [repr(float(v)) for v in
+                                 (f.eps, f.max, f.min, f.smallest_normal)] +
+                                [str(f.dtype).split(".")[-1]])
+                if got is not None:  # kiln prints f32 limits as f64 values
+                    got = " ".join([got.split()[0]] + [repr(float(v)) for v in
+                                    got.split()[1:5]] + [got.split()[5]])
+            else:
+                i = xp.iinfo(dt(args[0]))
+                want = f"{i.bits} {i.max} {i.min} {str(i.dtype).split('.')[-1]}"
+        except (TypeError, ValueError):
+            want = None
+        if got != want:
+            bad += 1
+            if bad <= 20:
+                print(f"  {name}{tuple(args)}: kiln {got!r}, strict {want!r}")
+    print(f"{len(calls)} data type function calls, {bad} disagree")
+    return bad
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=int, default=5000)
@@ -1188,7 +1234,11 @@ def main():
                          "campaigns before 2026-12-06's second session); more: linear "
                          "algebra, FFT, indexing, sets, several outputs; all: both, 3:1")
     ap.add_argument("--only", help="comma-separated names: draw until the call is one")
+    ap.add_argument("--tables", action="store_true",
+                    help="instead: every dtype through the data type functions")
     args = ap.parse_args()
+    if args.tables:
+        return 1 if tables(args.binary) else 0
     rng = random.Random(args.seed)
     draw = {"core": case, "more": more_case,
             "all": lambda r: case(r) if r.random() < 0.75 else more_case(r)}[args.group]
