@@ -1350,6 +1350,11 @@ fn complex_special_cases_of_expm1_log1p_sinh_cosh_follow_the_standard_tables() {
             sp((1.0, NAN), (NAN, NAN)),
             sp((INF, 0.0), (INF, 0.0)),
             sp_free((-INF, 1.0), (-1.0, 0.0), free_im),
+            // +0·cis(b) - 1 is -1 exactly (expm1(a)·cos b - 2·sin²(b/2) rounded it)
+            sp_free((-INF, 1.5), (-1.0, 0.0), free_im),
+            sp_free((-INF, 2.0), (-1.0, 0.0), free_im),
+            sp_free((-INF, 5.0), (-1.0, 0.0), free_im),
+            sp_free((-INF, 1e30), (-1.0, 0.0), free_im),
             sp((INF, 1.0), (INF * 1f64.cos(), INF * 1f64.sin())),
             sp_free((-INF, INF), (-1.0, 0.0), free_im),
             sp_free((INF, INF), (INF, NAN), free_both),

@@ -1179,14 +1179,19 @@ impl Lowering<'_> {
                 let cb = self.un(Cos, b);
                 let t = self.mul(em, cb);
                 let re = self.sub(t, hh2);
-                // Past exp_split's limit, e^a·cos b - 1 (the same value) from r·m.
+                // Past exp_split's limit or below a = -1, e^a·cos b - 1 (the same
+                // value) from r·m.
                 let (r, m) = self.exp_split(a);
                 let rc = self.mul(r, cb);
                 let big_re = self.mul(rc, m);
                 let one = self.fill_as(1.0, a, None);
                 let big_re = self.sub(big_re, one);
-                // m is 1 below the limit (and r is e^a there)
+                // m is 1 below the limit (and r is e^a there); below a = -1 the direct
+                // form cancels nothing (and gives the standard's -1 at a = -inf)
                 let below = self.bin(BinaryOp::Equal, m, one);
+                let minus_one = self.fill_as(-1.0, a, None);
+                let near = self.bin(BinaryOp::GreaterEqual, a, minus_one);
+                let below = self.bin(BinaryOp::LogicalAnd, below, near);
                 let re = self.pick(below, re, big_re);
                 let sb = self.un(Sin, b);
                 let rs = self.mul(r, sb);

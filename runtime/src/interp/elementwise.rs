@@ -253,10 +253,12 @@ fn complex_expm1<T: RealFloat + Float>(z: C<T>) -> C<T> {
     let two = <T as RealFloat>::from_f64(2.0);
     let h = RealFloat::sin(b / two);
     let (r, m) = exp_split(a);
-    let re = if m == T::ONE {
+    let re = if m == T::ONE && a >= -T::ONE {
         RealFloat::exp_m1(a) * RealFloat::cos(b) - two * h * h
     } else {
-        // past exp_split's limit: e^a·cos b - 1, the same value, from r·m
+        // e^a·cos b - 1, the same value, from r·m: past exp_split's limit, and below
+        // a = -1, where |e^a·cos b| < 0.37 cancels nothing (and a = -inf gives the
+        // standard's -1 exactly, where the form above rounds -cos b - 2·sin²(b/2))
         r * RealFloat::cos(b) * m - T::ONE
     };
     C::new(re, r * RealFloat::sin(b) * m)
