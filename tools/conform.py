@@ -1138,6 +1138,11 @@ def undefined(name, args, opts):
         return True  # the standard's "should have a floating-point data type"
     if name == "trace" and opts.get("dtype") in INTS and arrays[0].dtype.kind in "fc":
         return True  # float to integer casts of out-of-range values are unspecified
+    if name == "cross":
+        try:
+            np.broadcast_shapes(arrays[0].shape, arrays[1].shape)
+        except ValueError:
+            return True  # the standard broadcasts x1 with x2; NumPy moves the axis first
     if name in ("outer", "tensordot", "cross") and len(arrays) == 2:
         try:
             xp.result_type(*(getattr(xp, str(a.dtype)) for a in arrays))

@@ -113,6 +113,7 @@ def operand_condition(text):
         "an odd integer value": odd,
         "not an odd integer value": lambda v: not odd(v),
         "an integer value": lambda v: finite(v) and v == math.floor(v),
+        "not an integer value": lambda v: not (finite(v) and v == math.floor(v)),
         "already integer-valued": lambda v: finite(v) and v == math.floor(v),
     }
     if t in table:
@@ -156,7 +157,7 @@ def condition(text, names):
             (lambda v: not math.isnan(v))
         return lambda xs: nonzero(xs[i]) and nonzero(xs[j]) and \
             ((sign(xs[i]) == sign(xs[j])) == want_same)
-    m = re.fullmatch(r"either ``(\w+)`` or ``(\w+)`` is (.*)", t)
+    m = re.fullmatch(r"(?:either )?``(\w+)`` or ``(\w+)`` is (.*)", t)
     if m:
         p = operand_condition(m.group(3))
         i, j = names.index(m.group(1)), names.index(m.group(2))
@@ -174,6 +175,11 @@ def condition(text, names):
         if m and m.group(1) in names and m.group(3) in names:
             i, j, eq = names.index(m.group(1)), names.index(m.group(3)), m.group(2) == "equals"
             preds.append((None, lambda xs, i=i, j=j, eq=eq: (xs[i] == xs[j]) == eq))
+            continue
+        m = re.fullmatch(r"``(\w+)`` is ``-(\w+)``", c)
+        if m and m.group(1) in names and m.group(2) in names:
+            i, j = names.index(m.group(1)), names.index(m.group(2))
+            preds.append((None, lambda xs, i=i, j=j: xs[i] == -xs[j]))
             continue
         m = re.fullmatch(r"``(abs\()?(\w+)\)?`` (?:is )?(.*)", c)
         if not m or m.group(2) not in names:
@@ -245,7 +251,7 @@ def complex_result(text):
     both = re.search(r"signs of real and imaginary components are unspecified", t)
     free_re = both or re.search(r"sign of the real component is unspecified", t)
     free_im = both or re.search(r"sign of (?:the )?imaginary component is unspecified", t)
-    t = re.sub(r"\s*\(sign of [^)]*\)", "", t).rstrip(".")
+    t = re.sub(r"\s*\(signs? of [^)]*\)", "", t).rstrip(".")
     m = re.fullmatch(r"``(.*)``", t)
     if not m:
         return None
