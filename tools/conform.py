@@ -11,6 +11,18 @@ docs/testing.md.
     python3 -m venv .venv && .venv/bin/pip install -r tools/requirements-conform.txt
     cargo build --release --example conform
     .venv/bin/python tools/conform.py --cases 20000 [--seed 1] [--show 40] [--all]
+        [--group core|more|all] [--only NAME,NAME]
+    .venv/bin/python tools/conform.py --tables
+
+`--group more` draws the second group instead: the linear algebra and FFT extensions,
+basic indexing (`getitem`), boolean masks, nonzero, isin, take_along_axis,
+unique_inverse/unique_all, broadcast_to/broadcast_arrays, meshgrid, unstack,
+searchsorted with a sorter, zeros/ones and the `_like`s; `all` (the default) mixes the
+two 3:1, `core` is the first alone (the campaigns before 2026-12-06's second session).
+Linear algebra and FFT results are compared within a tolerance of the largest finite
+magnitude among the call's inputs and outputs (a backward stable result is exact only
+for a nearby input). `--tables` sends every dtype, pair and triple through result_type,
+can_cast, isdtype, finfo and iinfo instead.
 
 Exact functions must agree bit for bit (NaN with NaN, and the sign of a zero);
 transcendental functions within `ULP_TOL` ulps of NumPy's value, sums, means and
