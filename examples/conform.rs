@@ -217,6 +217,12 @@ fn call(name: &str, args: Vec<Option<Operand>>, opts: &Opts) -> Result<Array> {
         let x = args.next().flatten().expect("clip's x");
         return kiln::clip(the_array(&x), args.next().flatten(), args.next().flatten());
     }
+    if name == "diff" {
+        let n = opts.get("n").map_or(1, |n| n.parse().expect("n"));
+        let arg = |i: usize| args.get(i).and_then(|a| a.as_ref()).map(the_array);
+        let x = arg(0).expect("diff's x");
+        return kiln::diff(x, opts.int("axis"), n, arg(1), arg(2));
+    }
     let mut args: Vec<Operand> = args.into_iter().map(|a| a.expect("an argument")).collect();
     let create = || {
         let mut o = kiln::CreateOpts::new();
@@ -311,10 +317,6 @@ fn call(name: &str, args: Vec<Option<Operand>>, opts: &Opts) -> Result<Array> {
                 _ => kiln::Side::Left,
             };
             kiln::searchsorted(x(), the_array(&args[1]), side)
-        }
-        "diff" => {
-            let n = opts.get("n").map_or(1, |n| n.parse().expect("n"));
-            kiln::diff(x(), opts.int("axis"), n, None, None)
         }
         "tril" => kiln::tril(x(), opts.int("k")),
         "triu" => kiln::triu(x(), opts.int("k")),

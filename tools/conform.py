@@ -265,6 +265,14 @@ def case(rng):
     if name == "where":
         c = np_array(rng, "bool", broadcastable(rng, shape))
         y = np_array(rng, rng.choice([d, d, rng.choice(DTYPES)]), broadcastable(rng, shape))
+        if rng.random() < 0.3:
+            # A Python scalar of the other operand's kind on one side.
+            other = rng.choice([1, 2])
+            kind = d if other == 2 else str(y.dtype)
+            v = value(rng, kind)
+            v = bool(v) if kind == "bool" else int(v) if kind in INTS else \
+                float(v) if kind in FLOATS else complex(v)
+            return name, ([c, v, y] if other == 1 else [c, x, v]), {}
         return name, [c, x, y], {}
     if name == "astype":
         return name, [x], {"dtype": rng.choice(DTYPES)}
@@ -338,7 +346,9 @@ def structural(rng):
         return name, [x, reps], opts
     if name == "squeeze":
         ones = [i for i, n in enumerate(shape) if n == 1] or [0]
-        return name, [x], {"axis": str(rng.choice(ones))}
+        picked = rng.sample(ones, rng.randint(1, len(ones)))
+        return name, [x], {"axis": ",".join(str(i - nd if rng.random() < 0.3 else i)
+                                            for i in picked)}
     if name == "expand_dims":
         return name, [x], {"axis": str(rng.randint(-nd - 1, nd))}
     if name == "moveaxis":
@@ -368,7 +378,14 @@ def structural(rng):
         x1 = np.sort(np_array(rng, d, (rng.randint(0, 9),)))
         return name, [x1, arr(rng.choice(SHAPES), d)], {"side": rng.choice(["left", "right"])}
     if name == "diff":
-        return name, [x], {"axis": str(ax()), "n": str(rng.randint(0, 2))}
+        a = ax()
+        edge = lambda: (arr(tuple(rng.randint(0, 2) if i == a % nd else k
+                                  for i, k in enumerate(shape)),
+                            d if rng.random() < 0.9 else rng.choice(DTYPES))
+                        if rng.random() < 0.3 else None)
+        pre, app = edge(), edge()
+        args = [x, pre, app] if pre is not None or app is not None else [x]
+        return name, args, {"axis": str(a), "n": str(rng.randint(0, 2))}
     if name in ("tril", "triu"):
         return name, [arr(dims(rng.randint(2, 3)))], {"k": str(rng.randint(-3, 3))}
     return name, [arr(rng.choice(SHAPES), rng.choice(FLOATS + INTS + ["bool"]))], {}
@@ -447,7 +464,7 @@ def structural_strict(name, xa, opts):
         "tile": lambda: xp.tile(xa[0], ints("reps")),
         "repeat": lambda: xp.repeat(xa[0], int(opts["repeats"]) if "repeats" in opts
                                     else xa[1], axis=axis()),
-        "squeeze": lambda: xp.squeeze(xa[0], axis=int(opts["axis"])),
+        "squeeze": lambda: xp.squeeze(xa[0], axis=ints("axis")),
         "expand_dims": lambda: xp.expand_dims(xa[0], axis=int(opts["axis"])),
         "moveaxis": lambda: xp.moveaxis(xa[0], ints("source"), ints("destination")),
         "reshape": lambda: xp.reshape(xa[0], ints("shape")),
@@ -455,7 +472,9 @@ def structural_strict(name, xa, opts):
         "matrix_transpose": lambda: xp.matrix_transpose(xa[0]),
         "take": lambda: xp.take(xa[0], xa[1], axis=axis()),
         "searchsorted": lambda: xp.searchsorted(xa[0], xa[1], side=opts["side"]),
-        "diff": lambda: xp.diff(xa[0], axis=int(opts["axis"]), n=int(opts["n"])),
+        "diff": lambda: xp.diff(xa[0], axis=int(opts["axis"]), n=int(opts["n"]),
+                                prepend=xa[1] if len(xa) > 1 else None,
+                                append=xa[2] if len(xa) > 2 else None),
         "tril": lambda: xp.tril(xa[0], k=int(opts["k"])),
         "triu": lambda: xp.triu(xa[0], k=int(opts["k"])),
         "unique_values": lambda: xp.unique_values(xa[0]),
@@ -1150,6 +1169,11 @@ def undefined(name, args, opts):
         return True  # the standard's "should have a floating-point data type"
     if name == "trace" and opts.get("dtype") in INTS and arrays[0].dtype.kind in "fc":
         return True  # float to integer casts of out-of-range values are unspecified
+    if name == "diff" and len(args) > 1:
+        if any(a is not None and a.dtype != arrays[0].dtype for a in args[1:]):
+            return True  # prepend/append of another dtype: unspecified
+        if opts["n"] == "0":
+            return True  # the standard's size M + N1 + N2 - n; NumPy returns x at n = 0
     if name == "cross":
         try:
             np.broadcast_shapes(arrays[0].shape, arrays[1].shape)
