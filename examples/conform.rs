@@ -520,6 +520,20 @@ fn more(name: &str, args: &[Operand], opts: &Opts) -> Result<Array> {
         "svd" => linalg::svd(x(), opts.get("full_matrices") == Some("1"))
             .map(|r| pick(vec![r.u, r.s, r.vh])),
         "svdvals" => linalg::svdvals(x()),
+        // The factors multiplied back (thin SVD, reduced QR, eigh): A within eps·‖A‖.
+        "svd_recon" => linalg::svd(x(), false).and_then(|f| {
+            let s = kiln::expand_dims(&kiln::astype(&f.s, f.u.dtype())?, -2)?;
+            kiln::matmul(&kiln::multiply(&f.u, &s)?, &f.vh)
+        }),
+        "qr_recon" => {
+            linalg::qr(x(), linalg::QrMode::Reduced).and_then(|f| kiln::matmul(&f.q, &f.r))
+        }
+        "eigh_recon" => linalg::eigh(x()).and_then(|f| {
+            let v = f.eigenvectors;
+            let w = kiln::expand_dims(&kiln::astype(&f.eigenvalues, v.dtype())?, -2)?;
+            let vh = kiln::conj(&kiln::matrix_transpose(&v)?)?;
+            kiln::matmul(&kiln::multiply(&v, &w)?, &vh)
+        }),
         "trace" => linalg::trace(
             x(),
             opts.get("offset").map_or(0, |o| o.parse().expect("offset")),

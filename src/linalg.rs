@@ -727,7 +727,9 @@ pub fn matrix_power(x: &Array, n: i64) -> Result<Array> {
 }
 
 /// The rank of matrices `[..., M, N]` as int64 `[...]`: the number of singular values
-/// above `rtol` times the largest (default `rtol`: max(M, N) · eps of the dtype).
+/// above `rtol` times the largest (default `rtol`: max(M, N) · eps of the dtype). A
+/// matrix with an infinity or NaN has no rank: computing it is an error naming the
+/// matrix of the batch (NumPy raises too).
 ///
 /// ```
 /// let a = kiln::asarray([[1.0f64, 2.0], [2.0, 4.0]], ())?;
@@ -742,7 +744,7 @@ pub fn matrix_rank(x: &Array, rtol: Option<f64>) -> Result<Array> {
     if m.min(n) == 0 {
         return filled(func, 0.0, &batch_and(&x, &[]), DType::I64, &x, at);
     }
-    let s = factor(func, LinalgCall::Svdvals, &[&x], 0, at)?;
+    let s = factor(func, LinalgCall::RankValues, &[&x], 0, at)?;
     let largest = reduce(func, ReduceOp::Max, &s, &[s.ndim() - 1], true, at)?;
     let rtol = rtol.unwrap_or_else(|| default_rtol(m, n, x.dtype()));
     let tol = binary(func, BinaryOp::Multiply, &largest, rtol, at)?;

@@ -1099,7 +1099,39 @@ fn decompositions_of_matrices_with_infinities_or_nan_are_nan() {
             );
             assert_eq!(two[0], 2.0);
             assert!(two[1].is_nan());
+            // The rank of such a matrix is undefined: an error, not a silent 0.
+            let rank = linalg::matrix_rank(&x, None).unwrap().compute_with(mode);
+            let e = rank.expect_err("the rank of a matrix with inf or NaN");
+            assert!(e.to_string().contains("matrix 1 of the batch"), "{e}");
+            // Thin and full factors of a 2 × 3 matrix keep their shapes; complex too.
+            let wide = arr(&[1.0, 2.0, 3.0, 4.0, bad, 6.0], &[2, 3]);
+            for full in [false, true] {
+                let f = linalg::svd(&wide, full).unwrap();
+                let (u, vh) = if full {
+                    ([2, 2], [3, 3])
+                } else {
+                    ([2, 2], [2, 3])
+                };
+                assert_eq!((f.u.shape(), f.vh.shape()), (&u[..], &vh[..]));
+                for part in [&f.u, &f.s, &f.vh] {
+                    let v = get(part, mode);
+                    assert!(!v.is_empty() && v.iter().all(|v| v.is_nan()), "{v:?}");
+                }
+            }
+            let z = kiln::from_vec(
+                vec![Complex64::new(1.0, bad), Complex64::new(0.0, 1.0)],
+                [1, 2],
+            )
+            .unwrap();
+            let s = linalg::svdvals(&z).unwrap().compute_with(mode).unwrap();
+            assert!(s.to_vec::<f64>().unwrap().iter().all(|v| v.is_nan()));
         }
+        // eigh reads the lower triangle only: a NaN above the diagonal is not read.
+        let upper_nan = arr(&[1.0, f64::NAN, 0.0, 2.0], &[2, 2]);
+        assert_eq!(
+            get(&linalg::eigvalsh(&upper_nan).unwrap(), mode),
+            vec![1.0, 2.0]
+        );
     }
 }
 
@@ -1114,13 +1146,14 @@ fn singular_values_of_float32_matrices_of_wide_range() {
         let x = kiln::from_vec(a.to_vec(), [2, 4]).unwrap();
         let s = linalg::svdvals(&x).unwrap().compute_with(mode).unwrap();
         let s = s.to_vec::<f32>().unwrap();
-        // The largest within f32's rounding; the smallest is below eps·‖A‖ ≈ 6e12, so
-        // any value there is backward stable: finite and no larger is what can be asked.
+        // The largest within f32's rounding; the smallest is below eps·‖A‖ ≈ 1.2e13,
+        // so any value there is backward stable: finite and no larger is what can be
+        // asked.
         assert!(
             (f64::from(s[0]) - want[0]).abs() <= 1e-6 * want[0],
             "{s:?} {want:?}"
         );
-        assert!(s[1].is_finite() && f64::from(s[1]) <= 6e12, "{s:?}");
+        assert!(s[1].is_finite() && f64::from(s[1]) <= 1.2e13, "{s:?}");
         // Tiny matrices are scaled up, and the values scaled back.
         let tiny = kiln::from_vec(vec![3e-40f32, 0.0, 0.0, 4e-40], [2, 2]).unwrap();
         let t = linalg::svdvals(&tiny).unwrap().compute_with(mode).unwrap();
@@ -1129,13 +1162,17 @@ fn singular_values_of_float32_matrices_of_wide_range() {
             (t[0] - 4e-40).abs() <= 1e-45 && (t[1] - 3e-40).abs() <= 1e-45,
             "{t:?}"
         );
-        let e = linalg::eigvalsh(&x.slice(kiln::s![.., ..2]).unwrap()).unwrap();
-        assert!(e
-            .compute_with(mode)
-            .unwrap()
-            .to_vec::<f32>()
-            .unwrap()
-            .iter()
-            .all(|v| v.is_finite()));
+        // eigh of subnormal [[3, 1], [1, 2]]·1e-40: (5 ∓ √5)/2·1e-40 (unscaled, faer's
+        // f32 iteration gave 2.00005e-40 and 2.99996e-40).
+        let sub = kiln::from_vec(vec![3e-40f32, 1e-40, 1e-40, 2e-40], [2, 2]).unwrap();
+        let e = linalg::eigvalsh(&sub).unwrap().compute_with(mode).unwrap();
+        let e = e.to_vec::<f32>().unwrap();
+        let want = [
+            (5.0 - 5f64.sqrt()) / 2.0 * 1e-40,
+            (5.0 + 5f64.sqrt()) / 2.0 * 1e-40,
+        ];
+        for (g, w) in e.iter().zip(want) {
+            assert!((f64::from(*g) - w).abs() <= 1e-4 * w, "{e:?}");
+        }
     }
 }

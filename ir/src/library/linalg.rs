@@ -38,6 +38,10 @@ pub enum LinalgCall {
     Svd { full_matrices: bool },
     /// The singular values alone, `[..., K]`, descending.
     Svdvals,
+    /// The singular values for `matrix_rank`: those of `Svdvals`, but a matrix with an
+    /// infinity or NaN is an error (its rank is undefined; `Svdvals` gives NaN there,
+    /// none of which would exceed the tolerance, a silent rank 0).
+    RankValues,
 }
 
 impl LinalgCall {
@@ -89,7 +93,7 @@ impl LinalgCall {
                     (with(&[v, n]), dtype),
                 ]
             }
-            LinalgCall::Svdvals => vec![(with(&[k]), real)],
+            LinalgCall::Svdvals | LinalgCall::RankValues => vec![(with(&[k]), real)],
         })
     }
 
@@ -106,13 +110,17 @@ impl LinalgCall {
             LinalgCall::Solve => "solve",
             LinalgCall::Svd { .. } => "svd",
             LinalgCall::Svdvals => "svdvals",
+            LinalgCall::RankValues => "matrix_rank",
         }
     }
 
     fn needs_square(&self) -> bool {
         !matches!(
             self,
-            LinalgCall::Qr { .. } | LinalgCall::Svd { .. } | LinalgCall::Svdvals
+            LinalgCall::Qr { .. }
+                | LinalgCall::Svd { .. }
+                | LinalgCall::Svdvals
+                | LinalgCall::RankValues
         )
     }
 }

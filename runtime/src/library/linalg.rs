@@ -45,7 +45,8 @@ fn run_typed<T: Field>(call: &LinalgCall, args: &Args) -> Result<Vec<Data>, Runt
         LinalgCall::Slogdet => slogdet(&x),
         LinalgCall::Solve => solve(&x, &Stack::new(call, args[1])?),
         LinalgCall::Svd { full_matrices } => svd(&x, full_matrices),
-        LinalgCall::Svdvals => svdvals(&x),
+        LinalgCall::Svdvals => svdvals(&x, false),
+        LinalgCall::RankValues => svdvals(&x, true),
     }
 }
 
@@ -238,27 +239,37 @@ fn without_elements<T: Field>(call: &LinalgCall, x: &Stack<T>) -> Vec<Data> {
             full_matrices: false,
         } => vec![empty(), empty_real(), empty()],
         LinalgCall::Eigh { vectors: true } => vec![empty_real(), empty()],
-        LinalgCall::Eigh { vectors: false } | LinalgCall::Svdvals => vec![empty_real()],
+        LinalgCall::Eigh { vectors: false } | LinalgCall::Svdvals | LinalgCall::RankValues => {
+            vec![empty_real()]
+        }
         LinalgCall::Cholesky { .. } | LinalgCall::Inv | LinalgCall::Solve => vec![empty()],
     }
 }
 
-/// A matrix in row-major order, conjugate-transposed when `adjoint`.
-/// Whether every entry of `m` is finite. The iterative decompositions (eigh, svd) do
+/// The entries a routine reads: all, or (eigh, faer's `Side::Lower`) the lower
+/// triangle with the diagonal.
+fn entries<'m, T: Field>(m: MatRef<'m, T>, lower: bool) -> impl Iterator<Item = T> + 'm {
+    (0..m.ncols()).flat_map(move |j| {
+        let first = if lower { j } else { 0 };
+        (first..m.nrows()).map(move |i| m[(i, j)])
+    })
+}
+
+/// Whether every entry read is finite. The iterative decompositions (eigh, svd) do
 /// not converge on an infinity or NaN; such a matrix's outputs are all NaN instead, as
 /// NaN propagates through the elementwise functions.
-fn all_finite<T: Field>(m: MatRef<'_, T>) -> bool {
-    (0..m.ncols()).all(|j| (0..m.nrows()).all(|i| m[(i, j)].is_finite()))
+fn all_finite<T: Field>(m: MatRef<'_, T>, lower: bool) -> bool {
+    entries(m, lower).all(|v| v.is_finite())
 }
 
 /// `a` scaled into the range where the iterative decompositions neither overflow nor
-/// lose digits to underflow, as LAPACK's drivers do: a copy times `f` when the largest
-/// magnitude lies outside [sqrt(min positive)/eps, its inverse], and the factor 1/f to
-/// multiply the singular values or eigenvalues by (faer's f32 SVD fails to converge on
+/// lose digits to underflow, as LAPACK's drivers do: a copy times a power of two `f`
+/// when the largest magnitude read lies outside [sqrt(min positive)/eps, its inverse]
+/// (9.1e-13 to 1.1e12 in f32), and 1/f to multiply the singular values or eigenvalues by (faer's f32 SVD fails to converge on
 /// a matrix of norm 1e20, which squares past f32's range).
-fn in_range<T: Field>(a: MatRef<'_, T>) -> (Option<Mat<T>>, T::R) {
-    let largest = (0..a.ncols())
-        .flat_map(|j| (0..a.nrows()).map(move |i| a[(i, j)].modulus()))
+fn in_range<T: Field>(a: MatRef<'_, T>, lower: bool) -> (Option<Mat<T>>, T::R) {
+    let largest = entries(a, lower)
+        .map(|v| v.modulus())
         .fold(T::R::zero(), |m, v| if v > m { v } else { m });
     let small = T::R::min_positive_value().sqrt() / T::R::epsilon();
     let big = T::R::one() / small;
@@ -269,15 +280,18 @@ fn in_range<T: Field>(a: MatRef<'_, T>) -> (Option<Mat<T>>, T::R) {
     } else {
         return (None, T::R::one());
     };
-    let f = T::from_real(target / largest);
-    let scaled = Mat::from_fn(a.nrows(), a.ncols(), |i, j| a[(i, j)] * f);
-    (Some(scaled), largest / target)
+    // A power of two near target / largest: the scaling and its inverse are exact.
+    let two = T::R::one() + T::R::one();
+    let f = two.powf((target / largest).log2().round());
+    let scaled = Mat::from_fn(a.nrows(), a.ncols(), |i, j| a[(i, j)] * T::from_real(f));
+    (Some(scaled), T::R::one() / f)
 }
 
 fn nans<T: Element + Float>(len: usize) -> Vec<T> {
     vec![T::nan(); len]
 }
 
+/// A matrix in row-major order, conjugate-transposed when `adjoint`.
 fn rows_of<T: Field>(m: MatRef<'_, T>, adjoint: bool) -> Vec<T> {
     let mut out = Vec::with_capacity(m.nrows() * m.ncols());
     if adjoint {
@@ -499,7 +513,7 @@ fn eigh<T: Field>(x: &Stack<T>, vectors: bool) -> Result<Vec<Data>, RuntimeError
     let no_convergence = |i| x.failure(i, "did not converge");
     let n = x.rows;
     let parts = x.each(|i, a| {
-        if !all_finite(a) {
+        if !all_finite(a, true) {
             let basis = if vectors {
                 vec![T::from_real(T::R::nan()); n * n]
             } else {
@@ -507,7 +521,7 @@ fn eigh<T: Field>(x: &Stack<T>, vectors: bool) -> Result<Vec<Data>, RuntimeError
             };
             return Ok((nans(n), basis));
         }
-        let (scaled, back) = in_range(a);
+        let (scaled, back) = in_range(a, true);
         let a = scaled.as_ref().map_or(a, |m| m.as_ref());
         if vectors {
             let evd = a
@@ -558,12 +572,12 @@ fn svd<T: Field>(x: &Stack<T>, full_matrices: bool) -> Result<Vec<Data>, Runtime
     let (m, n) = (x.rows, x.cols);
     let k = m.min(n);
     let parts = x.each(|i, a| {
-        if !all_finite(a) {
+        if !all_finite(a, false) {
             let (uc, vr) = if full_matrices { (m, n) } else { (k, k) };
             let nan = T::from_real(T::R::nan());
             return Ok((vec![nan; m * uc], nans(k), vec![nan; vr * n]));
         }
-        let (scaled, back) = in_range(a);
+        let (scaled, back) = in_range(a, false);
         let a = scaled.as_ref().map_or(a, |m| m.as_ref());
         let f = if full_matrices { a.svd() } else { a.thin_svd() }
             .map_err(|_| x.failure(i, "did not converge"))?;
@@ -580,13 +594,18 @@ fn svd<T: Field>(x: &Stack<T>, full_matrices: bool) -> Result<Vec<Data>, Runtime
     Ok(vec![T::into_data(u), T::R::into_data(s), T::into_data(vh)])
 }
 
-fn svdvals<T: Field>(x: &Stack<T>) -> Result<Vec<Data>, RuntimeError> {
+/// The singular values; a matrix with an infinity or NaN gives NaN, or with
+/// `finite_only` (matrix_rank's) an error.
+fn svdvals<T: Field>(x: &Stack<T>, finite_only: bool) -> Result<Vec<Data>, RuntimeError> {
     let k = x.rows.min(x.cols);
     let parts = x.each(|i, a| {
-        if !all_finite(a) {
+        if !all_finite(a, false) {
+            if finite_only {
+                return Err(x.failure(i, "has an infinity or NaN: its rank is undefined"));
+            }
             return Ok(nans(k));
         }
-        let (scaled, back) = in_range(a);
+        let (scaled, back) = in_range(a, false);
         let a = scaled.as_ref().map_or(a, |m| m.as_ref());
         let values = a
             .singular_values()
@@ -619,6 +638,7 @@ mod tests {
                 full_matrices: true,
             },
             LinalgCall::Svdvals,
+            LinalgCall::RankValues,
         ];
         let square = [
             LinalgCall::Cholesky { upper: true },
