@@ -102,6 +102,9 @@ fn groups(func: &'static str, x: &Array, need: Need, at: Loc) -> Result<Groups> 
         new.map_or(Ok(Vec::new()), |a| a.to_vec::<bool>())
     };
     if need == Need::Values {
+        if let Some(g) = counted(func, &flat)? {
+            return Ok(g);
+        }
         let sorted = sort(SortCall::Sort { axis, descending })?;
         let new = starts(&sorted)?;
         eval(&[&sorted].into_iter().chain(&new).collect::<Vec<_>>())?;
@@ -139,6 +142,53 @@ fn groups(func: &'static str, x: &Array, need: Need, at: Loc) -> Result<Groups> 
         g.inverse[p as usize] = g.first.len() as i64 - 1;
     }
     Ok(g)
+}
+
+/// Values and counts of integers by counting, where their range is no wider than
+/// the input is long (or 2^16): O(n + range) on the host in place of a sort (exact).
+/// `None` for other dtypes and wider ranges.
+fn counted(func: &'static str, flat: &Array) -> Result<Option<Groups>> {
+    fn count<T>(v: &[T]) -> Option<Groups>
+    where
+        T: Copy + Ord + Into<i128> + TryFrom<i128> + kiln_ir::Element,
+    {
+        let (&lo, &hi) = (v.iter().min()?, v.iter().max()?);
+        let width = hi.into() - lo.into() + 1;
+        if width > (v.len() as i128).max(1 << 16) {
+            return None;
+        }
+        let (lo, width) = (lo.into(), width as usize);
+        let mut counts = vec![0i64; width];
+        for &x in v {
+            counts[(x.into() - lo) as usize] += 1;
+        }
+        let present: Vec<usize> = (0..width).filter(|&s| counts[s] > 0).collect();
+        let values: Vec<T> = present
+            .iter()
+            .map(|&s| T::try_from(lo + s as i128).ok().expect("within [lo, hi]"))
+            .collect();
+        Some(Groups {
+            first: (0..values.len()).collect(),
+            counts: present.iter().map(|&s| counts[s]).collect(),
+            flat: std::sync::Arc::new(T::into_data(values)),
+            inverse: Vec::new(),
+        })
+    }
+    if !flat.dtype().is_integer() || flat.size() == 0 {
+        return Ok(None);
+    }
+    let data = flat.data(func)?;
+    Ok(match &*data {
+        Data::I8(v) => count(v),
+        Data::I16(v) => count(v),
+        Data::I32(v) => count(v),
+        Data::I64(v) => count(v),
+        Data::U8(v) => count(v),
+        Data::U16(v) => count(v),
+        Data::U32(v) => count(v),
+        Data::U64(v) => count(v),
+        _ => None,
+    })
 }
 
 /// The pieces of a unique_* result, as constant arrays.

@@ -869,3 +869,68 @@ fn complex_values_are_nonzero_unique_and_found_by_either_part() {
         });
     }
 }
+
+/// Values and counts from a BTreeMap, for integers of any width.
+fn tally<T: Ord + Copy>(v: &[T]) -> (Vec<T>, Vec<i64>) {
+    let mut m = BTreeMap::new();
+    for &x in v {
+        *m.entry(x).or_insert(0i64) += 1;
+    }
+    (m.keys().copied().collect(), m.values().copied().collect())
+}
+
+#[test]
+fn unique_counts_of_integers_narrow_and_wide_ranges_match_a_tally() {
+    // Narrow ranges are counted, wide ones sorted (the range against the length
+    // decides): both paths, with the extremes of each dtype.
+    let mut next = lcg(77);
+    let narrow: Vec<i64> = (0..5000).map(|_| (next() % 700) as i64 - 350).collect();
+    let wide: Vec<i64> = (0..5000).map(|_| next() as i64 >> (next() % 60)).collect();
+    let extremes = vec![i64::MIN, 0, i64::MAX, -1, i64::MIN, 1, i64::MAX];
+    for v in [narrow, wide, extremes, vec![7; 100]] {
+        let (values, counts) = tally(&v);
+        let r = kiln::unique_counts(&kiln::from_vec(v.clone(), [v.len()]).unwrap()).unwrap();
+        assert_eq!(r.values.to_vec::<i64>().unwrap(), values);
+        assert_eq!(r.counts.to_vec::<i64>().unwrap(), counts);
+        assert_eq!(
+            kiln::unique_values(&kiln::from_vec(v.clone(), [v.len()]).unwrap())
+                .unwrap()
+                .to_vec::<i64>()
+                .unwrap(),
+            values
+        );
+    }
+    let bytes: Vec<u8> = (0..2998).map(|_| next() as u8).chain([0, 255]).collect();
+    let (values, counts) = tally(&bytes);
+    let r = kiln::unique_counts(&kiln::from_vec(bytes.clone(), [50, 60]).unwrap()).unwrap();
+    assert_eq!(r.values.dtype(), DType::U8);
+    assert_eq!(
+        (
+            r.values.to_vec::<u8>().unwrap(),
+            r.counts.to_vec::<i64>().unwrap()
+        ),
+        (values, counts)
+    );
+    let big: Vec<u64> = vec![u64::MAX, u64::MAX - 3, u64::MAX, u64::MAX - 1];
+    let (values, counts) = tally(&big);
+    let r = kiln::unique_counts(&kiln::from_vec(big, [4]).unwrap()).unwrap();
+    assert_eq!(
+        (
+            r.values.to_vec::<u64>().unwrap(),
+            r.counts.to_vec::<i64>().unwrap()
+        ),
+        (values, counts)
+    );
+    let small: Vec<i8> = vec![i8::MIN, i8::MAX, 0, i8::MIN];
+    let (values, counts) = tally(&small);
+    let x = kiln::from_vec(small, [2, 2]).unwrap();
+    let strided = kiln::matrix_transpose(&x).unwrap();
+    let r = kiln::unique_counts(&strided).unwrap();
+    assert_eq!(
+        (
+            r.values.to_vec::<i8>().unwrap(),
+            r.counts.to_vec::<i64>().unwrap()
+        ),
+        (values, counts)
+    );
+}
