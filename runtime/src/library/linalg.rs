@@ -16,7 +16,7 @@ use faer::{Conj, Mat, MatMut, MatRef, Par, Side};
 use kiln_ir::library::LinalgCall;
 use kiln_ir::{Data, Element, Shape};
 use num_complex::{Complex32, Complex64};
-use num_traits::{Float, One, Zero};
+use num_traits::{Float, One, ToPrimitive, Zero};
 use rayon::prelude::*;
 
 pub fn run(call: &LinalgCall, args: &Args) -> Result<Vec<Data>, RuntimeError> {
@@ -265,8 +265,9 @@ fn all_finite<T: Field>(m: MatRef<'_, T>, lower: bool) -> bool {
 /// `a` scaled into the range where the iterative decompositions neither overflow nor
 /// lose digits to underflow, as LAPACK's drivers do: a copy times a power of two `f`
 /// when the largest magnitude read lies outside [sqrt(min positive)/eps, its inverse]
-/// (9.1e-13 to 1.1e12 in f32), and 1/f to multiply the singular values or eigenvalues by (faer's f32 SVD fails to converge on
-/// a matrix of norm 1e20, which squares past f32's range).
+/// (9.1e-13 to 1.1e12 in f32), and 1/f to multiply the singular values or eigenvalues
+/// by (faer's f32 SVD fails to converge on a matrix of norm 1e20, which squares past
+/// f32's range).
 fn in_range<T: Field>(a: MatRef<'_, T>, lower: bool) -> (Option<Mat<T>>, T::R) {
     let largest = entries(a, lower)
         .map(|v| v.modulus())
@@ -281,8 +282,14 @@ fn in_range<T: Field>(a: MatRef<'_, T>, lower: bool) -> (Option<Mat<T>>, T::R) {
         return (None, T::R::one());
     };
     // A power of two near target / largest: the scaling and its inverse are exact.
+    // (|k| < 620 in f64, 110 in f32: 2^k and 2^-k are normal numbers.)
     let two = T::R::one() + T::R::one();
-    let f = two.powf((target / largest).log2().round());
+    let k = (target / largest)
+        .log2()
+        .round()
+        .to_i32()
+        .expect("a small exponent");
+    let f = two.powi(k);
     let scaled = Mat::from_fn(a.nrows(), a.ncols(), |i, j| a[(i, j)] * T::from_real(f));
     (Some(scaled), T::R::one() / f)
 }
