@@ -8,7 +8,9 @@
 //! `not_equal`, all in the graph; the host then only walks the bool "new value" flags.
 //! Values and counts need no more. First-occurrence and inverse indices need the
 //! sorting permutation: `unique_inverse` and `unique_all` argsort (stable), gather in
-//! that order, compare, and walk the int64 order beside the flags.
+//! that order, compare, and walk the int64 order beside the flags. Integers whose range
+//! is no wider than the array (or 2^16) skip the sort: they are counted on the host,
+//! and one more pass finds first occurrences and each element's group (`counted`).
 //!
 //! **Graph boundary**: the number of unique values decides the output shapes, so the
 //! `unique_*` functions compute their input now (as `compute()` does, in the default
@@ -101,10 +103,10 @@ fn groups(func: &'static str, x: &Array, need: Need, at: Loc) -> Result<Groups> 
     let flags = |new: Option<Array>| -> Result<Vec<bool>> {
         new.map_or(Ok(Vec::new()), |a| a.to_vec::<bool>())
     };
+    if let Some(g) = counted(func, &flat, need)? {
+        return Ok(g);
+    }
     if need == Need::Values {
-        if let Some(g) = counted(func, &flat)? {
-            return Ok(g);
-        }
         let sorted = sort(SortCall::Sort { axis, descending })?;
         let new = starts(&sorted)?;
         eval(&[&sorted].into_iter().chain(&new).collect::<Vec<_>>())?;
@@ -144,11 +146,12 @@ fn groups(func: &'static str, x: &Array, need: Need, at: Loc) -> Result<Groups> 
     Ok(g)
 }
 
-/// Values and counts of integers by counting, where their range is no wider than
-/// the input is long (or 2^16): O(n + range) on the host in place of a sort (exact).
-/// `None` for other dtypes and wider ranges.
-fn counted(func: &'static str, flat: &Array) -> Result<Option<Groups>> {
-    fn count<T>(v: &[T]) -> Option<Groups>
+/// The groups of integers by counting, where their range is no wider than the input
+/// is long (or 2^16): O(n + range) on the host in place of a sort (exact). With
+/// positions, each value's first occurrence and each element's group come from one
+/// more pass. `None` for other dtypes and wider ranges.
+fn counted(func: &'static str, flat: &Array, need: Need) -> Result<Option<Groups>> {
+    fn count<T>(v: &[T], data: &std::sync::Arc<Data>, need: Need) -> Option<Groups>
     where
         T: Copy + Ord + Into<i128> + TryFrom<i128> + kiln_ir::Element,
     {
@@ -163,6 +166,29 @@ fn counted(func: &'static str, flat: &Array) -> Result<Option<Groups>> {
             counts[(x.into() - lo) as usize] += 1;
         }
         let present: Vec<usize> = (0..width).filter(|&s| counts[s] > 0).collect();
+        if need == Need::Positions {
+            // group[slot]: the value's place among the present ones, ascending
+            let mut group = vec![0i64; width];
+            for (g, &slot) in present.iter().enumerate() {
+                group[slot] = g as i64;
+            }
+            let mut first = vec![usize::MAX; present.len()];
+            let inverse: Vec<i64> = v
+                .iter()
+                .enumerate()
+                .map(|(p, &x)| {
+                    let g = group[(x.into() - lo) as usize];
+                    first[g as usize] = first[g as usize].min(p);
+                    g
+                })
+                .collect();
+            return Some(Groups {
+                flat: data.clone(),
+                first,
+                counts: present.iter().map(|&s| counts[s]).collect(),
+                inverse,
+            });
+        }
         let values: Vec<T> = present
             .iter()
             .map(|&s| T::try_from(lo + s as i128).ok().expect("within [lo, hi]"))
@@ -179,14 +205,14 @@ fn counted(func: &'static str, flat: &Array) -> Result<Option<Groups>> {
     }
     let data = flat.data(func)?;
     Ok(match &*data {
-        Data::I8(v) => count(v),
-        Data::I16(v) => count(v),
-        Data::I32(v) => count(v),
-        Data::I64(v) => count(v),
-        Data::U8(v) => count(v),
-        Data::U16(v) => count(v),
-        Data::U32(v) => count(v),
-        Data::U64(v) => count(v),
+        Data::I8(v) => count(v, &data, need),
+        Data::I16(v) => count(v, &data, need),
+        Data::I32(v) => count(v, &data, need),
+        Data::I64(v) => count(v, &data, need),
+        Data::U8(v) => count(v, &data, need),
+        Data::U16(v) => count(v, &data, need),
+        Data::U32(v) => count(v, &data, need),
+        Data::U64(v) => count(v, &data, need),
         _ => None,
     })
 }

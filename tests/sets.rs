@@ -889,6 +889,23 @@ fn unique_counts_of_integers_narrow_and_wide_ranges_match_a_tally() {
     let extremes = vec![i64::MIN, 0, i64::MAX, -1, i64::MIN, 1, i64::MAX];
     for v in [narrow, wide, extremes, vec![7; 100]] {
         let (values, counts) = tally(&v);
+        // First occurrences and each element's group, by search in the tally.
+        let first: Vec<i64> = values
+            .iter()
+            .map(|u| v.iter().position(|x| x == u).unwrap() as i64)
+            .collect();
+        let inverse: Vec<i64> = v
+            .iter()
+            .map(|x| values.binary_search(x).unwrap() as i64)
+            .collect();
+        let a = kiln::from_vec(v.clone(), [v.len()]).unwrap();
+        let all = kiln::unique_all(&a).unwrap();
+        assert_eq!(all.values.to_vec::<i64>().unwrap(), values);
+        assert_eq!(all.indices.to_vec::<i64>().unwrap(), first);
+        assert_eq!(all.inverse_indices.to_vec::<i64>().unwrap(), inverse);
+        assert_eq!(all.counts.to_vec::<i64>().unwrap(), counts);
+        let inv = kiln::unique_inverse(&a).unwrap();
+        assert_eq!(inv.inverse_indices.to_vec::<i64>().unwrap(), inverse);
         let r = kiln::unique_counts(&kiln::from_vec(v.clone(), [v.len()]).unwrap()).unwrap();
         assert_eq!(r.values.to_vec::<i64>().unwrap(), values);
         assert_eq!(r.counts.to_vec::<i64>().unwrap(), counts);
@@ -925,6 +942,14 @@ fn unique_counts_of_integers_narrow_and_wide_ranges_match_a_tally() {
     let (values, counts) = tally(&small);
     let x = kiln::from_vec(small, [2, 2]).unwrap();
     let strided = kiln::matrix_transpose(&x).unwrap();
+    // Transposed: [[MIN, 0], [MAX, MIN]], row-major positions of the view.
+    let all = kiln::unique_all(&strided).unwrap();
+    assert_eq!(all.indices.to_vec::<i64>().unwrap(), vec![0, 1, 2]);
+    assert_eq!(all.inverse_indices.shape(), &[2, 2]);
+    assert_eq!(
+        all.inverse_indices.to_vec::<i64>().unwrap(),
+        vec![0, 1, 2, 0]
+    );
     let r = kiln::unique_counts(&strided).unwrap();
     assert_eq!(
         (
