@@ -166,6 +166,7 @@ fn counted(func: &'static str, flat: &Array, need: Need) -> Result<Option<Groups
             counts[(x.into() - lo) as usize] += 1;
         }
         let present: Vec<usize> = (0..width).filter(|&s| counts[s] > 0).collect();
+        let counts = present.iter().map(|&s| counts[s]).collect();
         if need == Need::Positions {
             // group[slot]: the value's place among the present ones, ascending
             let mut group = vec![0i64; width];
@@ -185,7 +186,7 @@ fn counted(func: &'static str, flat: &Array, need: Need) -> Result<Option<Groups
             return Some(Groups {
                 flat: data.clone(),
                 first,
-                counts: present.iter().map(|&s| counts[s]).collect(),
+                counts,
                 inverse,
             });
         }
@@ -195,7 +196,7 @@ fn counted(func: &'static str, flat: &Array, need: Need) -> Result<Option<Groups
             .collect();
         Some(Groups {
             first: (0..values.len()).collect(),
-            counts: present.iter().map(|&s| counts[s]).collect(),
+            counts,
             flat: std::sync::Arc::new(T::into_data(values)),
             inverse: Vec::new(),
         })

@@ -1174,8 +1174,6 @@ def undefined(name, args, opts):
                                     "fftfreq", "rfftfreq"}
     if name in floating and arrays[0].dtype.kind not in "fc":
         return True  # the standard's "should have a floating-point data type"
-    if name == "trace" and opts.get("dtype") in INTS and arrays[0].dtype.kind in "fc":
-        return True  # float to integer casts of out-of-range values are unspecified
     if name == "diff" and len(args) > 1:
         if any(a is not None and a.dtype != arrays[0].dtype for a in args[1:]):
             return True  # prepend/append of another dtype: unspecified
@@ -1205,7 +1203,7 @@ def undefined(name, args, opts):
     if name == "clip" and any(isinstance(a, (int, float)) for a in args) and \
             arrays[0].dtype.kind in "iu":
         return True  # a Python scalar outside x's dtype is unspecified
-    if name in ("sum", "prod") and opts.get("dtype") in INTS and \
+    if name in ("sum", "prod", "trace") and opts.get("dtype") in INTS and \
             arrays[0].dtype.kind in "fc":
         return True  # float to integer casts of out-of-range values are unspecified
     if name in ("var", "std") and arrays[0].ndim and "correction" in opts:

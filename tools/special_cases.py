@@ -366,15 +366,11 @@ def main():
         # conj(f(x)) the tables speak of the upper half plane (b's sign bit clear).
         upper = lambda xs: kind != "complex" or func not in conj_symmetric or \
             math.isnan(xs[1]) or math.copysign(1, xs[1]) > 0
-        keep = lambda xs: pred(xs) and upper(xs) and not any(p(xs) for p in before)
-        if len(names) == 2:
-            inputs = [(x, y) for x in POOL for y in POOL if keep((x, y))]
-        else:
-            inputs = [(x,) for x in POOL if keep((x,))]
-        if not inputs:  # every input is an earlier case's too (+0 is integer-valued)
-            keep = lambda xs: pred(xs) and upper(xs)
-            inputs = [xs for xs in ([(x, y) for x in POOL for y in POOL] if len(names) == 2
-                                    else [(x,) for x in POOL]) if keep(xs)]
+        candidates = [(x, y) for x in POOL for y in POOL] if len(names) == 2 else \
+            [(x,) for x in POOL]
+        meeting = [xs for xs in candidates if pred(xs) and upper(xs)]
+        # every input an earlier case's too (+0 is integer-valued): the case's own
+        inputs = [xs for xs in meeting if not any(p(xs) for p in before)] or meeting
         before.append(pred)
         if not inputs:
             skipped.append((func, kind, sentence + "  [no input in the pool]"))
