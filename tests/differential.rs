@@ -1170,7 +1170,7 @@ fn integer_edges_agree_with_the_interpreter() {
             .collect();
         (a, b, labels)
     };
-    let binary: [(&str, Bi); 14] = [
+    let binary: [(&str, Bi); 16] = [
         ("add", |a, b| kiln::add(a, b)),
         ("pow", |a, b| kiln::pow(a, b)),
         ("subtract", |a, b| kiln::subtract(a, b)),
@@ -1185,6 +1185,8 @@ fn integer_edges_agree_with_the_interpreter() {
         ("less", |a, b| kiln::less(a, b)),
         ("equal", |a, b| kiln::equal(a, b)),
         ("greater_equal", |a, b| kiln::greater_equal(a, b)),
+        ("greater", |a, b| kiln::greater(a, b)),
+        ("less_equal", |a, b| kiln::less_equal(a, b)),
     ];
     let unary: [(&str, Un); 5] = [
         ("negative", kiln::negative),
@@ -1255,6 +1257,34 @@ fn integer_edges_agree_with_the_interpreter() {
             let x = array(&v, d);
             check(format!("{name} {d} "), &|| f(&x), &singles);
         }
+        // Reductions of the pairs' first elements, over all and along each axis of
+        // the square grid they form (rows, columns), and where(x > y, x, y).
+        let reductions: [(&str, Un); 8] = [
+            ("max", |x| kiln::max(x, ())),
+            ("min", |x| kiln::min(x, ())),
+            ("sum", |x| kiln::sum(x, ())),
+            ("any", |x| kiln::any(x, ())),
+            ("max axis 1", |x| kiln::max(x, 1)),
+            ("min axis 1", |x| kiln::min(x, 1)),
+            ("sum axis 1", |x| kiln::sum(x, 1)),
+            ("max axis 0", |x| kiln::max(x, 0)),
+        ];
+        let aa = array(&a, d);
+        let square = kiln::reshape(&aa, [v.len() as i64, -1]).expect("reshape");
+        for (name, f) in reductions {
+            let n = if name.contains("axis") { v.len() } else { 1 };
+            check(
+                format!("{name} {d} "),
+                &|| f(&square),
+                &vec![String::new(); n],
+            );
+        }
+        let bb = array(&b, d);
+        check(
+            format!("where(x > y, x, y) {d} "),
+            &|| kiln::where_(&kiln::greater(&aa, &bb)?, &aa, &bb),
+            &pairs,
+        );
         // Shifts by 0..=bits+1 (negative counts for signed types are errors or
         // defined by kiln; both paths must agree either way).
         let bits = 8 * d.size_bytes() as i128;

@@ -149,7 +149,7 @@ impl Emitter<'_, '_> {
                 for &region in regions {
                     for (p, ty) in e.slots(plan, scratch, i, region, j, r.op) {
                         if vector::is_integer(plan.dtype) && !is_logic(r.op) {
-                            let v = e.int_identity(plan, r.op);
+                            let v = e.int_identity(plan, r.op, k.dtype(r.value));
                             e.b.ins().store(mem(), v, p, 0);
                             continue;
                         }

@@ -1006,7 +1006,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     let c = if vector::is_logic(r.op) {
                         e.logic_identity(plan.fty.as_int(), r.op)
                     } else if integers {
-                        e.int_identity(plan, r.op)
+                        e.int_identity(plan, r.op, e.k.dtype(r.value))
                     } else {
                         e.vconst(plan, init)
                     };
@@ -1090,10 +1090,12 @@ impl<'a, 'b> Emitter<'a, 'b> {
                                 e.any_all(r.op, a, m)
                             }
                             (ReduceOp::Max | ReduceOp::ArgMax, None) if integers => {
-                                e.b.ins().smax(a, x)
+                                let unsigned = e.k.dtype(r.value).is_unsigned_integer();
+                                vector::int_extreme(e, unsigned, true, a, x)
                             }
                             (ReduceOp::Min | ReduceOp::ArgMin, None) if integers => {
-                                e.b.ins().smin(a, x)
+                                let unsigned = e.k.dtype(r.value).is_unsigned_integer();
+                                vector::int_extreme(e, unsigned, false, a, x)
                             }
                             (_, None) if integers => e.b.ins().iadd(a, x),
                             (_, Some(_)) => {
@@ -1208,9 +1210,21 @@ impl<'a, 'b> Emitter<'a, 'b> {
         // Max/min: fold the vector lanes into the scalar accumulator.
         if integers {
             for (acc, vs) in accs.iter().zip(&vaccs) {
-                match self.k.reductions[acc.r].op {
-                    ReduceOp::Max => self.fold_lanes(plan, vs, acc.a, |b, a, x| b.ins().smax(a, x)),
-                    ReduceOp::Min => self.fold_lanes(plan, vs, acc.a, |b, a, x| b.ins().smin(a, x)),
+                let r = &self.k.reductions[acc.r];
+                let unsigned = self.k.dtype(r.value).is_unsigned_integer();
+                match (r.op, unsigned) {
+                    (ReduceOp::Max, false) => {
+                        self.fold_lanes(plan, vs, acc.a, |b, a, x| b.ins().smax(a, x))
+                    }
+                    (ReduceOp::Max, true) => {
+                        self.fold_lanes(plan, vs, acc.a, |b, a, x| b.ins().umax(a, x))
+                    }
+                    (ReduceOp::Min, false) => {
+                        self.fold_lanes(plan, vs, acc.a, |b, a, x| b.ins().smin(a, x))
+                    }
+                    (ReduceOp::Min, true) => {
+                        self.fold_lanes(plan, vs, acc.a, |b, a, x| b.ins().umin(a, x))
+                    }
                     _ => {}
                 }
             }
@@ -1447,11 +1461,15 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.b.def_var(acc, a);
     }
 
-    /// The identity of an integer reduction's lanes: 0 for sums, the dtype's least
-    /// (greatest) value for max (min).
-    pub(super) fn int_identity(&mut self, plan: &VectorPlan, op: ReduceOp) -> Value {
+    /// The identity of an integer reduction's lanes: 0 for sums, the least (greatest)
+    /// value of `dtype` for max (min): of a u32 or u64 in signed lanes, 0 (all ones).
+    pub(super) fn int_identity(&mut self, plan: &VectorPlan, op: ReduceOp, dtype: DType) -> Value {
         let lane = plan.fty.lane_type();
-        let least = i64::MIN >> (64 - lane.bits());
+        let least = if dtype.is_unsigned_integer() {
+            0
+        } else {
+            i64::MIN >> (64 - lane.bits())
+        };
         let v = match op {
             ReduceOp::Max | ReduceOp::ArgMax => least,
             ReduceOp::Min | ReduceOp::ArgMin => !least,

@@ -916,6 +916,64 @@ mod tests {
         assert!(vector::plan(&divided).is_none());
     }
 
+    /// u32 and u64 kernels run in the lanes of i32 and i64, with the unsigned forms
+    /// where signedness matters: `maximum(z, 3)` of u32 (`umax`), `z < 3` of u64 (the
+    /// top bits flipped, `bxor`, then a signed compare), `astype(z, uint64) * 3` of u32
+    /// (`uwiden_low`); argmax of u32 keeps the scalar loop.
+    #[test]
+    fn unsigned_kernels_vectorise() {
+        if !vectors_here("unsigned_kernels_vectorise") {
+            return;
+        }
+        use kiln_ir::Scalar;
+        let load = |d| (Instr::Load { access: 0 }, d);
+        let with_three = |d, op, out| {
+            elementwise_kernel(
+                d,
+                out,
+                vec![
+                    load(d),
+                    (Instr::Const(Scalar::Int(3)), d),
+                    (Instr::Binary(op, Value(0), Value(1)), out),
+                ],
+            )
+        };
+        let maximum = with_three(DType::U32, BinaryOp::Maximum, DType::U32);
+        let less = with_three(DType::U64, BinaryOp::Less, DType::Bool);
+        let widened = elementwise_kernel(
+            DType::U32,
+            DType::U64,
+            vec![
+                load(DType::U32),
+                (Instr::Cast(Value(0)), DType::U64),
+                (Instr::Const(Scalar::Int(3)), DType::U64),
+                (
+                    Instr::Binary(BinaryOp::Multiply, Value(1), Value(2)),
+                    DType::U64,
+                ),
+            ],
+        );
+        for (k, lanes, op) in [
+            (&maximum, 4, "umax"),
+            (&less, 2, "bxor"),
+            (&widened, 2, "uwiden_low"),
+        ] {
+            let plan = vector::plan(k).expect("vectorises");
+            assert_eq!(plan.lanes, lanes);
+            let clif = clif_of(k);
+            assert!(clif.contains(op), "{clif}");
+        }
+        let argmax = |d| {
+            let mut k = full_reduction_kernel(ReduceOp::ArgMax);
+            k.args[0].dtype = DType::I64;
+            k.args[1].dtype = d;
+            k.instrs[0].1 = d;
+            k
+        };
+        assert!(vector::plan(&argmax(DType::I32)).is_some());
+        assert!(vector::plan(&argmax(DType::U32)).is_none());
+    }
+
     /// The helpers accept any address: a prefetch is a hint and never faults.
     #[test]
     fn prefetching_any_address_is_harmless() {

@@ -189,13 +189,14 @@ pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
     }
     let axis = kept - 1;
     let float = vector_dtype(k, axis)?;
-    // Integer lanes: sums (wrapping, exact in any order), max, min, any, all.
+    // Integer lanes: sums (wrapping, exact in any order), max, min, any, all; of
+    // signed integers only (the column walk's combines and partials are signed).
     if is_integer(float)
         && !k.reductions.iter().all(|r| {
             matches!(
                 r.op,
                 ReduceOp::Sum | ReduceOp::Max | ReduceOp::Min | ReduceOp::Any | ReduceOp::All
-            )
+            ) && !k.dtype(r.value).is_unsigned_integer()
         })
     {
         return None;
@@ -286,7 +287,7 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
         .instrs
         .iter()
         .enumerate()
-        .any(|(i, (_, d))| *d == DType::I64 && !only_to_f32(k, i));
+        .any(|(i, (_, d))| *d == DType::U64 || *d == DType::I64 && !only_to_f32(k, i));
     let plan_dtype = if floats.contains(&DType::F64) || (wide_int && !floats.is_empty()) {
         DType::F64
     } else if let Some(&f) = floats.first() {
@@ -302,7 +303,7 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
     } else if k
         .instrs
         .iter()
-        .all(|(_, d)| lane_int(*d) || *d == DType::Bool)
+        .all(|(_, d)| plan_int(*d) || *d == DType::Bool)
     {
         // Integer arithmetic (see `int_ok`): i64's two lanes if any value is i64
         // (i32 values, and the 8- and 16-bit integers held as i32, then in half
@@ -345,15 +346,23 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
             || !(float(dtype)
                 || dtype == DType::Bool
                 || int(dtype)
-                || (integers || float(plan_dtype)) && lane_int(dtype))
+                || (integers || float(plan_dtype)) && lane_int(dtype)
+                || integers && plan_int(dtype))
             || k.args[arg].dtype != dtype
         {
             return None;
         }
     }
     // Any/all may also reduce bools (their masks): `any(x > 0.99, axis=1)`.
+    // Unsigned integers reduce in their signed twin's lanes (`signless`), argmax and
+    // argmin aside (`arg_block` compares signed).
     for r in &k.reductions {
-        if k.dtype(r.value) != plan_dtype && !(is_logic(r.op) && k.dtype(r.value) == DType::Bool) {
+        let value = k.dtype(r.value);
+        let lanes_match = value == plan_dtype
+            || integers
+                && signless(value) == plan_dtype
+                && !matches!(r.op, ReduceOp::ArgMax | ReduceOp::ArgMin);
+        if !(lanes_match || is_logic(r.op) && value == DType::Bool) {
             return None;
         }
     }
@@ -448,12 +457,12 @@ fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
     let int = is_integer;
     match instr {
         Instr::Load { access } => k.args[k.accesses[*access].arg].dtype == dtype,
-        Instr::Const(_) => lane_int(dtype),
+        Instr::Const(_) => plan_int(dtype),
         Instr::Index { .. } => int(dtype),
         Instr::Unary(op, x) if k.dtype(*x) == DType::Bool => is_mask_not(*op),
         Instr::Unary(op, x) => {
             use UnaryOp::*;
-            lane_int(dtype)
+            plan_int(dtype)
                 && k.dtype(*x) == dtype
                 && matches!(
                     op,
@@ -474,7 +483,7 @@ fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
             // In f64, as the scalar loop divides them (`int_divmod`).
             DType::I32 if matches!(op, FloorDivide | Remainder) => true,
             input => {
-                lane_int(input)
+                plan_int(input)
                     && (matches!(
                         op,
                         Add | Subtract
@@ -487,10 +496,10 @@ fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
                     ) || is_comparison(*op))
             }
         },
-        Instr::Select(c, x, _) => k.dtype(*c) == DType::Bool && lane_int(k.dtype(*x)),
+        Instr::Select(c, x, _) => k.dtype(*c) == DType::Bool && plan_int(k.dtype(*x)),
         Instr::Cast(x) => {
             let from = k.dtype(*x);
-            (lane_int(from) || from == DType::Bool) && (lane_int(dtype) || dtype == DType::Bool)
+            (plan_int(from) || from == DType::Bool) && (plan_int(dtype) || dtype == DType::Bool)
         }
         Instr::Reduced { .. } => int(dtype),
     }
@@ -563,6 +572,26 @@ fn lane_int(dtype: DType) -> bool {
     is_integer(dtype) || is_narrow(dtype)
 }
 
+/// Whether integer plans compute on values of `dtype`: those of `lane_int`, and u32
+/// and u64 in the lanes of i32 and i64 (`signless`), where wrapping arithmetic, logic,
+/// selects and casts between same-width integers are the same bits; max, min,
+/// comparisons, abs and widening take the unsigned forms (`int_unary`, `int_binary`,
+/// `cast`). Float plans keep them out (a conversion to a float would need the
+/// unsigned one), as do argmax and argmin, and column reductions of them.
+pub(crate) fn plan_int(dtype: DType) -> bool {
+    lane_int(dtype) || matches!(dtype, DType::U32 | DType::U64)
+}
+
+/// The integer plan dtype whose lanes hold `dtype`'s values: u32's are i32's, u64's
+/// i64's; any other dtype is its own.
+pub(crate) fn signless(dtype: DType) -> DType {
+    match dtype {
+        DType::U32 => DType::I32,
+        DType::U64 => DType::I64,
+        d => d,
+    }
+}
+
 /// A narrow integer's i32 lanes made the sign (zero) extension of their low 8 or 16
 /// bits again; other values unchanged.
 fn renormalise(e: &mut Emitter, dtype: DType, v: Value) -> Value {
@@ -615,8 +644,10 @@ impl VectorPlan {
     pub fn vty(&self, dtype: DType) -> Type {
         match dtype {
             DType::F32 => types::F32X4,
-            DType::I32 | DType::I8 | DType::U8 | DType::I16 | DType::U16 => types::I32X4,
-            DType::I64 => types::I64X2,
+            DType::I32 | DType::U32 | DType::I8 | DType::U8 | DType::I16 | DType::U16 => {
+                types::I32X4
+            }
+            DType::I64 | DType::U64 => types::I64X2,
             _ => types::F64X2,
         }
     }
@@ -845,11 +876,10 @@ pub(crate) fn body(
         match instr {
             // A bool's negation: `bnot` per copy, below.
             Instr::Unary(_, x) if k.dtype(*x) == DType::Bool => {}
-            Instr::Unary(op, x) if lane_int(dtype) => {
-                // (abs of an unsigned value's zero extension is itself)
+            Instr::Unary(op, x) if plan_int(dtype) => {
                 let x = &vals[x.0 as usize];
                 let r = x.iter().map(|&x| {
-                    let r = int_unary(e, *op, x);
+                    let r = int_unary(e, dtype, *op, x);
                     renormalise(e, dtype, r)
                 });
                 vals.push(r.collect());
@@ -872,10 +902,11 @@ pub(crate) fn body(
                 vals.push(r.collect());
                 continue;
             }
-            Instr::Binary(op, x, y) if lane_int(k.dtype(*x)) => {
+            Instr::Binary(op, x, y) if plan_int(k.dtype(*x)) => {
+                let input = k.dtype(*x);
                 let (x, y) = (&vals[x.0 as usize], &vals[y.0 as usize]);
                 let r = x.iter().zip(y).map(|(&x, &y)| {
-                    let r = int_binary(e, *op, x, y);
+                    let r = int_binary(e, input, *op, x, y);
                     renormalise(e, dtype, r)
                 });
                 vals.push(r.collect());
@@ -1403,7 +1434,7 @@ pub(crate) fn nonzero_mask(
         let m = mask_as(e, x, mask_bits(e.k, plan, v), ity.lane_bits());
         return bitcast(e.b, ity, m);
     }
-    if is_integer(dtype) {
+    if is_integer(signless(dtype)) {
         let zero = e.b.ins().iconst(ity.lane_type(), 0);
         let zero = splat(e.b, ity, zero);
         return e.b.ins().icmp(IntCC::NotEqual, x, zero);
@@ -1440,8 +1471,8 @@ fn mask_bits(k: &Kernel, plan: &VectorPlan, v: kiln_ir::kernel::Value) -> u32 {
 /// Convert one vector between dtypes (the casts `vector_dtype` admits): f32 <-> f64
 /// in a two-lane plan, integers to floats, floats to i32 or i64 (truncated,
 /// saturated, NaN to 0), a bool mask to 1.0/0.0, a float to `x != 0` (NaN is true);
-/// in integer plans i32 <-> i64 and i32 <-> 8/16-bit integers (wrapping), a bool mask
-/// to 1/0, an integer to `x != 0`.
+/// in integer plans between any two integers (wrapping; a u32 widens by zeros), a
+/// bool mask to 1/0, an integer to `x != 0`.
 fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x: Value) -> Value {
     let int = is_integer;
     if from == to {
@@ -1452,11 +1483,17 @@ fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x
     if (from, to, plan.dtype) == (DType::I64, DType::F32, DType::F32) {
         return x;
     }
+    // u32 and u64 lanes are i32's and i64's (`signless`), same bits; only widening a
+    // u32 extends by zeros.
+    let widen_unsigned = from == DType::U32;
+    let (from, to) = (signless(from), signless(to));
     let from = if is_narrow(from) { DType::I32 } else { from };
     match (from, to) {
+        (DType::I32, DType::I32) | (DType::I64, DType::I64) => x,
         // Between i32 and the narrow integers, wrapping: the lanes' low bits extended
         // as the target's (`lane_int`).
-        (DType::I32, _) if is_narrow(to) || to == DType::I32 => renormalise(e, to, x),
+        (DType::I32, _) if is_narrow(to) => renormalise(e, to, x),
+        (DType::I32, DType::I64) if widen_unsigned => e.b.ins().uwiden_low(x),
         (DType::I32, DType::I64) => e.b.ins().swiden_low(x),
         (DType::I64, DType::I32) => low_halves(e, x),
         // to 8/16-bit integers: the low halves, wrapped to the target (`lane_int`)
@@ -1671,9 +1708,12 @@ fn f32_in_f64(e: &mut Emitter, plan: &VectorPlan, f: MathFn, args: &[Lanes]) -> 
 
 /// An integer unary op on one vector (`int_ok`), wrapping as the scalar ops do
 /// (abs(MIN) and -MIN are MIN).
-fn int_unary(e: &mut Emitter, op: UnaryOp, x: Value) -> Value {
+fn int_unary(e: &mut Emitter, dtype: DType, op: UnaryOp, x: Value) -> Value {
     use UnaryOp::*;
     match op {
+        // An unsigned value is its own magnitude (an 8/16-bit one's zero extension
+        // too, but u32 and u64 lanes may have the top bit set).
+        Abs if dtype.is_unsigned_integer() => x,
         Abs => e.b.ins().iabs(x),
         Negative => e.b.ins().ineg(x),
         Square => e.b.ins().imul(x, x),
@@ -1683,28 +1723,85 @@ fn int_unary(e: &mut Emitter, op: UnaryOp, x: Value) -> Value {
     }
 }
 
-/// An integer binary op on one pair of vectors (`int_ok`): comparisons give lane masks
-/// of the integers' width.
-fn int_binary(e: &mut Emitter, op: BinaryOp, x: Value, y: Value) -> Value {
+/// An integer binary op on one pair of vectors of `input` (`int_ok`): comparisons
+/// give lane masks of the integers' width. u32 and u64 lanes compare unsigned
+/// (8/16-bit ones are zero extensions, for which signed comparisons are right).
+fn int_binary(e: &mut Emitter, input: DType, op: BinaryOp, x: Value, y: Value) -> Value {
     use BinaryOp::*;
-    let b = e.b.ins();
+    let unsigned = matches!(input, DType::U32 | DType::U64);
     match op {
-        Add => b.iadd(x, y),
-        Subtract => b.isub(x, y),
-        Multiply => b.imul(x, y),
-        Maximum => b.smax(x, y),
-        Minimum => b.smin(x, y),
-        BitwiseAnd => b.band(x, y),
-        BitwiseOr => b.bor(x, y),
-        BitwiseXor => b.bxor(x, y),
-        Equal => b.icmp(IntCC::Equal, x, y),
-        NotEqual => b.icmp(IntCC::NotEqual, x, y),
-        Less => b.icmp(IntCC::SignedLessThan, x, y),
-        LessEqual => b.icmp(IntCC::SignedLessThanOrEqual, x, y),
-        Greater => b.icmp(IntCC::SignedGreaterThan, x, y),
-        GreaterEqual => b.icmp(IntCC::SignedGreaterThanOrEqual, x, y),
-        _ => unreachable!("excluded by int_ok"),
+        Maximum => int_extreme(e, unsigned, true, x, y),
+        Minimum => int_extreme(e, unsigned, false, x, y),
+        Less => int_less(e, unsigned, x, y, false),
+        LessEqual => int_less(e, unsigned, y, x, true),
+        Greater => int_less(e, unsigned, y, x, false),
+        GreaterEqual => int_less(e, unsigned, x, y, true),
+        _ => {
+            let b = e.b.ins();
+            match op {
+                Add => b.iadd(x, y),
+                Subtract => b.isub(x, y),
+                Multiply => b.imul(x, y),
+                BitwiseAnd => b.band(x, y),
+                BitwiseOr => b.bor(x, y),
+                BitwiseXor => b.bxor(x, y),
+                Equal => b.icmp(IntCC::Equal, x, y),
+                NotEqual => b.icmp(IntCC::NotEqual, x, y),
+                _ => unreachable!("excluded by int_ok"),
+            }
+        }
     }
+}
+
+/// The lane mask of x < y (`negate`: of !(x < y), which is y <= x), signed or
+/// unsigned. Unsigned 64-bit lanes compare as signed ones with the top bit flipped
+/// (x64 has no unsigned packed compare; Cranelift's i32 form is `pmaxud` and an
+/// equality test).
+fn int_less(e: &mut Emitter, unsigned: bool, x: Value, y: Value, negate: bool) -> Value {
+    let ty = e.b.func.dfg.value_type(x);
+    let less = if unsigned && ty.lane_bits() == 64 {
+        let (x, y) = (flip_top_bit(e, x), flip_top_bit(e, y));
+        e.b.ins().icmp(IntCC::SignedLessThan, x, y)
+    } else if unsigned {
+        e.b.ins().icmp(IntCC::UnsignedLessThan, x, y)
+    } else {
+        e.b.ins().icmp(IntCC::SignedLessThan, x, y)
+    };
+    if negate {
+        e.b.ins().bnot(less)
+    } else {
+        less
+    }
+}
+
+/// The larger (`max`) or smaller of two integer vectors, lane by lane, signed or
+/// unsigned (u64 by `int_less`'s flipped compare and a select).
+pub(crate) fn int_extreme(e: &mut Emitter, unsigned: bool, max: bool, x: Value, y: Value) -> Value {
+    let ty = e.b.func.dfg.value_type(x);
+    match (unsigned, max) {
+        (true, _) if ty.is_vector() && ty.lane_bits() == 64 => {
+            let x_less = int_less(e, true, x, y, false);
+            if max {
+                e.b.ins().bitselect(x_less, y, x)
+            } else {
+                e.b.ins().bitselect(x_less, x, y)
+            }
+        }
+        (true, true) => e.b.ins().umax(x, y),
+        (true, false) => e.b.ins().umin(x, y),
+        (false, true) => e.b.ins().smax(x, y),
+        (false, false) => e.b.ins().smin(x, y),
+    }
+}
+
+/// x with each lane's top bit flipped: unsigned order becomes signed order.
+fn flip_top_bit(e: &mut Emitter, x: Value) -> Value {
+    let ty = e.b.func.dfg.value_type(x);
+    let top =
+        e.b.ins()
+            .iconst(ty.lane_type(), i64::MIN >> (64 - ty.lane_bits()));
+    let top = splat(e.b, ty, top);
+    e.b.ins().bxor(x, top)
 }
 
 /// Python's floor division (`floor`) or remainder of i32 lanes, as the scalar loop
