@@ -1301,6 +1301,23 @@ fn integer_edges_agree_with_the_interpreter() {
             &|| kiln::bitwise_right_shift(&aa, &cc),
             &shifts,
         );
+        // The same counts as constants (which vector kernels shift every lane by),
+        // and -1 and -bits for signed types, on the edge values.
+        let x = array(&v, d);
+        let negative: &[i128] = if unsigned(d) { &[] } else { &[-1, -bits] };
+        for &c in counts.iter().chain(negative) {
+            let c = c as i64;
+            check(
+                format!("bitwise_left_shift by {c} {d} "),
+                &|| kiln::bitwise_left_shift(&x, c),
+                &singles,
+            );
+            check(
+                format!("bitwise_right_shift by {c} {d} "),
+                &|| kiln::bitwise_right_shift(&x, c),
+                &singles,
+            );
+        }
         // Casts from this dtype to every integer dtype, and from extreme floats.
         for &to in &ints {
             let x = array(&v, d);

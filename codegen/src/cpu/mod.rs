@@ -974,6 +974,41 @@ mod tests {
         assert!(vector::plan(&argmax(DType::U32)).is_none());
     }
 
+    /// Shifts by a constant count run in vectors (`sshr` of i64 lanes, `ushr`
+    /// of u32 ones); a count that varies by element keeps the scalar loop.
+    #[test]
+    fn constant_shifts_vectorise() {
+        if !vectors_here("constant_shifts_vectorise") {
+            return;
+        }
+        use kiln_ir::Scalar;
+        let load = |d| (Instr::Load { access: 0 }, d);
+        let shift = |d, count: Instr| {
+            elementwise_kernel(
+                d,
+                d,
+                vec![
+                    load(d),
+                    (count, d),
+                    (
+                        Instr::Binary(BinaryOp::BitwiseRightShift, Value(0), Value(1)),
+                        d,
+                    ),
+                ],
+            )
+        };
+        for (d, lanes, op) in [(DType::I64, 2, "sshr"), (DType::U32, 4, "ushr")] {
+            let k = shift(d, Instr::Const(Scalar::Int(3)));
+            let plan = vector::plan(&k).expect("vectorises");
+            assert_eq!(plan.lanes, lanes);
+            let clif = clif_of(&k);
+            assert!(clif.contains(op), "{clif}");
+            // x >> x: a count per element
+            let by_itself = shift(d, Instr::Load { access: 0 });
+            assert!(vector::plan(&by_itself).is_none());
+        }
+    }
+
     /// The helpers accept any address: a prefetch is a hint and never faults.
     #[test]
     fn prefetching_any_address_is_harmless() {

@@ -478,7 +478,7 @@ fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
                         | Round
                 )
         }
-        Instr::Binary(op, x, _) => match k.dtype(*x) {
+        Instr::Binary(op, x, y) => match k.dtype(*x) {
             DType::Bool => is_mask_logic(*op),
             // In f64, as the scalar loop divides them (`int_divmod`).
             DType::I32 if matches!(op, FloorDivide | Remainder) => true,
@@ -493,7 +493,8 @@ fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
                             | BitwiseAnd
                             | BitwiseOr
                             | BitwiseXor
-                    ) || is_comparison(*op))
+                    ) || is_comparison(*op)
+                        || is_shift(*op) && constant_count(k, *y).is_some())
             }
         },
         Instr::Select(c, x, _) => k.dtype(*c) == DType::Bool && plan_int(k.dtype(*x)),
@@ -502,6 +503,20 @@ fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
             (plan_int(from) || from == DType::Bool) && (plan_int(dtype) || dtype == DType::Bool)
         }
         Instr::Reduced { .. } => int(dtype),
+    }
+}
+
+fn is_shift(op: BinaryOp) -> bool {
+    matches!(op, BinaryOp::BitwiseLeftShift | BinaryOp::BitwiseRightShift)
+}
+
+/// A shift's count when it is a constant (`x >> 3`, the common case: bit fields,
+/// flags), which every lane shifts by (`int_shift`); a count that varies by element
+/// keeps the scalar loop (x64 has no per-lane shift before AVX2).
+fn constant_count(k: &Kernel, count: kiln_ir::kernel::Value) -> Option<i128> {
+    match k.instrs[count.0 as usize].0 {
+        Instr::Const(kiln_ir::Scalar::Int(c)) => Some(c),
+        _ => None,
     }
 }
 
@@ -899,6 +914,16 @@ pub(crate) fn body(
                     .iter()
                     .zip(y)
                     .map(|(&x, &y)| i32_divmod(e, plan, floor, x, y));
+                vals.push(r.collect());
+                continue;
+            }
+            Instr::Binary(op, x, y) if plan_int(k.dtype(*x)) && is_shift(*op) => {
+                let (input, count) = (k.dtype(*x), constant_count(k, *y));
+                let count = count.expect("int_ok admits constant counts only");
+                let r = vals[x.0 as usize].clone().into_iter().map(|x| {
+                    let r = int_shift(e, input, *op, count, x);
+                    renormalise(e, dtype, r)
+                });
                 vals.push(r.collect());
                 continue;
             }
@@ -1791,6 +1816,32 @@ pub(crate) fn int_extreme(e: &mut Emitter, unsigned: bool, max: bool, x: Value, 
         (true, false) => e.b.ins().umin(x, y),
         (false, true) => e.b.ins().smax(x, y),
         (false, false) => e.b.ins().smin(x, y),
+    }
+}
+
+/// x shifted by the constant `count` (as the scalar loop's `Ops::shift`: the count
+/// read as an unsigned value of `dtype`'s width; counts in [0, bits) shift, larger
+/// ones shift everything out: 0, or for a signed right shift the sign in every bit).
+/// 8/16-bit lanes hold their value's extension, so right shifts are i32's and a left
+/// shift is renormalised by the caller.
+fn int_shift(e: &mut Emitter, dtype: DType, op: BinaryOp, count: i128, x: Value) -> Value {
+    let bits = 8 * dtype.size_bytes() as i128;
+    let count = count.rem_euclid(1i128 << bits);
+    let signed = dtype.is_signed_integer();
+    let left = op == BinaryOp::BitwiseLeftShift;
+    let ty = e.b.func.dfg.value_type(x);
+    if count < bits {
+        let c = count as i64;
+        match (left, signed) {
+            (true, _) => e.b.ins().ishl_imm_s(x, c),
+            (false, true) => e.b.ins().sshr_imm_s(x, c),
+            (false, false) => e.b.ins().ushr_imm_s(x, c),
+        }
+    } else if !left && signed {
+        e.b.ins().sshr_imm_s(x, ty.lane_bits() as i64 - 1)
+    } else {
+        let zero = e.b.ins().iconst(ty.lane_type(), 0);
+        splat(e.b, ty, zero)
     }
 }
 
