@@ -173,6 +173,15 @@ fn patterns() -> Vec<Pattern> {
         ("abs(astype(i - 500, i8)) of i32", |_, _, z| {
             kiln::abs(&kiln::astype(&(z - 500)?, DType::I8)?)
         }),
+        ("(z >> 2) & 3 (a bit field), i32", |_, _, z| {
+            kiln::bitwise_and(&kiln::bitwise_right_shift(z, 2)?, 3)
+        }),
+        ("max(astype(z, u32) * 2654435761), u32", |_, _, z| {
+            kiln::max(
+                &kiln::multiply(&kiln::astype(z, DType::U32)?, 2654435761u32)?,
+                (),
+            )
+        }),
         ("argsort axis 1 (stable), f32", |_, y, _| {
             kiln::argsort(y, SortOpts::new().axis(1).stable(true))
         }),

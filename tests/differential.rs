@@ -1252,13 +1252,19 @@ fn integer_edges_agree_with_the_interpreter() {
             let (aa, bb) = (array(&a, d), array(&b, d));
             check(format!("{name} {d} "), &|| f(&aa, &bb), &pairs);
         }
-        let singles: Vec<String> = v.iter().map(|x| format!("({x})")).collect();
+        // The edge values repeated to 37 (LONG) in a shuffled order, so that every
+        // value reaches the vector loop (four lanes unrolled by two or four) and the
+        // scalar tail: the elementwise cases below run on `long`.
+        const LONG: usize = 37;
+        let long: Vec<i128> = (0..LONG).map(|j| v[(5 * j) % v.len()]).collect();
+        let singles: Vec<String> = long.iter().map(|x| format!("({x})")).collect();
         for (name, f) in unary {
-            let x = array(&v, d);
+            let x = array(&long, d);
             check(format!("{name} {d} "), &|| f(&x), &singles);
         }
-        // Reductions of the pairs' first elements, over all and along each axis of
-        // the square grid they form (rows, columns), and where(x > y, x, y).
+        // Reductions over all and along each axis of a [n, LONG] matrix whose every
+        // row holds the edge values in another order (rows long enough for the
+        // unrolled vector loop), and where(x > y, x, y) of the pairs.
         let reductions: [(&str, Un); 8] = [
             ("max", |x| kiln::max(x, ())),
             ("min", |x| kiln::min(x, ())),
@@ -1269,16 +1275,24 @@ fn integer_edges_agree_with_the_interpreter() {
             ("sum axis 1", |x| kiln::sum(x, 1)),
             ("max axis 0", |x| kiln::max(x, 0)),
         ];
-        let aa = array(&a, d);
-        let square = kiln::reshape(&aa, [v.len() as i64, -1]).expect("reshape");
+        let rows: Vec<i128> = (0..v.len() * LONG)
+            .map(|i| v[(5 * (i % LONG) + i / LONG) % v.len()])
+            .collect();
+        let matrix =
+            kiln::reshape(&array(&rows, d), [v.len() as i64, LONG as i64]).expect("reshape");
         for (name, f) in reductions {
-            let n = if name.contains("axis") { v.len() } else { 1 };
+            let n = match name {
+                _ if name.ends_with("axis 1") => v.len(),
+                _ if name.ends_with("axis 0") => LONG,
+                _ => 1,
+            };
             check(
                 format!("{name} {d} "),
-                &|| f(&square),
+                &|| f(&matrix),
                 &vec![String::new(); n],
             );
         }
+        let aa = array(&a, d);
         let bb = array(&b, d);
         check(
             format!("where(x > y, x, y) {d} "),
@@ -1303,7 +1317,7 @@ fn integer_edges_agree_with_the_interpreter() {
         );
         // The same counts as constants (which vector kernels shift every lane by),
         // and -1 and -bits for signed types, on the edge values.
-        let x = array(&v, d);
+        let x = array(&long, d);
         let negative: &[i128] = if unsigned(d) { &[] } else { &[-1, -bits] };
         for &c in counts.iter().chain(negative) {
             let c = c as i64;
@@ -1320,7 +1334,7 @@ fn integer_edges_agree_with_the_interpreter() {
         }
         // Casts from this dtype to every integer dtype, and from extreme floats.
         for &to in &ints {
-            let x = array(&v, d);
+            let x = array(&long, d);
             check(
                 format!("astype {d} -> {to} "),
                 &|| kiln::astype(&x, to),

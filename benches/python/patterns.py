@@ -94,6 +94,10 @@ def numpy_patterns(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> dict:
         "abs(rfft(x)) axis 1, f64": lambda: np.abs(np.fft.rfft(x, axis=1)),
         "abs(rfft(x)) axis 0, f64": lambda: np.abs(np.fft.rfft(x, axis=0)),
         "abs(astype(i - 500, i8)) of i32": lambda: np.abs((z - 500).astype(np.int8)),
+        "(z >> 2) & 3 (a bit field), i32": lambda: (z >> np.int32(2)) & np.int32(3),
+        "max(astype(z, u32) * 2654435761), u32": lambda: np.max(
+            z.astype(np.uint32) * np.uint32(2654435761)
+        ),
         "argsort axis 1 (stable), f32": lambda: np.argsort(y, axis=1, kind="stable"),
         "unique_values, i32": lambda: np.unique(z),
         "isin(z, [3, 500, 999]), i32": lambda: np.isin(z, np.array([3, 500, 999], np.int32)),

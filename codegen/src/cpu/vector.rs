@@ -448,10 +448,12 @@ fn only_to_f32(k: &Kernel, i: usize) -> bool {
 
 /// Whether an instruction of an integer plan (every value an integer or a bool mask)
 /// has a vector form: wrapping arithmetic, max/min, bitwise logic, comparisons, selects,
-/// i32 <-> i64 and bool <-> integer casts, iotas, i32 floor division and remainder.
-/// i64 division, shifts and pow stay scalar. 8- and 16-bit integers take the
-/// arithmetic, max/min, logic, comparisons, selects and casts to and from i32, each
-/// other and bools, in i32 lanes (`lane_int`).
+/// casts between integers and between bools and integers, iotas, i32 floor division
+/// and remainder, shifts by a constant count (`constant_count`). i64 division, shifts
+/// by counts that vary, and pow stay scalar. 8- and 16-bit integers take the
+/// arithmetic, max/min, logic, comparisons, selects, shifts and casts to and from i32,
+/// each other and bools, in i32 lanes (`lane_int`); u32 and u64 the same in the lanes
+/// of i32 and i64 (`plan_int`).
 fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
     use BinaryOp::*;
     let int = is_integer;
