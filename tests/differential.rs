@@ -1170,7 +1170,7 @@ fn integer_edges_agree_with_the_interpreter() {
             .collect();
         (a, b, labels)
     };
-    let binary: [(&str, Bi); 16] = [
+    let binary: [(&str, Bi); 17] = [
         ("add", |a, b| kiln::add(a, b)),
         ("pow", |a, b| kiln::pow(a, b)),
         ("subtract", |a, b| kiln::subtract(a, b)),
@@ -1187,6 +1187,10 @@ fn integer_edges_agree_with_the_interpreter() {
         ("greater_equal", |a, b| kiln::greater_equal(a, b)),
         ("greater", |a, b| kiln::greater(a, b)),
         ("less_equal", |a, b| kiln::less_equal(a, b)),
+        // a quotient computed on in the same kernel: MIN // -1 must have wrapped
+        ("floor_divide then less than 1", |a, b| {
+            kiln::less(&kiln::floor_divide(a, b)?, 1)
+        }),
     ];
     let unary: [(&str, Un); 5] = [
         ("negative", kiln::negative),

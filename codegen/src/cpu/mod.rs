@@ -919,7 +919,8 @@ mod tests {
     /// u32 and u64 kernels run in the lanes of i32 and i64, with the unsigned forms
     /// where signedness matters: `maximum(z, 3)` of u32 (`umax`), `z < 3` of u64 (the
     /// top bits flipped, `bxor`, then a signed compare), `astype(z, uint64) * 3` of u32
-    /// (`uwiden_low`); argmax of u32 keeps the scalar loop.
+    /// (`uwiden_low`), `z // 3` of u32 (in f64, `i32_divmod`); argmax of u32 keeps the
+    /// scalar loop.
     #[test]
     fn unsigned_kernels_vectorise() {
         if !vectors_here("unsigned_kernels_vectorise") {
@@ -940,6 +941,7 @@ mod tests {
         };
         let maximum = with_three(DType::U32, BinaryOp::Maximum, DType::U32);
         let less = with_three(DType::U64, BinaryOp::Less, DType::Bool);
+        let divided = with_three(DType::U32, BinaryOp::FloorDivide, DType::U32);
         let widened = elementwise_kernel(
             DType::U32,
             DType::U64,
@@ -959,6 +961,9 @@ mod tests {
             (&maximum, 4, "umax", 3),
             (&less, 2, "bxor", 2),
             (&widened, 2, "uwiden_low", 2),
+            // in f64, each u32 as the i32 x - 2^31 (`i32_divmod`), converted with
+            // `fcvt_from_sint`: the scalar tail converts from 64 bits (no `bxor`)
+            (&divided, 4, "bxor", 4),
         ] {
             let plan = vector::plan(k).expect("vectorises");
             assert_eq!(plan.lanes, lanes);

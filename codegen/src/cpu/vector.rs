@@ -483,7 +483,7 @@ fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
         Instr::Binary(op, x, y) => match k.dtype(*x) {
             DType::Bool => is_mask_logic(*op),
             // In f64, as the scalar loop divides them (`int_divmod`).
-            DType::I32 if matches!(op, FloorDivide | Remainder) => true,
+            d if divides_in_f64(d) && matches!(op, FloorDivide | Remainder) => true,
             input => {
                 plan_int(input)
                     && (matches!(
@@ -908,14 +908,15 @@ pub(crate) fn body(
                 continue;
             }
             Instr::Binary(op @ (BinaryOp::FloorDivide | BinaryOp::Remainder), x, y)
-                if k.dtype(*x) == DType::I32 =>
+                if divides_in_f64(k.dtype(*x)) =>
             {
+                let unsigned = k.dtype(*x) == DType::U32;
                 let (x, y) = (&vals[x.0 as usize], &vals[y.0 as usize]);
                 let floor = *op == BinaryOp::FloorDivide;
-                let r = x
-                    .iter()
-                    .zip(y)
-                    .map(|(&x, &y)| i32_divmod(e, plan, floor, x, y));
+                let r = x.iter().zip(y).map(|(&x, &y)| {
+                    let r = i32_divmod(e, plan, floor, unsigned, x, y);
+                    renormalise(e, dtype, r)
+                });
                 vals.push(r.collect());
                 continue;
             }
@@ -1857,14 +1858,30 @@ fn flip_top_bit(e: &mut Emitter, x: Value) -> Value {
     e.b.ins().bxor(x, top)
 }
 
-/// Python's floor division (`floor`) or remainder of i32 lanes, as the scalar loop
-/// computes them (`ops::int_divmod`): in f64, where both operands are exact and the
-/// floor of the rounded quotient is the exact floor quotient; by zero both are 0, and
-/// MIN // -1 wraps to MIN. The f64 quotient q (|q| ≤ 2^31) comes back as the low 32
-/// bits of q + 1.5·2^52, whose last mantissa bit weighs 1 (no packed f64 -> i32
-/// conversion of that range exists before AVX-512). Four lanes take two f64 halves;
-/// a two-lane plan's i32 values (`VectorPlan::half`) only the low one.
-fn i32_divmod(e: &mut Emitter, plan: &VectorPlan, floor: bool, x: Value, y: Value) -> Value {
+/// The integers whose floor division and remainder vectors compute in f64
+/// (`i32_divmod`): those held in i32 lanes, i32, u32 and the 8/16-bit ones.
+fn divides_in_f64(dtype: DType) -> bool {
+    matches!(dtype, DType::I32 | DType::U32) || is_narrow(dtype)
+}
+
+/// Python's floor division (`floor`) or remainder of i32 lanes (u32 ones when
+/// `unsigned`), as the scalar loop computes them (`ops::int_divmod`): in f64, where
+/// both operands are exact and the floor of the rounded quotient is the exact floor
+/// quotient; by zero both are 0, and MIN // -1 wraps to MIN. The f64 quotient q
+/// (|q| ≤ 2^32) comes back as the low 32 bits of q + 1.5·2^52, whose last mantissa
+/// bit weighs 1 (no packed f64 -> i32 conversion of that range exists before
+/// AVX-512). Four lanes take two f64 halves; a two-lane plan's i32 values
+/// (`VectorPlan::half`) only the low one. 8/16-bit lanes hold their values'
+/// extensions, so they divide as i32 and the caller renormalises (i8 -128 // -1 wraps
+/// to -128 as in the scalar loop).
+fn i32_divmod(
+    e: &mut Emitter,
+    plan: &VectorPlan,
+    floor: bool,
+    unsigned: bool,
+    x: Value,
+    y: Value,
+) -> Value {
     let zero = e.b.ins().iconst(types::I32, 0);
     let zero = splat(e.b, types::I32X4, zero);
     let one = e.b.ins().iconst(types::I32, 1);
@@ -1875,9 +1892,23 @@ fn i32_divmod(e: &mut Emitter, plan: &VectorPlan, floor: bool, x: Value, y: Valu
     let magic = splat(e.b, types::F64X2, magic);
     // The quotient of lanes 0 and 1 of (a, b), floored and biased.
     let pair = |e: &mut Emitter, a: Value, b: Value| {
+        // (x64 converts signed i32 lanes to f64 in one instruction, `cvtdq2pd`; a
+        // u32 x is converted as the i32 x - 2^31, then 2^31 added back, exactly.)
+        let (a, b) = if unsigned {
+            (flip_top_bit(e, a), flip_top_bit(e, b))
+        } else {
+            (a, b)
+        };
         let (a, b) = (e.b.ins().swiden_low(a), e.b.ins().swiden_low(b));
         let a = e.b.ins().fcvt_from_sint(types::F64X2, a);
         let b = e.b.ins().fcvt_from_sint(types::F64X2, b);
+        let (a, b) = if unsigned {
+            let half = e.b.ins().f64const(2_147_483_648.0);
+            let half = splat(e.b, types::F64X2, half);
+            (e.b.ins().fadd(a, half), e.b.ins().fadd(b, half))
+        } else {
+            (a, b)
+        };
         let q = e.b.ins().fdiv(a, b);
         let q = e.b.ins().floor(q);
         e.b.ins().fadd(q, magic)
