@@ -448,9 +448,10 @@ fn only_to_f32(k: &Kernel, i: usize) -> bool {
 
 /// Whether an instruction of an integer plan (every value an integer or a bool mask)
 /// has a vector form: wrapping arithmetic, max/min, bitwise logic, comparisons, selects,
-/// casts between integers and between bools and integers, iotas, i32 floor division
-/// and remainder, shifts by a constant count (`constant_count`). i64 division, shifts
-/// by counts that vary, and pow stay scalar. 8- and 16-bit integers take the
+/// casts between integers and between bools and integers, iotas, floor division and
+/// remainder of integers up to 32 bits (`divides_in_f64`), shifts by a constant count
+/// (`constant_count`). 64-bit division, shifts by counts that vary, and pow stay
+/// scalar. 8- and 16-bit integers take the
 /// arithmetic, max/min, logic, comparisons, selects, shifts and casts to and from i32,
 /// each other and bools, in i32 lanes (`lane_int`); u32 and u64 the same in the lanes
 /// of i32 and i64 (`plan_int`).
