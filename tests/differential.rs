@@ -1336,6 +1336,15 @@ fn integer_edges_agree_with_the_interpreter() {
                 &singles,
             );
         }
+        // Casts to both floats (u32's max rounds up in f32).
+        for to in [DType::F32, DType::F64] {
+            let x = array(&long, d);
+            check(
+                format!("astype {d} -> {to} "),
+                &|| kiln::astype(&x, to),
+                &singles,
+            );
+        }
         // Casts from this dtype to every integer dtype, and from extreme floats.
         for &to in &ints {
             let x = array(&long, d);

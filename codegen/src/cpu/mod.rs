@@ -977,6 +977,15 @@ mod tests {
             k.instrs[0].1 = d;
             k
         };
+        // u32 data converted to floats (`u32_to_float`): four f32 lanes, two f64 ones
+        for (to, lanes) in [(DType::F32, 4), (DType::F64, 2)] {
+            let k = elementwise_kernel(
+                DType::U32,
+                to,
+                vec![load(DType::U32), (Instr::Cast(Value(0)), to)],
+            );
+            assert_eq!(vector::plan(&k).expect("vectorises").lanes, lanes);
+        }
         assert!(vector::plan(&argmax(DType::I32)).is_some());
         assert!(vector::plan(&argmax(DType::U32)).is_none());
     }

@@ -374,8 +374,14 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
             continue;
         }
         let ok = match instr {
+            // (A u32 load may only be converted to the plan's float, `u32_to_float`: no
+            // other float-plan rule below takes a u32 operand.)
             Instr::Load { access } => {
-                (float(*dtype) || *dtype == DType::Bool || int(*dtype) || is_narrow(*dtype))
+                (float(*dtype)
+                    || *dtype == DType::Bool
+                    || int(*dtype)
+                    || is_narrow(*dtype)
+                    || *dtype == DType::U32)
                     && k.args[k.accesses[*access].arg].dtype == *dtype
             }
             // Integer constants only meet integer loads in comparisons (below).
@@ -417,6 +423,7 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
                         && (float(*dtype) || *dtype == DType::Bool)
                     || ((from == DType::I32 || is_narrow(from)) && float(*dtype))
                     || (from == DType::I64 && float(*dtype))
+                    || (from == DType::U32 && *dtype == plan_dtype)
                     || (float(from) && int(*dtype))
                     || (float(from) && is_narrow(*dtype) && plan_dtype == from)
             }
@@ -1512,6 +1519,9 @@ fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x
     if (from, to, plan.dtype) == (DType::I64, DType::F32, DType::F32) {
         return x;
     }
+    if from == DType::U32 && matches!(to, DType::F32 | DType::F64) {
+        return u32_to_float(e, to, x);
+    }
     // u32 and u64 lanes are i32's and i64's (`signless`), same bits; only widening a
     // u32 extends by zeros.
     let widen_unsigned = from == DType::U32;
@@ -1847,6 +1857,32 @@ fn int_shift(e: &mut Emitter, dtype: DType, op: BinaryOp, count: i128, x: Value)
         let zero = e.b.ins().iconst(ty.lane_type(), 0);
         splat(e.b, ty, zero)
     }
+}
+
+/// u32 lanes converted to `to`, the plan's float, rounded once as the scalar loop's
+/// `fcvt_from_uint` (x64 converts only signed 32-bit lanes before AVX-512): to f64
+/// (the low two lanes, a two-lane plan's half register) exactly, as the i32 x - 2^31
+/// plus 2^31; to f32 (four lanes) as f32(x >> 16)·2^16 + f32(x & 0xffff), whose terms
+/// are exact, so the one addition rounds.
+fn u32_to_float(e: &mut Emitter, to: DType, x: Value) -> Value {
+    if to == DType::F64 {
+        let signed = flip_top_bit(e, x);
+        let wide = e.b.ins().swiden_low(signed);
+        let f = e.b.ins().fcvt_from_sint(types::F64X2, wide);
+        let half = e.b.ins().f64const(2_147_483_648.0);
+        let half = splat(e.b, types::F64X2, half);
+        return e.b.ins().fadd(f, half);
+    }
+    let mask = e.b.ins().iconst(types::I32, 0xffff);
+    let mask = splat(e.b, types::I32X4, mask);
+    let lo = e.b.ins().band(x, mask);
+    let hi = e.b.ins().ushr_imm_s(x, 16);
+    let lo = e.b.ins().fcvt_from_sint(types::F32X4, lo);
+    let hi = e.b.ins().fcvt_from_sint(types::F32X4, hi);
+    let scale = e.b.ins().f32const(65536.0);
+    let scale = splat(e.b, types::F32X4, scale);
+    let hi = e.b.ins().fmul(hi, scale);
+    e.b.ins().fadd(hi, lo)
 }
 
 /// x with each lane's top bit flipped: unsigned order becomes signed order.
