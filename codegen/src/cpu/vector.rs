@@ -601,8 +601,8 @@ fn lane_int(dtype: DType) -> bool {
 /// and u64 in the lanes of i32 and i64 (`signless`), where wrapping arithmetic, logic,
 /// selects and casts between same-width integers are the same bits; max, min,
 /// comparisons, abs and widening take the unsigned forms (`int_unary`, `int_binary`,
-/// `cast`). Float plans keep them out (a conversion to a float would need the
-/// unsigned one), as do argmax and argmin, and column reductions of them.
+/// `cast`). Float plans take only u32 loads converted to the plan's float
+/// (`u32_to_float`); argmax and argmin, and column reductions, keep them out.
 pub(crate) fn plan_int(dtype: DType) -> bool {
     lane_int(dtype) || matches!(dtype, DType::U32 | DType::U64)
 }
