@@ -931,7 +931,8 @@ pub(crate) fn body(
             Instr::Binary(op, x, y) if plan_int(k.dtype(*x)) && is_shift(*op) => {
                 let (input, count) = (k.dtype(*x), constant_count(k, *y));
                 let count = count.expect("int_ok admits constant counts only");
-                let r = vals[x.0 as usize].clone().into_iter().map(|x| {
+                let x = &vals[x.0 as usize];
+                let r = x.iter().map(|&x| {
                     let r = int_shift(e, input, *op, count, x);
                     renormalise(e, dtype, r)
                 });
@@ -1558,10 +1559,7 @@ fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x
         (DType::F64, DType::F32) => demote(e, x),
         // Integers, rounded once to the float (`cvtdq2ps`, `cvtdq2pd`; i64 lanes one
         // at a time, x64 having no packed conversion before AVX-512).
-        (DType::I32, DType::F64) => {
-            let wide = e.b.ins().swiden_low(x);
-            e.b.ins().fcvt_from_sint(types::F64X2, wide)
-        }
+        (DType::I32, DType::F64) => low_lanes_to_f64(e, false, x),
         // Floats to i32 or i64: truncated toward zero and saturated, NaN to 0 (Rust's
         // `as`, the scalar loop's `fcvt_to_sint_sat`): four f32 lanes to i32 at once
         // (`cvttps2dq` and its fix-ups), the others lane by lane (below).
@@ -1866,12 +1864,7 @@ fn int_shift(e: &mut Emitter, dtype: DType, op: BinaryOp, count: i128, x: Value)
 /// are exact, so the one addition rounds.
 fn u32_to_float(e: &mut Emitter, to: DType, x: Value) -> Value {
     if to == DType::F64 {
-        let signed = flip_top_bit(e, x);
-        let wide = e.b.ins().swiden_low(signed);
-        let f = e.b.ins().fcvt_from_sint(types::F64X2, wide);
-        let half = e.b.ins().f64const(2_147_483_648.0);
-        let half = splat(e.b, types::F64X2, half);
-        return e.b.ins().fadd(f, half);
+        return low_lanes_to_f64(e, true, x);
     }
     let mask = e.b.ins().iconst(types::I32, 0xffff);
     let mask = splat(e.b, types::I32X4, mask);
@@ -1883,6 +1876,23 @@ fn u32_to_float(e: &mut Emitter, to: DType, x: Value) -> Value {
     let scale = splat(e.b, types::F32X4, scale);
     let hi = e.b.ins().fmul(hi, scale);
     e.b.ins().fadd(hi, lo)
+}
+
+/// Lanes 0 and 1 of an I32X4 (i32, or u32 when `unsigned`) as f64, exactly. x64
+/// converts signed i32 lanes in one instruction (`cvtdq2pd`, which Cranelift matches
+/// for `fcvt_from_sint` of `swiden_low`); a u32 x is converted as the i32 x - 2^31,
+/// then 2^31 added back (zero-extending to 64 bits has no packed conversion before
+/// AVX-512).
+fn low_lanes_to_f64(e: &mut Emitter, unsigned: bool, x: Value) -> Value {
+    let x = if unsigned { flip_top_bit(e, x) } else { x };
+    let wide = e.b.ins().swiden_low(x);
+    let f = e.b.ins().fcvt_from_sint(types::F64X2, wide);
+    if !unsigned {
+        return f;
+    }
+    let half = e.b.ins().f64const(2_147_483_648.0);
+    let half = splat(e.b, types::F64X2, half);
+    e.b.ins().fadd(f, half)
 }
 
 /// x with each lane's top bit flipped: unsigned order becomes signed order.
@@ -1929,23 +1939,8 @@ fn i32_divmod(
     let magic = splat(e.b, types::F64X2, magic);
     // The quotient of lanes 0 and 1 of (a, b), floored and biased.
     let pair = |e: &mut Emitter, a: Value, b: Value| {
-        // (x64 converts signed i32 lanes to f64 in one instruction, `cvtdq2pd`; a
-        // u32 x is converted as the i32 x - 2^31, then 2^31 added back, exactly.)
-        let (a, b) = if unsigned {
-            (flip_top_bit(e, a), flip_top_bit(e, b))
-        } else {
-            (a, b)
-        };
-        let (a, b) = (e.b.ins().swiden_low(a), e.b.ins().swiden_low(b));
-        let a = e.b.ins().fcvt_from_sint(types::F64X2, a);
-        let b = e.b.ins().fcvt_from_sint(types::F64X2, b);
-        let (a, b) = if unsigned {
-            let half = e.b.ins().f64const(2_147_483_648.0);
-            let half = splat(e.b, types::F64X2, half);
-            (e.b.ins().fadd(a, half), e.b.ins().fadd(b, half))
-        } else {
-            (a, b)
-        };
+        let a = low_lanes_to_f64(e, unsigned, a);
+        let b = low_lanes_to_f64(e, unsigned, b);
         let q = e.b.ins().fdiv(a, b);
         let q = e.b.ins().floor(q);
         e.b.ins().fadd(q, magic)
