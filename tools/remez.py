@@ -8,6 +8,10 @@ Prints the coefficients rounded to the target width and the maximum weighted err
 the rounded polynomial.
 
     python3 tools/remez.py log1p 8 f32
+    python3 tools/remez.py atan_unit 8 f32 --progressive
+
+`--progressive` rounds the coefficients one at a time, refitting the rest after each
+(for ranges where the argument reaches 1 and every coefficient's rounding counts).
 
 Only mpmath is needed (pip install mpmath).
 """
@@ -82,6 +86,23 @@ def problem(name):
             return abs(z / f(z))
 
         return g, w, mp.mpf(0), end**2
+    if name == "atan_unit":
+        # In z = v^2: atan(v) = v + v·z·Q(z) on 0 <= v <= 1 (f32 atan and atan2 without
+        # the π/4 reduction, codegen/src/math/inverse_trig.rs); the error relative to
+        # atan(v).
+        def g(z):
+            if abs(z) < mp.mpf("1e-20"):
+                return mp.mpf(-1) / 3 + z / 5
+            v = mp.sqrt(z)
+            return (mp.atan(v) - v) / (v * z)
+
+        def w(z):
+            if abs(z) < mp.mpf("1e-20"):
+                return abs(z)
+            v = mp.sqrt(z)
+            return abs(v * z / mp.atan(v))
+
+        return g, w, mp.mpf(0), mp.mpf(1)
     raise SystemExit(f"unknown function {name}")
 
 
@@ -136,10 +157,26 @@ def max_err(g, w, a, b, coef):
     return max(err(a + (b - a) * i / 20000) for i in range(20001))
 
 
+def progressive(g, w, a, b, n, rnd):
+    """Fits and rounds one coefficient at a time, lowest first: after rounding c_k,
+    the rest is refitted to g_k+1(x) = (g_k(x) - c_k)/x with weight w_k(x)·x, so the
+    higher coefficients absorb the lower ones' rounding errors (on ranges where x
+    reaches 1, each rounding is otherwise an error of its own)."""
+    coef = []
+    for k in range(n + 1):
+        print(f"# fitting c_{k}", file=sys.stderr)
+        c = remez(g, w, a, b, n - k)
+        ck = mp.mpf(rnd(c[0]))
+        coef.append(ck)
+        g = (lambda g0, c0: lambda x: (g0(x) - c0) / x)(g, ck)
+        w = (lambda w0: lambda x: w0(x) * x)(w)
+    return coef
+
+
 def main():
-    name, n, width = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    name, n, width = args[0], int(args[1]), args[2]
     g, w, a, b = problem(name)
-    coef = remez(g, w, a, b, n)
     import struct
 
     def rnd(c):
@@ -147,7 +184,12 @@ def main():
             return struct.unpack("f", struct.pack("f", float(c)))[0]
         return float(c)
 
-    rc = [mp.mpf(rnd(c)) for c in coef]
+    if "--progressive" in sys.argv:
+        # keep the grid off 0, where the refitted g_k divide by x
+        a = max(a, (b - a) * mp.mpf("1e-4"))
+        rc = progressive(g, w, a, b, n, rnd)
+    else:
+        rc = [mp.mpf(rnd(c)) for c in remez(g, w, a, b, n)]
     e = max_err(g, w, a, b, rc)
     print(f"{name} degree {n} on [{float(a)}, {float(b)}]: max weighted error "
           f"{float(e):.3e} = 2^{float(mp.log(e, 2)):.1f} (coefficients rounded to {width})")
