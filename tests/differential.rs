@@ -1269,7 +1269,7 @@ fn integer_edges_agree_with_the_interpreter() {
         // Reductions over all and along each axis of a [n, LONG] matrix whose every
         // row holds the edge values in another order (rows long enough for the
         // unrolled vector loop), and where(x > y, x, y) of the pairs.
-        let reductions: [(&str, Un); 8] = [
+        let reductions: [(&str, Un); 10] = [
             ("max", |x| kiln::max(x, ())),
             ("min", |x| kiln::min(x, ())),
             ("sum", |x| kiln::sum(x, ())),
@@ -1278,6 +1278,8 @@ fn integer_edges_agree_with_the_interpreter() {
             ("min axis 1", |x| kiln::min(x, 1)),
             ("sum axis 1", |x| kiln::sum(x, 1)),
             ("max axis 0", |x| kiln::max(x, 0)),
+            ("min axis 0", |x| kiln::min(x, 0)),
+            ("sum axis 0", |x| kiln::sum(x, 0)),
         ];
         let rows: Vec<i128> = (0..v.len() * LONG)
             .map(|i| v[(5 * (i % LONG) + i / LONG) % v.len()])
@@ -1294,6 +1296,26 @@ fn integer_edges_agree_with_the_interpreter() {
                 format!("{name} {d} "),
                 &|| f(&matrix),
                 &vec![String::new(); n],
+            );
+        }
+        // Column reductions of a tall [TALL, 5] matrix: five positions of many rows,
+        // reduced in chunks of rows whose partial states are combined afterwards
+        // (the runtime's `split_columns`: 5·TALL >= 2·2^17 elements).
+        const TALL: usize = 60_000;
+        let tall: Vec<i128> = (0..TALL * 5)
+            .map(|i| v[(3 * (i / 5) + 7 * (i % 5)) % v.len()])
+            .collect();
+        let tall = kiln::reshape(&array(&tall, d), [TALL as i64, 5]).expect("reshape");
+        let columns: [(&str, Un); 3] = [
+            ("max axis 0 of a tall matrix", |x| kiln::max(x, 0)),
+            ("min axis 0 of a tall matrix", |x| kiln::min(x, 0)),
+            ("sum axis 0 of a tall matrix", |x| kiln::sum(x, 0)),
+        ];
+        for (name, f) in columns {
+            check(
+                format!("{name} {d} "),
+                &|| f(&tall),
+                &vec![String::new(); 5],
             );
         }
         let aa = array(&a, d);

@@ -272,12 +272,15 @@ impl Emitter<'_, '_> {
                         .iadd_imm_s(record, i as i64 * PARTIAL_BYTES as i64);
                 match r.op {
                     _ if vector::is_integer(plan.dtype) && !is_logic(r.op) => {
-                        // The integer widened (as `Emitter::write_partials` writes it).
+                        // The integer widened (as `Emitter::write_partials` writes it:
+                        // zero-extended for unsigned values).
                         let v = e.column_int(plan, scratch, i, j);
-                        let v = if plan.dtype == DType::I32 {
-                            e.b.ins().sextend(types::I64, v)
-                        } else {
-                            v
+                        let v = match plan.dtype {
+                            DType::I32 if dtype.is_unsigned_integer() => {
+                                e.b.ins().uextend(types::I64, v)
+                            }
+                            DType::I32 => e.b.ins().sextend(types::I64, v),
+                            _ => v,
                         };
                         e.b.ins().store(mem(), v, base, 0);
                         e.b.ins().store(mem(), count, base, 8);
@@ -464,7 +467,8 @@ impl Emitter<'_, '_> {
                 }
                 match walk {
                     Walk::Values => {
-                        let x = e.combine_rows(r.op, &xs);
+                        let unsigned = k.dtype(r.value).is_unsigned_integer();
+                        let x = e.combine_rows(r.op, unsigned, &xs);
                         e.column_accumulate(plan, scratch, i, r.op, walk, j, x)?;
                     }
                     Walk::Deviations if r.op == ReduceOp::Var => {
@@ -527,13 +531,13 @@ impl Emitter<'_, '_> {
     /// Vectors of one reduction's values at the same positions of several rows as
     /// one, pairwise: a sum (sum, mean, var's first walk), or for max and min the
     /// extreme, or where any lane of a pair is NaN the pair's sum (a NaN, as
-    /// `column_accumulate` makes one).
-    fn combine_rows(&mut self, op: ReduceOp, xs: &[Value]) -> Value {
+    /// `column_accumulate` makes one). Integer extremes compare `unsigned` or signed.
+    fn combine_rows(&mut self, op: ReduceOp, unsigned: bool, xs: &[Value]) -> Value {
         if self.b.func.dfg.value_type(xs[0]).lane_type().is_int() {
             // Integers: wrapping sums and extremes, exact in any order.
             return xs[1..]
                 .iter()
-                .fold(xs[0], |a, &x| self.int_combine(op, a, x));
+                .fold(xs[0], |a, &x| self.int_combine(op, unsigned, a, x));
         }
         let extreme = matches!(op, ReduceOp::Max | ReduceOp::Min);
         // (value, sum, NaN mask) per subtree.
@@ -593,7 +597,11 @@ impl Emitter<'_, '_> {
             let p = self.slot_address(scratch, i, 0, j, plan.dtype.size_bytes() as i64);
             let ty = self.b.func.dfg.value_type(x);
             let a = self.b.ins().load(ty, mem(), p, 0);
-            let a = self.int_combine(op, a, x);
+            let unsigned = self
+                .k
+                .dtype(self.k.reductions[i].value)
+                .is_unsigned_integer();
+            let a = self.int_combine(op, unsigned, a, x);
             self.b.ins().store(mem(), a, p, 0);
             return Ok(());
         }
@@ -689,11 +697,13 @@ impl Emitter<'_, '_> {
         Ok(())
     }
 
-    /// An integer sum, max or min of two values (vectors or elements).
-    fn int_combine(&mut self, op: ReduceOp, a: Value, x: Value) -> Value {
+    /// An integer sum, max or min of two values (vectors or elements); the extremes of
+    /// `unsigned` values compare unsigned (8/16-bit values, zero-extended in i32
+    /// lanes, compare alike either way).
+    fn int_combine(&mut self, op: ReduceOp, unsigned: bool, a: Value, x: Value) -> Value {
         match op {
-            ReduceOp::Max => self.b.ins().smax(a, x),
-            ReduceOp::Min => self.b.ins().smin(a, x),
+            ReduceOp::Max => vector::int_extreme(self, unsigned, true, a, x),
+            ReduceOp::Min => vector::int_extreme(self, unsigned, false, a, x),
             _ => self.b.ins().iadd(a, x),
         }
     }

@@ -189,14 +189,14 @@ pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
     }
     let axis = kept - 1;
     let float = vector_dtype(k, axis)?;
-    // Integer lanes: sums (wrapping, exact in any order), max, min, any, all; of
-    // signed integers only (the column walk's combines and partials are signed).
+    // Integer lanes: sums (wrapping, exact in any order), max, min (signed or
+    // unsigned, `int_extreme`), any, all.
     if is_integer(float)
         && !k.reductions.iter().all(|r| {
             matches!(
                 r.op,
                 ReduceOp::Sum | ReduceOp::Max | ReduceOp::Min | ReduceOp::Any | ReduceOp::All
-            ) && !k.dtype(r.value).is_unsigned_integer()
+            )
         })
     {
         return None;
@@ -213,7 +213,10 @@ pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
             _ if is_logic(r.op) => DType::Bool,
             _ => float,
         };
-        if a.strides[axis] == Stride::Zero || k.args[a.arg].dtype != dtype || arg && k.reduced != 1
+        // (u32 and u64 results are the lanes of i32 and i64, `signless`)
+        if a.strides[axis] == Stride::Zero
+            || signless(k.args[a.arg].dtype) != dtype
+            || arg && k.reduced != 1
         {
             return None;
         }
@@ -602,7 +605,7 @@ fn lane_int(dtype: DType) -> bool {
 /// selects and casts between same-width integers are the same bits; max, min,
 /// comparisons, abs and widening take the unsigned forms (`int_unary`, `int_binary`,
 /// `cast`). Float plans take only u32 loads converted to the plan's float
-/// (`u32_to_float`); argmax and argmin, and column reductions, keep them out.
+/// (`u32_to_float`); argmax and argmin keep them out.
 pub(crate) fn plan_int(dtype: DType) -> bool {
     lane_int(dtype) || matches!(dtype, DType::U32 | DType::U64)
 }
