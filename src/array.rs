@@ -25,12 +25,16 @@ impl Array {
             .map_err(|e| Error::build(e, at))
     }
 
+    /// The size of each axis, outermost first (empty for a 0-d array). Known without
+    /// computing.
     pub fn shape(&self) -> &[usize] {
         self.expr.meta().shape.dims()
     }
+    /// The element type (`DType::F32`, ...). Known without computing.
     pub fn dtype(&self) -> DType {
         self.expr.meta().dtype
     }
+    /// The device whose memory holds (or will hold) the values.
     pub fn device(&self) -> Device {
         self.expr.meta().device
     }

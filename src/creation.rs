@@ -23,6 +23,8 @@ fn err(e: IrError, at: Loc) -> Error {
 /// Rust data that `asarray` accepts: scalars, arrays, slices and Vecs of them, nested to
 /// any depth (ragged nesting is an error), and `ndarray` arrays.
 pub trait ArrayData {
+    /// The element type at the bottom of the nesting: the array's dtype unless
+    /// `asarray`'s options name another.
     type Elem: Element;
     /// Append the shape (outermost first) and the elements in row-major order.
     fn flatten(
@@ -186,6 +188,17 @@ pub(crate) fn derived_constant(
 
 /// An array holding `data` (a scalar, a nested array/Vec/slice, or an ndarray), in the
 /// data's own dtype unless `opts` names another (converted as `astype` would).
+///
+/// ```
+/// use kiln::DType;
+/// let x = kiln::asarray([[1i32, 2, 3], [4, 5, 6]], ())?;
+/// assert_eq!(x.shape(), &[2, 3]);
+/// assert_eq!(x.dtype(), DType::I32);
+/// let y = kiln::asarray(vec![0.5f64, -2.0], DType::F32)?;
+/// assert_eq!(y.to_vec::<f32>()?, vec![0.5, -2.0]);
+/// assert!(kiln::asarray(vec![vec![1, 2], vec![3]], ()).is_err()); // ragged
+/// # Ok::<(), kiln::Error>(())
+/// ```
 #[track_caller]
 pub fn asarray<D: ArrayData>(data: D, opts: impl Into<CreateOpts>) -> Result<Array> {
     let at = Location::caller();

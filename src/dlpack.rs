@@ -71,6 +71,8 @@ pub const DLPACK_VERSION: DLPackVersion = DLPackVersion { major: 1, minor: 0 };
 pub struct DLDevice {
     /// A `DLDeviceType` (`KDL_CPU`, `KDL_CUDA`, ...).
     pub device_type: i32,
+    /// Which device of that type, counting from 0; 0 for host memory (`KDL_CPU`,
+    /// `KDL_CUDA_HOST`, `KDL_ROCM_HOST`).
     pub device_id: i32,
 }
 
@@ -90,9 +92,17 @@ pub struct DLDataType {
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct DLTensor {
+    /// The start of the allocation holding the elements (the first element is
+    /// `byte_offset` bytes further). An address in the memory of `device`, possibly an
+    /// opaque handle for some device types; the spec asks for 256-byte alignment, but
+    /// producers commonly ignore that, so consumers must not rely on it. May be null
+    /// when the tensor has no elements.
     pub data: *mut c_void,
+    /// Where the elements live.
     pub device: DLDevice,
+    /// Number of axes: the length of `shape` and `strides`; 0 for a scalar.
     pub ndim: i32,
+    /// The type of each element.
     pub dtype: DLDataType,
     /// `ndim` sizes (may be null when `ndim` is 0).
     pub shape: *mut i64,
@@ -107,7 +117,10 @@ pub struct DLTensor {
 #[repr(C)]
 #[derive(Debug)]
 pub struct DLManagedTensor {
+    /// The tensor whose memory this struct manages.
     pub dl_tensor: DLTensor,
+    /// The producer's own bookkeeping (what keeps the memory alive), for its deleter to
+    /// use; opaque to the consumer. May be null.
     pub manager_ctx: *mut c_void,
     /// Frees the tensor; called once by its consumer. May be null.
     pub deleter: Option<unsafe extern "C" fn(*mut DLManagedTensor)>,
@@ -117,7 +130,12 @@ pub struct DLManagedTensor {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DLPackVersion {
+    /// Changes when the ABI (the layout of `DLManagedTensorVersioned`) changes: a
+    /// consumer must not read a tensor of a major version it does not know, except to
+    /// call its deleter.
     pub major: u32,
+    /// Changes when compatible additions (new device types, dtype codes) are made: the
+    /// layout is unchanged.
     pub minor: u32,
 }
 
@@ -125,12 +143,17 @@ pub struct DLPackVersion {
 #[repr(C)]
 #[derive(Debug)]
 pub struct DLManagedTensorVersioned {
+    /// The DLPack version the producer wrote this tensor for. A consumer checks its
+    /// major version before reading any field but the deleter.
     pub version: DLPackVersion,
+    /// The producer's own bookkeeping (what keeps the memory alive), for its deleter to
+    /// use; opaque to the consumer. May be null.
     pub manager_ctx: *mut c_void,
     /// Frees the tensor; called once by its consumer. May be null.
     pub deleter: Option<unsafe extern "C" fn(*mut DLManagedTensorVersioned)>,
     /// `DLPACK_FLAG_BITMASK_*` bits.
     pub flags: u64,
+    /// The tensor whose memory this struct manages.
     pub dl_tensor: DLTensor,
 }
 

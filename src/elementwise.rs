@@ -48,10 +48,11 @@ macro_rules! unary_fns {
 }
 
 macro_rules! binary_fns {
-    ($($name:ident => $op:ident: $doc:literal;)*) => {$(
+    ($($(#[$attr:meta])* $name:ident => $op:ident: $doc:literal;)*) => {$(
         #[doc = $doc]
         #[doc = ""]
         #[doc = concat!("`", stringify!($name), "` of the Array API standard. Either operand may be a Rust scalar, which takes the array's dtype; arrays promote and broadcast by the standard's rules.")]
+        $(#[$attr])*
         #[track_caller]
         pub fn $name(x1: impl Into<Operand>, x2: impl Into<Operand>) -> Result<Array> {
             binary(BinaryOp::$op, x1.into(), x2.into(), Location::caller())
@@ -101,6 +102,18 @@ unary_fns! {
 }
 
 binary_fns! {
+    ///
+    /// ```
+    /// let x = kiln::asarray([[1i32, 2], [3, 4]], ())?;
+    /// let y = kiln::asarray([10i32, 20], ())?;
+    /// // [2, 2] + [2] broadcasts y along the rows.
+    /// assert_eq!(kiln::add(&x, &y)?.to_vec::<i32>()?, vec![11, 22, 13, 24]);
+    /// let z = kiln::add(&x, 1)?; // the scalar takes x's dtype
+    /// assert_eq!(z.dtype(), kiln::DType::I32);
+    /// assert_eq!(z.to_vec::<i32>()?, vec![2, 3, 4, 5]);
+    /// assert!(kiln::add(&x, 0.5).is_err()); // a float scalar does not fit int32
+    /// # Ok::<(), kiln::Error>(())
+    /// ```
     add => Add: "x1 + x2.";
     atan2 => Atan2: "Angle of the point (x2, x1), in radians, with the quadrant from both signs.";
     bitwise_and => BitwiseAnd: "Bitwise AND of integers or bools.";
@@ -171,7 +184,7 @@ pub fn r#where(condition: &Array, x1: impl Into<Operand>, x2: impl Into<Operand>
     where_at(condition, x1.into(), x2.into(), Location::caller())
 }
 
-/// Same as [`r#where`], under a name that needs no raw identifier.
+/// Same as [`r#where`](fn.where.html), under a name that needs no raw identifier.
 #[track_caller]
 pub fn where_(condition: &Array, x1: impl Into<Operand>, x2: impl Into<Operand>) -> Result<Array> {
     where_at(condition, x1.into(), x2.into(), Location::caller())

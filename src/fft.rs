@@ -43,7 +43,11 @@ fn err(e: IrError, at: Loc) -> Error {
 pub struct FftOpts {
     /// Transform length (the output length of `irfft`/`hfft`); `None`: from the input.
     pub n: Option<usize>,
+    /// The axis to transform; negative counts from the end (default -1, the last).
     pub axis: i64,
+    /// Which direction is scaled, and by what: by default (`Backward`) the inverse
+    /// transforms by 1/n, with `Ortho` both by 1/√n, with `Forward` the forward ones by
+    /// 1/n.
     pub norm: FftNorm,
 }
 
@@ -58,17 +62,23 @@ impl Default for FftOpts {
 }
 
 impl FftOpts {
+    /// The defaults: `n` from the input, the last axis, the backward norm.
     pub fn new() -> FftOpts {
         FftOpts::default()
     }
+    /// Set the transform length: the input is padded with zeros or trimmed along the
+    /// axis to fit it (for `irfft`/`hfft`, it is the output length). 0 is an error at
+    /// the transform's call.
     pub fn n(mut self, n: usize) -> FftOpts {
         self.n = Some(n);
         self
     }
+    /// Set the axis to transform (negative counts from the end).
     pub fn axis(mut self, axis: i64) -> FftOpts {
         self.axis = axis;
         self
     }
+    /// Set the normalisation (see the `norm` field).
     pub fn norm(mut self, norm: FftNorm) -> FftOpts {
         self.norm = norm;
         self
@@ -92,23 +102,34 @@ impl From<FftNorm> for FftOpts {
 /// all) and `norm`. Giving `s` requires `axes`, as the standard says.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FftnOpts {
+    /// Transform length per axis of `axes`, in the same order (the output length for
+    /// `irfftn`'s last axis); -1 keeps that axis' default. `None`: every default.
     pub s: Option<Vec<i64>>,
+    /// The axes to transform, in order; negative counts from the end. `None`: all.
     pub axes: Option<Vec<i64>>,
+    /// Which direction is scaled, and by what, as for [`FftOpts`].
     pub norm: FftNorm,
 }
 
 impl FftnOpts {
+    /// The defaults: every axis, lengths from the input, the backward norm.
     pub fn new() -> FftnOpts {
         FftnOpts::default()
     }
+    /// Set the transform lengths, one per axis of `axes` (which must be given too),
+    /// each at least 1, or -1 for the default. `s` without `axes`, or with another
+    /// number of entries, is an error at the transform's call.
     pub fn s(mut self, s: impl IntoIterator<Item = i64>) -> FftnOpts {
         self.s = Some(s.into_iter().collect());
         self
     }
+    /// Set the axes to transform (negative counts from the end). An empty list or a
+    /// repeated axis is an error at the transform's call.
     pub fn axes(mut self, axes: impl IntoIterator<Item = i64>) -> FftnOpts {
         self.axes = Some(axes.into_iter().collect());
         self
     }
+    /// Set the normalisation (as for [`FftOpts`]).
     pub fn norm(mut self, norm: FftNorm) -> FftnOpts {
         self.norm = norm;
         self

@@ -39,18 +39,30 @@ pub enum SliceArg {
     /// walks it, from its first element if positive, from its last if negative. So
     /// `..;-1` reverses an axis and no range is ever written backwards.
     Span {
+        /// First position of the range (`None`: the axis' start).
         start: Option<i64>,
+        /// Position just past the range (`None`: the axis' end).
         end: Option<i64>,
+        /// Distance between taken elements: forward from the range's first element if
+        /// positive, backward from its last if negative; 0 is an error.
         step: i64,
     },
     /// Python's `start:stop:step`, with Python's meaning for a negative step
     /// (`x[3:0:-1]` is elements 3, 2, 1): see [`SliceArg::python`].
     Range {
+        /// Where the walk starts (`None`: the first element for a positive step, the
+        /// last for a negative one).
         start: Option<i64>,
+        /// Where it stops, excluded (`None`: after the last element in the step's
+        /// direction).
         stop: Option<i64>,
+        /// Distance between taken elements; negative walks backward; 0 is an error.
         step: i64,
     },
+    /// Insert an axis of size 1 here (see [`NewAxis`]).
     NewAxis,
+    /// As many full slices as the axes not otherwise indexed (see [`Ellipsis`]); at
+    /// most one per index.
     Ellipsis,
 }
 

@@ -1,3 +1,5 @@
+#![warn(missing_docs)]
+
 //! # kiln
 //!
 //! The Python Array API standard's functions and semantics in Rust, lazily: every call

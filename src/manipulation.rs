@@ -558,7 +558,10 @@ pub fn tile(x: &Array, repetitions: impl AsRef<[usize]>) -> Result<Array> {
 /// along the axis (an integer array).
 #[derive(Clone)]
 pub enum Repeats {
+    /// Every element repeated this many times (the result is a view).
     Count(usize),
+    /// A 1-D integer array of non-negative counts, one per element along the axis (or
+    /// one for all). Its values decide the result's length, so `repeat` computes it.
     Each(Array),
 }
 

@@ -11,7 +11,11 @@ use kiln_ir::{
 /// An array or a weakly typed Rust scalar, as elementwise functions accept them.
 #[derive(Clone, Debug)]
 pub enum Operand {
+    /// An array: its dtype takes part in promotion, its shape in broadcasting.
     Array(Array),
+    /// A weak Rust scalar: it takes the dtype the arrays promote to (a complex scalar
+    /// makes a real floating dtype complex), and one that dtype cannot hold (an integer
+    /// out of range, a float beside integer arrays) is an error.
     Scalar(Scalar),
 }
 

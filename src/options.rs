@@ -77,25 +77,34 @@ pub struct ReduceOpts {
 }
 
 impl ReduceOpts {
+    /// The defaults: every axis, reduced axes dropped, the default result dtype,
+    /// correction 0.
     pub fn new() -> ReduceOpts {
         ReduceOpts::default()
     }
+    /// Reduce over one axis (negative counts from the end).
     pub fn axis(mut self, axis: i64) -> ReduceOpts {
         self.axis = Some(vec![axis]);
         self
     }
+    /// Reduce over these axes (negative counts from the end); none, if empty. A
+    /// repeated axis is an error; argmax/argmin take exactly one.
     pub fn axes(mut self, axes: impl IntoIterator<Item = i64>) -> ReduceOpts {
         self.axis = Some(axes.into_iter().collect());
         self
     }
+    /// Keep the reduced axes as size 1 (`true`) or drop them (`false`, the default).
     pub fn keepdims(mut self, keepdims: bool) -> ReduceOpts {
         self.keepdims = keepdims;
         self
     }
+    /// Set the result dtype of sum/prod; the other reductions reject it.
     pub fn dtype(mut self, dtype: DType) -> ReduceOpts {
         self.dtype = Some(dtype);
         self
     }
+    /// Set var/std's correction (1.0 for the sample variance); the other reductions
+    /// reject a nonzero one.
     pub fn correction(mut self, correction: f64) -> ReduceOpts {
         self.correction = correction;
         self
@@ -143,17 +152,22 @@ pub struct CumulativeOpts {
 }
 
 impl CumulativeOpts {
+    /// The defaults: no axis (enough for 1-d input only), the default result dtype, no
+    /// initial identity.
     pub fn new() -> CumulativeOpts {
         CumulativeOpts::default()
     }
+    /// Set the axis to accumulate along (negative counts from the end).
     pub fn axis(mut self, axis: i64) -> CumulativeOpts {
         self.axis = Some(axis);
         self
     }
+    /// Set the result dtype (the input is cast to it first).
     pub fn dtype(mut self, dtype: DType) -> CumulativeOpts {
         self.dtype = Some(dtype);
         self
     }
+    /// Whether the output starts with the identity, which makes the axis one longer.
     pub fn include_initial(mut self, include_initial: bool) -> CumulativeOpts {
         self.include_initial = include_initial;
         self
@@ -181,18 +195,24 @@ impl From<i32> for CumulativeOpts {
 /// device for the `*_like` functions).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CreateOpts {
+    /// The element type; `None`: the function's default.
     pub dtype: Option<DType>,
+    /// Where the array lives; `None`: the function's default.
     pub device: Option<Device>,
 }
 
 impl CreateOpts {
+    /// The defaults: each function's own dtype and device.
     pub fn new() -> CreateOpts {
         CreateOpts::default()
     }
+    /// Set the dtype: `asarray` converts its data to it as `astype` would, and the
+    /// functions that fill in a value (`full`, `arange`, ...) reject one it cannot hold.
     pub fn dtype(mut self, dtype: DType) -> CreateOpts {
         self.dtype = Some(dtype);
         self
     }
+    /// Set the device.
     pub fn device(mut self, device: Device) -> CreateOpts {
         self.device = Some(device);
         self

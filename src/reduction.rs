@@ -71,10 +71,11 @@ fn reduce_at(
 }
 
 macro_rules! reductions {
-    ($($name:ident => $op:ident: $doc:literal;)*) => {$(
+    ($($(#[$attr:meta])* $name:ident => $op:ident: $doc:literal;)*) => {$(
         #[doc = $doc]
         #[doc = ""]
         #[doc = concat!("`", stringify!($name), "` of the Array API standard; options: [`ReduceOpts`] (axes, keepdims).")]
+        $(#[$attr])*
         #[track_caller]
         pub fn $name(x: &Array, opts: impl Into<ReduceOpts>) -> Result<Array> {
             reduce_at(stringify!($name), ReduceOp::$op, x, opts.into(), Location::caller())
@@ -83,6 +84,20 @@ macro_rules! reductions {
 }
 
 reductions! {
+    ///
+    /// ```
+    /// use kiln::{DType, ReduceOpts};
+    /// let x = kiln::asarray([[1i32, 2, 3], [4, 5, 6]], ())?;
+    /// let total = kiln::sum(&x, ())?; // every axis; int32 sums in int64
+    /// assert_eq!(total.dtype(), DType::I64);
+    /// assert_eq!(total.item::<i64>()?, 21);
+    /// let rows = kiln::sum(&x, ReduceOpts::new().axis(1).keepdims(true))?;
+    /// assert_eq!(rows.shape(), &[2, 1]);
+    /// assert_eq!(rows.to_vec::<i64>()?, vec![6, 15]);
+    /// let cols = kiln::sum(&x, ReduceOpts::new().axis(0).dtype(DType::F64))?;
+    /// assert_eq!(cols.to_vec::<f64>()?, vec![5.0, 7.0, 9.0]);
+    /// # Ok::<(), kiln::Error>(())
+    /// ```
     sum => Sum: "Sum over axes, accumulated pairwise (accurate, not naive). Integers narrower than 64 bits sum in int64/uint64 unless `dtype` says otherwise; the empty sum is 0.";
     prod => Prod: "Product over axes; small integers widen as in `sum`; the empty product is 1.";
     max => Max: "Maximum over axes; NaN propagates. Reducing zero elements is an error (there is no identity).";

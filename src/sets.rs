@@ -43,14 +43,19 @@ pub struct UniqueAllResult {
 /// The `unique_counts` result: values and how often each occurs.
 #[derive(Clone, Debug)]
 pub struct UniqueCountsResult {
+    /// The unique values, 1-D, in x's dtype, ascending (NaNs last).
     pub values: Array,
+    /// How many elements of x equal each value (int64, `values`' shape).
     pub counts: Array,
 }
 
 /// The `unique_inverse` result: values, and for each element of x its value's position.
 #[derive(Clone, Debug)]
 pub struct UniqueInverseResult {
+    /// The unique values, 1-D, in x's dtype, ascending (NaNs last).
     pub values: Array,
+    /// For each element of x (x's shape), the position of its value in `values`
+    /// (int64).
     pub inverse_indices: Array,
 }
 
@@ -336,13 +341,16 @@ pub fn unique_all(x: &Array) -> Result<UniqueAllResult> {
 /// Options of [`isin`]: `invert` tests "not in" instead.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct IsinOpts {
+    /// `true`: whether each element of x1 is absent from x2. Default `false`.
     pub invert: bool,
 }
 
 impl IsinOpts {
+    /// The default: test membership, not absence.
     pub fn new() -> IsinOpts {
         IsinOpts::default()
     }
+    /// Test absence (`true`) instead of membership.
     pub fn invert(mut self, invert: bool) -> IsinOpts {
         self.invert = invert;
         self

@@ -26,7 +26,9 @@ fn err(e: IrError, at: Loc) -> Error {
 /// and stability. Converts from an axis: `kiln::sort(&x, 0)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SortOpts {
+    /// The axis to sort along; negative counts from the end (default -1, the last).
     pub axis: i64,
+    /// Largest first (NaN first too); default `false`, smallest first.
     pub descending: bool,
     /// kiln's sorts are always stable; `false` is accepted as the standard allows.
     pub stable: bool,
@@ -43,17 +45,22 @@ impl Default for SortOpts {
 }
 
 impl SortOpts {
+    /// The defaults: the last axis, ascending, stable.
     pub fn new() -> SortOpts {
         SortOpts::default()
     }
+    /// Set the axis to sort along (negative counts from the end).
     pub fn axis(mut self, axis: i64) -> SortOpts {
         self.axis = axis;
         self
     }
+    /// Sort largest first (`true`) or smallest first (`false`).
     pub fn descending(mut self, descending: bool) -> SortOpts {
         self.descending = descending;
         self
     }
+    /// Ask for a stable sort or permit any order of equal elements; the sort is stable
+    /// either way.
     pub fn stable(mut self, stable: bool) -> SortOpts {
         self.stable = stable;
         self
@@ -139,18 +146,25 @@ pub fn argsort(x: &Array, opts: impl Into<SortOpts>) -> Result<Array> {
 /// `sorter`, int positions that sort x1 (as `argsort` returns). Converts from a side.
 #[derive(Clone, Debug, Default)]
 pub struct SearchOpts {
+    /// Which end of a run of values equal to the searched one to return.
     pub side: Side,
+    /// Integer positions, x1's shape, that put x1 in ascending order; `None`: x1 is
+    /// sorted already.
     pub sorter: Option<Array>,
 }
 
 impl SearchOpts {
+    /// The defaults: [`Side::Left`], no sorter.
     pub fn new() -> SearchOpts {
         SearchOpts::default()
     }
+    /// Set the side.
     pub fn side(mut self, side: Side) -> SearchOpts {
         self.side = side;
         self
     }
+    /// Search x1 in the order `sorter` gives. A sorter that is not integer or not of
+    /// x1's shape is an error at `searchsorted`'s call.
     pub fn sorter(mut self, sorter: &Array) -> SearchOpts {
         self.sorter = Some(sorter.clone());
         self

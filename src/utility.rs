@@ -6,6 +6,14 @@ use kiln_ir::{Category, DType, IrError, Shape};
 use std::panic::Location;
 
 /// The dtype the standard's promotion gives for these dtypes, or an error naming them.
+///
+/// ```
+/// use kiln::DType;
+/// assert_eq!(kiln::result_type(&[DType::I8, DType::U8])?, DType::I16);
+/// assert_eq!(kiln::result_type(&[DType::F32, DType::C64, DType::F64])?, DType::C128);
+/// assert!(kiln::result_type(&[DType::I64, DType::F32]).is_err()); // kinds do not mix
+/// # Ok::<(), kiln::Error>(())
+/// ```
 #[track_caller]
 pub fn result_type(dtypes: &[DType]) -> Result<DType> {
     // Taken here: `Location::caller()` inside the closure would name this file.
@@ -44,13 +52,18 @@ pub fn broadcast_shapes(shapes: &[&[usize]]) -> Result<Vec<usize>> {
 /// Machine limits of a floating-point dtype.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FInfo {
+    /// Bits of the type: 32 or 64 (of the real part, for complex).
     pub bits: u32,
     /// Difference between 1.0 and the next larger representable number.
     pub eps: f64,
+    /// Largest finite representable number.
     pub max: f64,
+    /// Smallest (most negative) finite representable number: `-max`.
     pub min: f64,
     /// Smallest positive normal number.
     pub smallest_normal: f64,
+    /// The real floating dtype described: float32 for complex64, float64 for
+    /// complex128.
     pub dtype: DType,
 }
 
@@ -89,9 +102,13 @@ pub fn finfo(dtype: DType) -> Result<FInfo> {
 /// Machine limits of an integer dtype.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IInfo {
+    /// Bits of the type: 8, 16, 32 or 64.
     pub bits: u32,
+    /// Largest representable value (an `i128` holds that of every integer dtype).
     pub max: i128,
+    /// Smallest representable value: 0 for the unsigned dtypes.
     pub min: i128,
+    /// The integer dtype described.
     pub dtype: DType,
 }
 
