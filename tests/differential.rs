@@ -1318,6 +1318,23 @@ fn integer_edges_agree_with_the_interpreter() {
                 &vec![String::new(); 5],
             );
         }
+        // A wide [16, WIDE] matrix whose every column holds one edge value: column
+        // walks over several blocks and chunks of positions (their results written
+        // next to each other by different threads), the last block ending in a
+        // scalar tail, where a wrong identity shows (each column is its own max and
+        // min). An 8/16-bit result written a lane wide, or a tail element not
+        // extended to the lanes, made this fail.
+        const WIDE: usize = 2503;
+        let wide: Vec<i128> = (0..16 * WIDE).map(|i| v[(i % WIDE) % v.len()]).collect();
+        let wide = kiln::reshape(&array(&wide, d), [16, WIDE as i64]).expect("reshape");
+        for (name, f) in &columns[..2] {
+            let name = name.replace("a tall", "a wide");
+            check(
+                format!("{name} {d} "),
+                &|| f(&wide),
+                &vec![String::new(); WIDE],
+            );
+        }
         let aa = array(&a, d);
         let bb = array(&b, d);
         check(

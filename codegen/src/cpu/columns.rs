@@ -203,7 +203,14 @@ impl Emitter<'_, '_> {
                 let dtype = k.dtype(r.value);
                 let v = match r.op {
                     _ if vector::is_integer(plan.dtype) && !is_logic(r.op) => {
-                        e.column_int(plan, scratch, i, j)
+                        // (an 8/16-bit result narrowed from its lane)
+                        let v = e.column_int(plan, scratch, i, j);
+                        let ty = super::ops::clif_type(dtype)?;
+                        if ty.bits() < plan.fty.lane_bits() {
+                            e.b.ins().ireduce(ty, v)
+                        } else {
+                            v
+                        }
                     }
                     ReduceOp::Max | ReduceOp::Min => {
                         let p = e.slot_address(scratch, i, 0, j, dtype.size_bytes() as i64);
@@ -595,12 +602,22 @@ impl Emitter<'_, '_> {
         if vector::is_integer(plan.dtype) {
             // Integer lanes, wrapping: exact in any order.
             let p = self.slot_address(scratch, i, 0, j, plan.dtype.size_bytes() as i64);
-            let ty = self.b.func.dfg.value_type(x);
-            let a = self.b.ins().load(ty, mem(), p, 0);
             let unsigned = self
                 .k
                 .dtype(self.k.reductions[i].value)
                 .is_unsigned_integer();
+            // An 8/16-bit element of the tail extended to the lanes' width, as the
+            // vector loads hold it (the slot is a lane wide).
+            let lane = plan.fty.lane_type();
+            let x = match self.b.func.dfg.value_type(x) {
+                t if !t.is_vector() && t.bits() < lane.bits() && unsigned => {
+                    self.b.ins().uextend(lane, x)
+                }
+                t if !t.is_vector() && t.bits() < lane.bits() => self.b.ins().sextend(lane, x),
+                _ => x,
+            };
+            let ty = self.b.func.dfg.value_type(x);
+            let a = self.b.ins().load(ty, mem(), p, 0);
             let a = self.int_combine(op, unsigned, a, x);
             self.b.ins().store(mem(), a, p, 0);
             return Ok(());

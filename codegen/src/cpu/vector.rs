@@ -120,19 +120,22 @@ pub fn plan(k: &Kernel) -> Option<VectorPlan> {
     if float != DType::F64 && k.reductions.iter().any(|r| r.op == ReduceOp::Prod) {
         return None;
     }
-    // Integer reductions: sums (exact, wrapping), max/min and argmax/argmin.
+    // Integer reductions: sums (exact, wrapping), max/min and argmax/argmin; not of
+    // 8/16-bit values, which only column walks reduce in their i32 lanes (the row
+    // loop's accumulators are the dtype's own width).
     if is_integer(float)
         && !k.reductions.iter().all(|r| {
-            matches!(
-                r.op,
-                ReduceOp::Sum
-                    | ReduceOp::Max
-                    | ReduceOp::Min
-                    | ReduceOp::ArgMax
-                    | ReduceOp::ArgMin
-                    | ReduceOp::Any
-                    | ReduceOp::All
-            )
+            !is_narrow(k.dtype(r.value))
+                && matches!(
+                    r.op,
+                    ReduceOp::Sum
+                        | ReduceOp::Max
+                        | ReduceOp::Min
+                        | ReduceOp::ArgMax
+                        | ReduceOp::ArgMin
+                        | ReduceOp::Any
+                        | ReduceOp::All
+                )
         })
     {
         return None;
@@ -213,11 +216,11 @@ pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
             _ if is_logic(r.op) => DType::Bool,
             _ => float,
         };
-        // (u32 and u64 results are the lanes of i32 and i64, `signless`)
-        if a.strides[axis] == Stride::Zero
-            || signless(k.args[a.arg].dtype) != dtype
-            || arg && k.reduced != 1
-        {
+        // (u32 and u64 results are the lanes of i32 and i64, `signless`; 8/16-bit
+        // ones are held in i32 lanes, `lane_int`, and narrowed when written)
+        let out = k.args[a.arg].dtype;
+        let held = signless(out) == dtype || dtype == DType::I32 && is_narrow(out);
+        if a.strides[axis] == Stride::Zero || !held || arg && k.reduced != 1 {
             return None;
         }
     }
@@ -364,7 +367,12 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
         let lanes_match = value == plan_dtype
             || integers
                 && signless(value) == plan_dtype
-                && !matches!(r.op, ReduceOp::ArgMax | ReduceOp::ArgMin);
+                && !matches!(r.op, ReduceOp::ArgMax | ReduceOp::ArgMin)
+            // 8/16-bit max and min in i32 lanes: column walks only (`plan` refuses)
+            || integers
+                && plan_dtype == DType::I32
+                && is_narrow(value)
+                && matches!(r.op, ReduceOp::Max | ReduceOp::Min);
         if !(lanes_match || is_logic(r.op) && value == DType::Bool) {
             return None;
         }
