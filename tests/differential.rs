@@ -1335,6 +1335,22 @@ fn integer_edges_agree_with_the_interpreter() {
                 &vec![String::new(); WIDE],
             );
         }
+        // Its transpose's layout as data, [WIDE, 3]: rows of one edge value, shorter
+        // than a vector step, so each row's result folds the untouched vector lanes
+        // (their identity) with its three elements.
+        let short: Vec<i128> = (0..WIDE * 3).map(|i| v[(i / 3) % v.len()]).collect();
+        let short = kiln::reshape(&array(&short, d), [WIDE as i64, 3]).expect("reshape");
+        let rows: [(&str, Un); 2] = [
+            ("max axis 1 of short rows", |x| kiln::max(x, 1)),
+            ("min axis 1 of short rows", |x| kiln::min(x, 1)),
+        ];
+        for (name, f) in rows {
+            check(
+                format!("{name} {d} "),
+                &|| f(&short),
+                &vec![String::new(); WIDE],
+            );
+        }
         let aa = array(&a, d);
         let bb = array(&b, d);
         check(

@@ -1451,10 +1451,18 @@ impl<'a, 'b> Emitter<'a, 'b> {
         f: impl Fn(&mut FunctionBuilder, Value, Value) -> Value,
     ) {
         let mut a = self.b.use_var(acc);
+        let ty = self.b.func.dfg.value_type(a);
         for &v in vs {
             let v = self.b.use_var(v);
             for lane in 0..plan.lanes {
                 let x = self.b.ins().extractlane(v, lane as u8);
+                // An 8/16-bit value's lane holds its extension: the value itself is
+                // the low bits.
+                let x = if self.b.func.dfg.value_type(x).bits() > ty.bits() {
+                    self.b.ins().ireduce(ty, x)
+                } else {
+                    x
+                };
                 a = f(self.b, a, x);
             }
         }
@@ -1465,10 +1473,13 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// value of `dtype` for max (min): of a u32 or u64 in signed lanes, 0 (all ones).
     pub(super) fn int_identity(&mut self, plan: &VectorPlan, op: ReduceOp, dtype: DType) -> Value {
         let lane = plan.fty.lane_type();
+        // (an 8/16-bit dtype's least value, sign-extended to the lane as its values
+        // are: a lane that sees no element folds into the result as that value)
+        let bits = lane.bits().min(8 * dtype.size_bytes() as u32);
         let least = if dtype.is_unsigned_integer() {
             0
         } else {
-            i64::MIN >> (64 - lane.bits())
+            i64::MIN >> (64 - bits)
         };
         let v = match op {
             ReduceOp::Max | ReduceOp::ArgMax => least,

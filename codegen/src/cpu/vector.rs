@@ -120,22 +120,19 @@ pub fn plan(k: &Kernel) -> Option<VectorPlan> {
     if float != DType::F64 && k.reductions.iter().any(|r| r.op == ReduceOp::Prod) {
         return None;
     }
-    // Integer reductions: sums (exact, wrapping), max/min and argmax/argmin; not of
-    // 8/16-bit values, which only column walks reduce in their i32 lanes (the row
-    // loop's accumulators are the dtype's own width).
+    // Integer reductions: sums (exact, wrapping), max/min and argmax/argmin.
     if is_integer(float)
         && !k.reductions.iter().all(|r| {
-            !is_narrow(k.dtype(r.value))
-                && matches!(
-                    r.op,
-                    ReduceOp::Sum
-                        | ReduceOp::Max
-                        | ReduceOp::Min
-                        | ReduceOp::ArgMax
-                        | ReduceOp::ArgMin
-                        | ReduceOp::Any
-                        | ReduceOp::All
-                )
+            matches!(
+                r.op,
+                ReduceOp::Sum
+                    | ReduceOp::Max
+                    | ReduceOp::Min
+                    | ReduceOp::ArgMax
+                    | ReduceOp::ArgMin
+                    | ReduceOp::Any
+                    | ReduceOp::All
+            )
         })
     {
         return None;
@@ -368,7 +365,7 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
             || integers
                 && signless(value) == plan_dtype
                 && !matches!(r.op, ReduceOp::ArgMax | ReduceOp::ArgMin)
-            // 8/16-bit max and min in i32 lanes: column walks only (`plan` refuses)
+            // 8/16-bit max and min in the i32 lanes that hold them (`lane_int`)
             || integers
                 && plan_dtype == DType::I32
                 && is_narrow(value)
