@@ -182,6 +182,9 @@ fn patterns() -> Vec<Pattern> {
                 (),
             )
         }),
+        ("max(astype(z, u8), axis 0), u8", |_, _, z| {
+            kiln::max(&kiln::astype(z, DType::U8)?, 0)
+        }),
         ("argsort axis 1 (stable), f32", |_, y, _| {
             kiln::argsort(y, SortOpts::new().axis(1).stable(true))
         }),
