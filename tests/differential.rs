@@ -1321,9 +1321,10 @@ fn integer_edges_agree_with_the_interpreter() {
         // A wide [16, WIDE] matrix whose every column holds one edge value: column
         // walks over several blocks and chunks of positions (their results written
         // next to each other by different threads), the last block ending in a
-        // scalar tail, where a wrong identity shows (each column is its own max and
-        // min). An 8/16-bit result written a lane wide, or a tail element not
-        // extended to the lanes, made this fail.
+        // scalar tail whose elements meet the slot's identity (each column is its own
+        // max and min, so the identity must be neutral). An 8/16-bit result written a
+        // lane wide, or a signed tail element not extended to the lane (it then met
+        // the identity's low bits), made this fail.
         const WIDE: usize = 2503;
         let wide: Vec<i128> = (0..16 * WIDE).map(|i| v[(i % WIDE) % v.len()]).collect();
         let wide = kiln::reshape(&array(&wide, d), [16, WIDE as i64]).expect("reshape");

@@ -257,7 +257,8 @@ impl Emitter<'_, '_> {
 
     /// Each position's partial state of every reduction, in the layout of a full
     /// reduction's chunk record (`Emitter::write_partials`): sum and mean (sum, count),
-    /// var (count, mean, M2, 0), max and min (the value as f64, count).
+    /// var (count, mean, M2, 0), max and min (the value as f64, count); integers (the
+    /// value as i64, sign- or zero-extended by the dtype's signedness, count).
     fn column_partials(
         &mut self,
         plan: &VectorPlan,
@@ -725,7 +726,8 @@ impl Emitter<'_, '_> {
         }
     }
 
-    /// An integer reduction's value at position j (the kernel's dtype).
+    /// An integer reduction's value at position j, a lane wide (the plan's lane type:
+    /// an 8/16-bit value in i32, which its callers narrow or widen).
     fn column_int(&mut self, plan: &VectorPlan, scratch: Value, i: usize, j: Value) -> Value {
         let p = self.slot_address(scratch, i, 0, j, plan.dtype.size_bytes() as i64);
         self.b.ins().load(plan.fty.lane_type(), mem(), p, 0)

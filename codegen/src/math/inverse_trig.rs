@@ -7,12 +7,14 @@
 //! SLEEF does). The sqrt's rounding error is recovered with an fma and π/2, π are split
 //! in two words, so the subtractions do not lose the last bit.
 //!
-//! atan: |x| > 1 is reduced by atan|x| = π/2 - atan(1/|x|) (the reciprocal's rounding
-//! error recovered with an fma). f32 then takes one polynomial atan(v) = v + v³·Q(v²)
-//! on [0, 1] (kiln's progressive Remez fit, degree 8, `atan_unit`); f64 reduces further
-//! to [0, tan(π/8)] by atan v = π/4 + atan((v - 1)/(v + 1)) in double words (degree 10,
-//! `atan_frac`). atan2 divides min(|x|,|y|) by max(|x|,|y|) the same way and places the
-//! angle in its octant; its special lanes (NaN, infinities, two zeros) take a branch.
+//! atan: f32 reduces |x| > 1 by atan|x| = π/2 - atan(1/|x|) (the reciprocal's rounding
+//! error recovered with an fma), then takes one polynomial atan(v) = v + v³·Q(v²) on
+//! [0, 1] (kiln's progressive Remez fit, degree 8, `atan_unit`). f64 has three ranges:
+//! |x| <= tan(π/8) directly, |x| > tan(3π/8) by π/2 + atan(-1/|x|), between them by
+//! π/4 + atan((|x| - 1)/(|x| + 1)), the quotients in double words (degree 10,
+//! `atan_frac`). atan2 divides min(|x|,|y|) by max(|x|,|y|) (f32: `atan_unit`; f64: the
+//! first or third range) and places the angle in its octant; its special lanes take a
+//! branch (`atan2`).
 
 use super::common::*;
 use super::MathBuilder;
@@ -208,7 +210,7 @@ fn atan_frac<B: MathBuilder>(
 /// (v, tail) with atan(n/d) ≈ v + tail, for f32 n and d with |n/d| <= 1: v = n/d
 /// rounded, tail = v·z·Q(z) (z = v², `ATAN_UNIT_32`) plus the quotient's rounding
 /// error (recovered with an fma) times atan's derivative 1/(1 + z), taken as 1 - z/2
-/// (within 12% on [0, 1], on a term below 2^-24·|v|); v = 1 (n = d, so no rounding
+/// (within 12.5% on [0, 1], on a term below 2^-24·|v|); v = 1 (n = d, so no rounding
 /// error) gives π/4 exactly rounded. One polynomial on the whole of
 /// [0, 1] instead of `atan_frac`'s reduction to [0, tan(π/8)] with double words:
 /// about 30 vector operations fewer per f32 lane. `guard` zeroes a NaN error term
@@ -305,11 +307,13 @@ fn atan_f32<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
 /// atan2(y, x): the angle of the point (x, y), in [-π, π]. Special cases follow the
 /// Array API table (signed zeros and infinities included); NaN in either → NaN.
 ///
-/// One test finds the lanes that need more than the usual path: a NaN, an infinity,
-/// both arguments zero, or (f64) a magnitude past 2^1022, where the reduction's
-/// num ± den would overflow. Such lanes are rare in data, and the code that settles
-/// them (`atan2_angle` with `special`) runs only for vectors that hold one; it gives
-/// every other lane the same bits as the usual path.
+/// One test, 0 < |x| + |y| < lim, finds the lanes that may need more than the usual
+/// path: a NaN, an infinity, both arguments zero, and lanes whose |x| + |y| reaches
+/// 2^1022 (f64, where the reduction's num ± den could overflow) or overflows (f32,
+/// finite arguments near MAX, which the special path handles too). Such lanes are rare
+/// in data, and the code that settles them (`atan2_angle` with `special`) runs only
+/// for vectors that hold one; it gives every other lane the same bits as the usual
+/// path.
 pub fn atan2<B: MathBuilder>(b: &mut B, y: B::V, x: B::V) -> B::V {
     let ay = b.abs(y);
     let ax = b.abs(x);
