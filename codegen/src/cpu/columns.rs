@@ -280,16 +280,9 @@ impl Emitter<'_, '_> {
                         .iadd_imm_s(record, i as i64 * PARTIAL_BYTES as i64);
                 match r.op {
                     _ if vector::is_integer(plan.dtype) && !is_logic(r.op) => {
-                        // The integer widened (as `Emitter::write_partials` writes it:
-                        // zero-extended for unsigned values).
+                        // The integer widened as `Emitter::write_partials` writes it.
                         let v = e.column_int(plan, scratch, i, j);
-                        let v = match plan.dtype {
-                            DType::I32 if dtype.is_unsigned_integer() => {
-                                e.b.ins().uextend(types::I64, v)
-                            }
-                            DType::I32 => e.b.ins().sextend(types::I64, v),
-                            _ => v,
-                        };
+                        let v = e.widen(r.op, dtype, plan.fty.lane_type(), v);
                         e.b.ins().store(mem(), v, base, 0);
                         e.b.ins().store(mem(), count, base, 8);
                     }
@@ -603,19 +596,14 @@ impl Emitter<'_, '_> {
         if vector::is_integer(plan.dtype) {
             // Integer lanes, wrapping: exact in any order.
             let p = self.slot_address(scratch, i, 0, j, plan.dtype.size_bytes() as i64);
-            let unsigned = self
-                .k
-                .dtype(self.k.reductions[i].value)
-                .is_unsigned_integer();
+            let dtype = self.k.dtype(self.k.reductions[i].value);
+            let unsigned = dtype.is_unsigned_integer();
             // An 8/16-bit element of the tail extended to the lanes' width, as the
             // vector loads hold it (the slot is a lane wide).
-            let lane = plan.fty.lane_type();
-            let x = match self.b.func.dfg.value_type(x) {
-                t if !t.is_vector() && t.bits() < lane.bits() && unsigned => {
-                    self.b.ins().uextend(lane, x)
-                }
-                t if !t.is_vector() && t.bits() < lane.bits() => self.b.ins().sextend(lane, x),
-                _ => x,
+            let x = if vector {
+                x
+            } else {
+                vector::extend_to_lane(self, dtype, plan.fty.lane_type(), x)
             };
             let ty = self.b.func.dfg.value_type(x);
             let a = self.b.ins().load(ty, mem(), p, 0);

@@ -1957,7 +1957,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
     }
 
     /// An accumulator as 8 bytes: floats as f64, integers sign- or zero-extended.
-    fn widen(&mut self, op: ReduceOp, dtype: DType, ty: Type, a: Value) -> Value {
+    pub(super) fn widen(&mut self, op: ReduceOp, dtype: DType, ty: Type, a: Value) -> Value {
         match ty {
             types::F64 => a,
             types::F32 => self.b.ins().fpromote(types::F64, a),

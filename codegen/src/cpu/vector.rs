@@ -974,13 +974,12 @@ pub(crate) fn body(
                     load_vector(e, plan, dtype, p, (lane_off * bytes) as i32)
                 }
                 Instr::Const(s) => {
-                    let mut x = e.ops_constant(dtype, *s)?;
-                    if is_narrow(dtype) {
-                        x = match dtype {
-                            DType::I8 | DType::I16 => e.b.ins().sextend(types::I32, x),
-                            _ => e.b.ins().uextend(types::I32, x),
-                        };
-                    }
+                    let x = e.ops_constant(dtype, *s)?;
+                    let x = if is_narrow(dtype) {
+                        extend_to_lane(e, dtype, types::I32, x)
+                    } else {
+                        x
+                    };
                     splat(e.b, plan.vty(dtype), x)
                 }
                 Instr::Binary(op, xv, yv) => {
@@ -1901,6 +1900,19 @@ fn low_lanes_to_f64(e: &mut Emitter, unsigned: bool, x: Value) -> Value {
     let half = e.b.ins().f64const(2_147_483_648.0);
     let half = splat(e.b, types::F64X2, half);
     e.b.ins().fadd(f, half)
+}
+
+/// A scalar integer `x` of `dtype` as a lane of `lane` bits holds it: an 8/16-bit
+/// value sign-extended (signed dtypes) or zero-extended (unsigned, `lane_int`); a value
+/// already as wide unchanged.
+pub(crate) fn extend_to_lane(e: &mut Emitter, dtype: DType, lane: Type, x: Value) -> Value {
+    if e.b.func.dfg.value_type(x).bits() >= lane.bits() {
+        x
+    } else if dtype.is_signed_integer() {
+        e.b.ins().sextend(lane, x)
+    } else {
+        e.b.ins().uextend(lane, x)
+    }
 }
 
 /// x with each lane's top bit flipped: unsigned order becomes signed order.

@@ -201,8 +201,14 @@ fn atan_frac<B: MathBuilder>(
     let corr = b.mul(vlo, d);
     let tail = b.fma(vz, q, corr);
     // |base_h| >= |v| whenever base_h != 0
-    let (s, err) = fast_two_sum(b, base_h, v);
-    let lo = b.add(base_l, tail);
+    base_plus(b, base_h, base_l, v, tail)
+}
+
+/// (bh + bl) + (h + l) as an unevaluated pair, for |bh| >= |h| wherever bh != 0: bh + h
+/// split exactly (`fast_two_sum`), the low words and its error added.
+fn base_plus<B: MathBuilder>(b: &mut B, bh: B::V, bl: B::V, h: B::V, l: B::V) -> (B::V, B::V) {
+    let (s, err) = fast_two_sum(b, bh, h);
+    let lo = b.add(bl, l);
     let lo = b.add(err, lo);
     (s, lo)
 }
@@ -297,9 +303,7 @@ fn atan_f32<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let bh = b.select(small, zero, p2h);
     let bl = b.select(small, zero, p2l);
     // |bh| >= |v| wherever bh != 0
-    let (s, err) = fast_two_sum(b, bh, v);
-    let lo = b.add(bl, tail);
-    let lo = b.add(err, lo);
+    let (s, lo) = base_plus(b, bh, bl, v, tail);
     let y = b.add(s, lo);
     b.copysign(y, x)
 }
@@ -412,9 +416,7 @@ fn atan2_angle<B: MathBuilder>(
     let sth = neg_if(b, nadd, th);
     let stl = neg_if(b, nadd, tl);
     // |bh| >= |t| wherever bh != 0
-    let (s, err) = fast_two_sum(b, bh, sth);
-    let lo = b.add(bl, stl);
-    let lo = b.add(err, lo);
+    let (s, lo) = base_plus(b, bh, bl, sth, stl);
     let r = b.add(s, lo);
     let r = b.copysign(r, y);
     if special {
