@@ -13,11 +13,16 @@
 //! `e_acosh.c`, `e_atanh.c`), all funnelled into one `log1p` evaluation per lane
 //! (branch-free: the argument is selected), with log(2x) for huge x done by adding 1 to
 //! log1p's exponent instead of overflowing 2x.
+//! 64-bit asinh and acosh take ln(x + √(x² ± 1)) directly instead (`asinh_table`,
+//! `acosh_table`): the sum as a double word into pow's table logarithm, which takes a
+//! low word, so one square root and one division per lane where log1p's route took a
+//! square root and five divisions.
 //! Compiled f32 acosh runs `acosh_f32_in_f64` instead (ln(x + √((x - 1)(x + 1))) in
 //! f64 lanes, rounded once); the f32-width `acosh` stays for builders whose f64 is slow.
 
 use super::common::*;
 use super::exp_log::{exp_parts_dw, log1p_core};
+use super::pow::log_table_dw;
 use super::MathBuilder;
 
 // sinh(x) = x + x^3 S(x^2), |x| <= 1 (relative error 2^-34.1 / 2^-63.2)
@@ -170,6 +175,9 @@ pub fn tanh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
 
 /// Inverse hyperbolic sine. Special cases: NaN → NaN, ±0 → ±0, ±inf → ±inf.
 pub fn asinh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    if is64::<B>() {
+        return asinh_table(b, x);
+    }
     let a = b.abs(x);
     let one = b.c(1.0);
     let zero = b.c(0.0);
@@ -211,20 +219,89 @@ pub fn asinh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     b.copysign(y, x)
 }
 
-fn two<B: MathBuilder>(b: &mut B) -> B::V {
-    b.c(2.0)
+/// The point beyond which asinh and acosh take ln(2a) = ln(a) + ln2 (f64): there
+/// 1/(4a²), the next term, is below 2^-58 of a result of at least 20, and a² cannot
+/// overflow below it.
+const BIG_64: f64 = 268435456.0;
+
+/// ln(v + vl) as one value, or ln(a) + ln2 where `big` (v and vl unused there), as
+/// ln(a/2) + 2·ln2 so that `log_table_dw`'s 2^-k stays normal up to the largest a.
+fn ln_sum_or_double<B: MathBuilder>(b: &mut B, a: B::V, v: B::V, vl: B::V, big: B::M) -> B::V {
+    let half = b.c(0.5);
+    let two_v = two(b);
+    let zero = b.c(0.0);
+    let ah = b.mul(a, half);
+    let v = b.select(big, ah, v);
+    let vl = b.select(big, zero, vl);
+    let kadd = b.select(big, two_v, zero);
+    let l = log_table_dw(b, v, vl, kadd);
+    b.add(l.hi, l.lo)
 }
 
-/// Inverse hyperbolic cosine. Special cases: NaN → NaN, x < 1 → NaN, 1 → +0,
-/// +inf → +inf.
-pub fn acosh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+/// asinh for 64-bit builders: asinh a = ln(a + √(a² + 1)) for a = |x|, the radicand,
+/// square root and sum carried as double words (exact to ~2^-104 relative, so even
+/// for tiny a, where the result is the sum's low word, log's argument holds it), and
+/// the logarithm from pow's table with the sum's low word folded into its reduced
+/// argument (`log_table_dw`). Beyond 2^28, ln(2a). Below 2^-26, a - a³/6 (the next
+/// term is below 2^-104 of a): there the sum's low word, up to half an ulp of 1, is
+/// as large as the result, and its roundings in the logarithm's low terms reach an
+/// ulp of the result. Infinite and NaN lanes return a + a (the table's logarithm of
+/// those is garbage).
+fn asinh_table<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    let a = b.abs(x);
+    let one = b.c(1.0);
+    let (p, pe) = two_prod(b, a, a);
+    let (w, we) = two_sum(b, p, one);
+    let wl = b.add(we, pe);
+    let (s, sl) = sqrt_dw(b, w, wl);
+    // √(a² + 1) > a
+    let (v, vl) = fast_two_sum(b, s, a);
+    let vl = b.add(vl, sl);
+    let big_lim = b.c(BIG_64);
+    let big = b.gt(a, big_lim);
+    let y = ln_sum_or_double(b, a, v, vl, big);
+    let tiny_lim = b.c(2f64.powi(-26));
+    let tiny = b.lt(a, tiny_lim);
+    let sixth = b.c(-1.0 / 6.0);
+    let c = b.mul(p, sixth);
+    let y_tiny = b.fma(a, c, a);
+    let y = b.select(tiny, y_tiny, y);
+    let i = inf(b);
+    let finite = b.lt(a, i); // false for NaN
+    let aa = b.add(a, a);
+    let y = b.select(finite, y, aa);
+    b.copysign(y, x)
+}
+
+/// acosh for 64-bit builders: ln(x + √(x² - 1)) as `asinh_table`, with the radicand
+/// x² - 1 as a double word from t = x - 1 (exact) where x <= 2, 2t + t² (which keeps
+/// its relative accuracy as x → 1), and from x·x - 1 above. Beyond 2^28, ln(2x).
+fn acosh_table<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let one = b.c(1.0);
     let zero = b.c(0.0);
-    // 1 <= x <= 2: log1p(t + sqrt(2t + t²)), t = x - 1 (exact);
-    // 2 < x <= 2^28 (2^12 for f32): log(2x - 1/(x + sqrt(x² - 1))) as log1p(v - 1).
-    // The radicands, square roots and reciprocal are double words; each lane selects
-    // its radicand before the one square root (the same operations per lane as a
-    // square root per range, at one square root and one division fewer).
+    let (rh, rl) = acosh_radicand(b, x);
+    let (s, sl) = sqrt_dw(b, rh, rl);
+    // x > √(x² - 1)
+    let (v, vl) = fast_two_sum(b, x, s);
+    let vl = b.add(vl, sl);
+    let big_lim = b.c(BIG_64);
+    let big = b.gt(x, big_lim);
+    let y = ln_sum_or_double(b, x, v, vl, big);
+    let i = inf(b);
+    let xinf = b.eq(x, i);
+    let y = b.select(xinf, i, y);
+    let xone = b.eq(x, one);
+    let y = b.select(xone, zero, y);
+    let ok = b.ge(x, one); // false for NaN
+    let n = nan(b);
+    b.select(ok, y, n)
+}
+
+/// x² - 1 as a double word for x >= 1: 2t + t² with t = x - 1 (exact) where x <= 2,
+/// x·x - 1 above (x·x exact as a pair, less 1 exactly). Garbage beyond 2^511 (x·x
+/// overflows) and below 1.
+fn acosh_radicand<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::V) {
+    let one = b.c(1.0);
     let two_v = two(b);
     let small = b.le(x, two_v);
     let t = b.sub(x, one);
@@ -238,6 +315,30 @@ pub fn acosh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let w2l = b.add(w2e, p2e);
     let rh = b.select(small, w, w2);
     let rl = b.select(small, we, w2l);
+    (rh, rl)
+}
+
+fn two<B: MathBuilder>(b: &mut B) -> B::V {
+    b.c(2.0)
+}
+
+/// Inverse hyperbolic cosine. Special cases: NaN → NaN, x < 1 → NaN, 1 → +0,
+/// +inf → +inf.
+pub fn acosh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    if is64::<B>() {
+        return acosh_table(b, x);
+    }
+    let one = b.c(1.0);
+    let zero = b.c(0.0);
+    // 1 <= x <= 2: log1p(t + sqrt(2t + t²)), t = x - 1 (exact);
+    // 2 < x <= 2^28 (2^12 for f32): log(2x - 1/(x + sqrt(x² - 1))) as log1p(v - 1).
+    // The radicands, square roots and reciprocal are double words; each lane selects
+    // its radicand before the one square root (the same operations per lane as a
+    // square root per range, at one square root and one division fewer).
+    let two_v = two(b);
+    let small = b.le(x, two_v);
+    let t = b.sub(x, one);
+    let (rh, rl) = acosh_radicand(b, x);
     let (s, slo) = sqrt_dw(b, rh, rl);
     let (ah, al) = two_sum(b, t, s);
     let al = b.add(al, slo);

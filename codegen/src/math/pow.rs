@@ -89,8 +89,9 @@ const A7: f64 = 16.0 / 9.0;
 /// The split of the table logarithms, 64-bit builders only: positive normal x =
 /// 2^k·z with z in [Z0, 2·Z0) (Z0 the double whose bits are LOG_OFF), and the row of
 /// z in a table of 2^`bits` rows (the top bits of z's bits less LOG_OFF). Returns
-/// (row, k as a float, z). The row is masked, so any x gives a row of the table.
-fn log_split<B: MathBuilder>(b: &mut B, ax: B::V, bits: u32) -> (B::I, B::V, B::V) {
+/// (row, k as a float, z, k·2^52 as an integer). The row is masked, so any x gives a
+/// row of the table.
+fn log_split<B: MathBuilder>(b: &mut B, ax: B::V, bits: u32) -> (B::I, B::V, B::V, B::I) {
     let ix = b.to_bits(ax);
     let off = b.ci(LOG_OFF);
     let tmp = b.isub(ix, off);
@@ -102,7 +103,7 @@ fn log_split<B: MathBuilder>(b: &mut B, ax: B::V, bits: u32) -> (B::I, B::V, B::
     let top = b.ci(-1 << 52);
     let high = b.iand(tmp, top);
     let iz = b.isub(ix, high);
-    (row, kd, b.from_bits(iz))
+    (row, kd, b.from_bits(iz), high)
 }
 
 /// log(x) as a double word for finite x > 0, 64-bit builders only (relative error
@@ -123,8 +124,25 @@ fn log_table<B: MathBuilder>(b: &mut B, ax: B::V) -> Dw<B::V> {
     let zero = b.c(0.0);
     let m52 = b.c(-52.0);
     let kadj = b.select(sub, m52, zero);
-    let (row, kd, z) = log_split(b, ax, 7);
-    let kd = b.add(kd, kadj);
+    log_table_core(b, ax, None, kadj)
+}
+
+/// log(x + xl) + kadd·ln2 as a double word (relative error ~2^-68), 64-bit builders
+/// only, for normal x > 0 below 2^1022 (2^-k must be normal), |xl| <= ~ulp(x) and kadd a small integer as a float (or
+/// 0): `log_table` with a low word, for callers that carry their argument as a
+/// double word (asinh, acosh). With x = 2^k·z, the low word enters the reduced
+/// argument as rl = xl·2^-k·invc (r + rl = (z + xl·2^-k)·invc - 1), and log1p(r + rl)
+/// = log1p(r) + rl·(1 - r) within about rl·r² (2^-60 of the result at most: |r| <
+/// 2^-7.4, and where the result is small, it is about r). No division.
+pub(crate) fn log_table_dw<B: MathBuilder>(b: &mut B, x: B::V, xl: B::V, kadd: B::V) -> Dw<B::V> {
+    log_table_core(b, x, Some(xl), kadd)
+}
+
+/// `log_table` and `log_table_dw` for normal x: the reduction, the table row and
+/// log1p of the reduced argument (plus the low word's share where there is one).
+fn log_table_core<B: MathBuilder>(b: &mut B, ax: B::V, xl: Option<B::V>, kadd: B::V) -> Dw<B::V> {
+    let (row, kd, z, high) = log_split(b, ax, 7);
+    let kd = b.add(kd, kadd);
     let [invc, logc, ctail] = b.lookup(&LOG_TABLE, row);
     let m1 = b.c(-1.0);
     let r = b.fma(z, invc, m1);
@@ -169,6 +187,20 @@ fn log_table<B: MathBuilder>(b: &mut B, ax: B::V) -> Dw<B::V> {
     let ar3 = b.mul(r, ar2);
     let p = b.mul(ar3, outer);
     let lo = b.add(lo, p);
+    let lo = match xl {
+        Some(xl) => {
+            // 2^-k from k's bits (1.0's exponent less k)
+            let one = b.ci(1f64.to_bits() as i64);
+            let sb = b.isub(one, high);
+            let scale = b.from_bits(sb);
+            let rl = b.mul(xl, scale);
+            let rl = b.mul(rl, invc);
+            let nrl = b.neg(rl);
+            let rl = b.fma(nrl, r, rl);
+            b.add(lo, rl)
+        }
+        None => lo,
+    };
     // renormalised: y·lo must stay a correction of ~ulp(y·hi), within exp's reduced range
     let (hi, lo) = fast_two_sum(b, hi, lo);
     Dw { hi, lo }
@@ -413,7 +445,7 @@ const B_EXPM1: [f64; 3] = [0.5, 1.0 / 6.0, 1.0 / 24.0];
 pub fn pow_f32_in_f64<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
     debug_assert!(is64::<B>(), "pow_f32_in_f64 needs a 64-bit builder");
     let ax = b.abs(x);
-    let (row, kd, z) = log_split(b, ax, 4);
+    let (row, kd, z, _) = log_split(b, ax, 4);
     let [invc, logc] = b.lookup(&LOG16_TABLE, row);
     let m1 = b.c(-1.0);
     let r = b.fma(z, invc, m1);
