@@ -185,6 +185,10 @@ fn patterns() -> Vec<Pattern> {
         ("max(astype(z, u8), axis 0), u8", |_, _, z| {
             kiln::max(&kiln::astype(z, DType::U8)?, 0)
         }),
+        ("argmin axis 0, i32", |_, _, z| kiln::argmin(z, 0)),
+        ("argmax(astype(z, u8), axis 1), u8", |_, _, z| {
+            kiln::argmax(&kiln::astype(z, DType::U8)?, 1)
+        }),
         ("argsort axis 1 (stable), f32", |_, y, _| {
             kiln::argsort(y, SortOpts::new().axis(1).stable(true))
         }),

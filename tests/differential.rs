@@ -1269,17 +1269,23 @@ fn integer_edges_agree_with_the_interpreter() {
         // Reductions over all and along each axis of a [n, LONG] matrix whose every
         // row holds the edge values in another order (rows long enough for the
         // unrolled vector loop), and where(x > y, x, y) of the pairs.
-        let reductions: [(&str, Un); 10] = [
+        let reductions: [(&str, Un); 16] = [
             ("max", |x| kiln::max(x, ())),
             ("min", |x| kiln::min(x, ())),
             ("sum", |x| kiln::sum(x, ())),
             ("any", |x| kiln::any(x, ())),
+            ("argmax", |x| kiln::argmax(x, ())),
+            ("argmin", |x| kiln::argmin(x, ())),
             ("max axis 1", |x| kiln::max(x, 1)),
             ("min axis 1", |x| kiln::min(x, 1)),
             ("sum axis 1", |x| kiln::sum(x, 1)),
+            ("argmax axis 1", |x| kiln::argmax(x, 1)),
+            ("argmin axis 1", |x| kiln::argmin(x, 1)),
             ("max axis 0", |x| kiln::max(x, 0)),
             ("min axis 0", |x| kiln::min(x, 0)),
             ("sum axis 0", |x| kiln::sum(x, 0)),
+            ("argmax axis 0", |x| kiln::argmax(x, 0)),
+            ("argmin axis 0", |x| kiln::argmin(x, 0)),
         ];
         let rows: Vec<i128> = (0..v.len() * LONG)
             .map(|i| v[(5 * (i % LONG) + i / LONG) % v.len()])
@@ -1306,9 +1312,11 @@ fn integer_edges_agree_with_the_interpreter() {
             .map(|i| v[(3 * (i / 5) + 7 * (i % 5)) % v.len()])
             .collect();
         let tall = kiln::reshape(&array(&tall, d), [TALL as i64, 5]).expect("reshape");
-        let columns: [(&str, Un); 3] = [
+        let columns: [(&str, Un); 5] = [
             ("max axis 0 of a tall matrix", |x| kiln::max(x, 0)),
             ("min axis 0 of a tall matrix", |x| kiln::min(x, 0)),
+            ("argmax axis 0 of a tall matrix", |x| kiln::argmax(x, 0)),
+            ("argmin axis 0 of a tall matrix", |x| kiln::argmin(x, 0)),
             ("sum axis 0 of a tall matrix", |x| kiln::sum(x, 0)),
         ];
         for (name, f) in columns {
@@ -1322,13 +1330,14 @@ fn integer_edges_agree_with_the_interpreter() {
         // walks over several blocks and chunks of positions (their results written
         // next to each other by different threads), the last block ending in a
         // scalar tail whose elements meet the slot's identity (each column is its own
-        // max and min, so the identity must be neutral). An 8/16-bit result written a
+        // max and min, so the identity must be neutral, and argmax and argmin must keep
+        // the first row). An 8/16-bit result written a
         // lane wide, or a signed tail element not extended to the lane (it then met
         // the identity's low bits), made this fail.
         const WIDE: usize = 2503;
         let wide: Vec<i128> = (0..16 * WIDE).map(|i| v[(i % WIDE) % v.len()]).collect();
         let wide = kiln::reshape(&array(&wide, d), [16, WIDE as i64]).expect("reshape");
-        for (name, f) in &columns[..2] {
+        for (name, f) in &columns[..4] {
             let name = name.replace("a tall", "a wide");
             check(
                 format!("{name} {d} "),
@@ -1341,9 +1350,11 @@ fn integer_edges_agree_with_the_interpreter() {
         // (their identity) with its three elements.
         let short: Vec<i128> = (0..WIDE * 3).map(|i| v[(i / 3) % v.len()]).collect();
         let short = kiln::reshape(&array(&short, d), [WIDE as i64, 3]).expect("reshape");
-        let rows: [(&str, Un); 2] = [
+        let rows: [(&str, Un); 4] = [
             ("max axis 1 of short rows", |x| kiln::max(x, 1)),
             ("min axis 1 of short rows", |x| kiln::min(x, 1)),
+            ("argmax axis 1 of short rows", |x| kiln::argmax(x, 1)),
+            ("argmin axis 1 of short rows", |x| kiln::argmin(x, 1)),
         ];
         for (name, f) in rows {
             check(

@@ -99,6 +99,8 @@ def numpy_patterns(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> dict:
             z.astype(np.uint32) * np.uint32(2654435761)
         ),
         "max(astype(z, u8), axis 0), u8": lambda: z.astype(np.uint8).max(axis=0),
+        "argmin axis 0, i32": lambda: z.argmin(axis=0),
+        "argmax(astype(z, u8), axis 1), u8": lambda: z.astype(np.uint8).argmax(axis=1),
         "argsort axis 1 (stable), f32": lambda: np.argsort(y, axis=1, kind="stable"),
         "unique_values, i32": lambda: np.unique(z),
         "isin(z, [3, 500, 999]), i32": lambda: np.isin(z, np.array([3, 500, 999], np.int32)),

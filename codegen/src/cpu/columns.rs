@@ -148,7 +148,7 @@ impl Emitter<'_, '_> {
                 };
                 for &region in regions {
                     for (p, ty) in e.slots(plan, scratch, i, region, j, r.op) {
-                        if vector::is_integer(plan.dtype) && !is_logic(r.op) {
+                        if vector::is_integer(plan.dtype) && !is_logic(r.op) && region == 0 {
                             let v = e.int_identity(plan, r.op, k.dtype(r.value));
                             e.b.ins().store(mem(), v, p, 0);
                             continue;
@@ -202,7 +202,7 @@ impl Emitter<'_, '_> {
             for (i, r) in k.reductions.iter().enumerate() {
                 let dtype = k.dtype(r.value);
                 let v = match r.op {
-                    _ if vector::is_integer(plan.dtype) && !is_logic(r.op) => {
+                    _ if vector::is_integer(plan.dtype) && !is_logic(r.op) && !is_arg(r.op) => {
                         // (an 8/16-bit result narrowed from its lane)
                         let v = e.column_int(plan, scratch, i, j);
                         let ty = super::ops::clif_type(dtype)?;
@@ -607,6 +607,33 @@ impl Emitter<'_, '_> {
             };
             let ty = self.b.func.dfg.value_type(x);
             let a = self.b.ins().load(ty, mem(), p, 0);
+            if is_arg(op) {
+                // As the scalar loop: a strictly better value takes the position,
+                // with the row's index (no NaNs among integers).
+                let (lo, hi) = if op == ReduceOp::ArgMax {
+                    (a, x)
+                } else {
+                    (x, a)
+                };
+                let take = if vector {
+                    vector::int_less(self, unsigned, lo, hi, false)
+                } else {
+                    let cc = if unsigned {
+                        IntCC::UnsignedLessThan
+                    } else {
+                        IntCC::SignedLessThan
+                    };
+                    self.b.ins().icmp(cc, lo, hi)
+                };
+                let v = if vector {
+                    self.b.ins().bitselect(take, x, a)
+                } else {
+                    self.b.ins().select(take, x, a)
+                };
+                self.b.ins().store(mem(), v, p, 0);
+                self.column_arg_index(plan, scratch, i, j, take);
+                return Ok(());
+            }
             let a = self.int_combine(op, unsigned, a, x);
             self.b.ins().store(mem(), a, p, 0);
             return Ok(());
@@ -615,41 +642,28 @@ impl Emitter<'_, '_> {
             (ReduceOp::ArgMax | ReduceOp::ArgMin, Walk::Values) => {
                 // As the scalar loop: a strictly better value, or the first NaN, takes
                 // the position (`Emitter::arg_wins`), with the row's index.
-                let row = self.column_row.expect("column walks set the row");
                 let p = self.slot_address(scratch, i, 0, j, plan.dtype.size_bytes() as i64);
-                let q = self.slot_address(scratch, i, 1, j, 8);
                 let max = op == ReduceOp::ArgMax;
-                if !vector {
-                    let ty = super::ops::clif_type(plan.dtype)?;
-                    let best = self.b.ins().load(ty, mem(), p, 0);
-                    let take = self.arg_wins(max, x, best);
-                    let v = self.b.ins().select(take, x, best);
-                    self.b.ins().store(mem(), v, p, 0);
-                    let idx = self.b.ins().load(types::I64, mem(), q, 0);
-                    let idx = self.b.ins().select(take, row, idx);
-                    self.b.ins().store(mem(), idx, q, 0);
-                    return Ok(());
-                }
-                let best = self.b.ins().load(plan.fty, mem(), p, 0);
-                let take = self.arg_wins(max, x, best);
-                let take_f = bitcast(self.b, plan.fty, take);
-                let v = self.b.ins().bitselect(take_f, x, best);
-                self.b.ins().store(mem(), v, p, 0);
-                // The lanes' masks as i64 lanes: itself for f64, each half widened
-                // (sign-extended: all ones stay all ones) for f32.
-                let masks = if plan.dtype == DType::F64 {
-                    vec![bitcast(self.b, types::I64X2, take)]
+                let ty = if vector {
+                    plan.fty
                 } else {
-                    let m = bitcast(self.b, types::I32X4, take);
-                    vec![self.b.ins().swiden_low(m), self.b.ins().swiden_high(m)]
+                    super::ops::clif_type(plan.dtype)?
                 };
-                let rows = splat(self.b, types::I64X2, row);
-                for (c, m) in masks.into_iter().enumerate() {
-                    let off = 16 * c as i32;
-                    let idx = self.b.ins().load(types::I64X2, mem(), q, off);
-                    let idx = self.b.ins().bitselect(m, rows, idx);
-                    self.b.ins().store(mem(), idx, q, off);
-                }
+                let best = self.b.ins().load(ty, mem(), p, 0);
+                let take = self.arg_wins(max, x, best);
+                let v = if vector {
+                    let take_f = bitcast(self.b, plan.fty, take);
+                    self.b.ins().bitselect(take_f, x, best)
+                } else {
+                    self.b.ins().select(take, x, best)
+                };
+                self.b.ins().store(mem(), v, p, 0);
+                let take = if vector {
+                    bitcast(self.b, plan.fty.as_int(), take)
+                } else {
+                    take
+                };
+                self.column_arg_index(plan, scratch, i, j, take);
             }
             (ReduceOp::Max | ReduceOp::Min, Walk::Values) => {
                 let p = self.slot_address(scratch, i, 0, j, plan.dtype.size_bytes() as i64);
@@ -706,6 +720,44 @@ impl Emitter<'_, '_> {
     /// An integer sum, max or min of two values (vectors or elements); the extremes of
     /// `unsigned` values compare unsigned (8/16-bit values, zero-extended in i32
     /// lanes, compare alike either way).
+    /// Argmax's (argmin's) row index into reduction `i`'s index slots where `take`
+    /// holds: a lane mask of the plan's integer lanes (positions j..j + lanes), or in
+    /// the tail one position's flag.
+    fn column_arg_index(
+        &mut self,
+        plan: &VectorPlan,
+        scratch: Value,
+        i: usize,
+        j: Value,
+        take: Value,
+    ) {
+        let row = self.column_row.expect("column walks set the row");
+        let q = self.slot_address(scratch, i, 1, j, 8);
+        if !self.b.func.dfg.value_type(take).is_vector() {
+            let idx = self.b.ins().load(types::I64, mem(), q, 0);
+            let idx = self.b.ins().select(take, row, idx);
+            self.b.ins().store(mem(), idx, q, 0);
+            return;
+        }
+        // The lanes' masks as i64 lanes: itself for 64-bit lanes, each half widened
+        // (sign-extended: all ones stay all ones) for 32-bit ones.
+        let masks = if plan.lanes == 2 {
+            vec![take]
+        } else {
+            vec![
+                self.b.ins().swiden_low(take),
+                self.b.ins().swiden_high(take),
+            ]
+        };
+        let rows = splat(self.b, types::I64X2, row);
+        for (c, m) in masks.into_iter().enumerate() {
+            let off = 16 * c as i32;
+            let idx = self.b.ins().load(types::I64X2, mem(), q, off);
+            let idx = self.b.ins().bitselect(m, rows, idx);
+            self.b.ins().store(mem(), idx, q, off);
+        }
+    }
+
     fn int_combine(&mut self, op: ReduceOp, unsigned: bool, a: Value, x: Value) -> Value {
         match op {
             ReduceOp::Max => vector::int_extreme(self, unsigned, true, a, x),
@@ -816,7 +868,7 @@ impl Emitter<'_, '_> {
     ) -> Vec<(Value, cranelift_codegen::ir::Type)> {
         if matches!(op, ReduceOp::Max | ReduceOp::Min)
             || is_logic(op)
-            || vector::is_integer(plan.dtype)
+            || vector::is_integer(plan.dtype) && !is_arg(op)
             || is_arg(op) && region == 0
         {
             let p = self.slot_address(scratch, i, region, j, plan.dtype.size_bytes() as i64);

@@ -1327,11 +1327,12 @@ impl<'a, 'b> Emitter<'a, 'b> {
     ) -> Result<(), Unsupported> {
         let r = &self.k.reductions[acc.r];
         let max = r.op == ReduceOp::ArgMax;
-        // Integer lanes (`nan` None): no NaNs, the extreme by smax/smin.
+        // Integer lanes (`nan` None): no NaNs, the extreme by the value dtype's order
+        // (8/16-bit values sit extended in i32 lanes, where either order agrees).
         let integers = nan.is_none();
+        let unsigned = self.k.dtype(r.value).is_unsigned_integer();
         let pick = |e: &mut Self, p: Value, q: Value| match (integers, max) {
-            (true, true) => e.b.ins().smax(p, q),
-            (true, false) => e.b.ins().smin(p, q),
+            (true, _) => vector::int_extreme(e, unsigned, max, p, q),
             (false, _) => e.pick_extreme(max, p, q),
         };
         // The block's extreme over copies, then lanes.
@@ -1357,9 +1358,22 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let count = self.b.use_var(acc.count);
         let empty = self.b.ins().icmp_imm_s(IntCC::Equal, count, 0);
         let best = self.b.use_var(acc.a);
+        // The state holds an 8/16-bit value at its own width: the lane's low bits.
+        let state_ty = self.b.func.dfg.value_type(best);
+        let lane_value = extreme;
+        let extreme = if self.b.func.dfg.value_type(extreme).bits() > state_ty.bits() {
+            self.b.ins().ireduce(state_ty, extreme)
+        } else {
+            extreme
+        };
+        let (gt, lt) = if unsigned {
+            (IntCC::UnsignedGreaterThan, IntCC::UnsignedLessThan)
+        } else {
+            (IntCC::SignedGreaterThan, IntCC::SignedLessThan)
+        };
         let beats = match (integers, max) {
-            (true, true) => self.b.ins().icmp(IntCC::SignedGreaterThan, extreme, best),
-            (true, false) => self.b.ins().icmp(IntCC::SignedLessThan, extreme, best),
+            (true, true) => self.b.ins().icmp(gt, extreme, best),
+            (true, false) => self.b.ins().icmp(lt, extreme, best),
             (false, true) => self.b.ins().fcmp(FloatCC::GreaterThan, extreme, best),
             (false, false) => self.b.ins().fcmp(FloatCC::LessThan, extreme, best),
         };
@@ -1381,7 +1395,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let none = self.b.ins().iconst(ity.lane_type(), 0);
         let nan_mode = self.b.ins().select(any_nan, all, none);
         let nan_mode = splat(self.b, ity, nan_mode);
-        let target = splat(self.b, plan.fty, extreme);
+        let target = splat(self.b, plan.fty, lane_value);
         let single = VectorPlan {
             unroll: 1,
             ..plan.clone()

@@ -986,8 +986,14 @@ mod tests {
             );
             assert_eq!(vector::plan(&k).expect("vectorises").lanes, lanes);
         }
+        // argmax of unsigned and 8/16-bit values too: u32 in i32 lanes compared
+        // unsigned (`umax` per unrolled copy, then over the block's lanes), u8 in
+        // the i32 lanes that hold its extension
         assert!(vector::plan(&argmax(DType::I32)).is_some());
-        assert!(vector::plan(&argmax(DType::U32)).is_none());
+        assert_eq!(vector::plan(&argmax(DType::U32)).map(|p| p.lanes), Some(4));
+        let clif = clif_of(&argmax(DType::U32));
+        assert!(clif.matches("umax").count() >= 2, "{clif}");
+        assert_eq!(vector::plan(&argmax(DType::U8)).map(|p| p.lanes), Some(4));
     }
 
     /// Shifts by a constant count run in vectors (`sshr` of i64 lanes, `ushr`

@@ -189,13 +189,19 @@ pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
     }
     let axis = kept - 1;
     let float = vector_dtype(k, axis)?;
-    // Integer lanes: sums (wrapping, exact in any order), max, min (signed or
-    // unsigned, `int_extreme`), any, all.
+    // Integer lanes: sums (wrapping, exact in any order), max, min, argmax, argmin
+    // (signed or unsigned, `int_extreme`, `int_less`), any, all.
     if is_integer(float)
         && !k.reductions.iter().all(|r| {
             matches!(
                 r.op,
-                ReduceOp::Sum | ReduceOp::Max | ReduceOp::Min | ReduceOp::Any | ReduceOp::All
+                ReduceOp::Sum
+                    | ReduceOp::Max
+                    | ReduceOp::Min
+                    | ReduceOp::ArgMax
+                    | ReduceOp::ArgMin
+                    | ReduceOp::Any
+                    | ReduceOp::All
             )
         })
     {
@@ -357,19 +363,21 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
         }
     }
     // Any/all may also reduce bools (their masks): `any(x > 0.99, axis=1)`.
-    // Unsigned integers reduce in their signed twin's lanes (`signless`), argmax and
-    // argmin aside (`arg_block` compares signed).
+    // Unsigned integers reduce in their signed twin's lanes (`signless`), compared
+    // unsigned where order matters (`int_extreme`, `arg_block`).
     for r in &k.reductions {
         let value = k.dtype(r.value);
         let lanes_match = value == plan_dtype
-            || integers
-                && signless(value) == plan_dtype
-                && !matches!(r.op, ReduceOp::ArgMax | ReduceOp::ArgMin)
-            // 8/16-bit max and min in the i32 lanes that hold them (`lane_int`)
+            || integers && signless(value) == plan_dtype
+            // 8/16-bit max, min, argmax and argmin in the i32 lanes that hold them
+            // (`lane_int`)
             || integers
                 && plan_dtype == DType::I32
                 && is_narrow(value)
-                && matches!(r.op, ReduceOp::Max | ReduceOp::Min);
+                && matches!(
+                    r.op,
+                    ReduceOp::Max | ReduceOp::Min | ReduceOp::ArgMax | ReduceOp::ArgMin
+                );
         if !(lanes_match || is_logic(r.op) && value == DType::Bool) {
             return None;
         }
@@ -1801,7 +1809,7 @@ fn int_binary(e: &mut Emitter, input: DType, op: BinaryOp, x: Value, y: Value) -
 /// unsigned. Unsigned 64-bit lanes compare as signed ones with the top bit flipped
 /// (x64 has no unsigned packed compare; Cranelift's i32 form is `pmaxud` and an
 /// equality test).
-fn int_less(e: &mut Emitter, unsigned: bool, x: Value, y: Value, negate: bool) -> Value {
+pub(crate) fn int_less(e: &mut Emitter, unsigned: bool, x: Value, y: Value, negate: bool) -> Value {
     let ty = e.b.func.dfg.value_type(x);
     let less = if unsigned && ty.lane_bits() == 64 {
         let (x, y) = (flip_top_bit(e, x), flip_top_bit(e, y));
