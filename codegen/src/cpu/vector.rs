@@ -120,21 +120,7 @@ pub fn plan(k: &Kernel) -> Option<VectorPlan> {
     if float != DType::F64 && k.reductions.iter().any(|r| r.op == ReduceOp::Prod) {
         return None;
     }
-    // Integer reductions: sums (exact, wrapping), max/min and argmax/argmin.
-    if is_integer(float)
-        && !k.reductions.iter().all(|r| {
-            matches!(
-                r.op,
-                ReduceOp::Sum
-                    | ReduceOp::Max
-                    | ReduceOp::Min
-                    | ReduceOp::ArgMax
-                    | ReduceOp::ArgMin
-                    | ReduceOp::Any
-                    | ReduceOp::All
-            )
-        })
-    {
+    if is_integer(float) && !k.reductions.iter().all(|r| int_lanes_reduce(r.op)) {
         return None;
     }
     Some(VectorPlan::new(
@@ -189,22 +175,7 @@ pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
     }
     let axis = kept - 1;
     let float = vector_dtype(k, axis)?;
-    // Integer lanes: sums (wrapping, exact in any order), max, min, argmax, argmin
-    // (signed or unsigned, `int_extreme`, `int_less`), any, all.
-    if is_integer(float)
-        && !k.reductions.iter().all(|r| {
-            matches!(
-                r.op,
-                ReduceOp::Sum
-                    | ReduceOp::Max
-                    | ReduceOp::Min
-                    | ReduceOp::ArgMax
-                    | ReduceOp::ArgMin
-                    | ReduceOp::Any
-                    | ReduceOp::All
-            )
-        })
-    {
+    if is_integer(float) && !k.reductions.iter().all(|r| int_lanes_reduce(r.op)) {
         return None;
     }
     // Each reduction's output moves along the walked axis (by one element, or by a
@@ -228,6 +199,22 @@ pub fn column_plan(k: &Kernel) -> Option<VectorPlan> {
         }
     }
     Some(VectorPlan::new(float, 1, axis))
+}
+
+/// Whether integer lanes (rows, columns) run reduction `op`: sums (wrapping, exact in
+/// any order), max, min, argmax, argmin (signed or unsigned, `int_extreme`,
+/// `int_less`), any, all; products, means and variances stay in the scalar loop.
+fn int_lanes_reduce(op: ReduceOp) -> bool {
+    matches!(
+        op,
+        ReduceOp::Sum
+            | ReduceOp::Max
+            | ReduceOp::Min
+            | ReduceOp::ArgMax
+            | ReduceOp::ArgMin
+            | ReduceOp::Any
+            | ReduceOp::All
+    )
 }
 
 /// Whether a kernel of bools alone runs in their bytes (a plan of sixteen 8-bit lanes,

@@ -277,8 +277,6 @@ fn asinh_table<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
 /// x² - 1 as a double word from t = x - 1 (exact) where x <= 2, 2t + t² (which keeps
 /// its relative accuracy as x → 1), and from x·x - 1 above. Beyond 2^28, ln(2x).
 fn acosh_table<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
-    let one = b.c(1.0);
-    let zero = b.c(0.0);
     let (rh, rl) = acosh_radicand(b, x);
     let (s, sl) = sqrt_dw(b, rh, rl);
     // x > √(x² - 1)
@@ -287,6 +285,13 @@ fn acosh_table<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let big_lim = b.c(BIG_64);
     let big = b.gt(x, big_lim);
     let y = ln_sum_or_double(b, x, v, vl, big);
+    acosh_specials(b, x, y)
+}
+
+/// acosh's special cases over y: +inf → +inf, 1 → +0, below 1 and NaN → NaN.
+fn acosh_specials<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
+    let one = b.c(1.0);
+    let zero = b.c(0.0);
     let i = inf(b);
     let xinf = b.eq(x, i);
     let y = b.select(xinf, i, y);
@@ -360,14 +365,7 @@ pub fn acosh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let ul = b.select(big, zero, ul);
     let kadd = b.select(big, one, zero);
     let y = log1p_core(b, u, ul, kadd);
-    let i = inf(b);
-    let xinf = b.eq(x, i);
-    let y = b.select(xinf, i, y);
-    let xone = b.eq(x, one);
-    let y = b.select(xone, zero, y);
-    let ok = b.ge(x, one); // false for NaN
-    let n = nan(b);
-    b.select(ok, y, n)
+    acosh_specials(b, x, y)
 }
 
 /// Inverse hyperbolic tangent. Special cases: NaN → NaN, |x| > 1 → NaN, ±1 → ±inf,
