@@ -717,9 +717,6 @@ impl Emitter<'_, '_> {
         Ok(())
     }
 
-    /// An integer sum, max or min of two values (vectors or elements); the extremes of
-    /// `unsigned` values compare unsigned (8/16-bit values, zero-extended in i32
-    /// lanes, compare alike either way).
     /// Argmax's (argmin's) row index into reduction `i`'s index slots where `take`
     /// holds: a lane mask of the plan's integer lanes (positions j..j + lanes), or in
     /// the tail one position's flag.
@@ -758,6 +755,9 @@ impl Emitter<'_, '_> {
         }
     }
 
+    /// An integer sum, max or min of two values (vectors or elements); the extremes of
+    /// `unsigned` values compare unsigned (8/16-bit values, zero-extended in i32
+    /// lanes, compare alike either way).
     fn int_combine(&mut self, op: ReduceOp, unsigned: bool, a: Value, x: Value) -> Value {
         match op {
             ReduceOp::Max => vector::int_extreme(self, unsigned, true, a, x),

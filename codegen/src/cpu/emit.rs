@@ -1328,7 +1328,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let r = &self.k.reductions[acc.r];
         let max = r.op == ReduceOp::ArgMax;
         // Integer lanes (`nan` None): no NaNs, the extreme by the value dtype's order
-        // (8/16-bit values sit extended in i32 lanes, where either order agrees).
+        // (8/16-bit values sit in i32 lanes extended by their own signedness, so the
+        // dtype's order is the lanes').
         let integers = nan.is_none();
         let unsigned = self.k.dtype(r.value).is_unsigned_integer();
         let pick = |e: &mut Self, p: Value, q: Value| match (integers, max) {

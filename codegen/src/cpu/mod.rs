@@ -919,8 +919,8 @@ mod tests {
     /// u32 and u64 kernels run in the lanes of i32 and i64, with the unsigned forms
     /// where signedness matters: `maximum(z, 3)` of u32 (`umax`), `z < 3` of u64 (the
     /// top bits flipped, `bxor`, then a signed compare), `astype(z, uint64) * 3` of u32
-    /// (`uwiden_low`), `z // 3` of u32 (in f64, `i32_divmod`); argmax of u32 keeps the
-    /// scalar loop.
+    /// (`uwiden_low`), `z // 3` of u32 (in f64, `i32_divmod`), argmax of u32 (`umax`) and
+    /// u8, and u64 converted to f64 (`u64_to_f64`).
     #[test]
     fn unsigned_kernels_vectorise() {
         if !vectors_here("unsigned_kernels_vectorise") {
@@ -986,6 +986,23 @@ mod tests {
             );
             assert_eq!(vector::plan(&k).expect("vectorises").lanes, lanes);
         }
+        // u64 to f64 in two lanes (`u64_to_f64`: two `bor`s per unrolled copy, which
+        // the scalar tail's `fcvt_from_uint` does not emit); u64 to f32 stays scalar
+        // (through f64 it would round twice)
+        let to_f64 = elementwise_kernel(
+            DType::U64,
+            DType::F64,
+            vec![load(DType::U64), (Instr::Cast(Value(0)), DType::F64)],
+        );
+        assert_eq!(vector::plan(&to_f64).map(|p| p.lanes), Some(2));
+        let clif = clif_of(&to_f64);
+        assert!(clif.matches("bor").count() >= 4, "{clif}");
+        let to_f32 = elementwise_kernel(
+            DType::U64,
+            DType::F32,
+            vec![load(DType::U64), (Instr::Cast(Value(0)), DType::F32)],
+        );
+        assert!(vector::plan(&to_f32).is_none());
         // argmax of unsigned and 8/16-bit values too: u32 in i32 lanes compared
         // unsigned (`umax` per unrolled copy, then over the block's lanes), u8 in
         // the i32 lanes that hold its extension

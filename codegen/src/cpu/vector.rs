@@ -377,14 +377,15 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
             continue;
         }
         let ok = match instr {
-            // (A u32 load may only be converted to the plan's float, `u32_to_float`: no
-            // other float-plan rule below takes a u32 operand.)
+            // (A u32 load may only be converted to the plan's float, `u32_to_float`, and
+            // a u64 load to f64, `u64_to_f64`: no other float-plan rule below takes a
+            // u32 or u64 operand.)
             Instr::Load { access } => {
                 (float(*dtype)
                     || *dtype == DType::Bool
                     || int(*dtype)
                     || is_narrow(*dtype)
-                    || *dtype == DType::U32)
+                    || matches!(*dtype, DType::U32 | DType::U64))
                     && k.args[k.accesses[*access].arg].dtype == *dtype
             }
             // Integer constants only meet integer loads in comparisons (below).
@@ -427,6 +428,7 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
                     || ((from == DType::I32 || is_narrow(from)) && float(*dtype))
                     || (from == DType::I64 && float(*dtype))
                     || (from == DType::U32 && *dtype == plan_dtype)
+                    || (from == DType::U64 && *dtype == DType::F64)
                     || (float(from) && int(*dtype))
                     || (float(from) && is_narrow(*dtype) && plan_dtype == from)
             }
@@ -604,8 +606,9 @@ fn lane_int(dtype: DType) -> bool {
 /// and u64 in the lanes of i32 and i64 (`signless`), where wrapping arithmetic, logic,
 /// selects and casts between same-width integers are the same bits; max, min,
 /// comparisons, abs and widening take the unsigned forms (`int_unary`, `int_binary`,
-/// `cast`). Float plans take only u32 loads converted to the plan's float
-/// (`u32_to_float`); argmax and argmin keep them out.
+/// `cast`), argmax and argmin too (`arg_block`). Float plans take only u32 loads
+/// converted to the plan's float (`u32_to_float`) and u64 loads converted to f64
+/// (`u64_to_f64`).
 pub(crate) fn plan_int(dtype: DType) -> bool {
     lane_int(dtype) || matches!(dtype, DType::U32 | DType::U64)
 }
@@ -1525,6 +1528,9 @@ fn cast(e: &mut Emitter, plan: &VectorPlan, from: DType, to: DType, bits: u32, x
     if from == DType::U32 && matches!(to, DType::F32 | DType::F64) {
         return u32_to_float(e, to, x);
     }
+    if (from, to) == (DType::U64, DType::F64) {
+        return u64_to_f64(e, x);
+    }
     // u32 and u64 lanes are i32's and i64's (`signless`), same bits; only widening a
     // u32 extends by zeros.
     let widen_unsigned = from == DType::U32;
@@ -1864,6 +1870,30 @@ fn int_shift(e: &mut Emitter, dtype: DType, op: BinaryOp, count: i128, x: Value)
 /// (the low two lanes, a two-lane plan's half register) exactly, as the i32 x - 2^31
 /// plus 2^31; to f32 (four lanes) as f32(x >> 16)·2^16 + f32(x & 0xffff), whose terms
 /// are exact, so the one addition rounds.
+/// u64 lanes to f64, each rounded once (x64 has no packed unsigned conversion before
+/// AVX-512): x = hi·2^32 + lo, with lo put in the mantissa of 2^52 and hi in that of
+/// 2^84 (both exact), then (2^84 + hi·2^32) - (2^84 + 2^52) is exact (a multiple of
+/// 2^32 below 2^64 in magnitude) and adding 2^52 + lo is the one rounding.
+fn u64_to_f64(e: &mut Emitter, x: Value) -> Value {
+    let int = |e: &mut Emitter, v: i64| {
+        let c = e.b.ins().iconst(types::I64, v);
+        splat(e.b, types::I64X2, c)
+    };
+    let low_mask = int(e, 0xffff_ffff);
+    let lo = e.b.ins().band(x, low_mask);
+    let two52 = int(e, 0x4330_0000_0000_0000);
+    let lo = e.b.ins().bor(lo, two52);
+    let hi = e.b.ins().ushr_imm_s(x, 32);
+    let two84 = int(e, 0x4530_0000_0000_0000);
+    let hi = e.b.ins().bor(hi, two84);
+    let lo = bitcast(e.b, types::F64X2, lo);
+    let hi = bitcast(e.b, types::F64X2, hi);
+    let both = e.b.ins().f64const(2f64.powi(84) + 2f64.powi(52));
+    let both = splat(e.b, types::F64X2, both);
+    let hi = e.b.ins().fsub(hi, both);
+    e.b.ins().fadd(hi, lo)
+}
+
 fn u32_to_float(e: &mut Emitter, to: DType, x: Value) -> Value {
     if to == DType::F64 {
         return low_lanes_to_f64(e, true, x);

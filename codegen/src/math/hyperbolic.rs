@@ -225,7 +225,9 @@ pub fn asinh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
 const BIG_64: f64 = 268435456.0;
 
 /// ln(v + vl) as one value, or ln(a) + ln2 where `big` (v and vl unused there), as
-/// ln(a/2) + 2·ln2 so that `log_table_dw`'s 2^-k stays normal up to the largest a.
+/// ln(a/2) + 2·ln2 with a low word of 0: for a near the largest f64, a itself would
+/// make `log_table_dw`'s 2^-k the bits of -inf (and 0·-inf a NaN); a/2 makes it +0 at
+/// worst.
 fn ln_sum_or_double<B: MathBuilder>(b: &mut B, a: B::V, v: B::V, vl: B::V, big: B::M) -> B::V {
     let half = b.c(0.5);
     let two_v = two(b);
@@ -303,7 +305,7 @@ fn acosh_specials<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
 }
 
 /// x² - 1 as a double word for x >= 1: 2t + t² with t = x - 1 (exact) where x <= 2,
-/// x·x - 1 above (x·x exact as a pair, less 1 exactly). Garbage beyond 2^511 (x·x
+/// x·x - 1 above (x·x exact as a pair, less 1 exactly). Garbage from 2^512 (x·x
 /// overflows) and below 1.
 fn acosh_radicand<B: MathBuilder>(b: &mut B, x: B::V) -> (B::V, B::V) {
     let one = b.c(1.0);
