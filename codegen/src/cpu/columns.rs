@@ -206,11 +206,7 @@ impl Emitter<'_, '_> {
                         // (an 8/16-bit result narrowed from its lane)
                         let v = e.column_int(plan, scratch, i, j);
                         let ty = super::ops::clif_type(dtype)?;
-                        if ty.bits() < plan.fty.lane_bits() {
-                            e.b.ins().ireduce(ty, v)
-                        } else {
-                            v
-                        }
+                        vector::narrow_from_lane(e, ty, v)
                     }
                     ReduceOp::Max | ReduceOp::Min => {
                         let p = e.slot_address(scratch, i, 0, j, dtype.size_bytes() as i64);

@@ -1362,11 +1362,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         // The state holds an 8/16-bit value at its own width: the lane's low bits.
         let state_ty = self.b.func.dfg.value_type(best);
         let lane_value = extreme;
-        let extreme = if self.b.func.dfg.value_type(extreme).bits() > state_ty.bits() {
-            self.b.ins().ireduce(state_ty, extreme)
-        } else {
-            extreme
-        };
+        let extreme = vector::narrow_from_lane(self, state_ty, extreme);
         let (gt, lt) = if unsigned {
             (IntCC::UnsignedGreaterThan, IntCC::UnsignedLessThan)
         } else {
@@ -1471,13 +1467,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             let v = self.b.use_var(v);
             for lane in 0..plan.lanes {
                 let x = self.b.ins().extractlane(v, lane as u8);
-                // An 8/16-bit value's lane holds its extension: the value itself is
-                // the low bits.
-                let x = if self.b.func.dfg.value_type(x).bits() > ty.bits() {
-                    self.b.ins().ireduce(ty, x)
-                } else {
-                    x
-                };
+                let x = vector::narrow_from_lane(self, ty, x);
                 a = f(self.b, a, x);
             }
         }

@@ -1865,11 +1865,6 @@ fn int_shift(e: &mut Emitter, dtype: DType, op: BinaryOp, count: i128, x: Value)
     }
 }
 
-/// u32 lanes converted to `to`, the plan's float, rounded once as the scalar loop's
-/// `fcvt_from_uint` (x64 converts only signed 32-bit lanes before AVX-512): to f64
-/// (the low two lanes, a two-lane plan's half register) exactly, as the i32 x - 2^31
-/// plus 2^31; to f32 (four lanes) as f32(x >> 16)·2^16 + f32(x & 0xffff), whose terms
-/// are exact, so the one addition rounds.
 /// u64 lanes to f64, each rounded once (x64 has no packed unsigned conversion before
 /// AVX-512): x = hi·2^32 + lo, with lo put in the mantissa of 2^52 and hi in that of
 /// 2^84 (both exact), then (2^84 + hi·2^32) - (2^84 + 2^52) is exact (a multiple of
@@ -1894,6 +1889,11 @@ fn u64_to_f64(e: &mut Emitter, x: Value) -> Value {
     e.b.ins().fadd(hi, lo)
 }
 
+/// u32 lanes converted to `to`, the plan's float, rounded once as the scalar loop's
+/// `fcvt_from_uint` (x64 converts only signed 32-bit lanes before AVX-512): to f64
+/// (the low two lanes, a two-lane plan's half register) exactly, as the i32 x - 2^31
+/// plus 2^31; to f32 (four lanes) as f32(x >> 16)·2^16 + f32(x & 0xffff), whose terms
+/// are exact, so the one addition rounds.
 fn u32_to_float(e: &mut Emitter, to: DType, x: Value) -> Value {
     if to == DType::F64 {
         return low_lanes_to_f64(e, true, x);
@@ -1937,6 +1937,16 @@ pub(crate) fn extend_to_lane(e: &mut Emitter, dtype: DType, lane: Type, x: Value
         e.b.ins().sextend(lane, x)
     } else {
         e.b.ins().uextend(lane, x)
+    }
+}
+
+/// A lane's scalar `x` as the integer type `ty` (`extend_to_lane` undone): an
+/// 8/16-bit value is the lane's low bits; a value no wider than `ty` unchanged.
+pub(crate) fn narrow_from_lane(e: &mut Emitter, ty: Type, x: Value) -> Value {
+    if e.b.func.dfg.value_type(x).bits() > ty.bits() {
+        e.b.ins().ireduce(ty, x)
+    } else {
+        x
     }
 }
 

@@ -224,11 +224,22 @@ pub fn asinh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
 /// overflow below it.
 const BIG_64: f64 = 268435456.0;
 
-/// ln(v + vl) as one value, or ln(a) + ln2 where `big` (v and vl unused there), as
-/// ln(a/2) + 2·ln2 with a low word of 0: for a near the largest f64, a itself would
-/// make `log_table_dw`'s 2^-k the bits of -inf (and 0·-inf a NaN); a/2 makes it +0 at
-/// worst.
-fn ln_sum_or_double<B: MathBuilder>(b: &mut B, a: B::V, v: B::V, vl: B::V, big: B::M) -> B::V {
+/// ln(a + √(rh + rl)) as one value for a >= 0 and a double-word radicand (asinh:
+/// a² + 1, acosh: a² - 1; `root_larger` says which of the root and a is larger, for
+/// the exact sum), the root and the sum carried as double words into `log_table_dw`.
+/// Beyond 2^28 (`BIG_64`), ln(a) + ln2, as ln(a/2) + 2·ln2 with a low word of 0: for a
+/// near the largest f64, a itself would make `log_table_dw`'s 2^-k the bits of -inf
+/// (and 0·-inf a NaN); a/2 makes it +0 at worst.
+fn ln_plus_root<B: MathBuilder>(b: &mut B, a: B::V, rh: B::V, rl: B::V, root_larger: bool) -> B::V {
+    let (s, sl) = sqrt_dw(b, rh, rl);
+    let (v, vl) = if root_larger {
+        fast_two_sum(b, s, a)
+    } else {
+        fast_two_sum(b, a, s)
+    };
+    let vl = b.add(vl, sl);
+    let big_lim = b.c(BIG_64);
+    let big = b.gt(a, big_lim);
     let half = b.c(0.5);
     let two_v = two(b);
     let zero = b.c(0.0);
@@ -255,13 +266,8 @@ fn asinh_table<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let (p, pe) = two_prod(b, a, a);
     let (w, we) = two_sum(b, p, one);
     let wl = b.add(we, pe);
-    let (s, sl) = sqrt_dw(b, w, wl);
     // √(a² + 1) > a
-    let (v, vl) = fast_two_sum(b, s, a);
-    let vl = b.add(vl, sl);
-    let big_lim = b.c(BIG_64);
-    let big = b.gt(a, big_lim);
-    let y = ln_sum_or_double(b, a, v, vl, big);
+    let y = ln_plus_root(b, a, w, wl, true);
     let tiny_lim = b.c(2f64.powi(-26));
     let tiny = b.lt(a, tiny_lim);
     let sixth = b.c(-1.0 / 6.0);
@@ -280,13 +286,8 @@ fn asinh_table<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
 /// its relative accuracy as x → 1), and from x·x - 1 above. Beyond 2^28, ln(2x).
 fn acosh_table<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let (rh, rl) = acosh_radicand(b, x);
-    let (s, sl) = sqrt_dw(b, rh, rl);
     // x > √(x² - 1)
-    let (v, vl) = fast_two_sum(b, x, s);
-    let vl = b.add(vl, sl);
-    let big_lim = b.c(BIG_64);
-    let big = b.gt(x, big_lim);
-    let y = ln_sum_or_double(b, x, v, vl, big);
+    let y = ln_plus_root(b, x, rh, rl, false);
     acosh_specials(b, x, y)
 }
 
