@@ -114,6 +114,9 @@ macro_rules! clif_math {
             fn or(&mut self, a: Value, b: Value) -> Value {
                 self.0.b.ins().bor(a, b)
             }
+            fn xor(&mut self, a: Value, b: Value) -> Value {
+                self.0.b.ins().bxor(a, b)
+            }
             fn not(&mut self, a: Value) -> Value {
                 self.0.mask_not(a)
             }

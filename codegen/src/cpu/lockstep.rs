@@ -216,6 +216,9 @@ impl<'f, B: ClifBase<'f>> MathBuilder for Lockstep<'_, B> {
     fn or(&mut self, a: Lanes, b: Lanes) -> Lanes {
         self.map2(a, b, |m, x, y| m.or(x, y))
     }
+    fn xor(&mut self, a: Lanes, b: Lanes) -> Lanes {
+        self.map2(a, b, |m, x, y| m.xor(x, y))
+    }
     fn not(&mut self, a: Lanes) -> Lanes {
         self.map1(a, |m, x| m.not(x))
     }

@@ -141,6 +141,8 @@ pub trait MathBuilder {
     fn is_nan(&mut self, a: Self::V) -> Self::M;
     fn and(&mut self, a: Self::M, b: Self::M) -> Self::M;
     fn or(&mut self, a: Self::M, b: Self::M) -> Self::M;
+    /// Lanes where exactly one of a and b holds.
+    fn xor(&mut self, a: Self::M, b: Self::M) -> Self::M;
     fn not(&mut self, a: Self::M) -> Self::M;
     /// if m { a } else { b }, lane by lane.
     fn select(&mut self, m: Self::M, a: Self::V, b: Self::V) -> Self::V;

@@ -105,6 +105,9 @@ macro_rules! scalar_builder {
             fn or(&mut self, a: bool, b: bool) -> bool {
                 a || b
             }
+            fn xor(&mut self, a: bool, b: bool) -> bool {
+                a != b
+            }
             fn not(&mut self, a: bool) -> bool {
                 !a
             }
