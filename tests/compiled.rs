@@ -41,6 +41,10 @@ fn sum_mean_and_var_are_bitwise_equal_on_1_2_and_8_threads() {
         Box::new(move || {
             kiln::var(&kiln::reshape(&f32_input(n - 1), [1000, 3000]).unwrap(), 0).unwrap()
         }),
+        // Two bands of positions (512 and 88), their rows cut into four ranges.
+        Box::new(move || {
+            kiln::sum(&kiln::reshape(&f32_input(n - 1), [5000, 600]).unwrap(), 0).unwrap()
+        }),
         Box::new(move || {
             let m = kiln::reshape(&f32_input(n - 1), [1000, 3000]).unwrap();
             kiln::argmax(&m, ReduceOpts::new().axis(1)).unwrap()
@@ -429,6 +433,10 @@ fn column_reductions_agree_with_the_interpreter() {
         // along the rows too; and chunks of 512 with a last one of a single position.
         &[1000, 300],
         &[300, 1025],
+        // Two to seven bands of 512 positions: every band's rows cut into ranges too
+        // (`tile_columns`), over two axes in the 3-d case.
+        &[2000, 600],
+        &[400, 3, 700],
     ];
     for dtype in [DType::F64, DType::F32] {
         for (si, &shape) in shapes.iter().enumerate() {
@@ -3067,6 +3075,10 @@ fn integer_column_reductions_agree_with_the_interpreter() {
         // along the rows too; and chunks of 512 with a last one of a single position.
         &[1000, 300],
         &[300, 1025],
+        // Two to seven bands of 512 positions: every band's rows cut into ranges too
+        // (`tile_columns`), over two axes in the 3-d case.
+        &[2000, 600],
+        &[400, 3, 700],
     ];
     for dtype in [DType::I32, DType::I64] {
         let (lo, hi) = if dtype == DType::I32 {
