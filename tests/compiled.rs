@@ -3890,3 +3890,34 @@ fn stores_at_a_stride_agree_with_the_interpreter() {
         }
     }
 }
+
+/// A lane's result does not depend on its neighbours: atan2 sends vectors that hold a
+/// zero, tiny, infinite or NaN argument to a slower path, which must give the other
+/// lanes of those vectors the usual path's bits (and so must the scalar tail).
+#[test]
+fn atan2_lanes_do_not_depend_on_their_neighbours() {
+    let n = 20_003;
+    let y: Vec<f64> = data(n, 5).iter().map(|d| d * 4.0 - 2.0).collect();
+    let x: Vec<f64> = data(n, 6).iter().map(|d| d * 3.0 - 1.0).collect();
+    let specials = [0.0, -0.0, 1e-300, f64::INFINITY, f64::NAN, -1e-310];
+    let mut mixed = x.clone();
+    for i in (0..n).step_by(3) {
+        mixed[i] = specials[(i / 3) % specials.len()];
+    }
+    for dtype in [DType::F64, DType::F32] {
+        let yy = &typed(y.clone(), &[n], dtype);
+        let xx = &typed(x.clone(), &[n], dtype);
+        let mm = &typed(mixed.clone(), &[n], dtype);
+        let plain = bits_in(&|| kiln::atan2(yy, xx).unwrap(), Mode::Fused);
+        let got = bits_in(&|| kiln::atan2(yy, mm).unwrap(), Mode::Fused);
+        let differ: Vec<usize> = (0..n)
+            .filter(|i| i % 3 != 0 && plain[*i] != got[*i])
+            .collect();
+        assert!(
+            differ.is_empty(),
+            "{dtype:?}: {} lanes changed with their neighbours, first at {:?}",
+            differ.len(),
+            &differ[..differ.len().min(5)]
+        );
+    }
+}

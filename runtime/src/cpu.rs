@@ -321,7 +321,7 @@ fn run_kernel(
         split_columns(step, &compiled, &args, &params, bufs);
         return Ok(());
     }
-    // One to seven bands of positions (513 to 3584 of them) would leave threads idle
+    // One to seven bands of positions (512 to 3584 of them) would leave threads idle
     // or unevenly loaded (600 positions are a band of 512 and one of 88): split the
     // rows of every band too. Not products: down an unsplit column they are the
     // interpreter's running product exactly, which tests rely on.

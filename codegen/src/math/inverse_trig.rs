@@ -172,11 +172,15 @@ pub fn acos<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
 /// `s_atan.c` uses the same kind of octant offsets). The quotient v = nh/dh is rounded
 /// once where `exact` holds, and is otherwise nh·(1/dh), a division for the reciprocal
 /// only (the pair of divisions measured 8% slower on the AMD EPYC, 2026-12-06), off by
-/// up to about two ulps. Either way its error is recovered exactly by fma (given nh
-/// = 0 or |nh| >= 2^-968, so that the residual does not underflow) and divided by dh
-/// (or scaled by the same reciprocal), so only the final additions round. Without
-/// `exact`, dh must lie in (2^-1022, 2^1023] (its reciprocal finite). f64 only: f32
-/// takes `atan_unit`, whose one polynomial needs no reduction.
+/// up to about two ulps. Either way its error is recovered by fma (to about 2^-105
+/// relative) and divided by dh (or scaled by the same reciprocal), so only the final
+/// additions round; that needs a residual that does not underflow, so callers take
+/// `exact` where nh may be tiny and the result not (atan2's arguments below 2^-968; a
+/// tiny nh next to a base of π/4 or π/2 does no harm). Without `exact`, 1/dh must not
+/// overflow (dh above ~2^-1024); an infinite dh gives a NaN residual, which the guard
+/// below zeroes, and a dh above 2^1022 a subnormal reciprocal, harmless only where
+/// the base π/2 dominates the result (atan's outer range). f64 only: f32 takes
+/// `atan_unit`, whose one polynomial needs no reduction.
 #[allow(clippy::too_many_arguments)]
 fn atan_frac<B: MathBuilder>(
     b: &mut B,
@@ -298,7 +302,8 @@ pub fn atan<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let bl = b.select(r3, p2l, p4l);
     let bh = b.select(r1, zero, bh);
     let bl = b.select(r1, zero, bl);
-    // N = a tiny gives v = a exactly (D = 1); elsewhere |N| >= ~2^-53 and D >= 1
+    // a <= tan(π/8): N = a over D = 1, so v = a exactly; elsewhere N = a - 1 (0 or at
+    // least 2^-54) over D >= 1, or -1 over D = a
     let (h, l) = atan_frac(b, nh, nl, dh, dl, bh, bl, false);
     let y = b.add(h, l);
     b.copysign(y, x)
@@ -336,8 +341,8 @@ fn atan_f32<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
 /// recovered only where the residual does not underflow; the special path divides
 /// twice, correctly rounding the quotient. Such lanes are rare in data, and the code
 /// that settles them (`atan2_angle` with `special`) runs only for vectors that hold
-/// one; it gives every other lane the bits the usual path would (f32), or an angle
-/// as accurate (f64).
+/// one, and only for those lanes: every other lane keeps the usual path's bits, so
+/// no lane's result depends on its neighbours.
 pub fn atan2<B: MathBuilder>(b: &mut B, y: B::V, x: B::V) -> B::V {
     let ay = b.abs(y);
     let ax = b.abs(x);
@@ -357,7 +362,13 @@ pub fn atan2<B: MathBuilder>(b: &mut B, y: B::V, x: B::V) -> B::V {
         b.or(not_pos, over)
     };
     let fast = atan2_angle(b, y, x, ay, ax, false);
-    b.unless_any(bad, fast, |b, _| atan2_angle(b, y, x, ay, ax, true))
+    b.unless_any(bad, fast, |b, fast| {
+        // only the lanes that need it: in f64 the special path's two divisions can
+        // round an ordinary lane's last bit otherwise, making it depend on its
+        // neighbours
+        let special = atan2_angle(b, y, x, ay, ax, true);
+        b.select(bad, special, fast)
+    })
 }
 
 /// atan2's value from the arguments and their magnitudes; `special` adds what lanes
@@ -627,7 +638,9 @@ mod tests {
     fn atan2_f64_tiny_numerators_stay_accurate() {
         let f = |y: f64, x: f64| super::atan2(&mut Eval64, y, x);
         let pairs = |rng: &mut Rng, w: W| {
-            let y = gen(rng, G::Log(2.2e-308, 1e-301, 0), w);
+            // half below the threshold of 2^-968 (~1.6e-291), half just above it
+            let hi = if rng.below(2) == 0 { 1e-301 } else { 1e-285 };
+            let y = gen(rng, G::Log(2.2e-308, hi, 0), w);
             let x = gen(rng, G::Log(1e-4, 1.0, 0), w);
             if rng.below(2) == 0 {
                 (y, x)
