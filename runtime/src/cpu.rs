@@ -318,7 +318,18 @@ fn run_kernel(
         && (1..COLUMN_CHUNK).contains(&d0)
         && d0 * inner >= 2 * CHUNK_ELEMENTS
     {
-        split_columns(step, &compiled, &args, &params, bufs);
+        let per_row = d0 * dims[2..].iter().product::<i64>().max(1) as usize;
+        let rows = (CHUNK_ELEMENTS / per_row).max(1);
+        let ranges = chunk_ranges(dims[1] as usize, rows);
+        tile_columns(
+            step,
+            &compiled,
+            &args,
+            &params,
+            bufs,
+            &[(0, d0 as i64)],
+            &ranges,
+        );
         return Ok(());
     }
     // One to seven bands of positions (512 to 3584 of them) would leave threads idle
@@ -329,7 +340,10 @@ fn run_kernel(
         let prod = k.reductions.iter().any(|r| r.op == ReduceOp::Prod);
         let splits = column_row_splits(d0, dims[1] as usize, d0 * inner);
         if let (false, Some(splits)) = (prod, splits) {
-            tile_columns(step, &compiled, &args, &params, bufs, splits);
+            let bands = chunk_ranges(d0, COLUMN_CHUNK);
+            let rows = dims[1] as usize;
+            let ranges = chunk_ranges(rows, rows.div_ceil(splits));
+            tile_columns(step, &compiled, &args, &params, bufs, &bands, &ranges);
             return Ok(());
         }
     }
@@ -484,37 +498,6 @@ fn write_combined(
     }
 }
 
-/// A column reduction with one kept axis of `dims[0]` positions, run in chunks of the
-/// rows of loop axis 1: each chunk writes every position's partial states, which are
-/// then combined per position in the fixed pairwise order of `partials::combine`.
-fn split_columns(
-    step: &KernelStep,
-    compiled: &kiln_codegen::cpu::CompiledKernel,
-    args: &[SendPtr],
-    params: &[i64],
-    bufs: &mut [Buf],
-) {
-    let k = &step.kernel;
-    let dims = &step.params.dims;
-    let positions = dims[0] as usize;
-    let rows_total = dims[1] as usize;
-    let per_row = positions * dims[2..].iter().product::<i64>().max(1) as usize;
-    let rows = (CHUNK_ELEMENTS / per_row).max(1);
-    let chunks = chunk_ranges(rows_total, rows);
-    let record = k.reductions.len() * kiln_codegen::cpu::PARTIAL_BYTES;
-    // Each chunk's states: one record per position.
-    let region = positions * record;
-    let mut partials = vec![0u8; region * chunks.len()];
-    run_chunks(compiled, args, params, &chunks, &mut partials, region, None);
-    for position in 0..positions {
-        let records: Vec<&[u8]> = partials
-            .chunks(region)
-            .map(|c| &c[position * record..(position + 1) * record])
-            .collect();
-        write_combined(step, bufs, &records, &[], position as i64);
-    }
-}
-
 /// Bands of `COLUMN_CHUNK` positions below which a column reduction's rows are split
 /// too (`tile_columns`): eight tiles or more keep two to eight threads about evenly
 /// loaded.
@@ -536,13 +519,15 @@ fn column_row_splits(positions: usize, rows: usize, elements: usize) -> Option<u
     (splits >= 2).then_some(splits)
 }
 
-/// A column reduction run as tiles: bands of `COLUMN_CHUNK` positions (the usual
-/// chunks, so each reads whole blocks of every row) times `splits` ranges of the
-/// reduced rows, each tile by the kernel's split body (as `split_columns`, which
-/// takes all positions at once) on a problem narrowed to its band: dims[0] the band's
-/// width and every access's offset moved to the band's first position. Each tile
-/// writes one partial state per position of its band; a position's states are then
-/// combined in row order, so the bits depend on the sizes only. 10M f32 `sum(x,
+/// A column reduction (one kept axis, loop axis 0) run as tiles: `bands` of positions
+/// times `ranges` of the reduced rows of loop axis 1, each tile by the kernel's split
+/// body on the problem narrowed to its band (dims[0] the band's width, every access's
+/// offset moved to the band's first position). Each tile writes one partial state per
+/// position of its band; a position's states are then combined in the fixed pairwise
+/// order of `partials::combine`, range after range, so the bits depend on the sizes
+/// only. Fewer positions than a band of `COLUMN_CHUNK` are one band, in ranges of
+/// about `CHUNK_ELEMENTS`; one to seven bands of `COLUMN_CHUNK` get `column_row_splits`
+/// ranges each. 10M f32 `sum(x,
 /// axis=0)`, 2 threads: [16000, 600] (a band of 512 and one of 88) ran 1.87 ms against
 /// 1.40 for [10000, 1000] before (2026-12-06, AMD EPYC).
 fn tile_columns(
@@ -551,14 +536,12 @@ fn tile_columns(
     args: &[SendPtr],
     params: &[i64],
     bufs: &mut [Buf],
-    splits: usize,
+    bands: &[(i64, i64)],
+    ranges: &[(i64, i64)],
 ) {
     let k = &step.kernel;
     let dims = &step.params.dims;
     let positions = dims[0] as usize;
-    let rows_total = dims[1] as usize;
-    let bands = chunk_ranges(positions, COLUMN_CHUNK);
-    let ranges = chunk_ranges(rows_total, rows_total.div_ceil(splits));
     let record = k.reductions.len() * kiln_codegen::cpu::PARTIAL_BYTES;
     // The params of the problem narrowed to each band: dims first, then per access its
     // offset and one stride per axis (`run_kernel`'s layout).
@@ -606,7 +589,7 @@ fn tile_columns(
     } else {
         tiles.par_iter().for_each(call);
     }
-    for &band in &bands {
+    for &band in bands {
         for p in band.0..band.1 {
             let records: Vec<&[u8]> = (0..ranges.len())
                 .map(|r| &partials[state_at(band, r, p)..][..record])
