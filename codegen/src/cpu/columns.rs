@@ -611,16 +611,7 @@ impl Emitter<'_, '_> {
                 } else {
                     (x, a)
                 };
-                let take = if vector {
-                    vector::int_less(self, unsigned, lo, hi, false)
-                } else {
-                    let cc = if unsigned {
-                        IntCC::UnsignedLessThan
-                    } else {
-                        IntCC::SignedLessThan
-                    };
-                    self.b.ins().icmp(cc, lo, hi)
-                };
+                let take = vector::int_less(self, unsigned, lo, hi, false);
                 let v = if vector {
                     self.b.ins().bitselect(take, x, a)
                 } else {

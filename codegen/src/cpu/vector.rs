@@ -1801,10 +1801,12 @@ fn int_binary(e: &mut Emitter, input: DType, op: BinaryOp, x: Value, y: Value) -
 /// The lane mask of x < y (`negate`: of !(x < y), which is y <= x), signed or
 /// unsigned. Unsigned 64-bit lanes compare as signed ones with the top bit flipped
 /// (x64 has no unsigned packed compare; Cranelift's i32 form is `pmaxud` and an
-/// equality test).
+/// equality test). Scalars (a column walk's tail) get x < y as a flag, with `negate`
+/// false only (`bnot` of a flag is no flag).
 pub(crate) fn int_less(e: &mut Emitter, unsigned: bool, x: Value, y: Value, negate: bool) -> Value {
     let ty = e.b.func.dfg.value_type(x);
-    let less = if unsigned && ty.lane_bits() == 64 {
+    debug_assert!(ty.is_vector() || !negate, "int_less: negate takes vectors");
+    let less = if unsigned && ty.is_vector() && ty.lane_bits() == 64 {
         let (x, y) = (flip_top_bit(e, x), flip_top_bit(e, y));
         e.b.ins().icmp(IntCC::SignedLessThan, x, y)
     } else if unsigned {
