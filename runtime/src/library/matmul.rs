@@ -12,7 +12,7 @@ use super::Shared;
 use crate::error::RuntimeError;
 use kiln_ir::layout::Layout;
 use kiln_ir::{Data, Element, Shape};
-use num_complex::{Complex32, Complex64};
+use num_complex::{Complex, Complex32, Complex64};
 use num_traits::{One, WrappingAdd, WrappingMul, Zero};
 use rayon::prelude::*;
 
@@ -76,8 +76,16 @@ pub fn strided((a, la): (&Data, &Layout), (b, lb): (&Data, &Layout)) -> Result<D
         (Data::F64(x), Data::F64(y)) if skinny(oa, d) => Data::F64(row_dots(x, oa, y, ob, d)),
         (Data::F32(x), Data::F32(y)) => Data::F32(with_gemm(x, oa, y, ob, d)),
         (Data::F64(x), Data::F64(y)) => Data::F64(with_gemm(x, oa, y, ob, d)),
-        (Data::C64(x), Data::C64(y)) => Data::C64(with_gemm::<Complex32>(x, oa, y, ob, d)),
-        (Data::C128(x), Data::C128(y)) => Data::C128(with_gemm::<Complex64>(x, oa, y, ob, d)),
+        (Data::C64(x), Data::C64(y)) => {
+            let mut out = with_gemm::<Complex32>(x, oa, y, ob, d);
+            resum_non_finite(&mut out, (x, oa), (y, ob), d);
+            Data::C64(out)
+        }
+        (Data::C128(x), Data::C128(y)) => {
+            let mut out = with_gemm::<Complex64>(x, oa, y, ob, d);
+            resum_non_finite(&mut out, (x, oa), (y, ob), d);
+            Data::C128(out)
+        }
         (Data::I8(x), Data::I8(y)) => Data::I8(int_loop(x, oa, y, ob, d)),
         (Data::I16(x), Data::I16(y)) => Data::I16(int_loop(x, oa, y, ob, d)),
         (Data::I32(x), Data::I32(y)) => Data::I32(int_loop(x, oa, y, ob, d)),
@@ -155,6 +163,32 @@ fn with_gemm<T: Element + Zero + One + Send + Sync + 'static>(
         }
     }
     out
+}
+
+/// gemm scales every complex sum by 1 + 0i (and, over several blocks of k, adds the
+/// partial sums through the same scaling), and (inf + y i)(1 + 0i) = inf + NaN i: an
+/// element one of whose parts overflowed or met an infinity comes back with NaN in the
+/// other part, where the textbook sum keeps it finite, as in (−2.5 − 4.4e28 i)(−2.5 −
+/// 3.6e17 i) = (−inf, 1.1e29) in complex64. Finite sums pass through the scaling
+/// unchanged, so only elements with a part that is not finite are summed again here, in
+/// the interpreter's order (0 + Σ over k). They are rare; the scan costs one read of the
+/// output, against the product's k multiply-adds per element.
+fn resum_non_finite<F: num_traits::Float>(
+    out: &mut [Complex<F>],
+    (a, oa): (&[Complex<F>], &Operand),
+    (b, ob): (&[Complex<F>], &Operand),
+    (_, m, k, n): (usize, usize, usize, usize),
+) {
+    for (e, v) in out.iter_mut().enumerate() {
+        if v.re.is_finite() && v.im.is_finite() {
+            continue;
+        }
+        let (i, r, c) = (e / (m * n), (e / n % m) as isize, (e % n) as isize);
+        let (sa, sb) = (oa.starts[i] + r * oa.rs, ob.starts[i] + c * ob.cs);
+        *v = (0..k as isize).fold(Complex::zero(), |acc, p| {
+            acc + a[(sa + p * oa.cs) as usize] * b[(sb + p * ob.rs) as usize]
+        });
+    }
 }
 
 /// One gemm call: a block of rows and columns of one matrix of the batch.
