@@ -482,6 +482,8 @@ pub fn arange(
 /// `num` evenly spaced values from `start` to `stop` (included when `endpoint`),
 /// float64 unless `opts` names another floating dtype (complex128 when a bound is
 /// complex, as the standard says). With the endpoint, the last value is exactly `stop`.
+/// float32 and complex64 values are computed in double precision and rounded once, as
+/// NumPy computes them.
 #[track_caller]
 pub fn linspace(
     start: impl Into<Scalar>,
@@ -519,6 +521,14 @@ pub fn linspace(
         false => Scalar::Float(re),
     };
     let device = opts.device.unwrap_or_default();
+    // Computed in the widest type of the kind and rounded once at the end, as NumPy
+    // does: in f32, start + i·step loses the low bits of a value near zero between
+    // bounds of opposite signs (2.3e-6 off in -0.0149939 from 6.3696 to -9.5919).
+    let wide = if dtype.is_complex() {
+        DType::C128
+    } else {
+        DType::F64
+    };
     let div = if endpoint { num.saturating_sub(1) } else { num };
     let ((a, b), (c, d)) = (parts(start), parts(stop));
     let step = if div > 0 {
@@ -526,7 +536,7 @@ pub fn linspace(
     } else {
         (0.0, 0.0)
     };
-    let i = iota(func, &[num], 0, dtype, device, at)?;
+    let i = iota(func, &[num], 0, wide, device, at)?;
     let scaled = binary(
         BinaryOp::Multiply,
         i.clone().into(),
@@ -539,16 +549,21 @@ pub fn linspace(
         Operand::Scalar(value((a, b))),
         at,
     )?;
-    if !(endpoint && num > 1) {
-        return Ok(y);
+    let y = if endpoint && num > 1 {
+        let last = binary(
+            BinaryOp::Equal,
+            i.into(),
+            Operand::Scalar(Scalar::Int(num as i128 - 1)),
+            at,
+        )?;
+        crate::elementwise::where_(&last, value((c, d)), &y)?
+    } else {
+        y
+    };
+    match dtype == wide {
+        true => Ok(y),
+        false => cast(func, &y, dtype, at),
     }
-    let last = binary(
-        BinaryOp::Equal,
-        i.into(),
-        Operand::Scalar(Scalar::Int(num as i128 - 1)),
-        at,
-    )?;
-    crate::elementwise::where_(&last, value((c, d)), &y)
 }
 
 /// Ones on the k-th diagonal of an n_rows × n_cols matrix, zeros elsewhere.

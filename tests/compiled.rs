@@ -1615,6 +1615,32 @@ fn iota_grids_agree_with_the_interpreter() {
                 kiln::permute_dims(&a, [1, 0]).unwrap()
             }),
         ),
+        // float32 linspace computes in f64 and rounds once: its f64 steps run split
+        // in the f32 kernel (codegen `split_f64`), also transposed, reversed and past
+        // 2^24.
+        (
+            format!("linspace(-1, 2, {big})[2^24 - 13:]"),
+            Box::new(move |d| {
+                let a = kiln::linspace(-1.0, 2.0, big, true, d).unwrap();
+                a.slice([SliceArg::python(Some((1 << 24) - 13), None, 1)])
+                    .unwrap()
+            }),
+        ),
+        (
+            "linspace(0.5, 40, 83)[::-3]".into(),
+            Box::new(|d| {
+                let a = kiln::linspace(0.5, 40.0, 83, false, d).unwrap();
+                a.slice([SliceArg::python(None, None, -3)]).unwrap()
+            }),
+        ),
+        (
+            "linspace(-3, 5, 35) as [5, 7], transposed".into(),
+            Box::new(|d| {
+                let a = kiln::reshape(&kiln::linspace(-3.0, 5.0, 35, true, d).unwrap(), [5, 7])
+                    .unwrap();
+                kiln::permute_dims(&a, [1, 0]).unwrap()
+            }),
+        ),
         (
             "arange(9)[:, None] + zeros([9, 13])".into(),
             Box::new(|d| {
@@ -1632,6 +1658,66 @@ fn iota_grids_agree_with_the_interpreter() {
                 &|| kiln::exp(&(&grid(dtype) / -4.0).unwrap()).unwrap(),
                 Some(tol),
             );
+        }
+    }
+}
+
+/// f64 steps inside an f32 kernel (conversions from f32, the four arithmetic
+/// operations, negation, comparisons and selects, converted back to f32) run split in
+/// the kernel's four f32 lanes (codegen `split_f64`), each f64 value as two halves:
+/// over odd lengths, a transposed input and a column broadcast, bit for bit the
+/// interpreter's (within a few ULP under a function).
+#[test]
+fn f64_steps_inside_f32_kernels_agree_with_the_interpreter() {
+    type Build = Box<dyn Fn(&Array) -> Array>;
+    let wide = |x: &Array| kiln::astype(x, DType::F64).unwrap();
+    let narrow = |x: &Array| kiln::astype(x, DType::F32).unwrap();
+    let builds: Vec<(&str, Build, Option<f64>)> = vec![
+        (
+            "f32(f64(x) * 3 - 1)",
+            Box::new(move |x| narrow(&((&wide(x) * 3.0).unwrap() - 1.0).unwrap())),
+            None,
+        ),
+        (
+            "exp(f32(-f64(x) / 7))",
+            Box::new(move |x| kiln::exp(&narrow(&((-&wide(x)).unwrap() / 7.0).unwrap())).unwrap()),
+            Some(1e-6),
+        ),
+        (
+            "f32(where(f64(x) > 0.25, f64(x) / 3, f64(x) + f64(x))) * x",
+            Box::new(move |x| {
+                let w = wide(x);
+                let big = kiln::greater(&w, 0.25).unwrap();
+                let y = kiln::where_(&big, (&w / 3.0).unwrap(), (&w + &w).unwrap()).unwrap();
+                (&narrow(&y) * x).unwrap()
+            }),
+            None,
+        ),
+        (
+            "sin(f32(f64(x) * f64(x) - 0.5) + x)",
+            Box::new(move |x| {
+                let w = wide(x);
+                kiln::sin(&(&narrow(&((&w * &w).unwrap() - 0.5).unwrap()) + x).unwrap()).unwrap()
+            }),
+            Some(1e-6),
+        ),
+    ];
+    for (shape, transpose) in [
+        (vec![0], false),
+        (vec![1], false),
+        (vec![1031], false),
+        (vec![37, 29], true),
+        (vec![13, 1], false),
+    ] {
+        let n = shape.iter().product();
+        let x = typed(data(n, 11), &shape, DType::F32);
+        let x = match (transpose, shape.len()) {
+            (true, _) => kiln::permute_dims(&x, [1, 0]).unwrap(),
+            (false, 2) => kiln::broadcast_to(&x, [13, 6]).unwrap(),
+            _ => x,
+        };
+        for (name, build, tol) in &builds {
+            agrees_with_interpreter(&format!("{name}, x of {shape:?}"), &|| build(&x), *tol);
         }
     }
 }

@@ -4,7 +4,7 @@
 //! written by hand (kiln always names the dtype, where NumPy omits float64, int64 and
 //! bool).
 
-use kiln::{Array, Complex64, DType, Error, Indexing, IrError};
+use kiln::{Array, Complex32, Complex64, DType, Error, Indexing, IrError, Mode};
 
 type Res = kiln::Result<Array>;
 
@@ -517,6 +517,46 @@ fn linspace_with_endpoint_ends_exactly_at_stop() {
         let f = kiln::linspace(start, stop, num, true, DType::F32).unwrap();
         assert_eq!(f.dtype(), DType::F32);
         assert_eq!(*f.to_vec::<f32>().unwrap().last().unwrap(), stop as f32);
+    }
+}
+
+/// float32 and complex64 grids are computed in double precision and rounded once, as
+/// NumPy's are: each value is start + i·step in f64, then rounded, even where it nearly
+/// cancels (6.3696 + 2·(−3.1923) = −0.0149939, 2.3e-6 off when summed in f32).
+#[test]
+fn float32_and_complex64_linspace_round_the_double_precision_values_once() {
+    let (a, b, c, d) = (
+        7.429196978641805,
+        6.369598150334809,
+        -17.0,
+        -9.591881925386875,
+    );
+    let (re_step, im_step) = ((c - a) / 5.0, (d - b) / 5.0);
+    for mode in [Mode::Interpreter, Mode::Eager, Mode::Fused] {
+        let z = kiln::linspace(
+            Complex64::new(a, b),
+            Complex64::new(c, d),
+            6,
+            true,
+            DType::C64,
+        )
+        .unwrap();
+        let got: Vec<Complex32> = z.compute_with(mode).unwrap().to_vec().unwrap();
+        let want: Vec<Complex32> = (0..6)
+            .map(|i| match i {
+                5 => Complex32::new(c as f32, d as f32),
+                _ => {
+                    let i = i as f64;
+                    Complex32::new((i * re_step + a) as f32, (i * im_step + b) as f32)
+                }
+            })
+            .collect();
+        assert_eq!(got, want, "complex64 in {mode:?}");
+        let x = kiln::linspace(b, d, 6, false, DType::F32).unwrap();
+        let got: Vec<f32> = x.compute_with(mode).unwrap().to_vec().unwrap();
+        let step = (d - b) / 6.0;
+        let want: Vec<f32> = (0..6).map(|i| (i as f64 * step + b) as f32).collect();
+        assert_eq!(got, want, "float32 in {mode:?}");
     }
 }
 

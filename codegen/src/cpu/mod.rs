@@ -805,11 +805,29 @@ mod tests {
             DType::F32,
             vec![load(DType::Bool), (Instr::Cast(Value(0)), DType::F32)],
         );
+        // f64 steps between f32 values (`split_f64`): f32's four lanes, each f64 value
+        // as two halves; a function of f64 (the exp of `narrow`) keeps two lanes.
+        let steps = elementwise_kernel(
+            DType::F32,
+            DType::F32,
+            vec![
+                load(DType::F32),
+                (Instr::Cast(Value(0)), DType::F64),
+                (
+                    Instr::Binary(BinaryOp::Multiply, Value(1), Value(1)),
+                    DType::F64,
+                ),
+                (Instr::Cast(Value(2)), DType::F32),
+                (Instr::Unary(UnaryOp::Exp, Value(3)), DType::F32),
+            ],
+        );
         for (k, lanes, op) in [
             (&widen, 2, "fvpromote_low"),
             (&narrow, 2, "fvdemote"),
             (&mask, 4, "band"),
             (&loaded_mask, 4, "uwiden_low"),
+            (&steps, 4, "fvpromote_low"),
+            (&steps, 4, "fvdemote"),
         ] {
             let plan = vector::plan(k).expect("vectorises");
             assert_eq!(plan.lanes, lanes);
