@@ -259,8 +259,8 @@ pub(crate) fn is_logic(op: ReduceOp) -> bool {
 /// i32 or i64: the plan is then f64's, two lanes (except for i64 loads only converted
 /// to f32, `only_to_f32`, and f64 steps between f32 values, `split_f64`, which keep
 /// f32's four lanes), and f32 (i32) values use the low half of an F32X4
-/// (I32X4), loaded and stored 8 bytes at a time. Reductions must then be over f64
-/// values. Bools (loaded, stored, or cast from and to floats) need no mixing: their
+/// (I32X4), loaded and stored 8 bytes at a time. Reductions in an f64 plan must be
+/// over f64 values (in a split f32 plan, over f32 ones). Bools (loaded, stored, or cast from and to floats) need no mixing: their
 /// masks take the width of the floats (or integers) they compare, or of the plan's
 /// lanes. Integer loads may also be compared (`where(labels == k, x, 0)`): 10M, `where(z == 7, y32, 1)` of i32
 /// z and f32 y 5.4/5.4 -> 3.3/3.1 ms, A/B alternated twice (2026-12-02).

@@ -171,24 +171,33 @@ fn with_gemm<T: Element + Zero + One + Send + Sync + 'static>(
 /// other part, where the textbook sum keeps it finite, as in (−2.5 − 4.4e28 i)(−2.5 −
 /// 3.6e17 i) = (−inf, 1.1e29) in complex64. Finite sums pass through the scaling
 /// unchanged, so only elements with a part that is not finite are summed again here, in
-/// the interpreter's order (0 + Σ over k). They are rare; the scan costs one read of the
-/// output, against the product's k multiply-adds per element.
-fn resum_non_finite<F: num_traits::Float>(
+/// the interpreter's order (0 + Σ over k). The scan costs one read of the output,
+/// against the product's k multiply-adds per element; the sums run over the rows in
+/// parallel, since one NaN in a row of a makes that whole row of the output non-finite.
+fn resum_non_finite<F: num_traits::Float + Send + Sync>(
     out: &mut [Complex<F>],
     (a, oa): (&[Complex<F>], &Operand),
     (b, ob): (&[Complex<F>], &Operand),
     (_, m, k, n): (usize, usize, usize, usize),
 ) {
-    for (e, v) in out.iter_mut().enumerate() {
-        if v.re.is_finite() && v.im.is_finite() {
-            continue;
-        }
-        let (i, r, c) = (e / (m * n), (e / n % m) as isize, (e % n) as isize);
-        let (sa, sb) = (oa.starts[i] + r * oa.rs, ob.starts[i] + c * ob.cs);
-        *v = (0..k as isize).fold(Complex::zero(), |acc, p| {
-            acc + a[(sa + p * oa.cs) as usize] * b[(sb + p * ob.rs) as usize]
-        });
+    if n == 0 {
+        return;
     }
+    out.par_chunks_mut(n)
+        .with_min_len(64)
+        .enumerate()
+        .for_each(|(row, values)| {
+            let (i, r) = (row / m, (row % m) as isize);
+            for (c, v) in values.iter_mut().enumerate() {
+                if v.re.is_finite() && v.im.is_finite() {
+                    continue;
+                }
+                let (sa, sb) = (oa.starts[i] + r * oa.rs, ob.starts[i] + c as isize * ob.cs);
+                *v = (0..k as isize).fold(Complex::zero(), |acc, p| {
+                    acc + a[(sa + p * oa.cs) as usize] * b[(sb + p * ob.rs) as usize]
+                });
+            }
+        });
 }
 
 /// One gemm call: a block of rows and columns of one matrix of the batch.
