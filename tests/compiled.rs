@@ -1666,30 +1666,33 @@ fn iota_grids_agree_with_the_interpreter() {
     }
 }
 
-/// f64 steps inside an f32 kernel (conversions from f32, the four arithmetic
-/// operations, negation, comparisons and selects, converted back to f32) run split in
-/// the kernel's four f32 lanes (codegen `split_f64`), each f64 value as two halves:
-/// over odd lengths, a transposed input and a column broadcast, bit for bit the
-/// interpreter's (within a few ULP under a function).
+/// f64 steps inside an f32 kernel (f64 loads, conversions from f32, the four arithmetic
+/// operations, negation, comparisons and selects, converted back to f32 or stored as
+/// f64) run split in the kernel's four f32 lanes (codegen `split_f64`), each f64 value
+/// as two halves, also before reductions: over odd lengths, a transposed input (whose
+/// gathered f64 loads keep the f64 plan) and a column broadcast, bit for bit the
+/// interpreter's (within a few ULP under a function, sums to rounding).
 #[test]
 fn f64_steps_inside_f32_kernels_agree_with_the_interpreter() {
-    type Build = Box<dyn Fn(&Array) -> Array>;
+    type Build = Box<dyn Fn(&Array, &Array) -> Array>;
     let wide = |x: &Array| kiln::astype(x, DType::F64).unwrap();
     let narrow = |x: &Array| kiln::astype(x, DType::F32).unwrap();
     let builds: Vec<(&str, Build, Option<f64>)> = vec![
         (
             "f32(f64(x) * 3 - 1)",
-            Box::new(move |x| narrow(&((&wide(x) * 3.0).unwrap() - 1.0).unwrap())),
+            Box::new(move |x, _: &Array| narrow(&((&wide(x) * 3.0).unwrap() - 1.0).unwrap())),
             None,
         ),
         (
             "exp(f32(-f64(x) / 7))",
-            Box::new(move |x| kiln::exp(&narrow(&((-&wide(x)).unwrap() / 7.0).unwrap())).unwrap()),
+            Box::new(move |x, _: &Array| {
+                kiln::exp(&narrow(&((-&wide(x)).unwrap() / 7.0).unwrap())).unwrap()
+            }),
             Some(1e-6),
         ),
         (
             "f32(where(f64(x) > 0.25, f64(x) / 3, f64(x) + f64(x))) * x",
-            Box::new(move |x| {
+            Box::new(move |x, _: &Array| {
                 let w = wide(x);
                 let big = kiln::greater(&w, 0.25).unwrap();
                 let y = kiln::where_(&big, (&w / 3.0).unwrap(), (&w + &w).unwrap()).unwrap();
@@ -1699,7 +1702,7 @@ fn f64_steps_inside_f32_kernels_agree_with_the_interpreter() {
         ),
         (
             "sin(f32(f64(x) * f64(x) - 0.5) + x)",
-            Box::new(move |x| {
+            Box::new(move |x, _: &Array| {
                 let w = wide(x);
                 kiln::sin(&(&narrow(&((&w * &w).unwrap() - 0.5).unwrap()) + x).unwrap()).unwrap()
             }),
@@ -1709,7 +1712,7 @@ fn f64_steps_inside_f32_kernels_agree_with_the_interpreter() {
         // columns (a column plan), a phase's result widened (softmax's max), argmax.
         (
             "sum(f32(f64(x) * 3), axis=-1)",
-            Box::new(move |x| {
+            Box::new(move |x, _: &Array| {
                 kiln::sum(
                     &narrow(&(&wide(x) * 3.0).unwrap()),
                     ReduceOpts::new().axis(-1),
@@ -1720,7 +1723,7 @@ fn f64_steps_inside_f32_kernels_agree_with_the_interpreter() {
         ),
         (
             "sum(f32(f64(x) * 3 + 1), axis=0)",
-            Box::new(move |x| {
+            Box::new(move |x, _: &Array| {
                 let y = narrow(&((&wide(x) * 3.0).unwrap() + 1.0).unwrap());
                 kiln::sum(&y, ReduceOpts::new().axis(0)).unwrap()
             }),
@@ -1728,15 +1731,40 @@ fn f64_steps_inside_f32_kernels_agree_with_the_interpreter() {
         ),
         (
             "exp(f32(f64(x) - f64(max(x, axis=-1, keepdims))))",
-            Box::new(move |x| {
+            Box::new(move |x, _: &Array| {
                 let m = kiln::max(x, ReduceOpts::new().axis(-1).keepdims(true)).unwrap();
                 kiln::exp(&narrow(&(&wide(x) - &wide(&m)).unwrap())).unwrap()
             }),
             Some(1e-6),
         ),
+        // f64 inputs (contiguous, or broadcast along the vector axis) and f64 outputs.
+        (
+            "log(f32(y64)) * x",
+            Box::new(move |x, y| (&kiln::log(&narrow(y)).unwrap() * x).unwrap()),
+            Some(1e-6),
+        ),
+        (
+            "f64(x) * y64 - f64(x), stored as f64",
+            Box::new(move |x, y| {
+                let w = wide(x);
+                ((&w * y).unwrap() - &w).unwrap()
+            }),
+            None,
+        ),
+        (
+            "f64(f32(where(y64 < f64(x), y64, -y64)) + exp(x)) + f64(x) / y64",
+            Box::new(move |x, y| {
+                let w = wide(x);
+                let r = kiln::where_(&kiln::less(y, &w).unwrap(), y, (-y).unwrap()).unwrap();
+                // An f32 function between f64 steps, stored as f64.
+                let a = (&narrow(&r) + &kiln::exp(x).unwrap()).unwrap();
+                (&wide(&a) + &(&w / y).unwrap()).unwrap()
+            }),
+            Some(1e-6),
+        ),
         (
             "argmax(f32(-f64(x) / 3), axis=-1)",
-            Box::new(move |x| {
+            Box::new(move |x, _: &Array| {
                 let y = narrow(&((-&wide(x)).unwrap() / 3.0).unwrap());
                 kiln::argmax(&y, ReduceOpts::new().axis(-1)).unwrap()
             }),
@@ -1751,18 +1779,24 @@ fn f64_steps_inside_f32_kernels_agree_with_the_interpreter() {
         (vec![13, 1], false),
     ] {
         let n = shape.iter().product();
-        let x = typed(data(n, 11), &shape, DType::F32);
+        // y64 in (0.5, 1.5): its logarithm and quotients stay tame.
+        let y: Vec<f64> = data(n, 12).iter().map(|v| 1.0 + v / 2.0).collect();
+        let (x, y) = (
+            typed(data(n, 11), &shape, DType::F32),
+            typed(y, &shape, DType::F64),
+        );
         // A column broadcast wide enough for the vector loop (8 lanes a step).
-        let x = match (transpose, shape.len()) {
-            (true, _) => kiln::permute_dims(&x, [1, 0]).unwrap(),
-            (false, 2) => kiln::broadcast_to(&x, [13, 21]).unwrap(),
-            _ => x,
+        let view = |a: Array| match (transpose, shape.len()) {
+            (true, _) => kiln::permute_dims(&a, [1, 0]).unwrap(),
+            (false, 2) => kiln::broadcast_to(&a, [13, 21]).unwrap(),
+            _ => a,
         };
+        let (x, y) = (view(x), view(y));
         for (name, build, tol) in &builds {
             if n == 0 && name.contains("max") {
                 continue; // max and argmax of an empty axis are errors
             }
-            agrees_with_interpreter(&format!("{name}, x of {shape:?}"), &|| build(&x), *tol);
+            agrees_with_interpreter(&format!("{name}, x of {shape:?}"), &|| build(&x, &y), *tol);
         }
     }
 }

@@ -285,7 +285,7 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
         .iter()
         .enumerate()
         .any(|(i, (_, d))| *d == DType::U64 || *d == DType::I64 && !only_to_f32(k, i));
-    let plan_dtype = if !wide_int && split_f64(k) {
+    let plan_dtype = if !wide_int && split_f64(k, axis) {
         DType::F32
     } else if floats.contains(&DType::F64) || (wide_int && !floats.is_empty()) {
         DType::F64
@@ -461,11 +461,12 @@ fn operands(instr: &Instr) -> Vec<kiln_ir::kernel::Value> {
 /// the f32 work keeps its four lanes. In an f64 plan every f32 operation runs on two
 /// lanes (the low half of an F32X4): `exp(-linspace(0, 4, n, float32))`, whose grid is
 /// computed in f64 and rounded once, took 10.9 ms there against 5.7 with its grid in f32
-/// (10M elements). The f64 values must be iotas, constants, conversions from f32,
-/// negations, the four arithmetic operations and selects by masks of f64 comparisons,
-/// read only by each other, by those comparisons and by conversions to f32: no f64
-/// load, store, reduction or function.
-fn split_f64(k: &Kernel) -> bool {
+/// (10M elements). The f64 values must be loads (contiguous or broadcast along the
+/// vector axis), iotas, constants, conversions from f32, negations, the four arithmetic
+/// operations and selects by masks of f64 comparisons, read only by each other, by
+/// those comparisons and by conversions to f32, and stored only contiguously and at
+/// the end of the body: no f64 function, reduction, gathered load or scattered store.
+fn split_f64(k: &Kernel, axis: usize) -> bool {
     let f64_value = |v: kiln_ir::kernel::Value| k.dtype(v) == DType::F64;
     let compares_f64 = |instr: &Instr| matches!(instr, Instr::Binary(op, x, _) if is_comparison(*op) && f64_value(*x));
     let mut any_f32 = false;
@@ -478,6 +479,10 @@ fn split_f64(k: &Kernel) -> bool {
                 any_f64 = true;
                 match instr {
                     Instr::Index { .. } | Instr::Const(_) => true,
+                    Instr::Load { access } => {
+                        k.accesses[*access].strides[axis] != Stride::Other
+                            && k.args[k.accesses[*access].arg].dtype == DType::F64
+                    }
                     Instr::Unary(UnaryOp::Negative, _) => true,
                     Instr::Binary(op, ..) => matches!(
                         op,
@@ -501,9 +506,16 @@ fn split_f64(k: &Kernel) -> bool {
                 || compares_f64(user)
                 || matches!(user, Instr::Cast(_)) && *d == DType::F32 && f64_value(v)
         });
-        let kept =
-            k.stores.iter().any(|s| s.value == v) || k.reductions.iter().any(|r| r.value == v);
-        if !read_ok || kept {
+        // f64 stores (of the final values only, not a phase's stash) are two F64X2 per
+        // copy (`store_copies`); masks are not stored.
+        let stored_ok = k.stores.iter().all(|s| {
+            s.value != v
+                || *dtype == DType::F64
+                    && s.phase.is_none()
+                    && k.accesses[s.access].strides[axis] == Stride::Unit
+        });
+        let reduced = k.reductions.iter().any(|r| r.value == v);
+        if !read_ok || !stored_ok || reduced {
             return false;
         }
     }
@@ -1410,6 +1422,19 @@ fn split_value(
     let halves = 2 * plan.unroll;
     let of = |v: &kiln_ir::kernel::Value| &vals[v.0 as usize];
     Ok(match instr {
+        // Contiguous (two F64X2 per copy) or broadcast along the vector axis (`split_f64`).
+        Instr::Load { access } => {
+            let p = e.address(*access, addrs[*access]);
+            match e.k.accesses[*access].strides[plan.axis] {
+                Stride::Zero => {
+                    let x = e.b.ins().load(types::F64, mem(), p, 0);
+                    vec![splat(e.b, types::F64X2, x); halves]
+                }
+                _ => (0..halves)
+                    .map(|h| e.b.ins().load(types::F64X2, mem(), p, 16 * h as i32))
+                    .collect(),
+            }
+        }
         Instr::Index { access } => {
             let pair = iota_pairs(e, plan, *access, addrs[*access]);
             (0..halves).map(|h| pair(e, 2 * h)).collect()
@@ -1553,6 +1578,13 @@ pub(crate) fn store_copies(
             continue;
         }
         let p = e.address(s.access, addrs[s.access]);
+        if is_split(e.k, plan, s.value.0 as usize) {
+            // Two F64X2 halves per copy (`split_f64`).
+            for (h, &v) in vals[s.value.0 as usize].iter().enumerate() {
+                e.b.ins().store(mem(), v, p, 16 * h as i32);
+            }
+            continue;
+        }
         let bits = mask_bits(e.k, plan, s.value);
         if is_narrow(dtype) && plan.lanes == 2 {
             store_narrow_pairs(e, plan, dtype, &vals[s.value.0 as usize], p);
