@@ -1763,6 +1763,21 @@ fn f64_steps_inside_f32_kernels_agree_with_the_interpreter() {
             Some(1e-6),
         ),
         (
+            "sum(f32(y64) * x, axis=-1)",
+            Box::new(move |x, y| {
+                kiln::sum(&(&narrow(y) * x).unwrap(), ReduceOpts::new().axis(-1)).unwrap()
+            }),
+            Some(1e-5),
+        ),
+        (
+            "sum(f32(y64 - f64(x)), axis=0)",
+            Box::new(move |x, y| {
+                let d = narrow(&(y - &wide(x)).unwrap());
+                kiln::sum(&d, ReduceOpts::new().axis(0)).unwrap()
+            }),
+            Some(1e-5),
+        ),
+        (
             "argmax(f32(-f64(x) / 3), axis=-1)",
             Box::new(move |x, _: &Array| {
                 let y = narrow(&((-&wide(x)).unwrap() / 3.0).unwrap());

@@ -821,6 +821,18 @@ mod tests {
                 (Instr::Unary(UnaryOp::Exp, Value(3)), DType::F32),
             ],
         );
+        // f64 data to f32 work and back: f64 loads and stores split too, two F64X2 per
+        // copy of the f32 plan.
+        let through_f32 = elementwise_kernel(
+            DType::F64,
+            DType::F64,
+            vec![
+                load(DType::F64),
+                (Instr::Cast(Value(0)), DType::F32),
+                (Instr::Unary(UnaryOp::Log, Value(1)), DType::F32),
+                (Instr::Cast(Value(2)), DType::F64),
+            ],
+        );
         for (k, lanes, op) in [
             (&widen, 2, "fvpromote_low"),
             (&narrow, 2, "fvdemote"),
@@ -828,6 +840,8 @@ mod tests {
             (&loaded_mask, 4, "uwiden_low"),
             (&steps, 4, "fvpromote_low"),
             (&steps, 4, "fvdemote"),
+            (&through_f32, 4, "load.f64x2"),
+            (&through_f32, 4, "store"),
         ] {
             let plan = vector::plan(k).expect("vectorises");
             assert_eq!(plan.lanes, lanes);
