@@ -260,8 +260,8 @@ pub(crate) fn is_logic(op: ReduceOp) -> bool {
 /// to f32, `only_to_f32`, and f64 steps between f32 values, `split_f64`, which keep
 /// f32's four lanes), and f32 (i32) values use the low half of an F32X4
 /// (I32X4), loaded and stored 8 bytes at a time. Reductions in an f64 plan must be
-/// over f64 values (in a split f32 plan, over f32 ones). Bools (loaded, stored, or cast from and to floats) need no mixing: their
-/// masks take the width of the floats (or integers) they compare, or of the plan's
+/// over f64 values (in a split f32 plan, over f32 ones). Bools (loaded, stored, or
+/// cast from and to floats) need no mixing: their masks take the width of the floats (or integers) they compare, or of the plan's
 /// lanes. Integer loads may also be compared (`where(labels == k, x, 0)`): 10M, `where(z == 7, y32, 1)` of i32
 /// z and f32 y 5.4/5.4 -> 3.3/3.1 ms, A/B alternated twice (2026-12-02).
 fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
@@ -464,8 +464,9 @@ fn operands(instr: &Instr) -> Vec<kiln_ir::kernel::Value> {
 /// (10M elements). The f64 values must be loads (contiguous or broadcast along the
 /// vector axis), iotas, constants, conversions from f32, negations, the four arithmetic
 /// operations and selects by masks of f64 comparisons, read only by each other, by
-/// those comparisons and by conversions to f32, and stored only contiguously and at
-/// the end of the body: no f64 function, reduction, gathered load or scattered store.
+/// those comparisons and by conversions to f32, and stored only contiguously and as
+/// final values (not a phase's stash): no f64 function, reduction, gathered load or
+/// scattered store.
 fn split_f64(k: &Kernel, axis: usize) -> bool {
     let f64_value = |v: kiln_ir::kernel::Value| k.dtype(v) == DType::F64;
     let compares_f64 = |instr: &Instr| matches!(instr, Instr::Binary(op, x, _) if is_comparison(*op) && f64_value(*x));
