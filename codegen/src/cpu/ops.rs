@@ -23,6 +23,22 @@ pub struct Unsupported {
     pub what: String,
 }
 
+/// The float condition of a comparison (ordered, so NaN compares false, except
+/// `NotEqual`), or None for other ops: the scalar loop's, the vector loop's and split
+/// f64 values' comparisons.
+pub(crate) fn float_cc(op: BinaryOp) -> Option<FloatCC> {
+    use BinaryOp::*;
+    Some(match op {
+        Equal => FloatCC::Equal,
+        NotEqual => FloatCC::NotEqual,
+        Less => FloatCC::LessThan,
+        LessEqual => FloatCC::LessThanOrEqual,
+        Greater => FloatCC::GreaterThan,
+        GreaterEqual => FloatCC::GreaterThanOrEqual,
+        _ => return None,
+    })
+}
+
 pub(crate) fn unsupported(what: impl Into<String>) -> Unsupported {
     Unsupported { what: what.into() }
 }
@@ -226,12 +242,9 @@ impl Ops<'_, '_> {
             }
             Remainder => self.float_remainder(dtype, x, y),
             Nextafter => self.nextafter(dtype, x, y),
-            Equal => cmp(b, FloatCC::Equal),
-            NotEqual => cmp(b, FloatCC::NotEqual),
-            Less => cmp(b, FloatCC::LessThan),
-            LessEqual => cmp(b, FloatCC::LessThanOrEqual),
-            Greater => cmp(b, FloatCC::GreaterThan),
-            GreaterEqual => cmp(b, FloatCC::GreaterThanOrEqual),
+            Equal | NotEqual | Less | LessEqual | Greater | GreaterEqual => {
+                cmp(b, float_cc(op).expect("a comparison"))
+            }
             BitwiseAnd | BitwiseOr | BitwiseXor | BitwiseLeftShift | BitwiseRightShift
             | LogicalAnd | LogicalOr | LogicalXor => {
                 unreachable!("rejected for floats by the op's dtype rule")

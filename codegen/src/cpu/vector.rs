@@ -18,7 +18,7 @@ use super::clif_math::{
 use super::emit::{mem, Emitter};
 use super::library::MathFn;
 use super::lockstep::{Lanes, Lockstep};
-use super::ops::Unsupported;
+use super::ops::{float_cc, Unsupported};
 use crate::math::MathBuilder;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, ConstantData, InstBuilder, Type, Value};
@@ -470,57 +470,48 @@ fn operands(instr: &Instr) -> Vec<kiln_ir::kernel::Value> {
 fn split_f64(k: &Kernel, axis: usize) -> bool {
     let f64_value = |v: kiln_ir::kernel::Value| k.dtype(v) == DType::F64;
     let compares_f64 = |instr: &Instr| matches!(instr, Instr::Binary(op, x, _) if is_comparison(*op) && f64_value(*x));
-    let mut any_f32 = false;
-    let mut any_f64 = false;
+    let has = |dtype| k.instrs.iter().any(|(_, d)| *d == dtype);
+    if !has(DType::F32) || !has(DType::F64) {
+        return false;
+    }
+    // The values that would run split (`is_split`).
+    let split: Vec<bool> = (k.instrs.iter())
+        .map(|(instr, dtype)| *dtype == DType::F64 || compares_f64(instr))
+        .collect();
+    let is_split = |v: &kiln_ir::kernel::Value| split[v.0 as usize];
     for (i, (instr, dtype)) in k.instrs.iter().enumerate() {
-        any_f32 |= *dtype == DType::F32;
-        let v = kiln_ir::kernel::Value(i as u32);
-        let split = match dtype {
-            DType::F64 => {
-                any_f64 = true;
-                match instr {
-                    Instr::Index { .. } | Instr::Const(_) => true,
-                    Instr::Load { access } => {
-                        k.accesses[*access].strides[axis] != Stride::Other
-                            && k.args[k.accesses[*access].arg].dtype == DType::F64
-                    }
-                    Instr::Unary(UnaryOp::Negative, _) => true,
-                    Instr::Binary(op, ..) => matches!(
-                        op,
-                        BinaryOp::Add | BinaryOp::Subtract | BinaryOp::Multiply | BinaryOp::Divide
-                    ),
-                    Instr::Select(c, ..) => compares_f64(&k.instrs[c.0 as usize].0),
-                    Instr::Cast(x) => k.dtype(*x) == DType::F32,
-                    _ => false,
+        let admitted = *dtype != DType::F64
+            || match instr {
+                Instr::Index { .. } | Instr::Const(_) => true,
+                Instr::Load { access } => {
+                    k.accesses[*access].strides[axis] != Stride::Other
+                        && k.args[k.accesses[*access].arg].dtype == DType::F64
                 }
-            }
-            DType::Bool if compares_f64(instr) => true,
-            _ => continue,
-        };
-        if !split {
-            return false;
-        }
+                Instr::Unary(UnaryOp::Negative, _) => true,
+                Instr::Binary(op, ..) => matches!(
+                    op,
+                    BinaryOp::Add | BinaryOp::Subtract | BinaryOp::Multiply | BinaryOp::Divide
+                ),
+                Instr::Select(c, ..) => compares_f64(&k.instrs[c.0 as usize].0),
+                Instr::Cast(x) => k.dtype(*x) == DType::F32,
+                _ => false,
+            };
         // Every reader of a split value is split itself, or converts an f64 to f32.
-        let read_ok = k.instrs.iter().all(|(user, d)| {
-            !operands(user).contains(&v)
-                || *d == DType::F64
-                || compares_f64(user)
-                || matches!(user, Instr::Cast(_)) && *d == DType::F32 && f64_value(v)
-        });
-        // f64 stores (of the final values only, not a phase's stash) are two F64X2 per
-        // copy (`store_copies`); masks are not stored.
-        let stored_ok = k.stores.iter().all(|s| {
-            s.value != v
-                || *dtype == DType::F64
-                    && s.phase.is_none()
-                    && k.accesses[s.access].strides[axis] == Stride::Unit
-        });
-        let reduced = k.reductions.iter().any(|r| r.value == v);
-        if !read_ok || !stored_ok || reduced {
+        let reads_ok = !operands(instr).iter().any(is_split)
+            || split[i]
+            || matches!(instr, Instr::Cast(x) if *dtype == DType::F32 && f64_value(*x));
+        if !admitted || !reads_ok {
             return false;
         }
     }
-    any_f32 && any_f64
+    // f64 stores (of the final values only, not a phase's stash) are two F64X2 per copy
+    // (`store_copies`); masks are not stored, nor split values reduced.
+    k.stores.iter().all(|s| {
+        !is_split(&s.value)
+            || f64_value(s.value)
+                && s.phase.is_none()
+                && k.accesses[s.access].strides[axis] == Stride::Unit
+    }) && !k.reductions.iter().any(|r| is_split(&r.value))
 }
 
 /// Whether value `v` runs split in this plan (`split_f64`): an f64 value, or the mask of
@@ -1446,15 +1437,7 @@ fn split_value(
         }
         Instr::Unary(UnaryOp::Negative, x) => of(x).iter().map(|&a| e.b.ins().fneg(a)).collect(),
         Instr::Binary(op, x, y) => {
-            let cc = match op {
-                BinaryOp::Equal => Some(FloatCC::Equal),
-                BinaryOp::NotEqual => Some(FloatCC::NotEqual),
-                BinaryOp::Less => Some(FloatCC::LessThan),
-                BinaryOp::LessEqual => Some(FloatCC::LessThanOrEqual),
-                BinaryOp::Greater => Some(FloatCC::GreaterThan),
-                BinaryOp::GreaterEqual => Some(FloatCC::GreaterThanOrEqual),
-                _ => None,
-            };
+            let cc = float_cc(*op);
             (of(x).iter().zip(of(y)))
                 .map(|(&a, &b)| match (cc, op) {
                     (Some(cc), _) => e.b.ins().fcmp(cc, a, b),
@@ -2335,14 +2318,10 @@ fn vector_binary(
             .collect();
         Lanes::new(&r)
     };
-    let cmp = |e: &mut Emitter, cc| each(e, &|e, a, b| e.b.ins().fcmp(cc, a, b));
+    if let Some(cc) = float_cc(op) {
+        return each(e, &|e, a, b| e.b.ins().fcmp(cc, a, b));
+    }
     match op {
-        Equal => return cmp(e, FloatCC::Equal),
-        NotEqual => return cmp(e, FloatCC::NotEqual),
-        Less => return cmp(e, FloatCC::LessThan),
-        LessEqual => return cmp(e, FloatCC::LessThanOrEqual),
-        Greater => return cmp(e, FloatCC::GreaterThan),
-        GreaterEqual => return cmp(e, FloatCC::GreaterThanOrEqual),
         Maximum => return each(e, &|e, a, b| e.b.ins().fmax(a, b)),
         Minimum => return each(e, &|e, a, b| e.b.ins().fmin(a, b)),
         _ => {}
