@@ -527,9 +527,8 @@ fn column_row_splits(positions: usize, rows: usize, elements: usize) -> Option<u
 /// order of `partials::combine`, range after range, so the bits depend on the sizes
 /// only. Fewer positions than a band of `COLUMN_CHUNK` are one band, in ranges of
 /// about `CHUNK_ELEMENTS`; one to seven bands of `COLUMN_CHUNK` get `column_row_splits`
-/// ranges each. 10M f32 `sum(x,
-/// axis=0)`, 2 threads: [16000, 600] (a band of 512 and one of 88) ran 1.87 ms against
-/// 1.40 for [10000, 1000] before (2026-12-06, AMD EPYC).
+/// ranges each. 10M f32 `sum(x, axis=0)`, 2 threads: [16000, 600] (a band of 512 and
+/// one of 88) ran 1.87 ms against 1.40 for [10000, 1000] before (2026-12-06, AMD EPYC).
 fn tile_columns(
     step: &KernelStep,
     compiled: &kiln_codegen::cpu::CompiledKernel,

@@ -132,10 +132,11 @@ fn log_table<B: MathBuilder>(b: &mut B, ax: B::V) -> Dw<B::V> {
 /// ~ulp(x) and kadd a small integer as a float (or 0). The low word's scale 2^-k is
 /// exact below 2^1022; above it is +0 up to about 1.27e308 and the bits of -inf
 /// beyond, so there xl must be 0 and x below 1.27e308. `log_table` with a low word,
-/// for callers that carry their argument as a double word (asinh, acosh). With x = 2^k·z, the low word enters the reduced
-/// argument as rl = xl·2^-k·invc (r + rl = (z + xl·2^-k)·invc - 1), and log1p(r + rl)
-/// = log1p(r) + rl·(1 - r) within about rl·r² (2^-60 of the result at most: |r| <
-/// 2^-7.4, and where the result is small, it is about r). No division.
+/// for callers that carry their argument as a double word (asinh, acosh). With x =
+/// 2^k·z, the low word enters the reduced argument as rl = xl·2^-k·invc (r + rl = (z +
+/// xl·2^-k)·invc - 1), and log1p(r + rl) = log1p(r) + rl·(1 - r) within about rl·r²
+/// (2^-60 of the result at most: |r| < 2^-7.4, and where the result is small, it is
+/// about r). No division.
 pub(crate) fn log_table_dw<B: MathBuilder>(b: &mut B, x: B::V, xl: B::V, kadd: B::V) -> Dw<B::V> {
     log_table_core(b, x, Some(xl), kadd)
 }
