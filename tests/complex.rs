@@ -755,6 +755,21 @@ const HARD_C128: &[(&str, f64, f64, f64, f64)] = &[
         -0.34722710670865947,
         -25.10213735198577,
     ),
+    // |a| = |b| with a + b (or a - b) overflowing: a² - b² is exactly 0, not 0·inf
+    (
+        "square",
+        1.7976931348623157e+308,
+        1.7976931348623157e+308,
+        0.0,
+        f64::INFINITY,
+    ),
+    (
+        "square",
+        -1.7976931348623157e+308,
+        1.7976931348623157e+308,
+        0.0,
+        f64::NEG_INFINITY,
+    ),
 ];
 #[allow(clippy::approx_constant, clippy::excessive_precision)]
 const HARD_C64: &[(&str, f64, f64, f64, f64)] = &[
@@ -843,6 +858,13 @@ const HARD_C64: &[(&str, f64, f64, f64, f64)] = &[
         -3.1155036686595706e+20,
         1.0000000200408773e+20,
         f64::INFINITY,
+        f64::NEG_INFINITY,
+    ),
+    (
+        "square",
+        3.4028234663852886e+38,
+        -3.4028234663852886e+38,
+        0.0,
         f64::NEG_INFINITY,
     ),
     (

@@ -1159,11 +1159,18 @@ impl Lowering<'_> {
             Round => C((self.un(Round, a), self.un(Round, b))),
             Square => {
                 // (a - b)(a + b) + 2ab·i: a² - b² overflows to inf - inf (NaN) where
-                // the difference is still large, and cancels where |a| ≈ |b| (the
-                // interpreter's, step for step)
+                // the difference is still large, and cancels where |a| ≈ |b|. Where
+                // |a| = |b| the real part is +0 exactly, also when the other factor
+                // overflowed (0·inf). The interpreter's, step for step.
                 let (d, s) = (self.sub(a, b), self.add(a, b));
+                let ds = self.mul(d, s);
+                let d0 = self.is_value(d, 0.0);
+                let s0 = self.is_value(s, 0.0);
+                let zero = self.bin(BinaryOp::LogicalOr, d0, s0);
+                let z = self.fill_as(0.0, a, None);
+                let re = self.pick(zero, z, ds);
                 let ab = self.mul(a, b);
-                C((self.mul(d, s), self.add(ab, ab)))
+                C((re, self.add(ab, ab)))
             }
             Exp => C(self.cexp(z)),
             Expm1 => {

@@ -163,10 +163,18 @@ where
         Sin => map(v, |z| of_iz(z, complex_sinh)),
         Sinh => map(v, complex_sinh),
         // (a - b)(a + b) + 2ab·i: z·z's a² - b² overflows to inf - inf (NaN) where the
-        // difference is still large, and cancels where |a| ≈ |b| (the lowering's).
+        // difference is still large, and cancels where |a| ≈ |b|. Where |a| = |b| the
+        // real part is +0 exactly, also when the other factor overflowed (0·inf). The
+        // lowering's.
         Square => map(v, |z| {
+            let (d, s) = (z.re - z.im, z.re + z.im);
+            let re = if d == T::zero() || s == T::zero() {
+                T::zero()
+            } else {
+                d * s
+            };
             let ab = z.re * z.im;
-            C::new((z.re - z.im) * (z.re + z.im), ab + ab)
+            C::new(re, ab + ab)
         }),
         Sqrt => map(v, complex_sqrt),
         Tan => map(v, complex_tan),
