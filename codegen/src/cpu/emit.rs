@@ -446,7 +446,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         } else {
             // Page by page, each priming the next one's prefetch (and fetching the
             // same page of the next row).
-            let page = whole_steps(PRIME_BYTES / Self::elem_bytes(plan.dtype), step);
+            let page = whole_steps(PRIME_BYTES / self.widest(&streams, plan), step);
             let last = self.b.ins().iadd_imm_s(hi, -1);
             self.for_loop_step(lo, vec_end, page, |e, p| {
                 let p_end = e.b.ins().iadd_imm_s(p, page);
@@ -477,6 +477,19 @@ impl<'a, 'b> Emitter<'a, 'b> {
             return Vec::new();
         }
         self.loads_where(true, |st| st[axis] == Stride::Unit)
+    }
+
+    /// The element size in bytes of the widest of `streams` (the plan's without any):
+    /// a page of that stream spans the fewest elements, so priming once per that many
+    /// elements reaches every page of every stream (an f64 stream of a split f32 plan,
+    /// an i64 one of an f32 plan, primed by the plan's element size, missed every other
+    /// page).
+    fn widest(&self, streams: &[usize], plan: &VectorPlan) -> i64 {
+        streams
+            .iter()
+            .map(|&a| Self::elem_bytes(self.k.args[self.k.accesses[a].arg].dtype))
+            .max()
+            .unwrap_or_else(|| Self::elem_bytes(plan.dtype))
     }
 
     /// The accesses the kernel loads through (only those the current pass needs, with
@@ -1056,7 +1069,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         } else {
             Vec::new()
         };
-        let ahead = PRIME_BYTES / Self::elem_bytes(plan.dtype);
+        let ahead = PRIME_BYTES / self.widest(&streams, plan);
         let last = self.b.ins().iadd_imm_s(hi, -1);
         self.for_loop_step(lo, vec_end, block_step, |e, j| {
             let j_end = e.b.ins().iadd_imm_s(j, block_step);
