@@ -1623,3 +1623,165 @@ fn complex_matmul_through_an_overflowing_part_keeps_the_finite_part() {
         }
     }
 }
+
+/// p·q - r·s for f64 parts, worked out by this test on its own: each product as an exact
+/// pair (high part and the fma's remainder), the high parts subtracted (exact where
+/// they cancel), then the remainders added: well within an ulp of the true value.
+fn exact_diff(p: f64, q: f64, r: f64, s: f64) -> f64 {
+    let (h1, h2) = (p * q, r * s);
+    let (l1, l2) = (p.mul_add(q, -h1), r.mul_add(s, -h2));
+    (h1 - h2) + (l1 - l2)
+}
+
+fn ulps_off(got: f64, want: f64, dtype: DType) -> f64 {
+    let ulp = |x: f64| match dtype {
+        DType::C64 => {
+            let x = (x as f32).abs();
+            (f32::from_bits(x.to_bits() + 1) - x) as f64
+        }
+        _ => {
+            let x = x.abs();
+            f64::from_bits(x.to_bits() + 1) - x
+        }
+    };
+    (got - want).abs() / ulp(want)
+}
+
+#[test]
+fn complex_products_whose_parts_cancel_stay_accurate() {
+    // (a + bi)(c + di) with d chosen so that ac ≈ bd (the real part cancels) or
+    // ad ≈ -bc (the imaginary part does): the textbook (ac - bd) + (ad + bc)i keeps
+    // only the rounding errors of the products there.
+    for dtype in [DType::C64, DType::C128] {
+        let n = 2000;
+        let v = values(2 * n, 21, 4.0);
+        let round = |x: f64| match dtype {
+            DType::C64 => x as f32 as f64,
+            _ => x,
+        };
+        let (mut xs, mut ys) = (vec![], vec![]);
+        for i in 0..n {
+            let (a, b, c) = (
+                round(v[2 * i].re),
+                round(v[2 * i].im),
+                round(v[2 * i + 1].re),
+            );
+            let d = if i % 2 == 0 {
+                round(a * c / b)
+            } else {
+                round(-b * c / a)
+            };
+            xs.push(Complex64::new(a, b));
+            ys.push(Complex64::new(c, d));
+        }
+        let want: Vec<(f64, f64)> = xs
+            .iter()
+            .zip(&ys)
+            .map(|(x, y)| {
+                let re = exact_diff(x.re, y.re, x.im, y.im);
+                let im = exact_diff(x.re, y.im, -x.im, y.re);
+                (round(re), round(im))
+            })
+            .collect();
+        for mode in [Mode::Interpreter, Mode::Eager, Mode::Fused] {
+            let x = array(&xs, &[n], dtype);
+            let y = array(&ys, &[n], dtype);
+            let got = read(&kiln::multiply(&x, &y).unwrap(), mode);
+            let mut worst = (0.0, 0);
+            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                let off = ulps_off(g.re, w.0, dtype).max(ulps_off(g.im, w.1, dtype));
+                if off > worst.0 {
+                    worst = (off, i);
+                }
+            }
+            let i = worst.1;
+            assert!(
+                worst.0 <= 2.0,
+                "{dtype} {mode:?}: ({}) * ({}) = {}, want {:e} + {:e}j ({} ulps off)",
+                xs[i],
+                ys[i],
+                got[i],
+                want[i].0,
+                want[i].1,
+                worst.0
+            );
+        }
+    }
+}
+
+#[test]
+fn complex_products_agree_bitwise_through_odd_shapes_and_views() {
+    // The parts' fused multiply-adds are exact operations: the compiled modes must give
+    // the interpreter's bits, in the vector loop, its scalar tail and the strided and
+    // broadcast loops alike.
+    let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+    for dtype in [DType::C64, DType::C128] {
+        type Build = Box<dyn Fn() -> Array>;
+        let cases: Vec<(&str, Build)> = vec![
+            (
+                "0-d",
+                Box::new(move || {
+                    let x = array(&values(1, 1, 3.0), &[], dtype);
+                    let y = array(&values(1, 2, 3.0), &[], dtype);
+                    kiln::multiply(&x, &y).unwrap()
+                }),
+            ),
+            (
+                "empty",
+                Box::new(move || {
+                    let x = array(&[], &[0, 3], dtype);
+                    let y = array(&values(3, 2, 3.0), &[3], dtype);
+                    kiln::multiply(&x, &y).unwrap()
+                }),
+            ),
+            (
+                "1031",
+                Box::new(move || {
+                    let x = array(&values(1031, 3, 3.0), &[1031], dtype);
+                    let y = array(&values(1031, 4, 3.0), &[1031], dtype);
+                    kiln::multiply(&x, &y).unwrap()
+                }),
+            ),
+            (
+                "[37, 1] x [1, 29]",
+                Box::new(move || {
+                    let x = array(&values(37, 5, 3.0), &[37, 1], dtype);
+                    let y = array(&values(29, 6, 3.0), &[1, 29], dtype);
+                    kiln::multiply(&x, &y).unwrap()
+                }),
+            ),
+            (
+                "transposed [29, 37]",
+                Box::new(move || {
+                    let x = array(&values(37 * 29, 7, 3.0), &[37, 29], dtype);
+                    let y = array(&values(37 * 29, 8, 3.0), &[29, 37], dtype);
+                    let xt = kiln::permute_dims(&x, [1, 0]).unwrap();
+                    kiln::multiply(&xt, &y).unwrap()
+                }),
+            ),
+            (
+                "x * x * y + x",
+                Box::new(move || {
+                    let x = array(&values(203, 9, 3.0), &[203], dtype);
+                    let y = array(&values(203, 10, 3.0), &[203], dtype);
+                    let xx = kiln::multiply(&x, &x).unwrap();
+                    let p = kiln::multiply(&xx, &y).unwrap();
+                    kiln::add(&p, &x).unwrap()
+                }),
+            ),
+        ];
+        for (name, build) in &cases {
+            let want = read(&build(), Mode::Interpreter);
+            for mode in [Mode::Eager, Mode::Fused] {
+                let got = read(&build(), mode);
+                assert_eq!(got.len(), want.len(), "{dtype} {name}");
+                for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                    assert!(
+                        same(g.re, w.re) && same(g.im, w.im),
+                        "{dtype} {name} {mode:?}, element {i}: {g} vs {w}"
+                    );
+                }
+            }
+        }
+    }
+}

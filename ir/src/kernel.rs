@@ -80,6 +80,8 @@ pub enum Instr {
     Binary(BinaryOp, Value, Value),
     /// where(cond, a, b).
     Select(Value, Value, Value),
+    /// a·b + c rounded once.
+    Fma(Value, Value, Value),
     /// Convert to the instruction's dtype.
     Cast(Value),
     /// The result of reduction `reduction` of this kernel at the current kept point,
@@ -144,6 +146,20 @@ pub struct KernelParams {
     pub accesses: Vec<AccessParams>,
 }
 
+impl Instr {
+    /// The values the instruction reads, in order.
+    pub fn operands(&self) -> Vec<Value> {
+        match *self {
+            Instr::Unary(_, x) | Instr::Cast(x) => vec![x],
+            Instr::Binary(_, x, y) => vec![x, y],
+            Instr::Select(a, b, c) | Instr::Fma(a, b, c) => vec![a, b, c],
+            Instr::Load { .. } | Instr::Const(_) | Instr::Index { .. } | Instr::Reduced { .. } => {
+                vec![]
+            }
+        }
+    }
+}
+
 impl Kernel {
     pub fn dtype(&self, v: Value) -> DType {
         self.instrs[v.0 as usize].1
@@ -205,6 +221,7 @@ impl fmt::Display for Kernel {
                 Instr::Unary(op, x) => format!("{} {x}", op.name()),
                 Instr::Binary(op, x, y) => format!("{} {x}, {y}", op.name()),
                 Instr::Select(c, x, y) => format!("where {c}, {x}, {y}"),
+                Instr::Fma(a, b, c) => format!("fma {a}, {b}, {c}"),
                 Instr::Cast(x) => format!("astype {x}"),
                 Instr::Reduced { reduction } => format!("reduced r{reduction}"),
             };

@@ -266,6 +266,10 @@ pub enum Op {
     Binary(BinaryOp),
     /// `where(cond, x, y)`: inputs cond (bool), x, y of one shape; x and y of one dtype.
     Where,
+    /// `a·b + c` rounded once (a fused multiply-add): inputs a, b, c of one shape and
+    /// one real floating dtype. Not a namespace function: the complex lowering builds
+    /// it for products of complex numbers that keep each part accurate (`cmul`).
+    Fma,
     /// Convert elements to the dtype.
     Cast(DType),
     /// Same elements in row-major order, new shape.
@@ -307,7 +311,10 @@ impl Op {
     /// Elementwise ops: one output element depends only on the input elements at the
     /// same index.
     pub fn is_elementwise(&self) -> bool {
-        matches!(self, Op::Unary(_) | Op::Binary(_) | Op::Where | Op::Cast(_))
+        matches!(
+            self,
+            Op::Unary(_) | Op::Binary(_) | Op::Where | Op::Fma | Op::Cast(_)
+        )
     }
 
     /// Views: ops that only re-index their input.
@@ -356,6 +363,13 @@ impl Op {
                     });
                 }
                 Ok(meta(x.shape.clone(), x.dtype))
+            }
+            Op::Fma => {
+                let (a, b, c) = (inputs[0], inputs[1], inputs[2]);
+                same_operands(func, a, b)?;
+                same_operands(func, a, c)?;
+                check_category(func, "a, b and c", a.dtype, Category::RealFloating)?;
+                Ok(meta(a.shape.clone(), a.dtype))
             }
             Op::Cast(to) => Ok(meta(input().shape.clone(), *to)),
             Op::Reshape(shape) => {
@@ -616,6 +630,7 @@ impl fmt::Display for Op {
             Op::Unary(op) => f.write_str(op.name()),
             Op::Binary(op) => f.write_str(op.name()),
             Op::Where => f.write_str("where"),
+            Op::Fma => f.write_str("fma"),
             Op::Cast(d) => write!(f, "astype({d})"),
             Op::Reshape(s) => write!(f, "reshape({s})"),
             Op::Permute(p) => write!(f, "permute_dims({:?})", p.as_slice()),
@@ -662,5 +677,26 @@ impl fmt::Display for Op {
                 Ok(())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Op;
+    use crate::testing::meta;
+    use crate::DType::*;
+
+    #[test]
+    fn fma_takes_three_real_floats_of_one_shape() {
+        let (a, b) = (meta(&[2, 3], F32), meta(&[2, 3], F32));
+        let out = Op::Fma.infer("fma", &[&a, &b, &a]).unwrap();
+        assert_eq!((out.shape.0.as_slice(), out.dtype), (&[2usize, 3][..], F32));
+        let err = |m: &[&super::Meta]| Op::Fma.infer("fma", m).unwrap_err().to_string();
+        assert!(err(&[&a, &b, &meta(&[3], F32)]).contains("fma"));
+        assert!(err(&[&a, &b, &meta(&[2, 3], F64)]).contains("fma"));
+        let ints = meta(&[2], I32);
+        assert!(err(&[&ints, &ints, &ints]).contains("real-valued floating-point"));
+        let z = meta(&[2], C64);
+        assert!(Op::Fma.infer("fma", &[&z, &z, &z]).is_err());
     }
 }

@@ -131,7 +131,7 @@ fn op_cost(op: &Op) -> u32 {
         Op::Unary(u) if u.is_cheap() => 1,
         Op::Unary(_) => 8,
         Op::Binary(b) if b.is_function() => 8,
-        Op::Binary(_) | Op::Where | Op::Cast(_) => 1,
+        Op::Binary(_) | Op::Where | Op::Fma | Op::Cast(_) => 1,
         _ => 0,
     }
 }
@@ -708,16 +708,6 @@ fn prune(k: &mut KernelStep) {
         .collect();
 }
 
-/// Inputs of an instruction.
-fn operands(instr: &Instr) -> Vec<Value> {
-    match instr {
-        Instr::Unary(_, x) | Instr::Cast(x) => vec![*x],
-        Instr::Binary(_, x, y) => vec![*x, *y],
-        Instr::Select(c, x, y) => vec![*c, *x, *y],
-        _ => vec![],
-    }
-}
-
 /// Whether `v`'s computation includes a transcendental (worth not computing twice).
 fn costly(k: &Kernel, v: Value) -> bool {
     let mut stack = vec![v];
@@ -737,7 +727,7 @@ fn costly(k: &Kernel, v: Value) -> bool {
                 return true;
             }
         }
-        stack.extend(operands(instr));
+        stack.extend(instr.operands());
     }
     false
 }
@@ -760,7 +750,7 @@ fn stash_row_values(k: &mut Kernel) {
                 continue;
             }
             *slot = Some(r.phase);
-            stack.extend(operands(&k.instrs[v.0 as usize].0));
+            stack.extend(k.instrs[v.0 as usize].0.operands());
         }
     }
     for si in 0..k.stores.len() {
@@ -774,7 +764,7 @@ fn stash_row_values(k: &mut Kernel) {
         let mut seen: HashSet<Value> = cone.iter().copied().collect();
         let mut i = 0;
         while i < cone.len() {
-            for o in operands(&k.instrs[cone[i].0 as usize].0) {
+            for o in k.instrs[cone[i].0 as usize].0.operands() {
                 if seen.insert(o) {
                     cone.push(o);
                 }
@@ -813,7 +803,7 @@ fn substitute(k: &mut Kernel, v: Value, from: Value, to: Value) -> Value {
         return to;
     }
     let (instr, dtype) = k.instrs[v.0 as usize].clone();
-    let ops = operands(&instr);
+    let ops = instr.operands();
     if ops.is_empty() {
         return v;
     }
@@ -826,6 +816,7 @@ fn substitute(k: &mut Kernel, v: Value, from: Value, to: Value) -> Value {
         Instr::Cast(_) => Instr::Cast(new_ops[0]),
         Instr::Binary(op, _, _) => Instr::Binary(op, new_ops[0], new_ops[1]),
         Instr::Select(..) => Instr::Select(new_ops[0], new_ops[1], new_ops[2]),
+        Instr::Fma(..) => Instr::Fma(new_ops[0], new_ops[1], new_ops[2]),
         other => other,
     };
     k.instrs.push((instr, dtype));
@@ -1116,6 +1107,10 @@ impl<'p, 'g> Group<'p, 'g> {
                         let (c, x, y) = (arg(self, 0), arg(self, 1), arg(self, 2));
                         self.push(Instr::Select(c, x, y), dtype)
                     }
+                    Op::Fma => {
+                        let (a, b, c) = (arg(self, 0), arg(self, 1), arg(self, 2));
+                        self.push(Instr::Fma(a, b, c), dtype)
+                    }
                     Op::Cast(_) => {
                         let x = arg(self, 0);
                         self.push(Instr::Cast(x), dtype)
@@ -1206,6 +1201,7 @@ impl<'p, 'g> Group<'p, 'g> {
             | Op::Unary(_)
             | Op::Binary(_)
             | Op::Where
+            | Op::Fma
             | Op::Cast(_) => {
                 // Temporarily treat the root as fused to emit its expression.
                 self.emit_unmaterialised(root)?
@@ -1242,6 +1238,12 @@ impl<'p, 'g> Group<'p, 'g> {
                 let x = self.emit(n.inputs[1], &[])?;
                 let y = self.emit(n.inputs[2], &[])?;
                 self.push(Instr::Select(c, x, y), dtype)
+            }
+            Op::Fma => {
+                let a = self.emit(n.inputs[0], &[])?;
+                let b = self.emit(n.inputs[1], &[])?;
+                let c = self.emit(n.inputs[2], &[])?;
+                self.push(Instr::Fma(a, b, c), dtype)
             }
             Op::Cast(_) => {
                 let x = self.emit(n.inputs[0], &[])?;
@@ -1458,14 +1460,12 @@ impl<'p, 'g> Group<'p, 'g> {
                 for (i, (instr, _)) in self.instrs.iter().enumerate() {
                     phase_of[i] = match instr {
                         Instr::Reduced { reduction } => red_phase[*reduction] + 1,
-                        Instr::Unary(_, x) | Instr::Cast(x) => phase_of[x.0 as usize],
-                        Instr::Binary(_, x, y) => {
-                            phase_of[x.0 as usize].max(phase_of[y.0 as usize])
-                        }
-                        Instr::Select(c, x, y) => phase_of[c.0 as usize]
-                            .max(phase_of[x.0 as usize])
-                            .max(phase_of[y.0 as usize]),
-                        _ => 0,
+                        other => other
+                            .operands()
+                            .iter()
+                            .map(|x| phase_of[x.0 as usize])
+                            .max()
+                            .unwrap_or(0),
                     };
                     // Reductions are registered in order; fix each one's phase as soon
                     // as its value exists.

@@ -227,6 +227,10 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     let (c, x, y) = (vals[c.0 as usize], vals[x.0 as usize], vals[y.0 as usize]);
                     self.b.ins().select(c, x, y)
                 }
+                Instr::Fma(a, b, c) => {
+                    let (a, b, c) = (vals[a.0 as usize], vals[b.0 as usize], vals[c.0 as usize]);
+                    self.b.ins().fma(a, b, c)
+                }
                 Instr::Cast(x) => {
                     let from = self.k.dtype(*x);
                     self.ops().cast(from, dtype, vals[x.0 as usize])?
@@ -275,13 +279,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             if !need[i] {
                 continue;
             }
-            let inputs: Vec<kiln_ir::kernel::Value> = match &self.k.instrs[i].0 {
-                Instr::Unary(_, x) | Instr::Cast(x) => vec![*x],
-                Instr::Binary(_, x, y) => vec![*x, *y],
-                Instr::Select(c, x, y) => vec![*c, *x, *y],
-                _ => vec![],
-            };
-            for x in inputs {
+            for x in self.k.instrs[i].0.operands() {
                 need[x.0 as usize] = true;
             }
         }

@@ -423,6 +423,7 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
                     || (input == DType::Bool && is_mask_logic(*op))
             }
             Instr::Select(c, x, _) => k.dtype(*c) == DType::Bool && float(k.dtype(*x)),
+            Instr::Fma(..) => float(*dtype),
             Instr::Cast(x) => {
                 let from = k.dtype(*x);
                 from == *dtype
@@ -442,18 +443,6 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
         }
     }
     Some(plan_dtype)
-}
-
-/// The operands of an instruction.
-fn operands(instr: &Instr) -> Vec<kiln_ir::kernel::Value> {
-    match *instr {
-        Instr::Unary(_, x) | Instr::Cast(x) => vec![x],
-        Instr::Binary(_, x, y) => vec![x, y],
-        Instr::Select(c, x, y) => vec![c, x, y],
-        Instr::Load { .. } | Instr::Const(_) | Instr::Index { .. } | Instr::Reduced { .. } => {
-            vec![]
-        }
-    }
 }
 
 /// Whether the f64 values of a kernel that also computes in f32 can run split in an f32
@@ -497,7 +486,7 @@ fn split_f64(k: &Kernel, axis: usize) -> bool {
                 _ => false,
             };
         // Every reader of a split value is split itself, or converts an f64 to f32.
-        let reads_ok = !operands(instr).iter().any(is_split)
+        let reads_ok = !instr.operands().iter().any(is_split)
             || split[i]
             || matches!(instr, Instr::Cast(x) if *dtype == DType::F32 && f64_value(*x));
         if !admitted || !reads_ok {
@@ -531,10 +520,7 @@ fn only_to_f32(k: &Kernel, i: usize) -> bool {
     matches!(k.instrs[i].0, Instr::Load { .. })
         && k.instrs.iter().all(|(instr, d)| match instr {
             Instr::Cast(x) => *x != v || *d == DType::F32,
-            Instr::Unary(_, x) => *x != v,
-            Instr::Binary(_, x, y) => *x != v && *y != v,
-            Instr::Select(c, x, y) => *c != v && *x != v && *y != v,
-            _ => true,
+            other => !other.operands().contains(&v),
         })
         && k.stores.iter().all(|s| s.value != v)
         && k.reductions.iter().all(|r| r.value != v)
@@ -595,6 +581,7 @@ fn int_ok(k: &Kernel, instr: &Instr, dtype: DType) -> bool {
             }
         },
         Instr::Select(c, x, _) => k.dtype(*c) == DType::Bool && plan_int(k.dtype(*x)),
+        Instr::Fma(..) => false,
         Instr::Cast(x) => {
             let from = k.dtype(*x);
             (plan_int(from) || from == DType::Bool) && (plan_int(dtype) || dtype == DType::Bool)
@@ -1087,6 +1074,10 @@ pub(crate) fn body(
                     let m = mask_as(e, cnd, mask_bits(*cv), lane_bits(dtype));
                     let m = bitcast(e.b, plan.vty(dtype), m);
                     e.b.ins().bitselect(m, x, y)
+                }
+                Instr::Fma(a, b, d) => {
+                    let v = |x: &kiln_ir::kernel::Value| vals[x.0 as usize][c];
+                    e.b.ins().fma(v(a), v(b), v(d))
                 }
                 Instr::Cast(xv) => {
                     let (from, x) = (k.dtype(*xv), vals[xv.0 as usize][c]);

@@ -819,7 +819,7 @@ where
     Some(match op {
         Add => zip(x, y, |a, b| a + b),
         Subtract => zip(x, y, |a, b| a - b),
-        Multiply => zip(x, y, |a, b| a * b),
+        Multiply => zip(x, y, s::complex_mul_fast()),
         Divide => zip(x, y, complex_div),
         Pow => zip(x, y, complex_pow),
         Equal => zip(x, y, |a, b| a == b),
@@ -840,14 +840,14 @@ fn complex_pow<T: RealFloat + Float>(z: C<T>, w: C<T>) -> C<T> {
     let n = w.re;
     if w.im == T::ZERO && Float::fract(n) == T::ZERO && RealFloat::abs(n) <= T::from_f64(100.0) {
         let k = RealFloat::abs(n).to_f64() as u32;
-        let r = kiln_ir::passes::complex::powi_by_squaring(k, z, |a, b| a * b);
+        let r = kiln_ir::passes::complex::powi_by_squaring(k, z, s::complex_mul);
         return if n > T::ZERO {
             r
         } else {
             complex_div(C::new(T::ONE, T::ZERO), r)
         };
     }
-    complex_exp(w * complex_log(z))
+    complex_exp(s::complex_mul(w, complex_log(z)))
 }
 
 /// x / y by Smith's algorithm (as NumPy divides): the divisor's smaller part is scaled
@@ -927,6 +927,27 @@ fn square_exact<T: RealFloat + Float>(x: T) -> (T, T) {
 }
 
 /// where(cond, x, y) over equal-length vectors.
+/// a·b + c rounded once, elementwise (real floats).
+pub fn fma(a: &Data, b: &Data, c: &Data) -> R {
+    match (a, b, c) {
+        (Data::F32(a), Data::F32(b), Data::F32(c)) => Ok(Data::F32(
+            a.iter()
+                .zip(b.iter().zip(c))
+                .map(|(&a, (&b, &c))| a.mul_add(b, c))
+                .collect(),
+        )),
+        (Data::F64(a), Data::F64(b), Data::F64(c)) => Ok(Data::F64(
+            a.iter()
+                .zip(b.iter().zip(c))
+                .map(|(&a, (&b, &c))| a.mul_add(b, c))
+                .collect(),
+        )),
+        _ => Err(RuntimeError::Unsupported {
+            what: format!("fma on {}, {} and {}", a.dtype(), b.dtype(), c.dtype()),
+        }),
+    }
+}
+
 pub fn select(cond: &Data, x: &Data, y: &Data) -> R {
     let Data::Bool(c) = cond else {
         return Err(RuntimeError::Unsupported {

@@ -93,6 +93,7 @@ fn eval_node(
         Op::Unary(u) => elementwise::unary(*u, x())?,
         Op::Binary(b) => elementwise::binary(*b, x(), &inputs[1])?,
         Op::Where => elementwise::select(x(), &inputs[1], &inputs[2])?,
+        Op::Fma => elementwise::fma(x(), &inputs[1], &inputs[2])?,
         Op::Cast(to) => x().cast(*to),
         Op::Reshape(_) => return Ok(inputs[0].clone()),
         Op::Permute(perm) => movement::permute(x(), in_shapes[0], perm, shape),

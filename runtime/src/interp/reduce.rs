@@ -177,8 +177,9 @@ where
             C::new(T::from_f64(re / n), T::from_f64(im / n))
         }),
         ReduceOp::Prod => r.map(|row| {
+            let mul = s::complex_mul_fast();
             row.iter()
-                .fold(C::new(T::ONE, T::ZERO), |a: C<T>, &b| a * b)
+                .fold(C::new(T::ONE, T::ZERO), |a: C<T>, &b| mul(a, b))
         }),
         ReduceOp::Any => r.map(|row| row.iter().any(|&z| nonzero(z))),
         ReduceOp::All => r.map(|row| row.iter().all(|&z| nonzero(z))),
@@ -240,14 +241,14 @@ pub fn scan(op: ScanOp, x: &Data, shape: &Shape, axis: usize, include_initial: b
             C::new(0f32, 0.0),
             C::new(1f32, 0.0),
             |a, b| a + b,
-            |a, b| a * b
+            s::complex_mul_fast()
         ),
         Data::C128(v) => scan_with!(
             v,
             C::new(0f64, 0.0),
             C::new(1f64, 0.0),
             |a, b| a + b,
-            |a, b| a * b
+            s::complex_mul_fast()
         ),
         Data::Bool(_) => Err(RuntimeError::Unsupported {
             what: format!("{} on bool", op.name()),

@@ -492,6 +492,65 @@ int_elem!(u64, false);
 /// Complex element over a real float.
 pub type C<T> = Complex<T>;
 
+/// x·y with each part accurate to a few ulps: (ac - bd) + (ad + bc)i with the rounding
+/// error of bd and of bc put back by fused multiply-adds (Kahan's way; Jeannerod,
+/// Louvet and Muller bound it by 2 ulps), where the textbook formula loses every digit
+/// of a part that cancels. The lowering's `cmul`, step for step.
+pub fn complex_mul<T: num_traits::Float>(x: C<T>, y: C<T>) -> C<T> {
+    let (a, b, c, d) = (x.re, x.im, y.re, y.im);
+    C::new(diff_of_products(a, c, b, d), sum_of_products(a, d, b, c))
+}
+
+/// `complex_mul` with its fused multiply-adds as instructions where the CPU has them:
+/// Rust's `mul_add` in code built for baseline x86-64 is a call into libm's `fma`, six
+/// per product (a complex `prod` of 4000 × 1000 went 8 → 26 ms on them). The bits are
+/// the same either way.
+pub fn complex_mul_fast<T: num_traits::Float>() -> fn(C<T>, C<T>) -> C<T> {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has the feature.
+        return |x, y| unsafe { complex_mul_fma(x, y) };
+    }
+    complex_mul
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "fma")]
+fn complex_mul_fma<T: num_traits::Float>(x: C<T>, y: C<T>) -> C<T> {
+    complex_mul(x, y)
+}
+
+/// p·q - r·s: w = r·s, e = r·s - w exactly, f = p·q - w rounded once, then f - e. An
+/// e of +0 leaves f, and the sign of a zero f, as they are. Where w is not finite
+/// (r·s overflowed, or a part is infinite or NaN) neither is e, and f is the result:
+/// NumPy's contracted product, bit for bit (conformance runs: (-7 - 3.4e38i)(3.4e38 +
+/// 9i) in complex64 has a real part of 6.8e38, +inf, where the textbook's fl(ac) -
+/// fl(bd) = -inf + inf said NaN). Where both products overflow no formula without
+/// scaling is right: (1e200 + 1e200i)² has a real part of 0, and f says -inf.
+fn diff_of_products<T: num_traits::Float>(p: T, q: T, r: T, s: T) -> T {
+    let w = r * s;
+    let e = r.mul_add(s, -w);
+    let f = p.mul_add(q, -w);
+    if e.is_finite() {
+        f - e
+    } else {
+        f
+    }
+}
+
+/// p·q + r·s the same way: e = w - r·s exactly, f = p·q + w, then f - e (f + (r·s - w)
+/// would turn a zero f of sign - into +0); f where e is not finite.
+fn sum_of_products<T: num_traits::Float>(p: T, q: T, r: T, s: T) -> T {
+    let w = r * s;
+    let e = (-r).mul_add(s, w);
+    let f = p.mul_add(q, w);
+    if e.is_finite() {
+        f - e
+    } else {
+        f
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

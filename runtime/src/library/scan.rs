@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use super::{Lanes, Shared};
 use crate::error::RuntimeError;
+use crate::interp::scalar_ops::complex_mul_fast;
 
 /// Elements of work below which a scan runs on the calling thread.
 const PARALLEL_ELEMENTS: usize = 1 << 16;
@@ -64,7 +65,7 @@ pub(crate) fn scan_into(
             Complex32::new(0.0, 0.0),
             Complex32::new(1.0, 0.0),
             |a, b| a + b,
-            |a, b| a * b
+            complex_mul_fast()
         ),
         (Data::C128(v), Data::C128(o)) => go!(
             v,
@@ -72,7 +73,7 @@ pub(crate) fn scan_into(
             Complex64::new(0.0, 0.0),
             Complex64::new(1.0, 0.0),
             |a, b| a + b,
-            |a, b| a * b
+            complex_mul_fast()
         ),
         (x, _) => {
             return Err(RuntimeError::Unsupported {
