@@ -1785,3 +1785,120 @@ fn complex_products_agree_bitwise_through_odd_shapes_and_views() {
         }
     }
 }
+
+#[test]
+fn complex_products_of_special_parts_agree_bitwise_in_every_mode() {
+    // Every pair of parts from zeros of both signs, overflowing magnitudes, infinities
+    // and NaN: the signs of zeros, the infinities kept and the NaNs made must be the
+    // interpreter's in the compiled modes.
+    let parts = [
+        0.0,
+        -0.0,
+        1.5,
+        -2.0,
+        1.0e300,
+        -1.7e308,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+    ];
+    let zs: Vec<Complex64> = parts
+        .iter()
+        .flat_map(|&a| parts.iter().map(move |&b| Complex64::new(a, b)))
+        .collect();
+    let n = zs.len();
+    let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+    for dtype in [DType::C64, DType::C128] {
+        let scale = if dtype == DType::C64 { 1e-270 } else { 1.0 };
+        let zs: Vec<Complex64> = zs.iter().map(|z| z * scale).collect();
+        let build = || {
+            let x = array(&zs, &[n, 1], dtype);
+            let y = array(&zs, &[1, n], dtype);
+            kiln::multiply(&x, &y).unwrap()
+        };
+        let want = read(&build(), Mode::Interpreter);
+        for mode in [Mode::Eager, Mode::Fused] {
+            let got = read(&build(), mode);
+            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert!(
+                    same(g.re, w.re) && same(g.im, w.im),
+                    "{dtype} {mode:?}: ({}) * ({}) = {g}, interpreter {w}",
+                    zs[i / n],
+                    zs[i % n]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn complex_prod_takes_its_first_element_as_it_is_in_every_mode() {
+    // 1·x is not always x: 1·(-0 - 1j) is +0 - 1j and 1·(inf + 0j) is inf + NaN j. A
+    // product starts from the first element, as the compiled scan and NumPy do.
+    let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+    for dtype in [DType::C64, DType::C128] {
+        for (z, want) in [
+            (Complex64::new(-0.0, -1.0), Complex64::new(-0.0, -1.0)),
+            (
+                Complex64::new(f64::INFINITY, 0.0),
+                Complex64::new(f64::INFINITY, 0.0),
+            ),
+        ] {
+            for mode in [Mode::Interpreter, Mode::Eager, Mode::Fused] {
+                let x = array(&[z], &[1], dtype);
+                let got = read(&kiln::prod(&x, ()).unwrap(), mode)[0];
+                assert!(
+                    same(got.re, want.re) && same(got.im, want.im),
+                    "{dtype} {mode:?}: prod([{z}]) = {got}, want {want}"
+                );
+                let got = read(&kiln::cumulative_prod(&x, ()).unwrap(), mode)[0];
+                assert!(
+                    same(got.re, want.re) && same(got.im, want.im),
+                    "{dtype} {mode:?}: cumulative_prod([{z}]) = {got}, want {want}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn complex_products_inside_reductions_and_mixed_widths_agree() {
+    // The fused multiply-adds in row and column reduction kernels, in vecdot, in an f64
+    // plan that holds complex64 parts (a product widened to complex128) and beside f64
+    // steps in an f32 plan.
+    for dtype in [DType::C64, DType::C128] {
+        let x = array(&values(37 * 29, 31, 2.0), &[37, 29], dtype);
+        let y = array(&values(37 * 29, 32, 2.0), &[37, 29], dtype);
+        let t = tol(dtype) * 8.0;
+        for axis in [0, 1] {
+            let o = ReduceOpts::new().axis(axis);
+            agree(
+                &|| kiln::sum(&kiln::multiply(&x, &y).unwrap(), o.clone()).unwrap(),
+                t,
+                &format!("{dtype} sum(x * y, axis={axis})"),
+            );
+        }
+        agree(
+            &|| kiln::vecdot(&x, &y, -1).unwrap(),
+            t,
+            &format!("{dtype} vecdot"),
+        );
+    }
+    let x = array(&values(1031, 33, 2.0), &[1031], DType::C64);
+    let y = array(&values(1031, 34, 2.0), &[1031], DType::C64);
+    agree(
+        &|| kiln::astype(&kiln::multiply(&x, &y).unwrap(), DType::C128).unwrap(),
+        1e-6,
+        "astype(x * y, complex128)",
+    );
+    let r: Vec<f64> = (0..1031).map(|i| i as f64 / 7.0).collect();
+    let r = kiln::from_vec(r, [1031]).unwrap();
+    agree(
+        &|| {
+            let w = kiln::astype(&r, DType::C64).unwrap();
+            kiln::add(kiln::multiply(&x, &y).unwrap(), &w).unwrap()
+        },
+        1e-6,
+        "x * y + astype(f64, complex64)",
+    );
+}

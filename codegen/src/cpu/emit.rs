@@ -450,7 +450,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 let p_end = e.b.ins().iadd_imm_s(p, page);
                 let p_end = e.b.ins().smin(p_end, vec_end);
                 if !streams.is_empty() {
-                    e.prime(&streams, bases, p_end, last);
+                    e.prime(&streams, bases, p_end, false, last);
                 }
                 if let Some(helper) = e.prefetch_next {
                     e.prefetch_next_row(helper, bases, p, page);
@@ -572,7 +572,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
 
     /// Touch `PRIME_LINES` cache lines of every stream (`streams`: loads that move by
     /// one element along the loop axis, so element j of the loop is `bases[a] + j`)
-    /// from loop position `at`, clamped to `last`, the loop's last position: every
+    /// from loop position `at` (with `page_ahead`, from a page of that stream's elements
+    /// past `at`), clamped to `last`, the loop's last position: every
     /// address touched is one the loop reads. Cranelift has no prefetch instruction,
     /// so these are plain loads whose values go unused (a load that may trap is never
     /// removed). Why: on the machine of docs/benchmarks.md the hardware prefetcher
@@ -582,11 +583,19 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// 9.3 -> 6.5 ms, log 18.5 -> 11.4, tanh 11.6 -> 7.6, a row sum of exp 15.4 -> 8.3.
     /// Touching whole pages instead cost chain 24%: each touch that misses holds up
     /// retirement.
-    fn prime(&mut self, streams: &[usize], bases: &[Value], at: Value, last: Value) {
+    fn prime(
+        &mut self,
+        streams: &[usize],
+        bases: &[Value],
+        at: Value,
+        page_ahead: bool,
+        last: Value,
+    ) {
         for &a in streams {
-            let line = 64 / Self::elem_bytes(self.k.args[self.k.accesses[a].arg].dtype);
+            let bytes = Self::elem_bytes(self.k.args[self.k.accesses[a].arg].dtype);
+            let (line, from) = (64 / bytes, page_ahead as i64 * (PRIME_BYTES / bytes));
             for l in 0..PRIME_LINES {
-                let j = self.b.ins().iadd_imm_s(at, l * line);
+                let j = self.b.ins().iadd_imm_s(at, from + l * line);
                 let j = self.b.ins().smin(j, last);
                 let addr = self.b.ins().iadd(bases[a], j);
                 let p = self.address(a, addr);
@@ -1067,14 +1076,12 @@ impl<'a, 'b> Emitter<'a, 'b> {
         } else {
             Vec::new()
         };
-        let ahead = PRIME_BYTES / self.widest(&streams, plan);
         let last = self.b.ins().iadd_imm_s(hi, -1);
         self.for_loop_step(lo, vec_end, block_step, |e, j| {
             let j_end = e.b.ins().iadd_imm_s(j, block_step);
             let j_end = e.b.ins().smin(j_end, vec_end);
             if !streams.is_empty() {
-                let at = e.b.ins().iadd_imm_s(j, ahead);
-                e.prime(&streams, bases, at, last);
+                e.prime(&streams, bases, j, true, last);
             }
             if let Some(helper) = e.prefetch_next {
                 e.prefetch_next_row(helper, bases, j, block_step);

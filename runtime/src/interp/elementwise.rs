@@ -926,7 +926,6 @@ fn square_exact<T: RealFloat + Float>(x: T) -> (T, T) {
     (hi, lo)
 }
 
-/// where(cond, x, y) over equal-length vectors.
 /// a·b + c rounded once, elementwise (real floats).
 pub fn fma(a: &Data, b: &Data, c: &Data) -> R {
     match (a, b, c) {
@@ -948,6 +947,7 @@ pub fn fma(a: &Data, b: &Data, c: &Data) -> R {
     }
 }
 
+/// where(cond, x, y) over equal-length vectors.
 pub fn select(cond: &Data, x: &Data, y: &Data) -> R {
     let Data::Bool(c) = cond else {
         return Err(RuntimeError::Unsupported {

@@ -176,10 +176,15 @@ where
             let n = row.len() as f64;
             C::new(T::from_f64(re / n), T::from_f64(im / n))
         }),
+        // The first element as it is, then a product per further one (as the compiled
+        // modes' scan, and NumPy, do): 1·x is not always x (1·(-0 - 1j) is +0 - 1j,
+        // 1·(inf + 0j) is inf + NaN j).
         ReduceOp::Prod => r.map(|row| {
             let mul = s::complex_mul_fast();
             row.iter()
-                .fold(C::new(T::ONE, T::ZERO), |a: C<T>, &b| mul(a, b))
+                .copied()
+                .reduce(|a: C<T>, b| mul(a, b))
+                .unwrap_or(C::new(T::ONE, T::ZERO))
         }),
         ReduceOp::Any => r.map(|row| row.iter().any(|&z| nonzero(z))),
         ReduceOp::All => r.map(|row| row.iter().all(|&z| nonzero(z))),

@@ -556,6 +556,45 @@ mod tests {
     use super::*;
 
     #[test]
+    fn complex_mul_and_its_fast_copy_give_the_same_bits() {
+        // Ordinary, cancelling, overflowing, infinite, NaN and signed-zero parts.
+        let parts = [
+            0.0,
+            -0.0,
+            1.5,
+            -2.25,
+            3.0e-310,
+            1.0e300,
+            -1.7e308,
+            f64::INFINITY,
+            f64::NAN,
+            0.724448561668396,
+            -3.614365339279175,
+        ];
+        let fast = complex_mul_fast::<f64>();
+        let fast32 = complex_mul_fast::<f32>();
+        let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+        for &a in &parts {
+            for &b in &parts {
+                for &c in &parts {
+                    for &d in &parts {
+                        let (x, y) = (C::new(a, b), C::new(c, d));
+                        let (u, v) = (complex_mul(x, y), fast(x, y));
+                        assert!(
+                            same(u.re, v.re) && same(u.im, v.im),
+                            "{x} * {y}: {u} vs {v}"
+                        );
+                        let (x, y) = (C::new(a as f32, b as f32), C::new(c as f32, d as f32));
+                        let (u, v) = (complex_mul(x, y), fast32(x, y));
+                        let same32 = |p: f32, q: f32| same(p as f64, q as f64);
+                        assert!(same32(u.re, v.re) && same32(u.im, v.im), "{x} * {y}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn python_style_integer_division() {
         assert_eq!(7i32.floor_div(2), 3);
         assert_eq!((-7i32).floor_div(2), -4);
