@@ -423,11 +423,14 @@ impl Lowering<'_> {
     /// (a + bi)(c + di) = (ac - bd) + (ad + bc)i, each part with the rounding error of
     /// bd (bc) put back by fused multiply-adds (Kahan's way, at most 2 ulps off), where
     /// the textbook formula, num_complex's, lost every digit of a part that cancels
-    /// (20 ulps in a conformance case). The interpreter's `complex_mul`, step for step.
+    /// (20 ulps in a conformance case). ad + bc is ad - (-b)c: -w and e = fma(-b, c, w)
+    /// are then bd's own, and f - e keeps a zero f's sign, which f + (bc - w) would
+    /// not. The interpreter's `complex_mul`, step for step.
     fn cmul(&mut self, (a, b): Pair, (c, d): Pair) -> Pair {
+        let nb = self.un(UnaryOp::Negative, b);
         (
             self.diff_of_products(a, c, b, d),
-            self.sum_of_products(a, d, b, c),
+            self.diff_of_products(a, d, nb, c),
         )
     }
 
@@ -444,21 +447,6 @@ impl Lowering<'_> {
         let nw = self.un(UnaryOp::Negative, w);
         let e = self.fma(r, s, nw);
         let f = self.fma(p, q, nw);
-        self.compensated(f, e)
-    }
-
-    /// p·q + r·s: w = r·s, e = w - r·s exactly, f = p·q + w, then f - e (an e of +0
-    /// keeps a zero f's sign, which f + (r·s - w) would not); f where e is not finite.
-    fn sum_of_products(&mut self, p: NodeId, q: NodeId, r: NodeId, s: NodeId) -> NodeId {
-        let w = self.mul(r, s);
-        let nr = self.un(UnaryOp::Negative, r);
-        let e = self.fma(nr, s, w);
-        let f = self.fma(p, q, w);
-        self.compensated(f, e)
-    }
-
-    /// f - e where e is finite, else f.
-    fn compensated(&mut self, f: NodeId, e: NodeId) -> NodeId {
         let d = self.sub(f, e);
         let finite = self.un(UnaryOp::IsFinite, e);
         self.pick(finite, d, f)

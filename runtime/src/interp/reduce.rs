@@ -166,6 +166,7 @@ where
         )
     };
     let nonzero = |z: C<T>| z.re != T::ZERO || z.im != T::ZERO;
+    let mul = s::complex_mul_fast();
     Some(match op {
         ReduceOp::Sum => r.map(|row| {
             let (re, im) = sum(row);
@@ -180,7 +181,6 @@ where
         // modes' scan, and NumPy, do): 1·x is not always x (1·(-0 - 1j) is +0 - 1j,
         // 1·(inf + 0j) is inf + NaN j).
         ReduceOp::Prod => r.map(|row| {
-            let mul = s::complex_mul_fast();
             row.iter()
                 .copied()
                 .reduce(|a: C<T>, b| mul(a, b))

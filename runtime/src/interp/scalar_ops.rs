@@ -498,7 +498,9 @@ pub type C<T> = Complex<T>;
 /// of a part that cancels. The lowering's `cmul`, step for step.
 pub fn complex_mul<T: num_traits::Float>(x: C<T>, y: C<T>) -> C<T> {
     let (a, b, c, d) = (x.re, x.im, y.re, y.im);
-    C::new(diff_of_products(a, c, b, d), sum_of_products(a, d, b, c))
+    // ad + bc as ad - (-b)c: -w and e are then bd's own, and f - e keeps a zero f's
+    // sign, which f + (bc - w) would not (the lowering's `cmul`).
+    C::new(diff_of_products(a, c, b, d), diff_of_products(a, d, -b, c))
 }
 
 /// `complex_mul` with its fused multiply-adds as instructions where the CPU has them:
@@ -531,19 +533,6 @@ fn diff_of_products<T: num_traits::Float>(p: T, q: T, r: T, s: T) -> T {
     let w = r * s;
     let e = r.mul_add(s, -w);
     let f = p.mul_add(q, -w);
-    if e.is_finite() {
-        f - e
-    } else {
-        f
-    }
-}
-
-/// p·q + r·s the same way: e = w - r·s exactly, f = p·q + w, then f - e (f + (r·s - w)
-/// would turn a zero f of sign - into +0); f where e is not finite.
-fn sum_of_products<T: num_traits::Float>(p: T, q: T, r: T, s: T) -> T {
-    let w = r * s;
-    let e = (-r).mul_add(s, w);
-    let f = p.mul_add(q, w);
     if e.is_finite() {
         f - e
     } else {
