@@ -498,8 +498,8 @@ fn inverse_functions_of_large_arguments_match_cmath() {
 /// cancelled to 0), asinh and asin near 0, acos and acosh near 1 and on the real axis
 /// beyond it, log near the unit circle, log1p near |1 + z| = 1, reciprocals whose |z|²
 /// overflows or underflows, tan and tanh near a pole, sqrt near the negative real
-/// axis, exp of a large real. Each part within 16 ulp of its own magnitude, in every
-/// mode.
+/// axis, exp of a large real, sign and log of a subnormal |z|. Each part within 16 ulp
+/// of its own magnitude, in every mode.
 #[allow(clippy::approx_constant, clippy::excessive_precision)]
 const HARD_C128: &[(&str, f64, f64, f64, f64)] = &[
     ("atanh", 1e-20, 1e-20, 1e-20, 1e-20),
@@ -769,6 +769,66 @@ const HARD_C128: &[(&str, f64, f64, f64, f64)] = &[
         1.7976931348623157e+308,
         0.0,
         f64::NEG_INFINITY,
+    ),
+    // parts so small that |z| is subnormal (z/|z| of 5e-324 + 5e-324j gave 1 + 1j, and
+    // ln|z| lost its digits) or so large that |z|² overflows
+    (
+        "sign",
+        5e-324,
+        5e-324,
+        0.7071067811865476,
+        0.7071067811865476,
+    ),
+    (
+        "sign",
+        1e-310,
+        3e-310,
+        0.31622776601683794,
+        0.9486832980505138,
+    ),
+    (
+        "sign",
+        -2e-320,
+        7e-321,
+        -0.9438438152202668,
+        0.3303919679266596,
+    ),
+    (
+        "log",
+        5e-324,
+        5e-324,
+        -744.0934983311013,
+        0.7853981633974483,
+    ),
+    (
+        "log",
+        -2e-320,
+        7e-321,
+        -736.0762991339104,
+        2.804873819634272,
+    ),
+    (
+        "log",
+        1e-310,
+        -3e-310,
+        -712.6500862816572,
+        -1.2490457723982544,
+    ),
+    ("log2", 5e-324, 5e-324, -1073.5, 1.1330900354567985),
+    (
+        "log10",
+        -2e-320,
+        7e-321,
+        -319.67387497362466,
+        1.2181412223020613,
+    ),
+    ("reciprocal", 1e+308, 1e+308, 5e-309, -5e-309),
+    (
+        "reciprocal",
+        -1.5e+308,
+        1e+308,
+        -4.615384615384614e-309,
+        -3.076923076923076e-309,
     ),
 ];
 #[allow(clippy::approx_constant, clippy::excessive_precision)]
@@ -1071,6 +1131,63 @@ const HARD_C64: &[(&str, f64, f64, f64, f64)] = &[
         2.999999970665357e-10,
         -1.9999999494757503e-05,
     ),
+    // as in HARD_C128: subnormal |z| and an overflowing |z|²
+    (
+        "sign",
+        1.401298464324817e-45,
+        1.401298464324817e-45,
+        0.7071067690849304,
+        0.7071067690849304,
+    ),
+    (
+        "sign",
+        9.99994610111476e-41,
+        2.999997843319071e-40,
+        0.31622642278671265,
+        0.9486837387084961,
+    ),
+    (
+        "sign",
+        -1.999652908591514e-42,
+        7.006492321624085e-43,
+        -0.9437448978424072,
+        0.3306744396686554,
+    ),
+    (
+        "log",
+        1.401298464324817e-45,
+        1.401298464324817e-45,
+        -102.93235778808594,
+        0.7853981852531433,
+    ),
+    (
+        "log",
+        -1.999652908591514e-42,
+        7.006492321624085e-43,
+        -95.95770263671875,
+        2.804574489593506,
+    ),
+    (
+        "log2",
+        1.401298464324817e-45,
+        1.401298464324817e-45,
+        -148.5,
+        1.1330900192260742,
+    ),
+    (
+        "log10",
+        9.99994610111476e-41,
+        2.999997843319071e-40,
+        -39.5,
+        0.5424543023109436,
+    ),
+    (
+        "reciprocal",
+        3.0000000054977558e+38,
+        3.0000000054977558e+38,
+        1.6666665584094007e-39,
+        -1.6666665584094007e-39,
+    ),
 ];
 
 #[test]
@@ -1091,6 +1208,112 @@ fn hard_arguments_keep_every_part_accurate() {
                         "{mode:?}: {dtype} {name}({re:e} + {im:e}j) = {got}, want {want_re:e} + {want_im:e}j"
                     ));
                 }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+/// Quotients whose divisor is huge (p + q·r overflowed, 1/(1e308 + 1e308j) gave 0) or
+/// subnormal (1/(p + q·r) overflowed, 1e-310/(1e-310 + 1e-310j) gave inf - inf·j),
+/// against mpmath at 4000 bits, rounded to the dtype (`((x re, x im), (y re, y im),
+/// (want re, want im))`): each part within 16 ulp of its own magnitude, in every mode.
+#[allow(clippy::type_complexity)]
+const HARD_DIVISIONS: &[(DType, (f64, f64), (f64, f64), (f64, f64))] = &[
+    (DType::C128, (1e-310, 0.0), (1e-310, 1e-310), (0.5, -0.5)),
+    (
+        DType::C128,
+        (1e300, 0.0),
+        (8e307, 8e307),
+        (6.2500000000000005e-09, -6.2500000000000005e-09),
+    ),
+    (DType::C128, (1.0, 0.0), (1e308, 1e308), (5e-309, -5e-309)),
+    (
+        DType::C128,
+        (3.0, 4.0),
+        (5e-324, 5e-324),
+        (f64::INFINITY, f64::INFINITY),
+    ),
+    (DType::C128, (2e-320, 3e-320), (1e-320, 1e-320), (2.5, 0.5)),
+    (
+        DType::C128,
+        (1e300, 1e300),
+        (1e-310, -1e-310),
+        (0.0, f64::INFINITY),
+    ),
+    (
+        DType::C128,
+        (-7.0, 2.0),
+        (1.7e308, -3e307),
+        (-4.194630872483222e-308, 4.36241610738255e-309),
+    ),
+    (
+        DType::C128,
+        (1e-300, -2e-300),
+        (3e-310, 7e-311),
+        (1685985247.6290536, -7060063224.446808),
+    ),
+    (
+        DType::C64,
+        (9.99994610111476e-41, 0.0),
+        (9.99994610111476e-41, 9.99994610111476e-41),
+        (0.5, -0.5),
+    ),
+    (
+        DType::C64,
+        (1.0, 0.0),
+        (3.0000000054977558e38, 3.0000000054977558e38),
+        (1.6666665584094007e-39, -1.6666665584094007e-39),
+    ),
+    (
+        DType::C64,
+        (1.0000000150474662e30, 0.0),
+        (9.999999680285692e37, 9.999999680285692e37),
+        (5.000000413701855e-09, -5.000000413701855e-09),
+    ),
+    (
+        DType::C64,
+        (1.961817850054744e-44, 2.942726775082116e-44),
+        (9.80908925027372e-45, 9.80908925027372e-45),
+        (2.5, 0.5),
+    ),
+    (
+        DType::C64,
+        (-7.0, 2.0),
+        (3.299999965482712e38, -6.000000213819608e37),
+        (-2.159999988618042e-38, 2.1333325781927085e-39),
+    ),
+    (
+        DType::C64,
+        (1.0000000031710769e-30, -2.0000000063421537e-30),
+        (2.999997843319071e-40, 7.000046348688191e-41),
+        (1685974400.0, -7060068352.0),
+    ),
+];
+
+#[test]
+fn quotients_by_huge_and_subnormal_divisors_stay_accurate() {
+    let mut wrong = vec![];
+    for &(dtype, (a, b), (c, d), (want_re, want_im)) in HARD_DIVISIONS {
+        let eps = if dtype == DType::C64 {
+            f32::EPSILON as f64
+        } else {
+            f64::EPSILON
+        };
+        let x = array(&[Complex64::new(a, b)], &[1], dtype);
+        let y = array(&[Complex64::new(c, d)], &[1], dtype);
+        for mode in [Mode::Interpreter, Mode::Eager, Mode::Fused] {
+            let got = read(&kiln::divide(&x, &y).unwrap(), mode)[0];
+            let near = |g: f64, w: f64| g == w || (g - w).abs() <= 16.0 * eps * w.abs();
+            if !(near(got.re, want_re) && near(got.im, want_im)) {
+                wrong.push(format!(
+                    "{mode:?}: {dtype} ({a:e} + {b:e}j) / ({c:e} + {d:e}j) = {got}, want {want_re:e} + {want_im:e}j"
+                ));
             }
         }
     }

@@ -464,15 +464,21 @@ impl Lowering<'_> {
         let (p, q) = self.select(c_big, (c, d), (d, c));
         let (u, v) = self.select(c_big, (a, b), (b, a));
         let r = self.div(q, p);
-        let qr = self.mul(q, r);
-        let den = self.add(p, qr);
+        // both sides times t, so that the denominator and its inverse are normal
+        let abs_p = self.pick(c_big, abs_c, abs_d);
+        let t = self.division_scale(abs_p);
+        let (pt, qt) = (self.mul(p, t), self.mul(q, t));
+        let qr = self.mul(qt, r);
+        let den = self.add(pt, qr);
         let one = self.fill_as(1.0, a, None);
         let inv = self.div(one, den);
         let vr = self.mul(v, r);
         let re = self.add(u, vr);
+        let re = self.mul(re, t);
         let re = self.times_inverse(re, inv);
         let ur = self.mul(u, r);
         let im = self.sub(v, ur);
+        let im = self.mul(im, t);
         let im = self.times_inverse(im, inv);
         let neg_im = self.un(UnaryOp::Negative, im);
         let im = self.pick(c_big, im, neg_im);
@@ -481,6 +487,28 @@ impl Lowering<'_> {
         let inf = self.fill_as(f64::INFINITY, a, None);
         let at_zero = (self.mul(a, inf), self.mul(b, inf));
         self.select(by_zero, at_zero, (re, im))
+    }
+
+    /// The power of two t by which `cdiv` scales its divisor and dividend, from m, the
+    /// divisor's larger part magnitude: 2^-4 above 2^1000 (f32: 2^100), 2^600 (f32:
+    /// 2^60) below 2^-1000 (f32: 2^-100), else 1; then p·t + (q·t)·r and its inverse
+    /// are normal floats (1/(1e308 + 1e308i) gave 0, 1e-310/(1e-310 + 1e-310i) gave
+    /// inf - inf·i). The interpreter's `division_scale`.
+    fn division_scale(&mut self, m: NodeId) -> NodeId {
+        let (big, tiny, up) = match self.out.node(m).meta.dtype {
+            DType::F32 => (2f64.powi(100), 2f64.powi(-100), 2f64.powi(60)),
+            _ => (2f64.powi(1000), 2f64.powi(-1000), 2f64.powi(600)),
+        };
+        let (big, tiny) = (self.fill_as(big, m, None), self.fill_as(tiny, m, None));
+        let is_big = self.bin(BinaryOp::Greater, m, big);
+        let is_tiny = self.bin(BinaryOp::Less, m, tiny);
+        let (down, up, one) = (
+            self.fill_as(0.0625, m, None),
+            self.fill_as(up, m, None),
+            self.fill_as(1.0, m, None),
+        );
+        let t = self.pick(is_tiny, up, one);
+        self.pick(is_big, down, t)
     }
 
     /// n·inv, except that a zero n gives a zero (signed as the product would be) where
@@ -624,35 +652,46 @@ impl Lowering<'_> {
         self.bin(BinaryOp::Equal, x, c)
     }
 
-    /// (big, a·s, b·s) with s = 1/2 where a part's magnitude passes 2^500 (f32: 2^60),
-    /// else 1: halving is exact there, and hypot(a·s, b·s) = |z|·s stays finite when |z|
-    /// itself passes the largest float (|max + max·i| is √2·max), so ln|z| and z/|z|
-    /// come out finite (the interpreter's `half_scale`).
-    fn half_scale(&mut self, (a, b): Pair) -> (NodeId, Pair) {
-        let limit = match self.out.node(a).meta.dtype {
-            DType::F32 => 2f64.powi(60),
-            _ => 2f64.powi(500),
+    /// (fix, (a·s, b·s)) with s a power of two that keeps hypot(a·s, b·s) = |z|·s a
+    /// normal float, and fix = -ln s: s = 1/2 where a part's magnitude passes 2^500
+    /// (f32: 2^60), so that |z|·s stays finite when |z| itself passes the largest float
+    /// (|max + max·i| is √2·max); s = 2^500 (f32: 2^60) where both parts are below
+    /// 2^-600 (f32: 2^-80), so that |z|·s is not a subnormal that has lost digits
+    /// (z/|z| of 5e-324 + 5e-324i gave 1 + 1i); else 1. The scaled |z| stays far from 1
+    /// (`clog`'s near-circle side). The interpreter's `abs_scale`.
+    fn abs_scale(&mut self, (a, b): Pair) -> (NodeId, Pair) {
+        let (big, tiny, up) = match self.out.node(a).meta.dtype {
+            DType::F32 => (2f64.powi(60), 2f64.powi(-80), 60),
+            _ => (2f64.powi(500), 2f64.powi(-600), 500),
         };
-        let limit = self.fill_as(limit, a, None);
+        let (big, tiny) = (self.fill_as(big, a, None), self.fill_as(tiny, a, None));
         let (abs_a, abs_b) = (self.un(UnaryOp::Abs, a), self.un(UnaryOp::Abs, b));
-        let big_a = self.bin(BinaryOp::Greater, abs_a, limit);
-        let big_b = self.bin(BinaryOp::Greater, abs_b, limit);
-        let big = self.bin(BinaryOp::LogicalOr, big_a, big_b);
+        let big_a = self.bin(BinaryOp::Greater, abs_a, big);
+        let big_b = self.bin(BinaryOp::Greater, abs_b, big);
+        let is_big = self.bin(BinaryOp::LogicalOr, big_a, big_b);
+        let tiny_a = self.bin(BinaryOp::Less, abs_a, tiny);
+        let tiny_b = self.bin(BinaryOp::Less, abs_b, tiny);
+        let is_tiny = self.bin(BinaryOp::LogicalAnd, tiny_a, tiny_b);
+        let ln2 = std::f64::consts::LN_2;
         let (half, one) = (self.fill_as(0.5, a, None), self.fill_as(1.0, a, None));
-        let s = self.pick(big, half, one);
-        (big, (self.mul(a, s), self.mul(b, s)))
+        let scale_up = self.fill_as(2f64.powi(up), a, None);
+        let s = self.pick(is_tiny, scale_up, one);
+        let s = self.pick(is_big, half, s);
+        let (fix_big, fix_tiny, zero) = (
+            self.fill_as(ln2, a, None),
+            self.fill_as(-f64::from(up) * ln2, a, None),
+            self.fill_as(0.0, a, None),
+        );
+        let fix = self.pick(is_tiny, fix_tiny, zero);
+        let fix = self.pick(is_big, fix_big, fix);
+        (fix, (self.mul(a, s), self.mul(b, s)))
     }
 
-    /// (hypot of the half-scaled z, ln|z|) (`half_scale`).
+    /// (hypot of the scaled z, ln|z|) (`abs_scale`).
     fn log_abs(&mut self, z: Pair) -> (NodeId, NodeId) {
-        let (big, (sa, sb)) = self.half_scale(z);
+        let (fix, (sa, sb)) = self.abs_scale(z);
         let h = self.bin(BinaryOp::Hypot, sa, sb);
         let l = self.un(UnaryOp::Log, h);
-        let (ln2, zero) = (
-            self.fill_as(std::f64::consts::LN_2, h, None),
-            self.fill_as(0.0, h, None),
-        );
-        let fix = self.pick(big, ln2, zero);
         (h, self.add(l, fix))
     }
 
@@ -704,7 +743,7 @@ impl Lowering<'_> {
     fn clog(&mut self, (a, b): Pair) -> Pair {
         use UnaryOp::*;
         // clog_far's two parts, from the hypot that the near-circle test reads too
-        // (half-scaled past 2^500, where it is far from the circle anyway)
+        // (scaled past 2^500 or below 2^-600, where it is far from the circle anyway)
         let (h, far) = self.log_abs((a, b));
         let angle = self.bin(BinaryOp::Atan2, b, a);
         let (abs_a, abs_b) = (self.un(Abs, a), self.un(Abs, b));
@@ -1244,9 +1283,9 @@ impl Lowering<'_> {
                 C(self.cdiv((one, zero), z))
             }
             Sign => {
-                // z/|z| as z·s/(|z|·s) (half_scale: finite past the largest float);
-                // 0 for 0; NaN + NaN·i when a part is NaN.
-                let (_, (sa, sb)) = self.half_scale(z);
+                // z/|z| as z·s/(|z|·s) (abs_scale: finite past the largest float,
+                // accurate for subnormal parts); 0 for 0; NaN + NaN·i when a part is NaN.
+                let (_, (sa, sb)) = self.abs_scale(z);
                 let h = self.bin(BinaryOp::Hypot, sa, sb);
                 let q = (self.div(sa, h), self.div(sb, h));
                 let zero = self.fill_as(0.0, a, None);

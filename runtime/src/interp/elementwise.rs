@@ -224,20 +224,30 @@ fn exp_split<T: RealFloat + Float>(a: T) -> (T, T) {
     }
 }
 
-/// (big, a·s, b·s) with s = 1/2 where a part's magnitude passes 2^500 (f32: 2^60),
-/// else 1: halving is exact there, and hypot(a·s, b·s) = |z|·s stays finite when |z|
-/// itself passes the largest float, so ln|z| and z/|z| come out finite. The lowering's
-/// `half_scale`.
-fn half_scale<T: RealFloat + Float>(z: C<T>) -> (bool, T, T) {
-    let limit = if std::mem::size_of::<T>() == 4 {
-        2f64.powi(60)
+/// (fix, a·s, b·s) with s a power of two that keeps hypot(a·s, b·s) = |z|·s a normal
+/// float, and fix = -ln s: s = 1/2 where a part's magnitude passes 2^500 (f32: 2^60),
+/// so that |z|·s stays finite when |z| itself passes the largest float (|max + max·i|
+/// is √2·max); s = 2^500 (f32: 2^60) where both parts are below 2^-600 (f32: 2^-80),
+/// so that |z|·s is not a subnormal that has lost digits (|5e-324 + 5e-324i| rounds
+/// to 5e-324, and z/|z| gave 1 + 1i); else 1. Either scaling is exact, and the scaled
+/// |z| stays far from 1 (`complex_log`'s near-circle side). The lowering's
+/// `abs_scale`.
+fn abs_scale<T: RealFloat + Float>(z: C<T>) -> (T, T, T) {
+    let (big, tiny, up) = if std::mem::size_of::<T>() == 4 {
+        (2f64.powi(60), 2f64.powi(-80), 60)
     } else {
-        2f64.powi(500)
+        (2f64.powi(500), 2f64.powi(-600), 500)
     };
-    let limit = <T as RealFloat>::from_f64(limit);
-    let big = RealFloat::abs(z.re) > limit || RealFloat::abs(z.im) > limit;
-    let s = <T as RealFloat>::from_f64(if big { 0.5 } else { 1.0 });
-    (big, z.re * s, z.im * s)
+    let c = |v: f64| <T as RealFloat>::from_f64(v);
+    let (aa, ab) = (RealFloat::abs(z.re), RealFloat::abs(z.im));
+    let (s, fix) = if aa > c(big) || ab > c(big) {
+        (0.5, std::f64::consts::LN_2)
+    } else if aa < c(tiny) && ab < c(tiny) {
+        (2f64.powi(up), -f64::from(up) * std::f64::consts::LN_2)
+    } else {
+        (1.0, 0.0)
+    };
+    (c(fix), z.re * c(s), z.im * c(s))
 }
 
 /// exp(z) - 1 without the cancellation of `exp(z) - 1` near 0 (the standard asks for
@@ -716,8 +726,9 @@ fn complex_sign<T: RealFloat + Float>(z: C<T>) -> C<T> {
     if z.re == T::ZERO && z.im == T::ZERO {
         return C::new(T::ZERO, T::ZERO);
     }
-    // z·s/(|z|·s), finite past the largest float (`half_scale`)
-    let (_, a, b) = half_scale(z);
+    // z·s/(|z|·s): finite past the largest float, accurate for subnormal parts
+    // (`abs_scale`)
+    let (_, a, b) = abs_scale(z);
     let h = RealFloat::hypot(a, b);
     C::new(a / h, b / h)
 }
@@ -867,10 +878,15 @@ fn complex_div<T: RealFloat + Float>(x: C<T>, y: C<T>) -> C<T> {
         return C::new(a * inf, b * inf);
     }
     let r = q / p;
-    let inv = T::ONE / (p + q * r);
+    // Both sides times t (`division_scale`), so that the denominator and its inverse
+    // are normal floats: 1/(1e308 + 1e308i) gave 0 (p + q·r overflowed) and
+    // 1e-310/(1e-310 + 1e-310i) inf - inf·i (1/(p + q·r) did).
+    let t = division_scale(abs(p));
+    let inv = T::ONE / (p * t + (q * t) * r);
     // A zero numerator gives a signed zero even where 1/den overflows (0·inf is NaN:
     // 1/(5e-324 + 0j) had a NaN imaginary part); the lowering's `times_inverse`.
     let times = |n: T| {
+        let n = n * t;
         if n == T::ZERO {
             n * RealFloat::copysign(T::ONE, inv)
         } else {
@@ -881,6 +897,28 @@ fn complex_div<T: RealFloat + Float>(x: C<T>, y: C<T>) -> C<T> {
     C::new(times(u + v * r), if c_big { im } else { -im })
 }
 
+/// The power of two t by which complex division scales its divisor and dividend, from
+/// m, the divisor's larger part magnitude: 2^-4 above 2^1000 (f32: 2^100), 2^600 (f32:
+/// 2^60) below 2^-1000 (f32: 2^-100), else 1; then p·t + (q·t)·r (|q·r| <= |p|) and its
+/// inverse are normal. The dividend's scaling cannot lose a digit that counts: below
+/// 2^-1018 in the first case the quotient rounds to 0, and it overflows in the second
+/// only where the quotient does. The lowering's `division_scale`.
+fn division_scale<T: RealFloat + Float>(m: T) -> T {
+    let (big, tiny, up) = if std::mem::size_of::<T>() == 4 {
+        (2f64.powi(100), 2f64.powi(-100), 2f64.powi(60))
+    } else {
+        (2f64.powi(1000), 2f64.powi(-1000), 2f64.powi(600))
+    };
+    let c = |v: f64| <T as RealFloat>::from_f64(v);
+    if m > c(big) {
+        c(0.0625)
+    } else if m < c(tiny) {
+        c(up)
+    } else {
+        T::ONE
+    }
+}
+
 /// ln|z| + i·arg z. Near the unit circle (|z| in [0.71, 1.73], as CPython's cmath)
 /// ln|z| = log1p(m² - 1 + n²)/2, m the larger part's magnitude and n the smaller,
 /// with m² and n² exact pairs (`square_exact`) and m² - 1 exact, so only the last sum
@@ -889,8 +927,9 @@ fn complex_div<T: RealFloat + Float>(x: C<T>, y: C<T>) -> C<T> {
 fn complex_log<T: RealFloat + Float>(z: C<T>) -> C<T> {
     let (a, b) = (z.re, z.im);
     let abs = RealFloat::abs;
-    // |z| half-scaled past 2^500 (then far from the circle): ln|z| = ln(|z|/2) + ln 2
-    let (big, sa, sb) = half_scale(z);
+    // |z|·s scaled past 2^500 or below 2^-600 (then far from the circle): ln|z| =
+    // ln(|z|·s) - ln s
+    let (fix, sa, sb) = abs_scale(z);
     let h = RealFloat::hypot(sa, sb);
     let c = |v: f64| <T as RealFloat>::from_f64(v);
     let re = if h >= c(0.71) && h <= c(1.73) {
@@ -901,10 +940,8 @@ fn complex_log<T: RealFloat + Float>(z: C<T>) -> C<T> {
         };
         let t = sum_exact(-T::ONE, square_exact(m), square_exact(n));
         RealFloat::ln_1p(t) * c(0.5)
-    } else if big {
-        RealFloat::ln(h) + <T as RealFloat>::LN_2
     } else {
-        RealFloat::ln(h)
+        RealFloat::ln(h) + fix
     };
     C::new(re, RealFloat::atan2(b, a))
 }
