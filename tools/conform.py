@@ -1245,13 +1245,14 @@ def undefined(name, args, opts):
         # (array-api-compat lists these as NumPy's known deviations).
         return True
     if name in ("maximum", "minimum") and len(args) == 2 and all(
-            isinstance(a, (float, np.ndarray)) for a in args):
+            isinstance(a, (int, float, np.ndarray)) and not isinstance(a, bool)
+            for a in args):
         try:
             x1, x2 = np.broadcast_arrays(*(np.asarray(a) for a in args))
         except ValueError:
             return False
-        if x1.dtype.kind == "f" and np.any((x1 == 0) & (x2 == 0) &
-                                           (np.signbit(x1) != np.signbit(x2))):
+        floating = x1.dtype.kind == "f" or x2.dtype.kind == "f"
+        if floating and np.any((x1 == 0) & (x2 == 0) & (np.signbit(x1) != np.signbit(x2))):
             return True  # the order of -0 and +0 is left to the implementation
     return False
 
