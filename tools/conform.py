@@ -1065,7 +1065,8 @@ def true_value(name, inputs, dtype):
            "square": lambda z: z * z, "sign": lambda z: z / abs(z)}
     two = {"logaddexp": lambda a, b: mp.log(mp.exp(a) + mp.exp(b)),
            "atan2": mp.atan2, "hypot": mp.hypot, "pow": mp.power,
-           "multiply": lambda a, b: a * b, "divide": lambda a, b: a / b}
+           "multiply": lambda a, b: a * b, "divide": lambda a, b: a / b,
+           "floor_divide": lambda a, b: mp.floor(a / b)}
     try:
         vals = [mp.mpc(v.real, v.imag) if isinstance(v, complex) else mp.mpf(v)
                 for v in inputs]
