@@ -551,6 +551,53 @@ fn floor_divide_of_floats_near_integer_quotients_is_exact() {
     }
 }
 
+/// f32 quotients from 2^23 to 2^28, where f32's integers thin out: the result is the
+/// exact floor rounded once to f32 (NumPy's value, and Python's `//` of the same values
+/// rounded to f32), which floor(a / b) of the rounded f32 quotient missed by a spacing
+/// (3 // -1.368471629348278e-07 gave -21922266; the floor is -21922267, which rounds to
+/// -21922268). The floor is worked out in integers; contiguous and strided, both signs,
+/// in every mode.
+#[test]
+fn f32_floor_divide_past_2_pow_24_is_the_exact_floor_rounded_once() {
+    let a: Vec<f64> = (0..600)
+        .map(|i| (1.0 + i as f64 * 0.0137) as f32 as f64)
+        .collect();
+    for b in [-1.368_471_6e-7_f32, 5.3e-8, 1.1e-8, -3.3e-8] {
+        let b = b as f64;
+        let (xa, xb) = (floats(&a, DType::F32), floats(&[b], DType::F32));
+        let xs = xa.slice(kiln::s![..;3]).unwrap();
+        let want: Vec<f64> = (a.iter())
+            .map(|&a| exact_floor_of_quotient(a, b) as f32 as f64)
+            .collect();
+        let strided: Vec<f64> = want.iter().step_by(3).copied().collect();
+        assert!(
+            want.iter().any(|w| w.abs() > 2f64.powi(24))
+                && want.iter().any(|w| w.abs() > 2f64.powi(26)),
+            "quotients past 2^24 and 2^26"
+        );
+        for mode in [
+            kiln::Mode::Fused,
+            kiln::Mode::Eager,
+            kiln::Mode::Interpreter,
+        ] {
+            for (x, want) in [(&xa, &want), (&xs, &strided)] {
+                let got =
+                    kiln::with_mode(mode, || values_f64(&kiln::floor_divide(x, &xb).unwrap()));
+                let wrong: Vec<String> = (got.iter().zip(want.iter()))
+                    .filter(|(g, w)| g != w)
+                    .map(|(g, w)| format!("got {g}, want {w}"))
+                    .collect();
+                assert!(
+                    wrong.is_empty(),
+                    "floor_divide(a, {b:e}) in {mode:?}: {} wrong, e.g. {:?}",
+                    wrong.len(),
+                    &wrong[..wrong.len().min(3)]
+                );
+            }
+        }
+    }
+}
+
 /// Quotients between 2^52 and 2^53, where every float is an integer but a / b can still
 /// round up past the exact floor (Python's `//` is off by one or two there too), against
 /// the exact floor worked out in integers, in every mode.

@@ -7,7 +7,7 @@
 //! zero), shifts by counts outside [0, bits) shift everything out, float → int casts
 //! truncate and saturate with NaN → 0.
 
-use super::clif_math::{constant_bits, ClifMath32, ClifMath64};
+use super::clif_math::{constant_bits, ClifMath64};
 use super::library::{MathCalls, MathFn};
 use super::lockstep::Lanes;
 use crate::math;
@@ -233,12 +233,19 @@ impl Ops<'_, '_> {
             Maximum => b.ins().fmax(x, y),
             Minimum => b.ins().fmin(x, y),
             Copysign => b.ins().fcopysign(x, y),
+            // f32 in f64 (exact up to 2^53), rounded once, as the interpreter and the
+            // vector loop compute it
+            FloorDivide if dtype == DType::F32 => {
+                let (x, y) = (
+                    b.ins().fpromote(types::F64, x),
+                    b.ins().fpromote(types::F64, y),
+                );
+                let r = math::floor_divide(&mut ClifMath64::new(b, types::F64), x, y);
+                b.ins().fdemote(types::F32, r)
+            }
             FloorDivide => {
                 let fty = clif_type(dtype).expect("a float dtype");
-                match dtype {
-                    DType::F32 => math::floor_divide(&mut ClifMath32::new(b, fty), x, y),
-                    _ => math::floor_divide(&mut ClifMath64::new(b, fty), x, y),
-                }
+                math::floor_divide(&mut ClifMath64::new(b, fty), x, y)
             }
             Remainder => self.float_remainder(dtype, x, y),
             Nextafter => self.nextafter(dtype, x, y),

@@ -1878,11 +1878,61 @@ fn remainder(e: &mut Emitter, dtype: DType, vty: Type, x: Value, y: Value) -> Va
     rejoin(e.b, join, &[slow])[0]
 }
 
+/// f32 floor_divide as the scalar loop and the interpreter compute it: the exact floor
+/// (in f64, exact up to 2^53) rounded once. In f32 the floor is exact where |q| <
+/// 2^24 (`math::floor_divide`), so only a vector with a lane past that (or NaN) takes
+/// the f64 route, behind a rarely taken branch: in f64 throughout, 10M f32 took 6.9–7.8
+/// ms against 3.7–5.4 (2026-12-07, alternated three times).
+fn f32_floor_divide(e: &mut Emitter, plan: &VectorPlan, x: Lanes, y: Lanes) -> Lanes {
+    let fast = with_math!(e, plan, DType::F32, |m| crate::math::floor_divide(m, x, y));
+    let vty = plan.vty(DType::F32);
+    let copies = (fast.as_slice().iter())
+        .zip(x.as_slice().iter().zip(y.as_slice()))
+        .map(|(&q, (&a, &b))| {
+            let outside = {
+                let m = &mut ClifMath {
+                    b: &mut *e.b,
+                    fty: vty,
+                };
+                let aq = m.abs(q);
+                let lim = m.fconst(2f64.powi(24));
+                let small = m.fcmp(FloatCC::LessThan, aq, lim);
+                m.b.ins().bnot(small)
+            };
+            let join = cold_branch(e.b, outside, &[q]);
+            let (a, b) = (Lanes::new(&[a]), Lanes::new(&[b]));
+            let slow = widened(e, plan, &[a, b], 2, &mut |e, part| {
+                let m = &mut Lockstep {
+                    base: ClifMath64::new(e.b, types::F64X2),
+                    n: part[0].as_slice().len(),
+                    outline: None,
+                };
+                crate::math::floor_divide(m, part[0], part[1])
+            });
+            rejoin(e.b, join, slow.as_slice())[0]
+        })
+        .collect::<Vec<_>>();
+    Lanes::new(&copies)
+}
+
 /// An f32 function in f64 lanes (`MathFn::for_f32_in_f64`: pow, sin, cos, tan, acosh),
-/// rounded once: each four-lane vector as its two halves widened, `f.lockstep()`
-/// halves in lockstep; in a two-lane plan (f32 in half registers) each vector's low
-/// half.
+/// rounded once (`widened`, `f.lockstep()` halves in lockstep).
 fn f32_in_f64(e: &mut Emitter, plan: &VectorPlan, f: MathFn, args: &[Lanes]) -> Lanes {
+    widened(e, plan, args, f.lockstep(), &mut |e, part| {
+        e.libcalls.math.emit(e.b, f, types::F64X2, part)
+    })
+}
+
+/// f32 `compute` in f64 lanes, rounded once: each four-lane vector as its two halves
+/// widened, `group` halves at a time given to `compute` (F64X2 values); in a two-lane
+/// plan (f32 in half registers) each vector's low half.
+fn widened(
+    e: &mut Emitter,
+    plan: &VectorPlan,
+    args: &[Lanes],
+    group: usize,
+    compute: &mut dyn FnMut(&mut Emitter, &[Lanes]) -> Lanes,
+) -> Lanes {
     let four = !plan.half(DType::F32);
     // the vector's high half moved to the low one
     let high = |e: &mut Emitter, v: Value| {
@@ -1904,16 +1954,15 @@ fn f32_in_f64(e: &mut Emitter, plan: &VectorPlan, f: MathFn, args: &[Lanes]) -> 
             halves
         })
         .collect();
-    // in groups of the function's lockstep (pow four, the others two: 10M f32 at
-    // four against two, 2026-12-04, two alternations: sin 6.7 against 7.0 ms, cos 8.6
+    // in groups (a function's lockstep: pow four, the others two: 10M f32 at four
+    // against two, 2026-12-04, two alternations: sin 6.7 against 7.0 ms, cos 8.6
     // against 7.9, tan 11.3 against 11.4, and four copies compile slower)
-    let group = f.lockstep();
     let mut wide = Vec::new();
     for start in (0..wide_args[0].len()).step_by(group) {
         let part: Vec<Lanes> = (wide_args.iter())
             .map(|h| Lanes::new(&h[start..(start + group).min(h.len())]))
             .collect();
-        let r = e.libcalls.math.emit(e.b, f, types::F64X2, &part);
+        let r = compute(e, &part);
         wide.extend_from_slice(r.as_slice());
     }
     let out: Vec<Value> = if four {
@@ -2326,6 +2375,9 @@ fn vector_binary(
     if op == Remainder {
         let vty = plan.vty(dtype);
         return each(e, &|e, a, b| remainder(e, dtype, vty, a, b));
+    }
+    if op == FloorDivide && dtype == DType::F32 {
+        return f32_floor_divide(e, plan, x, y);
     }
     let f = MathFn::Binary(op);
     if f.is_library() {

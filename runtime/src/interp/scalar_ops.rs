@@ -269,8 +269,15 @@ pub fn minimum<T: RealFloat>(a: T, b: T) -> T {
 }
 
 /// floor_divide: the floor of the exact quotient (Python's `a // b`, exactly) where it
-/// is finite, the standard's floor(a / b) elsewhere.
+/// is finite, the standard's floor(a / b) elsewhere. f32 computes it in f64 (exact
+/// there for quotients below 2^53) and rounds once, as the compiled kernels do: past
+/// 2^24 an f32 floor(a / b) could lie a spacing above the exact quotient (3 //
+/// -1.368471629348278e-07 gave -21922266; the floor, -21922267, rounds to -21922268,
+/// NumPy's value).
 pub fn floor_divide<T: RealFloat>(a: T, b: T) -> T {
+    if T::INTEGER_FLOATS < 2f64.powi(53) {
+        return T::from_f64(floor_divide(a.to_f64(), b.to_f64()));
+    }
     let q = a.div(b).floor();
     // Where integers are no longer all floats (|q| >= 2^53, f32 2^24), and where an
     // operand is infinite or NaN or b is zero, floor(a / b) and the standard's cases.
