@@ -822,6 +822,16 @@ const HARD_C128: &[(&str, f64, f64, f64, f64)] = &[
         -319.67387497362466,
         1.2181412223020613,
     ),
+    // the far side of asinh and acosh past the largest |z| (the interpreter's ln|z| was
+    // inf there)
+    (
+        "asinh",
+        1.7e308,
+        1.7e308,
+        710.7665576640682,
+        0.7853981633974483,
+    ),
+    ("acosh", -1.7e308, 1.0, 710.4199840737882, 3.141592653589793),
     ("reciprocal", 1e+308, 1e+308, 5e-309, -5e-309),
     (
         "reciprocal",
@@ -1219,8 +1229,10 @@ fn hard_arguments_keep_every_part_accurate() {
     );
 }
 
-/// Quotients whose divisor is huge (p + q·r overflowed, 1/(1e308 + 1e308j) gave 0) or
-/// subnormal (1/(p + q·r) overflowed, 1e-310/(1e-310 + 1e-310j) gave inf - inf·j),
+/// Quotients whose divisor is huge (p + q·r overflowed, 1/(1e308 + 1e308j) gave 0, and
+/// (1e308 + 1e308j)/(1e308 + 1e308j) inf + 0j: the numerator's sum overflowed) or
+/// subnormal (1/(p + q·r) overflowed, 1e-310/(1e-310 + 1e-310j) gave inf - inf·j), and
+/// a divisor NaN + 0j (taken for zero: (1 + 1j)/(NaN + 0j) gave inf + inf·j),
 /// against mpmath at 4000 bits, rounded to the dtype (`((x re, x im), (y re, y im),
 /// (want re, want im))`): each part within 16 ulp of its own magnitude, in every mode.
 #[allow(clippy::type_complexity)]
@@ -1233,6 +1245,20 @@ const HARD_DIVISIONS: &[(DType, (f64, f64), (f64, f64), (f64, f64))] = &[
         (6.2500000000000005e-09, -6.2500000000000005e-09),
     ),
     (DType::C128, (1.0, 0.0), (1e308, 1e308), (5e-309, -5e-309)),
+    (DType::C128, (1e308, 1e308), (1e308, 1e308), (1.0, 0.0)),
+    (
+        DType::C128,
+        (1.0, 1.0),
+        (f64::NAN, 0.0),
+        (f64::NAN, f64::NAN),
+    ),
+    (
+        DType::C64,
+        (1.0, 1.0),
+        (f64::NAN, 0.0),
+        (f64::NAN, f64::NAN),
+    ),
+    (DType::C64, (3e38, 3e38), (3e38, 3e38), (1.0, 0.0)),
     (
         DType::C128,
         (3.0, 4.0),
@@ -1309,7 +1335,9 @@ fn quotients_by_huge_and_subnormal_divisors_stay_accurate() {
         let y = array(&[Complex64::new(c, d)], &[1], dtype);
         for mode in [Mode::Interpreter, Mode::Eager, Mode::Fused] {
             let got = read(&kiln::divide(&x, &y).unwrap(), mode)[0];
-            let near = |g: f64, w: f64| g == w || (g - w).abs() <= 16.0 * eps * w.abs();
+            let near = |g: f64, w: f64| {
+                g == w || (g - w).abs() <= 16.0 * eps * w.abs() || (g.is_nan() && w.is_nan())
+            };
             if !(near(got.re, want_re) && near(got.im, want_im)) {
                 wrong.push(format!(
                     "{mode:?}: {dtype} ({a:e} + {b:e}j) / ({c:e} + {d:e}j) = {got}, want {want_re:e} + {want_im:e}j"
@@ -2049,6 +2077,106 @@ fn complex_products_of_special_parts_agree_bitwise_in_every_mode() {
                     zs[i / n],
                     zs[i % n]
                 );
+            }
+        }
+    }
+}
+
+/// Parts at and beside the thresholds of `abs_scale` and `division_scale` (and of the
+/// inverse functions' far side), subnormals, the largest float, infinities and NaN.
+fn extreme_parts(dtype: DType) -> Vec<f64> {
+    let (lo, mid, hi, big, sub, max) = if dtype == DType::C64 {
+        (-100, -80, 60, 100, 1.401298464324817e-45, f32::MAX as f64)
+    } else {
+        (-1000, -600, 500, 1000, 5e-324, f64::MAX)
+    };
+    let near = |k: i32| {
+        let x = 2f64.powi(k);
+        let step = if dtype == DType::C64 {
+            x * f32::EPSILON as f64
+        } else {
+            x * f64::EPSILON
+        };
+        [x - step / 2.0, x, x + step]
+    };
+    let mut parts = vec![0.0, -0.0, sub, -3.0 * sub, 1.0, -3.5, max, -max];
+    for k in [lo, mid, hi, big] {
+        parts.extend(near(k));
+    }
+    parts.extend([f64::INFINITY, f64::NEG_INFINITY, f64::NAN]);
+    parts
+}
+
+#[test]
+fn complex_division_sign_and_logs_of_extreme_parts_agree_with_the_interpreter() {
+    // The scalings' selects, the zero-divisor test and the far side of asinh, acosh and
+    // acos must give the interpreter's values in the compiled modes: division and
+    // reciprocal (exact operations only) bit for bit, signs of zeros and NaNs included;
+    // the others through hypot, log and atan2, which agree within an ulp, within 8 ulp
+    // of the larger part, with the same zeros, infinities and NaNs.
+    let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+    type Build = Box<dyn Fn(&Array) -> Array>;
+    for dtype in [DType::C64, DType::C128] {
+        let parts = extreme_parts(dtype);
+        let zs: Vec<Complex64> = (parts.iter())
+            .flat_map(|&a| parts.iter().map(move |&b| Complex64::new(a, b)))
+            .collect();
+        let n = zs.len();
+        let unary: Vec<(&str, Build)> = vec![
+            ("reciprocal", Box::new(|z| kiln::reciprocal(z).unwrap())),
+            ("sign", Box::new(|z| kiln::sign(z).unwrap())),
+            ("log", Box::new(|z| kiln::log(z).unwrap())),
+            ("log10", Box::new(|z| kiln::log10(z).unwrap())),
+            ("asinh", Box::new(|z| kiln::asinh(z).unwrap())),
+            ("acosh", Box::new(|z| kiln::acosh(z).unwrap())),
+            ("acos", Box::new(|z| kiln::acos(z).unwrap())),
+            (
+                "divide",
+                Box::new(|z| {
+                    let (x, y) = (
+                        kiln::reshape(z, [-1, 1]).unwrap(),
+                        kiln::reshape(z, [1, -1]).unwrap(),
+                    );
+                    kiln::divide(&x, &y).unwrap()
+                }),
+            ),
+        ];
+        let eps = if dtype == DType::C64 {
+            f32::EPSILON as f64
+        } else {
+            f64::EPSILON
+        };
+        for (name, f) in &unary {
+            let exact = matches!(*name, "divide" | "reciprocal");
+            let close = |g: Complex64, w: Complex64| {
+                let scale = w.re.abs().max(w.im.abs());
+                let part = |g: f64, w: f64| {
+                    same(g, w)
+                        || (!exact
+                            && g.is_finite()
+                            && w.is_finite()
+                            && g != 0.0
+                            && w != 0.0
+                            && (g - w).abs() <= 8.0 * eps * scale)
+                };
+                part(g.re, w.re) && part(g.im, w.im)
+            };
+            let build = || f(&array(&zs, &[n], dtype));
+            let want = read(&build(), Mode::Interpreter);
+            for mode in [Mode::Eager, Mode::Fused] {
+                let got = read(&build(), mode);
+                assert_eq!(got.len(), want.len());
+                for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                    let at = if *name == "divide" {
+                        format!("({}) / ({})", zs[i / n], zs[i % n])
+                    } else {
+                        format!("({})", zs[i])
+                    };
+                    assert!(
+                        close(*g, *w),
+                        "{dtype} {mode:?}: {name}{at} = {g}, interpreter {w}"
+                    );
+                }
             }
         }
     }

@@ -453,48 +453,61 @@ impl Lowering<'_> {
     }
 
     /// (a + bi)/(c + di) by Smith's algorithm (the interpreter's `complex_div`): with
-    /// p the divisor's larger part and q the smaller, r = q/p and den = p + q·r, so
-    /// nothing overflows or underflows where the quotient does not; u, v are a, b in
-    /// the order that matches, and both parts are multiplied by 1/den (as NumPy does:
-    /// two divisions, not three). A zero divisor gives (a·inf, b·inf), each part
-    /// divided by +0 (NumPy's rule).
+    /// p the divisor's larger part and q the smaller, r = q/p and den = p + q·r; u, v
+    /// are a, b in the order that matches, and both parts are multiplied by 1/den (as
+    /// NumPy does: two divisions, not three). Both sides are scaled by a power of two
+    /// (`division_scale`) so that den and 1/den are normal floats for any finite
+    /// nonzero divisor; u + v·r can still overflow where the quotient does not (past
+    /// the largest float over a divisor near 1), as NumPy's does. A zero divisor gives
+    /// (a·inf, b·inf), each part divided by +0 (NumPy's rule).
     fn cdiv(&mut self, (a, b): Pair, (c, d): Pair) -> Pair {
         let (abs_c, abs_d) = (self.un(UnaryOp::Abs, c), self.un(UnaryOp::Abs, d));
         let c_big = self.bin(BinaryOp::GreaterEqual, abs_c, abs_d);
         let (p, q) = self.select(c_big, (c, d), (d, c));
         let (u, v) = self.select(c_big, (a, b), (b, a));
         let r = self.div(q, p);
-        // both sides times t, so that the denominator and its inverse are normal
         let abs_p = self.pick(c_big, abs_c, abs_d);
-        let t = self.division_scale(abs_p);
+        let (down, up) = self.division_scale(abs_p);
+        let t = self.mul(down, up);
         let (pt, qt) = (self.mul(p, t), self.mul(q, t));
         let qr = self.mul(qt, r);
         let den = self.add(pt, qr);
         let one = self.fill_as(1.0, a, None);
         let inv = self.div(one, den);
+        // the dividend scaled down before its sums (u + v·r of a huge dividend over a
+        // huge divisor stays finite) and up after them (u·2^600 and v·r·2^600 could
+        // both overflow, to inf - inf)
+        let (u, v) = (self.mul(u, down), self.mul(v, down));
         let vr = self.mul(v, r);
         let re = self.add(u, vr);
-        let re = self.mul(re, t);
+        let re = self.mul(re, up);
         let re = self.times_inverse(re, inv);
         let ur = self.mul(u, r);
         let im = self.sub(v, ur);
-        let im = self.mul(im, t);
+        let im = self.mul(im, up);
         let im = self.times_inverse(im, inv);
         let neg_im = self.un(UnaryOp::Negative, im);
         let im = self.pick(c_big, im, neg_im);
+        // a zero divisor: both parts zero (p alone is also zero for NaN + 0i, whose
+        // larger part is the zero, as NaN >= 0 is false)
         let zero = self.fill_as(0.0, a, None);
-        let by_zero = self.bin(BinaryOp::Equal, p, zero);
+        let (c_zero, d_zero) = (
+            self.bin(BinaryOp::Equal, c, zero),
+            self.bin(BinaryOp::Equal, d, zero),
+        );
+        let by_zero = self.bin(BinaryOp::LogicalAnd, c_zero, d_zero);
         let inf = self.fill_as(f64::INFINITY, a, None);
         let at_zero = (self.mul(a, inf), self.mul(b, inf));
         self.select(by_zero, at_zero, (re, im))
     }
 
-    /// The power of two t by which `cdiv` scales its divisor and dividend, from m, the
-    /// divisor's larger part magnitude: 2^-4 above 2^1000 (f32: 2^100), 2^600 (f32:
+    /// The powers of two (down, up) by which `cdiv` scales its divisor (by down·up) and
+    /// its dividend (by down before the sums, by up after them), from m, the divisor's
+    /// larger part magnitude: down = 2^-4 above 2^1000 (f32: 2^100), up = 2^600 (f32:
     /// 2^60) below 2^-1000 (f32: 2^-100), else 1; then p·t + (q·t)·r and its inverse
-    /// are normal floats (1/(1e308 + 1e308i) gave 0, 1e-310/(1e-310 + 1e-310i) gave
-    /// inf - inf·i). The interpreter's `division_scale`.
-    fn division_scale(&mut self, m: NodeId) -> NodeId {
+    /// are normal floats for a finite nonzero divisor (1/(1e308 + 1e308i) gave 0,
+    /// 1e-310/(1e-310 + 1e-310i) gave inf - inf·i). The interpreter's `division_scale`.
+    fn division_scale(&mut self, m: NodeId) -> (NodeId, NodeId) {
         let (big, tiny, up) = match self.out.node(m).meta.dtype {
             DType::F32 => (2f64.powi(100), 2f64.powi(-100), 2f64.powi(60)),
             _ => (2f64.powi(1000), 2f64.powi(-1000), 2f64.powi(600)),
@@ -507,8 +520,7 @@ impl Lowering<'_> {
             self.fill_as(up, m, None),
             self.fill_as(1.0, m, None),
         );
-        let t = self.pick(is_tiny, up, one);
-        self.pick(is_big, down, t)
+        (self.pick(is_big, down, one), self.pick(is_tiny, up, one))
     }
 
     /// n·inv, except that a zero n gives a zero (signed as the product would be) where

@@ -346,8 +346,11 @@ fn complex_inverse<T: RealFloat + Float>(f: Inverse, z: C<T>) -> C<T> {
         let far = <T as RealFloat>::from_f64(kiln_ir::passes::complex::inverse_far(real));
         if abs(x) > far || y > far {
             let ln2 = <T as RealFloat>::from_f64(std::f64::consts::LN_2);
+            // ln|z| as the lowering's `clog_far` takes it (`abs_scale`: finite past the
+            // largest float), then + ln 2
+            let (fix, sx, sy) = abs_scale(C::new(x, y));
             let l = C::new(
-                RealFloat::ln(RealFloat::hypot(x, y)) + ln2,
+                (RealFloat::ln(RealFloat::hypot(sx, sy)) + fix) + ln2,
                 RealFloat::atan2(y, x),
             );
             return match f {
@@ -873,50 +876,52 @@ fn complex_div<T: RealFloat + Float>(x: C<T>, y: C<T>) -> C<T> {
     // p the larger part of the divisor, q the smaller; u, v the dividend's parts in
     // the matching order (the lowering's `cdiv`, step for step).
     let (p, q, u, v) = if c_big { (c, d, a, b) } else { (d, c, b, a) };
-    if p == T::ZERO {
+    // both parts zero (p alone is also zero for NaN + 0i)
+    if c == T::ZERO && d == T::ZERO {
         let inf = <T as Float>::infinity();
         return C::new(a * inf, b * inf);
     }
     let r = q / p;
-    // Both sides times t (`division_scale`), so that the denominator and its inverse
-    // are normal floats: 1/(1e308 + 1e308i) gave 0 (p + q·r overflowed) and
-    // 1e-310/(1e-310 + 1e-310i) inf - inf·i (1/(p + q·r) did).
-    let t = division_scale(abs(p));
+    // The divisor times down·up and the dividend by down before its sums and up after
+    // them (`division_scale`), so that the denominator and its inverse are normal
+    // floats: 1/(1e308 + 1e308i) gave 0 (p + q·r overflowed) and 1e-310/(1e-310 +
+    // 1e-310i) inf - inf·i (1/(p + q·r) did).
+    let (down, up) = division_scale(abs(p));
+    let t = down * up;
     let inv = T::ONE / (p * t + (q * t) * r);
     // A zero numerator gives a signed zero even where 1/den overflows (0·inf is NaN:
     // 1/(5e-324 + 0j) had a NaN imaginary part); the lowering's `times_inverse`.
     let times = |n: T| {
-        let n = n * t;
+        let n = n * up;
         if n == T::ZERO {
             n * RealFloat::copysign(T::ONE, inv)
         } else {
             n * inv
         }
     };
+    let (u, v) = (u * down, v * down);
     let im = times(v - u * r);
     C::new(times(u + v * r), if c_big { im } else { -im })
 }
 
-/// The power of two t by which complex division scales its divisor and dividend, from
-/// m, the divisor's larger part magnitude: 2^-4 above 2^1000 (f32: 2^100), 2^600 (f32:
-/// 2^60) below 2^-1000 (f32: 2^-100), else 1; then p·t + (q·t)·r (|q·r| <= |p|) and its
-/// inverse are normal. The dividend's scaling cannot lose a digit that counts: below
-/// 2^-1018 in the first case the quotient rounds to 0, and it overflows in the second
-/// only where the quotient does. The lowering's `division_scale`.
-fn division_scale<T: RealFloat + Float>(m: T) -> T {
+/// The powers of two (down, up) by which complex division scales its divisor (by
+/// down·up) and its dividend (by down before the sums, by up after them), from m, the
+/// divisor's larger part magnitude: down = 2^-4 above 2^1000 (f32: 2^100), up = 2^600
+/// (f32: 2^60) below 2^-1000 (f32: 2^-100), else 1; then p·t + (q·t)·r (|q·r| <= |p|)
+/// and its inverse are normal for a finite nonzero divisor. Scaling the dividend loses
+/// nothing that counts: by down it underflows only below 2^-1018, where the quotient
+/// rounds to 0, and a sum times up overflows only where the quotient does. The
+/// lowering's `division_scale`.
+fn division_scale<T: RealFloat + Float>(m: T) -> (T, T) {
     let (big, tiny, up) = if std::mem::size_of::<T>() == 4 {
         (2f64.powi(100), 2f64.powi(-100), 2f64.powi(60))
     } else {
         (2f64.powi(1000), 2f64.powi(-1000), 2f64.powi(600))
     };
     let c = |v: f64| <T as RealFloat>::from_f64(v);
-    if m > c(big) {
-        c(0.0625)
-    } else if m < c(tiny) {
-        c(up)
-    } else {
-        T::ONE
-    }
+    let down = if m > c(big) { c(0.0625) } else { T::ONE };
+    let up = if m < c(tiny) { c(up) } else { T::ONE };
+    (down, up)
 }
 
 /// ln|z| + i·arg z. Near the unit circle (|z| in [0.71, 1.73], as CPython's cmath)
