@@ -1880,39 +1880,39 @@ fn remainder(e: &mut Emitter, dtype: DType, vty: Type, x: Value, y: Value) -> Va
 
 /// f32 floor_divide as the scalar loop and the interpreter compute it: the exact floor
 /// (in f64, exact up to 2^53) rounded once. In f32 the floor is exact where |q| <
-/// 2^24 (`math::floor_divide`), so only a vector with a lane past that (or NaN) takes
-/// the f64 route, behind a rarely taken branch: in f64 throughout, 10M f32 took 6.9–7.8
-/// ms against 3.7–5.4 (2026-12-07, alternated three times).
+/// 2^24 (`math::floor_divide`), so only an iteration with a lane past that (or NaN)
+/// takes the f64 route for all its copies, behind one rarely taken branch (as
+/// `Lockstep` tests special cases): in f64 throughout, 10M f32 took 6.9–7.8 ms against
+/// 3.7–5.4 (2026-12-07, alternated three times).
 fn f32_floor_divide(e: &mut Emitter, plan: &VectorPlan, x: Lanes, y: Lanes) -> Lanes {
     let fast = with_math!(e, plan, DType::F32, |m| crate::math::floor_divide(m, x, y));
-    let vty = plan.vty(DType::F32);
-    let copies = (fast.as_slice().iter())
-        .zip(x.as_slice().iter().zip(y.as_slice()))
-        .map(|(&q, (&a, &b))| {
-            let outside = {
-                let m = &mut ClifMath {
-                    b: &mut *e.b,
-                    fty: vty,
-                };
-                let aq = m.abs(q);
-                let lim = m.fconst(2f64.powi(24));
-                let small = m.fcmp(FloatCC::LessThan, aq, lim);
-                m.b.ins().bnot(small)
-            };
-            let join = cold_branch(e.b, outside, &[q]);
-            let (a, b) = (Lanes::new(&[a]), Lanes::new(&[b]));
-            let slow = widened(e, plan, &[a, b], 2, &mut |e, part| {
-                let m = &mut Lockstep {
-                    base: ClifMath64::new(e.b, types::F64X2),
-                    n: part[0].as_slice().len(),
-                    outline: None,
-                };
-                crate::math::floor_divide(m, part[0], part[1])
+    let outside = {
+        let m = &mut ClifMath {
+            b: &mut *e.b,
+            fty: plan.vty(DType::F32),
+        };
+        let lim = m.fconst(2f64.powi(24));
+        let mut all_small = None;
+        for &q in fast.as_slice() {
+            let aq = m.abs(q);
+            let small = m.fcmp(FloatCC::LessThan, aq, lim);
+            all_small = Some(match all_small {
+                None => small,
+                Some(acc) => m.b.ins().band(acc, small),
             });
-            rejoin(e.b, join, slow.as_slice())[0]
-        })
-        .collect::<Vec<_>>();
-    Lanes::new(&copies)
+        }
+        m.b.ins().bnot(all_small.expect("at least one copy"))
+    };
+    let join = cold_branch(e.b, outside, fast.as_slice());
+    let slow = widened(e, plan, &[x, y], 2, &mut |e, part| {
+        let m = &mut Lockstep {
+            base: ClifMath64::new(e.b, types::F64X2),
+            n: part[0].as_slice().len(),
+            outline: None,
+        };
+        crate::math::floor_divide(m, part[0], part[1])
+    });
+    Lanes::new(&rejoin(e.b, join, slow.as_slice()))
 }
 
 /// An f32 function in f64 lanes (`MathFn::for_f32_in_f64`: pow, sin, cos, tan, acosh),
