@@ -13,6 +13,7 @@ agreement, and draws a bar chart:
     .venv/bin/python benches/python/compare.py --scale 0.05 --plot /tmp/bench.png
     .venv/bin/python benches/python/compare.py --only zscore --reps 10 --save runs.jsonl
     .venv/bin/python benches/python/compare.py --load runs.jsonl --plot /tmp/again.png
+    .venv/bin/python benches/python/compare.py --only chain --rounds 5   # paired rounds
 
 "fused vs jax" is JAX's median over kiln fused's (2.0× means kiln fused takes half
 JAX's time); "fused vs numpy" likewise. "checksums agree?" compares every library's
@@ -22,6 +23,13 @@ dot products of 20 000 terms round differently in each BLAS); the √n term keep
 checksum that is zero in exact arithmetic (zscore's) comparable. A workload that kiln
 cannot run yet shows "-" in its kiln columns (its error goes to stderr) and its
 checksums are compared with NumPy's instead.
+
+With ``--rounds K`` every workload runs K times, kiln and the Python libraries
+alternating which goes first, and each round's ratios are taken from that round's own
+medians: the machine's speed drifts by a third within minutes on a shared VM, and a
+ratio of two runs seconds apart is paired, where two single runs may fall in different
+phases. The table then shows each mode's median over the rounds and, for the ratios,
+the median of the per-round ratios with their range (lowest–highest).
 """
 
 from __future__ import annotations
@@ -112,13 +120,57 @@ def fmt_ms(r: dict | None) -> str:
     return f"{ms:.1f}" if ms >= 10 else f"{ms:.2f}"
 
 
-def ratio(num: dict | None, den: dict | None) -> str:
-    if num is None or den is None or den["median_ms"] <= 0:
+def median(xs: list[float]) -> float:
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
+
+
+def combine(rows: list[dict]) -> dict:
+    """One mode's rounds as one result: the median over rounds of the round medians
+    (the first round's checksum; every round's is compared in `table`)."""
+    out = dict(rows[0])
+    out["median_ms"] = median([r["median_ms"] for r in rows])
+    out["rounds"] = len(rows)
+    return out
+
+
+def paired_ratio(rounds: dict[int, dict[str, dict]], num: str, den: str) -> str:
+    """The median over rounds of num's time over den's, both from the same round, with
+    the range when there are several rounds."""
+    rs = [
+        r[num]["median_ms"] / r[den]["median_ms"]
+        for r in rounds.values()
+        if num in r and den in r and r[den]["median_ms"] > 0
+    ]
+    if not rs:
         return "-"
-    return f"{num['median_ms'] / den['median_ms']:.2f}×"
+    if len(rs) == 1:
+        return f"{rs[0]:.2f}×"
+    return f"{median(rs):.2f}× ({min(rs):.2f}–{max(rs):.2f})"
 
 
-def table(results: dict[str, dict[str, dict]], workloads: list[str]) -> str:
+def by_round(raw: list[dict]) -> dict[str, dict[int, dict[str, dict]]]:
+    """workload -> round -> mode -> result (files saved before --rounds have round 0)."""
+    out: dict[str, dict[int, dict[str, dict]]] = {}
+    for r in raw:
+        out.setdefault(r["workload"], {}).setdefault(r.get("round", 0), {})[r["mode"]] = r
+    return out
+
+
+def combined(rounds: dict[str, dict[int, dict[str, dict]]]) -> dict[str, dict[str, dict]]:
+    """workload -> mode -> the mode's rounds combined (`combine`)."""
+    out: dict[str, dict[str, dict]] = {}
+    for w, rs in rounds.items():
+        modes: dict[str, list[dict]] = {}
+        for r in rs.values():
+            for mode, row in r.items():
+                modes.setdefault(mode, []).append(row)
+        out[w] = {mode: combine(rows) for mode, rows in modes.items()}
+    return out
+
+
+def table(rounds: dict[str, dict[int, dict[str, dict]]], workloads: list[str]) -> str:
     head = [
         "workload",
         "numpy ms",
@@ -131,11 +183,13 @@ def table(results: dict[str, dict[str, dict]], workloads: list[str]) -> str:
         "checksums agree? (worst rel. diff)",
     ]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * 7 + ["---"]) + "|"]
+    results = combined(rounds)
     for w in workloads:
         r = results.get(w, {})
-        # kiln's checksum is the reference; without one, NumPy's.
+        # kiln's checksum is the reference; without one, NumPy's. Every round's
+        # checksums are compared with it.
         ref = r.get("fused") or r.get("eager") or r.get("numpy")
-        others = [r[m] for m in ("numpy", "numexpr", "jax", "eager") if m in r and r[m] is not ref]
+        others = [row for rnd in rounds.get(w, {}).values() for m, row in rnd.items() if m in MODES]
         cells = [
             w,
             fmt_ms(r.get("numpy")),
@@ -143,8 +197,8 @@ def table(results: dict[str, dict[str, dict]], workloads: list[str]) -> str:
             fmt_ms(r.get("jax")),
             fmt_ms(r.get("eager")),
             fmt_ms(r.get("fused")),
-            ratio(r.get("jax"), r.get("fused")),
-            ratio(r.get("numpy"), r.get("fused")),
+            paired_ratio(rounds.get(w, {}), "jax", "fused"),
+            paired_ratio(rounds.get(w, {}), "numpy", "fused"),
             agreement(w, ref, others),
         ]
         lines.append("| " + " | ".join(cells) + " |")
@@ -203,6 +257,12 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--only", choices=WORKLOADS, help="run one workload")
     p.add_argument("--reps", type=int, default=5, help="timed runs after the warm-up (default 5)")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run every workload this many times, kiln and Python alternating which goes first; ratios are paired by round (default 1)",
+    )
     p.add_argument("--scale", type=float, default=1.0, help="fraction of the standard sizes (default 1)")
     p.add_argument("--plot", default="docs/benchmarks.png", help="PNG to write (default docs/benchmarks.png)")
     p.add_argument("--save", help="also write every raw JSON result to this file, one per line")
@@ -214,31 +274,40 @@ def main(argv=None) -> int:
     workloads = [a.only] if a.only else WORKLOADS
     common = ["--scale", repr(a.scale), "--reps", str(a.reps)]
 
-    results: dict[str, dict[str, dict]] = {}
+    if a.rounds < 1:
+        p.error("--rounds must be at least 1")
     raw = []
     if a.load:
         raw = [json.loads(line) for line in Path(a.load).read_text().splitlines() if line.strip()]
         raw = [r for r in raw if r["workload"] in workloads]
-        for r in raw:
-            results.setdefault(r["workload"], {})[r["mode"]] = r
+        a.rounds = len({r.get("round", 0) for r in raw}) or 1
+        if not a.only:  # the workloads the file holds
+            workloads = [w for w in WORKLOADS if any(r["workload"] == w for r in raw)]
         if raw:  # the scale the file was made at, for the title
             a.scale = raw[0]["n"] / SIZES[raw[0]["workload"]]
     else:
         # Build first, so that the build's output does not interleave with the runs.
         subprocess.run(["cargo", "build", "--release", "--example", "workloads"], cwd=ROOT, check=True)
-    for w in [] if a.load else workloads:
-        kiln = run_json(
-            ["cargo", "run", "-q", "--release", "--example", "workloads", "--", "--json", "--only", w, *common],
-            f"kiln {w}",
-        )
-        py = run_json([sys.executable, str(HERE / "workloads.py"), "--only", w, *common], f"workloads.py {w}")
-        for r in kiln + py:
-            results.setdefault(r["workload"], {})[r["mode"]] = r
-            raw.append(r)
+    for rnd in [] if a.load else range(a.rounds):
+        for w in workloads:
+            runs = [
+                (["cargo", "run", "-q", "--release", "--example", "workloads", "--", "--json", "--only", w, *common],
+                 f"kiln {w}"),
+                ([sys.executable, str(HERE / "workloads.py"), "--only", w, *common], f"workloads.py {w}"),
+            ]
+            if rnd % 2:  # alternate which side runs first
+                runs.reverse()
+            for cmd, what in runs:
+                for r in run_json(cmd, what):
+                    r["round"] = rnd
+                    raw.append(r)
 
-    md = table(results, workloads)
+    rounds = by_round(raw)
+    results = combined(rounds)
+    md = table(rounds, workloads)
     cores = os.cpu_count()
-    title = f"kiln vs NumPy / numexpr / JAX — scale {a.scale:g}, median of {a.reps}, {cpu_name()}, {cores} cores"
+    of = f"median of {a.reps}" + (f", {a.rounds} paired rounds" if a.rounds > 1 else "")
+    title = f"kiln vs NumPy / numexpr / JAX — scale {a.scale:g}, {of}, {cpu_name()}, {cores} cores"
     print(f"\n{title}\n\n{md}")
     if a.save:
         Path(a.save).write_text("".join(json.dumps(r) + "\n" for r in raw))
