@@ -16,13 +16,13 @@ agreement, and draws a bar chart:
     .venv/bin/python benches/python/compare.py --only chain --rounds 5   # paired rounds
 
 "fused vs jax" is JAX's median over kiln fused's (2.0× means kiln fused takes half
-JAX's time); "fused vs numpy" likewise. "checksums agree?" compares every library's
-checksum with kiln's (fused, else eager) within rtol · (max(|a|, |b|) + √n), rtol =
-1e-6 for the float32 workloads and 1e-12 for the float64 ones (1e-9 for rocklin, whose
-dot products of 20 000 terms round differently in each BLAS); the √n term keeps a
-checksum that is zero in exact arithmetic (zscore's) comparable. A workload that kiln
-cannot run yet shows "-" in its kiln columns (its error goes to stderr) and its
-checksums are compared with NumPy's instead.
+JAX's time); "fused vs numpy" and "fused vs eager" likewise. "checksums agree?"
+compares every library's checksum with kiln's (fused, else eager) within rtol ·
+(max(|a|, |b|) + √n), rtol = 1e-6 for the float32 workloads and 1e-12 for the float64
+ones (1e-9 for rocklin, whose dot products of 20 000 terms round differently in each
+BLAS); the √n term keeps a checksum that is zero in exact arithmetic (zscore's)
+comparable. A workload that kiln cannot run yet shows "-" in its kiln columns (its
+error goes to stderr) and its checksums are compared with NumPy's instead.
 
 With ``--rounds K`` every workload runs K times, kiln and the Python libraries
 alternating which goes first, and each round's ratios are taken from that round's own
@@ -180,9 +180,10 @@ def table(rounds: dict[str, dict[int, dict[str, dict]]], workloads: list[str]) -
         "kiln fused ms",
         "fused vs jax",
         "fused vs numpy",
+        "fused vs eager",
         "checksums agree? (worst rel. diff)",
     ]
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * 7 + ["---"]) + "|"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * 8 + ["---"]) + "|"]
     results = combined(rounds)
     for w in workloads:
         r = results.get(w, {})
@@ -199,6 +200,7 @@ def table(rounds: dict[str, dict[int, dict[str, dict]]], workloads: list[str]) -
             fmt_ms(r.get("fused")),
             paired_ratio(rounds.get(w, {}), "jax", "fused"),
             paired_ratio(rounds.get(w, {}), "numpy", "fused"),
+            paired_ratio(rounds.get(w, {}), "eager", "fused"),
             agreement(w, ref, others),
         ]
         lines.append("| " + " | ".join(cells) + " |")
