@@ -273,6 +273,40 @@ pub fn bitcast(b: &mut FunctionBuilder, ty: Type, v: Value) -> Value {
     b.ins().bitcast(ty, flags, v)
 }
 
+/// The 16 bytes `order` picks from x's bytes (0-15) and y's (16-31), as a `ty` vector.
+pub fn shuffle_bytes(
+    b: &mut FunctionBuilder,
+    ty: Type,
+    x: Value,
+    y: Value,
+    order: [u8; 16],
+) -> Value {
+    let (x, y) = (bitcast(b, types::I8X16, x), bitcast(b, types::I8X16, y));
+    let imm = b
+        .func
+        .dfg
+        .immediates
+        .push(ConstantData::from(order.to_vec()));
+    let r = b.ins().shuffle(x, y, imm);
+    bitcast(b, ty, r)
+}
+
+/// An F32X4 vector's lanes 0-1 and 2-3, each pair widened exactly to an F64X2.
+pub fn widen_halves(b: &mut FunctionBuilder, v: Value) -> [Value; 2] {
+    // the vector's high half moved to the low one
+    let order = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
+    let high = shuffle_bytes(b, types::F32X4, v, v, order);
+    [b.ins().fvpromote_low(v), b.ins().fvpromote_low(high)]
+}
+
+/// Two F64X2 halves rounded to f32 and side by side in one F32X4 (`widen_halves`'s
+/// inverse, but for the rounding).
+pub fn join_halves(b: &mut FunctionBuilder, lo: Value, hi: Value) -> Value {
+    let (lo, hi) = (b.ins().fvdemote(lo), b.ins().fvdemote(hi));
+    let order = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+    shuffle_bytes(b, types::F32X4, lo, hi, order)
+}
+
 impl ClifMath<'_, '_> {
     pub fn is_vector(&self) -> bool {
         self.fty.is_vector()

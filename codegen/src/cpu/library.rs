@@ -40,7 +40,7 @@
 //! Helpers are never freed: there are at most a few hundred keys, and a kernel in the
 //! runtime's cache may hold a helper's address for the life of the process.
 
-use super::clif_math::{ClifMath32, ClifMath64};
+use super::clif_math::{join_halves, widen_halves, ClifMath32, ClifMath64};
 use super::lockstep::{Lanes, Lockstep, Outline, MAX_COPIES};
 use super::CodegenError;
 use crate::math;
@@ -152,6 +152,14 @@ impl MathFn {
         }
     }
 
+    /// Whether this computes an f32 function in f64 lanes (`for_f32_in_f64`'s results).
+    pub fn is_f32_in_f64(self) -> bool {
+        matches!(
+            self,
+            MathFn::PowF32InF64 | MathFn::TrigF32InF64(_) | MathFn::AcoshF32InF64
+        )
+    }
+
     /// Whether this is cold code: emitted out of line wherever it is used (unless the
     /// policy is `Never`), and compiled the first time it runs (`lazy_entry`), so that
     /// code for rare arguments costs no compile time until such an argument comes.
@@ -244,7 +252,17 @@ impl Key {
     /// The helper's size in Cranelift instructions, about in proportion to its compile
     /// time.
     fn size(self, isa: &OwnedTargetIsa) -> usize {
+        if self.widens() {
+            // two f64 halves per f32 vector
+            return inline_size(isa, self.f, 64) * self.copies * 2;
+        }
         inline_size(isa, self.f, self.ty.lane_bits()) * self.copies
+    }
+
+    /// Whether the helper takes f32 vectors and computes the function on their f64
+    /// halves (`MathCalls::call_f32`).
+    fn widens(self) -> bool {
+        self.ty == types::F32X4 && self.f.is_f32_in_f64()
     }
 }
 
@@ -405,6 +423,48 @@ impl MathCalls {
         }
     }
 
+    /// `f`, an f32 function in f64 lanes (`MathFn::is_f32_in_f64`), on the F32X4
+    /// vectors of `args`: each vector's two halves widened, `f.lockstep()` halves at a
+    /// time in lockstep, the results rounded to f32 and joined again (what the vector
+    /// loop does around inline code, `vector::widened`).
+    fn apply_widened(&self, b: &mut FunctionBuilder, f: MathFn, args: &[Lanes]) -> Lanes {
+        let halves: Vec<Vec<Value>> = (args.iter())
+            .map(|a| {
+                (a.as_slice().iter())
+                    .flat_map(|&v| widen_halves(b, v))
+                    .collect()
+            })
+            .collect();
+        let group = f.lockstep();
+        let mut wide = Vec::new();
+        for start in (0..halves[0].len()).step_by(group) {
+            let part: Vec<Lanes> = (halves.iter())
+                .map(|h| Lanes::new(&h[start..(start + group).min(h.len())]))
+                .collect();
+            let r = self.apply(b, f, types::F64X2, &part);
+            wide.extend_from_slice(r.as_slice());
+        }
+        let joined: Vec<Value> = (wide.chunks(2))
+            .map(|h| join_halves(b, h[0], h[1]))
+            .collect();
+        Lanes::new(&joined)
+    }
+
+    /// Calls of `f`, an f32 function in f64 lanes that the kernel calls, on F32X4
+    /// `args`: each call takes the f32 vectors whose halves make one lockstep group
+    /// (`f.lockstep() / 2`) and its helper widens them itself (`apply_widened`). The
+    /// kernel used to widen them, store the halves, and load and round the results:
+    /// twice the stores and loads, and the widening and rounding in every kernel's code
+    /// (the overhead example's 20-op f32 kernel of sin, cos, pow and atan2, every
+    /// function called, compiled in 2.1–2.2 ms, now in 1.2–1.8; docs/benchmarks.md).
+    /// One call for all the copies compiled faster still (0.9–1.3 ms), but its helpers,
+    /// twice as large, slowed the first kernel of a process, which compiles them
+    /// (5.9–10.5 ms against 5.8–7.3).
+    pub fn call_f32(&self, b: &mut FunctionBuilder, f: MathFn, args: &[Lanes]) -> Lanes {
+        debug_assert!(f.is_f32_in_f64() && self.called(f));
+        self.calls(b, f, types::F32X4, args, (f.lockstep() / 2).max(1))
+    }
+
     /// Whether the kernel calls `f` rather than emitting it inline.
     pub fn called(&self, f: MathFn) -> bool {
         self.called.contains(&f)
@@ -473,8 +533,19 @@ impl MathCalls {
 
     /// Emit a call of `f` on `args` (as for `emit`) and return the results.
     fn call(&self, b: &mut FunctionBuilder, f: MathFn, ty: Type, args: &[Lanes]) -> Lanes {
+        self.calls(b, f, ty, args, f.lockstep())
+    }
+
+    /// Calls of `f` on `args`, `per` copies each.
+    fn calls(
+        &self,
+        b: &mut FunctionBuilder,
+        f: MathFn,
+        ty: Type,
+        args: &[Lanes],
+        per: usize,
+    ) -> Lanes {
         let copies = args[0].as_slice().len();
-        let per = f.lockstep();
         let mut out = Vec::new();
         for start in (0..copies).step_by(per) {
             let end = (start + per).min(copies);
@@ -689,7 +760,12 @@ fn compile(isa: &OwnedTargetIsa, key: Key) -> Result<usize, String> {
                 Lanes::new(&v)
             })
             .collect();
-        let r = MathCalls::for_helper(isa).apply(&mut b, key.f, key.ty, &args);
+        let calls = MathCalls::for_helper(isa);
+        let r = if key.widens() {
+            calls.apply_widened(&mut b, key.f, &args)
+        } else {
+            calls.apply(&mut b, key.f, key.ty, &args)
+        };
         for (c, &v) in r.as_slice().iter().enumerate() {
             b.ins().store(flags, v, slot, (SLOT * c) as i32);
         }

@@ -12,6 +12,7 @@
 //! reduction the innermost kept axis (`column_plan`). Others run the scalar loop
 //! (`emit.rs`).
 
+use super::clif_math;
 use super::clif_math::{
     bitcast, cold_branch, rejoin, splat, vector_constant, ClifMath, ClifMath32, ClifMath64,
 };
@@ -21,7 +22,7 @@ use super::lockstep::{Lanes, Lockstep};
 use super::ops::{float_cc, Unsupported};
 use crate::math::MathBuilder;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{types, ConstantData, InstBuilder, Type, Value};
+use cranelift_codegen::ir::{types, InstBuilder, Type, Value};
 use cranelift_codegen::packed_option::ReservedValue;
 use kiln_ir::kernel::{Instr, Kernel, Store, Stride};
 use kiln_ir::{BinaryOp, DType, ReduceOp, UnaryOp};
@@ -894,14 +895,7 @@ fn clamp_to_range_of(e: &mut Emitter, to: DType, ty: Type, x: Value) -> Value {
 
 /// Bytes of `a` (indices 0-15) and `b` (16-31) in `order`, as a vector of type `ty`.
 fn shuffle_bytes(e: &mut Emitter, ty: Type, a: Value, b: Value, order: [u8; 16]) -> Value {
-    let (a, b) = (bitcast(e.b, types::I8X16, a), bitcast(e.b, types::I8X16, b));
-    let imm =
-        e.b.func
-            .dfg
-            .immediates
-            .push(ConstantData::from(order.to_vec()));
-    let r = e.b.ins().shuffle(a, b, imm);
-    bitcast(e.b, ty, r)
+    clif_math::shuffle_bytes(e.b, ty, a, b, order)
 }
 
 /// The body at `plan.unroll` consecutive vectors starting at `addrs`: for each
@@ -1447,13 +1441,8 @@ fn split_value(
             })
             .collect(),
         // f32 lanes widened, two at a time.
-        Instr::Cast(x) => of(x)
-            .iter()
-            .flat_map(|&v| {
-                let order = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
-                let high = shuffle_bytes(e, types::F32X4, v, v, order);
-                [e.b.ins().fvpromote_low(v), e.b.ins().fvpromote_low(high)]
-            })
+        Instr::Cast(x) => (of(x).iter())
+            .flat_map(|&v| clif_math::widen_halves(e.b, v))
             .collect(),
         other => unreachable!("split_f64 admits no {other:?}"),
     })
@@ -1461,13 +1450,8 @@ fn split_value(
 
 /// A split f64 value rounded to f32: each copy's two halves rounded and side by side.
 fn join_f32(e: &mut Emitter, halves: &[Value]) -> Vec<Value> {
-    halves
-        .chunks(2)
-        .map(|h| {
-            let (lo, hi) = (e.b.ins().fvdemote(h[0]), e.b.ins().fvdemote(h[1]));
-            let order = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
-            shuffle_bytes(e, types::F32X4, lo, hi, order)
-        })
+    (halves.chunks(2))
+        .map(|h| clif_math::join_halves(e.b, h[0], h[1]))
         .collect()
 }
 
@@ -1918,6 +1902,11 @@ fn f32_floor_divide(e: &mut Emitter, plan: &VectorPlan, x: Lanes, y: Lanes) -> L
 /// An f32 function in f64 lanes (`MathFn::for_f32_in_f64`: pow, sin, cos, tan, acosh),
 /// rounded once (`widened`, `f.lockstep()` halves in lockstep).
 fn f32_in_f64(e: &mut Emitter, plan: &VectorPlan, f: MathFn, args: &[Lanes]) -> Lanes {
+    // A called function takes the four-lane f32 vectors themselves: one call for all
+    // copies, its helper widening them (`MathCalls::call_f32`).
+    if !plan.half(DType::F32) && e.libcalls.math.called(f) {
+        return e.libcalls.math.call_f32(e.b, f, args);
+    }
     widened(e, plan, args, f.lockstep(), &mut |e, part| {
         e.libcalls.math.emit(e.b, f, types::F64X2, part)
     })
@@ -1934,21 +1923,16 @@ fn widened(
     compute: &mut dyn FnMut(&mut Emitter, &[Lanes]) -> Lanes,
 ) -> Lanes {
     let four = !plan.half(DType::F32);
-    // the vector's high half moved to the low one
-    let high = |e: &mut Emitter, v: Value| {
-        let order = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
-        shuffle_bytes(e, types::F32X4, v, v, order)
-    };
     // per argument, its halves widened
     let wide_args: Vec<Vec<Value>> = args
         .iter()
         .map(|a| {
             let mut halves = Vec::new();
             for &v in a.as_slice() {
-                halves.push(e.b.ins().fvpromote_low(v));
                 if four {
-                    let h = high(e, v);
-                    halves.push(e.b.ins().fvpromote_low(h));
+                    halves.extend(clif_math::widen_halves(e.b, v));
+                } else {
+                    halves.push(e.b.ins().fvpromote_low(v));
                 }
             }
             halves
@@ -1966,12 +1950,8 @@ fn widened(
         wide.extend_from_slice(r.as_slice());
     }
     let out: Vec<Value> = if four {
-        wide.chunks(2)
-            .map(|h| {
-                let (lo, hi) = (e.b.ins().fvdemote(h[0]), e.b.ins().fvdemote(h[1]));
-                let order = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
-                shuffle_bytes(e, types::F32X4, lo, hi, order)
-            })
+        (wide.chunks(2))
+            .map(|h| clif_math::join_halves(e.b, h[0], h[1]))
             .collect()
     } else {
         wide.iter().map(|&h| demote(e, h)).collect()
