@@ -87,12 +87,12 @@ pub const LIBRARY_BINARY: [BinaryOp; 4] = {
 pub enum MathFn {
     Unary(UnaryOp),
     Binary(BinaryOp),
-    /// f32 `pow` on f64 lanes (`math::pow_f32_in_f64`), for 64-bit types only.
+    /// f32 `pow` on f64 lanes (`math::pow_f32_in_f64`), emitted for 64-bit types only
+    /// (a called one's helper may take F32X4 vectors and widen them: `Key::widens`).
     PowF32InF64,
-    /// f32 sin, cos or tan on f64 lanes (`math::trig_f32_in_f64`), for 64-bit types
-    /// only.
+    /// f32 sin, cos or tan on f64 lanes (`math::trig_f32_in_f64`), likewise.
     TrigF32InF64(Trig),
-    /// f32 acosh on f64 lanes (`math::acosh_f32_in_f64`), for 64-bit types only.
+    /// f32 acosh on f64 lanes (`math::acosh_f32_in_f64`), likewise.
     AcoshF32InF64,
     /// Cold code (`math::Cold`: the rare sides of sin, cos and tan), called and
     /// compiled on first use (`is_cold`).
@@ -523,7 +523,9 @@ impl MathCalls {
 
     /// `f` on `args` (one `Lanes` per argument, each of `copies` values of type `ty`):
     /// a call of its helper if the kernel calls `f` (`called`), else its code inline,
-    /// the copies in lockstep. Every library function of a kernel goes through here.
+    /// the copies in lockstep. Every library function of a kernel goes through here,
+    /// but for the called f32 functions in f64 lanes of a four-lane f32 loop
+    /// (`call_f32`).
     pub fn emit(&self, b: &mut FunctionBuilder, f: MathFn, ty: Type, args: &[Lanes]) -> Lanes {
         if self.called(f) {
             return self.call(b, f, ty, args);

@@ -1902,8 +1902,8 @@ fn f32_floor_divide(e: &mut Emitter, plan: &VectorPlan, x: Lanes, y: Lanes) -> L
 /// An f32 function in f64 lanes (`MathFn::for_f32_in_f64`: pow, sin, cos, tan, acosh),
 /// rounded once (`widened`, `f.lockstep()` halves in lockstep).
 fn f32_in_f64(e: &mut Emitter, plan: &VectorPlan, f: MathFn, args: &[Lanes]) -> Lanes {
-    // A called function takes the four-lane f32 vectors themselves: one call for all
-    // copies, its helper widening them (`MathCalls::call_f32`).
+    // A called function takes the four-lane f32 vectors themselves, one lockstep
+    // group's per call, its helper widening them (`MathCalls::call_f32`).
     if !plan.half(DType::F32) && e.libcalls.math.called(f) {
         return e.libcalls.math.call_f32(e.b, f, args);
     }
