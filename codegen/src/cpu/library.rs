@@ -41,7 +41,7 @@
 //! runtime's cache may hold a helper's address for the life of the process.
 
 use super::clif_math::{join_halves, widen_halves, ClifMath32, ClifMath64};
-use super::lockstep::{Lanes, Lockstep, Outline, MAX_COPIES};
+use super::lockstep::{parts, Lanes, Lockstep, Outline, MAX_COPIES};
 use super::CodegenError;
 use crate::math;
 use crate::math::{Cold, MathBuilder, Trig};
@@ -435,12 +435,9 @@ impl MathCalls {
                     .collect()
             })
             .collect();
-        let group = f.lockstep();
+        let halves: Vec<&[Value]> = halves.iter().map(|h| h.as_slice()).collect();
         let mut wide = Vec::new();
-        for start in (0..halves[0].len()).step_by(group) {
-            let part: Vec<Lanes> = (halves.iter())
-                .map(|h| Lanes::new(&h[start..(start + group).min(h.len())]))
-                .collect();
+        for part in parts(&halves, f.lockstep()) {
             let r = self.apply(b, f, types::F64X2, &part);
             wide.extend_from_slice(r.as_slice());
         }
@@ -547,13 +544,9 @@ impl MathCalls {
         args: &[Lanes],
         per: usize,
     ) -> Lanes {
-        let copies = args[0].as_slice().len();
+        let args: Vec<&[Value]> = args.iter().map(|a| a.as_slice()).collect();
         let mut out = Vec::new();
-        for start in (0..copies).step_by(per) {
-            let end = (start + per).min(copies);
-            let part: Vec<Lanes> = (args.iter())
-                .map(|a| Lanes::new(&a.as_slice()[start..end]))
-                .collect();
+        for part in parts(&args, per) {
             out.extend_from_slice(self.call_once(b, f, ty, &part).as_slice());
         }
         Lanes::new(&out)

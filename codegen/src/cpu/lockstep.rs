@@ -38,6 +38,21 @@ impl Lanes {
     }
 }
 
+/// Each argument's values (`args[j]`, all of one length) cut into runs of at most `per`:
+/// for each run, one `Lanes` per argument. The parts that go through lockstep code or
+/// one helper call together.
+pub fn parts(args: &[&[Value]], per: usize) -> Vec<Vec<Lanes>> {
+    let n = args[0].len();
+    (0..n)
+        .step_by(per)
+        .map(|s| {
+            (args.iter())
+                .map(|a| Lanes::new(&a[s..(s + per).min(n)]))
+                .collect()
+        })
+        .collect()
+}
+
 /// A single-value Cranelift math builder that `Lockstep` can drive.
 pub trait ClifBase<'f>: MathBuilder<V = Value, I = Value, M = Value> {
     fn fb(&mut self) -> &mut FunctionBuilder<'f>;

@@ -18,7 +18,7 @@ use super::clif_math::{
 };
 use super::emit::{mem, Emitter};
 use super::library::MathFn;
-use super::lockstep::{Lanes, Lockstep};
+use super::lockstep::{parts, Lanes, Lockstep};
 use super::ops::{float_cc, Unsupported};
 use crate::math::MathBuilder;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -1941,11 +1941,9 @@ fn widened(
     // in groups (a function's lockstep: pow four, the others two: 10M f32 at four
     // against two, 2026-12-04, two alternations: sin 6.7 against 7.0 ms, cos 8.6
     // against 7.9, tan 11.3 against 11.4, and four copies compile slower)
+    let wide_args: Vec<&[Value]> = wide_args.iter().map(|h| h.as_slice()).collect();
     let mut wide = Vec::new();
-    for start in (0..wide_args[0].len()).step_by(group) {
-        let part: Vec<Lanes> = (wide_args.iter())
-            .map(|h| Lanes::new(&h[start..(start + group).min(h.len())]))
-            .collect();
+    for part in parts(&wide_args, group) {
         let r = compute(e, &part);
         wide.extend_from_slice(r.as_slice());
     }
