@@ -459,7 +459,10 @@ mod tests {
                     want.extend_from_slice(&x[(o * n + p) * inner..][..inner]);
                 }
             }
-            assert_eq!(got, want, "take of [{outer}, {n}, {inner}] at {m} positions");
+            assert_eq!(
+                got, want,
+                "take of [{outer}, {n}, {inner}] at {m} positions"
+            );
             // take_along: one index per output element, as usize and as i64
             let along: Vec<usize> = (0..outer * m * inner).map(|e| scatter(e, n)).collect();
             let want: Vec<i64> = (0..along.len())
