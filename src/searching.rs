@@ -48,11 +48,6 @@ fn is_nonzero(x: &Array, at: Loc) -> Result<Array> {
     binary(BinaryOp::NotEqual, x.into(), zero.into(), at)
 }
 
-/// The flat row-major positions where a computed bool array is true.
-fn true_positions(func: &'static str, mask: &Array) -> Result<Vec<i64>> {
-    with_mask(func, mask, kiln_runtime::library::true_positions)
-}
-
 /// `f` of a computed bool array's values.
 fn with_mask<R>(func: &'static str, mask: &Array, f: impl FnOnce(&[bool]) -> R) -> Result<R> {
     let data = mask.data(func)?;
@@ -237,14 +232,13 @@ pub fn nonzero(x: &Array) -> Result<Vec<Array>> {
     }
     let mask = is_nonzero(x, at)?;
     eval(&[&mask])?;
-    let flat = true_positions(func, &mask)?;
-    let strides = Shape::new(x.shape()).strides();
-    (0..x.ndim())
-        .map(|axis| {
-            let (stride, size) = (strides[axis], x.shape()[axis]);
-            let (stride, size) = (stride as i64, size as i64);
-            let coords = flat.iter().map(|&p| (p / stride) % size).collect();
-            constant_at(func, Data::I64(coords), &[flat.len()], x.device(), at)
+    let coords = with_mask(func, &mask, |m| {
+        kiln_runtime::library::true_coordinates(m, x.shape())
+    })?;
+    (coords.into_iter())
+        .map(|c| {
+            let len = c.len();
+            constant_at(func, Data::I64(c), &[len], x.device(), at)
         })
         .collect()
 }

@@ -197,7 +197,8 @@ fn take<T: Element + Send + Sync, P: Position>(
 pub fn true_positions(mask: &[bool]) -> Vec<i64> {
     const BLOCK: usize = MASK_BLOCK;
     let counts = block_counts(mask);
-    let mut out = vec![0i64; counts.iter().sum()];
+    // every slot is written below (the stale contents of a pooled buffer are harmless)
+    let mut out = super::output::<i64>(counts.iter().sum());
     let mut slots = Vec::with_capacity(counts.len());
     let mut rest = out.as_mut_slice();
     for &c in &counts {
@@ -218,6 +219,58 @@ pub fn true_positions(mask: &[bool]) -> Vec<i64> {
             }
         });
     out
+}
+
+/// The coordinates of the true elements of a row-major mask of shape `dims`, one
+/// vector per axis (`nonzero`): the flat positions (`true_positions`), which are the
+/// coordinates of a 1-D mask, then for more axes each block of positions, across the
+/// pool, unravelled by counting: the next position's distance added to the last axis,
+/// carried into the axes before it (a division only where it crosses a row). Two
+/// divisions per position and axis on one thread took 3.5 ms for 500k positions in a
+/// 1000 x 1000 mask, eight times NumPy's whole `nonzero` (2026-12-07).
+pub fn true_coordinates(mask: &[bool], dims: &[usize]) -> Vec<Vec<i64>> {
+    let flat = true_positions(mask);
+    if dims.len() <= 1 {
+        return vec![flat];
+    }
+    const BLOCK: usize = 1 << 14;
+    // every element is written below
+    let mut coords: Vec<Vec<i64>> = dims.iter().map(|_| super::output(flat.len())).collect();
+    // per block of positions, its piece of every axis's coordinates
+    let mut pieces: Vec<Vec<&mut [i64]>> = Vec::new();
+    for axis in coords.iter_mut() {
+        for (b, piece) in axis.chunks_mut(BLOCK).enumerate() {
+            if b == pieces.len() {
+                pieces.push(Vec::new());
+            }
+            pieces[b].push(piece);
+        }
+    }
+    let dims: Vec<i64> = dims.iter().map(|&d| d as i64).collect();
+    let last = dims.len() - 1;
+    flat.par_chunks(BLOCK)
+        .zip(pieces)
+        .for_each(|(positions, mut piece)| {
+            // the coordinates of `prev`, a position before the block's first (0: the
+            // first's distance from it is the first itself)
+            let mut c = vec![0i64; dims.len()];
+            let mut prev = 0;
+            for (k, &p) in positions.iter().enumerate() {
+                c[last] += p - prev;
+                prev = p;
+                let mut axis = last;
+                while axis > 0 && c[axis] >= dims[axis] {
+                    let carry = c[axis] / dims[axis];
+                    c[axis] -= carry * dims[axis];
+                    c[axis - 1] += carry;
+                    axis -= 1;
+                }
+                for (out, &v) in piece.iter_mut().zip(&c) {
+                    out[k] = v;
+                }
+            }
+        });
+    coords
 }
 
 fn mask_of(d: &Data) -> Result<&[bool], RuntimeError> {
@@ -371,6 +424,9 @@ fn take_along<T: Element + Send + Sync, P: Position>(
     inner: usize,
 ) -> Vec<T> {
     let mut out = super::output::<T>(pos.len());
+    if out.is_empty() {
+        return out; // (m or inner may be 0)
+    }
     let row = m * inner;
     let fill = |first: usize, chunk: &mut [T]| {
         // element `first` is at o = first / row, i = first % inner
@@ -440,6 +496,43 @@ mod tests {
         assert_eq!(pos, want);
     }
 
+    #[test]
+    fn coordinates_of_true_elements_match_division() {
+        // dense and sparse masks (long runs of false cross several rows at once),
+        // size-1 axes, more positions than a block, empty and full masks
+        let shapes: [&[usize]; 6] = [
+            &[70001],
+            &[300, 257],
+            &[1, 5, 1, 9],
+            &[40, 1, 33, 31],
+            &[3, 0, 4],
+            &[2, 70000],
+        ];
+        for dims in shapes {
+            let n: usize = dims.iter().product();
+            let masks: [Vec<bool>; 4] = [
+                (0..n).map(|e| scatter(e, 7) < 4).collect(),
+                (0..n).map(|e| scatter(e, 997) == 0).collect(),
+                vec![false; n],
+                vec![true; n],
+            ];
+            for mask in masks {
+                let got = true_coordinates(&mask, dims);
+                assert_eq!(got.len(), dims.len().max(1));
+                let strides: Vec<usize> = (0..dims.len())
+                    .map(|a| dims[a + 1..].iter().product())
+                    .collect();
+                for (axis, coords) in got.iter().enumerate() {
+                    let want: Vec<i64> = (0..n)
+                        .filter(|&e| mask[e])
+                        .map(|e| ((e / strides[axis]) % dims[axis]) as i64)
+                        .collect();
+                    assert_eq!(coords, &want, "axis {axis} of {dims:?}");
+                }
+            }
+        }
+    }
+
     /// A pseudo-random position in `0..n` for element `e`.
     fn scatter(e: usize, n: usize) -> usize {
         e.wrapping_mul(2654435761) % n
@@ -448,7 +541,14 @@ mod tests {
     #[test]
     fn gathers_across_blocks_match_the_index_formula() {
         // sizes past several of the pool's blocks, rows that cross them, odd strides
-        for (outer, n, m, inner) in [(1, 70001, 90001, 1), (3, 1001, 12345, 1), (3, 101, 4000, 3)] {
+        for (outer, n, m, inner) in [
+            (1, 70001, 90001, 1),
+            (3, 1001, 12345, 1),
+            (3, 101, 4000, 3),
+            (2, 5, 0, 3),
+            (2, 5, 3, 0),
+            (0, 5, 3, 2),
+        ] {
             let x: Vec<i64> = (0..(outer * n * inner) as i64).map(|v| v * 3 + 1).collect();
             // take: one index per (o, j), shared across o
             let pos: Vec<usize> = (0..m).map(|j| scatter(j, n)).collect();

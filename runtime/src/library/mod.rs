@@ -17,7 +17,7 @@ pub(crate) mod scan;
 mod sorting;
 
 use crate::error::RuntimeError;
-pub use indexing::{count_true, true_positions};
+pub use indexing::{count_true, true_coordinates};
 use kiln_ir::{DType, Data, Element, LibCall, Shape};
 use rayon::prelude::*;
 
