@@ -100,6 +100,17 @@ fn patterns() -> Vec<Pattern> {
             let rows = kiln::remainder(&kiln::sum(z, 1)?, 4000)?;
             kiln::take(x, &rows, 0)
         }),
+        ("take(ravel(x), i * 7919 % n), f64", |x, _, _| {
+            let n = x.shape().iter().product::<usize>() as i64;
+            let idx = kiln::remainder(&(kiln::arange(0, n, 1, DType::I64)? * 7919)?, n)?;
+            kiln::take(&kiln::reshape(x, [-1])?, &idx, ())
+        }),
+        ("take_along_axis(x, z * 7 % 2500, 1), f64", |x, _, z| {
+            kiln::take_along_axis(x, &kiln::remainder(&(z * 7)?, 2500)?, 1)
+        }),
+        ("nonzero(x > 0.5)[1], f64", |x, _, _| {
+            Ok(kiln::nonzero(&kiln::greater(x, 0.5)?)?.swap_remove(1))
+        }),
         ("mask_select(x, x > 0.5), f64", |x, _, _| {
             kiln::mask_select(x, &kiln::greater(x, 0.5)?)
         }),

@@ -65,6 +65,11 @@ def numpy_patterns(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> dict:
         "count_nonzero(z % 7, axis 0), i32": lambda: np.count_nonzero(z % np.int32(7), axis=0),
         "take rows (sum(z, 1) % 4000), f64": lambda: np.take(
             x, z.sum(axis=1) % 4000, axis=0),
+        "take(ravel(x), i * 7919 % n), f64": lambda: np.take(
+            x.reshape(-1), np.arange(x.size, dtype=np.int64) * 7919 % x.size),
+        "take_along_axis(x, z * 7 % 2500, 1), f64": lambda: np.take_along_axis(
+            x, z * np.int32(7) % np.int32(2500), axis=1),
+        "nonzero(x > 0.5)[1], f64": lambda: np.nonzero(x > 0.5)[1],
         "mask_select(x, x > 0.5), f64": lambda: x[x > 0.5],
         "x ** 0.7, f64": lambda: x ** 0.7,
         "x ** (x + 0.5), f64": lambda: x ** (x + 0.5),
