@@ -1,9 +1,11 @@
 //! Gathers on contiguous row-major data: `take`, `take_along_axis`, and `Compress`
-//! (`mask_select`'s copy of the slices where a mask is true).
+//! (`mask_select`'s copy of the slices where a mask is true); the positions and
+//! coordinates of a mask's true elements (`nonzero`).
 //!
-//! Every index is checked (and a negative one resolved from the end) before anything is
-//! read, so an index outside its axis is an error naming the function, the index, the
-//! axis and its size, never a panic or an out-of-bounds read.
+//! Every index is checked before anything is read (a negative one counts from the end,
+//! resolved as the gather reads it), so an index outside its axis is an error naming
+//! the function, the index, the axis and its size, never a panic or an out-of-bounds
+//! read.
 
 use super::Args;
 use crate::error::RuntimeError;
@@ -187,7 +189,7 @@ fn take<T: Element + Send + Sync, I: Index>(
     out
 }
 
-/// The flat positions where `mask` is true, in order (`nonzero`, `mask_select`): each
+/// The flat positions where `mask` is true, in order (`true_coordinates`): each
 /// block of the mask counted, then its positions written at its offset, blocks in
 /// parallel. Within a block the next slot is written at every position and kept where
 /// the mask is true: no branch to mispredict on an irregular mask.
@@ -223,8 +225,8 @@ pub fn true_positions(mask: &[bool]) -> Vec<i64> {
 /// coordinates of a 1-D mask, then for more axes each block of positions, across the
 /// pool, unravelled by counting: the next position's distance added to the last axis,
 /// carried into the axes before it (a division only where it crosses a row). Two
-/// divisions per position and axis on one thread took 3.5 ms for 500k positions in a
-/// 1000 x 1000 mask, eight times NumPy's whole `nonzero` (2026-12-07).
+/// divisions per position and axis on one thread took about 3.5 ms for the 500k
+/// positions of a 1-D mask of 1M, eight times NumPy's whole `nonzero` (2026-12-07).
 pub fn true_coordinates(mask: &[bool], dims: &[usize]) -> Vec<Vec<i64>> {
     let flat = true_positions(mask);
     if dims.len() <= 1 {
@@ -470,6 +472,21 @@ mod tests {
             let e = check("take", &idx, 0, 7).unwrap_err();
             assert!(e.to_string().contains("index 9 is out of bounds"), "{e}");
         }
+        // the first bad index at the end of the first half, another at the start of
+        // the second, which a search for any bad index in halves would find first
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        let mut halves = vec![0i32; 1 << 20];
+        halves[(1 << 19) - 1] = 100;
+        for k in [1 << 19, 3 << 18, 7 << 17] {
+            halves[k] = -100;
+        }
+        for _ in 0..20 {
+            let e = pool.install(|| check("take", &halves, 0, 7)).unwrap_err();
+            assert!(e.to_string().contains("index 100 is out of bounds"), "{e}");
+        }
         idx[PARALLEL_MIN + 5] = 0;
         let e = check("take", &idx, 0, 7).unwrap_err();
         assert!(e.to_string().contains("index -8 is out of bounds"), "{e}");
@@ -484,10 +501,42 @@ mod tests {
         assert_eq!(take(&x, short, 1, 7, 1), want[..PARALLEL_MIN]);
     }
 
+    /// Stale buffers of `len` int64 elements in the pool, as an earlier execution would
+    /// leave them (outputs taken from the pool must overwrite every element).
+    fn stale_i64(len: usize, count: usize) {
+        for _ in 0..count {
+            kiln_ir::pool::give(Data::I64(vec![-1; len]));
+        }
+    }
+
+    #[test]
+    fn pooled_outputs_are_written_whole() {
+        // [500, 600] with 4 of every 7 true: 171,429 positions, over the pool's smallest
+        let dims = [500, 600];
+        let mask: Vec<bool> = (0..300_000).map(|e| e % 7 < 4).collect();
+        let count = mask.iter().filter(|&&t| t).count();
+        stale_i64(count, 3);
+        let got = true_coordinates(&mask, &dims);
+        let want: Vec<(i64, i64)> = (0..300_000)
+            .filter(|&e| mask[e])
+            .map(|e| ((e / 600) as i64, (e % 600) as i64))
+            .collect();
+        assert_eq!(got[0], want.iter().map(|w| w.0).collect::<Vec<_>>());
+        assert_eq!(got[1], want.iter().map(|w| w.1).collect::<Vec<_>>());
+        // gathers of 140,001 int64 elements into stale buffers
+        let x: Vec<i64> = (0..70_001).map(|v| v * 3 + 1).collect();
+        let pos: Vec<i64> = (0..140_001).map(|j| scatter(j, 70_001) as i64).collect();
+        let want: Vec<i64> = pos.iter().map(|&p| x[p as usize]).collect();
+        stale_i64(pos.len(), 2);
+        assert_eq!(take(&x, &pos, 1, 70_001, 1), want);
+        assert_eq!(take_along(&x, &pos, 70_001, 140_001, 1), want);
+    }
+
     #[test]
     fn coordinates_of_true_elements_match_division() {
-        // dense and sparse masks (long runs of false cross several rows at once),
-        // size-1 axes, more positions than a block, empty and full masks
+        // a dense patterned mask (4 of every 7 true) and a sparse one (1 in 997, runs of
+        // false crossing several rows at once), size-1 axes, more positions than a
+        // block, empty and full masks
         let shapes: [&[usize]; 6] = [
             &[70001],
             &[300, 257],
@@ -521,7 +570,8 @@ mod tests {
         }
     }
 
-    /// A pseudo-random position in `0..n` for element `e`.
+    /// A position in `0..n` for element `e`, scattered by a multiplicative hash
+    /// (periodic in e: with n = 7, a fixed pattern of 7).
     fn scatter(e: usize, n: usize) -> usize {
         e.wrapping_mul(2654435761) % n
     }
