@@ -178,15 +178,25 @@ fn take<T: Element + Send + Sync, I: Index>(
             }
         }
     };
-    if out.len() >= PARALLEL_MIN {
-        let block = PARALLEL_MIN.div_ceil(inner);
-        out.par_chunks_mut(block * inner)
-            .enumerate()
-            .for_each(|(b, chunk)| copy_rows(b * block, chunk));
-    } else {
-        copy_rows(0, &mut out);
-    }
+    // chunks of whole rows (inner >= 1: the output is not empty)
+    let rows_per_chunk = PARALLEL_MIN.div_ceil(inner);
+    fill_chunks(&mut out, rows_per_chunk * inner, |first, chunk| {
+        copy_rows(first / inner, chunk)
+    });
     out
+}
+
+/// `fill(first, chunk)` for consecutive chunks of `size` elements of `out`, `first`
+/// being the chunk's first element: across the pool where `out` is long enough, else
+/// as one chunk on this thread.
+fn fill_chunks<T: Send>(out: &mut [T], size: usize, fill: impl Fn(usize, &mut [T]) + Sync) {
+    if out.len() >= PARALLEL_MIN {
+        out.par_chunks_mut(size)
+            .enumerate()
+            .for_each(|(b, chunk)| fill(b * size, chunk));
+    } else {
+        fill(0, out);
+    }
 }
 
 /// The flat positions where `mask` is true, in order (`true_coordinates`): each
@@ -426,13 +436,7 @@ fn take_along<T: Element + Send + Sync, I: Index>(
             }
         }
     };
-    if out.len() >= PARALLEL_MIN {
-        out.par_chunks_mut(PARALLEL_MIN)
-            .enumerate()
-            .for_each(|(b, chunk)| fill(b * PARALLEL_MIN, chunk));
-    } else {
-        fill(0, &mut out);
-    }
+    fill_chunks(&mut out, PARALLEL_MIN, fill);
     out
 }
 
