@@ -433,10 +433,17 @@ fn column_reductions_agree_with_the_interpreter() {
         // along the rows too; and chunks of 512 with a last one of a single position.
         &[1000, 300],
         &[300, 1025],
-        // Two to seven bands of 512 positions: every band's rows cut into ranges too
-        // (`tile_columns`), over two axes in the 3-d case.
+        // Bands of positions whose rows are cut into ranges too (`tile_columns`),
+        // over two axes in the 3-d case.
         &[2000, 600],
         &[400, 3, 700],
+        // Kernels' blocks of up to 2048 positions: bands of 1056 and 1044, and of 1032
+        // and 1017, their rows in ranges (argmax's chunks: four of 512 and one of a
+        // single position); 4100 positions, rows not split, in chunks of 1872, 1872
+        // and 356 (each walked in blocks of up to 2048).
+        &[130, 2100],
+        &[300, 2049],
+        &[70, 4100],
     ];
     for dtype in [DType::F64, DType::F32] {
         for (si, &shape) in shapes.iter().enumerate() {
@@ -3255,10 +3262,17 @@ fn integer_column_reductions_agree_with_the_interpreter() {
         // along the rows too; and chunks of 512 with a last one of a single position.
         &[1000, 300],
         &[300, 1025],
-        // Two to seven bands of 512 positions: every band's rows cut into ranges too
-        // (`tile_columns`), over two axes in the 3-d case.
+        // Bands of positions whose rows are cut into ranges too (`tile_columns`),
+        // over two axes in the 3-d case.
         &[2000, 600],
         &[400, 3, 700],
+        // Kernels' blocks of up to 2048 positions: bands of 1056 and 1044, and of 1032
+        // and 1017, their rows in ranges (argmax's chunks: four of 512 and one of a
+        // single position); 4100 positions, rows not split, in chunks of 1872, 1872
+        // and 356 (each walked in blocks of up to 2048).
+        &[130, 2100],
+        &[300, 2049],
+        &[70, 4100],
     ];
     for dtype in [DType::I32, DType::I64] {
         let (lo, hi) = if dtype == DType::I32 {

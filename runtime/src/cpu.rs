@@ -26,12 +26,12 @@ const VAR_CHUNK_ELEMENTS: usize = 1 << 12;
 
 /// Least output positions per chunk of a column reduction (`sum(x, axis=0)`) whose
 /// only kept axis is the one walked in vectors: each chunk reads a band of every row,
-/// so the band must span whole runs of cache lines for the prefetchers to follow. 512
-/// is the kernel's own block (codegen's `COLUMN_BLOCK`), so a chunk's bands are whole
-/// blocks: 2 KiB of f32, 4 KiB of f64 per row. Against 256 (2026-12-04, AMD EPYC,
-/// 2 cores, medians of 15, three alternations): `sum(x, axis=0)` of 4000 × 2500 f64
-/// 3.8–4.5 → 3.0 ms, `max` 4.3–5.5 → 3.5–3.6, f32 `max` 2.5–2.8 → 2.1–2.3; 20000 ×
-/// 300 (now rows split) f32 `max` 2.2–2.6 → 1.4–1.6.
+/// so the band must span whole runs of cache lines for the prefetchers to follow: 2
+/// KiB of f32, 4 KiB of f64 per row. Against 256 (2026-12-04, AMD EPYC, 2 cores,
+/// medians of 15, three alternations): `sum(x, axis=0)` of 4000 × 2500 f64 3.8–4.5 →
+/// 3.0 ms, `max` 4.3–5.5 → 3.5–3.6, f32 `max` 2.5–2.8 → 2.1–2.3; 20000 × 300 (now
+/// rows split) f32 `max` 2.2–2.6 → 1.4–1.6. Where rows can be split, bands are as wide
+/// as the kernel's block (`column_bands`). Fewer positions than this are one band.
 const COLUMN_CHUNK: usize = 512;
 
 /// A zeroed buffer of `n` elements. Large buffers ask the kernel for transparent huge
@@ -338,9 +338,9 @@ fn run_kernel(
     // interpreter's running product exactly, which tests rely on.
     if compiled.splits_rows && dims.len() >= 2 {
         let prod = k.reductions.iter().any(|r| r.op == ReduceOp::Prod);
-        let splits = column_row_splits(d0, dims[1] as usize, d0 * inner);
+        let bands = column_bands(d0, compiled.column_block);
+        let splits = column_row_splits(d0, bands.len(), dims[1] as usize, d0 * inner);
         if let (false, Some(splits)) = (prod, splits) {
-            let bands = chunk_ranges(d0, COLUMN_CHUNK);
             let rows = dims[1] as usize;
             let ranges = chunk_ranges(rows, rows.div_ceil(splits));
             tile_columns(step, &compiled, &args, &params, bufs, &bands, &ranges);
@@ -358,7 +358,13 @@ fn run_kernel(
         chunk_for_work(k)
     };
     let rows = if compiled.walks_columns && kept == 1 {
-        (chunk_elements / inner).max(COLUMN_CHUNK)
+        // Bands as wide as the kernel's block where there are COLUMN_TILES of them,
+        // narrower down to COLUMN_CHUNK to make that many (argmax and products, whose
+        // rows are not split).
+        let band = d0
+            .div_ceil(COLUMN_TILES)
+            .clamp(COLUMN_CHUNK, compiled.column_block.max(COLUMN_CHUNK));
+        (chunk_elements / inner).max(band)
     } else {
         (chunk_elements / inner).max(1)
     };
@@ -481,38 +487,73 @@ fn write_combined(
     starts: &[i64],
     position: i64,
 ) {
-    let k = &step.kernel;
-    for (i, r) in k.reductions.iter().enumerate() {
-        let dtype = k.dtype(r.value);
-        let correction = f64::from_bits(r.correction_bits);
-        let value = partials::combine(r.op, dtype, correction, i, records, starts);
-        let access = &step.params.accesses[r.access];
-        let out = step.args[k.accesses[r.access].arg];
-        let out_dtype = k.args[k.accesses[r.access].arg].dtype;
-        let value = final_value(r.op, dtype, out_dtype, value);
-        let at = access.offset + position * access.strides.first().copied().unwrap_or(0);
-        match &mut bufs[out] {
-            Buf::Owned(d) => partials::write(d, at as usize, value),
-            Buf::Shared(_) => unreachable!("outputs are never constants"),
-        }
+    for i in 0..step.kernel.reductions.len() {
+        let value = combined(step, records, starts, i);
+        write_value(step, bufs, i, position, value);
     }
 }
 
-/// Bands of `COLUMN_CHUNK` positions below which a column reduction's rows are split
-/// too (`tile_columns`): eight tiles or more keep two to eight threads about evenly
-/// loaded.
+/// Reduction `i`'s final value from the partial states `records` (see
+/// `write_combined`), in its output's dtype.
+fn combined(step: &KernelStep, records: &[&[u8]], starts: &[i64], i: usize) -> Scalar {
+    let k = &step.kernel;
+    let r = &k.reductions[i];
+    let dtype = k.dtype(r.value);
+    let correction = f64::from_bits(r.correction_bits);
+    let value = partials::combine(r.op, dtype, correction, i, records, starts);
+    let out_dtype = k.args[k.accesses[r.access].arg].dtype;
+    final_value(r.op, dtype, out_dtype, value)
+}
+
+/// Write reduction `i`'s final `value` at output position `position`.
+fn write_value(step: &KernelStep, bufs: &mut [Buf], i: usize, position: i64, value: Scalar) {
+    let k = &step.kernel;
+    let r = &k.reductions[i];
+    let access = &step.params.accesses[r.access];
+    let out = step.args[k.accesses[r.access].arg];
+    let at = access.offset + position * access.strides.first().copied().unwrap_or(0);
+    match &mut bufs[out] {
+        Buf::Owned(d) => partials::write(d, at as usize, value),
+        Buf::Shared(_) => unreachable!("outputs are never constants"),
+    }
+}
+
+/// Bands of positions below which a column reduction's rows are split too
+/// (`tile_columns`): eight tiles or more keep two to eight threads about evenly loaded.
 const COLUMN_TILES: usize = 8;
 
 /// Least rows of a tile of `tile_columns`.
 const MIN_TILE_ROWS: usize = 64;
 
+/// The bands of positions of a column reduction whose rows can be split: as few as
+/// bands of at most `block` positions (the kernel's own, `CompiledKernel::column_block`)
+/// allow, of equal widths rounded up to whole vectors (2500 positions in blocks of 2048
+/// are bands of 1256 and 1244, not 2048 and 452). Like every chunk boundary, they
+/// depend on the sizes only. 10M f64 `var(x, axis=0)` of 4000 × 2500 on 2 threads:
+/// 5.5–5.8 ms in eight tiles of a band of 512 and a third of the rows, 4.3–4.7 in eight
+/// tiles of 1256 and a quarter (2026-12-07, AMD EPYC).
+fn column_bands(positions: usize, block: usize) -> Vec<(i64, i64)> {
+    let count = positions.div_ceil(block.max(COLUMN_CHUNK)).max(1);
+    chunk_ranges(
+        positions,
+        positions.div_ceil(count).next_multiple_of(8).max(1),
+    )
+}
+
 /// How many row ranges `tile_columns` cuts a column reduction of `positions` (at least
-/// `COLUMN_CHUNK`) over `rows` reduced rows into, or None where the bands of positions
-/// alone are enough (`COLUMN_TILES` of them or more), or the problem is small. Like
-/// every chunk boundary, it depends on the sizes only.
-fn column_row_splits(positions: usize, rows: usize, elements: usize) -> Option<usize> {
-    let bands = positions.div_ceil(COLUMN_CHUNK);
-    if positions < COLUMN_CHUNK || bands >= COLUMN_TILES || elements < 2 * CHUNK_ELEMENTS {
+/// `COLUMN_CHUNK`) in `bands` bands over `rows` reduced rows into, or None where the
+/// positions alone make `COLUMN_TILES` chunks of `COLUMN_CHUNK` or more (they then
+/// run unsplit, with no states to combine), or the problem is small. Like every chunk
+/// boundary, it depends on the sizes only.
+fn column_row_splits(
+    positions: usize,
+    bands: usize,
+    rows: usize,
+    elements: usize,
+) -> Option<usize> {
+    if !(COLUMN_CHUNK..COLUMN_TILES * COLUMN_CHUNK).contains(&positions)
+        || elements < 2 * CHUNK_ELEMENTS
+    {
         return None;
     }
     let splits = COLUMN_TILES.div_ceil(bands).min(rows / MIN_TILE_ROWS);
@@ -525,8 +566,8 @@ fn column_row_splits(positions: usize, rows: usize, elements: usize) -> Option<u
 /// offset moved to the band's first position). Each tile writes one partial state per
 /// position of its band; a position's states are then combined in the fixed pairwise
 /// order of `partials::combine`, range after range, so the bits depend on the sizes
-/// only. Fewer positions than a band of `COLUMN_CHUNK` are one band, in ranges of
-/// about `CHUNK_ELEMENTS`; one to seven bands of `COLUMN_CHUNK` get `column_row_splits`
+/// only. Fewer positions than `COLUMN_CHUNK` are one band, in ranges of about
+/// `CHUNK_ELEMENTS`; one to seven bands (`column_bands`) get `column_row_splits`
 /// ranges each. 10M f32 `sum(x, axis=0)`, 2 threads: [16000, 600] (a band of 512 and
 /// one of 88) ran 1.87 ms against 1.40 for [10000, 1000] before (2026-12-06, AMD EPYC).
 fn tile_columns(
@@ -588,15 +629,34 @@ fn tile_columns(
     } else {
         tiles.par_iter().for_each(call);
     }
-    for &band in bands {
-        for p in band.0..band.1 {
-            let records: Vec<&[u8]> = (0..ranges.len())
-                .map(|r| &partials[state_at(band, r, p)..][..record])
-                .collect();
-            write_combined(step, bufs, &records, &[], p);
+    // Each position's states combined across the pool (2500 positions of four
+    // ranges took 0.16 ms on one thread), then written.
+    let n = k.reductions.len();
+    let mut values = vec![Scalar::Int(0); positions * n];
+    let combine = |(p, out): (usize, &mut [Scalar])| {
+        let band = bands[bands.partition_point(|b| b.1 <= p as i64)];
+        let records: Vec<&[u8]> = (0..ranges.len())
+            .map(|r| &partials[state_at(band, r, p as i64)..][..record])
+            .collect();
+        for (i, v) in out.iter_mut().enumerate() {
+            *v = combined(step, &records, &[], i);
+        }
+    };
+    if positions * ranges.len() < PARALLEL_COMBINE {
+        values.chunks_mut(n).enumerate().for_each(combine);
+    } else {
+        values.par_chunks_mut(n).enumerate().for_each(combine);
+    }
+    for (p, row) in values.chunks(n).enumerate() {
+        for (i, &v) in row.iter().enumerate() {
+            write_value(step, bufs, i, p as i64, v);
         }
     }
 }
+
+/// Partial states (positions times ranges) from which `tile_columns` combines them on
+/// the pool.
+const PARALLEL_COMBINE: usize = 4096;
 
 /// Round a combined f64 result to the output dtype (e.g. float32 sums).
 fn final_value(op: ReduceOp, dtype: DType, out: DType, v: Scalar) -> Scalar {

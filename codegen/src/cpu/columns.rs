@@ -3,8 +3,8 @@
 //! the innermost kept axis by one element (see `vector::column_plan`).
 //!
 //! Walking each output's reduced axes in turn would read one element per cache line;
-//! instead the kernel takes the innermost kept axis in blocks of `COLUMN_BLOCK`
-//! positions and, for each block, walks the reduced axes outside and the block inside,
+//! instead the kernel takes the innermost kept axis in blocks of positions
+//! (`column_block`: 512 to 2048) and, for each block, walks the reduced axes outside and the block inside,
 //! in vectors: every lane accumulates its own output in an L1-resident scratch area,
 //! and memory is read row after row, in order, as NumPy does. Rows come eight at a
 //! time where the body is light: each vector of positions combines the eight rows in
@@ -26,15 +26,38 @@ use cranelift_codegen::ir::{
 use kiln_ir::kernel::Kernel;
 use kiln_ir::{DType, ReduceOp};
 
-/// Kept positions per block: each reduction's scratch is two regions of this many
-/// 8-byte slots (the accumulator, and var's sum of squared deviations), 8 KiB.
-pub const COLUMN_BLOCK: i64 = 512;
+/// Most kept positions per block (`column_block`): each reduction's scratch is two
+/// regions of this many 8-byte slots (the accumulator, and var's sum of squared
+/// deviations or argmax's rows), 32 KiB.
+const WIDEST_BLOCK: i64 = 2048;
+
+/// Least kept positions per block, however many reductions share the scratch.
+const NARROWEST_BLOCK: i64 = 512;
+
+/// Bytes of scratch a block may take, all reductions together, before it is narrowed.
+const SCRATCH_BUDGET: i64 = 64 << 10;
 
 /// Rows combined in registers before each update of the scratch (`column_group`).
 const ROW_GROUP: i64 = 8;
 
-/// Bytes of one reduction's scratch (its two regions).
-const REGION: i64 = COLUMN_BLOCK * 8;
+/// Kept positions per block of `k`'s column walk: the widest power of two from
+/// `WIDEST_BLOCK` down to `NARROWEST_BLOCK` whose scratch fits `SCRATCH_BUDGET`. A wide
+/// block reads long runs of each row, which the prefetchers follow better: 10M f32
+/// `max(x, axis=0)` of 4000 × 2500 on 2 threads took 1.22–1.34 ms (min of 21, three
+/// runs) in blocks of 2048 against 1.71–1.77 in blocks of 512 (2026-12-07, AMD EPYC).
+/// A var walks twice, and its second walk measured no faster in wide blocks (1000 ×
+/// 10000 f64: 3.2–4.3 ms in 512, 3.3–4.9 in 2048): it keeps `NARROWEST_BLOCK`.
+pub fn column_block(k: &Kernel) -> i64 {
+    if k.reductions.iter().any(|r| r.op == ReduceOp::Var) {
+        return NARROWEST_BLOCK;
+    }
+    let n = k.reductions.len().max(1) as i64;
+    let mut block = WIDEST_BLOCK;
+    while block > NARROWEST_BLOCK && 2 * 8 * block * n > SCRATCH_BUDGET {
+        block /= 2;
+    }
+    block
+}
 
 /// Whether a kernel has an argmax or argmin: a column walk then records, per
 /// position, the best value (region 0) and the index of its row (region 1, i64), and
@@ -87,7 +110,8 @@ impl Emitter<'_, '_> {
 
     fn emit_columns_body(&mut self, plan: &VectorPlan, split: bool) -> Result<(), Unsupported> {
         let axis = plan.axis;
-        let bytes = 2 * REGION as u32 * self.k.reductions.len() as u32;
+        let block = column_block(self.k);
+        let bytes = 2 * 8 * block as u32 * self.k.reductions.len() as u32;
         let slot = self.b.create_sized_stack_slot(StackSlotData::new(
             StackSlotKind::ExplicitSlot,
             bytes,
@@ -104,8 +128,8 @@ impl Emitter<'_, '_> {
         let bases = self.root_bases();
         self.nest(0, axis, bases, &mut |e, addrs| {
             let (lo, hi) = e.bounds(axis);
-            e.for_loop_step(lo, hi, COLUMN_BLOCK, |e, j0| {
-                let j1 = e.b.ins().iadd_imm_s(j0, COLUMN_BLOCK);
+            e.for_loop_step(lo, hi, block, |e, j0| {
+                let j1 = e.b.ins().iadd_imm_s(j0, block);
                 let j1 = e.b.ins().smin(j1, hi);
                 let width = e.b.ins().isub(j1, j0);
                 let at = e.advance(addrs, axis, j0);
@@ -837,7 +861,7 @@ impl Emitter<'_, '_> {
         let base = self
             .b
             .ins()
-            .iadd_imm_s(scratch, (2 * i as i64 + region) * REGION);
+            .iadd_imm_s(scratch, (2 * i as i64 + region) * 8 * column_block(self.k));
         self.b.ins().iadd(base, off)
     }
 

@@ -60,6 +60,10 @@ pub struct CompiledKernel {
     /// kept position over the reduced rows [begin, end) of loop axis 1 and writes each
     /// position's partial states (see `columns.rs`).
     pub splits_rows: bool,
+    /// Kept positions per block of a column reduction's walk (`columns::column_block`),
+    /// 0 for other kernels: the runtime's bands of positions are at most this wide, so
+    /// each is read in one walk down its rows.
+    pub column_block: usize,
 }
 
 struct ModuleOwner(Option<JITModule>);
@@ -312,6 +316,11 @@ impl CpuCompiler {
             vectorised,
             walks_columns,
             splits_rows,
+            column_block: if walks_columns {
+                columns::column_block(kernel) as usize
+            } else {
+                0
+            },
         })
     }
 }
