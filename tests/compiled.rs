@@ -634,6 +634,8 @@ fn products_agree_with_the_interpreter() {
 /// fold the lanes: the index must be the interpreter's (the first maximum; the first
 /// NaN beats every number) for ties across lanes and blocks, ±0, ±inf, NaN at any
 /// position, all -inf rows, and lengths that are not a multiple of the vector width.
+/// Max, min, any and all of the same rows too, bit for bit: rows shorter than one
+/// vector step skip the folds of the lanes and are the scalar loop's alone.
 #[test]
 fn vector_argmax_and_argmin_agree_with_the_interpreter() {
     let widths = [1usize, 3, 8, 13, 37, 256, 300, 1031];
@@ -687,6 +689,10 @@ fn vector_argmax_and_argmin_agree_with_the_interpreter() {
                     "argmin flat",
                     Box::new(move || kiln::argmin(x, ()).unwrap()),
                 ),
+                ("max rows", Box::new(move || kiln::max(x, 1).unwrap())),
+                ("min rows", Box::new(move || kiln::min(x, 1).unwrap())),
+                ("any rows", Box::new(move || kiln::any(x, 1).unwrap())),
+                ("all rows", Box::new(move || kiln::all(x, 1).unwrap())),
                 // A computed operand: finding the block's best recomputes it.
                 (
                     "argmax of exp rows",

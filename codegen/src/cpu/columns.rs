@@ -392,8 +392,7 @@ impl Emitter<'_, '_> {
         let products = self.k.reductions.iter().any(|r| r.op == ReduceOp::Prod);
         if !self.computes_function() && !has_arg(self.k) && !products {
             let n = self.b.ins().isub(hi, lo);
-            let whole = self.b.ins().sdiv_imm_s(n, ROW_GROUP);
-            let whole = self.b.ins().imul_imm_s(whole, ROW_GROUP);
+            let whole = self.whole_steps(n, ROW_GROUP);
             rest = self.b.ins().iadd(lo, whole);
             self.for_loop_step(lo, rest, ROW_GROUP, |e, r| {
                 let group: Vec<Vec<Value>> = (0..ROW_GROUP)
