@@ -630,6 +630,70 @@ fn products_agree_with_the_interpreter() {
         .all(|&v| (v - 1.0).abs() < 1e-5));
 }
 
+/// Rows longer than one vector but shorter than an unrolled step (or a step's
+/// remainder of whole vectors) run as single vectors, each flushed at once, before
+/// the scalar tail: every row width from 1 to 40 of f32 and f64 must agree with the
+/// interpreter in row sums, means, variances, extremes, argmax, a softmax (three passes
+/// over each row, the exponentials stored and read back) and a row kernel with a
+/// broadcast operand, with NaN, ±inf and ±0 in some rows (extremes and argmax bit for
+/// bit).
+#[test]
+fn rows_of_a_few_vectors_agree_with_the_interpreter() {
+    for dtype in [DType::F32, DType::F64] {
+        for width in 1..=40usize {
+            let rows = 23;
+            let mut v = data(rows * width, 300 + width as u64);
+            for (i, x) in v.iter_mut().enumerate() {
+                let (r, c) = (i / width, i % width);
+                match (r % 7, c % 5) {
+                    (1, 2) => *x = f64::NAN,
+                    (2, 1) => *x = f64::INFINITY,
+                    (3, 3) => *x = -0.0,
+                    (4, 0) => *x = 0.0,
+                    _ => {}
+                }
+            }
+            let x = &typed(v, &[rows, width], dtype);
+            let col = &typed(data(rows, 17), &[rows, 1], dtype);
+            let rows_of = || ReduceOpts::new().axis(1).keepdims(true);
+            let exact: Vec<(&str, Build)> = vec![
+                ("max", Box::new(move || kiln::max(x, 1).unwrap())),
+                ("min", Box::new(move || kiln::min(x, 1).unwrap())),
+                (
+                    "argmax",
+                    Box::new(move || kiln::argmax(x, ReduceOpts::new().axis(1)).unwrap()),
+                ),
+                (
+                    "x * col + 1",
+                    Box::new(move || ((x * col).unwrap() + 1.0).unwrap()),
+                ),
+            ];
+            let close: Vec<(&str, Build)> = vec![
+                ("sum", Box::new(move || kiln::sum(x, 1).unwrap())),
+                ("mean", Box::new(move || kiln::mean(x, 1).unwrap())),
+                ("var", Box::new(move || kiln::var(x, 1).unwrap())),
+                (
+                    "softmax",
+                    Box::new(move || {
+                        let m = kiln::max(x, rows_of()).unwrap();
+                        let e = kiln::exp(&(x - &m).unwrap()).unwrap();
+                        (&e / &kiln::sum(&e, rows_of()).unwrap()).unwrap()
+                    }),
+                ),
+            ];
+            for (name, build) in &exact {
+                let what = format!("{name} of {dtype:?} [{rows}, {width}]");
+                agrees_with_interpreter(&what, build.as_ref(), None);
+            }
+            let tol = if dtype == DType::F32 { 1e-5 } else { 1e-12 };
+            for (name, build) in &close {
+                let what = format!("{name} of {dtype:?} [{rows}, {width}]");
+                agrees_with_interpreter(&what, build.as_ref(), Some(tol));
+            }
+        }
+    }
+}
+
 /// Argmax and argmin along rows run in vectors, each lane keeping its first best, then
 /// fold the lanes: the index must be the interpreter's (the first maximum; the first
 /// NaN beats every number) for ties across lanes and blocks, ±0, ±inf, NaN at any

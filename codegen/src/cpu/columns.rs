@@ -392,7 +392,7 @@ impl Emitter<'_, '_> {
         let products = self.k.reductions.iter().any(|r| r.op == ReduceOp::Prod);
         if !self.computes_function() && !has_arg(self.k) && !products {
             let n = self.b.ins().isub(hi, lo);
-            let whole = self.whole_steps(n, ROW_GROUP);
+            let whole = self.steps_within(n, ROW_GROUP);
             rest = self.b.ins().iadd(lo, whole);
             self.for_loop_step(lo, rest, ROW_GROUP, |e, r| {
                 let group: Vec<Vec<Value>> = (0..ROW_GROUP)

@@ -114,6 +114,18 @@ fn whole_steps(n: i64, step: i64) -> i64 {
     n.max(step) / step * step
 }
 
+/// The plan of one vector per step, where `plan` unrolls and the kernel has rows
+/// (rank 2 or more): a row's whole vectors past its last unrolled step take single
+/// steps before the scalar tail, so that a row shorter than a step (softmax over ten
+/// classes, f32 steps of sixteen) still runs in vectors. A rank-1 kernel's row is its
+/// whole chunk, whose tail is negligible: it keeps the smaller code (compile time).
+fn single_vectors(k: &Kernel, plan: &VectorPlan) -> Option<VectorPlan> {
+    (plan.unroll > 1 && k.rank >= 2).then(|| VectorPlan {
+        unroll: 1,
+        ..plan.clone()
+    })
+}
+
 /// Accesses cannot trap (the runtime sized every buffer) but need not be aligned.
 pub(super) fn mem() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
@@ -427,15 +439,27 @@ impl<'a, 'b> Emitter<'a, 'b> {
     ) -> Result<(), Unsupported> {
         let axis = self.k.rank - 1;
         let step = (plan.lanes * plan.unroll) as i64;
-        // Vector part: i in [lo, lo + floor((hi - lo) / step) * step).
+        // Vector part: i in [lo, vec_end), the whole vectors: unrolled steps, then
+        // single vectors in the last page (`single_vectors`), then the scalar tail.
+        let single = single_vectors(self.k, plan);
         let n = self.b.ins().isub(hi, lo);
-        let whole = self.whole_steps(n, step);
+        let whole = self.steps_within(n, single.as_ref().map_or(step, |p| p.lanes as i64));
         let vec_end = self.b.ins().iadd(lo, whole);
         let steps = |e: &mut Self, from: Value, to: Value| {
-            e.for_loop_step(from, to, step, |e, i| {
+            let span = e.b.ins().isub(to, from);
+            let unrolled = e.steps_within(span, step);
+            let mid = e.b.ins().iadd(from, unrolled);
+            e.for_loop_step(from, mid, step, |e, i| {
                 let addrs = e.advance(bases, axis, i);
                 vector::emit_unrolled(e, plan, &addrs)
-            })
+            })?;
+            match &single {
+                Some(single) => e.for_loop_step(mid, to, single.lanes as i64, |e, i| {
+                    let addrs = e.advance(bases, axis, i);
+                    vector::emit_unrolled(e, single, &addrs)
+                }),
+                None => Ok(()),
+            }
         };
         let streams = self.streams(axis);
         if streams.is_empty() && self.prefetch_next.is_none() {
@@ -953,8 +977,13 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let axis = self.k.rank - 1;
         let (lo, hi) = self.bounds(axis);
         let step = (plan.lanes * plan.unroll) as i64;
+        // Whole vectors up to `vec_end`: unrolled steps, then single vectors in the
+        // last block (`single_vectors`), then the scalar tail.
+        let single = single_vectors(self.k, plan);
         let n = self.b.ins().isub(hi, lo);
-        let whole = self.whole_steps(n, step);
+        let whole = self.steps_within(n, step);
+        let step_end = self.b.ins().iadd(lo, whole);
+        let whole = self.steps_within(n, single.as_ref().map_or(step, |p| p.lanes as i64));
         let vec_end = self.b.ins().iadd(lo, whole);
         // Vector accumulators, one set per reduction.
         // Any/all: lane masks, integer lanes of the plan's width.
@@ -1075,88 +1104,82 @@ impl<'a, 'b> Emitter<'a, 'b> {
             Vec::new()
         };
         let last = self.b.ins().iadd_imm_s(hi, -1);
-        self.for_loop_step(lo, vec_end, block_step, |e, j| {
-            let j_end = e.b.ins().iadd_imm_s(j, block_step);
-            let j_end = e.b.ins().smin(j_end, vec_end);
-            if !streams.is_empty() {
-                e.prime(&streams, bases, j, true, last);
+        // One step of `plan.unroll` vectors at `i`.
+        let reduce_at = |e: &mut Self, plan: &VectorPlan, i: Value| {
+            let addrs = e.advance(bases, axis, i);
+            let vals = vector::body(e, plan, &addrs)?;
+            if means.is_none() {
+                let stash = e.stash.clone();
+                vector::store_copies(e, plan, &addrs, &stash, &vals);
             }
-            if let Some(helper) = e.prefetch_next {
-                e.prefetch_next_row(helper, bases, j, block_step);
-            }
-            e.for_loop_step(j, j_end, step, |e, i| {
-                let addrs = e.advance(bases, axis, i);
-                let vals = vector::body(e, plan, &addrs)?;
-                if means.is_none() {
-                    let stash = e.stash.clone();
-                    vector::store_copies(e, plan, &addrs, &stash, &vals);
+            for ((acc, vs), k) in accs.iter().zip(&vaccs).zip(0..) {
+                let r = &e.k.reductions[acc.r];
+                let mean = means.and_then(|m| m[k]);
+                if means.is_some() && mean.is_none() {
+                    continue;
                 }
-                for ((acc, vs), k) in accs.iter().zip(&vaccs).zip(0..) {
-                    let r = &e.k.reductions[acc.r];
-                    let mean = means.and_then(|m| m[k]);
-                    if means.is_some() && mean.is_none() {
-                        continue;
-                    }
-                    for (c, &v) in vs.iter().enumerate() {
-                        let x = vals[r.value.0 as usize][c];
-                        let a = e.b.use_var(v);
-                        let next = match (r.op, mean) {
-                            (ReduceOp::Any | ReduceOp::All, None) => {
-                                let m = vector::nonzero_mask(e, plan, r.value, x);
-                                e.any_all(r.op, a, m)
-                            }
-                            (ReduceOp::Max | ReduceOp::ArgMax, None) if integers => {
-                                let unsigned = e.k.dtype(r.value).is_unsigned_integer();
-                                vector::int_extreme(e, unsigned, true, a, x)
-                            }
-                            (ReduceOp::Min | ReduceOp::ArgMin, None) if integers => {
-                                let unsigned = e.k.dtype(r.value).is_unsigned_integer();
-                                vector::int_extreme(e, unsigned, false, a, x)
-                            }
-                            (_, None) if integers => e.b.ins().iadd(a, x),
-                            (_, Some(_)) => {
-                                let m = mean_vectors[k].expect("var has a mean");
-                                let d = e.b.ins().fsub(x, m);
-                                let res = residuals[k].as_ref().expect("var has residuals")[c];
-                                let sum = e.b.use_var(res);
-                                let sum = e.b.ins().fadd(sum, d);
-                                e.b.def_var(res, sum);
-                                // One rounding fewer, and one instruction: kiln's own
-                                // accumulation, not a user's multiply and add.
-                                e.b.ins().fma(d, d, a)
-                            }
-                            (ReduceOp::Max | ReduceOp::Min, None) => {
-                                e.lane_extreme(r.op == ReduceOp::Max, a, x)
-                            }
-                            // Which of two equal values (-0 and +0) stays does not
-                            // matter: `arg_block` looks for the first element equal
-                            // to the block's extreme.
-                            (ReduceOp::ArgMax, None) => e.pick_extreme(true, x, a),
-                            (ReduceOp::ArgMin, None) => e.pick_extreme(false, x, a),
-                            (ReduceOp::Prod, None) => e.b.ins().fmul(a, x),
-                            _ => e.b.ins().fadd(a, x),
-                        };
-                        e.b.def_var(v, next);
-                    }
-                    if let Some(nan) = nans[k] {
-                        let mut seen = e.b.use_var(nan);
-                        for &x in &vals[r.value.0 as usize][..plan.unroll] {
-                            let unordered = e.b.ins().fcmp(FloatCC::Unordered, x, x);
-                            let unordered = bitcast(e.b, plan.fty, unordered);
-                            seen = e.b.ins().bor(seen, unordered);
+                for (c, &v) in vs[..plan.unroll].iter().enumerate() {
+                    let x = vals[r.value.0 as usize][c];
+                    let a = e.b.use_var(v);
+                    let next = match (r.op, mean) {
+                        (ReduceOp::Any | ReduceOp::All, None) => {
+                            let m = vector::nonzero_mask(e, plan, r.value, x);
+                            e.any_all(r.op, a, m)
                         }
-                        e.b.def_var(nan, seen);
+                        (ReduceOp::Max | ReduceOp::ArgMax, None) if integers => {
+                            let unsigned = e.k.dtype(r.value).is_unsigned_integer();
+                            vector::int_extreme(e, unsigned, true, a, x)
+                        }
+                        (ReduceOp::Min | ReduceOp::ArgMin, None) if integers => {
+                            let unsigned = e.k.dtype(r.value).is_unsigned_integer();
+                            vector::int_extreme(e, unsigned, false, a, x)
+                        }
+                        (_, None) if integers => e.b.ins().iadd(a, x),
+                        (_, Some(_)) => {
+                            let m = mean_vectors[k].expect("var has a mean");
+                            let d = e.b.ins().fsub(x, m);
+                            let res = residuals[k].as_ref().expect("var has residuals")[c];
+                            let sum = e.b.use_var(res);
+                            let sum = e.b.ins().fadd(sum, d);
+                            e.b.def_var(res, sum);
+                            // One rounding fewer, and one instruction: kiln's own
+                            // accumulation, not a user's multiply and add.
+                            e.b.ins().fma(d, d, a)
+                        }
+                        (ReduceOp::Max | ReduceOp::Min, None) => {
+                            e.lane_extreme(r.op == ReduceOp::Max, a, x)
+                        }
+                        // Which of two equal values (-0 and +0) stays does not
+                        // matter: `arg_block` looks for the first element equal
+                        // to the block's extreme.
+                        (ReduceOp::ArgMax, None) => e.pick_extreme(true, x, a),
+                        (ReduceOp::ArgMin, None) => e.pick_extreme(false, x, a),
+                        (ReduceOp::Prod, None) => e.b.ins().fmul(a, x),
+                        _ => e.b.ins().fadd(a, x),
+                    };
+                    e.b.def_var(v, next);
+                }
+                if let Some(nan) = nans[k] {
+                    let mut seen = e.b.use_var(nan);
+                    for &x in &vals[r.value.0 as usize][..plan.unroll] {
+                        let unordered = e.b.ins().fcmp(FloatCC::Unordered, x, x);
+                        let unordered = bitcast(e.b, plan.fty, unordered);
+                        seen = e.b.ins().bor(seen, unordered);
                     }
+                    e.b.def_var(nan, seen);
                 }
-                if e.carry_now {
-                    e.carried_store(Some((plan, i, true)))?;
-                }
-                Ok(())
-            })?;
-            // Flush the sums of this block into the f64 accumulators, and the best
-            // of argmax/argmin's lanes into its scalar state.
+            }
+            if e.carry_now {
+                e.carried_store(Some((plan, i, true)))?;
+            }
+            Ok(())
+        };
+        // Flush the sums of the block [j, j_end) into the f64 accumulators, and the
+        // best of argmax/argmin's lanes into its scalar state.
+        let flush = |e: &mut Self, plan: &VectorPlan, j: Value, j_end: Value| {
             let done = e.b.ins().isub(j_end, j);
             for ((acc, vs), k) in accs.iter().zip(&vaccs).zip(0..) {
+                let vs = &vs[..plan.unroll];
                 let r = &e.k.reductions[acc.r];
                 if is_arg[k] {
                     e.arg_block(plan, acc, vs, nans[k], bases, j, j_end)?;
@@ -1187,7 +1210,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     let m2 = e.b.ins().fadd(m2, total);
                     e.b.def_var(acc.b, m2);
                     if let Some(res) = &residuals[k] {
-                        let total = e.hsum_f64(plan, res);
+                        let total = e.hsum_f64(plan, &res[..plan.unroll]);
                         let r = e.b.use_var(acc.residual);
                         let r = e.b.ins().fadd(r, total);
                         e.b.def_var(acc.residual, r);
@@ -1202,7 +1225,30 @@ impl<'a, 'b> Emitter<'a, 'b> {
             reset(e, true);
             reset_residuals(e);
             Ok(())
+        };
+        self.for_loop_step(lo, step_end, block_step, |e, j| {
+            let j_end = e.b.ins().iadd_imm_s(j, block_step);
+            let j_end = e.b.ins().smin(j_end, step_end);
+            if !streams.is_empty() {
+                e.prime(&streams, bases, j, true, last);
+            }
+            if let Some(helper) = e.prefetch_next {
+                e.prefetch_next_row(helper, bases, j, block_step);
+            }
+            e.for_loop_step(j, j_end, step, |e, i| reduce_at(e, plan, i))?;
+            flush(e, plan, j, j_end)
         })?;
+        // The whole vectors past the last step, each a block of its own, flushed at
+        // once: the unrolled steps' lanes keep their layout (a vector's lanes meet
+        // only the same lanes of every `unroll`-th vector before their f64 sum).
+        if let Some(single) = &single {
+            let lanes = single.lanes as i64;
+            self.for_loop_step(step_end, vec_end, lanes, |e, j| {
+                let j_end = e.b.ins().iadd_imm_s(j, lanes);
+                reduce_at(e, single, j)?;
+                flush(e, single, j, j_end)
+            })?;
+        }
         // The folds of the lanes below, only where a vector step ran: a row shorter
         // than one step holds identities there, and its folds had cost each row of a
         // [3.3M, 3] f32 max sixteen scalar NaN-aware maxima.
@@ -1548,7 +1594,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// extent of the whole steps of a loop over `n` elements. A power-of-two step
     /// (vector widths, row groups) is a mask: Cranelift emits `sdiv` by a constant as
     /// a hardware division, which had cost each row of a [3.3M, 3] row sum an `idiv`.
-    pub(super) fn whole_steps(&mut self, n: Value, step: i64) -> Value {
+    pub(super) fn steps_within(&mut self, n: Value, step: i64) -> Value {
         let zero = self.b.ins().iconst(types::I64, 0);
         let n = self.b.ins().smax(n, zero);
         if step > 0 && (step as u64).is_power_of_two() {
