@@ -438,9 +438,10 @@ fn column_reductions_agree_with_the_interpreter() {
         &[2000, 600],
         &[400, 3, 700],
         // Kernels' blocks of up to 2048 positions: bands of 1056 and 1044, and of 1032
-        // and 1017, their rows in ranges (argmax's chunks: four of 512 and one of a
-        // single position); 4100 positions, rows not split, in chunks of 1872, 1872
-        // and 356 (each walked in blocks of up to 2048).
+        // and 1017, their rows in ranges (argmax's chunks, rows never split: 1008,
+        // 1008 and 84; four of 512 and one of a single position); 4100 positions,
+        // rows not split, in chunks of 1872, 1872 and 356 (each walked in blocks of up
+        // to 2048).
         &[130, 2100],
         &[300, 2049],
         &[70, 4100],
@@ -699,7 +700,8 @@ fn rows_of_a_few_vectors_agree_with_the_interpreter() {
 /// NaN beats every number) for ties across lanes and blocks, ±0, ±inf, NaN at any
 /// position, all -inf rows, and lengths that are not a multiple of the vector width.
 /// Max, min, any and all of the same rows too, bit for bit: rows shorter than one
-/// vector step skip the folds of the lanes and are the scalar loop's alone.
+/// vector skip the folds of the lanes and are the scalar loop's alone, and rows of a
+/// few vectors fold only the single vectors' accumulator.
 #[test]
 fn vector_argmax_and_argmin_agree_with_the_interpreter() {
     let widths = [1usize, 3, 8, 13, 37, 256, 300, 1031];
@@ -3337,9 +3339,10 @@ fn integer_column_reductions_agree_with_the_interpreter() {
         &[2000, 600],
         &[400, 3, 700],
         // Kernels' blocks of up to 2048 positions: bands of 1056 and 1044, and of 1032
-        // and 1017, their rows in ranges (argmax's chunks: four of 512 and one of a
-        // single position); 4100 positions, rows not split, in chunks of 1872, 1872
-        // and 356 (each walked in blocks of up to 2048).
+        // and 1017, their rows in ranges (argmax's chunks, rows never split: 1008,
+        // 1008 and 84; four of 512 and one of a single position); 4100 positions,
+        // rows not split, in chunks of 1872, 1872 and 356 (each walked in blocks of up
+        // to 2048).
         &[130, 2100],
         &[300, 2049],
         &[70, 4100],

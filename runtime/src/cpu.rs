@@ -30,8 +30,9 @@ const VAR_CHUNK_ELEMENTS: usize = 1 << 12;
 /// KiB of f32, 4 KiB of f64 per row. Against 256 (2026-12-04, AMD EPYC, 2 cores,
 /// medians of 15, three alternations): `sum(x, axis=0)` of 4000 × 2500 f64 3.8–4.5 →
 /// 3.0 ms, `max` 4.3–5.5 → 3.5–3.6, f32 `max` 2.5–2.8 → 2.1–2.3; 20000 × 300 (now
-/// rows split) f32 `max` 2.2–2.6 → 1.4–1.6. Where rows can be split, bands are as wide
-/// as the kernel's block (`column_bands`). Fewer positions than this are one band.
+/// rows split) f32 `max` 2.2–2.6 → 1.4–1.6. Where rows are split, bands are of equal
+/// widths up to the kernel's block (`column_bands`). Fewer positions than this are one
+/// band.
 const COLUMN_CHUNK: usize = 512;
 
 /// A zeroed buffer of `n` elements. Large buffers ask the kernel for transparent huge
@@ -332,10 +333,11 @@ fn run_kernel(
         );
         return Ok(());
     }
-    // One to seven bands of positions (512 to 3584 of them) would leave threads idle
-    // or unevenly loaded (600 positions are a band of 512 and one of 88): split the
-    // rows of every band too. Not products: down an unsplit column they are the
-    // interpreter's running product exactly, which tests rely on.
+    // From 512 to 4095 positions, bands alone would leave threads idle or unevenly
+    // loaded (600 positions in bands of 512 had been a band of 512 and one of 88):
+    // split the rows of every band (`column_bands`) too. Not products: down an
+    // unsplit column they are the interpreter's running product exactly, which tests
+    // rely on.
     if compiled.splits_rows && dims.len() >= 2 {
         let prod = k.reductions.iter().any(|r| r.op == ReduceOp::Prod);
         let bands = column_bands(d0, compiled.column_block);
@@ -359,8 +361,9 @@ fn run_kernel(
     };
     let rows = if compiled.walks_columns && kept == 1 {
         // Bands as wide as the kernel's block where there are COLUMN_TILES of them,
-        // narrower down to COLUMN_CHUNK to make that many (argmax and products, whose
-        // rows are not split).
+        // narrower down to COLUMN_CHUNK to make that many: argmax and products (rows
+        // never split), 4096 positions or more, and problems too small or too short
+        // to split.
         let band = d0
             .div_ceil(COLUMN_TILES)
             .clamp(COLUMN_CHUNK, compiled.column_block.max(COLUMN_CHUNK));
@@ -527,7 +530,7 @@ const MIN_TILE_ROWS: usize = 64;
 
 /// The bands of positions of a column reduction whose rows can be split: as few as
 /// bands of at most `block` positions (the kernel's own, `CompiledKernel::column_block`)
-/// allow, of equal widths rounded up to whole vectors (2500 positions in blocks of 2048
+/// allow, of equal widths rounded up to multiples of 8 (2500 positions in blocks of 2048
 /// are bands of 1256 and 1244, not 2048 and 452). Like every chunk boundary, they
 /// depend on the sizes only. 10M f32 `sum(x, axis=0)` of 4000 × 2500 on 2 threads:
 /// 1.54–1.98 ms in ten tiles (five bands of 512, half the rows each), 1.10–1.11 in

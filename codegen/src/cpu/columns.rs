@@ -4,9 +4,11 @@
 //!
 //! Walking each output's reduced axes in turn would read one element per cache line;
 //! instead the kernel takes the innermost kept axis in blocks of positions
-//! (`column_block`: 512 to 2048) and, for each block, walks the reduced axes outside and the block inside,
-//! in vectors: every lane accumulates its own output in an L1-resident scratch area,
-//! and memory is read row after row, in order, as NumPy does. Rows come eight at a
+//! (`column_block`: 512 to 2048) and, for each block, walks the reduced axes outside
+//! and the block inside, in vectors: every lane accumulates its own output in a stack
+//! scratch (at most 64 KiB up to eight reductions, shared by the kernel's two bodies;
+//! one reduction's accumulators fit L1), and memory is read row after row, in order,
+//! as NumPy does. Rows come eight at a
 //! time where the body is light: each vector of positions combines the eight rows in
 //! registers (a pairwise sum in the input's precision, or the extreme), then updates
 //! the scratch once, instead of a load, an add and a store per row (products take a
@@ -89,35 +91,47 @@ impl Emitter<'_, '_> {
     /// combine. A reduction to a few outputs (`mean(x, axis=0)` of [10M, 4]) then runs
     /// on every core.
     pub(super) fn emit_columns(&mut self, plan: &VectorPlan) -> Result<(), Unsupported> {
+        // One scratch for both bodies (only one runs per call).
+        let scratch = self.column_scratch();
         if self.k.rank - self.k.reduced != 1 || has_arg(self.k) {
-            return self.emit_columns_body(plan, false);
+            return self.emit_columns_body(plan, false, scratch);
         }
         let split = self.b.create_block();
         let whole = self.b.create_block();
         let done = self.b.create_block();
         self.b.ins().brif(self.partials, split, &[], whole, &[]);
         self.b.switch_to_block(whole);
-        self.emit_columns_body(plan, false)?;
+        self.emit_columns_body(plan, false, scratch)?;
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(split);
         self.chunked = 1;
-        self.emit_columns_body(plan, true)?;
+        self.emit_columns_body(plan, true, scratch)?;
         self.chunked = 0;
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
         Ok(())
     }
 
-    fn emit_columns_body(&mut self, plan: &VectorPlan, split: bool) -> Result<(), Unsupported> {
-        let axis = plan.axis;
-        let block = column_block(self.k);
-        let bytes = 2 * 8 * block as u32 * self.k.reductions.len() as u32;
+    /// The address of a stack scratch of two regions of `column_block` 8-byte slots per
+    /// reduction.
+    fn column_scratch(&mut self) -> Value {
+        let bytes = 2 * 8 * column_block(self.k) as u32 * self.k.reductions.len() as u32;
         let slot = self.b.create_sized_stack_slot(StackSlotData::new(
             StackSlotKind::ExplicitSlot,
             bytes,
             4,
         ));
-        let scratch = self.b.ins().stack_addr(types::I64, slot, 0);
+        self.b.ins().stack_addr(types::I64, slot, 0)
+    }
+
+    fn emit_columns_body(
+        &mut self,
+        plan: &VectorPlan,
+        split: bool,
+        scratch: Value,
+    ) -> Result<(), Unsupported> {
+        let axis = plan.axis;
+        let block = column_block(self.k);
         // Elements reduced into each output (each partial state, when split).
         let mut count = self.b.ins().iconst(types::I64, 1);
         for a in axis + 1..self.k.rank {

@@ -409,14 +409,15 @@ impl<'a, 'b> Emitter<'a, 'b> {
         })
     }
 
-    /// The innermost axis in vectors of `plan.lanes`, unrolled, then a scalar tail.
+    /// The innermost axis in vectors of `plan.lanes`, unrolled, then single vectors
+    /// (`single_vectors`), then a scalar tail.
     fn vector_inner(&mut self, plan: &VectorPlan, bases: &[Value]) -> Result<(), Unsupported> {
         let (lo, hi) = self.bounds(self.k.rank - 1);
         self.vector_span(plan, bases, lo, hi)
     }
 
-    /// Positions [lo, hi) of the innermost axis in vectors, unrolled, then a scalar
-    /// tail.
+    /// Positions [lo, hi) of the innermost axis in vectors, unrolled, then single
+    /// vectors (`single_vectors`), then a scalar tail.
     fn vector_span(
         &mut self,
         plan: &VectorPlan,
@@ -952,7 +953,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// The innermost reduced axis in vectors: `plan.unroll` vector accumulators per
     /// reduction, flushed into the f64 accumulator every `BLOCK` elements (so each
     /// lane adds at most BLOCK / (lanes·unroll) terms in the input precision: blocked,
-    /// near-pairwise accuracy), then a scalar tail.
+    /// near-pairwise accuracy), then single vectors, each flushed at once
+    /// (`single_vectors`), then a scalar tail.
     fn vector_reduce_row(
         &mut self,
         plan: &VectorPlan,
@@ -1249,82 +1251,102 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 flush(e, single, j, j_end)
             })?;
         }
-        // The folds of the lanes below, only where a vector step ran: a row shorter
-        // than one step holds identities there, and its folds had cost each row of a
-        // [3.3M, 3] f32 max sixteen scalar NaN-aware maxima.
+        // The folds of the lanes into the scalar accumulators, over the first `copies`
+        // accumulators (the others hold identities).
+        let fold_copies = |e: &mut Self, copies: usize| -> Result<(), Unsupported> {
+            // Any/all: fold the lane masks into the scalar accumulator (a bool byte).
+            for (acc, vs) in accs.iter().zip(&vaccs) {
+                let vs = &vs[..copies];
+                let op = e.k.reductions[acc.r].op;
+                if means.is_some() || !vector::is_logic(op) {
+                    continue;
+                }
+                let mut m = e.b.use_var(vs[0]);
+                for &v in &vs[1..] {
+                    let v = e.b.use_var(v);
+                    m = e.any_all(op, m, v);
+                }
+                let t = if op == ReduceOp::Any {
+                    e.b.ins().vany_true(m)
+                } else {
+                    e.b.ins().vall_true(m)
+                };
+                let a = e.b.use_var(acc.a);
+                let a = e.any_all(op, a, t);
+                e.b.def_var(acc.a, a);
+            }
+            // Max/min: fold the vector lanes into the scalar accumulator.
+            if integers {
+                for (acc, vs) in accs.iter().zip(&vaccs) {
+                    let vs = &vs[..copies];
+                    let r = &e.k.reductions[acc.r];
+                    let unsigned = e.k.dtype(r.value).is_unsigned_integer();
+                    match (r.op, unsigned) {
+                        (ReduceOp::Max, false) => {
+                            e.fold_lanes(plan, vs, acc.a, |b, a, x| b.ins().smax(a, x))
+                        }
+                        (ReduceOp::Max, true) => {
+                            e.fold_lanes(plan, vs, acc.a, |b, a, x| b.ins().umax(a, x))
+                        }
+                        (ReduceOp::Min, false) => {
+                            e.fold_lanes(plan, vs, acc.a, |b, a, x| b.ins().smin(a, x))
+                        }
+                        (ReduceOp::Min, true) => {
+                            e.fold_lanes(plan, vs, acc.a, |b, a, x| b.ins().umin(a, x))
+                        }
+                        _ => {}
+                    }
+                }
+            } else if means.is_none() {
+                for ((acc, vs), nan) in accs.iter().zip(&vaccs).zip(&nans) {
+                    let vs = &vs[..copies];
+                    let r = &e.k.reductions[acc.r];
+                    if let (Some(nan), ReduceOp::Max | ReduceOp::Min) = (*nan, r.op) {
+                        let mut a = e.b.use_var(acc.a);
+                        for &v in vs {
+                            let v = e.b.use_var(v);
+                            for lane in 0..plan.lanes {
+                                let x = e.b.ins().extractlane(v, lane as u8);
+                                a = if r.op == ReduceOp::Max {
+                                    e.b.ins().fmax(a, x)
+                                } else {
+                                    e.b.ins().fmin(a, x)
+                                };
+                            }
+                        }
+                        // A NaN seen in any lane makes the result NaN (the lanes' values
+                        // are then meaningless).
+                        let seen = e.b.use_var(nan);
+                        let seen = bitcast(e.b, plan.fty.as_int(), seen);
+                        let any = e.b.ins().vany_true(seen);
+                        let nan = e.ops_constant(plan.dtype, kiln_ir::Scalar::Float(f64::NAN))?;
+                        let a = e.b.ins().select(any, nan, a);
+                        e.b.def_var(acc.a, a);
+                    }
+                }
+            }
+            Ok(())
+        };
+        // Only where a vector ran: a row shorter than one vector holds identities
+        // there (its folds had cost each row of a [3.3M, 3] f32 max sixteen scalar
+        // NaN-aware maxima), and a row that ran single vectors only folds their one
+        // accumulator.
         let ran = self.b.ins().icmp(IntCC::SignedGreaterThan, vec_end, lo);
         let fold = self.b.create_block();
         let tail = self.b.create_block();
         self.b.ins().brif(ran, fold, &[], tail, &[]);
         self.b.switch_to_block(fold);
-        // Any/all: fold the lane masks into the scalar accumulator (a bool byte).
-        for (acc, vs) in accs.iter().zip(&vaccs) {
-            let op = self.k.reductions[acc.r].op;
-            if means.is_some() || !vector::is_logic(op) {
-                continue;
-            }
-            let mut m = self.b.use_var(vs[0]);
-            for &v in &vs[1..] {
-                let v = self.b.use_var(v);
-                m = self.any_all(op, m, v);
-            }
-            let t = if op == ReduceOp::Any {
-                self.b.ins().vany_true(m)
-            } else {
-                self.b.ins().vall_true(m)
-            };
-            let a = self.b.use_var(acc.a);
-            let a = self.any_all(op, a, t);
-            self.b.def_var(acc.a, a);
+        if single.is_some() {
+            let stepped = self.b.ins().icmp(IntCC::SignedGreaterThan, step_end, lo);
+            let all = self.b.create_block();
+            let first = self.b.create_block();
+            self.b.ins().brif(stepped, all, &[], first, &[]);
+            self.b.switch_to_block(first);
+            fold_copies(self, 1)?;
+            self.b.ins().jump(tail, &[]);
+            self.b.switch_to_block(all);
         }
-        // Max/min: fold the vector lanes into the scalar accumulator.
-        if integers {
-            for (acc, vs) in accs.iter().zip(&vaccs) {
-                let r = &self.k.reductions[acc.r];
-                let unsigned = self.k.dtype(r.value).is_unsigned_integer();
-                match (r.op, unsigned) {
-                    (ReduceOp::Max, false) => {
-                        self.fold_lanes(plan, vs, acc.a, |b, a, x| b.ins().smax(a, x))
-                    }
-                    (ReduceOp::Max, true) => {
-                        self.fold_lanes(plan, vs, acc.a, |b, a, x| b.ins().umax(a, x))
-                    }
-                    (ReduceOp::Min, false) => {
-                        self.fold_lanes(plan, vs, acc.a, |b, a, x| b.ins().smin(a, x))
-                    }
-                    (ReduceOp::Min, true) => {
-                        self.fold_lanes(plan, vs, acc.a, |b, a, x| b.ins().umin(a, x))
-                    }
-                    _ => {}
-                }
-            }
-        } else if means.is_none() {
-            for ((acc, vs), nan) in accs.iter().zip(&vaccs).zip(&nans) {
-                let r = &self.k.reductions[acc.r];
-                if let (Some(nan), ReduceOp::Max | ReduceOp::Min) = (*nan, r.op) {
-                    let mut a = self.b.use_var(acc.a);
-                    for &v in vs {
-                        let v = self.b.use_var(v);
-                        for lane in 0..plan.lanes {
-                            let x = self.b.ins().extractlane(v, lane as u8);
-                            a = if r.op == ReduceOp::Max {
-                                self.b.ins().fmax(a, x)
-                            } else {
-                                self.b.ins().fmin(a, x)
-                            };
-                        }
-                    }
-                    // A NaN seen in any lane makes the result NaN (the lanes' values
-                    // are then meaningless).
-                    let seen = self.b.use_var(nan);
-                    let seen = bitcast(self.b, plan.fty.as_int(), seen);
-                    let any = self.b.ins().vany_true(seen);
-                    let nan = self.ops_constant(plan.dtype, kiln_ir::Scalar::Float(f64::NAN))?;
-                    let a = self.b.ins().select(any, nan, a);
-                    self.b.def_var(acc.a, a);
-                }
-            }
-        }
+        fold_copies(self, plan.unroll)?;
         self.b.ins().jump(tail, &[]);
         self.b.switch_to_block(tail);
         // Scalar tail.
