@@ -1176,3 +1176,41 @@ fn singular_values_of_float32_matrices_of_wide_range() {
         }
     }
 }
+
+/// A complex entry whose parts are finite but whose modulus passes the largest float
+/// (|MAX + MAX·i| = √2·MAX) once made the SVD's range scaling compute an infinite
+/// exponent and panic (`tools/conform.py --seed 8049`). Such a matrix's 2-norm and
+/// largest singular value overflow to +inf, rounded as the true value is; an entry of
+/// modulus MAX alone gives MAX, in every mode.
+#[test]
+fn singular_values_of_entries_near_the_largest_float_do_not_panic() {
+    let c = |re, im| Complex64::new(re, im);
+    let max = f64::MAX;
+    let over = kiln::from_vec(
+        vec![c(max, max), c(0.0, 0.0), c(0.0, 0.0), c(1.0, 0.0)],
+        [2, 2],
+    )
+    .unwrap();
+    let at_max = kiln::from_vec(
+        vec![c(max, 0.0), c(0.0, 0.0), c(0.0, 0.0), c(1.0, 0.0)],
+        [2, 2],
+    )
+    .unwrap();
+    for mode in [Mode::Fused, Mode::Eager, Mode::Interpreter] {
+        let norm = |x: &Array| -> f64 {
+            let n = linalg::matrix_norm(x, false, MatrixNorm::Two).unwrap();
+            n.compute_with(mode).unwrap().to_vec::<f64>().unwrap()[0]
+        };
+        assert_eq!(norm(&over), f64::INFINITY, "{mode:?}");
+        assert_eq!(norm(&at_max), max, "{mode:?}");
+        let s: Vec<f64> = linalg::svdvals(&over)
+            .unwrap()
+            .compute_with(mode)
+            .unwrap()
+            .to_vec()
+            .unwrap();
+        // The second within a few ulp of 1 (the scaling is exact, the iteration not).
+        assert_eq!(s[0], f64::INFINITY, "{mode:?}");
+        assert!((s[1] - 1.0).abs() < 1e-12, "{mode:?}: {s:?}");
+    }
+}
