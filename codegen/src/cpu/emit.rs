@@ -446,10 +446,16 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let n = self.b.ins().isub(hi, lo);
         let whole = self.steps_within(n, single.as_ref().map_or(step, |p| p.lanes as i64));
         let vec_end = self.b.ins().iadd(lo, whole);
+        // Without single vectors, [from, to) is whole steps already.
         let steps = |e: &mut Self, from: Value, to: Value| {
-            let span = e.b.ins().isub(to, from);
-            let unrolled = e.steps_within(span, step);
-            let mid = e.b.ins().iadd(from, unrolled);
+            let mid = match &single {
+                Some(_) => {
+                    let span = e.b.ins().isub(to, from);
+                    let unrolled = e.steps_within(span, step);
+                    e.b.ins().iadd(from, unrolled)
+                }
+                None => to,
+            };
             e.for_loop_step(from, mid, step, |e, i| {
                 let addrs = e.advance(bases, axis, i);
                 vector::emit_unrolled(e, plan, &addrs)
@@ -985,8 +991,13 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let n = self.b.ins().isub(hi, lo);
         let whole = self.steps_within(n, step);
         let step_end = self.b.ins().iadd(lo, whole);
-        let whole = self.steps_within(n, single.as_ref().map_or(step, |p| p.lanes as i64));
-        let vec_end = self.b.ins().iadd(lo, whole);
+        let vec_end = match &single {
+            Some(p) => {
+                let whole = self.steps_within(n, p.lanes as i64);
+                self.b.ins().iadd(lo, whole)
+            }
+            None => step_end,
+        };
         // Vector accumulators, one set per reduction.
         // Any/all: lane masks, integer lanes of the plan's width.
         let vaccs: Vec<Vec<Variable>> = accs
