@@ -585,7 +585,8 @@ pub enum MatrixNorm {
 
 /// Matrix norms of `[..., M, N]` over the last two axes, in the real dtype: `[...]`,
 /// or `[..., 1, 1]` with `keepdims`. Fro, 1, -1, inf and -inf are sums and maxima of
-/// magnitudes (they fuse); 2, -2 and nuc come from the singular values. The norms that
+/// magnitudes (they fuse; Fro squares float32 and complex64 magnitudes in double
+/// precision, as `vector_norm` does); 2, -2 and nuc come from the singular values. The norms that
 /// take a minimum (-1, -2, -inf) need at least one column, singular value or row; the
 /// others are 0 for an empty matrix (the zero map).
 ///
@@ -606,10 +607,11 @@ pub fn matrix_norm(x: &Array, keepdims: bool, ord: MatrixNorm) -> Result<Array> 
     // With keepdims the result is [..., 1, 1]; the svd-based ones are [..., 1] here.
     let kept = match ord {
         MatrixNorm::Fro => {
-            let a = unary(UnaryOp::Abs, &x, at)?;
+            let (wide, narrow) = widened(func, &x, at)?;
+            let a = unary(UnaryOp::Abs, &wide, at)?;
             let sq = unary(UnaryOp::Square, &a, at)?;
             let s = reduce(func, ReduceOp::Sum, &sq, &[rows, cols], true, at)?;
-            unary(UnaryOp::Sqrt, &s, at)?
+            cast(func, &unary(UnaryOp::Sqrt, &s, at)?, narrow, at)?
         }
         MatrixNorm::One | MatrixNorm::NegOne | MatrixNorm::Inf | MatrixNorm::NegInf => {
             let a = unary(UnaryOp::Abs, &x, at)?;
@@ -638,7 +640,9 @@ pub fn matrix_norm(x: &Array, keepdims: bool, ord: MatrixNorm) -> Result<Array> 
 /// Vector p-norms over `axis` (`()`: the whole array flattened; one axis or several) in
 /// the real dtype: `ord` is any real p (sum(|x|^p)^(1/p); 0 counts the nonzero
 /// elements), or `f64::INFINITY` / `f64::NEG_INFINITY` for the largest / smallest
-/// magnitude. Compositions of abs, powers and reductions: they fuse. Over axes that
+/// magnitude. Compositions of abs, powers and reductions: they fuse. float32 and
+/// complex64 magnitudes are raised to p in double precision, so a norm overflows
+/// only where its own value does (the 2-norm of [3.4e38, 1] is 3.4e38). Over axes that
 /// hold no element every norm is 0, but -inf (the smallest of no magnitudes) is an
 /// error and a negative p gives inf (0^(1/p)).
 ///
@@ -675,12 +679,33 @@ pub fn vector_norm(x: &Array, axis: impl Into<AxisArg>, keepdims: bool, ord: f64
             sum(&cast(func, &nonzero, a.dtype(), at)?)
         }
         1.0 => sum(&a),
-        2.0 => unary(UnaryOp::Sqrt, &sum(&unary(UnaryOp::Square, &a, at)?)?, at),
         p => {
-            let powered = binary(func, BinaryOp::Pow, &a, p, at)?;
-            binary(func, BinaryOp::Pow, &sum(&powered)?, 1.0 / p, at)
+            // Powers of single-precision magnitudes in double precision: |x|^p
+            // overflows (or underflows) f32 long before the norm does.
+            let (wide, narrow) = widened(func, &x, at)?;
+            let a = unary(UnaryOp::Abs, &wide, at)?;
+            let norm = if p == 2.0 {
+                unary(UnaryOp::Sqrt, &sum(&unary(UnaryOp::Square, &a, at)?)?, at)?
+            } else {
+                let powered = binary(func, BinaryOp::Pow, &a, p, at)?;
+                binary(func, BinaryOp::Pow, &sum(&powered)?, 1.0 / p, at)?
+            };
+            cast(func, &norm, narrow, at)
         }
     }
+}
+
+/// `x` in double precision where it is float32 or complex64, with the real dtype its
+/// norm comes back in: the 2-norms and p-norms square (power) magnitudes, and
+/// float32's squares overflow from 1.9e19 (the norm of [3.4e38, 1] is 3.4e38, not
+/// inf) and underflow below 1e-19.
+fn widened(func: &'static str, x: &Array, at: Loc) -> Result<(Array, DType)> {
+    Ok(match x.dtype() {
+        DType::F32 => (cast(func, x, DType::F64, at)?, DType::F32),
+        DType::C64 => (cast(func, x, DType::C128, at)?, DType::F32),
+        DType::C128 => (x.clone(), DType::F64),
+        d => (x.clone(), d),
+    })
 }
 
 /// The n-th power of square matrices `[..., N, N]` by repeated squaring with

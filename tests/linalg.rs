@@ -66,7 +66,7 @@ fn matmul_matches_the_textbook_product_in_every_mode() {
 // naive loops), in every execution mode.
 
 use kiln::linalg::{self, MatrixNorm, QrMode};
-use kiln::{Array, Complex64, DType};
+use kiln::{Array, Complex32, Complex64, DType};
 
 const MODES: [Mode; 3] = [Mode::Interpreter, Mode::Eager, Mode::Fused];
 
@@ -1212,5 +1212,58 @@ fn singular_values_of_entries_near_the_largest_float_do_not_panic() {
         // The second within a few ulp of 1 (the scaling is exact, the iteration not).
         assert_eq!(s[0], f64::INFINITY, "{mode:?}");
         assert!((s[1] - 1.0).abs() < 1e-12, "{mode:?}: {s:?}");
+    }
+}
+
+/// float32 and complex64 norms square (or power) their magnitudes in double precision:
+/// in float32 the squares overflow from 1.9e19 and underflow below 1e-19, long before
+/// the norm itself does (NumPy gives 3.4028235e38 for the Frobenius norm of a float32
+/// matrix holding -3.4028235e38).
+#[test]
+fn single_precision_norms_do_not_overflow_or_underflow_in_their_squares() {
+    let max = f32::MAX;
+    let big = kiln::from_vec(vec![-max, 8.5, 1.0, -3.0], [2, 2]).unwrap();
+    let tiny = kiln::from_vec(vec![3e-30f32, 4e-30], [2]).unwrap();
+    let cube = kiln::from_vec(vec![1e15f32, 1e15], [2]).unwrap();
+    let z = kiln::from_vec(
+        vec![Complex32::new(3e-25, 4e-25), Complex32::new(0.0, 0.0)],
+        [2],
+    )
+    .unwrap();
+    for mode in [Mode::Fused, Mode::Eager, Mode::Interpreter] {
+        let one = |a: kiln::Result<Array>| -> f32 {
+            let a = a.unwrap();
+            assert_eq!(a.dtype(), DType::F32, "{mode:?}");
+            a.compute_with(mode).unwrap().to_vec::<f32>().unwrap()[0]
+        };
+        assert_eq!(
+            one(linalg::matrix_norm(&big, false, MatrixNorm::Fro)),
+            max,
+            "{mode:?}"
+        );
+        assert_eq!(
+            one(linalg::vector_norm(&big, (), false, 2.0)),
+            max,
+            "{mode:?}"
+        );
+        assert_eq!(
+            one(linalg::vector_norm(&tiny, (), false, 2.0)),
+            5e-30,
+            "{mode:?}"
+        );
+        // (2e45)^(1/3) = 1.2599210e15
+        let c = one(linalg::vector_norm(&cube, (), false, 3.0));
+        assert!((c / 1.259921e15 - 1.0).abs() < 1e-6, "{mode:?}: {c}");
+        assert_eq!(
+            one(linalg::vector_norm(&z, (), false, 2.0)),
+            5e-25,
+            "{mode:?}"
+        );
+        // The norm itself still overflows where it must.
+        let two = kiln::from_vec(vec![max, max], [2]).unwrap();
+        assert_eq!(
+            one(linalg::vector_norm(&two, (), false, 2.0)),
+            f32::INFINITY
+        );
     }
 }

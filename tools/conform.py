@@ -31,7 +31,10 @@ checked against mpmath at 60 digits: where kiln is within 2 ulp and NumPy farthe
 counts as "NumPy inaccurate", and a complex part NumPy makes NaN where kiln keeps an
 infinity as "complex NaN for infinity", and an entry of the standard's special-case
 tables that NumPy departs from and kiln follows (complex expm1(-inf + inf j) is -1 + 0j)
-as "NumPy departs from the standard's table"; none is listed without --all. Where only one
+as "NumPy departs from the standard's table". A float32 or complex64 norm or product
+whose value NumPy loses to an overflow or underflow of its single-precision squares or
+partial products, where kiln agrees with the same call in double precision, counts as
+"NumPy over/underflows in single precision". None of these is listed without --all. Where only one
 side raises: "kiln rejects" (kiln errs where array_api_strict computes) or "kiln
 accepts" (kiln computes where array_api_strict refuses: negative shift counts, integer
 powers with negative exponents, imag of real input, clip with min > max, diff of bool).
@@ -1128,6 +1131,31 @@ def numpy_inaccurate(name, args, got, want, dtype):
     return True
 
 
+WIDENS = ("vector_norm", "matrix_norm", "prod", "cumulative_prod")
+
+
+def single_precision_range(name, args, opts, got, want, dtype):
+    """Whether NumPy's float32 (complex64) result of a norm or product overflowed or
+    underflowed where the value itself does not, and kiln has the value: the same call
+    on the inputs in double precision, rounded to the dtype, agrees with kiln and not
+    with NumPy. kiln squares (powers) single-precision magnitudes for its norms in
+    double precision and multiplies single-precision products in double precision
+    (the norm of [3.4e38, 1] is 3.4e38; NumPy gives inf)."""
+    if name not in WIDENS or dtype not in ("float32", "complex64"):
+        return False
+    wide = {"float32": np.float64, "complex64": np.complex128}
+    wargs = [a.astype(wide[str(a.dtype)]) if isinstance(a, np.ndarray) and
+             str(a.dtype) in wide else a for a in args]
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            w64 = strict_call(name, wargs, opts)
+    except Exception:
+        return False
+    w64 = np.asarray(w64._array if hasattr(w64, "_array") else w64).astype(dtype)
+    return close(name, got, w64, dtype) and not close(name, want, w64, dtype)
+
+
 def standard_table(name, args, got, want, dtype):
     """Whether every mismatch is an entry of the standard's special-case tables that
     NumPy departs from and kiln follows: complex expm1(-inf + bj) with b infinite or
@@ -1378,6 +1406,8 @@ def main():
                     key = "NumPy departs from the standard's table (kiln follows it)"
                 elif numpy_inaccurate(name, cargs, data, wn, dtype):
                     key = "NumPy inaccurate (kiln within 2 ulp of mpmath)"
+                elif single_precision_range(name, cargs, opts, data, wn, dtype):
+                    key = "NumPy over/underflows in single precision (kiln: double)"
                 bad = mismatches(compare_as(name, cargs), data, wn, dtype)
                 reply = reply[:120] + " ... differs at " + bad
         tally[key or "agree"] += 1
@@ -1386,7 +1416,8 @@ def main():
     print(f"{args.cases} calls (seed {args.seed}):", dict(tally))
     shown = 0
     for (key, name), items in sorted(problems.items(), key=lambda kv: (kv[0][0], kv[0][1])):
-        if key.startswith(("complex NaN", "NumPy inaccurate", "NumPy departs")) and \
+        if key.startswith(("complex NaN", "NumPy inaccurate", "NumPy departs",
+                           "NumPy over/underflows")) and \
                 not args.all:
             continue
         print(f"\n## {key}: {name} ({len(items)} calls)")
