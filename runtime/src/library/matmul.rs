@@ -76,15 +76,21 @@ pub fn strided((a, la): (&Data, &Layout), (b, lb): (&Data, &Layout)) -> Result<D
         (Data::F64(x), Data::F64(y)) if skinny(oa, d) => Data::F64(row_dots(x, oa, y, ob, d)),
         (Data::F32(x), Data::F32(y)) if wide(ob, d) => Data::F32(scaled_rows(x, oa, y, ob, d)),
         (Data::F64(x), Data::F64(y)) if wide(ob, d) => Data::F64(scaled_rows(x, oa, y, ob, d)),
-        (Data::F32(x), Data::F32(y)) => Data::F32(with_gemm(x, oa, y, ob, d)),
-        (Data::F64(x), Data::F64(y)) => Data::F64(with_gemm(x, oa, y, ob, d)),
+        (Data::F32(x), Data::F32(y)) => {
+            let gram = gram(x.as_ptr() == y.as_ptr(), oa, ob, d);
+            Data::F32(with_gemm(x, oa, y, ob, d, gram))
+        }
+        (Data::F64(x), Data::F64(y)) => {
+            let gram = gram(x.as_ptr() == y.as_ptr(), oa, ob, d);
+            Data::F64(with_gemm(x, oa, y, ob, d, gram))
+        }
         (Data::C64(x), Data::C64(y)) => {
-            let mut out = with_gemm::<Complex32>(x, oa, y, ob, d);
+            let mut out = with_gemm::<Complex32>(x, oa, y, ob, d, false);
             resum_non_finite(&mut out, (x, oa), (y, ob), d);
             Data::C64(out)
         }
         (Data::C128(x), Data::C128(y)) => {
-            let mut out = with_gemm::<Complex64>(x, oa, y, ob, d);
+            let mut out = with_gemm::<Complex64>(x, oa, y, ob, d, false);
             resum_non_finite(&mut out, (x, oa), (y, ob), d);
             Data::C128(out)
         }
@@ -100,21 +106,31 @@ pub fn strided((a, la): (&Data, &Layout), (b, lb): (&Data, &Layout)) -> Result<D
     })
 }
 
+/// The product through gemm, in blocks on rayon (`blocks`); with `gram` (a product
+/// of a matrix with its own transpose: `gram`), only the blocks on and above the
+/// diagonal (`gram_panels`), the rest mirrored.
 fn with_gemm<T: Element + Zero + One + Send + Sync + 'static>(
     a: &[T],
     oa: &Operand,
     b: &[T],
     ob: &Operand,
     (batch, m, k, n): (usize, usize, usize, usize),
+    gram: bool,
 ) -> Vec<T> {
-    // From the executor's pool (huge pages when fresh): gemm writes every element.
+    // From the executor's pool (huge pages when fresh): gemm writes every element (or
+    // its mirror image, with `gram`).
     let mut out = super::output::<T>(batch * m * n);
     // With k = 0 the product is the empty sum.
     if m == 0 || n == 0 || k == 0 {
         out.fill(T::zero());
         return out;
     }
-    let tasks = blocks(batch, m, k, n, rayon::current_num_threads());
+    let threads = rayon::current_num_threads();
+    let panels = gram.then(|| gram_panels(batch, n, threads));
+    let tasks = match &panels {
+        Some(p) => p.clone(),
+        None => blocks(batch, m, k, n, threads),
+    };
     let dst = Shared(out.as_mut_ptr());
     let run = |t: &Block| {
         let (rows, cols) = (t.rows.len(), t.cols.len());
@@ -153,7 +169,11 @@ fn with_gemm<T: Element + Zero + One + Send + Sync + 'static>(
     if tasks.len() == 1 {
         run(&tasks[0]);
     } else {
-        tasks.par_iter().for_each(run);
+        // One panel per task: the panels of a Gram product differ in size.
+        tasks.par_iter().with_max_len(1).for_each(run);
+    }
+    if panels.is_some() {
+        mirror(&mut out, batch, n);
     }
     // A sum starts at +0: gemm's paths for small k (k = 1 multiplies without adding to
     // a zeroed accumulator) can leave -0.0 where the textbook sum 0 + Σ gives +0.0.
@@ -203,7 +223,7 @@ fn resum_non_finite<F: num_traits::Float + Send + Sync>(
 }
 
 /// One gemm call: a block of rows and columns of one matrix of the batch.
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 struct Block {
     batch: usize,
     rows: std::ops::Range<usize>,
@@ -260,6 +280,83 @@ fn blocks(batch: usize, m: usize, k: usize, n: usize, threads: usize) -> Vec<Blo
         }
     }
     out
+}
+
+/// Least rows of a panel of a Gram product (`gram_panels`): more than 64 (the
+/// condition for unchanged bits, see `blocks`), and a multiple of 32.
+const GRAM_PANEL: usize = 96;
+
+/// Whether a real product is `a @ a.T` or `a.T @ a`: both operands read one buffer
+/// (`same`), each matrix of the batch from the same start, and the rhs is the lhs
+/// transposed (its row stride the lhs's column stride and the reverse). The product is
+/// then symmetric, and large enough ones (at least two panels, and parallel work) are
+/// computed by half (`gram_panels`), as BLAS's `syrk` does: NumPy's `x.T @ x` takes
+/// that route. A covariance `xc.T @ xc` of a computed `xc` qualifies too: both
+/// operands are the one buffer of that node.
+fn gram(
+    same: bool,
+    oa: &Operand,
+    ob: &Operand,
+    (batch, m, k, n): (usize, usize, usize, usize),
+) -> bool {
+    same && m == n
+        && oa.starts == ob.starts
+        && oa.rs == ob.cs
+        && oa.cs == ob.rs
+        && n >= 2 * GRAM_PANEL
+        && batch * m * n * k >= PARALLEL_MIN
+}
+
+/// The gemm calls of a Gram product (`gram`), n × n per matrix: panels of rows
+/// [r0, r1), each with the columns [r0, n), so that every element on or above the
+/// diagonal is computed once (and the lower half of each diagonal block as well), about
+/// half the work plus `GRAM_PANEL / n`. Panels are cut at multiples of 32 rows, at
+/// least `GRAM_PANEL` each (the last takes the rest), about four per thread; every call
+/// has more than 64 rows and columns, so each element is the same dot product, with
+/// the same bits, as in the full product (tested: `gram_products_match_the_full_product`).
+fn gram_panels(batch: usize, n: usize, threads: usize) -> Vec<Block> {
+    let h = (n / (4 * threads.max(1)) / 32 * 32).max(GRAM_PANEL);
+    let count = (n / h).max(1);
+    let mut out = Vec::with_capacity(batch * count);
+    for i in 0..batch {
+        for p in 0..count {
+            let r0 = p * h;
+            let r1 = if p + 1 == count { n } else { r0 + h };
+            out.push(Block {
+                batch: i,
+                rows: r0..r1,
+                cols: r0..n,
+            });
+        }
+    }
+    out
+}
+
+/// Copies each n × n matrix's elements above the diagonal to their mirror images
+/// below it, in tiles (the strided side stays in cache), bands of rows in parallel.
+fn mirror<T: Copy + Send + Sync>(out: &mut [T], batch: usize, n: usize) {
+    const TILE: usize = 64;
+    let bands = n.div_ceil(TILE);
+    let dst = Shared(out.as_mut_ptr());
+    (0..batch * bands).into_par_iter().for_each(|t| {
+        let (i, band) = (t / bands, t % bands);
+        let base = dst.get();
+        let rows = band * TILE..((band + 1) * TILE).min(n);
+        for c0 in (0..rows.end).step_by(TILE) {
+            for r in rows.clone() {
+                for c in c0..(c0 + TILE).min(r) {
+                    // SAFETY: r, c < n, so both elements lie in matrix i of the
+                    // batch·n·n output. Each task writes only the elements below the
+                    // diagonal (c < r) of its own rows and reads only elements above it
+                    // (row c < r, column r), which no task writes: no element is
+                    // written twice or read while written.
+                    unsafe {
+                        *base.add(i * n * n + r * n + c) = *base.add(i * n * n + c * n + r);
+                    }
+                }
+            }
+        }
+    });
 }
 
 /// Whether the CPU has AVX2 and FMA, for which `row_dots` compiles its loop (fused
@@ -690,6 +787,143 @@ mod tests {
                 .collect();
             // small integers and quarters: every sum is exact, in any order, fused or not
             assert_eq!(scaled_rows(&a, &oa, &b, &ob, d), want, "[{k}] @ [{k}, {n}]");
+        }
+    }
+
+    /// A Gram product (`a.T @ a`, `a @ a.T`) computed by panels above the diagonal
+    /// and mirrored has the bits of the full product, on pools of 1, 2 and 3 threads,
+    /// in f64 and f32, for one matrix and a batch of two starting past the buffer's
+    /// start; k of 64 or less (gemm's unblocked path) and k over several of gemm's
+    /// blocks; n at the least for panels and between multiples of 32.
+    #[test]
+    fn gram_products_match_the_full_product() {
+        fn check<T: Element + Zero + One + Send + Sync + 'static + num_traits::Float>(
+            v: &[T],
+            (batch, n, k): (usize, usize, usize),
+        ) {
+            let start = 5;
+            let starts: Vec<isize> = (0..batch).map(|i| (start + i * n * k) as isize).collect();
+            // a.T @ a with a [k, n], then a @ a.T with a [n, k]
+            let pairs = [
+                ((1, n as isize), (n as isize, 1)),
+                ((k as isize, 1), (1, k as isize)),
+            ];
+            for ((ars, acs), (brs, bcs)) in pairs {
+                let oa = Operand {
+                    starts: starts.clone(),
+                    rs: ars,
+                    cs: acs,
+                };
+                let ob = Operand {
+                    starts: starts.clone(),
+                    rs: brs,
+                    cs: bcs,
+                };
+                let d = (batch, n, k, n);
+                assert!(gram(true, &oa, &ob, d), "{d:?}");
+                for threads in [1, 2, 3] {
+                    let pool = rayon::ThreadPoolBuilder::new()
+                        .num_threads(threads)
+                        .build()
+                        .unwrap();
+                    let (full, half) = pool.install(|| {
+                        (
+                            with_gemm(v, &oa, v, &ob, d, false),
+                            with_gemm(v, &oa, v, &ob, d, true),
+                        )
+                    });
+                    let same = full
+                        .iter()
+                        .zip(&half)
+                        .all(|(x, y)| x.integer_decode() == y.integer_decode());
+                    let first = full
+                        .iter()
+                        .zip(&half)
+                        .position(|(x, y)| x.integer_decode() != y.integer_decode());
+                    assert!(
+                        same,
+                        "{d:?}, strides {ars},{acs}, {threads} threads: first at {first:?}"
+                    );
+                }
+            }
+        }
+        for (batch, n, k) in [
+            (1, 192, 1000),
+            (1, 257, 3000),
+            (1, 500, 600),
+            (2, 300, 40),
+            (1, 1000, 70),
+            (1, 700, 2100),
+        ] {
+            // fractions whose sums round: a different order would change bits
+            let v: Vec<f64> = (0..5 + batch * n * k)
+                .map(|i| ((i * 7919) % 1013) as f64 / 997.0 - 0.37)
+                .collect();
+            check(&v, (batch, n, k));
+            let w: Vec<f32> = v.iter().map(|&x| x as f32).collect();
+            check(&w, (batch, n, k));
+        }
+        // not a Gram product: other starts, an untransposed rhs, too small
+        let oa = Operand {
+            starts: vec![0],
+            rs: 1,
+            cs: 300,
+        };
+        let ob = Operand {
+            starts: vec![0],
+            rs: 300,
+            cs: 1,
+        };
+        assert!(!gram(false, &oa, &ob, (1, 300, 500, 300)));
+        assert!(!gram(
+            true,
+            &oa,
+            &Operand {
+                starts: vec![1],
+                ..ob
+            },
+            (1, 300, 500, 300)
+        ));
+        assert!(!gram(
+            true,
+            &oa,
+            &Operand {
+                starts: vec![0],
+                rs: 1,
+                cs: 300
+            },
+            (1, 300, 500, 300)
+        ));
+        assert!(!gram(
+            true,
+            &oa,
+            &Operand {
+                starts: vec![0],
+                rs: 300,
+                cs: 1
+            },
+            (1, 150, 500, 150)
+        ));
+    }
+
+    /// The panels of a Gram product cover each matrix's diagonal and everything above
+    /// it once, with more than 64 rows and columns per call.
+    #[test]
+    fn gram_panels_cover_the_upper_triangle() {
+        for n in [192, 193, 500, 1000, 4000] {
+            for threads in [1, 2, 3, 8, 64] {
+                let ps = gram_panels(2, n, threads);
+                for i in 0..2 {
+                    let mut rows = 0;
+                    for p in ps.iter().filter(|p| p.batch == i) {
+                        assert_eq!(p.rows.start, rows, "{n} on {threads}");
+                        assert_eq!((p.cols.start, p.cols.end), (p.rows.start, n));
+                        assert!(p.rows.len() > 64 && p.cols.len() > 64, "{p:?}");
+                        rows = p.rows.end;
+                    }
+                    assert_eq!(rows, n);
+                }
+            }
         }
     }
 
