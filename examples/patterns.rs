@@ -3,7 +3,8 @@
 //! operand, a transcendental elementwise and under a row sum, running sums along
 //! each axis, kernels mixing dtypes (f32 data computed in f64, comparisons stored
 //! as bools, a `linspace` grid, integers converted to floats), integer kernels,
-//! gathers (`take` of rows, `mask_select`) and powers; then every transcendental
+//! gathers (`take` of rows, `mask_select`), powers, a Gram product (`x.T @ x`) and a float32
+//! norm; then every transcendental
 //! elementwise function alone, in f64 and f32 (`FUNCTIONS`). Each time covers building
 //! and computing. `benches/python/patterns.py` runs this next to NumPy on the same data.
 //!
@@ -214,6 +215,13 @@ fn patterns() -> Vec<Pattern> {
         ("[1M, 3, 3] @ [1M, 3, 3] of x[:3600], f64", |x, _, _| {
             let m = kiln::reshape(&x.slice(s![0..3600, ..])?, [1_000_000, 3, 3])?;
             kiln::matmul(&m, &m)
+        }),
+        ("x[:, :500].T @ x[:, :500], f64", |x, _, _| {
+            let a = x.slice(s![.., 0..500])?;
+            kiln::matmul(&kiln::matrix_transpose(&a)?, &a)
+        }),
+        ("vector_norm axis 1, f32", |_, y, _| {
+            kiln::linalg::vector_norm(y, 1, false, 2.0)
         }),
         ("searchsorted(sort(x[0]), x), f64", |x, _, _| {
             let row = kiln::sort(&x.slice(s![0])?, 0)?;

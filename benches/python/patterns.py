@@ -112,6 +112,8 @@ def numpy_patterns(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> dict:
         "where(~(x > 0.5), x, 0), f64": lambda: np.where(~(x > 0.5), x, 0.0),
         "[1M, 3, 3] @ [1M, 3, 3] of x[:3600], f64": lambda: (
             x[:3600].reshape(1_000_000, 3, 3) @ x[:3600].reshape(1_000_000, 3, 3)),
+        "x[:, :500].T @ x[:, :500], f64": lambda: x[:, :500].T @ x[:, :500],
+        "vector_norm axis 1, f32": lambda: np.linalg.vector_norm(y, axis=1),
         "searchsorted(sort(x[0]), x), f64": lambda: np.searchsorted(np.sort(x[0]), x),
         "any(x > 0.99, axis 1), f64": lambda: np.any(x > 0.99, axis=1),
         "all(x > 0.0005, axis 1), f32": lambda: np.all(y > 0.0005, axis=1),
