@@ -243,6 +243,16 @@ impl Graph {
         graph
     }
 
+    /// An empty graph with room for `nodes` nodes (a pass's output is about its
+    /// input's size: growing the vector node by node had cost a cached call more in
+    /// copies than the passes' own work).
+    pub fn with_capacity(nodes: usize) -> Graph {
+        Graph {
+            nodes: Vec::with_capacity(nodes),
+            outputs: Vec::new(),
+        }
+    }
+
     pub fn push(&mut self, node: Node) -> NodeId {
         let id = NodeId(self.nodes.len() as u32);
         self.nodes.push(node);

@@ -25,12 +25,12 @@ use smallvec::SmallVec;
 
 /// Lower the complex parts of `graph`; a graph without complex values is returned as is.
 pub fn run(graph: &Graph) -> Graph {
-    if !graph.nodes.iter().any(|n| n.meta.dtype.is_complex()) {
+    if !needed(graph) {
         return graph.clone();
     }
     let mut l = Lowering {
         src: graph,
-        out: Graph::default(),
+        out: Graph::with_capacity(graph.nodes.len()),
         real: vec![None; graph.nodes.len()],
         packed: vec![None; graph.nodes.len()],
         parts: vec![None; graph.nodes.len()],
@@ -49,7 +49,12 @@ pub fn run(graph: &Graph) -> Graph {
         })
         .collect();
     l.out.outputs = outputs;
-    crate::passes::dce::run(&l.out)
+    crate::passes::dce::prune(l.out)
+}
+
+/// Whether `graph` has a complex value to lower.
+pub fn needed(graph: &Graph) -> bool {
+    graph.nodes.iter().any(|n| n.meta.dtype.is_complex())
 }
 
 type Pair = (NodeId, NodeId);

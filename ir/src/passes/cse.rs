@@ -9,8 +9,9 @@ use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
 pub fn run(graph: &Graph) -> Graph {
-    let mut seen: FxHashMap<(Op, SmallVec<[NodeId; 3]>, Meta), NodeId> = FxHashMap::default();
-    let mut out = Graph::default();
+    let mut seen: FxHashMap<(Op, SmallVec<[NodeId; 3]>, Meta), NodeId> =
+        FxHashMap::with_capacity_and_hasher(graph.nodes.len(), Default::default());
+    let mut out = Graph::with_capacity(graph.nodes.len());
     let mut map: Vec<NodeId> = Vec::with_capacity(graph.nodes.len());
     for node in &graph.nodes {
         let mut node = node.clone();

@@ -3,6 +3,28 @@
 use crate::graph::{Graph, NodeId};
 
 pub fn run(graph: &Graph) -> Graph {
+    match live(graph) {
+        None => graph.clone(),
+        Some(live) => rebuild(graph, &live),
+    }
+}
+
+/// `graph` without its dead nodes, taking it over: the graph itself where every node
+/// is live.
+pub fn prune(graph: Graph) -> Graph {
+    match live(&graph) {
+        None => graph,
+        Some(live) => rebuild(&graph, &live),
+    }
+}
+
+/// `graph` without its dead nodes; `None` where every node is live.
+pub fn without_dead(graph: &Graph) -> Option<Graph> {
+    live(graph).map(|live| rebuild(graph, &live))
+}
+
+/// Which nodes the outputs depend on; `None` where every node does.
+fn live(graph: &Graph) -> Option<Vec<bool>> {
     let mut live = vec![false; graph.nodes.len()];
     for o in &graph.outputs {
         live[o.index()] = true;
@@ -15,7 +37,11 @@ pub fn run(graph: &Graph) -> Graph {
             }
         }
     }
-    let mut out = Graph::default();
+    (!live.iter().all(|&l| l)).then_some(live)
+}
+
+fn rebuild(graph: &Graph, live: &[bool]) -> Graph {
+    let mut out = Graph::with_capacity(graph.nodes.len());
     let mut map: Vec<Option<NodeId>> = vec![None; graph.nodes.len()];
     for (i, node) in graph.nodes.iter().enumerate() {
         if !live[i] {

@@ -24,7 +24,7 @@ pub trait Rule {
 /// Apply `rules` once over the graph in topological order. Returns the new graph and
 /// whether any rule fired.
 pub fn rewrite_once(graph: &Graph, rules: &[&dyn Rule]) -> (Graph, bool) {
-    let mut out = Graph::default();
+    let mut out = Graph::with_capacity(graph.nodes.len());
     let mut map: Vec<NodeId> = Vec::with_capacity(graph.nodes.len());
     let mut changed = false;
     for node in &graph.nodes {
@@ -50,48 +50,50 @@ pub fn rewrite(graph: &Graph, rules: &[&dyn Rule]) -> Graph {
         }
         (g, changed) = rewrite_once(&g, rules);
     }
-    dce::run(&g)
+    dce::prune(g)
 }
 
-/// A named pass.
+/// A named pass: `run` gives the new graph, or `None` where the pass has nothing to
+/// change (so that a cached call does not copy the graph for it).
 pub struct Pass {
     pub name: &'static str,
-    pub run: fn(&Graph) -> Graph,
+    pub run: fn(&Graph) -> Option<Graph>,
 }
 
 /// The default pipeline, in order.
 pub const PIPELINE: &[Pass] = &[
     Pass {
         name: "complex",
-        run: complex::run,
+        run: |g| complex::needed(g).then(|| complex::run(g)),
     },
     Pass {
         name: "fold",
-        run: fold::run,
+        run: |g| Some(fold::run(g)),
     },
     Pass {
         name: "simplify",
-        run: simplify::run,
+        run: |g| Some(simplify::run(g)),
     },
     Pass {
         name: "cse",
-        run: cse::run,
+        run: |g| Some(cse::run(g)),
     },
     Pass {
         name: "dce",
-        run: dce::run,
+        run: dce::without_dead,
     },
 ];
 
 /// Run the pipeline; `observe` sees the graph after each pass (for KILN_LOG=passes).
 pub fn optimize(graph: &Graph, mut observe: impl FnMut(&str, &Graph)) -> Graph {
-    let mut g = (PIPELINE[0].run)(graph);
-    observe(PIPELINE[0].name, &g);
-    for pass in &PIPELINE[1..] {
-        g = (pass.run)(&g);
+    let mut g = std::borrow::Cow::Borrowed(graph);
+    for pass in PIPELINE {
+        if let Some(changed) = (pass.run)(&g) {
+            g = std::borrow::Cow::Owned(changed);
+        }
         observe(pass.name, &g);
     }
-    g
+    g.into_owned()
 }
 
 /// A rule given as a plain function.
