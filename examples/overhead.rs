@@ -127,7 +127,7 @@ fn main() -> kiln::Result<()> {
     for (name, step) in kinds {
         run_times(name, step)?;
     }
-    cached_calls("x*2 + 1 on f32[1000]", &|| (&(&x * 2.0)? + 1.0))?;
+    cached_calls("x*2 + 1 on f32[1000]", &|| &(&x * 2.0)? + 1.0)?;
     // The 20-op arithmetic kernel on 10 elements: the optimiser and the planner see
     // 21 nodes on every call, and the arithmetic costs next to nothing.
     let small = kiln::from_vec(vec![0.25f32; 10], [10])?;
