@@ -10,7 +10,7 @@ use crate::error::RuntimeError;
 use crate::partials;
 use kiln_ir::plan::{FusionPlan, KernelStep, Step};
 use kiln_ir::pool;
-use kiln_ir::{DType, Data, Element, LibCall, ReduceOp, Scalar};
+use kiln_ir::{DType, Data, Element, LibCall, Literal, ReduceOp, Scalar};
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -95,6 +95,9 @@ pub struct ExecStats {
     pub compile_ms: f64,
     /// Kernels whose outputs went to memory through non-temporal stores (`stream.rs`).
     pub streamed: usize,
+    /// Whether the fusion plan was one made earlier for a graph of the same structure
+    /// (`plans.rs`): no pass and no planning ran.
+    pub plan_reused: bool,
 }
 
 /// A buffer while the plan runs: constants are shared, the rest owned.
@@ -137,21 +140,21 @@ impl SendPtr {
 
 pub fn run(
     plan: &FusionPlan,
+    constants: &[Option<Literal>],
     cache: &KernelCache,
     log: &crate::log::Log,
 ) -> Result<(Vec<Arc<Data>>, ExecStats), RuntimeError> {
     let mut stats = ExecStats::default();
     // Buffers are allocated when a step first needs them and freed after the last
     // step that reads them; buffers no step touches (stores fused away) never exist.
-    let mut bufs: Vec<Buf> = plan
-        .buffers
-        .iter()
-        .map(|b| match &b.constant {
+    // Constant buffers hold `constants` (a cached plan's own are unbound: `plans`).
+    let mut bufs: Vec<Buf> = (plan.buffers.iter().zip(constants))
+        .map(|(b, c)| match c {
             Some(l) => Buf::Shared(l.0.clone()),
             None => Buf::Owned(Data::filled(b.dtype, Scalar::Int(0), 0)),
         })
         .collect();
-    let mut allocated: Vec<bool> = plan.buffers.iter().map(|b| b.constant.is_some()).collect();
+    let mut allocated: Vec<bool> = constants.iter().map(|c| c.is_some()).collect();
     // The last step that reads each buffer: after it, the buffer is freed (eager mode
     // would otherwise hold every intermediate to the end).
     let mut last_use = vec![usize::MAX; plan.buffers.len()];

@@ -13,6 +13,7 @@ pub mod interp;
 pub mod library;
 pub mod log;
 mod partials;
+mod plans;
 mod stream;
 
 pub use cpu::{free_cached_buffers, huge_pages, ExecStats};
@@ -71,12 +72,24 @@ pub fn execute(graph: &Graph, mode: Mode) -> Result<(Vec<Arc<Data>>, ExecStats),
         // The interpreter materialises every node but the constants.
         for n in graph.nodes.iter() {
             if !matches!(n.op, kiln_ir::Op::Constant(_)) {
-                allocatable(n, &n.meta.shape, n.meta.dtype)?;
+                allocatable((n.func, n.loc), &n.meta.shape, n.meta.dtype)?;
             }
         }
         return Ok((interp::run(graph)?, ExecStats::default()));
     }
     let log = log::Log::get();
+    let eager = mode == Mode::Eager;
+    // A graph of a structure planned before runs that plan (`plans`), unless the
+    // passes or the plan are to be shown.
+    let key = (!log.passes && !log.plan).then(|| plans::Key::of(graph, eager));
+    if let Some(hit) = key.as_ref().and_then(plans::get) {
+        let constants = hit.bind(graph);
+        check_allocatable(&hit.plan, &constants, &hit.funcs)?;
+        log.plan_reused(hit.plan.steps.len());
+        let (values, mut stats) = cpu::run(&hit.plan, &constants, cache()?, log)?;
+        stats.plan_reused = true;
+        return Ok((values, stats));
+    }
     // Text is only rendered when KILN_LOG asks for it: formatting would cost more
     // than a small cached call.
     let optimised = kiln_ir::passes::optimize(graph, |name, g| {
@@ -85,14 +98,44 @@ pub fn execute(graph: &Graph, mode: Mode) -> Result<(Vec<Arc<Data>>, ExecStats),
         }
     });
     no_complex_kernels(&optimised)?;
-    let plan = kiln_ir::plan::plan_with(&optimised, mode == Mode::Eager);
+    let plan = kiln_ir::plan::plan_with(&optimised, eager);
     if log.plan {
         log.plan(&plan.to_string());
     }
-    for b in plan.buffers.iter().filter(|b| b.constant.is_none()) {
-        allocatable(optimised.node(b.node), &b.shape, b.dtype)?;
+    let constants: Vec<_> = plan.buffers.iter().map(|b| b.constant.clone()).collect();
+    let funcs: Vec<_> = (plan.buffers.iter())
+        .map(|b| {
+            let n = optimised.node(b.node);
+            (n.func, n.loc)
+        })
+        .collect();
+    check_allocatable(&plan, &constants, &funcs)?;
+    let Some(key) = key else {
+        return cpu::run(&plan, &constants, cache()?, log);
+    };
+    match plans::Cached::new(plan, graph, funcs) {
+        Some(cached) => {
+            let cached = Arc::new(cached);
+            plans::insert(key, cached.clone());
+            cpu::run(&cached.plan, &constants, cache()?, log)
+        }
+        None => unreachable!("the passes keep every constant's data"),
     }
-    cpu::run(&plan, cache()?, log)
+}
+
+/// `allocatable` for every buffer that is not a constant, naming the function that
+/// builds it and where (`funcs`, per buffer).
+fn check_allocatable(
+    plan: &kiln_ir::plan::FusionPlan,
+    constants: &[Option<kiln_ir::Literal>],
+    funcs: &[(&'static str, kiln_ir::Loc)],
+) -> Result<(), RuntimeError> {
+    for ((b, c), &origin) in plan.buffers.iter().zip(constants).zip(funcs) {
+        if c.is_none() {
+            allocatable(origin, &b.shape, b.dtype)?;
+        }
+    }
+    Ok(())
 }
 
 /// Buffers from this size up are tried with the allocator before a computation runs.
@@ -105,7 +148,7 @@ const PROBE_BYTES: usize = 1 << 30;
 /// once: a few µs); buffers that each fit but not together can still exhaust memory
 /// as they are filled, as in NumPy.
 fn allocatable(
-    node: &kiln_ir::Node,
+    (func, at): (&'static str, kiln_ir::Loc),
     shape: &kiln_ir::Shape,
     dtype: kiln_ir::DType,
 ) -> Result<(), RuntimeError> {
@@ -115,11 +158,11 @@ fn allocatable(
         return Ok(());
     }
     Err(RuntimeError::Memory {
-        func: node.func,
+        func,
         bytes,
         shape: shape.to_string(),
         dtype: dtype.to_string(),
-        at: node.loc.to_string(),
+        at: at.to_string(),
     })
 }
 

@@ -49,6 +49,13 @@ impl Log {
         }
     }
 
+    /// A graph ran the fusion plan of an earlier graph of its structure (`plans.rs`).
+    pub fn plan_reused(&self, steps: usize) {
+        if self.cache {
+            eprintln!("[kiln] plan cache hit: {steps} steps, no pass or planning ran");
+        }
+    }
+
     pub fn cache(&self, hit: bool, kernel: &Kernel) {
         if self.cache {
             let what = if hit { "hit" } else { "miss" };
