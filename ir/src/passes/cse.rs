@@ -3,23 +3,36 @@
 //! Constants are the same only if they share their allocation (`Literal` equality), so
 //! CSE never compares array contents.
 
-use crate::graph::{Graph, NodeId};
-use crate::op::{Meta, Op};
-use rustc_hash::FxHashMap;
+use crate::graph::{Graph, Node, NodeId};
+use rustc_hash::{FxHashMap, FxHasher};
 use smallvec::SmallVec;
+use std::hash::{Hash, Hasher};
+
+/// The nodes kept so far, by the hash of their op, inputs and meta (the nodes
+/// themselves are compared on a hit: no key copies an op or a shape).
+type Seen = FxHashMap<u64, SmallVec<[NodeId; 1]>>;
 
 pub fn run(graph: &Graph) -> Graph {
-    let mut seen: FxHashMap<(Op, SmallVec<[NodeId; 3]>, Meta), NodeId> =
-        FxHashMap::with_capacity_and_hasher(graph.nodes.len(), Default::default());
+    let mut seen: Seen = FxHashMap::with_capacity_and_hasher(graph.nodes.len(), Default::default());
     let mut out = Graph::with_capacity(graph.nodes.len());
     let mut map: Vec<NodeId> = Vec::with_capacity(graph.nodes.len());
+    let same = |a: &Node, b: &Node| a.op == b.op && a.inputs == b.inputs && a.meta == b.meta;
     for node in &graph.nodes {
         let mut node = node.clone();
         for i in node.inputs.iter_mut() {
             *i = map[i.index()];
         }
-        let key = (node.op.clone(), node.inputs.clone(), node.meta.clone());
-        let id = *seen.entry(key).or_insert_with(|| out.push(node));
+        let mut h = FxHasher::default();
+        (&node.op, &node.inputs, &node.meta).hash(&mut h);
+        let ids = seen.entry(h.finish()).or_default();
+        let id = match ids.iter().find(|&&id| same(out.node(id), &node)) {
+            Some(&id) => id,
+            None => {
+                let id = out.push(node);
+                ids.push(id);
+                id
+            }
+        };
         map.push(id);
     }
     out.outputs = graph.outputs.iter().map(|o| map[o.index()]).collect();
