@@ -16,17 +16,22 @@
 //! on a hit: a hash collision cannot return a wrong plan. Call sites are part of it, so
 //! errors at run time (a singular matrix) name the caller's line. Cached plans hold no
 //! data (their constant buffers are unbound), so the cache keeps no array alive; it
-//! holds at most `CAPACITY` plans and is emptied when full.
+//! holds at most `CAPACITY` plans of `NODE_CAPACITY` nodes in all and is emptied when
+//! full.
 
 use kiln_ir::op::Meta;
 use kiln_ir::plan::FusionPlan;
-use kiln_ir::{Graph, Literal, NodeId, Op};
+use kiln_ir::{Data, Graph, Literal, NodeId, Op};
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Most plans kept.
 const CAPACITY: usize = 512;
+
+/// Most graph nodes in the keys of the plans kept, all together (a plan's size grows
+/// with its graph's: a chain of 100,000 ops keeps tens of MB).
+const NODE_CAPACITY: usize = 1 << 18;
 
 /// One node of a graph's structure.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -52,7 +57,8 @@ pub struct Key {
 
 impl Key {
     pub fn of(graph: &Graph, eager: bool) -> Key {
-        let mut constants: Vec<(usize, &Literal)> = Vec::new();
+        // The first node of each constant's data.
+        let mut first_of: FxHashMap<*const Data, usize> = FxHashMap::default();
         let nodes = (graph.nodes.iter().enumerate())
             .map(|(i, n)| {
                 let at = (n.loc.file(), n.loc.line(), n.loc.column());
@@ -61,11 +67,7 @@ impl Key {
                     // made on other lines are read alike, and a constant has no
                     // run-time error to name a line in.
                     Op::Constant(l) => {
-                        let first = constants
-                            .iter()
-                            .find(|(_, c)| Arc::ptr_eq(&c.0, &l.0))
-                            .map_or(i, |&(j, _)| j);
-                        constants.push((i, l));
+                        let first = *first_of.entry(Arc::as_ptr(&l.0)).or_insert(i);
                         (None, first as u32, "", ("", 0, 0))
                     }
                     op => (Some(op.clone()), 0, n.func, at),
@@ -109,16 +111,18 @@ impl Cached {
         graph: &Graph,
         funcs: Vec<(&'static str, kiln_ir::Loc)>,
     ) -> Option<Cached> {
+        let mut first_of: FxHashMap<*const Data, usize> = FxHashMap::default();
+        for (i, n) in graph.nodes.iter().enumerate() {
+            if let Op::Constant(c) = &n.op {
+                first_of.entry(Arc::as_ptr(&c.0)).or_insert(i);
+            }
+        }
         let mut bindings = Vec::new();
         for (b, buffer) in plan.buffers.iter_mut().enumerate() {
             let Some(l) = buffer.constant.take() else {
                 continue;
             };
-            let node = graph
-                .nodes
-                .iter()
-                .position(|n| matches!(&n.op, Op::Constant(c) if Arc::ptr_eq(&c.0, &l.0)))?;
-            bindings.push((b, node));
+            bindings.push((b, *first_of.get(&Arc::as_ptr(&l.0))?));
         }
         Some(Cached {
             plan,
@@ -140,24 +144,39 @@ impl Cached {
     }
 }
 
-fn plans() -> &'static Mutex<FxHashMap<Key, Arc<Cached>>> {
-    static PLANS: OnceLock<Mutex<FxHashMap<Key, Arc<Cached>>>> = OnceLock::new();
+/// The plans kept, and the nodes of their keys.
+#[derive(Default)]
+struct Plans {
+    map: FxHashMap<Key, Arc<Cached>>,
+    nodes: usize,
+}
+
+fn plans() -> &'static Mutex<Plans> {
+    static PLANS: OnceLock<Mutex<Plans>> = OnceLock::new();
     PLANS.get_or_init(Default::default)
 }
 
 /// The plan cached for `key`, if any.
 pub fn get(key: &Key) -> Option<Arc<Cached>> {
     let plans = plans().lock().unwrap_or_else(|e| e.into_inner());
-    plans.get(key).cloned()
+    plans.map.get(key).cloned()
 }
 
-/// Keep `cached` for `key` (emptying the cache first when it is full).
+/// Keep `cached` for `key` (emptying the cache first when it is full); a graph larger
+/// than the whole cache is not kept.
 pub fn insert(key: Key, cached: Arc<Cached>) {
-    let mut plans = plans().lock().unwrap_or_else(|e| e.into_inner());
-    if plans.len() >= CAPACITY {
-        plans.clear();
+    let size = key.nodes.len();
+    if size > NODE_CAPACITY {
+        return;
     }
-    plans.insert(key, cached);
+    let mut plans = plans().lock().unwrap_or_else(|e| e.into_inner());
+    if plans.map.len() >= CAPACITY || plans.nodes + size > NODE_CAPACITY {
+        plans.map.clear();
+        plans.nodes = 0;
+    }
+    if plans.map.insert(key, cached).is_none() {
+        plans.nodes += size;
+    }
 }
 
 #[cfg(test)]

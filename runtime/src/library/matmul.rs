@@ -334,6 +334,8 @@ fn gram_panels(batch: usize, n: usize, threads: usize) -> Vec<Block> {
 
 /// Copies each n × n matrix's elements above the diagonal to their mirror images
 /// below it, in tiles (the strided side stays in cache), bands of rows in parallel.
+/// (Where the two products of a pair are NaN, the general route's own NaN may differ
+/// from its mirror's in payload or sign; every other value is the same bits.)
 fn mirror<T: Copy + Send + Sync>(out: &mut [T], batch: usize, n: usize) {
     const TILE: usize = 64;
     let bands = n.div_ceil(TILE);
@@ -854,6 +856,8 @@ mod tests {
             (2, 300, 40),
             (1, 1000, 70),
             (1, 700, 2100),
+            (1, 600, 1), // gemm's outer-product path for k = 1 and 2 (`gevv`)
+            (1, 400, 2),
         ] {
             // fractions whose sums round: a different order would change bits
             let v: Vec<f64> = (0..5 + batch * n * k)
