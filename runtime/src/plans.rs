@@ -103,14 +103,14 @@ pub struct Cached {
 }
 
 impl Cached {
-    /// `plan`, made for `graph`, with its constants unbound; `funcs` as above. `None`
-    /// where a constant buffer's data is no constant node of `graph` (not expected:
-    /// the passes keep every constant's `Literal`).
+    /// `plan`, made for `graph`, with its constants unbound; `funcs` as above. The
+    /// plan back, untouched, where a constant buffer's data is no constant node of
+    /// `graph` (not expected: the passes keep every constant's `Literal`).
     pub fn new(
         mut plan: FusionPlan,
         graph: &Graph,
         funcs: Vec<(&'static str, kiln_ir::Loc)>,
-    ) -> Option<Cached> {
+    ) -> Result<Cached, FusionPlan> {
         let mut first_of: FxHashMap<*const Data, usize> = FxHashMap::default();
         for (i, n) in graph.nodes.iter().enumerate() {
             if let Op::Constant(c) = &n.op {
@@ -118,13 +118,18 @@ impl Cached {
             }
         }
         let mut bindings = Vec::new();
-        for (b, buffer) in plan.buffers.iter_mut().enumerate() {
-            let Some(l) = buffer.constant.take() else {
-                continue;
-            };
-            bindings.push((b, *first_of.get(&Arc::as_ptr(&l.0))?));
+        for (b, buffer) in plan.buffers.iter().enumerate() {
+            if let Some(l) = &buffer.constant {
+                match first_of.get(&Arc::as_ptr(&l.0)) {
+                    Some(&node) => bindings.push((b, node)),
+                    None => return Err(plan),
+                }
+            }
         }
-        Some(Cached {
+        for buffer in &mut plan.buffers {
+            buffer.constant = None;
+        }
+        Ok(Cached {
             plan,
             bindings,
             funcs,
