@@ -1,5 +1,7 @@
 //! Matrix products and the linalg extension, against independent computations.
 
+mod common;
+
 use kiln::Mode;
 
 fn lcg(seed: u64, n: usize) -> Vec<f64> {
@@ -964,15 +966,7 @@ fn singular_and_indefinite_matrices_fail_when_computed() {
 /// first failing matrix of the batch, whichever thread meets a failure first.
 #[test]
 fn batches_run_in_parallel_with_the_bits_and_errors_of_one_thread() {
-    let pools: Vec<rayon::ThreadPool> = [1, 4]
-        .iter()
-        .map(|&t| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(t)
-                .build()
-                .unwrap()
-        })
-        .collect();
+    let pools = common::pools(&[1, 4]);
     let (count, n) = (6, 5);
     let values = stack(count, |s| spd(s + 40, n));
     let batch = arr(&values, &[count, n, n]);

@@ -2,6 +2,8 @@
 //! broadcast batch axes, transposed, flipped, sliced and broadcast (non-contiguous)
 //! operands, empty and size-1 axes, integer dtypes, in every execution mode.
 
+mod common;
+
 use kiln::{s, Array, DType, Mode};
 
 const MODES: [Mode; 3] = [Mode::Interpreter, Mode::Eager, Mode::Fused];
@@ -459,15 +461,7 @@ fn large_products_give_the_same_bits_on_pools_of_1_2_3_and_8_threads() {
         (&[70, 1000], &[1000, 7]),
         (&[300, 600], &[600, 9]), // 128 + 172 rows
     ];
-    let pools: Vec<rayon::ThreadPool> = [1, 2, 3, 8]
-        .iter()
-        .map(|&t| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(t)
-                .build()
-                .unwrap()
-        })
-        .collect();
+    let pools = common::pools(&[1, 2, 3, 8]);
     for (i, (sa, sb)) in cases.into_iter().enumerate() {
         let (_, ha) = make(sa, 50 + i as u64);
         let (_, hb) = make(sb, 60 + i as u64);
@@ -599,15 +593,7 @@ fn batches_of_small_products_give_the_interpreters_bits() {
 /// general route), on pools of 1, 2 and 3 threads.
 #[test]
 fn products_of_a_matrix_with_its_transpose_match_the_general_route() {
-    let pools: Vec<rayon::ThreadPool> = [1, 2, 3]
-        .iter()
-        .map(|&t| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(t)
-                .build()
-                .unwrap()
-        })
-        .collect();
+    let pools = common::pools(&[1, 2, 3]);
     let t = |a: &Array| kiln::matrix_transpose(a).unwrap();
     type Build = fn(&Array, &Array, &dyn Fn(&Array) -> Array) -> (Array, Array);
     let cases: [(&str, &[usize], Build); 5] = [

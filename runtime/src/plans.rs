@@ -57,19 +57,15 @@ pub struct Key {
 
 impl Key {
     pub fn of(graph: &Graph, eager: bool) -> Key {
-        // The first node of each constant's data.
-        let mut first_of: FxHashMap<*const Data, usize> = FxHashMap::default();
-        let nodes = (graph.nodes.iter().enumerate())
-            .map(|(i, n)| {
+        let first_of = first_constants(graph);
+        let nodes = (graph.nodes.iter())
+            .map(|n| {
                 let at = (n.loc.file(), n.loc.line(), n.loc.column());
                 let (op, alias, func, at) = match &n.op {
                     // Where a constant was made is no part of the structure: arrays
                     // made on other lines are read alike, and a constant has no
                     // run-time error to name a line in.
-                    Op::Constant(l) => {
-                        let first = *first_of.entry(Arc::as_ptr(&l.0)).or_insert(i);
-                        (None, first as u32, "", ("", 0, 0))
-                    }
+                    Op::Constant(l) => (None, first_of[&Arc::as_ptr(&l.0)] as u32, "", ("", 0, 0)),
                     op => (Some(op.clone()), 0, n.func, at),
                 };
                 KeyNode {
@@ -88,6 +84,17 @@ impl Key {
             eager,
         }
     }
+}
+
+/// The first constant node of `graph` holding each constant's data.
+fn first_constants(graph: &Graph) -> FxHashMap<*const Data, usize> {
+    let mut first_of = FxHashMap::default();
+    for (i, n) in graph.nodes.iter().enumerate() {
+        if let Op::Constant(c) = &n.op {
+            first_of.entry(Arc::as_ptr(&c.0)).or_insert(i);
+        }
+    }
+    first_of
 }
 
 /// A plan with its constant buffers unbound, and where their data come from.
@@ -111,12 +118,7 @@ impl Cached {
         graph: &Graph,
         funcs: Vec<(&'static str, kiln_ir::Loc)>,
     ) -> Result<Cached, FusionPlan> {
-        let mut first_of: FxHashMap<*const Data, usize> = FxHashMap::default();
-        for (i, n) in graph.nodes.iter().enumerate() {
-            if let Op::Constant(c) = &n.op {
-                first_of.entry(Arc::as_ptr(&c.0)).or_insert(i);
-            }
-        }
+        let first_of = first_constants(graph);
         let mut bindings = Vec::new();
         for (b, buffer) in plan.buffers.iter().enumerate() {
             if let Some(l) = &buffer.constant {

@@ -78,3 +78,16 @@ pub fn bits(a: &kiln::Array, same_nans: bool) -> kiln::Result<Vec<i128>> {
             .collect()
     })
 }
+
+/// Rayon pools of these many threads each (bits that must not depend on the count).
+pub fn pools(threads: &[usize]) -> Vec<rayon::ThreadPool> {
+    threads
+        .iter()
+        .map(|&t| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(t)
+                .build()
+                .unwrap()
+        })
+        .collect()
+}
