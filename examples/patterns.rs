@@ -3,10 +3,12 @@
 //! operand, a transcendental elementwise and under a row sum, running sums along
 //! each axis, kernels mixing dtypes (f32 data computed in f64, comparisons stored
 //! as bools, a `linspace` grid, integers converted to floats), integer kernels,
-//! gathers (`take` of rows, `mask_select`), powers, a Gram product (`x.T @ x`) and a float32
-//! norm; then every transcendental
-//! elementwise function alone, in f64 and f32 (`FUNCTIONS`). Each time covers building
-//! and computing. `benches/python/patterns.py` runs this next to NumPy on the same data.
+//! gathers (`take` of rows, `mask_select`), powers, a Gram product (`x.T @ x`), a float32
+//! norm, a 5-point stencil of slices, pairwise distances and an outer-difference kernel
+//! by broadcasting, normalisations by column sums and row norms, matrix-vector
+//! products, a softmax over columns, nested `where` and an f64 × f32 product; then every
+//! transcendental elementwise function alone, in f64 and f32 (`FUNCTIONS`). Each time
+//! covers building and computing. `benches/python/patterns.py` runs this next to NumPy on the same data.
 //!
 //! `cargo run --release --example patterns -- [--reps N] [--json]`
 //!
@@ -249,6 +251,49 @@ fn patterns() -> Vec<Pattern> {
         ("remainder(x * 10 - 3, 0.7), f32", |_, y, _| {
             kiln::remainder(&((y * 10.0)? - 3.0)?, 0.7)
         }),
+        ("5-point stencil, f64", |x, _, _| {
+            let c = (&x.slice(s![1..-1, 1..-1])? * -4.0)?;
+            let ns = (&x.slice(s![0..-2, 1..-1])? + &x.slice(s![2.., 1..-1])?)?;
+            let we = (&x.slice(s![1..-1, 0..-2])? + &x.slice(s![1..-1, 2..])?)?;
+            &(&c + &ns)? + &we
+        }),
+        ("pairwise distances of [2000, 3] points, f64", |x, _, _| {
+            let a = kiln::expand_dims(&x.slice(s![0..2000, 0..3])?, 1)?;
+            let b = kiln::expand_dims(&x.slice(s![2000..4000, 0..3])?, 0)?;
+            let d = (&a - &b)?;
+            kiln::sqrt(&kiln::sum(&(&d * &d)?, -1)?)
+        }),
+        ("exp(-10 (x[:, :1] - x[:1, :])^2), f64", |x, _, _| {
+            let d = (&x.slice(s![.., 0..1])? - &x.slice(s![0..1, ..])?)?;
+            kiln::exp(&(&(&d * &d)? * -10.0)?)
+        }),
+        ("x / sum(x, axis 0), f64", |x, _, _| {
+            x / &kiln::sum(x, ReduceOpts::new().axis(0).keepdims(true))?
+        }),
+        ("x / vector_norm(x, axis 1), f32", |_, y, _| {
+            y / &kiln::linalg::vector_norm(y, 1, true, 2.0)?
+        }),
+        ("mean axes (0, 2) of [40, 100, 2500], f64", |x, _, _| {
+            let t = kiln::reshape(x, [40, 100, 2500])?;
+            kiln::mean(&t, ReduceOpts::new().axes([0, 2]))
+        }),
+        ("x @ x[0], f64", |x, _, _| kiln::matmul(x, &x.slice(s![0])?)),
+        ("x[:, 0] @ x, f64", |x, _, _| {
+            kiln::matmul(&x.slice(s![.., 0])?, x)
+        }),
+        ("softmax axis 0, f32", |_, y, _| {
+            let m = kiln::max(y, ReduceOpts::new().axis(0).keepdims(true))?;
+            let e = kiln::exp(&(y - &m)?)?;
+            &e / &kiln::sum(&e, ReduceOpts::new().axis(0).keepdims(true))?
+        }),
+        (
+            "where(x > 0.5, log(x), where(x > 0.2, x, 0)), f64",
+            |x, _, _| {
+                let inner = kiln::where_(&kiln::greater(x, 0.2)?, x, 0.0)?;
+                kiln::where_(&kiln::greater(x, 0.5)?, &kiln::log(x)?, &inner)
+            },
+        ),
+        ("x * y (f64 times f32)", |x, y, _| x * y),
     ]
 }
 
