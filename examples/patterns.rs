@@ -4,11 +4,12 @@
 //! each axis, kernels mixing dtypes (f32 data computed in f64, comparisons stored
 //! as bools, a `linspace` grid, integers converted to floats), integer kernels,
 //! gathers (`take` of rows, `mask_select`), powers, a Gram product (`x.T @ x`), a float32
-//! norm, a 5-point stencil of slices, pairwise distances and an outer-difference kernel
-//! by broadcasting, normalisations by column sums and row norms, matrix-vector
-//! products, a softmax over columns, nested `where` and an f64 × f32 product; then every
-//! transcendental elementwise function alone, in f64 and f32 (`FUNCTIONS`). Each time
-//! covers building and computing. `benches/python/patterns.py` runs this next to NumPy on the same data.
+//! norm, a 5-point stencil of slices and ten time steps of one, pairwise distances and
+//! an outer-difference kernel by broadcasting, normalisations by column sums and row
+//! norms, matrix-vector products, a softmax over columns, nested `where` and an f64 ×
+//! f32 product; then every transcendental elementwise function alone, in f64 and f32
+//! (`FUNCTIONS`). Each time covers building and computing. `benches/python/patterns.py`
+//! runs this next to NumPy on the same data.
 //!
 //! `cargo run --release --example patterns -- [--reps N] [--json]`
 //!
@@ -252,10 +253,16 @@ fn patterns() -> Vec<Pattern> {
             kiln::remainder(&((y * 10.0)? - 3.0)?, 0.7)
         }),
         ("5-point stencil, f64", |x, _, _| {
-            let c = (&x.slice(s![1..-1, 1..-1])? * -4.0)?;
-            let ns = (&x.slice(s![0..-2, 1..-1])? + &x.slice(s![2.., 1..-1])?)?;
-            let we = (&x.slice(s![1..-1, 0..-2])? + &x.slice(s![1..-1, 2..])?)?;
-            &(&c + &ns)? + &we
+            let [n, e, s, w, c] = neighbours(x)?;
+            &(&(&c * -4.0)? + &(&n + &s)?)? + &(&w + &e)?
+        }),
+        ("10 Jacobi steps (4-point mean), f64", |x, _, _| {
+            let mut u = x.clone();
+            for _ in 0..10 {
+                let [n, e, s, w, _] = neighbours(&u)?;
+                u = (&(&(&n + &s)? + &(&w + &e)?)? * 0.25)?;
+            }
+            Ok(u)
         }),
         ("pairwise distances of [2000, 3] points, f64", |x, _, _| {
             let a = kiln::expand_dims(&x.slice(s![0..2000, 0..3])?, 1)?;
@@ -295,6 +302,14 @@ fn patterns() -> Vec<Pattern> {
         ),
         ("x * y (f64 times f32)", |x, y, _| x * y),
     ]
+}
+
+/// The north, east, south and west neighbours of a matrix's interior points, and the
+/// interior itself: five views of its [rows - 2, cols - 2] interior, shifted.
+fn neighbours(u: &Array) -> kiln::Result<[Array; 5]> {
+    let (r, c) = (u.shape()[0], u.shape()[1]);
+    let at = |i: usize, j: usize| u.slice(s![i..i + r - 2, j..j + c - 2]);
+    Ok([at(0, 1)?, at(1, 2)?, at(2, 1)?, at(1, 0)?, at(1, 1)?])
 }
 
 type Function = fn(&Array) -> kiln::Result<Array>;

@@ -30,6 +30,12 @@ def logsumexp(x: np.ndarray) -> np.ndarray:
     return (np.log(np.exp(x - m).sum(axis=1, keepdims=True)) + m).reshape(-1)
 
 
+def jacobi(u: np.ndarray, steps: int) -> np.ndarray:
+    for _ in range(steps):
+        u = ((u[:-2, 1:-1] + u[2:, 1:-1]) + (u[1:-1, :-2] + u[1:-1, 2:])) * 0.25
+    return u
+
+
 def softmax0(y: np.ndarray) -> np.ndarray:
     e = np.exp(y - y.max(axis=0, keepdims=True))
     return e / e.sum(axis=0, keepdims=True)
@@ -132,6 +138,7 @@ def numpy_patterns(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> dict:
             y * np.float32(10.0) - np.float32(3.0), np.float32(0.7)),
         "5-point stencil, f64": lambda: (
             x[1:-1, 1:-1] * -4.0 + (x[:-2, 1:-1] + x[2:, 1:-1]) + (x[1:-1, :-2] + x[1:-1, 2:])),
+        "10 Jacobi steps (4-point mean), f64": lambda: jacobi(x, 10),
         "pairwise distances of [2000, 3] points, f64": lambda: np.sqrt(
             np.sum((x[:2000, None, :3] - x[None, 2000:4000, :3]) ** 2, axis=-1)),
         "exp(-10 (x[:, :1] - x[:1, :])^2), f64": lambda: np.exp(
