@@ -4216,9 +4216,9 @@ fn time_stepped_stencils_agree_with_the_interpreter() {
     // Sums of four and a product by 0.25: the same bits in every mode.
     agrees_with_interpreter("thirty Jacobi steps", &grid, None);
     let stats = kiln::eval_with(&[&grid()], Mode::Fused).unwrap();
-    // A kernel per step, but for the last few: on grids under about 16 × 16 the
-    // recomputed points cost less than a buffer, and those steps fuse.
-    assert!((20..=30).contains(&stats.kernels), "{stats:?}");
+    // A kernel per step on the larger grids; on the small ones a step's recomputed
+    // points can cost less than a kernel of its own, and two steps fuse.
+    assert!((15..=30).contains(&stats.kernels), "{stats:?}");
     // A 1-D three-point smoother of a computed f32 value.
     let m = 2000;
     let smooth = move || {

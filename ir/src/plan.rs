@@ -140,6 +140,10 @@ fn op_cost(op: &Op) -> u32 {
 /// through memory.
 const MATERIALISE_COST: u32 = 8;
 
+/// Recomputation (in `op_cost` units) below which a value read again by views stays
+/// fused whatever its ratio: a kernel launch of its own costs a few microseconds.
+const MIN_RECOMPUTED_WORK: u128 = 1 << 14;
+
 /// The deepest chain of ops one kernel fuses.
 const MAX_FUSED_DEPTH: u32 = 1024;
 
@@ -351,9 +355,11 @@ impl<'g> Planner<'g> {
                 continue;
             }
             let points = read[i] + if direct[i] { size } else { 0 };
-            // (points / size - 1) · cost >= MATERIALISE_COST, in integers.
+            // (points / size - 1) · cost >= MATERIALISE_COST, in integers, and enough
+            // work in all to outweigh a kernel of its own (a 0-d value broadcast to a
+            // few elements stays fused).
             let extra = points.saturating_sub(size).saturating_mul(u128::from(c));
-            if extra >= size * u128::from(MATERIALISE_COST) {
+            if extra >= size * u128::from(MATERIALISE_COST) && extra >= MIN_RECOMPUTED_WORK {
                 self.mark(
                     NodeId(i as u32),
                     "read again at other points by views: recomputing costs more than storing",
@@ -1706,9 +1712,9 @@ mod tests {
     fn a_value_read_again_by_views_is_stored_once() {
         // Each step reads its input at four shifted points: fused, step k would be
         // recomputed 4^k times; every step gets a buffer (a kernel) instead.
-        let mut u = input(&[40, 40], F64);
+        let mut u = input(&[100, 100], F64);
         for k in 0..6 {
-            u = jacobi(&u, 40 - 2 * k);
+            u = jacobi(&u, 100 - 2 * k);
         }
         let p = plan(&optimize(&graph(&[&u]), |_, _| {}));
         assert_eq!(p.kernel_count(), 6, "{p}");
@@ -1763,6 +1769,14 @@ mod tests {
         let diff = bin(Subtract, &rows(&cheap, 1), &rows(&cheap, 0));
         let p = plan(&optimize(&graph(&[&diff]), |_, _| {}));
         assert_eq!(p.kernel_count(), 1, "{p}");
+        // A 0-d product broadcast: to 1000 elements it stays fused (less work than a
+        // kernel of its own), to a million it is computed once.
+        let s = bin(Multiply, &input(&[], F64), &input(&[], F64));
+        for (n, kernels) in [(1000, 1), (1_000_000, 2)] {
+            let y = bin(Add, &bcast(&s, &[n]), &input(&[n], F64));
+            let p = plan(&optimize(&graph(&[&y]), |_, _| {}));
+            assert_eq!(p.kernel_count(), kernels, "{p}");
+        }
     }
 
     #[test]
