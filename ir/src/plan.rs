@@ -6,6 +6,8 @@
 //! - reductions, scans and concatenations (their results), and scan inputs;
 //! - an expensive node (a transcendental in its fused subtree) that several kernels
 //!   would otherwise recompute, or that a broadcast would recompute per output element;
+//! - a node that views read at more points than it has (a stencil's shifted slices),
+//!   where recomputing it at each costs more than a buffer (`mark_points_read_again`);
 //! - the input of a reshape that its layout cannot express (a reshape of a transpose).
 //!
 //! Everything else fuses into the kernel of the buffer it feeds: elementwise ops and
@@ -318,8 +320,8 @@ impl<'g> Planner<'g> {
     /// A value that views read at more points than it has (a stencil's shifted slices
     /// of one array, `u.T + u`, a `diff`) is recomputed at each of them in the kernel
     /// that fuses it: materialise it where that extra work, (points read / points - 1)
-    /// times its subtree's cost, reaches `MATERIALISE_COST`, the price of a round trip
-    /// through memory. Without this, n steps of a time-stepped stencil (each step reads
+    /// times its subtree's cost, exceeds `MATERIALISE_COST`, the price of a round trip
+    /// through memory, and is at least `MIN_RECOMPUTED_WORK`. Without this, n steps of a time-stepped stencil (each step reads
     /// four slices of the previous one) fused into one kernel that recomputed the first
     /// step 4^n times: ten steps on a 1000 × 1000 grid took 5.4 s. Views that split a
     /// value into disjoint parts (`x[:, ::2] + x[:, 1::2]`) read no point twice and
@@ -327,13 +329,17 @@ impl<'g> Planner<'g> {
     /// nodes above it, so each decision sees its inputs' final costs.
     fn mark_points_read_again(&mut self) {
         let n = self.g.nodes.len();
-        // Points of each node read by its users: every view reads its own size; all
-        // other users together read the node once (at its own points).
+        // Points of each node read by its users: every view that moves points (a
+        // slice, a permutation, a reshape) reads its own size; all other users
+        // together read the node once, at its own points. So does a broadcast: a value
+        // it repeats is fused on purpose (a row sum plus eps dividing the row stays in
+        // the row's one-pass kernel), and an expensive one is stored by
+        // `mark_expensive_broadcasts`.
         let mut read = vec![0u128; n];
         let mut direct = vec![false; n];
         for node in &self.g.nodes {
             for &x in &node.inputs {
-                if node.op.is_view() {
+                if node.op.is_view() && !matches!(node.op, Op::Broadcast(_)) {
                     read[x.index()] += node.meta.shape.size() as u128;
                 } else {
                     direct[x.index()] = true;
@@ -355,11 +361,11 @@ impl<'g> Planner<'g> {
                 continue;
             }
             let points = read[i] + if direct[i] { size } else { 0 };
-            // (points / size - 1) · cost >= MATERIALISE_COST, in integers, and enough
-            // work in all to outweigh a kernel of its own (a 0-d value broadcast to a
-            // few elements stays fused).
+            // (points / size - 1) · cost > MATERIALISE_COST, in integers (a value read
+            // twice with one transcendental, `diff(exp(x))`, stays fused, as before),
+            // and enough work in all to outweigh a kernel of its own.
             let extra = points.saturating_sub(size).saturating_mul(u128::from(c));
-            if extra >= size * u128::from(MATERIALISE_COST) && extra >= MIN_RECOMPUTED_WORK {
+            if extra > size * u128::from(MATERIALISE_COST) && extra >= MIN_RECOMPUTED_WORK {
                 self.mark(
                     NodeId(i as u32),
                     "read again at other points by views: recomputing costs more than storing",
@@ -1769,14 +1775,23 @@ mod tests {
         let diff = bin(Subtract, &rows(&cheap, 1), &rows(&cheap, 0));
         let p = plan(&optimize(&graph(&[&diff]), |_, _| {}));
         assert_eq!(p.kernel_count(), 1, "{p}");
-        // A 0-d product broadcast: to 1000 elements it stays fused (less work than a
-        // kernel of its own), to a million it is computed once.
-        let s = bin(Multiply, &input(&[], F64), &input(&[], F64));
-        for (n, kernels) in [(1000, 1), (1_000_000, 2)] {
-            let y = bin(Add, &bcast(&s, &[n]), &input(&[n], F64));
-            let p = plan(&optimize(&graph(&[&y]), |_, _| {}));
-            assert_eq!(p.kernel_count(), kernels, "{p}");
-        }
+        // A cheap value that a broadcast repeats stays fused: x / (sum(x, 1) + eps)
+        // is one row kernel, as without the rule.
+        let x = input(&[300, 200], F64);
+        let s = bin(
+            Add,
+            &reduce(ReduceOp::Sum, &x, &[1], true),
+            &fill(1e-9, &[300, 1], F64),
+        );
+        let y = bin(Divide, &x, &bcast(&s, &[300, 200]));
+        let p = plan(&optimize(&graph(&[&y]), |_, _| {}));
+        assert_eq!(p.kernel_count(), 1, "{p}");
+        assert!(
+            !p.reasons
+                .iter()
+                .any(|(_, why)| why.starts_with("read again")),
+            "{p}"
+        );
     }
 
     #[test]
