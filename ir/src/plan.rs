@@ -1695,15 +1695,20 @@ mod tests {
         op(Op::Broadcast(Shape::new(shape)), &[x])
     }
 
-    /// x[r0..r0 + len, c0..c0 + len] of a square (step 1 on both axes).
-    fn window(x: &crate::ExprRef, r0: usize, c0: usize, len: usize) -> crate::ExprRef {
+    /// A slice of a matrix, each axis given as (start, step, len).
+    fn sliced(
+        x: &crate::ExprRef,
+        rows: (usize, isize, usize),
+        cols: (usize, isize, usize),
+    ) -> crate::ExprRef {
         use crate::op::SliceDim;
-        let dim = |start| SliceDim {
-            start,
-            step: 1,
-            len,
-        };
-        op(Op::Slice(smallvec![dim(r0), dim(c0)]), &[x])
+        let dim = |(start, step, len)| SliceDim { start, step, len };
+        op(Op::Slice(smallvec![dim(rows), dim(cols)]), &[x])
+    }
+
+    /// x[r0..r0 + len, c0..c0 + len] of a square.
+    fn window(x: &crate::ExprRef, r0: usize, c0: usize, len: usize) -> crate::ExprRef {
+        sliced(x, (r0, 1, len), (c0, 1, len))
     }
 
     /// One Jacobi step: the mean of the four neighbours, on an n × n grid.
@@ -1736,38 +1741,13 @@ mod tests {
         // y[:, ::2] + y[:, 1::2] reads each point of y once, however costly y is; y[1:]
         // - y[:-1] reads it twice, which for two transcendentals is worth storing, for
         // a product not.
-        use crate::op::SliceDim;
         let x = input(&[64, 64], F64);
         let y = un(Sin, &un(Exp, &x));
-        let cols = |start| {
-            let all = SliceDim {
-                start: 0,
-                step: 1,
-                len: 64,
-            };
-            let half = SliceDim {
-                start,
-                step: 2,
-                len: 32,
-            };
-            op(Op::Slice(smallvec![all, half]), &[&y])
-        };
+        let cols = |start| sliced(&y, (0, 1, 64), (start, 2, 32));
         let split = bin(Add, &cols(0), &cols(1));
         let p = plan(&optimize(&graph(&[&split]), |_, _| {}));
         assert_eq!(p.kernel_count(), 1, "{p}");
-        let rows = |y: &crate::ExprRef, start| {
-            let all = SliceDim {
-                start: 0,
-                step: 1,
-                len: 64,
-            };
-            let part = SliceDim {
-                start,
-                step: 1,
-                len: 63,
-            };
-            op(Op::Slice(smallvec![part, all]), &[y])
-        };
+        let rows = |y: &crate::ExprRef, start| sliced(y, (start, 1, 63), (0, 1, 64));
         let diff = bin(Subtract, &rows(&y, 1), &rows(&y, 0));
         let p = plan(&optimize(&graph(&[&diff]), |_, _| {}));
         assert_eq!(p.kernel_count(), 2, "{p}");
