@@ -321,12 +321,13 @@ impl<'g> Planner<'g> {
     /// of one array, `u.T + u`, a `diff`) is recomputed at each of them in the kernel
     /// that fuses it: materialise it where that extra work, (points read / points - 1)
     /// times its subtree's cost, exceeds `MATERIALISE_COST`, the price of a round trip
-    /// through memory, and is at least `MIN_RECOMPUTED_WORK`. Without this, n steps of a time-stepped stencil (each step reads
-    /// four slices of the previous one) fused into one kernel that recomputed the first
-    /// step 4^n times: ten steps on a 1000 × 1000 grid took 5.4 s. Views that split a
-    /// value into disjoint parts (`x[:, ::2] + x[:, 1::2]`) read no point twice and
-    /// stay fused. One forward sweep: a node materialised here costs nothing to the
-    /// nodes above it, so each decision sees its inputs' final costs.
+    /// through memory, and is at least `MIN_RECOMPUTED_WORK`. Without this, n steps of
+    /// a time-stepped stencil (each step reads four slices of the previous one) fused
+    /// into one kernel that recomputed the first step 4^n times: ten steps on a 1000 ×
+    /// 1000 grid took 5.4 s. Views that split a value into disjoint parts (`x[:, ::2] +
+    /// x[:, 1::2]`) read no point twice and stay fused, as do values a broadcast
+    /// repeats (below). One forward sweep: a node materialised here costs nothing to
+    /// the nodes above it, so each decision sees its inputs' final costs.
     fn mark_points_read_again(&mut self) {
         let n = self.g.nodes.len();
         // Points of each node read by its users: every view that moves points (a
