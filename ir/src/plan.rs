@@ -253,24 +253,23 @@ impl<'g> Planner<'g> {
     }
 
     /// For every node, the cost of the subtree that fuses with it (materialised
-    /// inputs count 0), and its depth; one forward sweep, since nodes are in
-    /// topological order (no recursion: graphs may be 100 000 nodes deep).
-    fn subtree_costs(&self) -> (Vec<u32>, Vec<u32>) {
-        let n = self.g.nodes.len();
-        let (mut cost, mut depth) = (vec![0u32; n], vec![0u32; n]);
-        for (i, node) in self.g.nodes.iter().enumerate() {
-            let mut c = op_cost(&node.op);
-            let mut d = 1;
-            for &input in &node.inputs {
-                if !self.materialised[input.index()] {
-                    c = c.saturating_add(cost[input.index()]);
-                    d = d.max(depth[input.index()] + 1);
-                }
-            }
-            cost[i] = c;
-            depth[i] = d;
+    /// inputs count 0); one forward sweep, since nodes are in topological order (no
+    /// recursion: graphs may be 100 000 nodes deep).
+    fn subtree_costs(&self) -> Vec<u32> {
+        let mut cost = vec![0u32; self.g.nodes.len()];
+        for i in 0..cost.len() {
+            cost[i] = self.fused_cost(i, &cost);
         }
-        (cost, depth)
+        cost
+    }
+
+    /// Node `i`'s op cost plus the costs (`cost`, known for every earlier node) of its
+    /// inputs that are not materialised.
+    fn fused_cost(&self, i: usize, cost: &[u32]) -> u32 {
+        let node = &self.g.nodes[i];
+        (node.inputs.iter())
+            .filter(|x| !self.materialised[x.index()])
+            .fold(op_cost(&node.op), |c, x| c.saturating_add(cost[x.index()]))
     }
 
     /// Split fused chains deeper than `MAX_FUSED_DEPTH` (a 100 000-op chain becomes
@@ -302,7 +301,7 @@ impl<'g> Planner<'g> {
     /// A broadcast that stretches an expensive subtree would recompute it for every
     /// output element: materialise the subtree once instead.
     fn mark_expensive_broadcasts(&mut self) {
-        let (cost, _) = self.subtree_costs();
+        let cost = self.subtree_costs();
         for n in &self.g.nodes {
             if let Op::Broadcast(_) = n.op {
                 let input = n.inputs[0];
@@ -349,15 +348,9 @@ impl<'g> Planner<'g> {
         }
         let mut cost = vec![0u32; n];
         for i in 0..n {
-            let node = &self.g.nodes[i];
-            let mut c = op_cost(&node.op);
-            for &input in &node.inputs {
-                if !self.materialised[input.index()] {
-                    c = c.saturating_add(cost[input.index()]);
-                }
-            }
+            let c = self.fused_cost(i, &cost);
             cost[i] = c;
-            let size = node.meta.shape.size() as u128;
+            let size = self.g.nodes[i].meta.shape.size() as u128;
             if self.materialised[i] || c == 0 || size == 0 {
                 continue;
             }
@@ -400,7 +393,7 @@ impl<'g> Planner<'g> {
     fn mark_shared_expensive(&mut self) {
         loop {
             let users = self.clusters_of();
-            let (cost, _) = self.subtree_costs();
+            let cost = self.subtree_costs();
             let mut changed = false;
             for (i, kernels) in users.iter().enumerate() {
                 let id = NodeId(i as u32);
