@@ -9,6 +9,8 @@
 //! is far larger than its spread).
 
 use kiln_codegen::cpu::PARTIAL_BYTES;
+use kiln_codegen::math::product::{product_finish, product_join};
+use kiln_codegen::math::scalar::Eval64;
 use kiln_ir::{DType, Data, Element, ReduceOp, Scalar};
 
 /// One chunk's state, decoded from the `PARTIAL_BYTES` the kernel wrote: four 8-byte
@@ -64,19 +66,23 @@ pub fn combine(
     let float = dtype.is_real_floating();
     let signed = dtype.is_signed_integer();
     match op {
+        ReduceOp::Prod if float => {
+            // (value, exponent) pairs joined pairwise, rounded once (`math::product`).
+            let parts: Vec<(f64, i64)> = states.iter().map(|s| (s.f(0), s.i(2))).collect();
+            let join = |x, y| product_join(&mut Eval64, x, y);
+            let (m, e) = pairwise(&parts, &join).unwrap_or((1.0, 0));
+            Scalar::Float(product_finish(&mut Eval64, m, e))
+        }
         ReduceOp::Sum | ReduceOp::Prod => {
             let sum = op == ReduceOp::Sum;
             if float {
+                // (A sum: float products are above.) Chunks start their sums at -0
+                // (so negative zeros sum to -0); no terms at all is +0.
                 let vals: Vec<f64> = states.iter().map(|s| s.f(0)).collect();
-                let v = pairwise(&vals, &|a, b| if sum { a + b } else { a * b });
-                // Chunks start their sums at -0 (so negative zeros sum to -0); no
-                // terms at all is +0.
                 let terms: i64 = states.iter().map(|s| s.i(1)).sum();
-                let identity = if sum { 0.0 } else { 1.0 };
-                Scalar::Float(if sum && terms == 0 {
-                    identity
-                } else {
-                    v.unwrap_or(identity)
+                Scalar::Float(match pairwise(&vals, &|a, b| a + b) {
+                    Some(v) if terms > 0 => v,
+                    _ => 0.0,
                 })
             } else {
                 let vals: Vec<i64> = states.iter().map(|s| s.i(0)).collect();

@@ -179,7 +179,9 @@ impl Emitter<'_, '_> {
                     ReduceOp::Prod => 1.0,
                     _ => 0.0,
                 };
-                let regions: &[i64] = if matches!(r.op, ReduceOp::Var) || is_arg(r.op) {
+                // (A float product's exponents in region 1.)
+                let float_prod = r.op == ReduceOp::Prod && !vector::is_integer(plan.dtype);
+                let regions: &[i64] = if r.op == ReduceOp::Var || is_arg(r.op) || float_prod {
                     &[0, 1]
                 } else {
                     &[0]
@@ -200,7 +202,8 @@ impl Emitter<'_, '_> {
                         let c = if ty == types::F32X4 {
                             e.b.ins().f32const(init as f32)
                         } else if ty == types::I64X2 {
-                            // Argmax's index: the first row until a later one wins.
+                            // Argmax's index: the first row until a later one wins; a
+                            // product's exponent.
                             e.b.ins().iconst(types::I64, 0)
                         } else {
                             e.b.ins().f64const(init)
@@ -268,7 +271,10 @@ impl Emitter<'_, '_> {
                     }
                     ReduceOp::Prod => {
                         let p = e.slot_address(scratch, i, 0, j, 8);
-                        let v = e.b.ins().load(types::F64, mem(), p, 0);
+                        let m = e.b.ins().load(types::F64, mem(), p, 0);
+                        let q = e.slot_address(scratch, i, 1, j, 8);
+                        let x = e.b.ins().load(types::I64, mem(), q, 0);
+                        let v = e.product_finish(m, x);
                         e.narrow_f64(dtype, v)
                     }
                     ReduceOp::Var => {
@@ -333,6 +339,12 @@ impl Emitter<'_, '_> {
                         let s = e.b.ins().load(types::F64, mem(), p, 0);
                         e.b.ins().store(mem(), s, base, 0);
                         e.b.ins().store(mem(), count, base, 8);
+                        if r.op == ReduceOp::Prod {
+                            // The exponent (`Emitter::write_partials`).
+                            let q = e.slot_address(scratch, i, 1, j, 8);
+                            let x = e.b.ins().load(types::I64, mem(), q, 0);
+                            e.b.ins().store(mem(), x, base, 16);
+                        }
                     }
                     ReduceOp::Var => {
                         let mean = e.slot_address(scratch, i, 0, j, 8);
@@ -399,10 +411,8 @@ impl Emitter<'_, '_> {
         let (lo, hi) = self.bounds(rows);
         let mut rest = lo;
         // Products take a row at a time: each position's product is then the
-        // interpreter's, factor after factor in f64, and so are its overflows and
-        // underflows (eight rows multiplied pairwise could overflow where the running
-        // product does not, or give -inf where it gives NaN: inf · 0 after an
-        // underflow).
+        // interpreter's, bit for bit, factor after factor in f64 (with the exponent
+        // apart, `math::product`), rather than rounded in another order.
         let products = self.k.reductions.iter().any(|r| r.op == ReduceOp::Prod);
         if !self.computes_function() && !has_arg(self.k) && !products {
             let n = self.b.ins().isub(hi, lo);
@@ -726,11 +736,16 @@ impl Emitter<'_, '_> {
             (_, Walk::Deviations) => {}
             (_, Walk::Values) => {
                 let p = self.slot_address(scratch, i, 0, j, 8);
+                let q = self.slot_address(scratch, i, 1, j, 8);
                 for (c, x) in self.widened(plan, x).into_iter().enumerate() {
                     let (ty, off) = (self.b.func.dfg.value_type(x), 16 * c as i32);
                     let a = self.b.ins().load(ty, mem(), p, off);
                     let a = if op == ReduceOp::Prod {
-                        self.b.ins().fmul(a, x)
+                        // A product's exponent in region 1 (`math::product`).
+                        let ex = self.b.ins().load(ty.as_int(), mem(), q, off);
+                        let (m, ex) = self.product_step(a, ex, x);
+                        self.b.ins().store(mem(), ex, q, off);
+                        m
                     } else {
                         self.b.ins().fadd(a, x)
                     };
@@ -861,7 +876,8 @@ impl Emitter<'_, '_> {
     }
 
     /// Address of position `j`'s slot in region `region` (0: accumulator, 1: var's
-    /// squared deviations) of reduction `i`, with `size`-byte slots.
+    /// squared deviations, argmax's row, a product's exponent) of reduction `i`, with
+    /// `size`-byte slots.
     fn slot_address(
         &mut self,
         scratch: Value,
@@ -906,11 +922,17 @@ impl Emitter<'_, '_> {
                 .collect();
         }
         let p = self.slot_address(scratch, i, region, j, 8);
+        // A product's exponents (region 1) are i64.
+        let ty = if op == ReduceOp::Prod && region == 1 {
+            types::I64X2
+        } else {
+            types::F64X2
+        };
         if plan.dtype == DType::F32 {
             let q = self.b.ins().iadd_imm_s(p, 16);
-            vec![(p, types::F64X2), (q, types::F64X2)]
+            vec![(p, ty), (q, ty)]
         } else {
-            vec![(p, types::F64X2)]
+            vec![(p, ty)]
         }
     }
 

@@ -12,9 +12,10 @@
 //! gathered stride; see `vector.rs`); otherwise it runs one element at a time. Column
 //! reductions vectorise the innermost kept axis instead (`columns.rs`).
 
-use super::clif_math::{bitcast, splat};
+use super::clif_math::{bitcast, splat, ClifMath64};
 use super::ops::{clif_type, unsupported, Libcalls, Ops, Unsupported};
 use super::vector::{self, VectorPlan};
+use crate::math::product;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, FuncRef, InstBuilder, MemFlagsData, Type, Value};
 use cranelift_codegen::packed_option::ReservedValue;
@@ -1011,6 +1012,18 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 (0..plan.unroll).map(|_| self.b.declare_var(ty)).collect()
             })
             .collect();
+        // Products: each lane's exponent beside its value (`math::product`).
+        let vexps: Vec<Option<Vec<Variable>>> = accs
+            .iter()
+            .map(|acc| {
+                let prod = self.k.reductions[acc.r].op == ReduceOp::Prod;
+                (prod && means.is_none()).then(|| {
+                    (0..plan.unroll)
+                        .map(|_| self.b.declare_var(plan.fty.as_int()))
+                        .collect()
+                })
+            })
+            .collect();
         // Argmax/argmin: the vector lanes keep the block's extreme only (NaNs aside);
         // `arg_block` finds where it is.
         let is_arg: Vec<bool> = accs
@@ -1041,7 +1054,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             })
             .collect();
         let reset = |e: &mut Self, per_block_only: bool| {
-            for ((acc, vs), nan) in accs.iter().zip(&vaccs).zip(&nans) {
+            for (((acc, vs), nan), exps) in accs.iter().zip(&vaccs).zip(&nans).zip(&vexps) {
                 let r = &e.k.reductions[acc.r];
                 let per_block = matches!(
                     r.op,
@@ -1071,6 +1084,11 @@ impl<'a, 'b> Emitter<'a, 'b> {
                         e.vconst(plan, init)
                     };
                     e.b.def_var(v, c);
+                }
+                for &v in exps.iter().flatten() {
+                    let zero = e.b.ins().iconst(types::I64, 0);
+                    let zero = splat(e.b, plan.fty.as_int(), zero);
+                    e.b.def_var(v, zero);
                 }
                 if let (Some(nan), ReduceOp::ArgMax | ReduceOp::ArgMin) = (nan, r.op) {
                     let zero = e.vconst(plan, 0.0);
@@ -1167,7 +1185,13 @@ impl<'a, 'b> Emitter<'a, 'b> {
                         // to the block's extreme.
                         (ReduceOp::ArgMax, None) => e.pick_extreme(true, x, a),
                         (ReduceOp::ArgMin, None) => e.pick_extreme(false, x, a),
-                        (ReduceOp::Prod, None) => e.b.ins().fmul(a, x),
+                        (ReduceOp::Prod, None) => {
+                            let exps = vexps[k].as_ref().expect("products keep exponents");
+                            let ex = e.b.use_var(exps[c]);
+                            let (m, ex) = e.product_step(a, ex, x);
+                            e.b.def_var(exps[c], ex);
+                            m
+                        }
                         _ => e.b.ins().fadd(a, x),
                     };
                     e.b.def_var(v, next);
@@ -1208,15 +1232,18 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     e.b.def_var(acc.a, a);
                 } else if r.op == ReduceOp::Prod {
                     // The block's lanes (f64: `vector::plan`) into the row's product.
-                    let mut a = e.b.use_var(acc.a);
-                    for &v in vs {
-                        let v = e.b.use_var(v);
+                    let exps = vexps[k].as_ref().expect("products keep exponents");
+                    let mut a = (e.b.use_var(acc.a), e.b.use_var(acc.b));
+                    for (&v, &ev) in vs.iter().zip(exps) {
+                        let (v, ev) = (e.b.use_var(v), e.b.use_var(ev));
                         for lane in 0..plan.lanes {
-                            let x = e.b.ins().extractlane(v, lane as u8);
-                            a = e.b.ins().fmul(a, x);
+                            let m = e.b.ins().extractlane(v, lane as u8);
+                            let x = e.b.ins().extractlane(ev, lane as u8);
+                            a = e.product_join(a, (m, x));
                         }
                     }
-                    e.b.def_var(acc.a, a);
+                    e.b.def_var(acc.a, a.0);
+                    e.b.def_var(acc.b, a.1);
                 } else if means.is_some() && r.op == ReduceOp::Var {
                     let total = e.hsum_f64(plan, vs);
                     let m2 = e.b.use_var(acc.b);
@@ -1799,7 +1826,10 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 ReduceOp::Prod => {
                     if dtype.is_real_floating() {
                         let x = self.widen_f64(dtype, x);
-                        self.b.ins().fmul(a, x)
+                        let e = self.b.use_var(acc.b);
+                        let (m, e) = self.product_step(a, e, x);
+                        self.b.def_var(acc.b, e);
+                        m
                     } else {
                         self.b.ins().imul(a, x)
                     }
@@ -1936,7 +1966,11 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     let s = self.empty_sum_positive(a, count);
                     self.narrow_f64(dtype, s)
                 }
-                ReduceOp::Prod if dtype.is_real_floating() => self.narrow_f64(dtype, a),
+                ReduceOp::Prod if dtype.is_real_floating() => {
+                    let e = self.b.use_var(acc.b);
+                    let p = self.product_finish(a, e);
+                    self.narrow_f64(dtype, p)
+                }
                 ReduceOp::Mean => {
                     let m = self.mean_of(acc);
                     self.narrow_f64(dtype, m)
@@ -1953,6 +1987,25 @@ impl<'a, 'b> Emitter<'a, 'b> {
             self.row_values[acc.r] = Some(v);
         }
         Ok(())
+    }
+
+    /// The float product (m, e) times `x`, each an f64 (exponent i64) or a vector of
+    /// them (`math::product`).
+    pub(super) fn product_step(&mut self, m: Value, e: Value, x: Value) -> (Value, Value) {
+        let ty = self.b.func.dfg.value_type(m);
+        product::product_step(&mut ClifMath64::new(self.b, ty), m, e, x)
+    }
+
+    /// The product of two float products (`math::product`).
+    pub(super) fn product_join(&mut self, a: (Value, Value), b: (Value, Value)) -> (Value, Value) {
+        let ty = self.b.func.dfg.value_type(a.0);
+        product::product_join(&mut ClifMath64::new(self.b, ty), a, b)
+    }
+
+    /// A float product's value, rounded once (`math::product`).
+    pub(super) fn product_finish(&mut self, m: Value, e: Value) -> Value {
+        let ty = self.b.func.dfg.value_type(m);
+        product::product_finish(&mut ClifMath64::new(self.b, ty), m, e)
     }
 
     /// A float sum of `count` terms: +0 for no terms (the accumulators start at -0).
@@ -2036,8 +2089,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
     }
 
     /// Per-chunk state of each reduction, 32 bytes each: (a, b, c, d) as 8-byte slots.
-    ///   sum/prod/max/min/any/all: a = the accumulator (f64, or the integer widened);
-    ///   mean: a = sum, b = count; var: a = count, b = mean (f64), c = M2, d = what the
+    ///   sum/prod/max/min/any/all: a = the accumulator (f64, or the integer widened),
+    ///   b = count; a float prod's c = its exponent (i64: the product is a·2^c, see
+    ///   `math::product`); mean: a = sum, b = count; var: a = count, b = mean (f64), c = M2, d = what the
     ///   f64 mean misses of the exact mean (the chunk's mean is b + d);
     ///   argmax/argmin: a = best value (f64 or widened integer), b = index, c = count.
     fn write_partials(&mut self, accs: &[Acc]) -> Result<(), Unsupported> {
@@ -2071,6 +2125,12 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     self.b.ins().store(mem(), a64, base, 0);
                     self.b.ins().store(mem(), idx, base, 8);
                     self.b.ins().store(mem(), count, base, 16);
+                }
+                ReduceOp::Prod if dtype.is_real_floating() => {
+                    let e = self.b.use_var(acc.b);
+                    self.b.ins().store(mem(), a64, base, 0);
+                    self.b.ins().store(mem(), count, base, 8);
+                    self.b.ins().store(mem(), e, base, 16);
                 }
                 _ => {
                     self.b.ins().store(mem(), a64, base, 0);

@@ -21,6 +21,7 @@ pub mod hyperbolic;
 pub mod inverse_trig;
 pub mod pow;
 mod pow_tables;
+pub mod product;
 #[cfg(test)]
 pub(crate) mod testutil;
 pub mod trig;

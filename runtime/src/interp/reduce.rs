@@ -116,6 +116,57 @@ pub fn pairwise(n: usize, f: &impl Fn(usize) -> f64) -> f64 {
     }
 }
 
+/// The product of `xs` in order, in f64, as if the exponent range were unbounded,
+/// rounded into range once at the end: each factor splits into a mantissa in [1, 2)
+/// and a power of two, the mantissas multiply (each multiply rounding as the plain
+/// product's would), the exponents add. So [1e300, 1e300, 1e-300] is 1e300, not inf;
+/// an order in which no partial product overflows or underflows gives the plain
+/// product's bits.
+fn float_product(xs: impl Iterator<Item = f64>) -> f64 {
+    let (mut m, mut e) = (1.0f64, 0i64);
+    for x in xs {
+        let (f, k) = split_exponent(x);
+        m *= f;
+        e += k;
+        if m.abs() >= 2.0 {
+            m *= 0.5;
+            e += 1;
+        }
+    }
+    times_power_of_two(m, e)
+}
+
+/// (f, k) with x = f·2^k and |f| in [1, 2); zeros, infinities and NaN as (x, 0).
+fn split_exponent(x: f64) -> (f64, i64) {
+    if x == 0.0 || !x.is_finite() {
+        return (x, 0);
+    }
+    let (x, k) = if x.abs() < f64::MIN_POSITIVE {
+        (x * 2f64.powi(64), -64)
+    } else {
+        (x, 0)
+    };
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i64;
+    let f = f64::from_bits(bits & !(0x7ff << 52) | (1023 << 52));
+    (f, k + biased - 1023)
+}
+
+/// m·2^e with one rounding (|m| in [1, 2), or zero, infinite or NaN).
+fn times_power_of_two(m: f64, e: i64) -> f64 {
+    let pow2 = |k: i64| f64::from_bits(((k + 1023) as u64) << 52);
+    if e > 1023 {
+        // At least 2^1024: inf (0, inf and NaN stay).
+        m * pow2(1023) * 2.0
+    } else if e >= -1022 {
+        m * pow2(e)
+    } else {
+        // Exact to a normal value, then one rounding to a subnormal (or 0: below
+        // 2^-1076, m·2^e is under half the smallest subnormal).
+        m * pow2(e.max(-1076) + 54) * pow2(-54)
+    }
+}
+
 fn float_sum<T: RealFloat>(row: &[T]) -> f64 {
     pairwise(row.len(), &|i| row[i].to_f64())
 }
@@ -127,7 +178,7 @@ fn float_reduce<T: RealFloat + Element>(
 ) -> Option<Data> {
     Some(match op {
         ReduceOp::Sum => r.map(|row| T::from_f64(float_sum(row))),
-        ReduceOp::Prod => r.map(|row| T::from_f64(row.iter().fold(1.0f64, |a, &b| a * b.to_f64()))),
+        ReduceOp::Prod => r.map(|row| T::from_f64(float_product(row.iter().map(|x| x.to_f64())))),
         ReduceOp::Max => r.map(|row| row.iter().copied().fold(row[0], s::maximum)),
         ReduceOp::Min => r.map(|row| row.iter().copied().fold(row[0], s::minimum)),
         ReduceOp::Mean => r.map(|row| T::from_f64(float_sum(row) / row.len() as f64)),
