@@ -635,8 +635,10 @@ fn products_agree_with_the_interpreter() {
 /// once (`codegen/src/math/product.rs`), so its value cannot depend on the order in
 /// which lanes, blocks and chunks multiply. Each group's factors here are m · 2^s over
 /// its first half and m · 2^-s over its second (m near 1): the product is that of the
-/// m, finite, though every partial product of more than a few factors in a half
-/// overflows or underflows (before, rows gave inf and full reductions NaN, inf · 0).
+/// m, finite, though the partial products of many factors in a half overflow or
+/// underflow (before, rows gave inf and full reductions NaN, inf · 0). With s = 14 the
+/// compiled loops take their fast way (`FastProducts` in emit.rs), with 600 the exact
+/// one.
 /// Rows (vector lanes), columns, full reductions over chunks, few outputs over many
 /// rows and a 3-d middle axis, in f64 and f32, in every mode; and a subnormal factor
 /// keeps its bits.
@@ -650,8 +652,14 @@ fn products_keep_their_exponent_apart() {
         (&[6, 40, 17], &[0, 2]),
         (&[3, 2], &[0, 1]),
     ];
-    for dtype in [DType::F64, DType::F32] {
-        let s = if dtype == DType::F64 { 600 } else { 100 };
+    // s = 14: factors within the fast products' bounds (2^-15..2^15; the runs between
+    // renormalisations keep them in range); 600 and 100: beyond them (the exact way).
+    for (dtype, s) in [
+        (DType::F64, 600),
+        (DType::F64, 14),
+        (DType::F32, 100),
+        (DType::F32, 14),
+    ] {
         for (ci, &(shape, axes)) in cases.iter().enumerate() {
             let n: usize = shape.iter().product();
             let reduced: usize = axes.iter().map(|&a| shape[a]).product();
@@ -705,7 +713,7 @@ fn products_keep_their_exponent_apart() {
                 for (o, (g, w)) in got.iter().zip(&want).enumerate() {
                     assert!(
                         (g - w).abs() <= tol * w.abs(),
-                        "prod over {axes:?} of {dtype:?} {shape:?} ({mode:?}), output {o}: {g} vs {w}"
+                        "prod over {axes:?} of {dtype:?} {shape:?}, 2^±{s} ({mode:?}), output {o}: {g} vs {w}"
                     );
                 }
             }

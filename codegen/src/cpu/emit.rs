@@ -78,7 +78,31 @@ pub(crate) struct Emitter<'a, 'b> {
     pub carry: Option<Carry>,
     /// Whether the current pass also runs the previous row's store pass (`Carry`).
     pub carry_now: bool,
+    /// The current pass's float products run fast (`FastProducts`); None: every
+    /// factor takes `math::product`'s exact step.
+    pub fast_products: Option<FastProducts>,
 }
+
+/// Float products, the fast way: plain multiplies, which round as `math::product`'s
+/// scaled ones do as long as no partial product leaves the normal range. That holds
+/// while every factor lies in [1/PRODUCT_BOUND, PRODUCT_BOUND] and at most
+/// `PRODUCT_RUN` of them multiply into a value after it was renormalised (to [1, 2)):
+/// the pass checks the first as it goes, and the row or chunk is reduced again the
+/// exact way where a factor fails it (zeros, infinities and NaN included).
+#[derive(Clone, Copy)]
+pub(crate) struct FastProducts {
+    /// i8: 1 while every factor of the scalar loop has been in bounds.
+    ok: Variable,
+    /// The same for the vector loop's lanes (a mask of `lanes_type`).
+    ok_lanes: Option<Variable>,
+}
+
+/// Factors of a fast product lie in [1/PRODUCT_BOUND, PRODUCT_BOUND] (`FastProducts`).
+const PRODUCT_BOUND: f64 = 32768.0;
+
+/// Plain multiplies into a fast product between renormalisations: PRODUCT_RUN factors
+/// within the bound move it by at most 2^±960 from [1, 2).
+const PRODUCT_RUN: i64 = 64;
 
 /// A row kernel's store pass, deferred by one row: row j's store pass runs inside the
 /// first pass of row j + 1's last phase, step for step (softmax: the division and the
@@ -828,7 +852,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             self.prefetch_next = (passes == 1).then_some(self.libcalls.prefetch_l2);
             passes += 1;
             self.carry_now = carries_here;
-            let pass = self.reduce_pass(kept, bases, &accs, None, pass_plan.as_ref());
+            let pass = self.first_pass(kept, bases, &accs, pass_plan.as_ref());
             self.carry_now = false;
             pass?;
             // Pass 2 for var: squared deviations from this chunk's (or row's) mean,
@@ -895,6 +919,71 @@ impl<'a, 'b> Emitter<'a, 'b> {
             self.prefetch_next = None;
         }
         Ok(())
+    }
+
+    /// Pass 1 over the reduced axes. With float products, the fast way first
+    /// (`FastProducts`), and where a factor turns out to be out of bounds, the whole
+    /// pass again the exact way (the stores it makes write the same values again).
+    fn first_pass(
+        &mut self,
+        kept: usize,
+        bases: &[Value],
+        accs: &[Acc],
+        plan: Option<&VectorPlan>,
+    ) -> Result<(), Unsupported> {
+        let products = accs.iter().any(|acc| {
+            let r = &self.k.reductions[acc.r];
+            r.op == ReduceOp::Prod && self.k.dtype(r.value).is_real_floating()
+        });
+        if !products {
+            return self.reduce_pass(kept, bases, accs, None, plan);
+        }
+        let ok = self.b.declare_var(types::I8);
+        let yes = self.b.ins().iconst(types::I8, 1);
+        self.b.def_var(ok, yes);
+        let ok_lanes = plan.map(|p| {
+            let v = self.b.declare_var(p.fty.as_int());
+            let ones = self.b.ins().iconst(types::I64, -1);
+            let ones = splat(self.b, p.fty.as_int(), ones);
+            self.b.def_var(v, ones);
+            v
+        });
+        self.fast_products = Some(FastProducts { ok, ok_lanes });
+        let pass = self.reduce_pass(kept, bases, accs, None, plan);
+        self.fast_products = None;
+        pass?;
+        let mut fine = self.b.use_var(ok);
+        if let Some(v) = ok_lanes {
+            let lanes = self.b.use_var(v);
+            let all = self.b.ins().vall_true(lanes);
+            fine = self.b.ins().band(fine, all);
+        }
+        let again = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.set_cold_block(again);
+        self.b.ins().brif(fine, done, &[], again, &[]);
+        self.b.switch_to_block(again);
+        self.reset_accs(accs);
+        self.reduce_pass(kept, bases, accs, None, plan)?;
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+        Ok(())
+    }
+
+    /// Whether each lane of `x` (f64, scalar or vector) lies in the bounds of a fast
+    /// product's factors (`FastProducts`): false for 0, inf and NaN.
+    fn in_product_bounds(&mut self, x: Value) -> Value {
+        let ty = self.b.func.dfg.value_type(x);
+        let t = self.b.ins().fabs(x);
+        let mut hi = self.b.ins().f64const(PRODUCT_BOUND);
+        let mut lo = self.b.ins().f64const(1.0 / PRODUCT_BOUND);
+        if ty.is_vector() {
+            hi = splat(self.b, ty, hi);
+            lo = splat(self.b, ty, lo);
+        }
+        let below = self.b.ins().fcmp(FloatCC::LessThanOrEqual, t, hi);
+        let above = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, t, lo);
+        self.b.ins().band(below, above)
     }
 
     /// One pass over the reduced axes: pass 1 (`means` None) accumulates every
@@ -986,6 +1075,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let axis = self.k.rank - 1;
         let (lo, hi) = self.bounds(axis);
         let step = (plan.lanes * plan.unroll) as i64;
+        // A fast product's lanes take BLOCK / step factors between flushes.
+        debug_assert!(self.fast_products.is_none() || BLOCK / step <= PRODUCT_RUN);
         // Whole vectors up to `vec_end`: unrolled steps, then single vectors in the
         // last block (`single_vectors`), then the scalar tail.
         let single = single_vectors(self.k, plan);
@@ -1185,13 +1276,24 @@ impl<'a, 'b> Emitter<'a, 'b> {
                         // to the block's extreme.
                         (ReduceOp::ArgMax, None) => e.pick_extreme(true, x, a),
                         (ReduceOp::ArgMin, None) => e.pick_extreme(false, x, a),
-                        (ReduceOp::Prod, None) => {
-                            let exps = vexps[k].as_ref().expect("products keep exponents");
-                            let ex = e.b.use_var(exps[c]);
-                            let (m, ex) = e.product_step(a, ex, x);
-                            e.b.def_var(exps[c], ex);
-                            m
-                        }
+                        (ReduceOp::Prod, None) => match e.fast_products {
+                            Some(FastProducts {
+                                ok_lanes: Some(ok), ..
+                            }) => {
+                                let fits = e.in_product_bounds(x);
+                                let all = e.b.use_var(ok);
+                                let all = e.b.ins().band(all, fits);
+                                e.b.def_var(ok, all);
+                                e.b.ins().fmul(a, x)
+                            }
+                            _ => {
+                                let exps = vexps[k].as_ref().expect("products keep exponents");
+                                let ex = e.b.use_var(exps[c]);
+                                let (m, ex) = e.product_step(a, ex, x);
+                                e.b.def_var(exps[c], ex);
+                                m
+                            }
+                        },
                         _ => e.b.ins().fadd(a, x),
                     };
                     e.b.def_var(v, next);
@@ -1234,11 +1336,23 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     // The block's lanes (f64: `vector::plan`) into the row's product.
                     let exps = vexps[k].as_ref().expect("products keep exponents");
                     let mut a = (e.b.use_var(acc.a), e.b.use_var(acc.b));
+                    // (Fast: each lane's plain product, its exponent 0.)
+                    let fast = matches!(
+                        e.fast_products,
+                        Some(FastProducts {
+                            ok_lanes: Some(_),
+                            ..
+                        })
+                    );
                     for (&v, &ev) in vs.iter().zip(exps) {
                         let (v, ev) = (e.b.use_var(v), e.b.use_var(ev));
                         for lane in 0..plan.lanes {
                             let m = e.b.ins().extractlane(v, lane as u8);
-                            let x = e.b.ins().extractlane(ev, lane as u8);
+                            let x = if fast {
+                                e.b.ins().iconst(types::I64, 0)
+                            } else {
+                                e.b.ins().extractlane(ev, lane as u8)
+                            };
                             a = e.product_join(a, (m, x));
                         }
                     }
@@ -1728,8 +1842,27 @@ impl<'a, 'b> Emitter<'a, 'b> {
             });
             let count = self.b.declare_var(types::I64);
             let residual = self.b.declare_var(types::F64);
+            accs.push(Acc {
+                r: ri,
+                a,
+                b: bvar,
+                count,
+                residual,
+                ty,
+            });
+        }
+        self.reset_accs(&accs);
+        Ok(accs)
+    }
+
+    /// Every accumulator back to its reduction's identity.
+    fn reset_accs(&mut self, accs: &[Acc]) {
+        for acc in accs {
+            let r = &self.k.reductions[acc.r];
+            let dtype = self.k.dtype(r.value);
+            let ty = acc.ty;
             let zero_r = self.b.ins().f64const(0.0);
-            self.b.def_var(residual, zero_r);
+            self.b.def_var(acc.residual, zero_r);
             let init = match r.op {
                 // -0 is the float sum's identity (-0 + x is x, -0 + -0 is -0): a sum of
                 // negative zeros is -0, as the interpreter's; an empty sum is made +0
@@ -1742,25 +1875,16 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 ReduceOp::Max | ReduceOp::ArgMax => self.extreme(dtype, ty, false),
                 ReduceOp::Min | ReduceOp::ArgMin => self.extreme(dtype, ty, true),
             };
-            self.b.def_var(a, init);
+            self.b.def_var(acc.a, init);
             let zero_b = if r.op == ReduceOp::Var {
                 self.b.ins().f64const(0.0)
             } else {
                 self.b.ins().iconst(types::I64, 0)
             };
-            self.b.def_var(bvar, zero_b);
+            self.b.def_var(acc.b, zero_b);
             let zero = self.b.ins().iconst(types::I64, 0);
-            self.b.def_var(count, zero);
-            accs.push(Acc {
-                r: ri,
-                a,
-                b: bvar,
-                count,
-                residual,
-                ty,
-            });
+            self.b.def_var(acc.count, zero);
         }
-        Ok(accs)
     }
 
     fn zero(&mut self, ty: Type) -> Value {
@@ -1826,10 +1950,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 ReduceOp::Prod => {
                     if dtype.is_real_floating() {
                         let x = self.widen_f64(dtype, x);
-                        let e = self.b.use_var(acc.b);
-                        let (m, e) = self.product_step(a, e, x);
-                        self.b.def_var(acc.b, e);
-                        m
+                        self.product_factor(acc, a, x)
                     } else {
                         self.b.ins().imul(a, x)
                     }
@@ -1987,6 +2108,43 @@ impl<'a, 'b> Emitter<'a, 'b> {
             self.row_values[acc.r] = Some(v);
         }
         Ok(())
+    }
+
+    /// Accumulator `acc`'s float product, whose value is now `a`, times the f64 `x`:
+    /// its new value (the exponent in `acc.b`). Fast (`FastProducts`): a plain
+    /// multiply, renormalised after every `PRODUCT_RUN`-th factor.
+    fn product_factor(&mut self, acc: &Acc, a: Value, x: Value) -> Value {
+        let Some(fast) = self.fast_products else {
+            let e = self.b.use_var(acc.b);
+            let (m, e) = self.product_step(a, e, x);
+            self.b.def_var(acc.b, e);
+            return m;
+        };
+        let fits = self.in_product_bounds(x);
+        let ok = self.b.use_var(fast.ok);
+        let ok = self.b.ins().band(ok, fits);
+        self.b.def_var(fast.ok, ok);
+        let m = self.b.ins().fmul(a, x);
+        self.b.def_var(acc.a, m);
+        // (`acc.count` counts the factors before this one.)
+        let count = self.b.use_var(acc.count);
+        let phase = self.b.ins().band_imm_s(count, PRODUCT_RUN - 1);
+        let due = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, phase, PRODUCT_RUN - 1);
+        let renormalise = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.ins().brif(due, renormalise, &[], done, &[]);
+        self.b.switch_to_block(renormalise);
+        let e = self.b.use_var(acc.b);
+        let ty = self.b.func.dfg.value_type(m);
+        let (m, e) = product::product_renormalise(&mut ClifMath64::new(self.b, ty), m, e);
+        self.b.def_var(acc.a, m);
+        self.b.def_var(acc.b, e);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+        self.b.use_var(acc.a)
     }
 
     /// The float product (m, e) times `x`, each an f64 (exponent i64) or a vector of

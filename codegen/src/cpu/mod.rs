@@ -279,6 +279,7 @@ impl CpuCompiler {
                 vectors: self.vectors,
                 carry: None,
                 carry_now: false,
+                fast_products: None,
             };
             e.emit()?;
             math_calls = libcalls.math.called_names();

@@ -31,8 +31,8 @@ fn field<B: MathBuilder>(b: &mut B, bits: B::I) -> B::I {
 }
 
 /// (y, e) with y's exponent moved into e: |y| then in [1, 2); a zero, infinite or NaN
-/// y stays as it is.
-fn renormalise<B: MathBuilder>(b: &mut B, y: B::V, e: B::I) -> (B::V, B::I) {
+/// y stays as it is. (y normal, or the product's own value.)
+pub fn product_renormalise<B: MathBuilder>(b: &mut B, y: B::V, e: B::I) -> (B::V, B::I) {
     let bits = b.to_bits(y);
     let f = field(b, bits);
     let zero_field = b.ci(0);
@@ -72,7 +72,7 @@ pub fn product_step<B: MathBuilder>(b: &mut B, m: B::V, e: B::I, x: B::V) -> (B:
     let x = b.mul(x, scale);
     let y = b.mul(m, x);
     let e = b.iadd(e, moved);
-    renormalise(b, y, e)
+    product_renormalise(b, y, e)
 }
 
 /// The product of two products.
@@ -84,7 +84,7 @@ pub fn product_join<B: MathBuilder>(
     // |m · m2| in [1, 4): normal.
     let y = b.mul(m, m2);
     let e = b.iadd(e, e2);
-    renormalise(b, y, e)
+    product_renormalise(b, y, e)
 }
 
 /// 2^k as a float, for k in [-1022, 1023].
