@@ -104,6 +104,11 @@ const PRODUCT_BOUND: f64 = 32768.0;
 /// within the bound move it by at most 2^±960 from [1, 2).
 const PRODUCT_RUN: i64 = 64;
 
+/// The same for f32 factors, which need no bounds: nonzero finite ones lie in
+/// [2^-149, 2^128), so four of them keep a product within 2^±600 of [1, 2) (a zero,
+/// inf or NaN makes the product what the exact way makes it).
+const F32_PRODUCT_RUN: i64 = 4;
+
 /// A row kernel's store pass, deferred by one row: row j's store pass runs inside the
 /// first pass of row j + 1's last phase, step for step (softmax: the division and the
 /// stores of row j beside the exponentials of row j + 1), and the chunk's last row's
@@ -931,11 +936,13 @@ impl<'a, 'b> Emitter<'a, 'b> {
         accs: &[Acc],
         plan: Option<&VectorPlan>,
     ) -> Result<(), Unsupported> {
-        let products = accs.iter().any(|acc| {
-            let r = &self.k.reductions[acc.r];
-            r.op == ReduceOp::Prod && self.k.dtype(r.value).is_real_floating()
-        });
-        if !products {
+        let products: Vec<DType> = accs
+            .iter()
+            .map(|acc| &self.k.reductions[acc.r])
+            .filter(|r| r.op == ReduceOp::Prod && self.k.dtype(r.value).is_real_floating())
+            .map(|r| self.k.dtype(r.value))
+            .collect();
+        if products.is_empty() {
             return self.reduce_pass(kept, bases, accs, None, plan);
         }
         let ok = self.b.declare_var(types::I8);
@@ -952,6 +959,11 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let pass = self.reduce_pass(kept, bases, accs, None, plan);
         self.fast_products = None;
         pass?;
+        // f32 products have no bounds to check (`F32_PRODUCT_RUN`) and no vector
+        // lanes (`vector::plan`).
+        if plan.is_none() && products.iter().all(|&d| d == DType::F32) {
+            return Ok(());
+        }
         let mut fine = self.b.use_var(ok);
         if let Some(v) = ok_lanes {
             let lanes = self.b.use_var(v);
@@ -1950,7 +1962,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 ReduceOp::Prod => {
                     if dtype.is_real_floating() {
                         let x = self.widen_f64(dtype, x);
-                        self.product_factor(acc, a, x)
+                        self.product_factor(acc, a, x, dtype)
                     } else {
                         self.b.ins().imul(a, x)
                     }
@@ -2113,26 +2125,30 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// Accumulator `acc`'s float product, whose value is now `a`, times the f64 `x`:
     /// its new value (the exponent in `acc.b`). Fast (`FastProducts`): a plain
     /// multiply, renormalised after every `PRODUCT_RUN`-th factor.
-    fn product_factor(&mut self, acc: &Acc, a: Value, x: Value) -> Value {
+    fn product_factor(&mut self, acc: &Acc, a: Value, x: Value, dtype: DType) -> Value {
         let Some(fast) = self.fast_products else {
             let e = self.b.use_var(acc.b);
             let (m, e) = self.product_step(a, e, x);
             self.b.def_var(acc.b, e);
             return m;
         };
-        let fits = self.in_product_bounds(x);
-        let ok = self.b.use_var(fast.ok);
-        let ok = self.b.ins().band(ok, fits);
-        self.b.def_var(fast.ok, ok);
+        // An f32 factor needs no bounds: F32_PRODUCT_RUN of them cannot take a
+        // product out of range.
+        let run = if dtype == DType::F32 {
+            F32_PRODUCT_RUN
+        } else {
+            let fits = self.in_product_bounds(x);
+            let ok = self.b.use_var(fast.ok);
+            let ok = self.b.ins().band(ok, fits);
+            self.b.def_var(fast.ok, ok);
+            PRODUCT_RUN
+        };
         let m = self.b.ins().fmul(a, x);
         self.b.def_var(acc.a, m);
         // (`acc.count` counts the factors before this one.)
         let count = self.b.use_var(acc.count);
-        let phase = self.b.ins().band_imm_s(count, PRODUCT_RUN - 1);
-        let due = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::Equal, phase, PRODUCT_RUN - 1);
+        let phase = self.b.ins().band_imm_s(count, run - 1);
+        let due = self.b.ins().icmp_imm_s(IntCC::Equal, phase, run - 1);
         let renormalise = self.b.create_block();
         let done = self.b.create_block();
         self.b.ins().brif(due, renormalise, &[], done, &[]);
