@@ -18,7 +18,7 @@
 //! mean (grouped too, summed in f64).
 
 use super::clif_math::{bitcast, splat};
-use super::emit::{mem, Emitter, PARTIAL_BYTES};
+use super::emit::{mem, Emitter, FastProducts, PARTIAL_BYTES};
 use super::ops::Unsupported;
 use super::vector::{self, is_logic, VectorPlan};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -166,56 +166,9 @@ impl Emitter<'_, '_> {
     ) -> Result<(), Unsupported> {
         let k = self.k;
         let has_var = k.reductions.iter().any(|r| r.op == ReduceOp::Var);
-        // Identities, a vector at a time (writing up to lanes - 1 slots past `width`,
-        // still inside the region).
         let lanes = plan.lanes as i64;
-        self.for_loop_step_imm0(width, lanes, |e, j| {
-            for (i, r) in k.reductions.iter().enumerate() {
-                let init = match r.op {
-                    ReduceOp::Max | ReduceOp::ArgMax => f64::NEG_INFINITY,
-                    ReduceOp::Min | ReduceOp::ArgMin => f64::INFINITY,
-                    // The float sum's identity (see `Emitter::reset_accs`).
-                    ReduceOp::Sum | ReduceOp::Mean => -0.0,
-                    ReduceOp::Prod => 1.0,
-                    _ => 0.0,
-                };
-                // (A float product's exponents in region 1.)
-                let float_prod = r.op == ReduceOp::Prod && !vector::is_integer(plan.dtype);
-                let regions: &[i64] = if r.op == ReduceOp::Var || is_arg(r.op) || float_prod {
-                    &[0, 1]
-                } else {
-                    &[0]
-                };
-                for &region in regions {
-                    for (p, ty) in e.slots(plan, scratch, i, region, j, r.op) {
-                        if vector::is_integer(plan.dtype) && !is_logic(r.op) && region == 0 {
-                            let v = e.int_identity(plan, r.op, k.dtype(r.value));
-                            e.b.ins().store(mem(), v, p, 0);
-                            continue;
-                        }
-                        if is_logic(r.op) {
-                            // Lane masks: none nonzero yet (any), all so far (all).
-                            let v = e.logic_identity(ty.as_int(), r.op);
-                            e.b.ins().store(mem(), v, p, 0);
-                            continue;
-                        }
-                        let c = if ty == types::F32X4 {
-                            e.b.ins().f32const(init as f32)
-                        } else if ty == types::I64X2 {
-                            // Argmax's index: the first row until a later one wins; a
-                            // product's exponent.
-                            e.b.ins().iconst(types::I64, 0)
-                        } else {
-                            e.b.ins().f64const(init)
-                        };
-                        let v = splat(e.b, ty, c);
-                        e.b.ins().store(mem(), v, p, 0);
-                    }
-                }
-            }
-            Ok(())
-        })?;
-        self.column_walk(plan, scratch, at, width, Walk::Values)?;
+        self.column_identities(plan, scratch, width)?;
+        self.column_values(plan, scratch, at, width)?;
         if has_var {
             // Sums to means, in place.
             let n = self.b.ins().fcvt_from_sint(types::F64, count);
@@ -295,6 +248,119 @@ impl Emitter<'_, '_> {
         })
     }
 
+    /// Every slot of the block's `width` positions set to its reduction's identity, a
+    /// vector at a time (writing up to lanes - 1 slots past `width`, still inside the
+    /// region).
+    fn column_identities(
+        &mut self,
+        plan: &VectorPlan,
+        scratch: Value,
+        width: Value,
+    ) -> Result<(), Unsupported> {
+        let k = self.k;
+        let lanes = plan.lanes as i64;
+        self.for_loop_step_imm0(width, lanes, |e, j| {
+            for (i, r) in k.reductions.iter().enumerate() {
+                let init = match r.op {
+                    ReduceOp::Max | ReduceOp::ArgMax => f64::NEG_INFINITY,
+                    ReduceOp::Min | ReduceOp::ArgMin => f64::INFINITY,
+                    // The float sum's identity (see `Emitter::reset_accs`).
+                    ReduceOp::Sum | ReduceOp::Mean => -0.0,
+                    ReduceOp::Prod => 1.0,
+                    _ => 0.0,
+                };
+                // (A float product's exponents in region 1.)
+                let float_prod = r.op == ReduceOp::Prod && !vector::is_integer(plan.dtype);
+                let regions: &[i64] = if r.op == ReduceOp::Var || is_arg(r.op) || float_prod {
+                    &[0, 1]
+                } else {
+                    &[0]
+                };
+                for &region in regions {
+                    for (p, ty) in e.slots(plan, scratch, i, region, j, r.op) {
+                        if vector::is_integer(plan.dtype) && !is_logic(r.op) && region == 0 {
+                            let v = e.int_identity(plan, r.op, k.dtype(r.value));
+                            e.b.ins().store(mem(), v, p, 0);
+                            continue;
+                        }
+                        if is_logic(r.op) {
+                            // Lane masks: none nonzero yet (any), all so far (all).
+                            let v = e.logic_identity(ty.as_int(), r.op);
+                            e.b.ins().store(mem(), v, p, 0);
+                            continue;
+                        }
+                        let c = if ty == types::F32X4 {
+                            e.b.ins().f32const(init as f32)
+                        } else if ty == types::I64X2 {
+                            // Argmax's index: the first row until a later one wins; a
+                            // product's exponent.
+                            e.b.ins().iconst(types::I64, 0)
+                        } else {
+                            e.b.ins().f64const(init)
+                        };
+                        let v = splat(e.b, ty, c);
+                        e.b.ins().store(mem(), v, p, 0);
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// The walk over the values. Float products go the fast way first
+    /// (`FastProducts`: plain multiplies, renormalised after every `PRODUCT_RUN`-th
+    /// row), and where a factor fails its bounds, the block again the exact way.
+    fn column_values(
+        &mut self,
+        plan: &VectorPlan,
+        scratch: Value,
+        at: &[Value],
+        width: Value,
+    ) -> Result<(), Unsupported> {
+        let products = !vector::is_integer(plan.dtype)
+            && self.k.reductions.iter().any(|r| r.op == ReduceOp::Prod);
+        if !products {
+            return self.column_walk(plan, scratch, at, width, Walk::Values);
+        }
+        let fast = FastProducts::new(self.b, Some(types::I64X2), true);
+        self.fast_products = Some(fast);
+        let walk = self.column_walk(plan, scratch, at, width, Walk::Values);
+        self.fast_products = None;
+        walk?;
+        let fine = fast.all_fit(self.b);
+        let again = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.set_cold_block(again);
+        self.b.ins().brif(fine, done, &[], again, &[]);
+        self.b.switch_to_block(again);
+        self.column_identities(plan, scratch, width)?;
+        self.column_walk(plan, scratch, at, width, Walk::Values)?;
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+        Ok(())
+    }
+
+    /// Every float product of the block's `width` positions renormalised (a fast
+    /// product's value moved into [1, 2), its exponent into region 1).
+    fn column_renormalise(&mut self, scratch: Value, width: Value) -> Result<(), Unsupported> {
+        let k = self.k;
+        self.for_loop_step_imm0(width, 1, |e, j| {
+            for (i, r) in k.reductions.iter().enumerate() {
+                if r.op != ReduceOp::Prod {
+                    continue;
+                }
+                let p = e.slot_address(scratch, i, 0, j, 8);
+                let q = e.slot_address(scratch, i, 1, j, 8);
+                let m = e.b.ins().load(types::F64, mem(), p, 0);
+                let x = e.b.ins().load(types::I64, mem(), q, 0);
+                let (m, x) = e.product_renormalise(m, x);
+                e.b.ins().store(mem(), m, p, 0);
+                e.b.ins().store(mem(), x, q, 0);
+            }
+            Ok(())
+        })
+    }
+
     /// Each position's partial state of every reduction, in the layout of a full
     /// reduction's chunk record (`Emitter::write_partials`): sum and mean (sum, count),
     /// var (count, mean, M2, 0), max and min (the value as f64, count); integers (the
@@ -337,13 +403,16 @@ impl Emitter<'_, '_> {
                     ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Prod => {
                         let p = e.slot_address(scratch, i, 0, j, 8);
                         let s = e.b.ins().load(types::F64, mem(), p, 0);
-                        e.b.ins().store(mem(), s, base, 0);
                         e.b.ins().store(mem(), count, base, 8);
                         if r.op == ReduceOp::Prod {
-                            // The exponent (`Emitter::write_partials`).
+                            // Renormalised, with its exponent (`Emitter::write_partials`).
                             let q = e.slot_address(scratch, i, 1, j, 8);
                             let x = e.b.ins().load(types::I64, mem(), q, 0);
+                            let (s, x) = e.product_renormalise(s, x);
+                            e.b.ins().store(mem(), s, base, 0);
                             e.b.ins().store(mem(), x, base, 16);
+                        } else {
+                            e.b.ins().store(mem(), s, base, 0);
                         }
                     }
                     ReduceOp::Var => {
@@ -431,7 +500,18 @@ impl Emitter<'_, '_> {
         self.for_loop(rest, hi, |e, r| {
             let row = e.advance(addrs, rows, r);
             e.column_row = Some(r);
-            e.column_group(plan, scratch, &[row], width, walk)
+            e.column_group(plan, scratch, &[row], width, walk)?;
+            if let Some(fast) = e.fast_products {
+                let due = fast.count_row(e.b);
+                let renormalise = e.b.create_block();
+                let next = e.b.create_block();
+                e.b.ins().brif(due, renormalise, &[], next, &[]);
+                e.b.switch_to_block(renormalise);
+                e.column_renormalise(scratch, width)?;
+                e.b.ins().jump(next, &[]);
+                e.b.switch_to_block(next);
+            }
+            Ok(())
         })
     }
 
@@ -740,7 +820,11 @@ impl Emitter<'_, '_> {
                 for (c, x) in self.widened(plan, x).into_iter().enumerate() {
                     let (ty, off) = (self.b.func.dfg.value_type(x), 16 * c as i32);
                     let a = self.b.ins().load(ty, mem(), p, off);
-                    let a = if op == ReduceOp::Prod {
+                    let a = if let (ReduceOp::Prod, Some(fast)) = (op, self.fast_products) {
+                        let fits = self.in_product_bounds(x);
+                        fast.record(self.b, fits);
+                        self.b.ins().fmul(a, x)
+                    } else if op == ReduceOp::Prod {
                         // A product's exponent in region 1 (`math::product`).
                         let ex = self.b.ins().load(ty.as_int(), mem(), q, off);
                         let (m, ex) = self.product_step(a, ex, x);

@@ -95,6 +95,67 @@ pub(crate) struct FastProducts {
     ok: Variable,
     /// The same for the vector loop's lanes (a mask of `lanes_type`).
     ok_lanes: Option<Variable>,
+    /// A column walk's rows so far (i64), which renormalises its products after
+    /// every `PRODUCT_RUN`-th (`columns.rs`).
+    rows: Option<Variable>,
+}
+
+impl FastProducts {
+    /// Fresh flags (all factors in bounds so far), a lane mask of `lanes` if given,
+    /// and a row count if `rows`.
+    pub(super) fn new(b: &mut FunctionBuilder, lanes: Option<Type>, rows: bool) -> Self {
+        let ok = b.declare_var(types::I8);
+        let yes = b.ins().iconst(types::I8, 1);
+        b.def_var(ok, yes);
+        let ok_lanes = lanes.map(|ty| {
+            let v = b.declare_var(ty);
+            let ones = b.ins().iconst(types::I64, -1);
+            let ones = splat(b, ty, ones);
+            b.def_var(v, ones);
+            v
+        });
+        let rows = rows.then(|| {
+            let v = b.declare_var(types::I64);
+            let zero = b.ins().iconst(types::I64, 0);
+            b.def_var(v, zero);
+            v
+        });
+        FastProducts { ok, ok_lanes, rows }
+    }
+
+    /// Whether every factor so far was in bounds (an i8).
+    pub(super) fn all_fit(&self, b: &mut FunctionBuilder) -> Value {
+        let mut fine = b.use_var(self.ok);
+        if let Some(v) = self.ok_lanes {
+            let lanes = b.use_var(v);
+            let all = b.ins().vall_true(lanes);
+            fine = b.ins().band(fine, all);
+        }
+        fine
+    }
+
+    /// Counts a column walk's row: whether its products are due to be renormalised
+    /// (an i8: after every `PRODUCT_RUN`-th row).
+    pub(super) fn count_row(&self, b: &mut FunctionBuilder) -> Value {
+        let rows = self.rows.expect("a column walk counts its rows");
+        let n = b.use_var(rows);
+        let n = b.ins().iadd_imm_s(n, 1);
+        b.def_var(rows, n);
+        let phase = b.ins().band_imm_s(n, PRODUCT_RUN - 1);
+        b.ins().icmp_imm_s(IntCC::Equal, phase, 0)
+    }
+
+    /// Records whether `x`'s lanes fit (`fits`, from `Emitter::in_product_bounds`).
+    pub(super) fn record(&self, b: &mut FunctionBuilder, fits: Value) {
+        let var = if b.func.dfg.value_type(fits).is_vector() {
+            self.ok_lanes.expect("a vector loop has lane flags")
+        } else {
+            self.ok
+        };
+        let all = b.use_var(var);
+        let all = b.ins().band(all, fits);
+        b.def_var(var, all);
+    }
 }
 
 /// Factors of a fast product lie in [1/PRODUCT_BOUND, PRODUCT_BOUND] (`FastProducts`).
@@ -102,7 +163,7 @@ const PRODUCT_BOUND: f64 = 32768.0;
 
 /// Plain multiplies into a fast product between renormalisations: PRODUCT_RUN factors
 /// within the bound move it by at most 2^±960 from [1, 2).
-const PRODUCT_RUN: i64 = 64;
+pub(super) const PRODUCT_RUN: i64 = 64;
 
 /// The same for f32 factors, which need no bounds: nonzero finite ones lie in
 /// [2^-149, 2^128), so four of them keep a product within 2^±600 of [1, 2) (a zero,
@@ -945,17 +1006,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
         if products.is_empty() {
             return self.reduce_pass(kept, bases, accs, None, plan);
         }
-        let ok = self.b.declare_var(types::I8);
-        let yes = self.b.ins().iconst(types::I8, 1);
-        self.b.def_var(ok, yes);
-        let ok_lanes = plan.map(|p| {
-            let v = self.b.declare_var(p.fty.as_int());
-            let ones = self.b.ins().iconst(types::I64, -1);
-            let ones = splat(self.b, p.fty.as_int(), ones);
-            self.b.def_var(v, ones);
-            v
-        });
-        self.fast_products = Some(FastProducts { ok, ok_lanes });
+        let fast = FastProducts::new(self.b, plan.map(|p| p.fty.as_int()), false);
+        self.fast_products = Some(fast);
         let pass = self.reduce_pass(kept, bases, accs, None, plan);
         self.fast_products = None;
         pass?;
@@ -964,12 +1016,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         if plan.is_none() && products.iter().all(|&d| d == DType::F32) {
             return Ok(());
         }
-        let mut fine = self.b.use_var(ok);
-        if let Some(v) = ok_lanes {
-            let lanes = self.b.use_var(v);
-            let all = self.b.ins().vall_true(lanes);
-            fine = self.b.ins().band(fine, all);
-        }
+        let fine = fast.all_fit(self.b);
         let again = self.b.create_block();
         let done = self.b.create_block();
         self.b.set_cold_block(again);
@@ -984,7 +1031,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
 
     /// Whether each lane of `x` (f64, scalar or vector) lies in the bounds of a fast
     /// product's factors (`FastProducts`): false for 0, inf and NaN.
-    fn in_product_bounds(&mut self, x: Value) -> Value {
+    pub(super) fn in_product_bounds(&mut self, x: Value) -> Value {
         let ty = self.b.func.dfg.value_type(x);
         let t = self.b.ins().fabs(x);
         let mut hi = self.b.ins().f64const(PRODUCT_BOUND);
@@ -1289,13 +1336,13 @@ impl<'a, 'b> Emitter<'a, 'b> {
                         (ReduceOp::ArgMax, None) => e.pick_extreme(true, x, a),
                         (ReduceOp::ArgMin, None) => e.pick_extreme(false, x, a),
                         (ReduceOp::Prod, None) => match e.fast_products {
-                            Some(FastProducts {
-                                ok_lanes: Some(ok), ..
-                            }) => {
+                            Some(
+                                fast @ FastProducts {
+                                    ok_lanes: Some(_), ..
+                                },
+                            ) => {
                                 let fits = e.in_product_bounds(x);
-                                let all = e.b.use_var(ok);
-                                let all = e.b.ins().band(all, fits);
-                                e.b.def_var(ok, all);
+                                fast.record(e.b, fits);
                                 e.b.ins().fmul(a, x)
                             }
                             _ => {
@@ -2138,9 +2185,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             F32_PRODUCT_RUN
         } else {
             let fits = self.in_product_bounds(x);
-            let ok = self.b.use_var(fast.ok);
-            let ok = self.b.ins().band(ok, fits);
-            self.b.def_var(fast.ok, ok);
+            fast.record(self.b, fits);
             PRODUCT_RUN
         };
         let m = self.b.ins().fmul(a, x);
@@ -2154,8 +2199,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.b.ins().brif(due, renormalise, &[], done, &[]);
         self.b.switch_to_block(renormalise);
         let e = self.b.use_var(acc.b);
-        let ty = self.b.func.dfg.value_type(m);
-        let (m, e) = product::product_renormalise(&mut ClifMath64::new(self.b, ty), m, e);
+        let (m, e) = self.product_renormalise(m, e);
         self.b.def_var(acc.a, m);
         self.b.def_var(acc.b, e);
         self.b.ins().jump(done, &[]);
@@ -2168,6 +2212,12 @@ impl<'a, 'b> Emitter<'a, 'b> {
     pub(super) fn product_step(&mut self, m: Value, e: Value, x: Value) -> (Value, Value) {
         let ty = self.b.func.dfg.value_type(m);
         product::product_step(&mut ClifMath64::new(self.b, ty), m, e, x)
+    }
+
+    /// (m, e) with m's exponent moved into e (`math::product`).
+    pub(super) fn product_renormalise(&mut self, m: Value, e: Value) -> (Value, Value) {
+        let ty = self.b.func.dfg.value_type(m);
+        product::product_renormalise(&mut ClifMath64::new(self.b, ty), m, e)
     }
 
     /// The product of two float products (`math::product`).
@@ -2301,7 +2351,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     self.b.ins().store(mem(), count, base, 16);
                 }
                 ReduceOp::Prod if dtype.is_real_floating() => {
+                    // Renormalised: the runtime joins chunks' states (`product_join`).
                     let e = self.b.use_var(acc.b);
+                    let (a64, e) = self.product_renormalise(a64, e);
                     self.b.ins().store(mem(), a64, base, 0);
                     self.b.ins().store(mem(), count, base, 8);
                     self.b.ins().store(mem(), e, base, 16);

@@ -75,7 +75,8 @@ pub fn product_step<B: MathBuilder>(b: &mut B, m: B::V, e: B::I, x: B::V) -> (B:
     product_renormalise(b, y, e)
 }
 
-/// The product of two products.
+/// The product of two products, of which one is renormalised and the other within
+/// 2^±1000 of [1, 2) (a fast product's partial, `FastProducts` in cpu/emit.rs).
 pub fn product_join<B: MathBuilder>(
     b: &mut B,
     (m, e): (B::V, B::I),
@@ -96,8 +97,9 @@ fn power_of_two<B: MathBuilder>(b: &mut B, k: B::I) -> B::V {
 }
 
 /// m·2^e rounded to the float once: ±inf beyond the largest float, subnormal or ±0
-/// below the smallest normal one.
+/// below the smallest normal one. (m need not be renormalised.)
 pub fn product_finish<B: MathBuilder>(b: &mut B, m: B::V, e: B::I) -> B::V {
+    let (m, e) = product_renormalise(b, m, e);
     // Beyond these m·2^e is inf (|m| ≥ 1) or below half the smallest subnormal
     // (|m| < 2): clamped, the same.
     let (lowest, highest) = (b.ci(-1076), b.ci(2046));
@@ -221,6 +223,11 @@ mod tests {
         // (1 + 2^-52) · 2^-1030 keeps only 44 of its 53 bits: rounds to 2^-1030.
         let x = f64::from_bits(1.0f64.to_bits() + 1);
         assert_eq!(product(&[x * two(-515), two(-515)]), two(-1030));
+        // A state whose value is not renormalised (a fast product's partial).
+        let b = &mut Eval64;
+        assert_eq!(product_finish(b, two(700), -1500), two(-800));
+        assert_eq!(product_finish(b, -two(-700), 1500), -two(800));
+        assert_eq!(product_finish(b, 1.5 * two(900), -1972), 1.5 * two(-1072));
         // The largest finite product, and the first beyond it.
         assert_eq!(product(&[f64::MAX / 2.0, 2.0]), f64::MAX);
         assert_eq!(product(&[f64::MAX, 1.0 + f64::EPSILON]), f64::INFINITY);
