@@ -638,16 +638,17 @@ fn products_agree_with_the_interpreter() {
 /// m, finite, though the partial products of many factors in a half overflow or
 /// underflow (before, rows gave inf and full reductions NaN, inf · 0). With s = 14 the
 /// compiled loops take their fast way (`FastProducts` in emit.rs), with 600 the exact
-/// one.
-/// Rows (vector lanes), columns, full reductions over chunks, few outputs over many
-/// rows and a 3-d middle axis, in f64 and f32, in every mode; and a subnormal factor
-/// keeps its bits.
+/// one (f32 at 100: columns the exact way; f32 rows need no bounds).
+/// Rows (f64 vector lanes, f32 scalar loops), columns, a full reduction over three
+/// chunks, few outputs over many rows and a 3-d middle axis, in f64 and f32, in every
+/// mode; and through `nextafter(x, x)`, which is x but has no vector form (the scalar
+/// loop, renormalised every 64th factor); a subnormal factor keeps its bits.
 #[test]
 fn products_keep_their_exponent_apart() {
     let cases: &[(&[usize], &[usize])] = &[
         (&[300, 1030], &[1]),
         (&[1030, 300], &[0]),
-        (&[100_002], &[0]),
+        (&[300_002], &[0]),
         (&[60_000, 5], &[0]),
         (&[6, 40, 17], &[0, 2]),
         (&[3, 2], &[0, 1]),
@@ -703,8 +704,19 @@ fn products_keep_their_exponent_apart() {
             let x = typed(v, shape, dtype);
             let axes: Vec<i64> = axes.iter().map(|&a| a as i64).collect();
             let tol = if dtype == DType::F32 { 1e-6 } else { 1e-12 };
-            for mode in [Mode::Interpreter, Mode::Fused, Mode::Eager] {
-                let p = kiln::prod(&x, ReduceOpts::new().axes(axes.clone())).unwrap();
+            for (mode, step) in [
+                (Mode::Interpreter, false),
+                (Mode::Fused, false),
+                (Mode::Eager, false),
+                (Mode::Fused, true),
+            ] {
+                let y = if step {
+                    // x itself, through an op with no vector form: the scalar loop.
+                    kiln::nextafter(&x, &x).unwrap()
+                } else {
+                    x.clone()
+                };
+                let p = kiln::prod(&y, ReduceOpts::new().axes(axes.clone())).unwrap();
                 p.compute_with(mode).unwrap();
                 let p = kiln::astype(&p, DType::F64).unwrap();
                 p.compute_with(Mode::Interpreter).unwrap();
@@ -713,7 +725,8 @@ fn products_keep_their_exponent_apart() {
                 for (o, (g, w)) in got.iter().zip(&want).enumerate() {
                     assert!(
                         (g - w).abs() <= tol * w.abs(),
-                        "prod over {axes:?} of {dtype:?} {shape:?}, 2^±{s} ({mode:?}), output {o}: {g} vs {w}"
+                        "prod over {axes:?} of {dtype:?} {shape:?}, 2^±{s} ({mode:?}{}), output {o}: {g} vs {w}",
+                        if step { ", scalar loop" } else { "" }
                     );
                 }
             }
@@ -738,6 +751,68 @@ fn products_keep_their_exponent_apart() {
             assert_eq!(got, want, "{copies} copies ({mode:?})");
         }
     }
+}
+
+/// Products beside other work in one kernel, where some rows take the exact way
+/// (`FastProducts`): a row kernel that stashes e = exp(x - max) and divides it by its
+/// row's product after the next row's pass (rows holding factors beyond 2^±15 had
+/// run that store pass twice: the previous row divided twice); var and prod of
+/// the same rows (var's second pass had multiplied the product by zeros: 0, then a
+/// panic); a sum beside a product whose rows hold a zero (the rerun must not add
+/// the row twice).
+#[test]
+fn products_beside_other_work_agree_with_the_interpreter() {
+    let (rows, cols) = (64, 37);
+    let v: Vec<f64> = data(rows * cols, 70)
+        .iter()
+        .enumerate()
+        .map(|(i, d)| match (i / cols % 5, i / cols % 7, i % cols) {
+            (2, _, 3) => 11.0,
+            (_, 3, 5) => -12.0,
+            _ => 0.5 * d,
+        })
+        .collect();
+    let x = typed(v, &[rows, cols], DType::F64);
+    let softmax_like = || {
+        let top = kiln::max(&x, ReduceOpts::new().axes(vec![1]).keepdims(true)).unwrap();
+        let e = kiln::exp(&(&x - &top).unwrap()).unwrap();
+        let p = kiln::prod(&e, ReduceOpts::new().axes(vec![1]).keepdims(true)).unwrap();
+        (&e / &p).unwrap()
+    };
+    agrees_with_interpreter(
+        "e / prod(e, 1), e = exp(x - max)",
+        &softmax_like,
+        Some(1e-12),
+    );
+    let near_one = |n: usize, seed: u64| -> Vec<f64> {
+        data(n, seed).iter().map(|d| 1.0 + 0.01 * d).collect()
+    };
+    for shape in [vec![50, 41], vec![1001]] {
+        let n = shape.iter().product();
+        let x = typed(near_one(n, 71), &shape, DType::F64);
+        let axis = vec![shape.len() as i64 - 1];
+        let build = || {
+            let opts = ReduceOpts::new().axes(axis.clone());
+            let var = kiln::var(&x, opts.clone()).unwrap();
+            let prod = kiln::prod(&x, opts).unwrap();
+            (&var + &prod).unwrap()
+        };
+        agrees_with_interpreter(&format!("var + prod of {shape:?}"), &build, Some(1e-12));
+    }
+    let v: Vec<f64> = near_one(40 * 300, 72)
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            if i / 300 % 3 == 0 && i % 300 == 5 {
+                0.0
+            } else {
+                x
+            }
+        })
+        .collect();
+    let x = typed(v, &[40, 300], DType::F64);
+    let build = || (&kiln::sum(&x, 1).unwrap() + &kiln::prod(&x, 1).unwrap()).unwrap();
+    agrees_with_interpreter("sum + prod, zeros in some rows", &build, Some(1e-12));
 }
 
 /// Rows longer than one vector but shorter than an unrolled step (or a step's

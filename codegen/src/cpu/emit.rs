@@ -989,7 +989,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
 
     /// Pass 1 over the reduced axes. With float products, the fast way first
     /// (`FastProducts`), and where a factor turns out to be out of bounds, the whole
-    /// pass again the exact way (the stores it makes write the same values again).
+    /// pass again the exact way (its stashed values are written again, the same; the
+    /// previous row's carried store pass is not run again).
     fn first_pass(
         &mut self,
         kept: usize,
@@ -1023,7 +1024,13 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.b.ins().brif(fine, done, &[], again, &[]);
         self.b.switch_to_block(again);
         self.reset_accs(accs);
-        self.reduce_pass(kept, bases, accs, None, plan)?;
+        // The fast pass ran to its end, so the previous row's carried store pass is
+        // done: run again, it would read back values that pass already replaced (a
+        // stashed exponential divided twice by its row's product).
+        let carry_now = std::mem::replace(&mut self.carry_now, false);
+        let pass = self.reduce_pass(kept, bases, accs, None, plan);
+        self.carry_now = carry_now;
+        pass?;
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
         Ok(())
@@ -1391,8 +1398,10 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     let a = e.b.use_var(acc.a);
                     let a = e.b.ins().fadd(a, total);
                     e.b.def_var(acc.a, a);
-                } else if r.op == ReduceOp::Prod {
+                } else if means.is_none() && r.op == ReduceOp::Prod {
                     // The block's lanes (f64: `vector::plan`) into the row's product.
+                    // (Not in var's second pass, where a product beside it has no
+                    // lanes: they had been multiplied in as zeros.)
                     let exps = vexps[k].as_ref().expect("products keep exponents");
                     let mut a = (e.b.use_var(acc.a), e.b.use_var(acc.b));
                     // (Fast: each lane's plain product, its exponent 0.)

@@ -75,8 +75,9 @@ pub fn product_step<B: MathBuilder>(b: &mut B, m: B::V, e: B::I, x: B::V) -> (B:
     product_renormalise(b, y, e)
 }
 
-/// The product of two products, of which one is renormalised and the other within
-/// 2^±1000 of [1, 2) (a fast product's partial, `FastProducts` in cpu/emit.rs).
+/// The product of two products whose values m and m2 multiply to a normal number (or
+/// a zero, infinity or NaN): renormalised ones, or one renormalised and the other a
+/// fast product's partial within 2^±980 of [1, 2) (`FastProducts` in cpu/emit.rs).
 pub fn product_join<B: MathBuilder>(
     b: &mut B,
     (m, e): (B::V, B::I),
@@ -97,7 +98,8 @@ fn power_of_two<B: MathBuilder>(b: &mut B, k: B::I) -> B::V {
 }
 
 /// m·2^e rounded to the float once: ±inf beyond the largest float, subnormal or ±0
-/// below the smallest normal one. (m need not be renormalised.)
+/// below the smallest normal one. (m need not be renormalised, but must be normal,
+/// zero, infinite or NaN: a fast product's partial.)
 pub fn product_finish<B: MathBuilder>(b: &mut B, m: B::V, e: B::I) -> B::V {
     let (m, e) = product_renormalise(b, m, e);
     // Beyond these m·2^e is inf (|m| ≥ 1) or below half the smallest subnormal
