@@ -603,7 +603,7 @@ pub fn matrix_norm(x: &Array, keepdims: bool, ord: MatrixNorm) -> Result<Array> 
     let x = floating_matrices(func, x, false, at)?;
     let r = x.ndim();
     let (rows, cols) = (r - 2, r - 1);
-    let singular_values = || factor(func, LinalgCall::Svdvals, &[&x], 0, at);
+    let singular_values = || singular_values_widened(func, &x, at);
     // With keepdims the result is [..., 1, 1]; the svd-based ones are [..., 1] here.
     let kept = match ord {
         MatrixNorm::Fro => {
@@ -625,9 +625,15 @@ pub fn matrix_norm(x: &Array, keepdims: bool, ord: MatrixNorm) -> Result<Array> 
                 _ => reduce(func, ReduceOp::Min, &s, &[across], true, at)?,
             }
         }
-        MatrixNorm::Two => max_magnitude(func, &singular_values()?, &[r - 2], true, at)?,
-        MatrixNorm::NegTwo => reduce(func, ReduceOp::Min, &singular_values()?, &[r - 2], true, at)?,
-        MatrixNorm::Nuc => reduce(func, ReduceOp::Sum, &singular_values()?, &[r - 2], true, at)?,
+        MatrixNorm::Two | MatrixNorm::NegTwo | MatrixNorm::Nuc => {
+            let (s, narrow) = singular_values()?;
+            let v = match ord {
+                MatrixNorm::Two => max_magnitude(func, &s, &[r - 2], true, at)?,
+                MatrixNorm::NegTwo => reduce(func, ReduceOp::Min, &s, &[r - 2], true, at)?,
+                _ => reduce(func, ReduceOp::Sum, &s, &[r - 2], true, at)?,
+            };
+            cast(func, &v, narrow, at)?
+        }
     };
     let shape = if keepdims {
         batch_and(&x, &[1, 1])
@@ -1030,7 +1036,17 @@ pub fn svd(x: &Array, full_matrices: bool) -> Result<SvdResult> {
 pub fn svdvals(x: &Array) -> Result<Array> {
     let (func, at) = ("svdvals", Location::caller());
     let x = floating_matrices(func, x, false, at)?;
-    factor(func, LinalgCall::Svdvals, &[&x], 0, at)
+    let (s, narrow) = singular_values_widened(func, &x, at)?;
+    cast(func, &s, narrow, at)
+}
+
+/// The singular values of `x` (floating matrices) computed in double precision, and
+/// the real dtype they narrow to: a single-precision SVD overflowed for entries near
+/// f32's MAX (the 2-norm of a matrix holding -3.4e38 was inf where it is 3.4e38,
+/// conformance seed 8070), and double precision is also the more accurate.
+fn singular_values_widened(func: &'static str, x: &Array, at: Loc) -> Result<(Array, DType)> {
+    let (wide, narrow) = widened(func, x, at)?;
+    Ok((factor(func, LinalgCall::Svdvals, &[&wide], 0, at)?, narrow))
 }
 
 /// The sum along the `offset`-th diagonal of each matrix `[..., M, N]` → `[...]`. The

@@ -610,6 +610,41 @@ fn matrix_rank_counts_independent_columns() {
     }
 }
 
+/// Singular values of single-precision matrices are computed in double precision:
+/// an f32 SVD of a matrix holding -3.4e38 (f32's -MAX) gave an inf 2-norm and nuclear
+/// norm, where both are MAX (the other entries are below 100: they do not move
+/// MAX in f32). Conformance seed 8070.
+#[test]
+fn single_precision_norms_of_huge_entries_stay_finite() {
+    let v = [
+        0.0044,
+        -2.0866,
+        1.4385,
+        -f32::MAX as f64,
+        9.25,
+        2.7914,
+        87.5247,
+        1.1755e-38,
+    ];
+    for dtype in [DType::F32, DType::C64] {
+        let x = kiln::astype(&arr(&v, &[4, 2]), dtype).unwrap();
+        for mode in [Mode::Interpreter, Mode::Fused, Mode::Eager] {
+            let values = |a: Array| -> Vec<f32> {
+                assert_eq!(a.dtype(), DType::F32, "{dtype:?} ({mode:?})");
+                a.compute_with(mode).unwrap().to_vec::<f32>().unwrap()
+            };
+            for ord in [MatrixNorm::Two, MatrixNorm::Nuc] {
+                let n = values(linalg::matrix_norm(&x, false, ord).unwrap());
+                assert_eq!(n, vec![f32::MAX], "{ord:?} of {dtype:?} ({mode:?})");
+            }
+            let s = values(linalg::svdvals(&x).unwrap());
+            assert_eq!(s[0], f32::MAX, "svdvals of {dtype:?} ({mode:?})");
+            // The small one finite too (88.02 in double precision).
+            assert!(s[1].is_finite() && s[1] > 80.0 && s[1] < 100.0, "{s:?}");
+        }
+    }
+}
+
 #[test]
 fn matrix_norms_match_hand_computations() {
     let (b, m, n) = (3, 2, 2);
