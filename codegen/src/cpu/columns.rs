@@ -327,17 +327,10 @@ impl Emitter<'_, '_> {
         let walk = self.column_walk(plan, scratch, at, width, Walk::Values);
         self.fast_products = None;
         walk?;
-        let fine = fast.all_fit(self.b);
-        let again = self.b.create_block();
-        let done = self.b.create_block();
-        self.b.set_cold_block(again);
-        self.b.ins().brif(fine, done, &[], again, &[]);
-        self.b.switch_to_block(again);
-        self.column_identities(plan, scratch, width)?;
-        self.column_walk(plan, scratch, at, width, Walk::Values)?;
-        self.b.ins().jump(done, &[]);
-        self.b.switch_to_block(done);
-        Ok(())
+        self.unless_all_fit(fast, |e| {
+            e.column_identities(plan, scratch, width)?;
+            e.column_walk(plan, scratch, at, width, Walk::Values)
+        })
     }
 
     /// Every float product of the block's `width` positions renormalised (a fast

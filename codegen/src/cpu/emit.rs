@@ -1017,20 +1017,32 @@ impl<'a, 'b> Emitter<'a, 'b> {
         if plan.is_none() && products.iter().all(|&d| d == DType::F32) {
             return Ok(());
         }
+        self.unless_all_fit(fast, |e| {
+            e.reset_accs(accs);
+            // The fast pass ran to its end, so the previous row's carried store pass
+            // is done: run again, it would read back values that pass already
+            // replaced (a stashed exponential divided twice by its row's product).
+            let carry_now = std::mem::replace(&mut e.carry_now, false);
+            let pass = e.reduce_pass(kept, bases, accs, None, plan);
+            e.carry_now = carry_now;
+            pass
+        })
+    }
+
+    /// `again` (the exact way), as cold code run where one of a fast product's
+    /// factors failed its bounds (`FastProducts::all_fit`).
+    pub(super) fn unless_all_fit(
+        &mut self,
+        fast: FastProducts,
+        again: impl FnOnce(&mut Self) -> Result<(), Unsupported>,
+    ) -> Result<(), Unsupported> {
         let fine = fast.all_fit(self.b);
-        let again = self.b.create_block();
+        let slow = self.b.create_block();
         let done = self.b.create_block();
-        self.b.set_cold_block(again);
-        self.b.ins().brif(fine, done, &[], again, &[]);
-        self.b.switch_to_block(again);
-        self.reset_accs(accs);
-        // The fast pass ran to its end, so the previous row's carried store pass is
-        // done: run again, it would read back values that pass already replaced (a
-        // stashed exponential divided twice by its row's product).
-        let carry_now = std::mem::replace(&mut self.carry_now, false);
-        let pass = self.reduce_pass(kept, bases, accs, None, plan);
-        self.carry_now = carry_now;
-        pass?;
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(fine, done, &[], slow, &[]);
+        self.b.switch_to_block(slow);
+        again(self)?;
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
         Ok(())
