@@ -603,7 +603,6 @@ pub fn matrix_norm(x: &Array, keepdims: bool, ord: MatrixNorm) -> Result<Array> 
     let x = floating_matrices(func, x, false, at)?;
     let r = x.ndim();
     let (rows, cols) = (r - 2, r - 1);
-    let singular_values = || singular_values_widened(func, &x, at);
     // With keepdims the result is [..., 1, 1]; the svd-based ones are [..., 1] here.
     let kept = match ord {
         MatrixNorm::Fro => {
@@ -626,7 +625,7 @@ pub fn matrix_norm(x: &Array, keepdims: bool, ord: MatrixNorm) -> Result<Array> 
             }
         }
         MatrixNorm::Two | MatrixNorm::NegTwo | MatrixNorm::Nuc => {
-            let (s, narrow) = singular_values()?;
+            let (s, narrow) = singular_values_widened(func, &x, at)?;
             let v = match ord {
                 MatrixNorm::Two => max_magnitude(func, &s, &[r - 2], true, at)?,
                 MatrixNorm::NegTwo => reduce(func, ReduceOp::Min, &s, &[r - 2], true, at)?,

@@ -496,13 +496,7 @@ impl Emitter<'_, '_> {
             e.column_group(plan, scratch, &[row], width, walk)?;
             if let Some(fast) = e.fast_products {
                 let due = fast.count_row(e.b);
-                let renormalise = e.b.create_block();
-                let next = e.b.create_block();
-                e.b.ins().brif(due, renormalise, &[], next, &[]);
-                e.b.switch_to_block(renormalise);
-                e.column_renormalise(scratch, width)?;
-                e.b.ins().jump(next, &[]);
-                e.b.switch_to_block(next);
+                e.when(due, false, |e| e.column_renormalise(scratch, width))?;
             }
             Ok(())
         })

@@ -1037,12 +1037,25 @@ impl<'a, 'b> Emitter<'a, 'b> {
         again: impl FnOnce(&mut Self) -> Result<(), Unsupported>,
     ) -> Result<(), Unsupported> {
         let fine = fast.all_fit(self.b);
-        let slow = self.b.create_block();
+        let failed = self.b.ins().icmp_imm_s(IntCC::Equal, fine, 0);
+        self.when(failed, true, again)
+    }
+
+    /// `body` where the i8 `cond` is nonzero (`cold`: rarely), then on.
+    pub(super) fn when(
+        &mut self,
+        cond: Value,
+        cold: bool,
+        body: impl FnOnce(&mut Self) -> Result<(), Unsupported>,
+    ) -> Result<(), Unsupported> {
+        let then = self.b.create_block();
         let done = self.b.create_block();
-        self.b.set_cold_block(slow);
-        self.b.ins().brif(fine, done, &[], slow, &[]);
-        self.b.switch_to_block(slow);
-        again(self)?;
+        if cold {
+            self.b.set_cold_block(then);
+        }
+        self.b.ins().brif(cond, then, &[], done, &[]);
+        self.b.switch_to_block(then);
+        body(self)?;
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
         Ok(())
@@ -1181,12 +1194,15 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 (0..plan.unroll).map(|_| self.b.declare_var(ty)).collect()
             })
             .collect();
-        // Products: each lane's exponent beside its value (`math::product`).
+        // Products the exact way: each lane's exponent beside its value
+        // (`math::product`). The fast way (`FastProducts`) has none: its lanes hold
+        // plain products.
+        let exact = self.fast_products.is_none();
         let vexps: Vec<Option<Vec<Variable>>> = accs
             .iter()
             .map(|acc| {
                 let prod = self.k.reductions[acc.r].op == ReduceOp::Prod;
-                (prod && means.is_none()).then(|| {
+                (prod && means.is_none() && exact).then(|| {
                     (0..plan.unroll)
                         .map(|_| self.b.declare_var(plan.fty.as_int()))
                         .collect()
@@ -1354,22 +1370,18 @@ impl<'a, 'b> Emitter<'a, 'b> {
                         // to the block's extreme.
                         (ReduceOp::ArgMax, None) => e.pick_extreme(true, x, a),
                         (ReduceOp::ArgMin, None) => e.pick_extreme(false, x, a),
-                        (ReduceOp::Prod, None) => match e.fast_products {
-                            Some(
-                                fast @ FastProducts {
-                                    ok_lanes: Some(_), ..
-                                },
-                            ) => {
-                                let fits = e.in_product_bounds(x);
-                                fast.record(e.b, fits);
-                                e.b.ins().fmul(a, x)
-                            }
-                            _ => {
-                                let exps = vexps[k].as_ref().expect("products keep exponents");
+                        (ReduceOp::Prod, None) => match &vexps[k] {
+                            Some(exps) => {
                                 let ex = e.b.use_var(exps[c]);
                                 let (m, ex) = e.product_step(a, ex, x);
                                 e.b.def_var(exps[c], ex);
                                 m
+                            }
+                            None => {
+                                let fast = e.fast_products.expect("a fast pass");
+                                let fits = e.in_product_bounds(x);
+                                fast.record(e.b, fits);
+                                e.b.ins().fmul(a, x)
                             }
                         },
                         _ => e.b.ins().fadd(a, x),
@@ -1414,24 +1426,16 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     // The block's lanes (f64: `vector::plan`) into the row's product.
                     // (Not in var's second pass, where a product beside it has no
                     // lanes: they had been multiplied in as zeros.)
-                    let exps = vexps[k].as_ref().expect("products keep exponents");
                     let mut a = (e.b.use_var(acc.a), e.b.use_var(acc.b));
-                    // (Fast: each lane's plain product, its exponent 0.)
-                    let fast = matches!(
-                        e.fast_products,
-                        Some(FastProducts {
-                            ok_lanes: Some(_),
-                            ..
-                        })
-                    );
-                    for (&v, &ev) in vs.iter().zip(exps) {
-                        let (v, ev) = (e.b.use_var(v), e.b.use_var(ev));
+                    for (c, &v) in vs.iter().enumerate() {
+                        let v = e.b.use_var(v);
+                        // (Fast: each lane's plain product, its exponent 0.)
+                        let ev = vexps[k].as_ref().map(|exps| e.b.use_var(exps[c]));
                         for lane in 0..plan.lanes {
                             let m = e.b.ins().extractlane(v, lane as u8);
-                            let x = if fast {
-                                e.b.ins().iconst(types::I64, 0)
-                            } else {
-                                e.b.ins().extractlane(ev, lane as u8)
+                            let x = match ev {
+                                Some(ev) => e.b.ins().extractlane(ev, lane as u8),
+                                None => e.b.ins().iconst(types::I64, 0),
                             };
                             a = e.product_join(a, (m, x));
                         }
@@ -2215,16 +2219,14 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let count = self.b.use_var(acc.count);
         let phase = self.b.ins().band_imm_s(count, run - 1);
         let due = self.b.ins().icmp_imm_s(IntCC::Equal, phase, run - 1);
-        let renormalise = self.b.create_block();
-        let done = self.b.create_block();
-        self.b.ins().brif(due, renormalise, &[], done, &[]);
-        self.b.switch_to_block(renormalise);
-        let e = self.b.use_var(acc.b);
-        let (m, e) = self.product_renormalise(m, e);
-        self.b.def_var(acc.a, m);
-        self.b.def_var(acc.b, e);
-        self.b.ins().jump(done, &[]);
-        self.b.switch_to_block(done);
+        self.when(due, false, |e| {
+            let x = e.b.use_var(acc.b);
+            let (m, x) = e.product_renormalise(m, x);
+            e.b.def_var(acc.a, m);
+            e.b.def_var(acc.b, x);
+            Ok(())
+        })
+        .expect("a renormalisation always emits");
         self.b.use_var(acc.a)
     }
 
