@@ -641,6 +641,24 @@ fn single_precision_norms_of_huge_entries_stay_finite() {
             assert_eq!(s[0], f32::MAX, "svdvals of {dtype:?} ({mode:?})");
             // The small one finite too (88.02 in double precision).
             assert!(s[1].is_finite() && s[1] > 80.0 && s[1] < 100.0, "{s:?}");
+            // svd's own singular values, and its vectors still finite and unit.
+            let f = linalg::svd(&x, false).unwrap();
+            let s = values(f.s);
+            assert_eq!(s[0], f32::MAX, "svd of {dtype:?} ({mode:?})");
+            assert!(s[1].is_finite() && s[1] > 80.0 && s[1] < 100.0, "{s:?}");
+            for (name, m) in [("u", f.u), ("vh", f.vh)] {
+                let m = kiln::astype(&m, DType::C128)
+                    .unwrap()
+                    .compute_with(mode)
+                    .unwrap();
+                let m = m.to_vec::<Complex64>().unwrap();
+                assert!(
+                    m.iter().all(|z| z.re.is_finite() && z.im.is_finite()),
+                    "{name}: {m:?}"
+                );
+                let total: f64 = m.iter().map(|z| z.norm_sqr()).sum();
+                assert!((total - 2.0).abs() < 1e-5, "{name} of {dtype:?}: {m:?}");
+            }
         }
     }
 }

@@ -64,10 +64,13 @@ trait Field:
     fn from_faer_real(r: <Self as ComplexField>::Real) -> Self::R;
     fn real_part(self) -> Self::R;
     fn is_finite(self) -> bool;
+    /// `a`'s singular values computed in double precision and rounded back, for the
+    /// single-precision fields (`None` for the double ones, and where the SVD fails).
+    fn singular_values_in_double(a: MatRef<'_, Self>) -> Option<Vec<Self::R>>;
 }
 
 macro_rules! real_field {
-    ($t:ty) => {
+    ($t:ty, $wide:expr) => {
         impl Field for $t {
             type R = $t;
             fn modulus(self) -> $t {
@@ -88,14 +91,21 @@ macro_rules! real_field {
             fn is_finite(self) -> bool {
                 <$t>::is_finite(self)
             }
+            fn singular_values_in_double(a: MatRef<'_, $t>) -> Option<Vec<$t>> {
+                $wide(a)
+            }
         }
     };
 }
-real_field!(f32);
-real_field!(f64);
+real_field!(f32, |a: MatRef<'_, f32>| {
+    let wide = Mat::from_fn(a.nrows(), a.ncols(), |i, j| a[(i, j)] as f64);
+    let values = wide.singular_values().ok()?;
+    Some(values.into_iter().map(|v| v as f32).collect())
+});
+real_field!(f64, |_| None);
 
 macro_rules! complex_field {
-    ($t:ty, $r:ty) => {
+    ($t:ty, $r:ty, $wide:expr) => {
         impl Field for $t {
             type R = $r;
             fn modulus(self) -> $r {
@@ -116,11 +126,21 @@ macro_rules! complex_field {
             fn is_finite(self) -> bool {
                 self.re.is_finite() && self.im.is_finite()
             }
+            fn singular_values_in_double(a: MatRef<'_, $t>) -> Option<Vec<$r>> {
+                $wide(a)
+            }
         }
     };
 }
-complex_field!(Complex32, f32);
-complex_field!(Complex64, f64);
+complex_field!(Complex32, f32, |a: MatRef<'_, Complex32>| {
+    let wide = Mat::from_fn(a.nrows(), a.ncols(), |i, j| {
+        let z = a[(i, j)];
+        Complex64::new(z.re as f64, z.im as f64)
+    });
+    let values = wide.singular_values().ok()?;
+    Some(values.into_iter().map(|v| v as f32).collect())
+});
+complex_field!(Complex64, f64, |_| None);
 
 /// A contiguous row-major stack of `count` matrices of `rows` × `cols`.
 struct Stack<'a, T> {
@@ -595,7 +615,16 @@ fn svd<T: Field>(x: &Stack<T>, full_matrices: bool) -> Result<Vec<Data>, Runtime
         let f = if full_matrices { a.svd() } else { a.thin_svd() }
             .map_err(|_| x.failure(i, "did not converge"))?;
         let d = f.S().column_vector();
-        let s: Vec<T::R> = (0..d.nrows()).map(|p| d[p].real_part() * back).collect();
+        let mut s: Vec<T::R> = (0..d.nrows()).map(|p| d[p].real_part() * back).collect();
+        // A single-precision singular value of a matrix with entries near the largest
+        // float can round past it when scaled back (the f32 2-norm of a matrix holding
+        // -3.4e38 came out inf, conformance seed 8070): such values are computed again in
+        // double precision, which rounds to the float the exact value is nearest.
+        if s.iter().any(|v| !v.is_finite()) {
+            if let Some(wide) = T::singular_values_in_double(a) {
+                s = wide.into_iter().map(|v| v * back).collect();
+            }
+        }
         Ok((rows_of(f.U(), false), s, rows_of(f.V(), true)))
     })?;
     let (mut u, mut s, mut vh) = (Vec::new(), Vec::new(), Vec::new());
