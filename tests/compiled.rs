@@ -648,6 +648,8 @@ fn products_keep_their_exponent_apart() {
     let cases: &[(&[usize], &[usize])] = &[
         (&[300, 1030], &[1]),
         (&[1030, 300], &[0]),
+        // Rows a whole number of groups of eight: every factor goes through a group.
+        (&[1024, 300], &[0]),
         (&[300_002], &[0]),
         (&[60_000, 5], &[0]),
         (&[6, 40, 17], &[0, 2]),

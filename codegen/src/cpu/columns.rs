@@ -11,8 +11,9 @@
 //! as NumPy does. Rows come eight at a
 //! time where the body is light: each vector of positions combines the eight rows in
 //! registers (a pairwise sum in the input's precision, or the extreme), then updates
-//! the scratch once, instead of a load, an add and a store per row (products take a
-//! row at a time). The scratch sums (multiplies) in f64 (f32 lanes are widened),
+//! the scratch once, instead of a load, an add and a store per row (products multiply
+//! the group's rows into the scratch in order, so that each position's product is
+//! the one a row at a time gives). The scratch sums (multiplies) in f64 (f32 lanes are widened),
 //! group after group in the order of the reduced axes, so the result depends on the
 //! shape only. Var makes a second walk for the squared deviations from each column's
 //! mean (grouped too, summed in f64).
@@ -472,15 +473,12 @@ impl Emitter<'_, '_> {
         let rows = self.k.rank - 1;
         let (lo, hi) = self.bounds(rows);
         let mut rest = lo;
-        // Products take a row at a time: each position's product is then the
-        // interpreter's, bit for bit, factor after factor in f64 (with the exponent
-        // apart, `math::product`), rather than rounded in another order.
-        let products = self.k.reductions.iter().any(|r| r.op == ReduceOp::Prod);
-        if !self.computes_function() && !has_arg(self.k) && !products {
+        if !self.computes_function() && !has_arg(self.k) {
             let n = self.b.ins().isub(hi, lo);
             let whole = self.steps_within(n, ROW_GROUP);
             rest = self.b.ins().iadd(lo, whole);
             self.for_loop_step(lo, rest, ROW_GROUP, |e, r| {
+                e.renormalise_if_due(scratch, width, ROW_GROUP)?;
                 let group: Vec<Vec<Value>> = (0..ROW_GROUP)
                     .map(|g| {
                         let row = e.b.ins().iadd_imm_s(r, g);
@@ -491,15 +489,33 @@ impl Emitter<'_, '_> {
             })?;
         }
         self.for_loop(rest, hi, |e, r| {
+            e.renormalise_if_due(scratch, width, 1)?;
             let row = e.advance(addrs, rows, r);
             e.column_row = Some(r);
-            e.column_group(plan, scratch, &[row], width, walk)?;
-            if let Some(fast) = e.fast_products {
-                let due = fast.count_row(e.b);
-                e.when(due, false, |e| e.column_renormalise(scratch, width))?;
-            }
-            Ok(())
+            e.column_group(plan, scratch, &[row], width, walk)
         })
+    }
+
+    /// On a fast walk with products, before `rows` more rows: renormalise the block's
+    /// products if those rows would take them past `PRODUCT_RUN` factors since the
+    /// last time, and count the rows.
+    fn renormalise_if_due(
+        &mut self,
+        scratch: Value,
+        width: Value,
+        rows: i64,
+    ) -> Result<(), Unsupported> {
+        let Some(fast) = self.fast_products else {
+            return Ok(());
+        };
+        let due = fast.due_before(self.b, rows);
+        self.when(due, false, |e| {
+            e.column_renormalise(scratch, width)?;
+            fast.restart(e.b);
+            Ok(())
+        })?;
+        fast.count_rows(self.b, rows);
+        Ok(())
     }
 
     /// Positions [from, width) of one row, one at a time.
@@ -576,6 +592,12 @@ impl Emitter<'_, '_> {
                     e.column_accumulate(plan, scratch, i, r.op, walk, j, x)?;
                     continue;
                 }
+                if r.op == ReduceOp::Prod && !vector::is_integer(plan.dtype) {
+                    if walk == Walk::Values {
+                        e.group_product(plan, scratch, i, j, &xs);
+                    }
+                    continue;
+                }
                 match walk {
                     Walk::Values => {
                         let unsigned = k.dtype(r.value).is_unsigned_integer();
@@ -594,6 +616,46 @@ impl Emitter<'_, '_> {
             self.column_row_tail(plan, scratch, row, whole, width, walk)?;
         }
         Ok(())
+    }
+
+    /// A float product's factors at one vector of positions over the rows of a group
+    /// (`xs`), multiplied into the scratch in the rows' order, in f64: the product of
+    /// each position is the one a row at a time gives, bit for bit (the interpreter's),
+    /// with one load and one store of the scratch per group instead of per row. The
+    /// fast way (`FastProducts`) multiplies plainly and checks each factor's bounds;
+    /// the exact way takes `math::product`'s step per factor.
+    fn group_product(
+        &mut self,
+        plan: &VectorPlan,
+        scratch: Value,
+        i: usize,
+        j: Value,
+        xs: &[Value],
+    ) {
+        let p = self.slot_address(scratch, i, 0, j, 8);
+        let q = self.slot_address(scratch, i, 1, j, 8);
+        let rows: Vec<Vec<Value>> = xs.iter().map(|&x| self.widened(plan, x)).collect();
+        for c in 0..rows[0].len() {
+            let (ty, off) = (self.b.func.dfg.value_type(rows[0][c]), 16 * c as i32);
+            let mut a = self.b.ins().load(ty, mem(), p, off);
+            match self.fast_products {
+                Some(fast) => {
+                    for row in &rows {
+                        let fits = self.in_product_bounds(row[c]);
+                        fast.record(self.b, fits);
+                        a = self.b.ins().fmul(a, row[c]);
+                    }
+                }
+                None => {
+                    let mut ex = self.b.ins().load(ty.as_int(), mem(), q, off);
+                    for row in &rows {
+                        (a, ex) = self.product_step(a, ex, row[c]);
+                    }
+                    self.b.ins().store(mem(), ex, q, off);
+                }
+            }
+            self.b.ins().store(mem(), a, p, off);
+        }
     }
 
     /// Var's squared deviations from the column means (region 0 of reduction `i`'s

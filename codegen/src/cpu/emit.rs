@@ -134,15 +134,29 @@ impl FastProducts {
         fine
     }
 
-    /// Counts a column walk's row: whether its products are due to be renormalised
-    /// (an i8: after every `PRODUCT_RUN`-th row).
-    pub(super) fn count_row(&self, b: &mut FunctionBuilder) -> Value {
-        let rows = self.rows.expect("a column walk counts its rows");
-        let n = b.use_var(rows);
-        let n = b.ins().iadd_imm_s(n, 1);
-        b.def_var(rows, n);
-        let phase = b.ins().band_imm_s(n, PRODUCT_RUN - 1);
-        b.ins().icmp_imm_s(IntCC::Equal, phase, 0)
+    /// Whether a column walk's products must be renormalised before its next `rows`
+    /// rows (an i8): the rows multiplied in since the last renormalisation and these
+    /// would pass `PRODUCT_RUN`.
+    pub(super) fn due_before(&self, b: &mut FunctionBuilder, rows: i64) -> Value {
+        let count = self.rows.expect("a column walk counts its rows");
+        let n = b.use_var(count);
+        b.ins()
+            .icmp_imm_s(IntCC::SignedGreaterThan, n, PRODUCT_RUN - rows)
+    }
+
+    /// Counts `rows` more rows multiplied in (after a renormalisation: `restart` first).
+    pub(super) fn count_rows(&self, b: &mut FunctionBuilder, rows: i64) {
+        let count = self.rows.expect("a column walk counts its rows");
+        let n = b.use_var(count);
+        let n = b.ins().iadd_imm_s(n, rows);
+        b.def_var(count, n);
+    }
+
+    /// The count after a renormalisation: none.
+    pub(super) fn restart(&self, b: &mut FunctionBuilder) {
+        let count = self.rows.expect("a column walk counts its rows");
+        let zero = b.ins().iconst(types::I64, 0);
+        b.def_var(count, zero);
     }
 
     /// Records whether `x`'s lanes fit (`fits`, from `Emitter::in_product_bounds`).
