@@ -309,8 +309,9 @@ impl Emitter<'_, '_> {
     }
 
     /// The walk over the values. Float products go the fast way first
-    /// (`FastProducts`: plain multiplies, renormalised after every `PRODUCT_RUN`-th
-    /// row), and where a factor fails its bounds, the block again the exact way.
+    /// (`FastProducts`: plain multiplies, renormalised before the rows that would
+    /// take them past `PRODUCT_RUN` factors), and where a factor fails its bounds, the
+    /// block again the exact way.
     fn column_values(
         &mut self,
         plan: &VectorPlan,

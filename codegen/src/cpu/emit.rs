@@ -95,8 +95,8 @@ pub(crate) struct FastProducts {
     ok: Variable,
     /// The same for the vector loop's lanes (a mask of `lanes_type`).
     ok_lanes: Option<Variable>,
-    /// A column walk's rows so far (i64), which renormalises its products after
-    /// every `PRODUCT_RUN`-th (`columns.rs`).
+    /// A column walk's rows multiplied in since its products were last renormalised
+    /// (i64): never more than `PRODUCT_RUN` (`columns.rs`, `renormalise_if_due`).
     rows: Option<Variable>,
 }
 
