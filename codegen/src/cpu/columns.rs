@@ -8,14 +8,13 @@
 //! and the block inside, in vectors: every lane accumulates its own output in a stack
 //! scratch (at most 64 KiB up to eight reductions, shared by the kernel's two bodies;
 //! one reduction's accumulators fit L1), and memory is read row after row, in order,
-//! as NumPy does. Rows come eight at a
-//! time where the body is light: each vector of positions combines the eight rows in
-//! registers (a pairwise sum in the input's precision, or the extreme), then updates
-//! the scratch once, instead of a load, an add and a store per row (products multiply
-//! the group's rows into the scratch in order, so that each position's product is
-//! the one a row at a time gives). The scratch sums (multiplies) in f64 (f32 lanes are widened),
-//! group after group in the order of the reduced axes, so the result depends on the
-//! shape only. Var makes a second walk for the squared deviations from each column's
+//! as NumPy does. Rows come eight at a time where the body is light: each vector of
+//! positions combines the eight rows in registers (a pairwise sum in the input's
+//! precision, or the extreme), then updates the scratch once, instead of a load, an
+//! add and a store per row (products multiply the group's rows into the scratch in
+//! order, so that each position's product is the one a row at a time gives). The
+//! scratch sums (multiplies) in f64 (f32 lanes are widened), group after group in the
+//! order of the reduced axes, so the result depends on the shape only. Var makes a second walk for the squared deviations from each column's
 //! mean (grouped too, summed in f64).
 
 use super::clif_math::{bitcast, splat};
