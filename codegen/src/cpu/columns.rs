@@ -929,7 +929,9 @@ impl Emitter<'_, '_> {
 
     /// An integer sum, max or min of two values (vectors or elements); the extremes of
     /// `unsigned` values compare unsigned (8/16-bit values, zero-extended in i32
-    /// lanes, compare alike either way).
+    /// lanes, compare alike either way). Every other op adds: integer products never
+    /// come here, as `vector::int_lanes_reduce` keeps them off integer lanes (lifting
+    /// that needs a multiply here).
     fn int_combine(&mut self, op: ReduceOp, unsigned: bool, a: Value, x: Value) -> Value {
         match op {
             ReduceOp::Max => vector::int_extreme(self, unsigned, true, a, x),
