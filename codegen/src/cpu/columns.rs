@@ -14,8 +14,9 @@
 //! add and a store per row (products multiply the group's rows into the scratch in
 //! order, so that each position's product is the one a row at a time gives). The
 //! scratch sums (multiplies) in f64 (f32 lanes are widened), group after group in the
-//! order of the reduced axes, so the result depends on the shape only. Var makes a second walk for the squared deviations from each column's
-//! mean (grouped too, summed in f64).
+//! order of the reduced axes, so the result depends on the shape only. Var makes a
+//! second walk for the squared deviations from each column's mean (grouped too,
+//! summed in f64).
 
 use super::clif_math::{bitcast, splat};
 use super::emit::{mem, Emitter, FastProducts, PARTIAL_BYTES};
@@ -23,7 +24,7 @@ use super::ops::Unsupported;
 use super::vector::{self, is_logic, VectorPlan};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
-    types, ConstantData, InstBuilder, StackSlotData, StackSlotKind, Value,
+    types, ConstantData, InstBuilder, StackSlotData, StackSlotKind, Type, Value,
 };
 use kiln_ir::kernel::Kernel;
 use kiln_ir::{DType, ReduceOp};
@@ -618,12 +619,13 @@ impl Emitter<'_, '_> {
         Ok(())
     }
 
-    /// A float product's factors at one vector of positions over the rows of a group
-    /// (`xs`), multiplied into the scratch in the rows' order, in f64: the product of
-    /// each position is the one a row at a time gives, bit for bit (the interpreter's),
-    /// with one load and one store of the scratch per group instead of per row. The
-    /// fast way (`FastProducts`) multiplies plainly and checks each factor's bounds;
-    /// the exact way takes `math::product`'s step per factor.
+    /// A float product's factors at one vector of positions (or, in the tail, one
+    /// position) over the rows of a group or a single row (`xs`), multiplied into the
+    /// scratch in the rows' order, in f64: the product of each position is the one a
+    /// row at a time gives, bit for bit (the interpreter's), with one load and one
+    /// store of the scratch per group instead of per row. The fast way
+    /// (`FastProducts`) multiplies plainly and checks each factor's bounds; the exact
+    /// way takes `math::product`'s step per factor.
     fn group_product(
         &mut self,
         plan: &VectorPlan,
@@ -634,28 +636,39 @@ impl Emitter<'_, '_> {
     ) {
         let p = self.slot_address(scratch, i, 0, j, 8);
         let q = self.slot_address(scratch, i, 1, j, 8);
-        let rows: Vec<Vec<Value>> = xs.iter().map(|&x| self.widened(plan, x)).collect();
-        for c in 0..rows[0].len() {
-            let (ty, off) = (self.b.func.dfg.value_type(rows[0][c]), 16 * c as i32);
+        for (ty, off, factors) in self.halves(plan, xs) {
             let mut a = self.b.ins().load(ty, mem(), p, off);
             match self.fast_products {
                 Some(fast) => {
-                    for row in &rows {
-                        let fits = self.in_product_bounds(row[c]);
+                    for x in factors {
+                        let fits = self.in_product_bounds(x);
                         fast.record(self.b, fits);
-                        a = self.b.ins().fmul(a, row[c]);
+                        a = self.b.ins().fmul(a, x);
                     }
                 }
                 None => {
+                    // The exponent in region 1 (`math::product`).
                     let mut ex = self.b.ins().load(ty.as_int(), mem(), q, off);
-                    for row in &rows {
-                        (a, ex) = self.product_step(a, ex, row[c]);
+                    for x in factors {
+                        (a, ex) = self.product_step(a, ex, x);
                     }
                     self.b.ins().store(mem(), ex, q, off);
                 }
             }
             self.b.ins().store(mem(), a, p, off);
         }
+    }
+
+    /// The rows' values `xs` as f64 (`widened`), half by half: each half's type, its
+    /// byte offset within a position's slots, and every row's value of that half.
+    fn halves(&mut self, plan: &VectorPlan, xs: &[Value]) -> Vec<(Type, i32, Vec<Value>)> {
+        let rows: Vec<Vec<Value>> = xs.iter().map(|&x| self.widened(plan, x)).collect();
+        (0..rows[0].len())
+            .map(|c| {
+                let ty = self.b.func.dfg.value_type(rows[0][c]);
+                (ty, 16 * c as i32, rows.iter().map(|r| r[c]).collect())
+            })
+            .collect()
     }
 
     /// Var's squared deviations from the column means (region 0 of reduction `i`'s
@@ -671,11 +684,9 @@ impl Emitter<'_, '_> {
     ) {
         let sum_at = self.slot_address(scratch, i, 0, j, 8);
         let m2_at = self.slot_address(scratch, i, 1, j, 8);
-        let rows: Vec<Vec<Value>> = xs.iter().map(|&x| self.widened(plan, x)).collect();
-        for c in 0..rows[0].len() {
-            let (ty, off) = (self.b.func.dfg.value_type(rows[0][c]), 16 * c as i32);
+        for (ty, off, values) in self.halves(plan, xs) {
             let m = self.b.ins().load(ty, mem(), sum_at, off);
-            let d: Vec<Value> = rows.iter().map(|r| self.b.ins().fsub(r[c], m)).collect();
+            let d: Vec<Value> = values.iter().map(|&x| self.b.ins().fsub(x, m)).collect();
             let mut level: Vec<Value> = d
                 .chunks(2)
                 .map(|p| {
@@ -853,35 +864,21 @@ impl Emitter<'_, '_> {
             (ReduceOp::Var, Walk::Deviations) => {
                 let sum_at = self.slot_address(scratch, i, 0, j, 8);
                 let m2_at = self.slot_address(scratch, i, 1, j, 8);
-                for (c, x) in self.widened(plan, x).into_iter().enumerate() {
-                    let (ty, off) = (self.b.func.dfg.value_type(x), 16 * c as i32);
+                for (ty, off, x) in self.halves(plan, &[x]) {
                     let m = self.b.ins().load(ty, mem(), sum_at, off);
-                    let d = self.b.ins().fsub(x, m);
+                    let d = self.b.ins().fsub(x[0], m);
                     let m2 = self.b.ins().load(ty, mem(), m2_at, off);
                     let m2 = self.b.ins().fma(d, d, m2);
                     self.b.ins().store(mem(), m2, m2_at, off);
                 }
             }
             (_, Walk::Deviations) => {}
+            (ReduceOp::Prod, Walk::Values) => self.group_product(plan, scratch, i, j, &[x]),
             (_, Walk::Values) => {
                 let p = self.slot_address(scratch, i, 0, j, 8);
-                let q = self.slot_address(scratch, i, 1, j, 8);
-                for (c, x) in self.widened(plan, x).into_iter().enumerate() {
-                    let (ty, off) = (self.b.func.dfg.value_type(x), 16 * c as i32);
+                for (ty, off, x) in self.halves(plan, &[x]) {
                     let a = self.b.ins().load(ty, mem(), p, off);
-                    let a = if let (ReduceOp::Prod, Some(fast)) = (op, self.fast_products) {
-                        let fits = self.in_product_bounds(x);
-                        fast.record(self.b, fits);
-                        self.b.ins().fmul(a, x)
-                    } else if op == ReduceOp::Prod {
-                        // A product's exponent in region 1 (`math::product`).
-                        let ex = self.b.ins().load(ty.as_int(), mem(), q, off);
-                        let (m, ex) = self.product_step(a, ex, x);
-                        self.b.ins().store(mem(), ex, q, off);
-                        m
-                    } else {
-                        self.b.ins().fadd(a, x)
-                    };
+                    let a = self.b.ins().fadd(a, x[0]);
                     self.b.ins().store(mem(), a, p, off);
                 }
             }
