@@ -1229,6 +1229,62 @@ fn hard_arguments_keep_every_part_accurate() {
     );
 }
 
+/// complex64 powers whose angle, Im(w·log z), is large, against mpmath at 4000 bits
+/// rounded to f32 (`(z, w, want)`, every part exactly an f32). Computed in f32, the
+/// angle's own rounding (an ulp of 81 is 8e-6) became each part's relative error:
+/// kiln and NumPy had (1000 + 1000j)^(3 + 10j) = 964250 - 525197j, 29 ulp off the
+/// real part. kiln computes complex64 pow in complex128 and rounds the parts back:
+/// each part within 2 ulp, in every mode (a part of the last row overflows: inf).
+#[allow(clippy::type_complexity)]
+const HARD_POWERS_C64: &[((f64, f64), (f64, f64), (f64, f64))] = &[
+    ((1000.0, 1000.0), (3.0, 10.0), (964251.8125, -525197.3125)),
+    (
+        (-250.5, 3.25),
+        (1.5, -12.0),
+        (2.5817109164273435e19, 7.57356363546991e19),
+    ),
+    (
+        (0.0010000000474974513, 40.0),
+        (-2.25, 30.0),
+        (8.085493449973244e-25, 2.661493434699253e-25),
+    ),
+    (
+        (7.0, -0.5),
+        (0.5, 90.0),
+        (1335.739501953125, -921.5376586914062),
+    ),
+    (
+        (2.179158926010132, 1.0000000200408773e20),
+        (2.0, 1.6951825618743896),
+        (f64::INFINITY, -3.1824944339162443e38),
+    ),
+];
+
+#[test]
+fn complex64_powers_with_large_angles_stay_accurate() {
+    let mut wrong = vec![];
+    for &((a, b), (c, d), (want_re, want_im)) in HARD_POWERS_C64 {
+        for mode in [Mode::Interpreter, Mode::Eager, Mode::Fused] {
+            let z = array(&[Complex64::new(a, b)], &[1], DType::C64);
+            let w = array(&[Complex64::new(c, d)], &[1], DType::C64);
+            let got = read(&kiln::pow(&z, &w).unwrap(), mode)[0];
+            let near =
+                |g: f64, w: f64| g == w || (g - w).abs() <= 2.0 * f32::EPSILON as f64 * w.abs();
+            if !(near(got.re, want_re) && near(got.im, want_im)) {
+                wrong.push(format!(
+                    "{mode:?}: ({a:e} + {b:e}j)^({c} + {d}j) = {got}, want {want_re:e} + {want_im:e}j"
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
 /// Quotients whose divisor is huge (p + q·r overflowed, 1/(1e308 + 1e308j) gave 0, and
 /// (1e308 + 1e308j)/(1e308 + 1e308j) inf + 0j: the numerator's sum overflowed) or
 /// subnormal (1/(p + q·r) overflowed, 1e-310/(1e-310 + 1e-310j) gave inf - inf·j), and

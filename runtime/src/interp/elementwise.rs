@@ -861,7 +861,11 @@ fn complex_pow<T: RealFloat + Float>(z: C<T>, w: C<T>) -> C<T> {
             complex_div(C::new(T::ONE, T::ZERO), r)
         };
     }
-    complex_exp(s::complex_mul(w, complex_log(z)))
+    // In f64 whatever T (the lowering's `cpow`): an f32 angle w·log z carries its
+    // rounding into the result's parts.
+    let wide = |c: C<T>| C::new(c.re.to_f64(), c.im.to_f64());
+    let r = complex_exp(s::complex_mul(wide(w), complex_log(wide(z))));
+    C::new(T::from_f64(r.re), T::from_f64(r.im))
 }
 
 /// x / y by Smith's algorithm (as NumPy divides): the divisor's smaller part is scaled
