@@ -324,10 +324,12 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
     // Stores of the plan's floats that move by a run-time stride are scattered a lane
     // at a time (`scatter`): a complex result's parts, written at stride 2 into
     // interleaved storage, or any concat along the last axis.
+    // f32 values of an f64 plan (the low halves of F32X4 vectors) too: complex64
+    // results computed in complex128 (pow).
     let scattered = |s: &Store| {
+        let d = k.dtype(s.value);
         k.accesses[s.access].strides[axis] == Stride::Other
-            && float(k.dtype(s.value))
-            && k.dtype(s.value) == plan_dtype
+            && (d == plan_dtype && float(d) || d == DType::F32 && plan_dtype == DType::F64)
     };
     for (i, a) in k.accesses.iter().enumerate() {
         let loaded = k.instrs.iter().any(|(instr, _)| {
@@ -1576,7 +1578,8 @@ pub(crate) fn store_copies(
 
 /// Store `plan.unroll` vectors at an access that moves by a run-time stride along the
 /// vector axis, one lane at a time (the mirror of `gather`; `vector_dtype` admits only
-/// stores of the plan's own floats here, whose vectors are full).
+/// stores of the plan's own floats here, and f32 values of an f64 plan, whose
+/// `plan.lanes` lanes are the low ones).
 fn scatter(e: &mut Emitter, plan: &VectorPlan, access: usize, at: Value, copies: &[Value]) {
     let stride = e.strides[access][plan.axis];
     let mut elem = at;
