@@ -10,7 +10,6 @@ mod emit;
 mod library;
 mod lockstep;
 mod ops;
-mod schedule;
 mod vector;
 
 pub use emit::PARTIAL_BYTES;
@@ -113,9 +112,6 @@ pub struct CpuCompiler {
     vectors: bool,
     /// Which math-library functions kernels call rather than inline (`library.rs`).
     math_calls: MathCallPolicy,
-    /// Whether large blocks are list-scheduled by critical path (`schedule.rs`); on
-    /// unless `KILN_SCHEDULE=off`.
-    schedule: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -164,15 +160,6 @@ impl CpuCompiler {
             isa,
             vectors,
             math_calls: MathCallPolicy::from_env()?,
-            schedule: match std::env::var("KILN_SCHEDULE").as_deref() {
-                Ok("off") => false,
-                Ok("on") | Ok("") | Err(_) => true,
-                Ok(other) => {
-                    return Err(CodegenError::Setting(format!(
-                        "KILN_SCHEDULE must be on or off, not {other:?}"
-                    )))
-                }
-            },
         })
     }
 
@@ -299,9 +286,6 @@ impl CpuCompiler {
             b.ins().return_(&[]);
             b.seal_all_blocks();
             b.finalize(module.target_config());
-        }
-        if self.schedule {
-            schedule::schedule(&mut ctx.func);
         }
         let clif = inspect.clif.then(|| ctx.func.display().to_string());
         ctx.set_disasm(inspect.asm);
