@@ -5,8 +5,9 @@
 //! A kernel qualifies when its values are floats (f32 and f64 may meet through
 //! casts), bools used as masks and integers loaded for conversions or comparisons (see
 //! `vector_dtype`), or integers and masks only (I32X4/I64X2 lanes, `int_ok`); every
-//! store moves by 1 element along the vector axis (or, for the plan's own floats, by a
-//! run-time stride: scattered a lane at a time), and every op has a vector form.
+//! store moves by 1 element along the vector axis (or, for the plan's own floats and
+//! an f64 plan's f32 values, by a run-time stride: scattered a lane at a time), and
+//! every op has a vector form.
 //! Loads that move by 0 are splat, by 1 loaded whole, by a run-time stride gathered a
 //! lane at a time. The vector axis is the innermost one, or for a column
 //! reduction the innermost kept axis (`column_plan`). Others run the scalar loop
@@ -253,7 +254,8 @@ pub(crate) fn is_logic(op: ReduceOp) -> bool {
 /// value must be a float (f32 or f64), a bool lane mask or an integer loaded for a
 /// conversion or a comparison, every op must have a vector form, accesses must move by
 /// 0 or 1 element along the axis (loads also by a run-time stride: gathered), stores
-/// by 1 (stores of the plan's floats also by a run-time stride: scattered).
+/// by 1 (stores of the plan's floats, and of an f64 plan's f32 values, also by a
+/// run-time stride: scattered).
 ///
 /// f32 and f64 may meet through casts (`astype(x, float64)` of f32 data, a result
 /// cast back to f32), as may i64 values converted to floats and floats converted to
@@ -329,7 +331,7 @@ fn vector_dtype(k: &Kernel, axis: usize) -> Option<DType> {
     let scattered = |s: &Store| {
         let d = k.dtype(s.value);
         k.accesses[s.access].strides[axis] == Stride::Other
-            && (d == plan_dtype && float(d) || d == DType::F32 && plan_dtype == DType::F64)
+            && ((d == plan_dtype && float(d)) || (d == DType::F32 && plan_dtype == DType::F64))
     };
     for (i, a) in k.accesses.iter().enumerate() {
         let loaded = k.instrs.iter().any(|(instr, _)| {

@@ -1368,7 +1368,7 @@ impl Lowering<'_> {
 
     /// z^w = exp(w·log z), and z^0 = 1 for every z. complex64 computes in complex128
     /// and rounds the parts back: w·log z's imaginary part is an angle, and its own
-    /// rounding, an ulp of up to 2^-24 relative, becomes the result's relative error
+    /// rounding error, up to 2^-24 relative, becomes the result's relative error
     /// (a part 50 ulp off for (2.18 + 1e20j)^(2 + 1.7j), whose angle is 81.2).
     fn cpow(&mut self, x: Pair, y: Pair) -> Pair {
         if self.out.node(x.0).meta.dtype == DType::F32 {
