@@ -324,7 +324,8 @@ impl Emitter<'_, '_> {
         if !products {
             return self.column_walk(plan, scratch, at, width, Walk::Values);
         }
-        let fast = FastProducts::new(self.b, Some(types::I64X2), true);
+        // the factors' bounds are checked on the rows' own lanes (`group_product`)
+        let fast = FastProducts::new(self.b, Some(plan.fty.as_int()), true);
         self.fast_products = Some(fast);
         let walk = self.column_walk(plan, scratch, at, width, Walk::Values);
         self.fast_products = None;
@@ -636,13 +637,18 @@ impl Emitter<'_, '_> {
     ) {
         let p = self.slot_address(scratch, i, 0, j, 8);
         let q = self.slot_address(scratch, i, 1, j, 8);
+        if let Some(fast) = self.fast_products {
+            // before widening: four f32 lanes per comparison (widening is exact)
+            for &x in xs {
+                let fits = self.in_product_bounds(x);
+                fast.record(self.b, fits);
+            }
+        }
         for (ty, off, factors) in self.halves(plan, xs) {
             let mut a = self.b.ins().load(ty, mem(), p, off);
             match self.fast_products {
-                Some(fast) => {
+                Some(_) => {
                     for x in factors {
-                        let fits = self.in_product_bounds(x);
-                        fast.record(self.b, fits);
                         a = self.b.ins().fmul(a, x);
                     }
                 }

@@ -1075,13 +1075,23 @@ impl<'a, 'b> Emitter<'a, 'b> {
         Ok(())
     }
 
-    /// Whether each lane of `x` (f64, scalar or vector) lies in the bounds of a fast
-    /// product's factors (`FastProducts`): false for 0, inf and NaN.
+    /// Whether each lane of `x` (f32 or f64, scalar or vector) lies in the bounds of a
+    /// fast product's factors (`FastProducts`): false for 0, inf and NaN. The bounds
+    /// are powers of two, exact in f32.
     pub(super) fn in_product_bounds(&mut self, x: Value) -> Value {
         let ty = self.b.func.dfg.value_type(x);
         let t = self.b.ins().fabs(x);
-        let mut hi = self.b.ins().f64const(PRODUCT_BOUND);
-        let mut lo = self.b.ins().f64const(1.0 / PRODUCT_BOUND);
+        let (mut hi, mut lo) = if ty.lane_type() == types::F32 {
+            (
+                self.b.ins().f32const(PRODUCT_BOUND as f32),
+                self.b.ins().f32const((1.0 / PRODUCT_BOUND) as f32),
+            )
+        } else {
+            (
+                self.b.ins().f64const(PRODUCT_BOUND),
+                self.b.ins().f64const(1.0 / PRODUCT_BOUND),
+            )
+        };
         if ty.is_vector() {
             hi = splat(self.b, ty, hi);
             lo = splat(self.b, ty, lo);
