@@ -1372,18 +1372,10 @@ impl Lowering<'_> {
     /// (a part 50 ulp off for (2.18 + 1e20j)^(2 + 1.7j), whose angle is 81.2).
     fn cpow(&mut self, x: Pair, y: Pair) -> Pair {
         if self.out.node(x.0).meta.dtype == DType::F32 {
-            let wide = |l: &mut Self, (a, b): Pair| {
-                (
-                    l.push(Op::Cast(DType::F64), &[a]),
-                    l.push(Op::Cast(DType::F64), &[b]),
-                )
-            };
-            let (x, y) = (wide(self, x), wide(self, y));
-            let (re, im) = self.cpow(x, y);
-            return (
-                self.push(Op::Cast(DType::F32), &[re]),
-                self.push(Op::Cast(DType::F32), &[im]),
-            );
+            let wide = Op::Cast(DType::F64);
+            let (x, y) = (self.on_parts(&wide, x), self.on_parts(&wide, y));
+            let r = self.cpow(x, y);
+            return self.on_parts(&Op::Cast(DType::F32), r);
         }
         use BinaryOp::{Equal, LogicalAnd};
         let l = self.clog(x);
