@@ -92,8 +92,6 @@ pub enum MathFn {
     PowF32InF64,
     /// f32 sin, cos or tan on f64 lanes (`math::trig_f32_in_f64`), likewise.
     TrigF32InF64(Trig),
-    /// f32 acosh on f64 lanes (`math::acosh_f32_in_f64`), likewise.
-    AcoshF32InF64,
     /// Cold code (`math::Cold`: the rare sides of sin, cos and tan), called and
     /// compiled on first use (`is_cold`).
     Cold(Cold),
@@ -108,14 +106,13 @@ impl MathFn {
             MathFn::TrigF32InF64(Trig::Sin) => "sin (f32, in f64)",
             MathFn::TrigF32InF64(Trig::Cos) => "cos (f32, in f64)",
             MathFn::TrigF32InF64(Trig::Tan) => "tan (f32, in f64)",
-            MathFn::AcoshF32InF64 => "acosh (f32, in f64)",
             MathFn::Cold(c) => c.name(),
         }
     }
 
     pub fn arity(self) -> usize {
         match self {
-            MathFn::Unary(_) | MathFn::TrigF32InF64(_) | MathFn::AcoshF32InF64 => 1,
+            MathFn::Unary(_) | MathFn::TrigF32InF64(_) => 1,
             MathFn::Binary(_) | MathFn::PowF32InF64 | MathFn::Cold(_) => 2,
         }
     }
@@ -126,38 +123,34 @@ impl MathFn {
         match self {
             MathFn::Unary(op) => LIBRARY_UNARY.contains(&op),
             MathFn::Binary(op) => LIBRARY_BINARY.contains(&op),
-            MathFn::PowF32InF64 | MathFn::TrigF32InF64(_) | MathFn::AcoshF32InF64 => true,
+            MathFn::PowF32InF64 | MathFn::TrigF32InF64(_) => true,
             MathFn::Cold(_) => false,
         }
     }
 
     /// The function that computes this one's f32 values in f64 lanes, for the caller
     /// to widen the arguments and round the result once, where the CPU backend does
-    /// so: pow (`math::pow_f32_in_f64`), sin, cos and tan (`math::trig_f32_in_f64`),
-    /// acosh (`math::acosh_f32_in_f64`).
+    /// so: pow (`math::pow_f32_in_f64`), sin, cos and tan (`math::trig_f32_in_f64`).
     /// In f64 these need none of the double-word steps their f32-width algorithms take
     /// to stay within an ulp, so two halves of an f32 vector cost less (10M f32, AMD
     /// EPYC, 2 cores: sin 11.7–12.4 -> 7.0–8.3 ms, tan 16.2–18.4 -> 11.4–12.2; see
-    /// docs/architecture.md; acosh 19.6 -> 16.9). Not atan, atan2, asinh and atanh: in
-    /// f64 they ran slower (10.5 against 9.0 ms, 20.0 against 18.8, 21.2 against 17.9,
-    /// 17.5 against 12.8), their f64 divisions and square roots costing more than f32's.
+    /// docs/architecture.md). Not atan and atan2: in f64 they ran slower (10.5 against
+    /// 9.0 ms, 20.0 against 18.8), their f64 divisions costing more than f32's. acosh
+    /// took this route until its f32-width function dropped its double words (one
+    /// thread, 10M f32: in f64 33.8 ms, f32-width 17.1; docs/architecture.md).
     pub fn for_f32_in_f64(self) -> Option<MathFn> {
         match self {
             MathFn::Binary(BinaryOp::Pow) => Some(MathFn::PowF32InF64),
             MathFn::Unary(UnaryOp::Sin) => Some(MathFn::TrigF32InF64(Trig::Sin)),
             MathFn::Unary(UnaryOp::Cos) => Some(MathFn::TrigF32InF64(Trig::Cos)),
             MathFn::Unary(UnaryOp::Tan) => Some(MathFn::TrigF32InF64(Trig::Tan)),
-            MathFn::Unary(UnaryOp::Acosh) => Some(MathFn::AcoshF32InF64),
             _ => None,
         }
     }
 
     /// Whether this computes an f32 function in f64 lanes (`for_f32_in_f64`'s results).
     pub fn is_f32_in_f64(self) -> bool {
-        matches!(
-            self,
-            MathFn::PowF32InF64 | MathFn::TrigF32InF64(_) | MathFn::AcoshF32InF64
-        )
+        matches!(self, MathFn::PowF32InF64 | MathFn::TrigF32InF64(_))
     }
 
     /// Whether this is cold code: emitted out of line wherever it is used (unless the
@@ -185,7 +178,7 @@ impl MathFn {
     ///
     /// # Panics
     /// If `self` is an op that is not a library function (`is_library`). The f32 routes
-    /// in f64 (`PowF32InF64`, `TrigF32InF64`, `AcoshF32InF64`) need a 64-bit builder (a
+    /// in f64 (`PowF32InF64`, `TrigF32InF64`) need a 64-bit builder (a
     /// debug assertion).
     pub fn apply<B: MathBuilder>(self, m: &mut B, a: &[B::V]) -> B::V {
         use BinaryOp::*;
@@ -227,7 +220,6 @@ impl MathFn {
             }
             MathFn::PowF32InF64 => math::pow_f32_in_f64(m, a[0], a[1]),
             MathFn::TrigF32InF64(kind) => math::trig_f32_in_f64(m, kind, a[0]),
-            MathFn::AcoshF32InF64 => math::acosh_f32_in_f64(m, a[0]),
             MathFn::Cold(c) => math::cold(m, c, a),
         }
     }
@@ -837,10 +829,7 @@ mod tests {
         let op = match f {
             MathFn::Unary(op) => Instr::Unary(op, x),
             MathFn::Binary(op) => Instr::Binary(op, KValue(0), KValue(1)),
-            MathFn::PowF32InF64
-            | MathFn::TrigF32InF64(_)
-            | MathFn::AcoshF32InF64
-            | MathFn::Cold(_) => {
+            MathFn::PowF32InF64 | MathFn::TrigF32InF64(_) | MathFn::Cold(_) => {
                 unreachable!("not an op of its own")
             }
         };

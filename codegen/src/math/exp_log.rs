@@ -479,7 +479,7 @@ fn log_specials<B: MathBuilder>(b: &mut B, x: B::V, y: B::V) -> B::V {
 /// The special cases of a logarithm whose pole is at x = `pole` (0 for log, -1 for
 /// log1p): x < pole and NaN give NaN, x = pole gives -inf, +inf gives +inf; `y`
 /// elsewhere. One test on the fast path.
-fn log_specials_at<B: MathBuilder>(b: &mut B, x: B::V, y: B::V, pole: f64) -> B::V {
+pub(crate) fn log_specials_at<B: MathBuilder>(b: &mut B, x: B::V, y: B::V, pole: f64) -> B::V {
     let z = b.c(pole);
     let i = inf(b);
     let not_above = b.ngt(x, z); // NaN too
@@ -609,6 +609,25 @@ pub fn log1p<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
 /// where the general path takes about 37 and two divisions. (The reduction is the one
 /// of Arm's optimized-routines `log1pf`; the polynomial and its evaluation are kiln's.)
 fn log1p_f32<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
+    let y = log1p_f32_core(b, x, None, None);
+    log_specials_at(b, x, y, -1.0)
+}
+
+/// log1p(x + xl) + kadd·ln2 for f32 builders, x > -1 finite, before special cases
+/// (callers select them): `log1p_f32`'s reduction and polynomial, with an optional
+/// low word xl (|xl| <= ~ulp(x)) and an optional kadd (0 or a small integer, as a
+/// float). With 1 + x = 2^k·(1 + f) (f exact), the low word enters as δ = xl·2^-k:
+/// log1p(f + δ) = log1p(f) + δ/(1 + f), and δ/(1 + f) is taken as δ·(1 - f), within
+/// δ·f²/(1 + f) <= δ/6 for f in [-1/4, 1/2) (δ is itself about an ulp of the result
+/// or less). For the inverse hyperbolic functions, which carry their argument's
+/// rounding error in xl and take ln(2a) as log1p(a - 1) + ln2 (`kadd`).
+pub(crate) fn log1p_f32_core<B: MathBuilder>(
+    b: &mut B,
+    x: B::V,
+    xl: Option<B::V>,
+    kadd: Option<B::V>,
+) -> B::V {
+    debug_assert!(!is64::<B>(), "log1p_f32_core needs a 32-bit builder");
     let one = b.c(1.0);
     let m = b.add(x, one); // only to find k: its rounding does not reach f
     let mb = b.to_bits(m);
@@ -631,13 +650,30 @@ fn log1p_f32<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let f = b.sub(xs, c);
     let p = horner_sequential(b, f, &LOG1P_32);
     let f2 = b.mul(f, f);
-    let y = b.fma(f2, p, f);
+    let y = match xl {
+        // δ·(1 - f) = (xl·4·2^-k)·(1/4 - f/4), added to f²·P(f) before f
+        Some(xl) => {
+            let d4 = b.mul(xl, s4);
+            let quarter = b.c(0.25);
+            let w = b.fma(f, mquarter, quarter);
+            let corr = b.mul(d4, w);
+            let t = b.fma(f2, p, corr);
+            b.add(f, t)
+        }
+        None => b.fma(f2, p, f),
+    };
     // y + (-k·2^23)·(-ln2·2^-23): -k·2^23 converts exactly (+0 for k = 0), and for
     // k = 0 the product is -0, which leaves y, and its sign, unchanged.
     let nk = b.to_float(nkb);
+    let nk = match kadd {
+        Some(kadd) => {
+            let scale = b.c(-8388608.0);
+            b.fma(kadd, scale, nk)
+        }
+        None => nk,
+    };
     let nln2 = b.c(-LN2_32.0 / 8388608.0);
-    let y = b.fma(nk, nln2, y);
-    log_specials_at(b, x, y, -1.0)
+    b.fma(nk, nln2, y)
 }
 
 /// Base-2 logarithm (same special cases as `log`; exact for powers of two).

@@ -28,7 +28,7 @@ pub mod trig;
 
 pub use binary::{floor_divide, hypot, logaddexp};
 pub use exp_log::{exp, expm1, log, log10, log1p, log2};
-pub use hyperbolic::{acosh, acosh_f32_in_f64, asinh, atanh, cosh, sinh, tanh};
+pub use hyperbolic::{acosh, asinh, atanh, cosh, sinh, tanh};
 pub use inverse_trig::{acos, asin, atan, atan2};
 pub use pow::{pow, pow_f32_in_f64};
 pub use trig::{cos, sin, tan, trig_f32_in_f64, Trig};
