@@ -137,7 +137,7 @@ impl MathFn {
     /// docs/architecture.md). Not atan and atan2: in f64 they ran slower (10.5 against
     /// 9.0 ms, 20.0 against 18.8), their f64 divisions costing more than f32's. acosh
     /// took this route until its f32-width function dropped its double words (one
-    /// thread, 10M f32: in f64 33.8 ms, f32-width 17.1; docs/architecture.md).
+    /// thread, 10M f32: in f64 33.8 ms, f32-width 20.8; docs/architecture.md).
     pub fn for_f32_in_f64(self) -> Option<MathFn> {
         match self {
             MathFn::Binary(BinaryOp::Pow) => Some(MathFn::PowF32InF64),

@@ -261,8 +261,8 @@ impl Ops<'_, '_> {
     }
 
     /// A function of the math library on one value of `dtype`, called or inline
-    /// (`MathCalls::emit`). f32 `pow`, sin, cos, tan and acosh are computed in f64 and
-    /// rounded once (`MathFn::for_f32_in_f64`), as the vector loop computes them.
+    /// (`MathCalls::emit`). f32 `pow`, sin, cos and tan are computed in f64 and rounded
+    /// once (`MathFn::for_f32_in_f64`), as the vector loop computes them.
     fn library(&mut self, f: MathFn, dtype: DType, args: &[Value]) -> Value {
         if let Some(wide) = f.for_f32_in_f64().filter(|_| dtype == DType::F32) {
             let wide_args: Vec<Value> = args

@@ -1904,7 +1904,7 @@ fn f32_floor_divide(e: &mut Emitter, plan: &VectorPlan, x: Lanes, y: Lanes) -> L
     Lanes::new(&rejoin(e.b, join, slow.as_slice()))
 }
 
-/// An f32 function in f64 lanes (`MathFn::for_f32_in_f64`: pow, sin, cos, tan, acosh),
+/// An f32 function in f64 lanes (`MathFn::for_f32_in_f64`: pow, sin, cos, tan),
 /// rounded once (`widened`, `f.lockstep()` halves in lockstep).
 fn f32_in_f64(e: &mut Emitter, plan: &VectorPlan, f: MathFn, args: &[Lanes]) -> Lanes {
     // A called function takes the four-lane f32 vectors themselves, one lockstep

@@ -645,8 +645,9 @@ pub(crate) fn log1p_f32_core<B: MathBuilder>(
     let s4 = b.iadd(four, nkb); // 4·2^-k, a normal number for every k that occurs
     let s4 = b.from_bits(s4);
     let mquarter = b.c(-0.25);
-    let c = b.fma(s4, mquarter, one); // 1 - 2^-k (+0 for k = 0)
-                                      // x·2^-k - (1 - 2^-k): exact; a subtraction so that x = -0 keeps its sign.
+    // 1 - 2^-k (+0 for k = 0)
+    let c = b.fma(s4, mquarter, one);
+    // x·2^-k - (1 - 2^-k): exact; a subtraction so that x = -0 keeps its sign.
     let f = b.sub(xs, c);
     let p = horner_sequential(b, f, &LOG1P_32);
     let f2 = b.mul(f, f);

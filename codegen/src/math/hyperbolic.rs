@@ -14,12 +14,13 @@
 //! logarithm, which takes a low word, so one square root and one division per lane;
 //! atanh is msun's log1p(2a/(1 - a))/2 (`e_atanh.c`) with the quotient as a double
 //! word. ln(2x) for huge x adds 1 to the logarithm's exponent instead of forming 2x.
-//! 32-bit (`asinh_f32`, `acosh` and `atanh_f32`): the same identities in f32 without
-//! double-word arithmetic, into the division-free log1p of f32 (`log1p_f32_core`),
-//! which takes the argument's main rounding errors as a low word (an exact residual
-//! each, by fma): asinh 1.18, acosh 1.00 and atanh 0.93 ulp at most, measured, at
-//! half to two thirds of the time of double words throughout (0.70, 0.50 (computed
-//! in f64) and 0.68 ulp; docs/accuracy.md).
+//! 32-bit (`asinh_f32`, `acosh` and `atanh_f32`): log1p of an argument computed in
+//! f32 without double-word arithmetic (asinh: a + a²/(1 + √(1 + a²)); acosh:
+//! t + √(t·(x + 1)), t = x - 1; atanh: 2a/(1 - a)), whose main rounding errors (an
+//! exact residual each, by fma) go to the division-free log1p of f32
+//! (`log1p_f32_core`) as a low word: asinh 1.18, acosh 1.00 and atanh 0.93 ulp at
+//! most, measured, in about two thirds of the time of double words throughout (0.70,
+//! 0.50 (computed in f64) and 0.68 ulp; docs/accuracy.md).
 
 use super::common::*;
 use super::exp_log::{exp_parts_dw, log1p_core, log1p_f32_core, log_specials_at};
@@ -331,20 +332,17 @@ pub fn acosh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     // + ln2.
     let one = b.c(1.0);
     let t = b.sub(x, one);
-    let (v, vl) = fast_two_sum(b, x, one); // x >= 1: x + 1 exactly
+    // x >= 1: x + 1 exactly as v + vl
+    let (v, vl) = fast_two_sum(b, x, one);
+    // r + rl = t·(v + vl): the product's rounding error exact by fma (t·vl's own is
+    // far below it)
     let r = b.mul(t, v);
-    let s = b.sqrt(r); // NaN below 1
-                       // The root's error: √(r + e) = s + e/(2s) to first order, e = t·(v + vl) - s²
-                       // (the product's and the root's roundings, each residual exact by fma).
-    let ns = b.neg(s);
-    let e = b.fma(ns, s, r);
     let nr = b.neg(r);
     let rl = b.fma(t, v, nr);
     let rl = b.fma(t, vl, rl);
-    let e = b.add(e, rl);
-    let s2 = b.add(s, s);
-    let sl = b.div(e, s2); // 0/0 at x = 1: a special lane
-                           // s = √((x - 1)(x + 1)) >= x - 1
+    // The root as a double word, NaN below 1: √(r + rl) = s + (r - s² + rl)/(2s).
+    // s = √((x - 1)(x + 1)) >= x - 1.
+    let (s, sl) = sqrt_dw(b, r, rl);
     let (u, ul) = fast_two_sum(b, s, t);
     let ul = b.add(ul, sl);
     let big_lim = b.c(4096.0);
@@ -593,6 +591,37 @@ mod tests {
         1.0
     );
 
+    /// The f32 inverse hyperbolics at the edges of their ranges: the largest f32
+    /// (asinh, acosh: the ln(2a) side, where a² overflows), next to 1 (acosh's root and
+    /// atanh's pole, where the low words matter most), and a subnormal (atanh's
+    /// quotient 2a/(1 - a), halved back exactly, with its sign).
+    #[test]
+    fn f32_inverse_hyperbolic_edges() {
+        let mut cc = Consts::new().expect("constants");
+        let max = f32::MAX as f64;
+        let below_one = 1.0 - 2f64.powi(-24);
+        let cases: [(&str, F32Fn, RefFn, f64); 8] = [
+            ("asinh", super::asinh, ref_asinh, max),
+            ("asinh", super::asinh, ref_asinh, -max),
+            ("acosh", super::acosh, ref_acosh, max),
+            ("acosh", super::acosh, ref_acosh, 1.0 + f32::EPSILON as f64),
+            ("acosh", super::acosh, ref_acosh, 4096.0),
+            ("atanh", super::atanh, ref_atanh, below_one),
+            ("atanh", super::atanh, ref_atanh, -below_one),
+            ("atanh", super::atanh, ref_atanh, -1e-40),
+        ];
+        for (name, f, r, x) in cases {
+            let y = f(&mut Eval32, x as f32) as f64;
+            let e = ulp_err(y, &r(x, &mut cc), W::F32);
+            assert!(e <= 1.5, "{name}({x:e}) = {y:e}: {e} ulp");
+        }
+        let y = super::atanh(&mut Eval32, -1e-40);
+        assert!(y == -1e-40 && y.is_sign_negative(), "atanh(-1e-40) = {y:e}");
+    }
+
+    type RefFn = fn(f64, &mut Consts) -> Ref;
+    type F32Fn = fn(&mut Eval32, f32) -> f32;
+
     const INF: f64 = f64::INFINITY;
     const NAN: f64 = f64::NAN;
 
@@ -665,6 +694,8 @@ mod tests {
                 (NAN, NAN),
                 (0.5, NAN),
                 (-0.0, NAN),
+                (-1.0, NAN),
+                (-3.0, NAN),
                 (-INF, NAN),
                 (1.0, 0.0),
                 (INF, INF),

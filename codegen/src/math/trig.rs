@@ -361,8 +361,9 @@ fn cos_kernel<B: MathBuilder>(b: &mut B, rh: B::V, rl: B::V) -> (B::V, B::V) {
     let one = b.c(1.0);
     let w = b.sub(one, hz);
     let corr = b.sub(one, w);
-    let corr = b.sub(corr, hz); // exact: (1 - w) - hz
-                                // tail = z²·C - (rh·rl + ze/2)
+    // exact: (1 - w) - hz
+    let corr = b.sub(corr, hz);
+    // tail = z²·C - (rh·rl + ze/2)
     let t = b.mul(rh, rl);
     let t = b.fma(half, ze, t);
     let z2 = b.mul(z, z);
