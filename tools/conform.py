@@ -1173,28 +1173,43 @@ def exact_product_range(name, args, opts, got, want, dtype):
     exact product, rounded once, does not, and kiln has that value: kiln keeps a
     product's exponent apart (codegen/src/math/product.rs), so a product whose exact
     value is finite is finite in any order; NumPy multiplies in order ([1e300, 1e300,
-    1e-300] is inf in NumPy, 1e300 in kiln). The reference multiplies Fractions, for
-    finite inputs only."""
+    1e-300] is inf in NumPy, 1e300 in kiln; [1e300, 1e300, 0] is NaN in NumPy, the exact
+    0 in kiln). The reference multiplies Fractions; a group holding NaN is NaN, one
+    holding an infinity is NaN with a zero and a signed infinity without."""
     if name != "prod" or dtype != "float64" or not args:
         return False
     x = args[0]
-    if not isinstance(x, np.ndarray) or x.dtype != np.float64 or not np.all(np.isfinite(x)):
+    if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         return False
-    obj = np.empty(x.shape, dtype=object)
-    for i, v in np.ndenumerate(x):
-        obj[i] = Fraction(float(v))
-    axis = None
+    axes = tuple(range(x.ndim))
     if "axis" in opts:
-        axis = tuple(int(a) for a in opts["axis"].split(","))
-    exact = np.prod(obj, axis=axis, keepdims=opts.get("keepdims") == "1")
+        axes = tuple(int(a) % max(x.ndim, 1) for a in opts["axis"].split(","))
+    kept = [d for d in range(x.ndim) if d not in axes]
+    groups = np.transpose(x, kept + list(axes)).reshape(
+        [x.shape[d] for d in kept] + [-1])
 
-    def rounded(f):
+    def exact(values):
+        if any(math.isnan(v) for v in values):
+            return math.nan
+        negative = sum(1 for v in values if math.copysign(1.0, v) < 0) % 2 == 1
+        if any(math.isinf(v) for v in values):
+            return math.nan if any(v == 0 for v in values) else \
+                (-math.inf if negative else math.inf)
+        f = Fraction(1)
+        for v in values:
+            f *= Fraction(v)
         try:
-            return float(f)
+            r = float(f)
         except OverflowError:
-            return math.inf if f > 0 else -math.inf
-    exact = np.asarray(np.vectorize(rounded, otypes=[np.float64])(exact))
-    return close(name, got, exact, dtype) and not close(name, want, exact, dtype)
+            r = math.inf if f > 0 else -math.inf
+        return -0.0 if r == 0 and negative else r
+
+    flat = groups.reshape(-1, groups.shape[-1]) if groups.ndim > 1 else groups.reshape(1, -1)
+    ex = np.array([exact([float(v) for v in row]) for row in flat], dtype=np.float64)
+    ex = ex.reshape([x.shape[d] for d in kept])
+    if opts.get("keepdims") == "1":
+        ex = np.expand_dims(ex, axes)
+    return close(name, got, ex, dtype) and not close(name, want, ex, dtype)
 
 
 def standard_table(name, args, got, want, dtype):
