@@ -390,9 +390,10 @@ pub fn atanh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
 }
 
 /// atanh for 32-bit builders: log1p(q)/2 with q = 2a/(1 - a) for a = |x|, 1 - a as
-/// an exact pair and the quotient as a double word (`div_dw`: the residual t - q·(1 -
-/// a), exact by fma, over 1 - a, a second division), its low word into log1p. (log1p(a) - log1p(-a), two logarithms and no
-/// division, measured 3% faster but 1.41 ulp.)
+/// an exact pair and the quotient as a double word (`div_dw`: the residual
+/// t - q·(1 - a), exact by fma, over 1 - a, a second division), its low word into
+/// log1p. (log1p(a) - log1p(-a), two logarithms and no division, measured 3% faster
+/// but 1.41 ulp.)
 fn atanh_f32<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let a = b.abs(x);
     let one = b.c(1.0);
