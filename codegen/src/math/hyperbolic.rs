@@ -197,14 +197,8 @@ fn asinh_f32<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let q = b.div(p, d);
     // q = a²/(1 + √(1 + a²)) < a
     let (u, ul) = fast_two_sum(b, a, q);
-    let big_lim = b.c(4096.0);
-    let big = b.gt(a, big_lim); // a² may overflow there: u and ul are replaced
     let am1 = b.sub(a, one);
-    let u = b.select(big, am1, u);
-    let zero = b.c(0.0);
-    let ul = b.select(big, zero, ul);
-    let kadd = b.select(big, one, zero);
-    let y = log1p_f32_core(b, u, Some(ul), Some(kadd));
+    let (y, u) = log1p_or_ln_2a(b, a, am1, (u, ul), one);
     // u is +inf (x = ±inf) or NaN, or at least +0
     let y = log_specials_at(b, u, y, -1.0);
     b.copysign(y, x)
@@ -336,22 +330,14 @@ pub fn acosh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let (v, vl) = fast_two_sum(b, x, one);
     // r + rl = t·(v + vl): the product's rounding error exact by fma (t·vl's own is
     // far below it)
-    let r = b.mul(t, v);
-    let nr = b.neg(r);
-    let rl = b.fma(t, v, nr);
+    let (r, rl) = two_prod(b, t, v);
     let rl = b.fma(t, vl, rl);
     // The root as a double word, NaN below 1: √(r + rl) = s + (r - s² + rl)/(2s).
     // s = √((x - 1)(x + 1)) >= x - 1.
     let (s, sl) = sqrt_dw(b, r, rl);
     let (u, ul) = fast_two_sum(b, s, t);
     let ul = b.add(ul, sl);
-    let big_lim = b.c(4096.0);
-    let big = b.gt(x, big_lim);
-    let u = b.select(big, t, u);
-    let zero = b.c(0.0);
-    let ul = b.select(big, zero, ul);
-    let kadd = b.select(big, one, zero);
-    let y = log1p_f32_core(b, u, Some(ul), Some(kadd));
+    let (y, _) = log1p_or_ln_2a(b, x, t, (u, ul), one);
     // x <= 1, +inf or NaN
     let i = inf(b);
     let not_above = b.ngt(x, one);
@@ -370,23 +356,57 @@ pub fn atanh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let one = b.c(1.0);
     let zero = b.c(0.0);
     let half = b.c(0.5);
-    // atanh a = log1p(2a/(1 - a)) / 2, with 1 - a exact as a pair (1 >= a) and the
-    // quotient as a double word, so that it is accurate from tiny a up to a -> 1
-    let na = b.neg(a);
-    let (oh, ol) = fast_two_sum(b, one, na);
-    let t = b.add(a, a);
-    let (u, ul) = div_dw(b, t, zero, oh, ol);
+    // atanh a = log1p(2a/(1 - a)) / 2
+    let (u, ul) = atanh_quotient(b, a, one, zero);
     let ul_nan = b.is_nan(ul); // a = 1: inf·0
     let ul = b.select(ul_nan, zero, ul);
     let y = log1p_core(b, u, ul, zero);
     let y = b.mul(y, half);
+    let y = atanh_specials(b, a, y, one);
+    b.copysign(y, x)
+}
+
+/// 2a/(1 - a) as a double word for 0 <= a <= 1, atanh's argument of log1p: 1 - a
+/// exact as a pair (1 >= a) and the quotient by `div_dw`, so that it is accurate from
+/// tiny a up to a -> 1 (a = 1 gives inf and a NaN low word). `one` and `zero` are the
+/// caller's constants.
+fn atanh_quotient<B: MathBuilder>(b: &mut B, a: B::V, one: B::V, zero: B::V) -> (B::V, B::V) {
+    let na = b.neg(a);
+    let (d, dl) = fast_two_sum(b, one, na);
+    let t = b.add(a, a);
+    div_dw(b, t, zero, d, dl)
+}
+
+/// atanh's special cases over y for a = |x| (`one` the caller's 1): inf at 1, NaN
+/// beyond 1 and for NaN; y elsewhere.
+fn atanh_specials<B: MathBuilder>(b: &mut B, a: B::V, y: B::V, one: B::V) -> B::V {
     let i = inf(b);
     let is_one = b.eq(a, one);
     let y = b.select(is_one, i, y);
     let ok = b.le(a, one); // false for NaN
     let n = nan(b);
-    let y = b.select(ok, y, n);
-    b.copysign(y, x)
+    b.select(ok, y, n)
+}
+
+/// log1p(u + ul) for 32-bit builders (`log1p_f32_core`), or where a > 2^12,
+/// ln(2a) = log1p(a - 1) + ln2 (`am1` = a - 1; the term asinh and acosh leave out
+/// there, ∓1/(4a²), is below 2^-26 of it), whose lanes' u and ul (a² may have
+/// overflowed) are replaced. Returns the result and the u it took. `one` is the
+/// caller's 1.
+fn log1p_or_ln_2a<B: MathBuilder>(
+    b: &mut B,
+    a: B::V,
+    am1: B::V,
+    (u, ul): (B::V, B::V),
+    one: B::V,
+) -> (B::V, B::V) {
+    let big_lim = b.c(4096.0);
+    let big = b.gt(a, big_lim);
+    let u = b.select(big, am1, u);
+    let zero = b.c(0.0);
+    let ul = b.select(big, zero, ul);
+    let kadd = b.select(big, one, zero);
+    (log1p_f32_core(b, u, Some(ul), Some(kadd)), u)
 }
 
 /// atanh for 32-bit builders: log1p(q)/2 with q = 2a/(1 - a) for a = |x|, 1 - a as
@@ -397,24 +417,14 @@ pub fn atanh<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
 fn atanh_f32<B: MathBuilder>(b: &mut B, x: B::V) -> B::V {
     let a = b.abs(x);
     let one = b.c(1.0);
-    let na = b.neg(a);
-    let (d, dl) = fast_two_sum(b, one, na);
-    let t = b.add(a, a);
     let zero = b.c(0.0);
-    let (q, ql) = div_dw(b, t, zero, d, dl);
+    let (q, ql) = atanh_quotient(b, a, one, zero);
     let l = log1p_f32_core(b, q, Some(ql), None);
     let half = b.c(0.5);
     let y = b.mul(l, half);
     // a >= 1 or NaN: ±inf at 1, NaN beyond
     let special = b.nlt(a, one);
-    let y = b.unless_any(special, y, |b, y| {
-        let i = inf(b);
-        let is_one = b.eq(a, one);
-        let y = b.select(is_one, i, y);
-        let ok = b.le(a, one); // false for NaN
-        let n = nan(b);
-        b.select(ok, y, n)
-    });
+    let y = b.unless_any(special, y, |b, y| atanh_specials(b, a, y, one));
     b.copysign(y, x)
 }
 
